@@ -1,0 +1,3 @@
+//! Benchmarks run as subcommands (`eightfold bench …`), printing figures as JSON.
+
+pub mod ring;

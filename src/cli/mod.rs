@@ -1,0 +1,93 @@
+//! The command-line front end: parses flags with clap and maps every outcome to an exit
+//! code (0 passed, 1 a check failed, 2 bad input, 3 internal error).
+
+mod bench;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes, as documented in the README.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Every check passed.
+    Passed = 0,
+    /// A check failed (the report says which, with the seed to replay).
+    CheckFailed = 1,
+    /// Bad input: a scenario, a history file or a flag.
+    BadInput = 2,
+    /// Something broke inside eightfold or its environment (a write failed).
+    Internal = 3,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// A failure with its exit code and a one-line message for stderr.
+pub struct Failure {
+    /// The exit code.
+    pub exit: Exit,
+    /// The message.
+    pub message: String,
+}
+
+impl Failure {
+    /// Bad input (exit 2).
+    pub fn input(message: impl Into<String>) -> Self {
+        Failure { exit: Exit::BadInput, message: message.into() }
+    }
+    /// An internal or environment error (exit 3).
+    pub fn internal(message: impl Into<String>) -> Self {
+        Failure { exit: Exit::Internal, message: message.into() }
+    }
+}
+
+#[derive(Parser)]
+#[command(name = "eightfold", version, about = "A deterministic simulator of distributed systems under the eight fallacies")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario, check it, and write its report.
+    Run(run::RunArgs),
+    /// Parse and validate a scenario without running it.
+    Validate {
+        /// The scenario file.
+        scenario: PathBuf,
+    },
+    /// Benchmarks of the simulator itself.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+/// Runs the CLI on the process arguments and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { Exit::BadInput } else { Exit::Passed };
+            let _ = e.print();
+            return code.into();
+        }
+    };
+    let result = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Validate { scenario } => run::validate(&scenario),
+        Command::Bench(b) => bench::bench(b),
+    };
+    match result {
+        Ok(exit) => exit.into(),
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            f.exit.into()
+        }
+    }
+}

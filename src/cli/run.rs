@@ -1,0 +1,134 @@
+//! `eightfold run` and `eightfold validate`.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::{Exit, Failure};
+use crate::report::{Outcome, ReportDir};
+use crate::runner::{self, RunOptions};
+use crate::scenario::{self, Scenario};
+
+#[derive(Args)]
+pub(super) struct RunArgs {
+    /// The scenario file.
+    scenario: PathBuf,
+    /// Seed to run (default: the scenario's own).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Directory to write the report directory into.
+    #[arg(long, default_value = "reports")]
+    out: PathBuf,
+    /// Also write every event to trace.jsonl.
+    #[arg(long)]
+    trace: bool,
+    /// Run twice in this process and fail if the digests differ.
+    #[arg(long)]
+    check_determinism: bool,
+    /// Print only the final summary line.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Loads a scenario, turning its error into a one-line bad-input failure.
+pub(super) fn load(path: &Path) -> Result<(Scenario, String), Failure> {
+    let s = scenario::load(path).map_err(|e| match e {
+        scenario::ScenarioError::Io { .. } => Failure::input(e.to_string()),
+        _ => Failure::input(format!("{}: {e}", path.display())),
+    })?;
+    let text = std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    Ok((s, text))
+}
+
+pub(super) fn validate(path: &Path) -> Result<Exit, Failure> {
+    let (s, _) = load(path)?;
+    println!(
+        "{}: ok ({} x {}, {}, {} faults)",
+        path.display(),
+        s.cluster.nodes,
+        s.cluster.protocol.name(),
+        s.duration.0,
+        s.faults.len()
+    );
+    Ok(Exit::Passed)
+}
+
+pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
+    let (s, text) = load(&args.scenario)?;
+    let seed = args.seed.unwrap_or(s.seed);
+    if args.out.exists() && !args.out.is_dir() {
+        return Err(Failure::input(format!("--out: {} exists and is not a directory", args.out.display())));
+    }
+    if !args.quiet {
+        println!("effective parameters:");
+        for line in runner::parameters(&s, seed) {
+            println!("  {line}");
+        }
+    }
+    if args.check_determinism {
+        let a = runner::run(&s, RunOptions { seed, trace: None }).map_err(|e| Failure::internal(e.to_string()))?;
+        let b = runner::run(&s, RunOptions { seed, trace: None }).map_err(|e| Failure::internal(e.to_string()))?;
+        if a.digest != b.digest || a.events != b.events {
+            eprintln!(
+                "determinism check FAILED: run 1 digest {} ({} events), run 2 digest {} ({} events)",
+                a.digest, a.events, b.digest, b.events
+            );
+            return Ok(Exit::CheckFailed);
+        }
+        println!("determinism check passed: two runs gave digest {} ({} events)", a.digest, a.events);
+    }
+    let dest = args.out.join(format!("{}-seed{seed}", s.name));
+    let report = ReportDir::create(&dest)
+        .map_err(|e| Failure::internal(format!("cannot create the report directory in {}: {e}", args.out.display())))?;
+    let trace: Option<Box<dyn Write + Send>> = if args.trace {
+        let f = File::create(report.path("trace.jsonl"))
+            .map_err(|e| Failure::internal(format!("cannot create trace.jsonl: {e}")))?;
+        Some(Box::new(f))
+    } else {
+        None
+    };
+    let outcome = runner::run(&s, RunOptions { seed, trace }).map_err(|e| Failure::internal(e.to_string()))?;
+    let json = serde_json::to_string_pretty(&outcome).map_err(|e| Failure::internal(e.to_string()))?;
+    report.write("outcome.json", json + "\n").map_err(|e| Failure::internal(format!("writing outcome.json: {e}")))?;
+    report.write("scenario.json", &text).map_err(|e| Failure::internal(format!("writing scenario.json: {e}")))?;
+    let path = report.commit().map_err(|e| Failure::internal(format!("moving the report into {}: {e}", dest.display())))?;
+    print_summary(&outcome, &path, args.quiet);
+    Ok(if outcome.passed { Exit::Passed } else { Exit::CheckFailed })
+}
+
+fn print_summary(o: &Outcome, path: &Path, quiet: bool) {
+    if !quiet {
+        println!(
+            "ran {} seed {}: {} events, {:.3} s simulated in {:.3} s",
+            o.scenario,
+            o.seed,
+            o.events,
+            o.sim_time_ns as f64 / 1e9,
+            o.wall_s
+        );
+        for f in &o.faults {
+            let end = f.end.map(|e| format!(" until {e}")).unwrap_or_default();
+            println!("  fault at {}{end}: {} {}", f.start, f.fault, f.detail);
+        }
+        let n = &o.network;
+        println!(
+            "  network: {} sent, {} delivered, {} dropped ({}), {} duplicated, {} bytes",
+            n.sent,
+            n.delivered,
+            n.dropped,
+            n.dropped_by.iter().filter(|(_, v)| **v > 0).map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
+            n.duplicated,
+            n.bytes
+        );
+        for (name, c) in &o.checks {
+            println!("  check {name}: {} — {}", if c.passed { "PASS" } else { "FAIL" }, c.detail);
+        }
+        println!("  report: {}", path.display());
+        if !o.passed {
+            println!("  replay with: eightfold run <scenario> --seed {}", o.seed);
+        }
+    }
+    println!("{} seed {}: {} digest {}", o.scenario, o.seed, if o.passed { "PASSED" } else { "FAILED" }, o.digest);
+}

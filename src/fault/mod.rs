@@ -1,0 +1,73 @@
+//! The fault schedule: the scenario's list of faults, turned into timed actions on the
+//! world, with symbolic targets resolved when each fault fires.
+//!
+//! A fault with `"for"` expands into two actions: the fault, and its undoing at `at + for`.
+//! Symbolic targets (`"leader"`, `"random"`, `"minority"`) are resolved against the
+//! cluster's state at the instant the fault fires, using the run's `"faults"` random
+//! stream, so the same seed always picks the same victim and adding a fault never changes
+//! the draws of the network or the workload.
+
+pub mod resolve;
+
+use crate::scenario::{Fault, FaultEntry};
+use crate::sim::SimTime;
+
+pub use resolve::{ClusterView, Resolved};
+
+/// One timed action of the schedule.
+#[derive(Clone, Debug)]
+pub struct Action {
+    /// When it happens.
+    pub at: SimTime,
+    /// Index of the scenario entry it comes from (`faults[i]`).
+    pub entry: usize,
+    /// Whether this action starts the fault or undoes it.
+    pub phase: Phase,
+}
+
+/// Whether an action applies a fault or reverts it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// The fault begins.
+    Start,
+    /// The fault's `"for"` ran out: undo it.
+    Revert,
+}
+
+/// The schedule of a run: the faults and their timed actions, in time order.
+#[derive(Clone, Debug, Default)]
+pub struct Schedule {
+    /// The scenario's fault entries.
+    pub entries: Vec<FaultEntry>,
+    /// The actions, sorted by time (ties keep schedule order: starts before reverts
+    /// of later entries, exactly as written).
+    pub actions: Vec<Action>,
+}
+
+impl Schedule {
+    /// Expands the scenario's entries into timed actions.
+    pub fn new(entries: &[FaultEntry]) -> Self {
+        let mut actions = Vec::new();
+        for (i, e) in entries.iter().enumerate() {
+            let at = SimTime(e.at.0.as_nanos());
+            actions.push(Action { at, entry: i, phase: Phase::Start });
+            if let Some(d) = e.lasts {
+                actions.push(Action { at: at + d.0, entry: i, phase: Phase::Revert });
+            }
+        }
+        // Stable sort: equal times keep the order written in the file.
+        actions.sort_by_key(|a| a.at);
+        Schedule { entries: entries.to_vec(), actions }
+    }
+
+    /// The fault of an action.
+    pub fn fault(&self, a: &Action) -> &Fault {
+        &self.entries[a.entry].fault
+    }
+
+    /// The time after which no scheduled fault is active any more: the last heal, revert
+    /// or fault time (zero for an empty schedule). Liveness is judged after this instant.
+    pub fn quiet_after(&self) -> SimTime {
+        self.actions.iter().map(|a| a.at).max().unwrap_or(SimTime::ZERO)
+    }
+}

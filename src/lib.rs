@@ -1,0 +1,31 @@
+//! eightfold: a deterministic simulator of distributed systems under the eight fallacies of
+//! distributed computing.
+//!
+//! Layers, from the bottom up (each depends only on those before it):
+//! - [`sim`]: the kernel's vocabulary — virtual time, ids, seeded RNG streams, the event
+//!   queue, the digest and the sans-IO [`sim::Node`] interface;
+//! - [`scenario`]: scenario files — parse, validate, clear errors;
+//! - [`net`]: the network model (latency, loss, duplication, reordering, bandwidth,
+//!   partitions);
+//! - [`fault`]: the fault schedule and symbolic target resolution;
+//! - [`world`]: the kernel proper, running nodes over the network under the schedule;
+//! - [`proto`]: sans-IO protocols run by the servers;
+//! - [`workload`]: virtual clients and what they record;
+//! - [`check`]: the checks that judge a run;
+//! - [`report`]: `outcome.json` and the report directory;
+//! - [`runner`]: scenario → world → outcome, shared by every command;
+//! - [`cli`]: the command-line front end.
+#![warn(missing_docs)]
+
+pub mod bench;
+pub mod check;
+pub mod cli;
+pub mod fault;
+pub mod net;
+pub mod proto;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod sim;
+pub mod workload;
+pub mod world;

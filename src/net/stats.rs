@@ -1,0 +1,77 @@
+//! Network counters: what was sent, delivered, dropped (and why) and duplicated.
+//!
+//! The counters balance: `sent + duplicated = delivered + dropped + in flight`, which the
+//! tests check, so no message is ever unaccounted for.
+
+use serde::Serialize;
+
+/// Why a message never reached its destination.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum DropReason {
+    /// Random loss on the link (fallacy 1).
+    Loss,
+    /// A partition blocked it, at send time or while in flight (fallacy 5).
+    Partition,
+    /// The link's send queue was full (fallacy 3).
+    QueueFull,
+    /// The destination was crashed when it arrived.
+    NodeDown,
+}
+
+impl DropReason {
+    /// The reason as written in traces and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            DropReason::Loss => "loss",
+            DropReason::Partition => "partition",
+            DropReason::QueueFull => "queue_full",
+            DropReason::NodeDown => "node_down",
+        }
+    }
+}
+
+/// Dropped messages by reason.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DropCounts {
+    /// Lost at random.
+    pub loss: u64,
+    /// Blocked by a partition.
+    pub partition: u64,
+    /// Tail-dropped by a full queue.
+    pub queue_full: u64,
+    /// Arrived at a crashed node.
+    pub node_down: u64,
+}
+
+/// Network-wide message counters, as reported in `outcome.json`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct NetStats {
+    /// Messages nodes handed to the network.
+    pub sent: u64,
+    /// Messages handed to their destination.
+    pub delivered: u64,
+    /// Messages that never arrived (all reasons).
+    pub dropped: u64,
+    /// Extra copies the network created.
+    pub duplicated: u64,
+    /// Messages held back so later ones could overtake them.
+    pub reordered: u64,
+    /// Bytes nodes handed to the network.
+    pub bytes: u64,
+    /// Dropped messages by reason.
+    pub dropped_by: DropCounts,
+}
+
+impl NetStats {
+    /// Counts one dropped message.
+    #[inline]
+    pub fn drop(&mut self, why: DropReason) {
+        self.dropped += 1;
+        match why {
+            DropReason::Loss => self.dropped_by.loss += 1,
+            DropReason::Partition => self.dropped_by.partition += 1,
+            DropReason::QueueFull => self.dropped_by.queue_full += 1,
+            DropReason::NodeDown => self.dropped_by.node_down += 1,
+        }
+    }
+}

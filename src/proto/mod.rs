@@ -1,0 +1,5 @@
+//! Sans-IO protocol code run by every virtual server: it reacts to inputs and acts only
+//! through [`crate::sim::Ctx`], so it could run on a real network unchanged.
+
+pub mod gossip;
+pub mod wire;

@@ -1,0 +1,162 @@
+//! Running a scenario end to end: build the world it describes, simulate it, judge it,
+//! and produce its [`Outcome`]. The CLI, sweeps and shrinking all go through here.
+
+pub mod broadcast;
+pub mod network;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use thiserror::Error;
+
+use crate::check::convergence::{Convergence, SpreadTracker};
+use crate::check::CheckResult;
+use crate::fault::Schedule;
+use crate::report::outcome::{LinkFigures, NetworkFigures};
+use crate::report::Outcome;
+use crate::scenario::{Protocol, Scenario};
+use crate::sim::{Node, NodeFactory, NodeId, RngStreams, SimTime};
+use crate::world::{Membership, Trace, World};
+
+/// What can go wrong while running (the scenario itself was already validated).
+#[derive(Debug, Error)]
+pub enum RunError {
+    /// The trace could not be written.
+    #[error("writing the trace failed: {0}")]
+    Trace(#[from] std::io::Error),
+}
+
+/// How to run a scenario.
+#[derive(Default)]
+pub struct RunOptions {
+    /// The seed (the CLI fills in the scenario's own when `--seed` is absent).
+    pub seed: u64,
+    /// Where to stream the event trace, if anywhere.
+    pub trace: Option<Box<dyn Write + Send>>,
+}
+
+/// The verdicts and protocol figures gathered after a run.
+pub struct Finished {
+    /// Check name → verdict.
+    pub checks: BTreeMap<String, CheckResult>,
+    /// When the fault schedule went quiet.
+    pub quiet_after: SimTime,
+    /// Broadcast figures.
+    pub broadcast: Option<Convergence>,
+}
+
+/// Runs `scenario` with the given options and returns its outcome.
+pub fn run(scenario: &Scenario, opts: RunOptions) -> Result<Outcome, RunError> {
+    // The wall clock only measures how long the run took; simulated code never sees it.
+    let started = std::time::Instant::now();
+    let seed = opts.seed;
+    let streams = RngStreams::new(seed);
+    match scenario.cluster.protocol {
+        Protocol::Gossip => {
+            let mut world = build_world(scenario, streams, Box::new(broadcast::factory(scenario, streams)), broadcast::settings(scenario).start);
+            world.add_observer(Box::new(SpreadTracker::new(scenario.cluster.nodes as usize)));
+            let mut fin = simulate(scenario, &mut world, opts.trace)?;
+            broadcast::evaluate(scenario, &world, &mut fin);
+            Ok(outcome(scenario, seed, &world, fin, started))
+        }
+    }
+}
+
+/// Builds the world of a scenario: membership, network, fault schedule, node factory.
+pub fn build_world<N: Node>(
+    s: &Scenario,
+    streams: RngStreams,
+    factory: Box<dyn NodeFactory<N>>,
+    client_start: SimTime,
+) -> World<N> {
+    let servers = s.cluster.nodes;
+    let clients = s.client_count();
+    let total = (servers + clients) as usize;
+    let net = network::build(&s.network, servers, total, streams.stream("net"));
+    World::new(
+        Membership::cluster(servers, clients),
+        net,
+        factory,
+        |id| streams.indexed("node", id.0 as u64),
+        Schedule::new(&s.faults),
+        streams.stream("faults"),
+        client_start,
+    )
+}
+
+fn simulate<N: Node>(s: &Scenario, world: &mut World<N>, trace: Option<Box<dyn Write + Send>>) -> Result<Finished, RunError> {
+    if let Some(sink) = trace {
+        world.set_trace(Trace::new(sink));
+    }
+    world.run_until(SimTime(s.duration.0.as_nanos()));
+    if let Some(t) = world.take_trace() {
+        t.finish()?;
+    }
+    let mut checks = BTreeMap::new();
+    if let Some(h) = world.halted() {
+        checks.insert(h.check.clone(), CheckResult::fail(format!("at {} on {}: {}", h.at, h.node, h.detail)));
+    }
+    Ok(Finished { checks, quiet_after: Schedule::new(&s.faults).quiet_after(), broadcast: None })
+}
+
+fn outcome<N: Node>(s: &Scenario, seed: u64, world: &World<N>, fin: Finished, started: std::time::Instant) -> Outcome {
+    let passed = world.halted().is_none() && fin.checks.values().all(|c| c.passed);
+    let links = world
+        .network()
+        .link_counters()
+        .into_iter()
+        .map(|(a, b, c)| LinkFigures {
+            from: world.name(a).to_string(),
+            to: world.name(b).to_string(),
+            messages: c.messages,
+            bytes: c.bytes,
+            dropped: c.dropped,
+            peak_queue_bytes: c.peak_queue_bytes,
+        })
+        .collect();
+    Outcome {
+        scenario: s.name.clone(),
+        seed,
+        digest: world.digest().hex(),
+        events: world.counts().total,
+        sim_time_ns: world.now().as_nanos(),
+        wall_s: started.elapsed().as_secs_f64(),
+        passed,
+        checks: fin.checks,
+        network: NetworkFigures::from(world.net_stats()),
+        links,
+        faults: world.fault_log().to_vec(),
+        halted: world.halted().cloned(),
+        broadcast: fin.broadcast,
+        parameters: parameters(s, seed),
+    }
+}
+
+/// Every effective parameter of a run, one per line, so a failing seed describes itself.
+pub fn parameters(s: &Scenario, seed: u64) -> Vec<String> {
+    let servers = s.cluster.nodes;
+    let clients = s.client_count();
+    let total = (servers + clients) as usize;
+    let name = |id: NodeId| {
+        if id.0 < servers { format!("n{}", id.0 + 1) } else { format!("c{}", id.0 - servers + 1) }
+    };
+    let mut out = vec![
+        format!("scenario: {}", s.name),
+        format!("seed: {seed}"),
+        format!("duration: {}", s.duration.0),
+        format!("cluster: {} x {}, {} clients", servers, s.cluster.protocol.name(), clients),
+    ];
+    match s.cluster.protocol {
+        Protocol::Gossip => out.extend(broadcast::describe(s)),
+    }
+    out.extend(network::describe(&s.network, servers, total, name));
+    if s.faults.is_empty() {
+        out.push("faults: none".to_string());
+    }
+    for (i, f) in s.faults.iter().enumerate() {
+        let lasts = f.lasts.map(|d| format!(" for {}", d.0)).unwrap_or_default();
+        let body = serde_json::to_string(&f.fault).unwrap_or_default();
+        out.push(format!("faults[{i}]: at {}{lasts}: {body}", f.at.0));
+    }
+    out
+}

@@ -1,0 +1,352 @@
+//! The scenario file's data model, as read from JSON.
+//!
+//! Every struct rejects unknown fields, so a typo (`"lattency"`) is an error rather than a
+//! silently ignored setting. Values carry human units ([`HumanDuration`], [`HumanRate`], …).
+//! Cross-field rules (a node that exists, a fault inside the run) are checked afterwards by
+//! [`super::validate`].
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::nodes::{GroupRef, NodeRef};
+use super::units::{HumanDuration, HumanRate, HumanSize, Probability};
+
+/// A complete scenario: the cluster, its network, its workload and its fault schedule.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short identifier; names the report directory.
+    pub name: String,
+    /// What the scenario shows, in plain language, for the report and for students.
+    #[serde(default)]
+    pub description: String,
+    /// The default seed (overridden by `--seed`).
+    #[serde(default)]
+    pub seed: u64,
+    /// How long to simulate.
+    pub duration: HumanDuration,
+    /// The nodes and the protocol they run.
+    pub cluster: ClusterSpec,
+    /// Link profiles between nodes.
+    #[serde(default)]
+    pub network: NetworkSpec,
+    /// What the clients do.
+    #[serde(default)]
+    pub workload: Option<WorkloadSpec>,
+    /// The fault schedule.
+    #[serde(default)]
+    pub faults: Vec<FaultEntry>,
+}
+
+/// Which protocol the servers run.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    /// Broadcast by gossip: every node should end up holding every value.
+    Gossip,
+}
+
+impl Protocol {
+    /// The protocol's name as written in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Gossip => "gossip",
+        }
+    }
+}
+
+/// The cluster: how many servers and which protocol.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSpec {
+    /// The protocol every server runs.
+    pub protocol: Protocol,
+    /// Number of servers.
+    pub nodes: u32,
+    /// Gossip settings (only for `"protocol": "gossip"`).
+    #[serde(default)]
+    pub gossip: Option<GossipSpec>,
+}
+
+/// Gossip protocol settings.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GossipSpec {
+    /// How often each node runs a round of anti-entropy with a random peer.
+    #[serde(default = "default_gossip_interval")]
+    pub interval: HumanDuration,
+    /// How many peers a node pushes a brand-new value to right away (0 = all).
+    #[serde(default)]
+    pub fanout: u32,
+}
+
+fn default_gossip_interval() -> HumanDuration {
+    HumanDuration(crate::sim::SimDuration::from_millis(50))
+}
+
+impl Default for GossipSpec {
+    fn default() -> Self {
+        GossipSpec { interval: default_gossip_interval(), fanout: 0 }
+    }
+}
+
+/// The network: a default link profile and per-link overrides.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// The profile of every link not overridden.
+    #[serde(default)]
+    pub default: LinkSpec,
+    /// Overrides for particular links.
+    #[serde(default)]
+    pub links: Vec<LinkOverride>,
+}
+
+/// A link profile; missing fields take the default profile's value (or the built-in one).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    /// One-way latency distribution.
+    #[serde(default)]
+    pub latency: Option<LatencySpec>,
+    /// Probability a message is lost.
+    #[serde(default)]
+    pub loss: Option<Probability>,
+    /// Probability a message is delivered twice.
+    #[serde(default)]
+    pub duplicate: Option<Probability>,
+    /// Probability a message is held back so later ones overtake it.
+    #[serde(default)]
+    pub reorder: Option<Probability>,
+    /// The largest extra delay of a held-back message.
+    #[serde(default)]
+    pub reorder_delay: Option<HumanDuration>,
+    /// Link capacity in bytes per second (unlimited if absent).
+    #[serde(default)]
+    pub bandwidth: Option<HumanRate>,
+    /// Capacity of the link's FIFO send queue; a message that does not fit is dropped.
+    #[serde(default)]
+    pub queue: Option<HumanSize>,
+}
+
+/// An override of the profile of the link(s) between two nodes.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkOverride {
+    /// Sending end.
+    pub from: NodeRef,
+    /// Receiving end.
+    pub to: NodeRef,
+    /// Also apply to the reverse direction.
+    #[serde(default)]
+    pub both_ways: bool,
+    /// The fields to override.
+    pub profile: LinkSpec,
+}
+
+/// A latency distribution: a plain duration string means constant latency.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "dist", rename_all = "snake_case")]
+pub enum LatencySpec {
+    /// Always the same.
+    Constant {
+        /// The latency.
+        value: HumanDuration,
+    },
+    /// Uniform between `min` and `max`.
+    Uniform {
+        /// Lower bound.
+        min: HumanDuration,
+        /// Upper bound.
+        max: HumanDuration,
+    },
+    /// Normal (Gaussian), cut off at zero.
+    Normal {
+        /// Mean.
+        mean: HumanDuration,
+        /// Standard deviation.
+        stddev: HumanDuration,
+    },
+    /// Log-normal: most messages near the median, a long tail of slow ones.
+    Lognormal {
+        /// Median latency.
+        median: HumanDuration,
+        /// Shape: the standard deviation of ln(latency). Give this or `p99`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sigma: Option<f64>,
+        /// The 99th percentile. Give this or `sigma`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        p99: Option<HumanDuration>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+enum LatencyObject {
+    Constant { value: HumanDuration },
+    Uniform { min: HumanDuration, max: HumanDuration },
+    Normal { mean: HumanDuration, stddev: HumanDuration },
+    Lognormal { median: HumanDuration, sigma: Option<f64>, p99: Option<HumanDuration> },
+}
+
+impl<'de> Deserialize<'de> for LatencySpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let v = serde_json::Value::deserialize(d)?;
+        match v {
+            serde_json::Value::String(_) | serde_json::Value::Number(_) => {
+                let value = HumanDuration::deserialize(v).map_err(D::Error::custom)?;
+                Ok(LatencySpec::Constant { value })
+            }
+            serde_json::Value::Object(_) => {
+                let o = LatencyObject::deserialize(v).map_err(D::Error::custom)?;
+                Ok(match o {
+                    LatencyObject::Constant { value } => LatencySpec::Constant { value },
+                    LatencyObject::Uniform { min, max } => {
+                        if max < min {
+                            return Err(D::Error::custom(format!(
+                                "uniform latency needs min <= max, found min {} > max {}",
+                                min.0, max.0
+                            )));
+                        }
+                        LatencySpec::Uniform { min, max }
+                    }
+                    LatencyObject::Normal { mean, stddev } => LatencySpec::Normal { mean, stddev },
+                    LatencyObject::Lognormal { median, sigma, p99 } => {
+                        match (sigma, p99) {
+                            (Some(_), Some(_)) | (None, None) => {
+                                return Err(D::Error::custom(
+                                    "lognormal latency needs exactly one of `sigma` or `p99`",
+                                ));
+                            }
+                            (Some(s), None) if !(s.is_finite() && s >= 0.0 && s <= 5.0) => {
+                                return Err(D::Error::custom(format!(
+                                    "lognormal sigma must be between 0 and 5, found {s}"
+                                )));
+                            }
+                            (None, Some(p)) if p < median => {
+                                return Err(D::Error::custom(format!(
+                                    "lognormal p99 ({}) must not be below the median ({})",
+                                    p.0, median.0
+                                )));
+                            }
+                            _ => {}
+                        }
+                        if median.0.as_nanos() == 0 {
+                            return Err(D::Error::custom("lognormal median must be positive"));
+                        }
+                        LatencySpec::Lognormal { median, sigma, p99 }
+                    }
+                })
+            }
+            other => Err(D::Error::custom(format!(
+                "expected a duration like \"2ms\" or an object with \"dist\", found {other}"
+            ))),
+        }
+    }
+}
+
+/// What the clients do.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum WorkloadSpec {
+    /// Clients inject values into random servers, which must broadcast them to all.
+    Broadcast {
+        /// Number of client generators.
+        #[serde(default = "one")]
+        clients: u32,
+        /// Values each client injects.
+        values: u32,
+        /// Time between a client's injections.
+        interval: HumanDuration,
+        /// When injection starts.
+        #[serde(default)]
+        start: HumanDuration,
+        /// How long a client waits for an acknowledgement before retrying elsewhere.
+        #[serde(default = "default_ack_timeout")]
+        timeout: HumanDuration,
+    },
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn default_ack_timeout() -> HumanDuration {
+    HumanDuration(crate::sim::SimDuration::from_millis(100))
+}
+
+/// One entry of the fault schedule: when, what, and for how long.
+#[derive(Clone, Debug, Serialize)]
+pub struct FaultEntry {
+    /// When the fault starts.
+    pub at: HumanDuration,
+    /// If set, the fault is undone automatically after this long.
+    #[serde(rename = "for", skip_serializing_if = "Option::is_none")]
+    pub lasts: Option<HumanDuration>,
+    /// The fault.
+    #[serde(flatten)]
+    pub fault: Fault,
+}
+
+/// A fault the schedule can inject.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(tag = "fault", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Fault {
+    /// Split the nodes into groups that cannot reach each other (both directions).
+    /// Servers left out of every group form one more group together.
+    Partition {
+        /// The groups.
+        groups: Vec<GroupRef>,
+    },
+    /// Block messages from the `from` nodes to the `to` nodes only; replies still flow.
+    PartitionOneway {
+        /// Senders whose messages are dropped.
+        from: GroupRef,
+        /// Receivers that stop hearing them.
+        to: GroupRef,
+    },
+    /// Cut one node off from every other node, both ways.
+    Isolate {
+        /// The node.
+        node: NodeRef,
+    },
+    /// Remove every partition.
+    Heal {},
+}
+
+impl Fault {
+    /// The fault's name as written in scenario files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Fault::Partition { .. } => "partition",
+            Fault::PartitionOneway { .. } => "partition_oneway",
+            Fault::Isolate { .. } => "isolate",
+            Fault::Heal {} => "heal",
+        }
+    }
+
+    /// True for faults that can be undone with `"for"`.
+    pub fn is_revertible(&self) -> bool {
+        !matches!(self, Fault::Heal {})
+    }
+}
+
+impl<'de> Deserialize<'de> for FaultEntry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        let at = map.remove("at").ok_or_else(|| D::Error::missing_field("at"))?;
+        let at = HumanDuration::deserialize(at).map_err(|e| D::Error::custom(format!("at: {e}")))?;
+        let lasts = match map.remove("for") {
+            None => None,
+            Some(v) => Some(
+                HumanDuration::deserialize(v).map_err(|e| D::Error::custom(format!("for: {e}")))?,
+            ),
+        };
+        if !map.contains_key("fault") {
+            return Err(D::Error::missing_field("fault"));
+        }
+        let fault = Fault::deserialize(serde_json::Value::Object(map)).map_err(D::Error::custom)?;
+        Ok(FaultEntry { at, lasts, fault })
+    }
+}

@@ -1,0 +1,268 @@
+//! Cross-field rules a scenario must satisfy beyond its JSON shape: every node it names
+//! exists, every fault falls inside the run, sizes stay within the simulator's caps.
+
+use super::error::ScenarioError;
+use super::model::*;
+use super::nodes::{GroupRef, NodeRef};
+use crate::sim::SimDuration;
+
+/// Most servers a cluster may have.
+pub const MAX_SERVERS: u32 = 1000;
+/// Most clients a workload may have.
+pub const MAX_CLIENTS: u32 = 1000;
+/// Longest simulated duration accepted.
+pub const MAX_DURATION: SimDuration = SimDuration::from_secs(24 * 3600);
+/// Most entries a fault schedule may have.
+pub const MAX_FAULTS: usize = 10_000;
+
+/// Checks every cross-field rule; the first violation is returned.
+pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
+    if s.name.is_empty()
+        || s.name.len() > 100
+        || !s.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        || s.name.starts_with('.')
+    {
+        return Err(ScenarioError::at(
+            "name",
+            format!(
+                "expected 1-100 characters of letters, digits, '-', '_' or '.' (it names the report directory), found {:?}",
+                s.name
+            ),
+        ));
+    }
+    let duration = s.duration.0;
+    if duration == SimDuration::ZERO {
+        return Err(ScenarioError::at("duration", "expected a positive duration, found 0s"));
+    }
+    if duration > MAX_DURATION {
+        return Err(ScenarioError::at(
+            "duration",
+            format!("the longest run accepted is {MAX_DURATION}, found {duration}"),
+        ));
+    }
+    let n = s.cluster.nodes;
+    if n == 0 || n > MAX_SERVERS {
+        return Err(ScenarioError::at(
+            "cluster.nodes",
+            format!("expected between 1 and {MAX_SERVERS} servers, found {n}"),
+        ));
+    }
+    if s.cluster.gossip.is_some() && s.cluster.protocol != Protocol::Gossip {
+        return Err(ScenarioError::at(
+            "cluster.gossip",
+            format!("gossip settings need \"protocol\": \"gossip\", found \"{}\"", s.cluster.protocol.name()),
+        ));
+    }
+    if let Some(g) = &s.cluster.gossip {
+        if g.interval.0 == SimDuration::ZERO {
+            return Err(ScenarioError::at("cluster.gossip.interval", "expected a positive duration, found 0s"));
+        }
+    }
+    let clients = s.client_count();
+    if clients > MAX_CLIENTS {
+        return Err(ScenarioError::at(
+            "workload.clients",
+            format!("expected at most {MAX_CLIENTS} clients, found {clients}"),
+        ));
+    }
+    validate_workload(s)?;
+    let ctx = Refs { servers: n, clients };
+    validate_link(&s.network.default, "network.default")?;
+    for (i, l) in s.network.links.iter().enumerate() {
+        let path = format!("network.links[{i}]");
+        ctx.concrete(&l.from, &format!("{path}.from"))?;
+        ctx.concrete(&l.to, &format!("{path}.to"))?;
+        if l.from == l.to {
+            return Err(ScenarioError::at(format!("{path}.to"), format!("a link joins two different nodes, found {} to itself", l.to)));
+        }
+        validate_link(&l.profile, &format!("{path}.profile"))?;
+    }
+    if s.faults.len() > MAX_FAULTS {
+        return Err(ScenarioError::at(
+            "faults",
+            format!("expected at most {MAX_FAULTS} faults, found {}", s.faults.len()),
+        ));
+    }
+    for (i, f) in s.faults.iter().enumerate() {
+        validate_fault(f, &format!("faults[{i}]"), duration, &ctx)?;
+    }
+    Ok(())
+}
+
+fn validate_workload(s: &Scenario) -> Result<(), ScenarioError> {
+    match (&s.workload, s.cluster.protocol) {
+        (None, _) => Ok(()),
+        (Some(WorkloadSpec::Broadcast { values, interval, timeout, start, .. }), Protocol::Gossip) => {
+            if *values > 1_000_000 {
+                return Err(ScenarioError::at("workload.values", format!("expected at most 1000000 values per client, found {values}")));
+            }
+            if interval.0 == SimDuration::ZERO {
+                return Err(ScenarioError::at("workload.interval", "expected a positive duration, found 0s"));
+            }
+            if timeout.0 == SimDuration::ZERO {
+                return Err(ScenarioError::at("workload.timeout", "expected a positive duration, found 0s"));
+            }
+            if start.0 >= s.duration.0 {
+                return Err(ScenarioError::at(
+                    "workload.start",
+                    format!("the workload starts at {} but the run ends at {}", start.0, s.duration.0),
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn validate_link(l: &LinkSpec, path: &str) -> Result<(), ScenarioError> {
+    if let (Some(q), None) = (&l.queue, &l.bandwidth) {
+        return Err(ScenarioError::at(
+            format!("{path}.queue"),
+            format!("a queue of {}B only makes sense on a link with a `bandwidth`", q.0),
+        ));
+    }
+    if let Some(q) = &l.queue {
+        if q.0 == 0 {
+            return Err(ScenarioError::at(format!("{path}.queue"), "expected a positive size, found 0B"));
+        }
+    }
+    if let Some(LatencySpec::Normal { stddev, .. }) = &l.latency {
+        if stddev.0 > SimDuration::from_secs(3600) {
+            return Err(ScenarioError::at(format!("{path}.latency.stddev"), "expected at most 1h"));
+        }
+    }
+    Ok(())
+}
+
+/// Knows how many servers and clients exist, to check references.
+struct Refs {
+    servers: u32,
+    clients: u32,
+}
+
+impl Refs {
+    fn node(&self, r: &NodeRef, path: &str) -> Result<(), ScenarioError> {
+        match *r {
+            NodeRef::Server(i) if i >= self.servers => Err(ScenarioError::at(
+                path,
+                format!(
+                    "node n{} does not exist, the cluster has {} nodes (n1..n{})",
+                    i + 1,
+                    self.servers,
+                    self.servers
+                ),
+            )),
+            NodeRef::Client(i) if i >= self.clients => Err(ScenarioError::at(
+                path,
+                if self.clients == 0 {
+                    format!("client c{} does not exist, the workload has no clients", i + 1)
+                } else {
+                    format!(
+                        "client c{} does not exist, the workload has {} clients (c1..c{})",
+                        i + 1,
+                        self.clients,
+                        self.clients
+                    )
+                },
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn concrete(&self, r: &NodeRef, path: &str) -> Result<(), ScenarioError> {
+        match r {
+            NodeRef::Server(_) | NodeRef::Client(_) => self.node(r, path),
+            sym => Err(ScenarioError::at(
+                path,
+                format!("expected a concrete node like \"n1\" here (links are fixed before the run), found \"{sym}\""),
+            )),
+        }
+    }
+
+    fn group(&self, g: &GroupRef, path: &str) -> Result<(), ScenarioError> {
+        if let GroupRef::Nodes(nodes) = g {
+            if nodes.is_empty() {
+                return Err(ScenarioError::at(path, "expected at least one node in the group, found []"));
+            }
+            for (j, n) in nodes.iter().enumerate() {
+                self.node(n, &format!("{path}[{j}]"))?;
+            }
+            for (j, a) in nodes.iter().enumerate() {
+                if nodes[..j].contains(a) {
+                    return Err(ScenarioError::at(format!("{path}[{j}]"), format!("{a} is listed twice")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn validate_fault(f: &FaultEntry, path: &str, duration: SimDuration, refs: &Refs) -> Result<(), ScenarioError> {
+    let at = f.at.0;
+    if at > duration {
+        return Err(ScenarioError::at(
+            format!("{path}.at"),
+            format!("the fault is at {at} but the run ends at {duration}"),
+        ));
+    }
+    if let Some(lasts) = f.lasts {
+        if !f.fault.is_revertible() {
+            return Err(ScenarioError::at(
+                format!("{path}.for"),
+                format!("a `{}` fault cannot be undone, so it takes no `for`", f.fault.name()),
+            ));
+        }
+        if lasts.0 == SimDuration::ZERO {
+            return Err(ScenarioError::at(format!("{path}.for"), "expected a positive duration, found 0s"));
+        }
+        let end = crate::sim::SimTime(at.as_nanos()) + lasts.0;
+        if end.as_nanos() > duration.as_nanos() {
+            return Err(ScenarioError::at(
+                format!("{path}.for"),
+                format!("the fault would end at {} but the run ends at {duration}", SimDuration(end.as_nanos())),
+            ));
+        }
+    }
+    match &f.fault {
+        Fault::Partition { groups } => {
+            if groups.is_empty() {
+                return Err(ScenarioError::at(format!("{path}.groups"), "expected at least one group, found []"));
+            }
+            let mut seen: Vec<(NodeRef, usize)> = Vec::new();
+            for (g, group) in groups.iter().enumerate() {
+                refs.group(group, &format!("{path}.groups[{g}]"))?;
+                if let GroupRef::Nodes(nodes) = group {
+                    for (j, n) in nodes.iter().enumerate() {
+                        if matches!(n, NodeRef::Server(_) | NodeRef::Client(_)) {
+                            if let Some((_, other)) = seen.iter().find(|(m, _)| m == n) {
+                                return Err(ScenarioError::at(
+                                    format!("{path}.groups[{g}][{j}]"),
+                                    format!("{n} is already in group {other}; a node belongs to one side of a partition"),
+                                ));
+                            }
+                            seen.push((*n, g));
+                        }
+                    }
+                }
+            }
+            let symbolic = groups.iter().filter(|g| !matches!(g, GroupRef::Nodes(_))).count();
+            if symbolic > 1 {
+                return Err(ScenarioError::at(
+                    format!("{path}.groups"),
+                    "at most one group may be \"minority\" or \"majority\" (the rest form the other side)",
+                ));
+            }
+        }
+        Fault::PartitionOneway { from, to } => {
+            refs.group(from, &format!("{path}.from"))?;
+            refs.group(to, &format!("{path}.to"))?;
+            if let (GroupRef::Nodes(a), GroupRef::Nodes(b)) = (from, to) {
+                if let Some(n) = a.iter().find(|n| matches!(n, NodeRef::Server(_) | NodeRef::Client(_)) && b.contains(n)) {
+                    return Err(ScenarioError::at(format!("{path}.to"), format!("{n} is on both sides of the one-way partition")));
+                }
+            }
+        }
+        Fault::Isolate { node } => refs.node(node, &format!("{path}.node"))?,
+        Fault::Heal {} => {}
+    }
+    Ok(())
+}

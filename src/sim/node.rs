@@ -1,0 +1,239 @@
+//! The sans-IO node interface: what a virtual node is, and the context it acts through.
+//!
+//! A node is a state machine. The kernel calls one of its handlers (start, message, timer,
+//! disk completion); the handler decides what to do and *asks* for it through the [`Ctx`]:
+//! send a message, arm a timer, append to its disk, announce an observation. The kernel
+//! carries out those requests after the handler returns. Because protocol code never
+//! touches a socket, a clock or a file, the same code can run in the simulator, in unit
+//! tests that drive it by hand, or on a real network runtime — the approach of tikv/raft-rs
+//! (`Ready`) and quinn-proto (`poll_transmit`).
+
+use super::ids::{NodeId, TimerId};
+use super::observe::Observation;
+use super::rng::SimRng;
+use super::time::{SimDuration, SimTime};
+
+/// A protocol message: something with a size on the wire and a stable byte encoding.
+pub trait Message: Clone + 'static {
+    /// Bytes this message occupies on the wire (header included); drives bandwidth, MTU and
+    /// transport-cost models.
+    fn wire_size(&self) -> u32;
+    /// A short label for traces and space-time diagrams (`"AppendEntries"`).
+    fn kind(&self) -> &'static str;
+    /// Appends the message's stable byte encoding (what a MAC is computed over and what a
+    /// bit-flipping adversary corrupts).
+    fn encode(&self, out: &mut Vec<u8>);
+    /// Decodes bytes produced by [`Message::encode`]; `None` for bytes that do not parse.
+    fn decode(bytes: &[u8]) -> Option<Self>;
+}
+
+/// A file on a node's simulated disk, named by a small number the protocol chooses.
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct FileId(pub u16);
+
+/// A request to a node's disk, carried out by the kernel after the handler returns.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum DiskOp {
+    /// Append bytes to the end of a file (creating it if needed). Volatile until fsynced.
+    Append {
+        /// Target file.
+        file: FileId,
+        /// Bytes to append.
+        data: Vec<u8>,
+    },
+    /// Cut a file to `len` bytes. Volatile until fsynced.
+    Truncate {
+        /// Target file.
+        file: FileId,
+        /// New length.
+        len: u64,
+    },
+    /// Replace a file's whole content (written to a temporary name, then renamed over the
+    /// old one: after a crash the file holds either the old or the new content).
+    Replace {
+        /// Target file.
+        file: FileId,
+        /// New content.
+        data: Vec<u8>,
+    },
+    /// Make everything written to `file` so far durable; completion arrives later as a
+    /// [`DiskEvent`] carrying `token`.
+    Fsync {
+        /// Target file.
+        file: FileId,
+        /// Opaque token returned with the completion.
+        token: u64,
+    },
+}
+
+/// The completion of an asynchronous disk request.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum DiskEvent {
+    /// The fsync with this token finished: what was written before it is durable.
+    Synced {
+        /// The token given with the request.
+        token: u64,
+    },
+    /// The fsync with this token failed: the device makes no promise about those writes.
+    SyncFailed {
+        /// The token given with the request.
+        token: u64,
+    },
+}
+
+/// Read access to what survived on a node's disk, given to a node when it is rebuilt.
+pub trait StorageView {
+    /// The durable content of a file (empty if it does not exist).
+    fn read(&self, file: FileId) -> Vec<u8>;
+}
+
+/// The requests a handler made, in the order it made them.
+#[derive(Debug)]
+pub struct Outbox<M> {
+    /// Messages to send: (destination, message).
+    pub sends: Vec<(NodeId, M)>,
+    /// Timers to arm (`Some(after)`) or cancel (`None`), in local-clock durations.
+    pub timers: Vec<(TimerId, Option<SimDuration>)>,
+    /// Disk requests.
+    pub disk: Vec<DiskOp>,
+    /// Observations announced.
+    pub observations: Vec<crate::sim::observe::Observation>,
+    /// Set when the node asks to crash itself (e.g. after a failed fsync, the only safe reaction).
+    pub crash: bool,
+}
+
+impl<M> Default for Outbox<M> {
+    fn default() -> Self {
+        Outbox {
+            sends: Vec::new(),
+            timers: Vec::new(),
+            disk: Vec::new(),
+            observations: Vec::new(),
+            crash: false,
+        }
+    }
+}
+
+impl<M> Outbox<M> {
+    /// True if the handler asked for nothing.
+    pub fn is_empty(&self) -> bool {
+        self.sends.is_empty()
+            && self.timers.is_empty()
+            && self.disk.is_empty()
+            && self.observations.is_empty()
+            && !self.crash
+    }
+}
+
+/// What a handler sees of the world and how it acts on it.
+pub struct Ctx<'a, M> {
+    id: NodeId,
+    now: SimTime,
+    servers: &'a [NodeId],
+    rng: &'a mut SimRng,
+    out: &'a mut Outbox<M>,
+}
+
+impl<'a, M> Ctx<'a, M> {
+    /// A context for one handler call. `now` is the node's *local* clock reading.
+    pub fn new(
+        id: NodeId,
+        now: SimTime,
+        servers: &'a [NodeId],
+        rng: &'a mut SimRng,
+        out: &'a mut Outbox<M>,
+    ) -> Self {
+        Ctx { id, now, servers, rng, out }
+    }
+
+    /// This node's id.
+    #[inline]
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    /// The node's local clock (virtual time, shifted by the node's skew and drift).
+    #[inline]
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Every server of the cluster, in id order (clients and adversaries excluded).
+    #[inline]
+    pub fn servers(&self) -> &'a [NodeId] {
+        self.servers
+    }
+
+    /// This node's private random stream.
+    #[inline]
+    pub fn rng(&mut self) -> &mut SimRng {
+        self.rng
+    }
+
+    /// Sends `msg` to `to` over the simulated network.
+    #[inline]
+    pub fn send(&mut self, to: NodeId, msg: M) {
+        self.out.sends.push((to, msg));
+    }
+
+    /// Arms `timer` to fire after `after` of local time, replacing any pending one.
+    #[inline]
+    pub fn set_timer(&mut self, timer: TimerId, after: SimDuration) {
+        self.out.timers.push((timer, Some(after)));
+    }
+
+    /// Cancels `timer` if it is pending.
+    #[inline]
+    pub fn cancel_timer(&mut self, timer: TimerId) {
+        self.out.timers.push((timer, None));
+    }
+
+    /// Queues a disk request.
+    #[inline]
+    pub fn disk(&mut self, op: DiskOp) {
+        self.out.disk.push(op);
+    }
+
+    /// Announces a fact about the protocol state to checkers, charts and the trace.
+    #[inline]
+    pub fn observe(&mut self, obs: Observation) {
+        self.out.observations.push(obs);
+    }
+
+    /// Asks the kernel to crash this node now (after this handler returns).
+    pub fn crash_self(&mut self) {
+        self.out.crash = true;
+    }
+}
+
+/// A virtual node: a sans-IO state machine the kernel drives.
+pub trait Node: 'static {
+    /// The messages nodes of this kind exchange.
+    type Msg: Message;
+
+    /// Called once when the node boots (and again after every restart, on the rebuilt node).
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Self::Msg>);
+
+    /// Called when a message from `from` is delivered.
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Self::Msg>, from: NodeId, msg: Self::Msg);
+
+    /// Called when an armed timer fires.
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self::Msg>, timer: TimerId);
+
+    /// Called when an asynchronous disk request completes.
+    fn on_disk(&mut self, ctx: &mut Ctx<'_, Self::Msg>, event: DiskEvent) {
+        let _ = (ctx, event);
+    }
+}
+
+/// Builds (and, after a crash, rebuilds) the nodes of a run.
+pub trait NodeFactory<N: Node> {
+    /// Builds node `id` from what survived on its disk (empty on first boot).
+    fn build(&mut self, id: NodeId, storage: &dyn StorageView) -> N;
+}
+
+impl<N: Node, F: FnMut(NodeId, &dyn StorageView) -> N> NodeFactory<N> for F {
+    fn build(&mut self, id: NodeId, storage: &dyn StorageView) -> N {
+        self(id, storage)
+    }
+}

@@ -1,0 +1,130 @@
+//! Observations: what a protocol reports about itself, for checkers, charts and the trace.
+//!
+//! A sans-IO node cannot be inspected mid-run by the kernel without knowing its type, so it
+//! *announces* the facts that matter through its context: "I became leader of term 4",
+//! "I appended entry 17 of term 3", "I applied entry 17". The kernel timestamps each one,
+//! folds it into the trace and hands it to the run's observers (invariant checkers, chart
+//! recorders). Nothing here changes what the simulation does.
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::{LogIndex, NodeId, Term};
+
+/// A node's role in its protocol, as drawn on the timeline chart.
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Following a leader (or waiting for one).
+    Follower,
+    /// Asking peers whether an election could be won (Raft's pre-vote), without a new term.
+    PreCandidate,
+    /// Campaigning for leadership in a new term (Raft) or ballot (Paxos phase 1).
+    Candidate,
+    /// The leader of its term (Raft) or the distinguished proposer (Paxos).
+    Leader,
+    /// A node without a consensus role (gossip peers, leaderless replicas, clients).
+    Peer,
+}
+
+impl Role {
+    /// The lower-case name used in traces and charts.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::PreCandidate => "pre-candidate",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+            Role::Peer => "peer",
+        }
+    }
+}
+
+/// One fact a node announces about its protocol state.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(tag = "obs", rename_all = "snake_case")]
+pub enum Observation {
+    /// The node's role or term changed.
+    Role {
+        /// The new role.
+        role: Role,
+        /// The term (or ballot round) the role belongs to.
+        term: Term,
+    },
+    /// The node granted its vote in `term` to `candidate`.
+    Voted {
+        /// The election's term.
+        term: Term,
+        /// Who received the vote.
+        candidate: NodeId,
+    },
+    /// The node's log now holds, at `index`, an entry of `term`; `chain` is a hash of the
+    /// entire log prefix up to and including it (so two equal chains mean equal prefixes).
+    Appended {
+        /// Position of the entry.
+        index: LogIndex,
+        /// Term the entry was created in.
+        term: Term,
+        /// Hash of the log prefix ending at this entry.
+        chain: u64,
+    },
+    /// The node discarded every log entry from `from` onward (a conflicting suffix).
+    Truncated {
+        /// First discarded index.
+        from: LogIndex,
+    },
+    /// The node learned that every entry up to `index` is committed.
+    Committed {
+        /// Highest committed index.
+        index: LogIndex,
+    },
+    /// The node applied the entry at `index` (of `term`, with command hash `command`) to its
+    /// state machine.
+    Applied {
+        /// Position of the entry.
+        index: LogIndex,
+        /// Term of the entry.
+        term: Term,
+        /// Hash of the command bytes.
+        command: u64,
+    },
+    /// The node replaced its log prefix up to `index` with a snapshot.
+    Snapshot {
+        /// Last index covered by the snapshot.
+        index: LogIndex,
+        /// Term of that entry.
+        term: Term,
+    },
+    /// The node learned a broadcast value (gossip).
+    Learned {
+        /// The value.
+        value: u64,
+    },
+    /// The node's cluster configuration changed (membership change).
+    Membership {
+        /// The voting members after the change.
+        voters: Vec<NodeId>,
+    },
+    /// The node rejected a message (bad MAC, replay, undecodable bytes).
+    Rejected {
+        /// Why, in a word (`mac`, `replay`, `decode`).
+        reason: String,
+    },
+}
+
+impl Observation {
+    /// A short kind code folded into the digest.
+    pub fn code(&self) -> u8 {
+        match self {
+            Observation::Role { .. } => 1,
+            Observation::Voted { .. } => 2,
+            Observation::Appended { .. } => 3,
+            Observation::Truncated { .. } => 4,
+            Observation::Committed { .. } => 5,
+            Observation::Applied { .. } => 6,
+            Observation::Snapshot { .. } => 7,
+            Observation::Learned { .. } => 8,
+            Observation::Membership { .. } => 9,
+            Observation::Rejected { .. } => 10,
+        }
+    }
+}
