@@ -5,6 +5,7 @@
 //! - [`sim`]: the kernel's vocabulary — virtual time, ids, seeded RNG streams, the event
 //!   queue, the digest and the sans-IO [`sim::Node`] interface;
 //! - [`scenario`]: scenario files — parse, validate, clear errors;
+//! - [`disk`]: the simulated storage device and the write-ahead log;
 //! - [`net`]: the network model (latency, loss, duplication, reordering, bandwidth,
 //!   partitions);
 //! - [`fault`]: the fault schedule and symbolic target resolution;
@@ -20,6 +21,7 @@
 pub mod bench;
 pub mod check;
 pub mod cli;
+pub mod disk;
 pub mod fault;
 pub mod net;
 pub mod proto;

@@ -2,4 +2,5 @@
 //! through [`crate::sim::Ctx`], so it could run on a real network unchanged.
 
 pub mod gossip;
+pub mod kv;
 pub mod wire;

@@ -2,3 +2,4 @@
 //! suffer its faults. Each workload records what its clients did for the checkers.
 
 pub mod broadcast;
+pub mod history;

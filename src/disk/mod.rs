@@ -1,0 +1,3 @@
+//! Simulated storage: a per-node device with crash semantics, and a write-ahead log.
+
+pub mod wal;
