@@ -80,7 +80,8 @@ pub struct RingReport {
 pub fn world(nodes: u32, in_flight: u32) -> World<RingNode> {
     let streams = RngStreams::new(1);
     let net = Network::new(nodes as usize, streams.stream("net"), |_, _| LinkProfile::default());
-    let factory = move |id: NodeId, _: &dyn StorageView| RingNode { next: NodeId((id.0 + 1) % nodes), in_flight };
+    let factory =
+        move |id: NodeId, _: &dyn StorageView| RingNode { next: NodeId((id.0 + 1) % nodes), in_flight };
     World::new(
         Membership::cluster(nodes, 0),
         net,

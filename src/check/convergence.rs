@@ -103,11 +103,8 @@ pub fn judge(
     tracker: &SpreadTracker,
     quiet_after: SimTime,
 ) -> (bool, String, Convergence) {
-    let missing: Vec<u64> = acked
-        .iter()
-        .filter(|(v, _)| holdings.iter().any(|h| !h.contains(v)))
-        .map(|(v, _)| *v)
-        .collect();
+    let missing: Vec<u64> =
+        acked.iter().filter(|(v, _)| holdings.iter().any(|h| !h.contains(v))).map(|(v, _)| *v).collect();
     let mut spreads: Vec<f64> = acked
         .iter()
         .filter_map(|(v, t)| tracker.complete_at(*v).map(|c| c.saturating_since(*t).as_millis_f64()))
@@ -133,7 +130,10 @@ pub fn judge(
     if missing.is_empty() {
         let after = match converged_at {
             Some(t) if t > quiet_after && quiet_after > SimTime::ZERO => {
-                format!("; full convergence {:.3} s after the last fault action at {quiet_after}", (t - quiet_after).as_secs_f64())
+                format!(
+                    "; full convergence {:.3} s after the last fault action at {quiet_after}",
+                    (t - quiet_after).as_secs_f64()
+                )
             }
             Some(t) => format!("; full convergence at {t}"),
             None => String::new(),
@@ -145,7 +145,8 @@ pub fn judge(
         );
         (true, detail, figures)
     } else {
-        let shown: Vec<String> = missing.iter().take(5).map(|v| format!("c{}#{}", (v >> 32) + 1, v & 0xFFFF_FFFF)).collect();
+        let shown: Vec<String> =
+            missing.iter().take(5).map(|v| format!("c{}#{}", (v >> 32) + 1, v & 0xFFFF_FFFF)).collect();
         let detail = format!(
             "{} of {} acknowledged values are missing from a live server at the end (e.g. {})",
             missing.len(),

@@ -48,7 +48,11 @@ impl Failure {
 }
 
 #[derive(Parser)]
-#[command(name = "eightfold", version, about = "A deterministic simulator of distributed systems under the eight fallacies")]
+#[command(
+    name = "eightfold",
+    version,
+    about = "A deterministic simulator of distributed systems under the eight fallacies"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -38,7 +38,8 @@ pub(super) fn load(path: &Path) -> Result<(Scenario, String), Failure> {
         scenario::ScenarioError::Io { .. } => Failure::input(e.to_string()),
         _ => Failure::input(format!("{}: {e}", path.display())),
     })?;
-    let text = std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
     Ok((s, text))
 }
 
@@ -68,8 +69,10 @@ pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
         }
     }
     if args.check_determinism {
-        let a = runner::run(&s, RunOptions { seed, trace: None }).map_err(|e| Failure::internal(e.to_string()))?;
-        let b = runner::run(&s, RunOptions { seed, trace: None }).map_err(|e| Failure::internal(e.to_string()))?;
+        let a = runner::run(&s, RunOptions { seed, trace: None })
+            .map_err(|e| Failure::internal(e.to_string()))?;
+        let b = runner::run(&s, RunOptions { seed, trace: None })
+            .map_err(|e| Failure::internal(e.to_string()))?;
         if a.digest != b.digest || a.events != b.events {
             eprintln!(
                 "determinism check FAILED: run 1 digest {} ({} events), run 2 digest {} ({} events)",
@@ -80,8 +83,9 @@ pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
         println!("determinism check passed: two runs gave digest {} ({} events)", a.digest, a.events);
     }
     let dest = args.out.join(format!("{}-seed{seed}", s.name));
-    let report = ReportDir::create(&dest)
-        .map_err(|e| Failure::internal(format!("cannot create the report directory in {}: {e}", args.out.display())))?;
+    let report = ReportDir::create(&dest).map_err(|e| {
+        Failure::internal(format!("cannot create the report directory in {}: {e}", args.out.display()))
+    })?;
     let trace: Option<Box<dyn Write + Send>> = if args.trace {
         let f = File::create(report.path("trace.jsonl"))
             .map_err(|e| Failure::internal(format!("cannot create trace.jsonl: {e}")))?;
@@ -89,11 +93,18 @@ pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
     } else {
         None
     };
-    let outcome = runner::run(&s, RunOptions { seed, trace }).map_err(|e| Failure::internal(e.to_string()))?;
+    let outcome =
+        runner::run(&s, RunOptions { seed, trace }).map_err(|e| Failure::internal(e.to_string()))?;
     let json = serde_json::to_string_pretty(&outcome).map_err(|e| Failure::internal(e.to_string()))?;
-    report.write("outcome.json", json + "\n").map_err(|e| Failure::internal(format!("writing outcome.json: {e}")))?;
-    report.write("scenario.json", &text).map_err(|e| Failure::internal(format!("writing scenario.json: {e}")))?;
-    let path = report.commit().map_err(|e| Failure::internal(format!("moving the report into {}: {e}", dest.display())))?;
+    report
+        .write("outcome.json", json + "\n")
+        .map_err(|e| Failure::internal(format!("writing outcome.json: {e}")))?;
+    report
+        .write("scenario.json", &text)
+        .map_err(|e| Failure::internal(format!("writing scenario.json: {e}")))?;
+    let path = report
+        .commit()
+        .map_err(|e| Failure::internal(format!("moving the report into {}: {e}", dest.display())))?;
     print_summary(&outcome, &path, args.quiet);
     Ok(if outcome.passed { Exit::Passed } else { Exit::CheckFailed })
 }
@@ -118,7 +129,12 @@ fn print_summary(o: &Outcome, path: &Path, quiet: bool) {
             n.sent,
             n.delivered,
             n.dropped,
-            n.dropped_by.iter().filter(|(_, v)| **v > 0).map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
+            n.dropped_by
+                .iter()
+                .filter(|(_, v)| **v > 0)
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             n.duplicated,
             n.bytes
         );
@@ -130,5 +146,11 @@ fn print_summary(o: &Outcome, path: &Path, quiet: bool) {
             println!("  replay with: eightfold run <scenario> --seed {}", o.seed);
         }
     }
-    println!("{} seed {}: {} digest {}", o.scenario, o.seed, if o.passed { "PASSED" } else { "FAILED" }, o.digest);
+    println!(
+        "{} seed {}: {} digest {}",
+        o.scenario,
+        o.seed,
+        if o.passed { "PASSED" } else { "FAILED" },
+        o.digest
+    );
 }

@@ -8,8 +8,8 @@
 //! latencies on every platform and with every version of the `rand` crates.
 
 use crate::scenario::LatencySpec;
-use crate::sim::rng::Draw;
 use crate::sim::SimDuration;
+use crate::sim::rng::Draw;
 
 /// The z-score of the 99th percentile of a standard normal distribution.
 pub const Z99: f64 = 2.326_347_874_040_841;
@@ -50,10 +50,9 @@ impl Latency {
             LatencySpec::Uniform { min, max } => {
                 Latency::Uniform { min: min.0.as_nanos(), max: max.0.as_nanos() }
             }
-            LatencySpec::Normal { mean, stddev } => Latency::Normal {
-                mean: mean.0.as_nanos() as f64,
-                stddev: stddev.0.as_nanos() as f64,
-            },
+            LatencySpec::Normal { mean, stddev } => {
+                Latency::Normal { mean: mean.0.as_nanos() as f64, stddev: stddev.0.as_nanos() as f64 }
+            }
             LatencySpec::Lognormal { median, sigma, p99 } => {
                 let m = median.0.as_nanos().max(1) as f64;
                 let sigma = match (sigma, p99) {
@@ -126,10 +125,31 @@ fn standard_normal(rng: &mut impl Draw) -> f64 {
 
 /// The standard normal quantile function (Acklam's rational approximation, |error| < 1.2e-9).
 pub fn normal_quantile(p: f64) -> f64 {
-    const A: [f64; 6] = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00];
-    const B: [f64; 5] = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01];
-    const C: [f64; 6] = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00];
-    const D: [f64; 4] = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00];
+    const A: [f64; 6] = [
+        -3.969683028665376e+01,
+        2.209460984245205e+02,
+        -2.759285104469687e+02,
+        1.383_577_518_672_69e+02,
+        -3.066479806614716e+01,
+        2.506628277459239e+00,
+    ];
+    const B: [f64; 5] = [
+        -5.447609879822406e+01,
+        1.615858368580409e+02,
+        -1.556989798598866e+02,
+        6.680131188771972e+01,
+        -1.328068155288572e+01,
+    ];
+    const C: [f64; 6] = [
+        -7.784894002430293e-03,
+        -3.223964580411365e-01,
+        -2.400758277161838e+00,
+        -2.549732539343734e+00,
+        4.374664141464968e+00,
+        2.938163982698783e+00,
+    ];
+    const D: [f64; 4] =
+        [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00];
     let p = p.clamp(1e-15, 1.0 - 1e-15);
     let tail = |q: f64| {
         (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])

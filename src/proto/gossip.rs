@@ -164,7 +164,11 @@ impl GossipNode {
         }
         let mut peers = Self::peers(ctx);
         peers.retain(|&p| Some(p) != except);
-        let k = if self.config.fanout == 0 { peers.len() } else { (self.config.fanout as usize).min(peers.len()) };
+        let k = if self.config.fanout == 0 {
+            peers.len()
+        } else {
+            (self.config.fanout as usize).min(peers.len())
+        };
         if k < peers.len() {
             ctx.rng().shuffle(&mut peers);
             peers.truncate(k);
@@ -262,7 +266,13 @@ mod tests {
         drive(&mut a, 0, 1, GossipMsg::Push { values: vec![1, 2] });
         drive(&mut b, 1, 0, GossipMsg::Push { values: vec![2, 3] });
         let out = drive(&mut b, 1, 0, GossipMsg::Summary { count: 2, hash: a.hash });
-        let sync = out.sends.iter().find(|(to, _)| *to == NodeId(0)).expect("b answers a differing summary").1.clone();
+        let sync = out
+            .sends
+            .iter()
+            .find(|(to, _)| *to == NodeId(0))
+            .expect("b answers a differing summary")
+            .1
+            .clone();
         let out = drive(&mut a, 0, 1, sync);
         assert!(out.sends.contains(&(NodeId(1), GossipMsg::SyncReply { values: vec![1] })));
         drive(&mut b, 1, 0, GossipMsg::SyncReply { values: vec![1] });

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::convergence::Convergence;
 use crate::check::CheckResult;
+use crate::check::convergence::Convergence;
 use crate::net::NetStats;
 use crate::world::{FaultRecord, Halt};
 

@@ -1,7 +1,7 @@
 //! Running a gossip (broadcast) scenario: gossip servers plus broadcast clients.
 
-use crate::check::convergence::{judge, SpreadTracker};
 use crate::check::CheckResult;
+use crate::check::convergence::{SpreadTracker, judge};
 use crate::proto::gossip::{GossipConfig, GossipMsg, GossipNode};
 use crate::scenario::{GossipSpec, Scenario, WorkloadSpec};
 use crate::sim::{Ctx, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView, TimerId};
@@ -12,6 +12,7 @@ use super::Finished;
 
 /// A node of a broadcast run: a gossip server or a client.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one per node; boxing would add a hop per event
 pub enum BroadcastNode {
     /// A gossip server.
     Server(GossipNode),
@@ -84,7 +85,10 @@ pub fn settings(s: &Scenario) -> Settings {
 }
 
 /// A factory for the nodes of a broadcast run.
-pub fn factory(s: &Scenario, streams: RngStreams) -> impl FnMut(NodeId, &dyn StorageView) -> BroadcastNode + 'static {
+pub fn factory(
+    s: &Scenario,
+    streams: RngStreams,
+) -> impl FnMut(NodeId, &dyn StorageView) -> BroadcastNode + 'static {
     let set = settings(s);
     let servers = s.cluster.nodes;
     move |id: NodeId, _disk: &dyn StorageView| {

@@ -9,11 +9,11 @@ use std::io::Write;
 
 use thiserror::Error;
 
-use crate::check::convergence::{Convergence, SpreadTracker};
 use crate::check::CheckResult;
+use crate::check::convergence::{Convergence, SpreadTracker};
 use crate::fault::Schedule;
-use crate::report::outcome::{LinkFigures, NetworkFigures};
 use crate::report::Outcome;
+use crate::report::outcome::{LinkFigures, NetworkFigures};
 use crate::scenario::{Protocol, Scenario};
 use crate::sim::{Node, NodeFactory, NodeId, RngStreams, SimTime};
 use crate::world::{Membership, Trace, World};
@@ -53,7 +53,12 @@ pub fn run(scenario: &Scenario, opts: RunOptions) -> Result<Outcome, RunError> {
     let streams = RngStreams::new(seed);
     match scenario.cluster.protocol {
         Protocol::Gossip => {
-            let mut world = build_world(scenario, streams, Box::new(broadcast::factory(scenario, streams)), broadcast::settings(scenario).start);
+            let mut world = build_world(
+                scenario,
+                streams,
+                Box::new(broadcast::factory(scenario, streams)),
+                broadcast::settings(scenario).start,
+            );
             world.add_observer(Box::new(SpreadTracker::new(scenario.cluster.nodes as usize)));
             let mut fin = simulate(scenario, &mut world, opts.trace)?;
             broadcast::evaluate(scenario, &world, &mut fin);
@@ -84,7 +89,11 @@ pub fn build_world<N: Node>(
     )
 }
 
-fn simulate<N: Node>(s: &Scenario, world: &mut World<N>, trace: Option<Box<dyn Write + Send>>) -> Result<Finished, RunError> {
+fn simulate<N: Node>(
+    s: &Scenario,
+    world: &mut World<N>,
+    trace: Option<Box<dyn Write + Send>>,
+) -> Result<Finished, RunError> {
     if let Some(sink) = trace {
         world.set_trace(Trace::new(sink));
     }
@@ -99,7 +108,13 @@ fn simulate<N: Node>(s: &Scenario, world: &mut World<N>, trace: Option<Box<dyn W
     Ok(Finished { checks, quiet_after: Schedule::new(&s.faults).quiet_after(), broadcast: None })
 }
 
-fn outcome<N: Node>(s: &Scenario, seed: u64, world: &World<N>, fin: Finished, started: std::time::Instant) -> Outcome {
+fn outcome<N: Node>(
+    s: &Scenario,
+    seed: u64,
+    world: &World<N>,
+    fin: Finished,
+    started: std::time::Instant,
+) -> Outcome {
     let passed = world.halted().is_none() && fin.checks.values().all(|c| c.passed);
     let links = world
         .network()

@@ -38,7 +38,12 @@ pub fn build(spec: &NetworkSpec, servers: u32, total: usize, rng: SimRng) -> Net
 }
 
 /// Lines describing the effective link profiles, for the parameter listing.
-pub fn describe(spec: &NetworkSpec, servers: u32, total: usize, name: impl Fn(NodeId) -> String) -> Vec<String> {
+pub fn describe(
+    spec: &NetworkSpec,
+    servers: u32,
+    total: usize,
+    name: impl Fn(NodeId) -> String,
+) -> Vec<String> {
     let links = profiles(spec, servers, total);
     let default = LinkProfile::default().overlay(&spec.default);
     let mut out = vec![format!("network.default: {}", default.describe())];

@@ -218,7 +218,7 @@ impl<'de> Deserialize<'de> for LatencySpec {
                                     "lognormal latency needs exactly one of `sigma` or `p99`",
                                 ));
                             }
-                            (Some(s), None) if !(s.is_finite() && s >= 0.0 && s <= 5.0) => {
+                            (Some(s), None) if !(0.0..=5.0).contains(&s) => {
                                 return Err(D::Error::custom(format!(
                                     "lognormal sigma must be between 0 and 5, found {s}"
                                 )));
@@ -339,9 +339,9 @@ impl<'de> Deserialize<'de> for FaultEntry {
         let at = HumanDuration::deserialize(at).map_err(|e| D::Error::custom(format!("at: {e}")))?;
         let lasts = match map.remove("for") {
             None => None,
-            Some(v) => Some(
-                HumanDuration::deserialize(v).map_err(|e| D::Error::custom(format!("for: {e}")))?,
-            ),
+            Some(v) => {
+                Some(HumanDuration::deserialize(v).map_err(|e| D::Error::custom(format!("for: {e}")))?)
+            }
         };
         if !map.contains_key("fault") {
             return Err(D::Error::missing_field("fault"));

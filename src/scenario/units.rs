@@ -126,14 +126,9 @@ impl<'de, T, F: Fn(&str) -> Result<T, String>> Visitor<'de> for StrVisitor<F> {
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
         if v == 0 {
-            (self.1)("0")
-                .or_else(|_| (self.1)("0B"))
-                .map_err(E::custom)
+            (self.1)("0").or_else(|_| (self.1)("0B")).map_err(E::custom)
         } else {
-            Err(E::custom(format!(
-                "expected {} with a unit, found the bare number {v}",
-                self.0
-            )))
+            Err(E::custom(format!("expected {} with a unit, found the bare number {v}", self.0)))
         }
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
@@ -146,8 +141,7 @@ impl<'de, T, F: Fn(&str) -> Result<T, String>> Visitor<'de> for StrVisitor<F> {
 
 impl<'de> Deserialize<'de> for HumanDuration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(StrVisitor("a duration like \"250ms\"", parse_duration))
-            .map(HumanDuration)
+        d.deserialize_any(StrVisitor("a duration like \"250ms\"", parse_duration)).map(HumanDuration)
     }
 }
 

@@ -55,7 +55,10 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
     }
     if let Some(g) = &s.cluster.gossip {
         if g.interval.0 == SimDuration::ZERO {
-            return Err(ScenarioError::at("cluster.gossip.interval", "expected a positive duration, found 0s"));
+            return Err(ScenarioError::at(
+                "cluster.gossip.interval",
+                "expected a positive duration, found 0s",
+            ));
         }
     }
     let clients = s.client_count();
@@ -73,7 +76,10 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
         ctx.concrete(&l.from, &format!("{path}.from"))?;
         ctx.concrete(&l.to, &format!("{path}.to"))?;
         if l.from == l.to {
-            return Err(ScenarioError::at(format!("{path}.to"), format!("a link joins two different nodes, found {} to itself", l.to)));
+            return Err(ScenarioError::at(
+                format!("{path}.to"),
+                format!("a link joins two different nodes, found {} to itself", l.to),
+            ));
         }
         validate_link(&l.profile, &format!("{path}.profile"))?;
     }
@@ -94,7 +100,10 @@ fn validate_workload(s: &Scenario) -> Result<(), ScenarioError> {
         (None, _) => Ok(()),
         (Some(WorkloadSpec::Broadcast { values, interval, timeout, start, .. }), Protocol::Gossip) => {
             if *values > 1_000_000 {
-                return Err(ScenarioError::at("workload.values", format!("expected at most 1000000 values per client, found {values}")));
+                return Err(ScenarioError::at(
+                    "workload.values",
+                    format!("expected at most 1000000 values per client, found {values}"),
+                ));
             }
             if interval.0 == SimDuration::ZERO {
                 return Err(ScenarioError::at("workload.interval", "expected a positive duration, found 0s"));
@@ -173,7 +182,9 @@ impl Refs {
             NodeRef::Server(_) | NodeRef::Client(_) => self.node(r, path),
             sym => Err(ScenarioError::at(
                 path,
-                format!("expected a concrete node like \"n1\" here (links are fixed before the run), found \"{sym}\""),
+                format!(
+                    "expected a concrete node like \"n1\" here (links are fixed before the run), found \"{sym}\""
+                ),
             )),
         }
     }
@@ -196,7 +207,12 @@ impl Refs {
     }
 }
 
-fn validate_fault(f: &FaultEntry, path: &str, duration: SimDuration, refs: &Refs) -> Result<(), ScenarioError> {
+fn validate_fault(
+    f: &FaultEntry,
+    path: &str,
+    duration: SimDuration,
+    refs: &Refs,
+) -> Result<(), ScenarioError> {
     let at = f.at.0;
     if at > duration {
         return Err(ScenarioError::at(
@@ -218,14 +234,20 @@ fn validate_fault(f: &FaultEntry, path: &str, duration: SimDuration, refs: &Refs
         if end.as_nanos() > duration.as_nanos() {
             return Err(ScenarioError::at(
                 format!("{path}.for"),
-                format!("the fault would end at {} but the run ends at {duration}", SimDuration(end.as_nanos())),
+                format!(
+                    "the fault would end at {} but the run ends at {duration}",
+                    SimDuration(end.as_nanos())
+                ),
             ));
         }
     }
     match &f.fault {
         Fault::Partition { groups } => {
             if groups.is_empty() {
-                return Err(ScenarioError::at(format!("{path}.groups"), "expected at least one group, found []"));
+                return Err(ScenarioError::at(
+                    format!("{path}.groups"),
+                    "expected at least one group, found []",
+                ));
             }
             let mut seen: Vec<(NodeRef, usize)> = Vec::new();
             for (g, group) in groups.iter().enumerate() {
@@ -236,7 +258,9 @@ fn validate_fault(f: &FaultEntry, path: &str, duration: SimDuration, refs: &Refs
                             if let Some((_, other)) = seen.iter().find(|(m, _)| m == n) {
                                 return Err(ScenarioError::at(
                                     format!("{path}.groups[{g}][{j}]"),
-                                    format!("{n} is already in group {other}; a node belongs to one side of a partition"),
+                                    format!(
+                                        "{n} is already in group {other}; a node belongs to one side of a partition"
+                                    ),
                                 ));
                             }
                             seen.push((*n, g));
@@ -256,8 +280,13 @@ fn validate_fault(f: &FaultEntry, path: &str, duration: SimDuration, refs: &Refs
             refs.group(from, &format!("{path}.from"))?;
             refs.group(to, &format!("{path}.to"))?;
             if let (GroupRef::Nodes(a), GroupRef::Nodes(b)) = (from, to) {
-                if let Some(n) = a.iter().find(|n| matches!(n, NodeRef::Server(_) | NodeRef::Client(_)) && b.contains(n)) {
-                    return Err(ScenarioError::at(format!("{path}.to"), format!("{n} is on both sides of the one-way partition")));
+                if let Some(n) =
+                    a.iter().find(|n| matches!(n, NodeRef::Server(_) | NodeRef::Client(_)) && b.contains(n))
+                {
+                    return Err(ScenarioError::at(
+                        format!("{path}.to"),
+                        format!("{n} is on both sides of the one-way partition"),
+                    ));
                 }
             }
         }

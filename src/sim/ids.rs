@@ -9,9 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// A virtual node: a server, a client or an adversary. Zero-based inside the simulator;
 /// printed one-based as `n1`, `n2`, … because that is how people count servers.
-#[derive(
-    Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug, Serialize, Deserialize,
-)]
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct NodeId(pub u32);
 
@@ -30,9 +28,7 @@ impl fmt::Display for NodeId {
 }
 
 /// A consensus epoch: a Raft term, or the round of a Paxos ballot.
-#[derive(
-    Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug, Serialize, Deserialize,
-)]
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Term(pub u64);
 
@@ -43,9 +39,7 @@ impl fmt::Display for Term {
 }
 
 /// A position in a replicated log; the first entry has index 1, index 0 means "empty log".
-#[derive(
-    Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug, Serialize, Deserialize,
-)]
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct LogIndex(pub u64);
 
@@ -74,8 +68,6 @@ impl fmt::Display for LogIndex {
 pub struct TimerId(pub u16);
 
 /// A message's identity, unique within a run; duplicates share the original's id.
-#[derive(
-    Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug, Serialize, Deserialize,
-)]
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct MsgId(pub u64);

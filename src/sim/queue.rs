@@ -102,8 +102,7 @@ mod tests {
         q.push(SimTime(1), "a");
         q.push(SimTime(5), "d");
         q.push(SimTime(1), "b");
-        let order: Vec<_> =
-            std::iter::from_fn(|| q.pop_until(SimTime::MAX).map(|(_, e)| e)).collect();
+        let order: Vec<_> = std::iter::from_fn(|| q.pop_until(SimTime::MAX).map(|(_, e)| e)).collect();
         assert_eq!(order, ["a", "b", "c", "d"]);
     }
 

@@ -100,7 +100,13 @@ pub trait Draw {
     /// A uniform integer in `[lo, hi]`.
     #[inline]
     fn between(&mut self, lo: u64, hi: u64) -> u64 {
-        if hi <= lo { lo } else if hi - lo == u64::MAX { self.word() } else { lo + self.below(hi - lo + 1) }
+        if hi <= lo {
+            lo
+        } else if hi - lo == u64::MAX {
+            self.word()
+        } else {
+            lo + self.below(hi - lo + 1)
+        }
     }
 
     /// A uniformly chosen element of a non-empty slice.
@@ -131,8 +137,10 @@ mod tests {
 
     #[test]
     fn same_seed_same_name_same_draws() {
-        let a: Vec<u64> = (0..4).map(|_| 0).scan(RngStreams::new(7).stream("net"), |r, _| Some(r.random())).collect();
-        let b: Vec<u64> = (0..4).map(|_| 0).scan(RngStreams::new(7).stream("net"), |r, _| Some(r.random())).collect();
+        let a: Vec<u64> =
+            (0..4).map(|_| 0).scan(RngStreams::new(7).stream("net"), |r, _| Some(r.random())).collect();
+        let b: Vec<u64> =
+            (0..4).map(|_| 0).scan(RngStreams::new(7).stream("net"), |r, _| Some(r.random())).collect();
         assert_eq!(a, b);
     }
 

@@ -103,21 +103,18 @@ impl Node for BroadcastClient {
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, GossipMsg>, timer: TimerId) {
         match timer {
-            NEXT => {
-                // A new value every interval; an unacknowledged one is abandoned for the
-                // next (it stays in the log, unacknowledged, and is not promised).
+            // A new value every interval; an unacknowledged one is abandoned for the next
+            // (it stays in the log, unacknowledged, and is not promised).
+            NEXT if self.next_seq < self.config.values => {
+                ctx.cancel_timer(RETRY);
+                let value = ((self.config.client as u64) << 32) | self.next_seq as u64;
+                self.next_seq += 1;
+                let first_server = *self.workload.pick(ctx.servers());
+                self.log.push(Injection { value, first_server, sent: ctx.now(), acked: None, attempts: 0 });
+                self.pending = Some(self.log.len() - 1);
+                self.send_pending(ctx);
                 if self.next_seq < self.config.values {
-                    ctx.cancel_timer(RETRY);
-                    let value = ((self.config.client as u64) << 32) | self.next_seq as u64;
-                    self.next_seq += 1;
-                    let first_server = *self.workload.pick(ctx.servers());
-
-                    self.log.push(Injection { value, first_server, sent: ctx.now(), acked: None, attempts: 0 });
-                    self.pending = Some(self.log.len() - 1);
-                    self.send_pending(ctx);
-                    if self.next_seq < self.config.values {
-                        ctx.set_timer(NEXT, self.config.interval);
-                    }
+                    ctx.set_timer(NEXT, self.config.interval);
                 }
             }
             RETRY => self.send_pending(ctx),

@@ -19,8 +19,8 @@ use crate::fault::{self, ClusterView, Phase, Resolved, Schedule};
 use crate::net::{CutId, DropReason, NetStats, Network, Route};
 use crate::sim::queue::EventQueue;
 use crate::sim::{
-    Ctx, Digest, Message, MsgId, Node, NodeFactory, NodeId, Observation, Outbox, Role, SimRng,
-    SimTime, StorageView, Term, TimerId,
+    Ctx, Digest, Message, MsgId, Node, NodeFactory, NodeId, Observation, Outbox, Role, SimRng, SimTime,
+    StorageView, Term, TimerId,
 };
 
 pub use trace::Trace;
@@ -188,7 +188,14 @@ impl<N: Node> World<N> {
                 NodeKind::Server => servers.push(id),
                 NodeKind::Client => clients.push(id),
             }
-            slots.push(Slot { node: None, name, kind, rng: node_rng(id), timers: Vec::new(), role: (Role::Peer, Term(0)) });
+            slots.push(Slot {
+                node: None,
+                name,
+                kind,
+                rng: node_rng(id),
+                timers: Vec::new(),
+                role: (Role::Peer, Term(0)),
+            });
         }
         let mut w = World {
             now: SimTime::ZERO,
@@ -364,7 +371,14 @@ impl<N: Node> World<N> {
             self.net.note_dropped(from, to, why);
             self.digest.event(t.0, code::DROP, to.0, id.0, size);
             if let Some(tr) = &mut self.trace {
-                tr.drop(t, &self.slots[from.index()].name, &self.slots[to.index()].name, id, msg.kind(), why.name());
+                tr.drop(
+                    t,
+                    &self.slots[from.index()].name,
+                    &self.slots[to.index()].name,
+                    id,
+                    msg.kind(),
+                    why.name(),
+                );
             }
             return;
         }
@@ -400,7 +414,8 @@ impl<N: Node> World<N> {
                 }
                 slot.timers[i] = slot.timers[i].wrapping_add(1);
                 if let Some(after) = after {
-                    self.queue.push(t + after, Event::Timer { node: from, timer, generation: slot.timers[i] });
+                    self.queue
+                        .push(t + after, Event::Timer { node: from, timer, generation: slot.timers[i] });
                 }
             }
         }
@@ -495,10 +510,12 @@ impl<N: Node> World<N> {
                     Resolved::Cut(cut) => {
                         let names = |n: NodeId| self.slots[n.index()].name.clone();
                         let detail = fault::resolve::describe_cut(&cut, names);
-                        let mut nodes: Vec<NodeId> = cut.blocked_pairs().into_iter().flat_map(|(a, b)| [a, b]).collect();
+                        let mut nodes: Vec<NodeId> =
+                            cut.blocked_pairs().into_iter().flat_map(|(a, b)| [a, b]).collect();
                         nodes.sort();
                         nodes.dedup();
-                        let nodes: Vec<String> = nodes.iter().map(|&n| self.slots[n.index()].name.clone()).collect();
+                        let nodes: Vec<String> =
+                            nodes.iter().map(|&n| self.slots[n.index()].name.clone()).collect();
                         let id = self.net.partitions_mut().add(cut);
                         self.fault_cuts[a.entry] = Some(id);
                         self.fault_log.push(FaultRecord {

@@ -27,7 +27,9 @@ impl Trace {
         if self.error.is_some() {
             return;
         }
-        let r = serde_json::to_writer(&mut self.out, &v).map_err(io::Error::from).and_then(|_| self.out.write_all(b"\n"));
+        let r = serde_json::to_writer(&mut self.out, &v)
+            .map_err(io::Error::from)
+            .and_then(|_| self.out.write_all(b"\n"));
         match r {
             Ok(()) => self.lines += 1,
             Err(e) => self.error = Some(e),
@@ -36,7 +38,17 @@ impl Trace {
 
     /// A message handed to the network, with its fate.
     #[allow(clippy::too_many_arguments)]
-    pub fn send(&mut self, t: SimTime, from: &str, to: &str, id: MsgId, kind: &str, size: u32, fate: &str, at: Option<SimTime>) {
+    pub fn send(
+        &mut self,
+        t: SimTime,
+        from: &str,
+        to: &str,
+        id: MsgId,
+        kind: &str,
+        size: u32,
+        fate: &str,
+        at: Option<SimTime>,
+    ) {
         let mut v = json!({"t": t.0, "ev": "send", "from": from, "to": to, "id": id.0, "kind": kind, "size": size, "fate": fate});
         if let Some(at) = at {
             v["at"] = json!(at.0);

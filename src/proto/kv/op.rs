@@ -44,7 +44,9 @@ impl KvOp {
     /// The key the operation touches.
     pub fn key(&self) -> Key {
         match self {
-            KvOp::Get { key } | KvOp::Put { key, .. } | KvOp::Append { key, .. } | KvOp::Cas { key, .. } => *key,
+            KvOp::Get { key } | KvOp::Put { key, .. } | KvOp::Append { key, .. } | KvOp::Cas { key, .. } => {
+                *key
+            }
         }
     }
 
@@ -68,7 +70,9 @@ impl KvOp {
         8 + match self {
             KvOp::Get { .. } => 0,
             KvOp::Put { value, .. } | KvOp::Append { value, .. } => 4 + value.len() as u32,
-            KvOp::Cas { expected, new, .. } => 9 + expected.as_ref().map_or(0, |e| e.len() as u32) + new.len() as u32,
+            KvOp::Cas { expected, new, .. } => {
+                9 + expected.as_ref().map_or(0, |e| e.len() as u32) + new.len() as u32
+            }
         }
     }
 
@@ -233,7 +237,9 @@ impl ClientReply {
     /// The sequence number the reply answers.
     pub fn seq(&self) -> u64 {
         match self {
-            ClientReply::Ok { seq, .. } | ClientReply::NotLeader { seq, .. } | ClientReply::Unknown { seq } => *seq,
+            ClientReply::Ok { seq, .. }
+            | ClientReply::NotLeader { seq, .. }
+            | ClientReply::Unknown { seq } => *seq,
         }
     }
 

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::op::{string, ClientRequest, Key, KvOp, KvResult};
+use super::op::{ClientRequest, Key, KvOp, KvResult, string};
 use crate::proto::wire::{Reader, Writer};
 
 /// A client's session: the last request applied for it and that request's result.
