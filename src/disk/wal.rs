@@ -1,16 +1,23 @@
-//! A write-ahead log: records framed with a length and a checksum, so recovery can tell
+//! A write-ahead log: records framed with a length and checksums, so recovery can tell
 //! a complete record from a torn or corrupted one.
 //!
-//! Frame: `len: u32 LE | crc32(len ‖ payload): u32 LE | payload`. Recovery reads frames
-//! from the start and stops at the first one that is incomplete (a torn write: the crash
-//! cut the last append short) or whose checksum does not match (corruption). What comes
-//! before is trusted; what comes after is not read. Recovery reports *which* of the two
-//! happened, because they mean different things: a torn tail is a write that was never
-//! acknowledged and may be discarded, while a bad checksum on a complete record is damage
-//! to data the node may already have promised to others.
+//! Frame: `len: u32 LE | crc32(len): u32 LE | crc32(len ‖ payload): u32 LE | payload`.
+//! Recovery reads frames from the start and stops at the first one that is incomplete (a
+//! torn write: the crash cut the last append short) or whose checksum does not match
+//! (corruption). What comes before is trusted; what comes after is not read. Recovery
+//! reports *which* of the two happened, because they mean different things: a torn tail is
+//! a write that was never acknowledged and may be discarded, while a bad checksum on a
+//! complete record is damage to data the node may already have promised to others.
+//!
+//! Why the length has its own checksum: with only one checksum over `len ‖ payload`, a
+//! flipped bit in a length field makes the record look longer than the file, which reads
+//! exactly like a torn write — and a protocol that discards torn tails would then silently
+//! drop acknowledged records (a flip in the first record's length would discard the whole
+//! log). With the header checked on its own, "incomplete" can only mean "the header was
+//! valid and the bytes it announces are missing", which a bit flip cannot produce.
 
 /// Bytes of framing per record.
-pub const FRAME_HEADER: usize = 8;
+pub const FRAME_HEADER: usize = 12;
 
 /// Largest record payload accepted (a larger length field is treated as corruption).
 pub const MAX_RECORD: usize = 64 << 20;
@@ -18,11 +25,9 @@ pub const MAX_RECORD: usize = 64 << 20;
 /// Appends one framed record to `out`.
 pub fn frame(payload: &[u8], out: &mut Vec<u8>) {
     let len = (payload.len() as u32).to_le_bytes();
-    let mut h = crc32fast::Hasher::new();
-    h.update(&len);
-    h.update(payload);
     out.extend_from_slice(&len);
-    out.extend_from_slice(&h.finalize().to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&len).to_le_bytes());
+    out.extend_from_slice(&payload_crc(&len, payload).to_le_bytes());
     out.extend_from_slice(payload);
 }
 
@@ -43,7 +48,8 @@ pub enum Tail {
         /// Offset of the incomplete record.
         at: u64,
     },
-    /// A complete record at this offset fails its checksum (or has an impossible length).
+    /// The record at this offset fails a checksum (header or payload) or has an impossible
+    /// length.
     Corrupt {
         /// Offset of the bad record.
         at: u64,
@@ -74,8 +80,12 @@ pub fn recover(bytes: &[u8]) -> Recovered {
             break Tail::Torn { at };
         }
         let len_bytes: [u8; 4] = bytes[pos..pos + 4].try_into().expect("4 bytes");
+        let word =
+            |i: usize| u32::from_le_bytes(bytes[pos + i..pos + i + 4].try_into().expect("4 bytes"));
+        if crc32fast::hash(&len_bytes) != word(4) {
+            break Tail::Corrupt { at };
+        }
         let len = u32::from_le_bytes(len_bytes) as usize;
-        let crc = u32::from_le_bytes(bytes[pos + 4..pos + 8].try_into().expect("4 bytes"));
         if len > MAX_RECORD {
             break Tail::Corrupt { at };
         }
@@ -84,16 +94,26 @@ pub fn recover(bytes: &[u8]) -> Recovered {
             break Tail::Torn { at };
         }
         let payload = &bytes[start..start + len];
-        let mut h = crc32fast::Hasher::new();
-        h.update(&len_bytes);
-        h.update(payload);
-        if h.finalize() != crc {
+        if payload_crc(&len_bytes, payload) != word(8) {
             break Tail::Corrupt { at };
         }
         records.push(payload.to_vec());
         pos = start + len;
     };
-    Recovered { records, valid_len: pos as u64, tail }
+    Recovered {
+        records,
+        valid_len: pos as u64,
+        tail,
+    }
+}
+
+/// The checksum guarding a record's payload (its length is included, so a record cannot be
+/// spliced onto another record's header).
+fn payload_crc(len: &[u8; 4], payload: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(len);
+    h.update(payload);
+    h.finalize()
 }
 
 #[cfg(test)]
@@ -137,12 +157,39 @@ mod tests {
             let mut b = bytes.clone();
             b[i / 8] ^= 1 << (i % 8);
             let r = recover(&b);
-            // Never a wrong record: either the valid prefix, or a detected bad tail.
-            assert_ne!(r.tail, Tail::Clean, "bit {i} went unnoticed");
+            // Never a wrong record, and never mistaken for a torn write (which a protocol may
+            // discard): a flipped bit in durable data is always reported as corruption.
+            let bad = if i / 8 < first { 0 } else { first as u64 };
+            assert_eq!(r.tail, Tail::Corrupt { at: bad }, "bit {i}");
             for rec in &r.records {
                 assert!(rec == b"alpha", "bit {i} produced a bogus record {rec:?}");
             }
-            assert!(r.valid_len == 0 || r.valid_len == first as u64);
+            assert_eq!(r.valid_len, bad);
         }
+    }
+
+    #[test]
+    fn zeroed_region_is_corruption_not_a_record() {
+        // A hole of zeros (a lost write the device never made) must not parse as a record.
+        let mut bytes = log(&[b"alpha"]);
+        bytes.extend_from_slice(&[0u8; 32]);
+        let r = recover(&bytes);
+        assert_eq!(r.records, vec![b"alpha".to_vec()]);
+        assert_eq!(
+            r.tail,
+            Tail::Corrupt {
+                at: (FRAME_HEADER + 5) as u64
+            }
+        );
+    }
+
+    #[test]
+    fn impossible_length_is_corruption() {
+        let mut bytes = Vec::new();
+        let len = ((MAX_RECORD + 1) as u32).to_le_bytes();
+        bytes.extend_from_slice(&len);
+        bytes.extend_from_slice(&crc32fast::hash(&len).to_le_bytes());
+        bytes.extend_from_slice(&[0u8; 4]);
+        assert_eq!(recover(&bytes).tail, Tail::Corrupt { at: 0 });
     }
 }
