@@ -16,7 +16,7 @@
 //! - **Batching and pipelining.** Per follower, the leader probes (one AppendEntries at a
 //!   time) until it learns where the logs match, then replicates optimistically with up to
 //!   `max_inflight` batches of at most `max_entries_per_msg` entries / `max_bytes_per_msg`
-//!   bytes in flight, as etcd/raft does. A follower that acknowledges nothing for two
+//!   bytes in flight, as etcd/raft does. A follower that acknowledges no batch for two
 //!   heartbeat intervals while batches are in flight is probed again from its match index
 //!   (the batches were probably lost).
 //! - **Heartbeats** are AppendEntries without entries anchored at the follower's match
@@ -33,7 +33,8 @@ use super::node::{HEARTBEAT_TIMER, QUORUM_TIMER, RaftHost, RaftNode};
 use super::read::PendingRead;
 use super::storage::{self, WAL};
 
-/// How many heartbeat intervals without an acknowledgement make in-flight batches lost.
+/// How many heartbeat intervals without an acknowledged batch make in-flight batches lost
+/// (heartbeat answers do not count: they may overtake batches that are merely slow).
 const STALL_TICKS: u8 = 2;
 /// Rounds whose send times a leader remembers (older acknowledgements do not extend a lease).
 const ROUND_MEMORY: usize = 128;
@@ -65,8 +66,8 @@ pub(super) struct Progress {
     pub ack_sent_at: Option<SimTime>,
     /// Heard from since the last check-quorum.
     pub heard: bool,
-    /// Heartbeat ticks since the last acknowledgement.
-    pub idle_ticks: u8,
+    /// Heartbeat ticks since an in-flight batch was last acknowledged.
+    pub stalled_ticks: u8,
 }
 
 impl Progress {
@@ -79,7 +80,7 @@ impl Progress {
             acked_round: 0,
             ack_sent_at: None,
             heard: false,
-            idle_ticks: 0,
+            stalled_ticks: 0,
         }
     }
 
@@ -271,13 +272,17 @@ impl<M: RaftHost> RaftNode<M> {
             let mut resend = false;
             let mut snapshot = false;
             if tick {
-                pr.idle_ticks = pr.idle_ticks.saturating_add(1);
+                if pr.inflight.is_empty() {
+                    pr.stalled_ticks = 0;
+                } else {
+                    pr.stalled_ticks = pr.stalled_ticks.saturating_add(1);
+                }
                 match pr.phase {
                     Phase::Probe => {
                         pr.inflight.clear();
                         resend = true;
                     }
-                    Phase::Replicate if !pr.inflight.is_empty() && pr.idle_ticks >= STALL_TICKS => {
+                    Phase::Replicate if !pr.inflight.is_empty() && pr.stalled_ticks >= STALL_TICKS => {
                         let from = pr.matched.next();
                         pr.probe_from(from);
                         resend = true;
@@ -438,7 +443,11 @@ impl<M: RaftHost> RaftNode<M> {
             AppendOutcome::Match { index } => {
                 let index = index.min(last);
                 pr.matched = pr.matched.max(index);
+                let before = pr.inflight.len();
                 pr.inflight.retain(|&end| end > index);
+                if pr.inflight.len() < before {
+                    pr.stalled_ticks = 0;
+                }
                 match pr.phase {
                     Phase::Probe if index >= pr.next.prev() => {
                         pr.phase = Phase::Replicate;
@@ -482,7 +491,6 @@ impl<M: RaftHost> RaftNode<M> {
         let current = lead.round;
         let Some(pr) = lead.progress.get_mut(&from) else { return false };
         pr.heard = true;
-        pr.idle_ticks = 0;
         if round > pr.acked_round && round <= current {
             pr.acked_round = round;
             if sent_at.is_some() {
