@@ -119,6 +119,14 @@ impl Disk {
         Some(token)
     }
 
+    /// Completes the oldest pending fsync of `file`.
+    fn complete_file(&mut self, file: FileId) -> Option<u64> {
+        let k = self.pending.iter().position(|(f, _, _)| *f == file)?;
+        let (_, token, content) = self.pending.remove(k).expect("position is valid");
+        self.durable.insert(file, content);
+        Some(token)
+    }
+
     /// Fsyncs requested and not completed.
     pub fn pending(&self) -> usize {
         self.pending.len()
@@ -355,6 +363,14 @@ impl Cluster {
         }
     }
 
+    /// Completes the oldest pending fsync of `file` on server `i` (fsyncs of different
+    /// files may complete in any order); false if there is none.
+    pub fn sync_file(&mut self, i: usize, file: FileId) -> bool {
+        let Some(token) = self.disks[i].complete_file(file) else { return false };
+        self.drive(i, |node, ctx| node.on_disk(ctx, DiskEvent::Synced { token }));
+        true
+    }
+
     /// Completes every pending fsync of every server.
     pub fn sync_all(&mut self) {
         for i in 0..self.nodes.len() {
@@ -414,6 +430,20 @@ impl Cluster {
         let (&(i, t), _) = self.timers.iter().min_by_key(|(k, at)| (**at, **k))?;
         self.fire(i, t);
         Some((i, t))
+    }
+
+    /// Lets `d` of time pass: every timer due fires in order, and the network settles after
+    /// each (messages take no time), with messages matching `cut` dropped.
+    pub fn run_cut(&mut self, d: SimDuration, cut: impl Fn(&Flight) -> bool) {
+        let end = self.now + d;
+        while let Some((&(i, t), &at)) = self.timers.iter().min_by_key(|(k, at)| (**at, **k)) {
+            if at > end {
+                break;
+            }
+            self.fire(i, t);
+            self.settle_cut(&cut);
+        }
+        self.now = end;
     }
 
     /// Server `i`'s election timeout fires.
