@@ -29,9 +29,13 @@ impl<M: RaftHost> RaftNode<M> {
         if self.role == Role::Leader {
             return;
         }
-        // A non-voter (a new server not yet added, or a removed one) never campaigns; a
-        // server installing a snapshot waits until its state is consistent on disk.
-        if !self.membership.is_voter(self.id) || self.snap_job.as_ref().is_some_and(|j| j.installing()) {
+        // A server installing a snapshot waits until its state is consistent on disk. A
+        // server outside its latest configuration (a new server not yet added, a removed
+        // one) does not campaign once that configuration is known committed; while it is
+        // not, it may (see `membership.rs`: otherwise an uncommitted self-removal can leave
+        // nobody able to win).
+        let member = self.membership.is_voter(self.id) || self.membership.latest_index() > self.commit;
+        if !member || self.snap_job.as_ref().is_some_and(|j| j.installing()) {
             self.reset_election_timer(ctx);
             return;
         }

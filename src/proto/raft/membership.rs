@@ -16,6 +16,15 @@
 //! empty disk as a non-voter (it is not in the initial configuration) that never campaigns;
 //! it catches up through ordinary replication or a snapshot and becomes a voter when the
 //! configuration entry naming it reaches its log.
+//!
+//! Candidates count votes of the voters of their latest configuration, whether or not they
+//! belong to it (servers answer RPCs without consulting their configuration, §4.1). So a
+//! server whose latest configuration excludes it but is *not known committed* still
+//! campaigns. Without that, a leader that appended its own removal and then lost
+//! leadership before replicating it could hold the only copy of the change, refuse to
+//! campaign, and refuse its vote to the remaining voters (their logs are behind its own):
+//! nobody could ever win. Safety does not depend on who campaigns, only on majorities of
+//! configurations that differ by one server overlapping.
 
 use std::sync::Arc;
 

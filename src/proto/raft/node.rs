@@ -142,7 +142,9 @@ pub struct RaftNode<M> {
     /// The latest durable snapshot (what a leader sends to lagging followers).
     pub(super) snapshot: Option<(SnapshotMeta, Arc<[u8]>)>,
     pub(super) snap_job: Option<SnapJob>,
-    startup_truncate: Option<u64>,
+    /// What the WAL needs at start: cut a torn tail, or a rewrite after an interrupted
+    /// compaction.
+    startup_repair: Option<DiskOp>,
     _msg: PhantomData<fn(M)>,
 }
 
@@ -187,7 +189,7 @@ impl<M: RaftHost> RaftNode<M> {
             disk: DiskState::default(),
             snapshot: None,
             snap_job: None,
-            startup_truncate: None,
+            startup_repair: None,
             _msg: PhantomData,
         };
         match storage::recover(storage) {
@@ -202,7 +204,12 @@ impl<M: RaftHost> RaftNode<M> {
                 node.applied = node.log.base().index;
                 node.disk.persisted = node.log.last_index();
                 node.snapshot = r.snapshot;
-                node.startup_truncate = r.truncate_wal_to;
+                node.startup_repair = if r.rewrite_wal {
+                    let data = storage::rewritten_wal(&node.log, node.term, node.durable_vote());
+                    Some(DiskOp::Replace { file: WAL, data })
+                } else {
+                    r.truncate_wal_to.map(|len| DiskOp::Truncate { file: WAL, len })
+                };
             }
             Err(e) => node.status = Status::Refused(e),
         }
@@ -244,6 +251,11 @@ impl<M: RaftHost> RaftNode<M> {
         self.log.last_index()
     }
 
+    /// The term of the entry at `index`, if the log holds it (or it is the snapshot's last).
+    pub fn term_at(&self, index: LogIndex) -> Option<Term> {
+        self.log.term_at(index)
+    }
+
     /// The replicated state machine.
     pub fn store(&self) -> &KvStore {
         &self.kv
@@ -271,8 +283,9 @@ impl<M: RaftHost> RaftNode<M> {
         matches!(self.status, Status::Running)
     }
 
-    /// Boot (also after every restart): truncate a torn WAL tail, announce the recovered
-    /// state, arm the election timer.
+    /// Boot (also after every restart): repair the WAL (cut a torn tail, or finish a
+    /// compaction a crash interrupted), announce the recovered state, arm the election
+    /// timer.
     pub fn on_start(&mut self, ctx: &mut Ctx<'_, M>) {
         if matches!(self.status, Status::Refused(_)) {
             ctx.observe(Observation::Rejected { reason: "disk-corrupt".into() });
@@ -283,8 +296,8 @@ impl<M: RaftHost> RaftNode<M> {
         self.disk.next_token = base;
         self.disk.synced = base - 1;
         self.disk.write_token = base - 1;
-        if let Some(len) = self.startup_truncate.take() {
-            self.wal_write(ctx, DiskOp::Truncate { file: WAL, len });
+        if let Some(op) = self.startup_repair.take() {
+            self.wal_write(ctx, op);
         }
         let initial: Arc<[NodeId]> = match (&self.snapshot, &self.cfg.initial_voters) {
             (Some((meta, _)), _) => meta.voters.clone(),

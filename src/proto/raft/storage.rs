@@ -186,6 +186,11 @@ pub struct Recovered {
     /// Set if the WAL ended in a torn record: the file must be cut to this length before
     /// anything is appended.
     pub truncate_wal_to: Option<u64>,
+    /// Set if the WAL predates the snapshot (a crash interrupted a compaction or an
+    /// installation between its two steps): the WAL must be rewritten from the recovered
+    /// state before anything is appended, or new entries would follow a log that does not
+    /// reach the snapshot.
+    pub rewrite_wal: bool,
 }
 
 /// Reads a server's durable state.
@@ -244,6 +249,7 @@ pub fn recover(storage: &dyn StorageView) -> Result<Recovered, RecoveryError> {
         }
     }
     let mut kv = KvStore::new();
+    let mut rewrite_wal = false;
     if let Some((meta, data)) = &snapshot {
         let wal_base = log.base();
         if wal_base.index > meta.index {
@@ -256,10 +262,11 @@ pub fn recover(storage: &dyn StorageView) -> Result<Recovered, RecoveryError> {
         // entries up to the snapshot are covered by it (and dropped here); if it does not
         // hold the snapshot's last entry, its suffix conflicts with committed state and is
         // dropped too (`compact_to`).
+        rewrite_wal = wal_base.index < meta.index;
         log.compact_to(meta.base());
         kv = KvStore::restore(data).ok_or(RecoveryError::CorruptSnapshot)?;
     }
-    Ok(Recovered { term, vote, log, snapshot, kv, truncate_wal_to })
+    Ok(Recovered { term, vote, log, snapshot, kv, truncate_wal_to, rewrite_wal })
 }
 
 fn read_snapshot(bytes: &[u8]) -> Result<Option<(SnapshotMeta, Arc<[u8]>)>, RecoveryError> {
@@ -349,6 +356,9 @@ mod tests {
             assert_eq!(r.log.chain_at(LogIndex(4)), log.chain_at(LogIndex(4)));
             assert_eq!(r.snapshot.as_ref().unwrap().0, meta);
         }
+        assert!(recover(&Files(BTreeMap::from([(WAL, hard_state_record(Term(1), None)), (SNAPSHOT, snap.clone())])))
+            .unwrap()
+            .rewrite_wal);
         // A snapshot from a leader that conflicts with the old WAL's suffix wins.
         let foreign = SnapshotMeta { index: LogIndex(3), term: Term(5), chain: 1, voters: vec![NodeId(0)].into() };
         let mut w = Vec::new();
