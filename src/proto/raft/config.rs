@@ -57,6 +57,10 @@ pub struct RaftConfig {
     /// Snapshot the state machine once this many applied entries follow the last snapshot
     /// (0: never compact).
     pub snapshot_threshold: u64,
+    /// Most entries a leader lets pile up uncommitted (and most reads it lets wait) before it
+    /// refuses new requests: a leader cut off from its majority must not grow without bound
+    /// while clients retry.
+    pub max_uncommitted: u64,
     /// How long a leader waits for an InstallSnapshot answer before sending it again.
     pub snapshot_retry: SimDuration,
     /// How linearizable reads are served.
@@ -84,6 +88,7 @@ impl Default for RaftConfig {
             max_bytes_per_msg: 64 * 1024,
             max_inflight: 4,
             snapshot_threshold: 1000,
+            max_uncommitted: 4096,
             snapshot_retry: SimDuration::from_secs(1),
             read_mode: ReadMode::Log,
             pre_vote: true,
@@ -103,8 +108,11 @@ impl RaftConfig {
                 self.election_timeout_min, self.election_timeout_max, self.heartbeat_interval
             ),
             format!(
-                "raft: batches of up to {} entries / {} bytes, {} in flight per follower",
-                self.max_entries_per_msg, self.max_bytes_per_msg, self.max_inflight
+                "raft: batches of up to {} entries / {} bytes, {} in flight per follower, at most {} uncommitted",
+                self.max_entries_per_msg,
+                self.max_bytes_per_msg,
+                self.max_inflight,
+                self.max_uncommitted
             ),
             if self.snapshot_threshold == 0 {
                 "raft: no log compaction".to_string()

@@ -144,7 +144,10 @@ impl Entry {
 
     /// Decodes an entry.
     pub fn decode(r: &mut Reader<'_>) -> Option<Entry> {
-        Some(Entry { term: Term(r.u64()?), payload: Payload::decode(r)? })
+        Some(Entry {
+            term: Term(r.u64()?),
+            payload: Payload::decode(r)?,
+        })
     }
 
     /// The chain hash of the prefix ending at this entry, given the previous entry's chain.
@@ -187,7 +190,10 @@ pub struct RaftLog {
 impl RaftLog {
     /// An empty log starting after `base`.
     pub fn new(base: LogBase) -> Self {
-        RaftLog { base, entries: Vec::new() }
+        RaftLog {
+            base,
+            entries: Vec::new(),
+        }
     }
 
     /// The snapshot point.
@@ -275,7 +281,9 @@ impl RaftLog {
 
     /// Up to `max_n` entries (and about `max_bytes` of them, at least one) from `from` on.
     pub fn slice(&self, from: LogIndex, max_n: u32, max_bytes: u32) -> Vec<Entry> {
-        let Some(start) = self.slot(from) else { return Vec::new() };
+        let Some(start) = self.slot(from) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         let mut bytes = 0u32;
         for s in self.entries[start..].iter().take(max_n.max(1) as usize) {
@@ -322,7 +330,10 @@ mod tests {
     use super::*;
 
     fn e(term: u64) -> Entry {
-        Entry { term: Term(term), payload: Payload::Noop }
+        Entry {
+            term: Term(term),
+            payload: Payload::Noop,
+        }
     }
 
     #[test]
@@ -354,7 +365,11 @@ mod tests {
         assert_ne!(third.chain_at(LogIndex(3)), Some(c3));
         log.truncate_from(LogIndex(4));
         assert_eq!(log.last_index(), LogIndex(3));
-        log.compact_to(LogBase { index: LogIndex(2), term: Term(1), chain: log.chain_at(LogIndex(2)).unwrap() });
+        log.compact_to(LogBase {
+            index: LogIndex(2),
+            term: Term(1),
+            chain: log.chain_at(LogIndex(2)).unwrap(),
+        });
         assert_eq!(log.len(), 1);
         assert_eq!(log.chain_at(LogIndex(3)), Some(c3));
         assert_eq!(log.term_at(LogIndex(1)), None);
@@ -367,11 +382,18 @@ mod tests {
     fn slices_respect_count_and_bytes() {
         let mut log = RaftLog::default();
         for _ in 0..10 {
-            log.append(Entry { term: Term(1), payload: Payload::Command(vec![0u8; 100].into()) });
+            log.append(Entry {
+                term: Term(1),
+                payload: Payload::Command(vec![0u8; 100].into()),
+            });
         }
         assert_eq!(log.slice(LogIndex(1), 3, 1 << 20).len(), 3);
         assert_eq!(log.slice(LogIndex(1), 100, 250).len(), 2);
-        assert_eq!(log.slice(LogIndex(1), 100, 1).len(), 1, "at least one entry");
+        assert_eq!(
+            log.slice(LogIndex(1), 100, 1).len(),
+            1,
+            "at least one entry"
+        );
         assert_eq!(log.slice(LogIndex(9), 100, 1 << 20).len(), 2);
     }
 
@@ -380,7 +402,11 @@ mod tests {
         let mut log = RaftLog::default();
         log.append(e(1));
         log.append(e(1));
-        log.compact_to(LogBase { index: LogIndex(2), term: Term(3), chain: 7 });
+        log.compact_to(LogBase {
+            index: LogIndex(2),
+            term: Term(3),
+            chain: 7,
+        });
         assert!(log.is_empty());
         assert_eq!(log.last_index(), LogIndex(2));
         assert_eq!(log.last_term(), Term(3));

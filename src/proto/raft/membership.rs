@@ -44,7 +44,9 @@ pub(super) struct Membership {
 impl Membership {
     /// The configuration in force at `base` (the snapshot's, or the initial one).
     pub fn new(base: LogIndex, voters: Arc<[NodeId]>) -> Self {
-        Membership { configs: vec![(base, voters)] }
+        Membership {
+            configs: vec![(base, voters)],
+        }
     }
 
     /// The voters in force.
@@ -75,10 +77,12 @@ impl Membership {
 
     /// The configuration in force at `index`.
     pub fn config_at(&self, index: LogIndex) -> Arc<[NodeId]> {
-        self.configs.iter().rev().find(|(i, _)| *i <= index).or(self.configs.first()).map_or_else(
-            || Arc::from(Vec::new()),
-            |(_, v)| v.clone(),
-        )
+        self.configs
+            .iter()
+            .rev()
+            .find(|(i, _)| *i <= index)
+            .or(self.configs.first())
+            .map_or_else(|| Arc::from(Vec::new()), |(_, v)| v.clone())
     }
 
     /// An entry was appended at `index`; true if it changed the configuration.
@@ -104,7 +108,11 @@ impl Membership {
 
     /// The log was compacted up to `base`: forget configurations superseded before it.
     pub fn compact(&mut self, base: LogIndex) {
-        let keep_from = self.configs.iter().rposition(|(i, _)| *i <= base).unwrap_or(0);
+        let keep_from = self
+            .configs
+            .iter()
+            .rposition(|(i, _)| *i <= base)
+            .unwrap_or(0);
         self.configs.drain(..keep_from);
     }
 
@@ -113,8 +121,15 @@ impl Membership {
     /// configuration in force changed.
     pub fn install(&mut self, index: LogIndex, voters: Arc<[NodeId]>, keep_suffix: bool) -> bool {
         let before = self.voters().to_vec();
-        let later: Vec<_> =
-            if keep_suffix { self.configs.iter().filter(|(i, _)| *i > index).cloned().collect() } else { Vec::new() };
+        let later: Vec<_> = if keep_suffix {
+            self.configs
+                .iter()
+                .filter(|(i, _)| *i > index)
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
         self.configs = vec![(index, voters)];
         self.configs.extend(later);
         before != self.voters()
@@ -126,7 +141,9 @@ impl<M: RaftHost> RaftNode<M> {
     /// in progress that has committed an entry of its term; otherwise announced as
     /// rejected (`membership-not-leader`, `membership-busy`, `membership-noop`).
     pub(super) fn on_admin_change(&mut self, ctx: &mut Ctx<'_, M>, change: MembershipChange) {
-        let reject = |ctx: &mut Ctx<'_, M>, why: &str| ctx.observe(Observation::Rejected { reason: why.into() });
+        let reject = |ctx: &mut Ctx<'_, M>, why: &str| {
+            ctx.observe(Observation::Rejected { reason: why.into() })
+        };
         if self.role != Role::Leader {
             return reject(ctx, "membership-not-leader");
         }
@@ -136,7 +153,9 @@ impl<M: RaftHost> RaftNode<M> {
         let mut voters = self.membership.voters().to_vec();
         match change {
             MembershipChange::Add(n) if !voters.contains(&n) => voters.push(n),
-            MembershipChange::Remove(n) if voters.contains(&n) && voters.len() > 1 => voters.retain(|&v| v != n),
+            MembershipChange::Remove(n) if voters.contains(&n) && voters.len() > 1 => {
+                voters.retain(|&v| v != n)
+            }
             _ => return reject(ctx, "membership-noop"),
         }
         voters.sort();

@@ -167,7 +167,9 @@ impl RaftMsg {
                     AppendOutcome::Conflict { term, .. } => 17 + if term.is_some() { 9 } else { 1 },
                 }
             }
-            RaftMsg::InstallSnapshot { meta, data, .. } => 16 + meta.encoded_len() + 4 + data.len() as u32,
+            RaftMsg::InstallSnapshot { meta, data, .. } => {
+                16 + meta.encoded_len() + 4 + data.len() as u32
+            }
             RaftMsg::InstallSnapshotResp { .. } => 24,
             RaftMsg::AdminChange { .. } => 5,
         }
@@ -196,26 +198,50 @@ impl Message for RaftMsg {
     fn encode(&self, out: &mut Vec<u8>) {
         let mut w = Writer::new(out);
         match self {
-            RaftMsg::RequestVote { term, last_index, last_term } => {
+            RaftMsg::RequestVote {
+                term,
+                last_index,
+                last_term,
+            } => {
                 w.u8(1).u64(term.0).u64(last_index.0).u64(last_term.0);
             }
             RaftMsg::RequestVoteResp { term, granted } => {
                 w.u8(2).u64(term.0).bool(*granted);
             }
-            RaftMsg::PreVote { term, last_index, last_term } => {
+            RaftMsg::PreVote {
+                term,
+                last_index,
+                last_term,
+            } => {
                 w.u8(3).u64(term.0).u64(last_index.0).u64(last_term.0);
             }
             RaftMsg::PreVoteResp { term, granted } => {
                 w.u8(4).u64(term.0).bool(*granted);
             }
-            RaftMsg::AppendEntries { term, round, prev_index, prev_term, commit, entries } => {
-                w.u8(5).u64(term.0).u64(*round).u64(prev_index.0).u64(prev_term.0).u64(commit.0);
+            RaftMsg::AppendEntries {
+                term,
+                round,
+                prev_index,
+                prev_term,
+                commit,
+                entries,
+            } => {
+                w.u8(5)
+                    .u64(term.0)
+                    .u64(*round)
+                    .u64(prev_index.0)
+                    .u64(prev_term.0)
+                    .u64(commit.0);
                 w.u32(entries.len() as u32);
                 for e in entries {
                     e.encode(&mut w);
                 }
             }
-            RaftMsg::AppendEntriesResp { term, round, outcome } => {
+            RaftMsg::AppendEntriesResp {
+                term,
+                round,
+                outcome,
+            } => {
                 w.u8(6).u64(term.0).u64(*round);
                 match outcome {
                     AppendOutcome::Match { index } => {
@@ -230,7 +256,12 @@ impl Message for RaftMsg {
                     }
                 }
             }
-            RaftMsg::InstallSnapshot { term, round, meta, data } => {
+            RaftMsg::InstallSnapshot {
+                term,
+                round,
+                meta,
+                data,
+            } => {
                 w.u8(7).u64(term.0).u64(*round);
                 meta.encode(&mut w);
                 w.bytes(data);
@@ -255,9 +286,19 @@ impl Message for RaftMsg {
                 last_index: LogIndex(r.u64()?),
                 last_term: Term(r.u64()?),
             },
-            2 => RaftMsg::RequestVoteResp { term: Term(r.u64()?), granted: r.bool()? },
-            3 => RaftMsg::PreVote { term: Term(r.u64()?), last_index: LogIndex(r.u64()?), last_term: Term(r.u64()?) },
-            4 => RaftMsg::PreVoteResp { term: Term(r.u64()?), granted: r.bool()? },
+            2 => RaftMsg::RequestVoteResp {
+                term: Term(r.u64()?),
+                granted: r.bool()?,
+            },
+            3 => RaftMsg::PreVote {
+                term: Term(r.u64()?),
+                last_index: LogIndex(r.u64()?),
+                last_term: Term(r.u64()?),
+            },
+            4 => RaftMsg::PreVoteResp {
+                term: Term(r.u64()?),
+                granted: r.bool()?,
+            },
             5 => {
                 let term = Term(r.u64()?);
                 let round = r.u64()?;
@@ -274,13 +315,22 @@ impl Message for RaftMsg {
                 for _ in 0..n {
                     entries.push(Entry::decode(&mut r)?);
                 }
-                RaftMsg::AppendEntries { term, round, prev_index, prev_term, commit, entries }
+                RaftMsg::AppendEntries {
+                    term,
+                    round,
+                    prev_index,
+                    prev_term,
+                    commit,
+                    entries,
+                }
             }
             6 => {
                 let term = Term(r.u64()?);
                 let round = r.u64()?;
                 let outcome = match r.u8()? {
-                    1 => AppendOutcome::Match { index: LogIndex(r.u64()?) },
+                    1 => AppendOutcome::Match {
+                        index: LogIndex(r.u64()?),
+                    },
                     2 => {
                         let prev = LogIndex(r.u64()?);
                         let index = LogIndex(r.u64()?);
@@ -293,7 +343,11 @@ impl Message for RaftMsg {
                     }
                     _ => return None,
                 };
-                RaftMsg::AppendEntriesResp { term, round, outcome }
+                RaftMsg::AppendEntriesResp {
+                    term,
+                    round,
+                    outcome,
+                }
             }
             7 => RaftMsg::InstallSnapshot {
                 term: Term(r.u64()?),
@@ -301,7 +355,11 @@ impl Message for RaftMsg {
                 meta: SnapshotMeta::decode(&mut r)?,
                 data: r.bytes()?.into(),
             },
-            8 => RaftMsg::InstallSnapshotResp { term: Term(r.u64()?), round: r.u64()?, index: LogIndex(r.u64()?) },
+            8 => RaftMsg::InstallSnapshotResp {
+                term: Term(r.u64()?),
+                round: r.u64()?,
+                index: LogIndex(r.u64()?),
+            },
             9 => {
                 let change = match r.u8()? {
                     1 => MembershipChange::Add(NodeId(r.u32()?)),
@@ -320,14 +378,23 @@ impl Message for RaftMsg {
 mod tests {
     use super::*;
     use crate::proto::raft::log::Payload;
-    use crate::sim::rng::Draw;
     use crate::sim::RngStreams;
+    use crate::sim::rng::Draw;
 
     fn samples() -> Vec<RaftMsg> {
         let entries = vec![
-            Entry { term: Term(3), payload: Payload::Noop },
-            Entry { term: Term(3), payload: Payload::Command(vec![1, 2, 3].into()) },
-            Entry { term: Term(4), payload: Payload::Config(vec![NodeId(0), NodeId(2)].into()) },
+            Entry {
+                term: Term(3),
+                payload: Payload::Noop,
+            },
+            Entry {
+                term: Term(3),
+                payload: Payload::Command(vec![1, 2, 3].into()),
+            },
+            Entry {
+                term: Term(4),
+                payload: Payload::Config(vec![NodeId(0), NodeId(2)].into()),
+            },
         ];
         let meta = SnapshotMeta {
             index: LogIndex(9),
@@ -336,10 +403,24 @@ mod tests {
             voters: vec![NodeId(0), NodeId(1), NodeId(2)].into(),
         };
         vec![
-            RaftMsg::RequestVote { term: Term(5), last_index: LogIndex(9), last_term: Term(4) },
-            RaftMsg::RequestVoteResp { term: Term(5), granted: true },
-            RaftMsg::PreVote { term: Term(6), last_index: LogIndex(1), last_term: Term(1) },
-            RaftMsg::PreVoteResp { term: Term(6), granted: false },
+            RaftMsg::RequestVote {
+                term: Term(5),
+                last_index: LogIndex(9),
+                last_term: Term(4),
+            },
+            RaftMsg::RequestVoteResp {
+                term: Term(5),
+                granted: true,
+            },
+            RaftMsg::PreVote {
+                term: Term(6),
+                last_index: LogIndex(1),
+                last_term: Term(1),
+            },
+            RaftMsg::PreVoteResp {
+                term: Term(6),
+                granted: false,
+            },
             RaftMsg::AppendEntries {
                 term: Term(4),
                 round: 8,
@@ -356,21 +437,46 @@ mod tests {
                 commit: LogIndex(2),
                 entries: vec![],
             },
-            RaftMsg::AppendEntriesResp { term: Term(4), round: 8, outcome: AppendOutcome::Match { index: LogIndex(6) } },
             RaftMsg::AppendEntriesResp {
                 term: Term(4),
                 round: 8,
-                outcome: AppendOutcome::Conflict { prev: LogIndex(6), term: Some(Term(2)), index: LogIndex(3) },
+                outcome: AppendOutcome::Match { index: LogIndex(6) },
             },
             RaftMsg::AppendEntriesResp {
                 term: Term(4),
                 round: 8,
-                outcome: AppendOutcome::Conflict { prev: LogIndex(6), term: None, index: LogIndex(3) },
+                outcome: AppendOutcome::Conflict {
+                    prev: LogIndex(6),
+                    term: Some(Term(2)),
+                    index: LogIndex(3),
+                },
             },
-            RaftMsg::InstallSnapshot { term: Term(4), round: 2, meta, data: vec![9u8; 1000].into() },
-            RaftMsg::InstallSnapshotResp { term: Term(4), round: 2, index: LogIndex(9) },
-            RaftMsg::AdminChange { change: MembershipChange::Add(NodeId(4)) },
-            RaftMsg::AdminChange { change: MembershipChange::Remove(NodeId(1)) },
+            RaftMsg::AppendEntriesResp {
+                term: Term(4),
+                round: 8,
+                outcome: AppendOutcome::Conflict {
+                    prev: LogIndex(6),
+                    term: None,
+                    index: LogIndex(3),
+                },
+            },
+            RaftMsg::InstallSnapshot {
+                term: Term(4),
+                round: 2,
+                meta,
+                data: vec![9u8; 1000].into(),
+            },
+            RaftMsg::InstallSnapshotResp {
+                term: Term(4),
+                round: 2,
+                index: LogIndex(9),
+            },
+            RaftMsg::AdminChange {
+                change: MembershipChange::Add(NodeId(4)),
+            },
+            RaftMsg::AdminChange {
+                change: MembershipChange::Remove(NodeId(1)),
+            },
         ]
     }
 
@@ -384,15 +490,27 @@ mod tests {
             assert_eq!(RaftMsg::decode(&b), Some(m.clone()));
             // Every truncation is refused.
             for cut in 0..b.len() {
-                assert_eq!(RaftMsg::decode(&b[..cut]), None, "{} cut at {cut}", m.kind());
+                assert_eq!(
+                    RaftMsg::decode(&b[..cut]),
+                    None,
+                    "{} cut at {cut}",
+                    m.kind()
+                );
             }
         }
     }
 
     #[test]
     fn snapshots_weigh_what_they_carry() {
-        let small = RaftMsg::InstallSnapshotResp { term: Term(1), round: 0, index: LogIndex(1) };
-        let big = samples().into_iter().find(|m| m.kind() == "InstallSnapshot").unwrap();
+        let small = RaftMsg::InstallSnapshotResp {
+            term: Term(1),
+            round: 0,
+            index: LogIndex(1),
+        };
+        let big = samples()
+            .into_iter()
+            .find(|m| m.kind() == "InstallSnapshot")
+            .unwrap();
         assert!(big.wire_size() > 1000 && small.wire_size() < 64);
     }
 

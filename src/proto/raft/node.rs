@@ -28,8 +28,8 @@ use std::sync::Arc;
 use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
 use crate::sim::rng::Draw;
 use crate::sim::{
-    Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimDuration, SimTime, StorageView, Term,
-    TimerId,
+    Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimDuration, SimTime,
+    StorageView, Term, TimerId,
 };
 
 use super::config::RaftConfig;
@@ -38,7 +38,7 @@ use super::membership::Membership;
 use super::msg::RaftMsg;
 use super::replication::LeaderState;
 use super::snapshot::SnapJob;
-use super::storage::{self, RecoveryError, SnapshotMeta, WAL};
+use super::storage::{self, RecoveryError, Snapshot, WAL};
 
 /// The kernel message type a Raft server is embedded in: it must carry Raft messages and
 /// client replies. Implemented for every such type.
@@ -140,7 +140,7 @@ pub struct RaftNode<M> {
     pub(super) lead: Option<Box<LeaderState>>,
     pub(super) disk: DiskState,
     /// The latest durable snapshot (what a leader sends to lagging followers).
-    pub(super) snapshot: Option<(SnapshotMeta, Arc<[u8]>)>,
+    pub(super) snapshot: Option<Snapshot>,
     pub(super) snap_job: Option<SnapJob>,
     /// What the WAL needs at start: cut a torn tail, or a rewrite after an interrupted
     /// compaction.
@@ -208,7 +208,8 @@ impl<M: RaftHost> RaftNode<M> {
                     let data = storage::rewritten_wal(&node.log, node.term, node.durable_vote());
                     Some(DiskOp::Replace { file: WAL, data })
                 } else {
-                    r.truncate_wal_to.map(|len| DiskOp::Truncate { file: WAL, len })
+                    r.truncate_wal_to
+                        .map(|len| DiskOp::Truncate { file: WAL, len })
                 };
             }
             Err(e) => node.status = Status::Refused(e),
@@ -288,7 +289,9 @@ impl<M: RaftHost> RaftNode<M> {
     /// timer.
     pub fn on_start(&mut self, ctx: &mut Ctx<'_, M>) {
         if matches!(self.status, Status::Refused(_)) {
-            ctx.observe(Observation::Rejected { reason: "disk-corrupt".into() });
+            ctx.observe(Observation::Rejected {
+                reason: "disk-corrupt".into(),
+            });
             return;
         }
         // Tokens of a previous incarnation's fsyncs must never match ours.
@@ -312,16 +315,25 @@ impl<M: RaftHost> RaftNode<M> {
         self.membership = Membership::new(self.log.base().index, initial);
         self.announce_role(ctx);
         if let Some((meta, _)) = &self.snapshot {
-            ctx.observe(Observation::Snapshot { index: meta.index, term: meta.term });
+            ctx.observe(Observation::Snapshot {
+                index: meta.index,
+                term: meta.term,
+            });
         }
         let mut i = self.log.base().index.next();
         while let Some(e) = self.log.entry(i) {
             self.membership.on_append(i, &e.payload);
             let (term, chain) = (e.term, self.log.chain_at(i).unwrap_or(0));
-            ctx.observe(Observation::Appended { index: i, term, chain });
+            ctx.observe(Observation::Appended {
+                index: i,
+                term,
+                chain,
+            });
             i = i.next();
         }
-        ctx.observe(Observation::Membership { voters: self.membership.voters().to_vec() });
+        ctx.observe(Observation::Membership {
+            voters: self.membership.voters().to_vec(),
+        });
         // A restarted server may have acknowledged a leader just before it crashed: it
         // honours leader stickiness (and so the leader's lease) as if it had just heard
         // from one.
@@ -398,21 +410,49 @@ impl<M: RaftHost> RaftNode<M> {
             }
         }
         match msg {
-            RaftMsg::RequestVote { term, last_index, last_term } => {
-                self.on_request_vote(ctx, from, term, last_index, last_term)
+            RaftMsg::RequestVote {
+                term,
+                last_index,
+                last_term,
+            } => self.on_request_vote(ctx, from, term, last_index, last_term),
+            RaftMsg::RequestVoteResp { term, granted } => {
+                self.on_vote_resp(ctx, from, term, granted)
             }
-            RaftMsg::RequestVoteResp { term, granted } => self.on_vote_resp(ctx, from, term, granted),
-            RaftMsg::PreVote { term, last_index, last_term } => {
-                self.on_pre_vote(ctx, from, term, last_index, last_term)
+            RaftMsg::PreVote {
+                term,
+                last_index,
+                last_term,
+            } => self.on_pre_vote(ctx, from, term, last_index, last_term),
+            RaftMsg::PreVoteResp { term, granted } => {
+                self.on_pre_vote_resp(ctx, from, term, granted)
             }
-            RaftMsg::PreVoteResp { term, granted } => self.on_pre_vote_resp(ctx, from, term, granted),
-            RaftMsg::AppendEntries { term, round, prev_index, prev_term, commit, entries } => {
-                self.on_append_entries(ctx, from, term, round, (prev_index, prev_term), commit, entries)
-            }
-            RaftMsg::AppendEntriesResp { term, round, outcome } => self.on_append_resp(ctx, from, term, round, outcome),
-            RaftMsg::InstallSnapshot { term, round, meta, data } => {
-                self.on_install_snapshot(ctx, from, term, round, meta, data)
-            }
+            RaftMsg::AppendEntries {
+                term,
+                round,
+                prev_index,
+                prev_term,
+                commit,
+                entries,
+            } => self.on_append_entries(
+                ctx,
+                from,
+                term,
+                round,
+                (prev_index, prev_term),
+                commit,
+                entries,
+            ),
+            RaftMsg::AppendEntriesResp {
+                term,
+                round,
+                outcome,
+            } => self.on_append_resp(ctx, from, term, round, outcome),
+            RaftMsg::InstallSnapshot {
+                term,
+                round,
+                meta,
+                data,
+            } => self.on_install_snapshot(ctx, from, term, round, meta, data),
             RaftMsg::InstallSnapshotResp { term, round, index } => {
                 self.on_install_snapshot_resp(ctx, from, term, round, index)
             }
@@ -475,7 +515,12 @@ impl<M: RaftHost> RaftNode<M> {
             self.disk.dirty = false;
             let token = self.disk.write_token;
             ctx.disk(DiskOp::Fsync { file: WAL, token });
-            self.disk.syncs.push_back((token, SyncKind::Wal { last: self.log.last_index() }));
+            self.disk.syncs.push_back((
+                token,
+                SyncKind::Wal {
+                    last: self.log.last_index(),
+                },
+            ));
         }
         if self.lead.as_ref().is_some_and(|l| l.need_round) {
             self.broadcast_round(ctx, false);
@@ -483,7 +528,9 @@ impl<M: RaftHost> RaftNode<M> {
     }
 
     fn synced(&mut self, ctx: &mut Ctx<'_, M>, token: u64) {
-        let Some(pos) = self.disk.syncs.iter().position(|(t, _)| *t == token) else { return };
+        let Some(pos) = self.disk.syncs.iter().position(|(t, _)| *t == token) else {
+            return;
+        };
         match self.disk.syncs[pos].1 {
             SyncKind::Snapshot => {
                 self.disk.syncs.remove(pos);
@@ -548,12 +595,20 @@ impl<M: RaftHost> RaftNode<M> {
         let now = (self.role, self.term);
         if self.announced != Some(now) {
             self.announced = Some(now);
-            ctx.observe(Observation::Role { role: self.role, term: self.term });
+            ctx.observe(Observation::Role {
+                role: self.role,
+                term: self.term,
+            });
         }
     }
 
     /// Becomes a follower, adopting `term` if it is newer (and forgetting the vote).
-    pub(super) fn become_follower(&mut self, ctx: &mut Ctx<'_, M>, term: Term, leader: Option<NodeId>) {
+    pub(super) fn become_follower(
+        &mut self,
+        ctx: &mut Ctx<'_, M>,
+        term: Term,
+        leader: Option<NodeId>,
+    ) {
         if term > self.term {
             self.term = term;
             self.vote = None;
@@ -579,7 +634,14 @@ impl<M: RaftHost> RaftNode<M> {
                 self.reply(ctx, w.to, ClientReply::Unknown { seq: w.seq });
             }
             for r in lead.reads {
-                self.reply(ctx, r.to, ClientReply::NotLeader { seq: r.seq, leader: self.leader });
+                self.reply(
+                    ctx,
+                    r.to,
+                    ClientReply::NotLeader {
+                        seq: r.seq,
+                        leader: self.leader,
+                    },
+                );
             }
         }
     }
@@ -588,7 +650,9 @@ impl<M: RaftHost> RaftNode<M> {
     /// is the leader): such a server ignores RequestVote and refuses pre-votes (§4.2.3).
     pub(super) fn leader_recent(&self, now: SimTime) -> bool {
         self.role == Role::Leader
-            || self.leader_seen.is_some_and(|t| now.saturating_since(t) < self.cfg.election_timeout_min)
+            || self
+                .leader_seen
+                .is_some_and(|t| now.saturating_since(t) < self.cfg.election_timeout_min)
     }
 
     /// Arms the election timer with a fresh random timeout in `[min, max]`.

@@ -40,37 +40,65 @@ impl<M: RaftHost> RaftNode<M> {
     /// A leader received a read.
     pub(super) fn start_read(&mut self, ctx: &mut Ctx<'_, M>, to: NodeId, seq: u64, key: Key) {
         let index = self.committed_in_term().then_some(self.commit);
-        let lease = self.cfg.read_mode == ReadMode::Lease && index.is_some() && self.lease_holds(ctx.now());
-        let Some(lead) = self.lead.as_mut() else { return };
+        let lease =
+            self.cfg.read_mode == ReadMode::Lease && index.is_some() && self.lease_holds(ctx.now());
+        let Some(lead) = self.lead.as_mut() else {
+            return;
+        };
         let round = if lease { 0 } else { lead.round + 1 };
         lead.need_round |= !lease;
-        lead.reads.push(PendingRead { to, seq, key, index, round });
+        lead.reads.push(PendingRead {
+            to,
+            seq,
+            key,
+            index,
+            round,
+        });
         self.serve_reads(ctx);
     }
 
     /// The most recent round acknowledged by a majority of voters (the leader counts as
     /// acknowledging every round it sent).
     fn confirmed_round(&self) -> u64 {
-        let Some(lead) = self.lead.as_ref() else { return 0 };
+        let Some(lead) = self.lead.as_ref() else {
+            return 0;
+        };
         let mut rounds: Vec<u64> = self
             .membership
             .voters()
             .iter()
-            .map(|v| if *v == self.id { lead.round } else { lead.progress.get(v).map_or(0, |p| p.acked_round) })
+            .map(|v| {
+                if *v == self.id {
+                    lead.round
+                } else {
+                    lead.progress.get(v).map_or(0, |p| p.acked_round)
+                }
+            })
             .collect();
         rounds.sort_unstable_by(|a, b| b.cmp(a));
-        rounds.get(self.membership.quorum() - 1).copied().unwrap_or(0)
+        rounds
+            .get(self.membership.quorum() - 1)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// True while a majority acknowledged a round sent less than `election_timeout_min`
     /// ago by this leader's clock.
     fn lease_holds(&self, now: SimTime) -> bool {
-        let Some(lead) = self.lead.as_ref() else { return false };
+        let Some(lead) = self.lead.as_ref() else {
+            return false;
+        };
         let mut sent: Vec<Option<SimTime>> = self
             .membership
             .voters()
             .iter()
-            .map(|v| if *v == self.id { Some(now) } else { lead.progress.get(v).and_then(|p| p.ack_sent_at) })
+            .map(|v| {
+                if *v == self.id {
+                    Some(now)
+                } else {
+                    lead.progress.get(v).and_then(|p| p.ack_sent_at)
+                }
+            })
             .collect();
         sent.sort_unstable_by(|a, b| b.cmp(a));
         matches!(sent.get(self.membership.quorum() - 1), Some(Some(t)) if now < *t + self.cfg.election_timeout_min)
@@ -84,7 +112,9 @@ impl<M: RaftHost> RaftNode<M> {
         let confirmed = self.confirmed_round();
         let known = self.committed_in_term().then_some(self.commit);
         let applied = self.applied;
-        let Some(lead) = self.lead.as_mut() else { return };
+        let Some(lead) = self.lead.as_mut() else {
+            return;
+        };
         let mut ready = Vec::new();
         lead.reads.retain_mut(|r| {
             r.index = r.index.or(known);

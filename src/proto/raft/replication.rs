@@ -119,7 +119,10 @@ pub(super) struct LeaderState {
 impl LeaderState {
     pub fn new(peers: &[NodeId], last: LogIndex, now: SimTime) -> Self {
         LeaderState {
-            progress: peers.iter().map(|&p| (p, Progress::new(last.next()))).collect(),
+            progress: peers
+                .iter()
+                .map(|&p| (p, Progress::new(last.next())))
+                .collect(),
             round: 1,
             round_times: VecDeque::from([now]),
             round_base: 1,
@@ -149,7 +152,9 @@ impl LeaderState {
         self.progress.retain(|p, _| voters.contains(p));
         for &v in voters {
             if v != me {
-                self.progress.entry(v).or_insert_with(|| Progress::new(last.next()));
+                self.progress
+                    .entry(v)
+                    .or_insert_with(|| Progress::new(last.next()));
             }
         }
     }
@@ -159,13 +164,20 @@ impl<M: RaftHost> RaftNode<M> {
     /// Appends an entry of the current term to the leader's log, writes it, and starts
     /// replicating it. Returns its index.
     pub(super) fn propose(&mut self, ctx: &mut Ctx<'_, M>, payload: Payload) -> LogIndex {
-        let entry = Entry { term: self.term, payload };
+        let entry = Entry {
+            term: self.term,
+            payload,
+        };
         let mut data = Vec::new();
         let first = self.log.last_index().next();
         storage::entries_record(&mut data, first, std::iter::once(&entry));
         self.wal_write(ctx, DiskOp::Append { file: WAL, data });
         let index = self.append_entry(ctx, entry);
-        let peers: Vec<NodeId> = self.lead.as_ref().map(|l| l.progress.keys().copied().collect()).unwrap_or_default();
+        let peers: Vec<NodeId> = self
+            .lead
+            .as_ref()
+            .map(|l| l.progress.keys().copied().collect())
+            .unwrap_or_default();
         for p in peers {
             self.replicate(ctx, p);
         }
@@ -207,17 +219,26 @@ impl<M: RaftHost> RaftNode<M> {
     /// Sends one AppendEntries (or InstallSnapshot) to `peer` if allowed; true if it sent a
     /// batch and another might follow.
     fn send_append(&mut self, ctx: &mut Ctx<'_, M>, peer: NodeId) -> bool {
-        let (max_n, max_bytes, max_inflight) =
-            (self.cfg.max_entries_per_msg, self.cfg.max_bytes_per_msg, self.cfg.max_inflight.max(1) as usize);
+        let (max_n, max_bytes, max_inflight) = (
+            self.cfg.max_entries_per_msg,
+            self.cfg.max_bytes_per_msg,
+            self.cfg.max_inflight.max(1) as usize,
+        );
         let base = self.log.base().index;
         let last = self.log.last_index();
-        let Some(lead) = self.lead.as_mut() else { return false };
+        let Some(lead) = self.lead.as_mut() else {
+            return false;
+        };
         let round = lead.round;
-        let Some(pr) = lead.progress.get_mut(&peer) else { return false };
+        let Some(pr) = lead.progress.get_mut(&peer) else {
+            return false;
+        };
         match pr.phase {
             Phase::Snapshot { .. } => return false,
             Phase::Probe if !pr.inflight.is_empty() => return false,
-            Phase::Replicate if pr.inflight.len() >= max_inflight || pr.next > last => return false,
+            Phase::Replicate if pr.inflight.len() >= max_inflight || pr.next > last => {
+                return false;
+            }
             _ => {}
         }
         if pr.next <= base {
@@ -225,7 +246,10 @@ impl<M: RaftHost> RaftNode<M> {
             return false;
         }
         let prev_index = pr.next.prev();
-        let prev_term = self.log.term_at(prev_index).expect("next is within the log");
+        let prev_term = self
+            .log
+            .term_at(prev_index)
+            .expect("next is within the log");
         let entries = self.log.slice(pr.next, max_n, max_bytes);
         let end = LogIndex(prev_index.0 + entries.len() as u64);
         pr.inflight.push_back(end);
@@ -233,15 +257,26 @@ impl<M: RaftHost> RaftNode<M> {
         if streaming {
             pr.next = end.next();
         }
-        let msg = RaftMsg::AppendEntries { term: self.term, round, prev_index, prev_term, commit: self.commit, entries };
+        let msg = RaftMsg::AppendEntries {
+            term: self.term,
+            round,
+            prev_index,
+            prev_term,
+            commit: self.commit,
+            entries,
+        };
         self.send_now(ctx, peer, msg);
         streaming
     }
 
     /// An AppendEntries without entries, anchored where the follower is known to match.
     fn send_heartbeat(&mut self, ctx: &mut Ctx<'_, M>, peer: NodeId) {
-        let Some(lead) = self.lead.as_ref() else { return };
-        let Some(pr) = lead.progress.get(&peer) else { return };
+        let Some(lead) = self.lead.as_ref() else {
+            return;
+        };
+        let Some(pr) = lead.progress.get(&peer) else {
+            return;
+        };
         let base = self.log.base();
         let (prev_index, prev_term) = match self.log.term_at(pr.matched) {
             Some(t) => (pr.matched, t),
@@ -263,12 +298,16 @@ impl<M: RaftHost> RaftNode<M> {
     pub(super) fn broadcast_round(&mut self, ctx: &mut Ctx<'_, M>, tick: bool) {
         let now = ctx.now();
         let retry = self.cfg.snapshot_retry;
-        let Some(lead) = self.lead.as_mut() else { return };
+        let Some(lead) = self.lead.as_mut() else {
+            return;
+        };
         lead.need_round = false;
         lead.new_round(now);
         let peers: Vec<NodeId> = lead.progress.keys().copied().collect();
         for p in peers {
-            let Some(pr) = self.lead.as_mut().and_then(|l| l.progress.get_mut(&p)) else { continue };
+            let Some(pr) = self.lead.as_mut().and_then(|l| l.progress.get_mut(&p)) else {
+                continue;
+            };
             let mut resend = false;
             let mut snapshot = false;
             if tick {
@@ -282,12 +321,16 @@ impl<M: RaftHost> RaftNode<M> {
                         pr.inflight.clear();
                         resend = true;
                     }
-                    Phase::Replicate if !pr.inflight.is_empty() && pr.stalled_ticks >= STALL_TICKS => {
+                    Phase::Replicate
+                        if !pr.inflight.is_empty() && pr.stalled_ticks >= STALL_TICKS =>
+                    {
                         let from = pr.matched.next();
                         pr.probe_from(from);
                         resend = true;
                     }
-                    Phase::Snapshot { sent_at, .. } => snapshot = now.saturating_since(sent_at) >= retry,
+                    Phase::Snapshot { sent_at, .. } => {
+                        snapshot = now.saturating_since(sent_at) >= retry
+                    }
                     _ => {}
                 }
             }
@@ -349,8 +392,20 @@ impl<M: RaftHost> RaftNode<M> {
     ) {
         if term < self.term {
             // Tell a stale leader about the newer term.
-            let outcome = AppendOutcome::Conflict { prev: prev_index, term: None, index: self.log.last_index().next() };
-            self.send_durable(ctx, from, RaftMsg::AppendEntriesResp { term: self.term, round, outcome });
+            let outcome = AppendOutcome::Conflict {
+                prev: prev_index,
+                term: None,
+                index: self.log.last_index().next(),
+            };
+            self.send_durable(
+                ctx,
+                from,
+                RaftMsg::AppendEntriesResp {
+                    term: self.term,
+                    round,
+                    outcome,
+                },
+            );
             return;
         }
         if self.role == Role::Leader {
@@ -374,7 +429,11 @@ impl<M: RaftHost> RaftNode<M> {
         if prev < base.index {
             let skip = (base.index.0 - prev.0) as usize;
             if skip >= entries.len() {
-                let resp = RaftMsg::AppendEntriesResp { term, round, outcome: AppendOutcome::Match { index: matched } };
+                let resp = RaftMsg::AppendEntriesResp {
+                    term,
+                    round,
+                    outcome: AppendOutcome::Match { index: matched },
+                };
                 self.send_durable(ctx, from, resp);
                 return;
             }
@@ -384,14 +443,26 @@ impl<M: RaftHost> RaftNode<M> {
         }
         if self.log.term_at(prev) != Some(prev_t) {
             let outcome = match self.log.term_at(prev) {
-                None => AppendOutcome::Conflict { prev: prev_index, term: None, index: self.log.last_index().next() },
+                None => AppendOutcome::Conflict {
+                    prev: prev_index,
+                    term: None,
+                    index: self.log.last_index().next(),
+                },
                 Some(t) => AppendOutcome::Conflict {
                     prev: prev_index,
                     term: Some(t),
                     index: self.log.first_index_of_term(t).max(self.commit.next()),
                 },
             };
-            self.send_durable(ctx, from, RaftMsg::AppendEntriesResp { term, round, outcome });
+            self.send_durable(
+                ctx,
+                from,
+                RaftMsg::AppendEntriesResp {
+                    term,
+                    round,
+                    outcome,
+                },
+            );
             return;
         }
         // Skip the entries already held; truncate at the first conflict.
@@ -417,7 +488,11 @@ impl<M: RaftHost> RaftNode<M> {
                 self.append_entry(ctx, e);
             }
         }
-        let resp = RaftMsg::AppendEntriesResp { term, round, outcome: AppendOutcome::Match { index: matched } };
+        let resp = RaftMsg::AppendEntriesResp {
+            term,
+            round,
+            outcome: AppendOutcome::Match { index: matched },
+        };
         self.send_durable(ctx, from, resp);
         self.set_commit(ctx, leader_commit.min(matched));
     }
@@ -438,7 +513,9 @@ impl<M: RaftHost> RaftNode<M> {
             return;
         }
         let last = self.log.last_index();
-        let Some(pr) = self.lead.as_mut().and_then(|l| l.progress.get_mut(&from)) else { return };
+        let Some(pr) = self.lead.as_mut().and_then(|l| l.progress.get_mut(&from)) else {
+            return;
+        };
         match outcome {
             AppendOutcome::Match { index } => {
                 let index = index.min(last);
@@ -454,13 +531,19 @@ impl<M: RaftHost> RaftNode<M> {
                         pr.inflight.clear();
                         pr.next = pr.matched.next();
                     }
-                    Phase::Snapshot { index: s, .. } if index >= s => pr.probe_from(pr.matched.next()),
+                    Phase::Snapshot { index: s, .. } if index >= s => {
+                        pr.probe_from(pr.matched.next())
+                    }
                     Phase::Replicate => pr.next = pr.next.max(pr.matched.next()),
                     _ => {}
                 }
                 self.maybe_commit(ctx);
             }
-            AppendOutcome::Conflict { prev, term: hint_term, index: hint_index } => {
+            AppendOutcome::Conflict {
+                prev,
+                term: hint_term,
+                index: hint_index,
+            } => {
                 let stale = match pr.phase {
                     Phase::Snapshot { .. } => true,
                     Phase::Replicate => prev <= pr.matched,
@@ -486,10 +569,14 @@ impl<M: RaftHost> RaftNode<M> {
     /// liveness for check-quorum, leadership confirmation for reads, lease extension.
     /// False if `from` is not a follower this leader tracks.
     pub(super) fn acknowledged(&mut self, from: NodeId, round: u64) -> bool {
-        let Some(lead) = self.lead.as_mut() else { return false };
+        let Some(lead) = self.lead.as_mut() else {
+            return false;
+        };
         let sent_at = lead.round_time(round);
         let current = lead.round;
-        let Some(pr) = lead.progress.get_mut(&from) else { return false };
+        let Some(pr) = lead.progress.get_mut(&from) else {
+            return false;
+        };
         pr.heard = true;
         if round > pr.acked_round && round <= current {
             pr.acked_round = round;
@@ -503,7 +590,9 @@ impl<M: RaftHost> RaftNode<M> {
     /// Advances the commit index to the highest index durable on a majority — only if that
     /// entry is of the current term (§5.4.2), unless the `commit_old_terms` bug is on.
     pub(super) fn maybe_commit(&mut self, ctx: &mut Ctx<'_, M>) {
-        let Some(lead) = self.lead.as_ref() else { return };
+        let Some(lead) = self.lead.as_ref() else {
+            return;
+        };
         let voters = self.membership.voters();
         let mut matches: Vec<LogIndex> = voters
             .iter()
@@ -520,7 +609,9 @@ impl<M: RaftHost> RaftNode<M> {
         }
         matches.sort_unstable_by(|a, b| b.cmp(a));
         let n = matches[self.membership.quorum() - 1];
-        if n > self.commit && (self.cfg.bugs.commit_old_terms || self.log.term_at(n) == Some(self.term)) {
+        if n > self.commit
+            && (self.cfg.bugs.commit_old_terms || self.log.term_at(n) == Some(self.term))
+        {
             self.set_commit(ctx, n);
         }
     }
@@ -539,7 +630,9 @@ impl<M: RaftHost> RaftNode<M> {
 
     /// The configuration in force changed (appended or truncated).
     pub(super) fn config_changed(&mut self, ctx: &mut Ctx<'_, M>) {
-        ctx.observe(Observation::Membership { voters: self.membership.voters().to_vec() });
+        ctx.observe(Observation::Membership {
+            voters: self.membership.voters().to_vec(),
+        });
         let last = self.log.last_index();
         if let Some(lead) = self.lead.as_mut() {
             lead.track(self.membership.voters(), self.id, last);

@@ -15,6 +15,7 @@
 //!   entries up to the snapshot index (they are in the snapshot) and keeps the rest; the
 //!   hard state is still in the old WAL. Nothing is lost;
 //! - after (2): new snapshot + new WAL, consistent by construction.
+//!
 //! The reverse order would be unsafe: a durable new WAL without its snapshot would have
 //! lost the compacted entries. That is why step 2 waits for step 1's completion instead of
 //! being issued right behind it (the device may complete fsyncs of different files in any
@@ -29,7 +30,8 @@
 //! through the same two steps, and answers only when both are durable. While the snapshot
 //! is not yet durable it ignores AppendEntries and does not campaign: its old WAL cannot
 //! describe a log that continues a snapshot it does not have yet. Recovery after a crash
-//! between the steps drops the old WAL's suffix if it conflicts with the snapshot.
+//! between the steps drops the old WAL's suffix if it conflicts with the snapshot, and
+//! rewrites the WAL before appending anything (finishing step 2).
 
 use std::sync::Arc;
 
@@ -76,27 +78,53 @@ impl<M: RaftHost> RaftNode<M> {
     pub(super) fn maybe_compact(&mut self, ctx: &mut Ctx<'_, M>) {
         let threshold = self.cfg.snapshot_threshold;
         let base = self.log.base().index;
-        if threshold == 0 || self.snap_job.is_some() || self.applied.0.saturating_sub(base.0) < threshold {
+        if threshold == 0
+            || self.snap_job.is_some()
+            || self.applied.0.saturating_sub(base.0) < threshold
+        {
             return;
         }
         let index = self.applied;
-        let (Some(term), Some(chain)) = (self.log.term_at(index), self.log.chain_at(index)) else { return };
-        let meta = SnapshotMeta { index, term, chain, voters: self.membership.config_at(index) };
+        let (Some(term), Some(chain)) = (self.log.term_at(index), self.log.chain_at(index)) else {
+            return;
+        };
+        let meta = SnapshotMeta {
+            index,
+            term,
+            chain,
+            voters: self.membership.config_at(index),
+        };
         let data: Arc<[u8]> = self.kv.snapshot().into();
-        self.write_snapshot(ctx, SnapJob { meta, data, stage: Stage::Writing, reply: None });
+        self.write_snapshot(
+            ctx,
+            SnapJob {
+                meta,
+                data,
+                stage: Stage::Writing,
+                reply: None,
+            },
+        );
     }
 
     fn write_snapshot(&mut self, ctx: &mut Ctx<'_, M>, job: SnapJob) {
-        ctx.disk(DiskOp::Replace { file: SNAPSHOT, data: storage::snapshot_file(&job.meta, &job.data) });
+        ctx.disk(DiskOp::Replace {
+            file: SNAPSHOT,
+            data: storage::snapshot_file(&job.meta, &job.data),
+        });
         let token = self.disk.token();
-        ctx.disk(DiskOp::Fsync { file: SNAPSHOT, token });
+        ctx.disk(DiskOp::Fsync {
+            file: SNAPSHOT,
+            token,
+        });
         self.disk.syncs.push_back((token, SyncKind::Snapshot));
         self.snap_job = Some(job);
     }
 
     /// Step 1 is durable: adopt the snapshot, compact, rewrite the WAL (step 2).
     pub(super) fn snapshot_durable(&mut self, ctx: &mut Ctx<'_, M>) {
-        let Some(job) = self.snap_job.as_mut() else { return };
+        let Some(job) = self.snap_job.as_mut() else {
+            return;
+        };
         if job.stage != Stage::Writing {
             return;
         }
@@ -104,30 +132,65 @@ impl<M: RaftHost> RaftNode<M> {
         if reply.is_none() {
             self.log.compact_to(meta.base());
             self.membership.compact(meta.index);
-            ctx.observe(Observation::Snapshot { index: meta.index, term: meta.term });
+            ctx.observe(Observation::Snapshot {
+                index: meta.index,
+                term: meta.term,
+            });
         }
-        self.disk.persisted = self.disk.persisted.max(meta.index).min(self.log.last_index());
+        self.disk.persisted = self
+            .disk
+            .persisted
+            .max(meta.index)
+            .min(self.log.last_index());
         let wal = storage::rewritten_wal(&self.log, self.term, self.durable_vote());
-        self.wal_write(ctx, DiskOp::Replace { file: WAL, data: wal });
+        self.wal_write(
+            ctx,
+            DiskOp::Replace {
+                file: WAL,
+                data: wal,
+            },
+        );
         let token = self.disk.write_token;
         if let Some(job) = self.snap_job.as_mut() {
             job.stage = Stage::Rewriting(token);
         }
         self.snapshot = Some((meta.clone(), data));
         if let Some((to, term, round)) = reply {
-            self.send_durable(ctx, to, RaftMsg::InstallSnapshotResp { term, round, index: meta.index });
+            self.send_durable(
+                ctx,
+                to,
+                RaftMsg::InstallSnapshotResp {
+                    term,
+                    round,
+                    index: meta.index,
+                },
+            );
         }
     }
 
     /// Leader: sends its latest durable snapshot to `peer`.
     pub(super) fn send_snapshot(&mut self, ctx: &mut Ctx<'_, M>, peer: NodeId) {
         let now = ctx.now();
-        let Some((meta, data)) = &self.snapshot else { return };
-        let Some(lead) = self.lead.as_mut() else { return };
-        let Some(pr) = lead.progress.get_mut(&peer) else { return };
-        pr.phase = Phase::Snapshot { index: meta.index, sent_at: now };
+        let Some((meta, data)) = &self.snapshot else {
+            return;
+        };
+        let Some(lead) = self.lead.as_mut() else {
+            return;
+        };
+        let Some(pr) = lead.progress.get_mut(&peer) else {
+            return;
+        };
+        pr.phase = Phase::Snapshot {
+            index: meta.index,
+            sent_at: now,
+        };
         pr.inflight.clear();
-        let msg = RaftMsg::InstallSnapshot { term: self.term, round: lead.round, meta: meta.clone(), data: data.clone() };
+        let msg = RaftMsg::InstallSnapshot {
+            term: self.term,
+            round: lead.round,
+            meta: meta.clone(),
+            data: data.clone(),
+        };
         self.send_now(ctx, peer, msg);
     }
 
@@ -142,7 +205,15 @@ impl<M: RaftHost> RaftNode<M> {
         data: Arc<[u8]>,
     ) {
         if term < self.term {
-            self.send_durable(ctx, from, RaftMsg::InstallSnapshotResp { term: self.term, round, index: LogIndex(0) });
+            self.send_durable(
+                ctx,
+                from,
+                RaftMsg::InstallSnapshotResp {
+                    term: self.term,
+                    round,
+                    index: LogIndex(0),
+                },
+            );
             return;
         }
         if self.role == Role::Leader {
@@ -159,10 +230,20 @@ impl<M: RaftHost> RaftNode<M> {
         }
         if meta.index <= self.commit {
             // Already have it all (durably, once what was written so far is synced).
-            self.send_durable(ctx, from, RaftMsg::InstallSnapshotResp { term, round, index: meta.index });
+            self.send_durable(
+                ctx,
+                from,
+                RaftMsg::InstallSnapshotResp {
+                    term,
+                    round,
+                    index: meta.index,
+                },
+            );
             return;
         }
-        let Some(kv) = KvStore::restore(&data) else { return };
+        let Some(kv) = KvStore::restore(&data) else {
+            return;
+        };
         let keep = self.log.term_at(meta.index) == Some(meta.term);
         if !keep && self.log.last_index() > self.commit {
             let from_index = self.commit.next();
@@ -170,15 +251,29 @@ impl<M: RaftHost> RaftNode<M> {
             ctx.observe(Observation::Truncated { from: from_index });
         }
         self.log.compact_to(meta.base());
-        if self.membership.install(meta.index, meta.voters.clone(), keep) {
+        if self
+            .membership
+            .install(meta.index, meta.voters.clone(), keep)
+        {
             self.config_changed(ctx);
         }
-        ctx.observe(Observation::Snapshot { index: meta.index, term: meta.term });
+        ctx.observe(Observation::Snapshot {
+            index: meta.index,
+            term: meta.term,
+        });
         self.kv = kv;
         self.applied = meta.index;
         self.commit = meta.index;
         ctx.observe(Observation::Committed { index: meta.index });
-        self.write_snapshot(ctx, SnapJob { meta, data, stage: Stage::Writing, reply: Some((from, term, round)) });
+        self.write_snapshot(
+            ctx,
+            SnapJob {
+                meta,
+                data,
+                stage: Stage::Writing,
+                reply: Some((from, term, round)),
+            },
+        );
     }
 
     /// Leader: a follower installed (or already had) a snapshot.
@@ -194,7 +289,9 @@ impl<M: RaftHost> RaftNode<M> {
             return;
         }
         let last = self.log.last_index();
-        let Some(pr) = self.lead.as_mut().and_then(|l| l.progress.get_mut(&from)) else { return };
+        let Some(pr) = self.lead.as_mut().and_then(|l| l.progress.get_mut(&from)) else {
+            return;
+        };
         pr.matched = pr.matched.max(index.min(last));
         if matches!(pr.phase, Phase::Snapshot { .. }) {
             let next = pr.matched.next();

@@ -80,9 +80,16 @@ impl SnapshotMeta {
 
     /// The log base this snapshot establishes.
     pub fn base(&self) -> LogBase {
-        LogBase { index: self.index, term: self.term, chain: self.chain }
+        LogBase {
+            index: self.index,
+            term: self.term,
+            chain: self.chain,
+        }
     }
 }
+
+/// A snapshot: what it covers and the serialized state machine.
+pub type Snapshot = (SnapshotMeta, Arc<[u8]>);
 
 /// The content of the snapshot file.
 pub fn snapshot_file(meta: &SnapshotMeta, data: &[u8]) -> Vec<u8> {
@@ -101,12 +108,19 @@ const BASE: u8 = 4;
 /// A framed `HardState` record.
 pub fn hard_state_record(term: Term, vote: Option<NodeId>) -> Vec<u8> {
     let mut p = Vec::with_capacity(13);
-    Writer::new(&mut p).u8(HARD_STATE).u64(term.0).u32(vote.map_or(u32::MAX, |v| v.0));
+    Writer::new(&mut p)
+        .u8(HARD_STATE)
+        .u64(term.0)
+        .u32(vote.map_or(u32::MAX, |v| v.0));
     wal::framed(&p)
 }
 
 /// Appends a framed `Entries` record for `entries` placed at `first`, `first + 1`, ….
-pub fn entries_record<'a>(out: &mut Vec<u8>, first: LogIndex, entries: impl ExactSizeIterator<Item = &'a Entry>) {
+pub fn entries_record<'a>(
+    out: &mut Vec<u8>,
+    first: LogIndex,
+    entries: impl ExactSizeIterator<Item = &'a Entry>,
+) {
     let mut p = Vec::new();
     let mut w = Writer::new(&mut p);
     w.u8(ENTRIES).u64(first.0).u32(entries.len() as u32);
@@ -128,7 +142,11 @@ pub fn truncate_record(from: LogIndex) -> Vec<u8> {
 pub fn rewritten_wal(log: &RaftLog, term: Term, vote: Option<NodeId>) -> Vec<u8> {
     let base = log.base();
     let mut p = Vec::with_capacity(25);
-    Writer::new(&mut p).u8(BASE).u64(base.index.0).u64(base.term.0).u64(base.chain);
+    Writer::new(&mut p)
+        .u8(BASE)
+        .u64(base.index.0)
+        .u64(base.term.0)
+        .u64(base.chain);
     let mut out = wal::framed(&p);
     out.extend_from_slice(&hard_state_record(term, vote));
     let mut next = base.index.next();
@@ -180,7 +198,7 @@ pub struct Recovered {
     /// The log (after the snapshot).
     pub log: RaftLog,
     /// The snapshot, if there is one.
-    pub snapshot: Option<(SnapshotMeta, Arc<[u8]>)>,
+    pub snapshot: Option<Snapshot>,
     /// The state machine as of the snapshot (empty without one).
     pub kv: KvStore,
     /// Set if the WAL ended in a torn record: the file must be cut to this length before
@@ -253,7 +271,10 @@ pub fn recover(storage: &dyn StorageView) -> Result<Recovered, RecoveryError> {
     if let Some((meta, data)) = &snapshot {
         let wal_base = log.base();
         if wal_base.index > meta.index {
-            return Err(RecoveryError::WalAhead { wal: wal_base.index, snapshot: meta.index });
+            return Err(RecoveryError::WalAhead {
+                wal: wal_base.index,
+                snapshot: meta.index,
+            });
         }
         if wal_base.index == meta.index && wal_base.term != meta.term {
             return Err(RecoveryError::CorruptSnapshot);
@@ -266,10 +287,18 @@ pub fn recover(storage: &dyn StorageView) -> Result<Recovered, RecoveryError> {
         log.compact_to(meta.base());
         kv = KvStore::restore(data).ok_or(RecoveryError::CorruptSnapshot)?;
     }
-    Ok(Recovered { term, vote, log, snapshot, kv, truncate_wal_to, rewrite_wal })
+    Ok(Recovered {
+        term,
+        vote,
+        log,
+        snapshot,
+        kv,
+        truncate_wal_to,
+        rewrite_wal,
+    })
 }
 
-fn read_snapshot(bytes: &[u8]) -> Result<Option<(SnapshotMeta, Arc<[u8]>)>, RecoveryError> {
+fn read_snapshot(bytes: &[u8]) -> Result<Option<Snapshot>, RecoveryError> {
     if bytes.is_empty() {
         return Ok(None);
     }
@@ -299,7 +328,10 @@ mod tests {
     }
 
     fn e(term: u64, b: u8) -> Entry {
-        Entry { term: Term(term), payload: Payload::Command(vec![b].into()) }
+        Entry {
+            term: Term(term),
+            payload: Payload::Command(vec![b].into()),
+        }
     }
 
     #[test]
@@ -324,11 +356,17 @@ mod tests {
         // A flipped bit in a complete record is refused.
         let mut bad = w.clone();
         bad[20] ^= 4;
-        assert!(matches!(recover(&Files(BTreeMap::from([(WAL, bad)]))), Err(RecoveryError::CorruptWal { .. })));
+        assert!(matches!(
+            recover(&Files(BTreeMap::from([(WAL, bad)]))),
+            Err(RecoveryError::CorruptWal { .. })
+        ));
         // Entries that leave a gap are refused.
         let mut gap = Vec::new();
         entries_record(&mut gap, LogIndex(2), [e(1, 1)].iter());
-        assert!(matches!(recover(&Files(BTreeMap::from([(WAL, gap)]))), Err(RecoveryError::MalformedWal { n: 0 })));
+        assert!(matches!(
+            recover(&Files(BTreeMap::from([(WAL, gap)]))),
+            Err(RecoveryError::MalformedWal { n: 0 })
+        ));
     }
 
     #[test]
@@ -338,7 +376,11 @@ mod tests {
             log.append(e(t, b));
         }
         let mut old_wal = hard_state_record(Term(2), None);
-        entries_record(&mut old_wal, LogIndex(1), log.tail(LogIndex(1)).collect::<Vec<_>>().into_iter());
+        entries_record(
+            &mut old_wal,
+            LogIndex(1),
+            log.tail(LogIndex(1)).collect::<Vec<_>>().into_iter(),
+        );
         let meta = SnapshotMeta {
             index: LogIndex(2),
             term: Term(1),
@@ -356,14 +398,34 @@ mod tests {
             assert_eq!(r.log.chain_at(LogIndex(4)), log.chain_at(LogIndex(4)));
             assert_eq!(r.snapshot.as_ref().unwrap().0, meta);
         }
-        assert!(recover(&Files(BTreeMap::from([(WAL, hard_state_record(Term(1), None)), (SNAPSHOT, snap.clone())])))
+        assert!(
+            recover(&Files(BTreeMap::from([
+                (WAL, hard_state_record(Term(1), None)),
+                (SNAPSHOT, snap.clone())
+            ])))
             .unwrap()
-            .rewrite_wal);
+            .rewrite_wal
+        );
         // A snapshot from a leader that conflicts with the old WAL's suffix wins.
-        let foreign = SnapshotMeta { index: LogIndex(3), term: Term(5), chain: 1, voters: vec![NodeId(0)].into() };
+        let foreign = SnapshotMeta {
+            index: LogIndex(3),
+            term: Term(5),
+            chain: 1,
+            voters: vec![NodeId(0)].into(),
+        };
         let mut w = Vec::new();
-        entries_record(&mut w, LogIndex(1), log.tail(LogIndex(1)).collect::<Vec<_>>().into_iter());
-        let files = Files(BTreeMap::from([(WAL, w), (SNAPSHOT, snapshot_file(&foreign, &KvStore::new().snapshot()))]));
+        entries_record(
+            &mut w,
+            LogIndex(1),
+            log.tail(LogIndex(1)).collect::<Vec<_>>().into_iter(),
+        );
+        let files = Files(BTreeMap::from([
+            (WAL, w),
+            (
+                SNAPSHOT,
+                snapshot_file(&foreign, &KvStore::new().snapshot()),
+            ),
+        ]));
         let r = recover(&files).unwrap();
         assert!(r.log.is_empty());
         assert_eq!(r.log.last_index(), LogIndex(3));

@@ -5,6 +5,7 @@
 //!   prefix hash) and state-machine safety (one command per index), from observations;
 //! - leader completeness: every leader holds every entry any server reported committed;
 //! - `applied ≤ commit ≤ last index` on every server.
+//!
 //! After the faults stop, every server must converge on one state (liveness).
 
 use std::collections::BTreeMap;
@@ -13,7 +14,7 @@ use super::harness::*;
 use crate::proto::kv::{ClientRequest, KvOp};
 use crate::proto::raft::{MembershipChange, RaftBugs, RaftConfig, ReadMode, SNAPSHOT, WAL};
 use crate::sim::rng::Draw;
-use crate::sim::{LogIndex, Role, RngStreams, SimDuration, Term};
+use crate::sim::{LogIndex, RngStreams, Role, SimDuration, Term};
 
 struct Run {
     c: Cluster,
@@ -31,12 +32,21 @@ impl Run {
             return Err(format!("seed {seed} step {step}: {v}"));
         }
         for i in 0..self.c.nodes.len() {
-            let Some(node) = self.c.nodes[i].as_ref() else { continue };
+            let Some(node) = self.c.nodes[i].as_ref() else {
+                continue;
+            };
             if let Some(e) = node.refused() {
-                return Err(format!("seed {seed} step {step}: {} refuses to run: {e}", n(i)));
+                return Err(format!(
+                    "seed {seed} step {step}: {} refuses to run: {e}",
+                    n(i)
+                ));
             }
-            if !(node.applied_index() <= node.commit_index() && node.commit_index() <= node.last_index()) {
-                return Err(format!("seed {seed} step {step}: {node:?} has inconsistent indexes"));
+            if !(node.applied_index() <= node.commit_index()
+                && node.commit_index() <= node.last_index())
+            {
+                return Err(format!(
+                    "seed {seed} step {step}: {node:?} has inconsistent indexes"
+                ));
             }
             let mut k = node.commit_index();
             while k > LogIndex(0) {
@@ -44,7 +54,10 @@ impl Run {
                 match self.committed.get_mut(&k) {
                     Some((held, by)) => {
                         if *held != t {
-                            return Err(format!("seed {seed} step {step}: {} commits term {t} at {k}, not {held}", n(i)));
+                            return Err(format!(
+                                "seed {seed} step {step}: {} commits term {t} at {k}, not {held}",
+                                n(i)
+                            ));
                         }
                         if node.term() >= *by {
                             break;
@@ -59,7 +72,9 @@ impl Run {
             }
         }
         for i in 0..self.c.nodes.len() {
-            let Some(node) = self.c.nodes[i].as_ref() else { continue };
+            let Some(node) = self.c.nodes[i].as_ref() else {
+                continue;
+            };
             if node.role() != Role::Leader {
                 continue;
             }
@@ -76,7 +91,10 @@ impl Run {
                         ));
                     }
                     None if k > node.last_index() => {
-                        return Err(format!("seed {seed} step {step}: leader {} lacks committed index {k}", n(i)));
+                        return Err(format!(
+                            "seed {seed} step {step}: leader {} lacks committed index {k}",
+                            n(i)
+                        ));
                     }
                     _ => {}
                 }
@@ -97,15 +115,28 @@ impl Run {
             0 => KvOp::Get { key },
             1 => KvOp::Put { key, value },
             2 => KvOp::Append { key, value },
-            _ => KvOp::Cas { key, expected: None, new: value },
+            _ => KvOp::Cas {
+                key,
+                expected: None,
+                new: value,
+            },
         };
-        ClientRequest { client: client as u32, seq: self.seqs[client], op }
+        ClientRequest {
+            client: client as u32,
+            seq: self.seqs[client],
+            op,
+        }
     }
 }
 
 fn random_run(seed: u64, size: usize, cfg: RaftConfig, steps: usize) -> Result<Cluster, String> {
     let admin = cfg.initial_voters.is_some();
-    let mut run = Run { c: Cluster::new_seeded(size, cfg, seed), committed: BTreeMap::new(), seqs: [0; 3], admin };
+    let mut run = Run {
+        c: Cluster::new_seeded(size, cfg, seed),
+        committed: BTreeMap::new(),
+        seqs: [0; 3],
+        admin,
+    };
     let mut rng = RngStreams::new(seed).stream("schedule");
     let max_down = (size - 1) / 2;
     // Calm stretches (deliveries, fsyncs, timers, requests) alternate with stormy ones
@@ -125,7 +156,11 @@ fn random_run(seed: u64, size: usize, cfg: RaftConfig, steps: usize) -> Result<C
         let seen = c.obs.len();
         let trace = std::env::var("RAFT_TRACE").is_ok();
         if trace {
-            println!("step {step} roll {roll} stormy {stormy} now {:?} net {}", c.now, c.net.len());
+            println!(
+                "step {step} roll {roll} stormy {stormy} now {:?} net {}",
+                c.now,
+                c.net.len()
+            );
         }
         match roll {
             0..=29 if !c.net.is_empty() => {
@@ -163,7 +198,11 @@ fn random_run(seed: u64, size: usize, cfg: RaftConfig, steps: usize) -> Result<C
             }
             80..=81 if run.admin => {
                 let target = n(pick(&mut rng));
-                let change = if rng.chance(0.5) { MembershipChange::Add(target) } else { MembershipChange::Remove(target) };
+                let change = if rng.chance(0.5) {
+                    MembershipChange::Add(target)
+                } else {
+                    MembershipChange::Remove(target)
+                };
                 let leader = c.leaders().iter().max_by_key(|(_, t)| *t).map(|(i, _)| *i);
                 c.admin(leader.unwrap_or_else(|| pick(&mut rng)), change);
             }
@@ -226,7 +265,10 @@ fn random_run(seed: u64, size: usize, cfg: RaftConfig, steps: usize) -> Result<C
     run.c.run_cut(SimDuration::from_secs(10), |_| false);
     if std::env::var("RAFT_TRACE").is_ok() {
         for (who, o) in &run.c.obs[seen..] {
-            if !matches!(o, crate::sim::Observation::Appended { .. } | crate::sim::Observation::Applied { .. }) {
+            if !matches!(
+                o,
+                crate::sim::Observation::Appended { .. } | crate::sim::Observation::Applied { .. }
+            ) {
                 println!("   final {who} {o:?}");
             }
         }
@@ -244,8 +286,13 @@ fn random_run(seed: u64, size: usize, cfg: RaftConfig, steps: usize) -> Result<C
         if !leader.voters().contains(&n(i)) {
             continue;
         }
-        if node.commit_index() != leader.commit_index() || node.store().fingerprint() != leader.store().fingerprint() {
-            return Err(format!("seed {seed}: {node:?} (refused: {:?}) did not converge with {leader:?}", node.refused()));
+        if node.commit_index() != leader.commit_index()
+            || node.store().fingerprint() != leader.store().fingerprint()
+        {
+            return Err(format!(
+                "seed {seed}: {node:?} (refused: {:?}) did not converge with {leader:?}",
+                node.refused()
+            ));
         }
     }
     Ok(run.c)
@@ -258,7 +305,12 @@ fn many(seeds: std::ops::Range<u64>, size: usize, cfg: RaftConfig, steps: usize)
             failures.push(e);
         }
     }
-    assert!(failures.is_empty(), "{} failing seeds:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failing seeds:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -301,9 +353,34 @@ fn random_schedules_with_membership_changes_and_leases() {
 #[test]
 fn long_random_schedules_with_single_entry_batches() {
     // One entry per AppendEntries opens the windows between entries that Figure 8 needs.
-    many(3000..3150, 3, RaftConfig { max_entries_per_msg: 1, ..cfg() }, 1500);
-    many(3500..3600, 5, RaftConfig { max_entries_per_msg: 1, ..with_membership() }, 1500);
-    many(3800..3900, 3, RaftConfig { snapshot_threshold: 4, max_inflight: 1, ..refined() }, 1500);
+    many(
+        3000..3150,
+        3,
+        RaftConfig {
+            max_entries_per_msg: 1,
+            ..cfg()
+        },
+        1500,
+    );
+    many(
+        3500..3600,
+        5,
+        RaftConfig {
+            max_entries_per_msg: 1,
+            ..with_membership()
+        },
+        1500,
+    );
+    many(
+        3800..3900,
+        3,
+        RaftConfig {
+            snapshot_threshold: 4,
+            max_inflight: 1,
+            ..refined()
+        },
+        1500,
+    );
 }
 
 /// The schedules and checks have teeth: they catch the named safety bugs on their own.
@@ -312,11 +389,29 @@ fn long_random_schedules_with_single_entry_batches() {
 #[test]
 fn random_schedules_find_the_named_safety_bugs() {
     let cases = [
-        (RaftBugs { no_log_check: true, ..RaftBugs::NONE }, 1, 600),
-        (RaftBugs { commit_old_terms: true, ..RaftBugs::NONE }, 1, 1500),
+        (
+            RaftBugs {
+                no_log_check: true,
+                ..RaftBugs::NONE
+            },
+            1,
+            600,
+        ),
+        (
+            RaftBugs {
+                commit_old_terms: true,
+                ..RaftBugs::NONE
+            },
+            1,
+            1500,
+        ),
     ];
     for (bugs, batch, steps) in cases {
-        let cfg = RaftConfig { bugs, max_entries_per_msg: batch, ..cfg() };
+        let cfg = RaftConfig {
+            bugs,
+            max_entries_per_msg: batch,
+            ..cfg()
+        };
         let found = (0..500).any(|seed| random_run(seed, 3, cfg.clone(), steps).is_err());
         assert!(found, "no schedule exposed {:?}", bugs.enabled());
     }
@@ -325,8 +420,12 @@ fn random_schedules_find_the_named_safety_bugs() {
 #[test]
 #[ignore = "debugging aid: RAFT_TRACE=1 SEED=n CFG=0|1|2 [SIZE= BATCH= STEPS=] cargo test trace_one -- --ignored --nocapture"]
 fn trace_one_schedule() {
-    let seed: u64 = std::env::var("SEED").map(|s| s.parse().unwrap()).unwrap_or(0);
-    let which: u32 = std::env::var("CFG").map(|s| s.parse().unwrap()).unwrap_or(0);
+    let seed: u64 = std::env::var("SEED")
+        .map(|s| s.parse().unwrap())
+        .unwrap_or(0);
+    let which: u32 = std::env::var("CFG")
+        .map(|s| s.parse().unwrap())
+        .unwrap_or(0);
     let env = |k: &str, d: u64| std::env::var(k).map(|s| s.parse().unwrap()).unwrap_or(d);
     let (size, cfg) = match which {
         0 => (3, cfg()),
@@ -334,7 +433,10 @@ fn trace_one_schedule() {
         _ => (5, with_membership()),
     };
     let size = env("SIZE", size as u64) as usize;
-    let cfg = RaftConfig { max_entries_per_msg: env("BATCH", cfg.max_entries_per_msg as u64) as u32, ..cfg };
+    let cfg = RaftConfig {
+        max_entries_per_msg: env("BATCH", cfg.max_entries_per_msg as u64) as u32,
+        ..cfg
+    };
     match random_run(seed, size, cfg, env("STEPS", 600) as usize) {
         Ok(c) => println!("ok {:?}", c.nodes),
         Err(e) => println!("{e}"),
