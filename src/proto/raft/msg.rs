@@ -153,6 +153,56 @@ impl RaftMsg {
         }
     }
 
+    /// False for messages no honest server sends: indexes or terms near the top of their
+    /// range (no real log gets there; arithmetic on them could overflow), or entries of a
+    /// later term than the leader's own. A corrupted message that still decodes is dropped
+    /// before it reaches the protocol.
+    pub fn plausible(&self) -> bool {
+        const LIMIT: u64 = 1 << 62;
+        let ok = |x: u64| x < LIMIT;
+        match self {
+            RaftMsg::RequestVote {
+                term,
+                last_index,
+                last_term,
+            }
+            | RaftMsg::PreVote {
+                term,
+                last_index,
+                last_term,
+            } => ok(term.0) && ok(last_index.0) && last_term <= term,
+            RaftMsg::RequestVoteResp { term, .. } | RaftMsg::PreVoteResp { term, .. } => ok(term.0),
+            RaftMsg::AppendEntries {
+                term,
+                prev_index,
+                prev_term,
+                commit,
+                entries,
+                ..
+            } => {
+                ok(term.0)
+                    && ok(prev_index.0)
+                    && ok(commit.0)
+                    && prev_term <= term
+                    && entries
+                        .iter()
+                        .all(|e| e.term <= *term && e.term >= *prev_term)
+            }
+            RaftMsg::AppendEntriesResp { term, outcome, .. } => {
+                ok(term.0)
+                    && match outcome {
+                        AppendOutcome::Match { index } => ok(index.0),
+                        AppendOutcome::Conflict { prev, index, .. } => ok(prev.0) && ok(index.0),
+                    }
+            }
+            RaftMsg::InstallSnapshot { term, meta, .. } => {
+                ok(term.0) && ok(meta.index.0) && meta.term <= *term
+            }
+            RaftMsg::InstallSnapshotResp { term, index, .. } => ok(term.0) && ok(index.0),
+            RaftMsg::AdminChange { .. } => true,
+        }
+    }
+
     /// Bytes of the encoding produced by [`Message::encode`].
     pub fn encoded_len(&self) -> u32 {
         1 + match self {
@@ -498,6 +548,31 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn implausible_messages_are_recognised() {
+        assert!(samples().iter().all(RaftMsg::plausible));
+        let huge = RaftMsg::AppendEntriesResp {
+            term: Term(1),
+            round: 0,
+            outcome: AppendOutcome::Match {
+                index: LogIndex(u64::MAX),
+            },
+        };
+        assert!(!huge.plausible());
+        let future = RaftMsg::AppendEntries {
+            term: Term(2),
+            round: 0,
+            prev_index: LogIndex(0),
+            prev_term: Term(0),
+            commit: LogIndex(0),
+            entries: vec![Entry {
+                term: Term(3),
+                payload: crate::proto::raft::log::Payload::Noop,
+            }],
+        };
+        assert!(!future.plausible());
     }
 
     #[test]

@@ -393,6 +393,12 @@ impl<M: RaftHost> RaftNode<M> {
     }
 
     fn handle_peer(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, msg: RaftMsg) {
+        if !msg.plausible() {
+            ctx.observe(Observation::Rejected {
+                reason: "implausible".into(),
+            });
+            return;
+        }
         if let Some(term) = msg.term()
             && term > self.term
         {

@@ -14,7 +14,7 @@ use super::harness::*;
 use crate::proto::kv::{ClientRequest, KvOp};
 use crate::proto::raft::{MembershipChange, RaftBugs, RaftConfig, ReadMode, SNAPSHOT, WAL};
 use crate::sim::rng::Draw;
-use crate::sim::{LogIndex, RngStreams, Role, SimDuration, Term};
+use crate::sim::{LogIndex, Message, RngStreams, Role, SimDuration, Term};
 
 struct Run {
     c: Cluster,
@@ -130,6 +130,18 @@ impl Run {
 }
 
 fn random_run(seed: u64, size: usize, cfg: RaftConfig, steps: usize) -> Result<Cluster, String> {
+    random_run_with(seed, size, cfg, steps, 0.0)
+}
+
+/// `corrupt`: probability per step of flipping bits in a message on the wire (delivered if
+/// it still decodes, as with message authentication off). Safety is not expected then.
+fn random_run_with(
+    seed: u64,
+    size: usize,
+    cfg: RaftConfig,
+    steps: usize,
+    corrupt: f64,
+) -> Result<Cluster, String> {
     let admin = cfg.initial_voters.is_some();
     let mut run = Run {
         c: Cluster::new_seeded(size, cfg, seed),
@@ -152,6 +164,21 @@ fn random_run(seed: u64, size: usize, cfg: RaftConfig, steps: usize) -> Result<C
         phase_left -= 1;
         let c = &mut run.c;
         let pick = |rng: &mut crate::sim::SimRng| rng.below(size as u64) as usize;
+        if !c.net.is_empty() && rng.chance(corrupt) {
+            let k = rng.below(c.net.len() as u64) as usize;
+            let mut bytes = Vec::new();
+            c.net[k].msg.encode(&mut bytes);
+            for _ in 0..rng.between(1, 3) {
+                let i = rng.below(bytes.len() as u64) as usize;
+                bytes[i] ^= 1 << rng.below(8);
+            }
+            match crate::proto::raft::RaftMsg::decode(&bytes) {
+                Some(m) => c.net[k].msg = m,
+                None => {
+                    c.net.remove(k);
+                }
+            }
+        }
         let roll = rng.below(100);
         let seen = c.obs.len();
         let trace = std::env::var("RAFT_TRACE").is_ok();
@@ -253,7 +280,12 @@ fn random_run(seed: u64, size: usize, cfg: RaftConfig, steps: usize) -> Result<C
             }
             println!();
         }
-        run.check(seed, step)?;
+        if corrupt == 0.0 {
+            run.check(seed, step)?;
+        }
+    }
+    if corrupt > 0.0 {
+        return Ok(run.c);
     }
     // Faults stop: everyone restarts, time passes, the cluster must converge.
     for i in 0..size {
@@ -381,6 +413,20 @@ fn long_random_schedules_with_single_entry_batches() {
         },
         1500,
     );
+}
+
+/// With authentication off, bit flips that still decode reach the servers: whatever they
+/// do then, they must not panic.
+#[test]
+fn corrupted_messages_never_crash_a_server() {
+    for seed in 0..60 {
+        let cfg = if seed % 2 == 0 {
+            refined()
+        } else {
+            with_membership()
+        };
+        let _ = random_run_with(seed, 5, cfg, 800, 0.3);
+    }
 }
 
 /// The schedules and checks have teeth: they catch the named safety bugs on their own.
