@@ -3,4 +3,5 @@
 
 pub mod gossip;
 pub mod kv;
+pub mod raft;
 pub mod wire;

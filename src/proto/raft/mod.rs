@@ -1,0 +1,50 @@
+//! Raft (Ongaro & Ousterhout, *In Search of an Understandable Consensus Algorithm*, 2014,
+//! and Ongaro's dissertation, *Consensus: Bridging Theory and Practice*, 2014), sans-IO.
+//!
+//! A [`RaftNode`] replicates a log of [`crate::proto::kv::ClientRequest`]s and applies it to
+//! a [`crate::proto::kv::KvStore`]. It never performs I/O: it reacts to the kernel's calls
+//! and acts through [`crate::sim::Ctx`] (send, timers, disk, observations), so the same code
+//! could run on a real network.
+//!
+//! Modules, one rule each:
+//! - [`config`]: settings ([`RaftConfig`], [`ReadMode`]); [`bugs`]: named, switchable bugs;
+//! - [`msg`]: the messages ([`RaftMsg`]) with honest wire sizes and a total decoder;
+//! - [`log`]: the in-memory log with prefix hashes (Log Matching, §5.3);
+//! - [`storage`]: the WAL and snapshot files and crash recovery (Figure 2 persistent state);
+//! - `node`: the server, its handlers and the persist-before-answering pipeline;
+//! - `election`: elections, the election restriction, pre-vote, leader stickiness
+//!   (§5.2, §5.4.1, dissertation §9.6, §4.2.3);
+//! - `replication`: AppendEntries, conflict back-off, commitment, pipelining (§5.3, §5.4.2);
+//! - `snapshot`: compaction and InstallSnapshot (§7);
+//! - `client`, `read`: client requests, apply, ReadIndex and leases (§8, dissertation §6);
+//! - `membership`: single-server configuration changes (dissertation §4).
+//!
+//! # Driving a node
+//!
+//! The runner's node enum dispatches kernel events to [`RaftNode::on_start`],
+//! [`RaftNode::on_timer`], [`RaftNode::on_disk`], and, depending on what the kernel message
+//! carries, [`RaftNode::on_peer`] (a [`RaftMsg`]) or [`RaftNode::on_client`] (a client
+//! request). Servers are built — and rebuilt after a crash — with [`RaftNode::recover`].
+
+pub mod bugs;
+mod client;
+pub mod config;
+mod election;
+pub mod log;
+mod membership;
+pub mod msg;
+mod node;
+mod read;
+mod replication;
+mod snapshot;
+pub mod storage;
+
+#[cfg(test)]
+mod tests;
+
+pub use bugs::RaftBugs;
+pub use config::{RaftConfig, ReadMode};
+pub use log::{Entry, Payload};
+pub use msg::{AppendOutcome, MembershipChange, RaftMsg};
+pub use node::{ELECTION_TIMER, HEARTBEAT_TIMER, QUORUM_TIMER, RaftHost, RaftNode};
+pub use storage::{RecoveryError, SNAPSHOT, SnapshotMeta, WAL};

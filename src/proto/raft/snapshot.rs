@@ -1,0 +1,306 @@
+//! Log compaction and InstallSnapshot (§7).
+//!
+//! # Compaction, crash-safe at every step
+//!
+//! When the applied prefix beyond the last snapshot reaches `snapshot_threshold` entries,
+//! the server serializes its key-value store (data and client sessions) and:
+//! 1. writes the snapshot file with `Replace` (atomic: old or new content after a crash)
+//!    and fsyncs it;
+//! 2. only once that fsync completed, rewrites the WAL without the compacted prefix
+//!    (`Replace`: a `Base` record, the hard state, the remaining entries) and fsyncs it.
+//!
+//! A crash at any point leaves a recoverable disk:
+//! - before (1) is durable: old snapshot + old WAL, the state before compaction;
+//! - after (1), before (2) is durable: new snapshot + old WAL. Recovery drops the WAL's
+//!   entries up to the snapshot index (they are in the snapshot) and keeps the rest; the
+//!   hard state is still in the old WAL. Nothing is lost;
+//! - after (2): new snapshot + new WAL, consistent by construction.
+//!
+//! The reverse order would be unsafe: a durable new WAL without its snapshot would have
+//! lost the compacted entries. That is why step 2 waits for step 1's completion instead of
+//! being issued right behind it (the device may complete fsyncs of different files in any
+//! order).
+//!
+//! # InstallSnapshot
+//!
+//! A follower whose next entry the leader has compacted receives the whole snapshot in one
+//! message (its wire size is the snapshot's size, so slow links feel it). If its log holds
+//! the snapshot's last entry with the same term, it keeps the entries after it; otherwise
+//! its whole log is discarded (§7). It installs the state machine at once, then persists
+//! through the same two steps, and answers only when both are durable. While the snapshot
+//! is not yet durable it ignores AppendEntries and does not campaign: its old WAL cannot
+//! describe a log that continues a snapshot it does not have yet. Recovery after a crash
+//! between the steps drops the old WAL's suffix if it conflicts with the snapshot, and
+//! rewrites the WAL before appending anything (finishing step 2).
+
+use std::sync::Arc;
+
+use crate::proto::kv::KvStore;
+use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role, Term};
+
+use super::msg::RaftMsg;
+use super::node::{RaftHost, RaftNode, SyncKind};
+use super::replication::Phase;
+use super::storage::{self, SNAPSHOT, SnapshotMeta, WAL};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    /// The snapshot file is being written and fsynced.
+    Writing,
+    /// The WAL is being rewritten; done when this WAL token is durable.
+    Rewriting(u64),
+}
+
+/// A snapshot being made durable (local compaction or one installed from a leader).
+#[derive(Debug)]
+pub(super) struct SnapJob {
+    meta: SnapshotMeta,
+    data: Arc<[u8]>,
+    stage: Stage,
+    /// For an installed snapshot: whom to answer, in which term and round.
+    reply: Option<(NodeId, Term, u64)>,
+}
+
+impl SnapJob {
+    /// True while an installed snapshot is not yet durable (the log must not grow).
+    pub fn installing(&self) -> bool {
+        self.reply.is_some() && self.stage == Stage::Writing
+    }
+
+    /// True once the WAL rewrite is durable.
+    pub fn rewrite_done(&self, synced: u64) -> bool {
+        matches!(self.stage, Stage::Rewriting(t) if synced >= t)
+    }
+}
+
+impl<M: RaftHost> RaftNode<M> {
+    /// Starts a compaction if enough applied entries follow the last snapshot.
+    pub(super) fn maybe_compact(&mut self, ctx: &mut Ctx<'_, M>) {
+        let threshold = self.cfg.snapshot_threshold;
+        let base = self.log.base().index;
+        if threshold == 0
+            || self.snap_job.is_some()
+            || self.applied.0.saturating_sub(base.0) < threshold
+        {
+            return;
+        }
+        let index = self.applied;
+        let (Some(term), Some(chain)) = (self.log.term_at(index), self.log.chain_at(index)) else {
+            return;
+        };
+        let meta = SnapshotMeta {
+            index,
+            term,
+            chain,
+            voters: self.membership.config_at(index),
+        };
+        let data: Arc<[u8]> = self.kv.snapshot().into();
+        self.write_snapshot(
+            ctx,
+            SnapJob {
+                meta,
+                data,
+                stage: Stage::Writing,
+                reply: None,
+            },
+        );
+    }
+
+    fn write_snapshot(&mut self, ctx: &mut Ctx<'_, M>, job: SnapJob) {
+        ctx.disk(DiskOp::Replace {
+            file: SNAPSHOT,
+            data: storage::snapshot_file(&job.meta, &job.data),
+        });
+        let token = self.disk.token();
+        ctx.disk(DiskOp::Fsync {
+            file: SNAPSHOT,
+            token,
+        });
+        self.disk.syncs.push_back((token, SyncKind::Snapshot));
+        self.snap_job = Some(job);
+    }
+
+    /// Step 1 is durable: adopt the snapshot, compact, rewrite the WAL (step 2).
+    pub(super) fn snapshot_durable(&mut self, ctx: &mut Ctx<'_, M>) {
+        let Some(job) = self.snap_job.as_mut() else {
+            return;
+        };
+        if job.stage != Stage::Writing {
+            return;
+        }
+        let (meta, data, reply) = (job.meta.clone(), job.data.clone(), job.reply);
+        if reply.is_none() {
+            self.log.compact_to(meta.base());
+            self.membership.compact(meta.index);
+            ctx.observe(Observation::Snapshot {
+                index: meta.index,
+                term: meta.term,
+            });
+        }
+        self.disk.persisted = self
+            .disk
+            .persisted
+            .max(meta.index)
+            .min(self.log.last_index());
+        let wal = storage::rewritten_wal(&self.log, self.term, self.durable_vote());
+        self.wal_write(
+            ctx,
+            DiskOp::Replace {
+                file: WAL,
+                data: wal,
+            },
+        );
+        let token = self.disk.write_token;
+        if let Some(job) = self.snap_job.as_mut() {
+            job.stage = Stage::Rewriting(token);
+        }
+        self.snapshot = Some((meta.clone(), data));
+        if let Some((to, term, round)) = reply {
+            self.send_durable(
+                ctx,
+                to,
+                RaftMsg::InstallSnapshotResp {
+                    term,
+                    round,
+                    index: meta.index,
+                },
+            );
+        }
+    }
+
+    /// Leader: sends its latest durable snapshot to `peer`.
+    pub(super) fn send_snapshot(&mut self, ctx: &mut Ctx<'_, M>, peer: NodeId) {
+        let now = ctx.now();
+        let Some((meta, data)) = &self.snapshot else {
+            return;
+        };
+        let Some(lead) = self.lead.as_mut() else {
+            return;
+        };
+        let Some(pr) = lead.progress.get_mut(&peer) else {
+            return;
+        };
+        pr.phase = Phase::Snapshot {
+            index: meta.index,
+            sent_at: now,
+        };
+        pr.inflight.clear();
+        let msg = RaftMsg::InstallSnapshot {
+            term: self.term,
+            round: lead.round,
+            meta: meta.clone(),
+            data: data.clone(),
+        };
+        self.send_now(ctx, peer, msg);
+    }
+
+    /// Follower: a leader sent its snapshot.
+    pub(super) fn on_install_snapshot(
+        &mut self,
+        ctx: &mut Ctx<'_, M>,
+        from: NodeId,
+        term: Term,
+        round: u64,
+        meta: SnapshotMeta,
+        data: Arc<[u8]>,
+    ) {
+        if term < self.term {
+            self.send_durable(
+                ctx,
+                from,
+                RaftMsg::InstallSnapshotResp {
+                    term: self.term,
+                    round,
+                    index: LogIndex(0),
+                },
+            );
+            return;
+        }
+        if self.role == Role::Leader {
+            return;
+        }
+        if self.role != Role::Follower || self.leader != Some(from) {
+            self.become_follower(ctx, term, Some(from));
+        } else {
+            self.reset_election_timer(ctx);
+        }
+        self.leader_seen = Some(ctx.now());
+        if self.snap_job.is_some() {
+            return;
+        }
+        if meta.index <= self.commit {
+            // Already have it all (durably, once what was written so far is synced).
+            self.send_durable(
+                ctx,
+                from,
+                RaftMsg::InstallSnapshotResp {
+                    term,
+                    round,
+                    index: meta.index,
+                },
+            );
+            return;
+        }
+        let Some(kv) = KvStore::restore(&data) else {
+            return;
+        };
+        let keep = self.log.term_at(meta.index) == Some(meta.term);
+        if !keep && self.log.last_index() > self.commit {
+            let from_index = self.commit.next();
+            self.disk.truncated(from_index);
+            ctx.observe(Observation::Truncated { from: from_index });
+        }
+        self.log.compact_to(meta.base());
+        if self
+            .membership
+            .install(meta.index, meta.voters.clone(), keep)
+        {
+            self.config_changed(ctx);
+        }
+        ctx.observe(Observation::Snapshot {
+            index: meta.index,
+            term: meta.term,
+        });
+        self.kv = kv;
+        self.applied = meta.index;
+        self.commit = meta.index;
+        ctx.observe(Observation::Committed { index: meta.index });
+        self.write_snapshot(
+            ctx,
+            SnapJob {
+                meta,
+                data,
+                stage: Stage::Writing,
+                reply: Some((from, term, round)),
+            },
+        );
+    }
+
+    /// Leader: a follower installed (or already had) a snapshot.
+    pub(super) fn on_install_snapshot_resp(
+        &mut self,
+        ctx: &mut Ctx<'_, M>,
+        from: NodeId,
+        term: Term,
+        round: u64,
+        index: LogIndex,
+    ) {
+        if term != self.term || self.role != Role::Leader || !self.acknowledged(from, round) {
+            return;
+        }
+        let last = self.log.last_index();
+        let Some(pr) = self.lead.as_mut().and_then(|l| l.progress.get_mut(&from)) else {
+            return;
+        };
+        pr.matched = pr.matched.max(index.min(last));
+        if matches!(pr.phase, Phase::Snapshot { .. }) {
+            let next = pr.matched.next();
+            pr.phase = Phase::Probe;
+            pr.next = next;
+            pr.inflight.clear();
+        }
+        self.maybe_commit(ctx);
+        self.replicate(ctx, from);
+        self.serve_reads(ctx);
+    }
+}
