@@ -3,10 +3,9 @@
 //! Only the leader accepts requests: a follower or candidate answers
 //! `NotLeader { leader: hint }` (nothing was accepted, the client may retry elsewhere), and
 //! so does a leader with `max_uncommitted` entries (or reads) already waiting, which bounds
-//! its memory when it cannot reach a majority. The
-//! leader proposes the request's bytes as a log entry and answers `Ok` with the result once
-//! the entry is committed and applied; the store's client sessions make a retried request
-//! apply once. If the leader loses leadership first, every waiting client gets `Unknown`:
+//! its memory when it cannot reach a majority. The leader proposes the request's bytes as
+//! a log entry and answers `Ok` with the result once the entry is committed and applied;
+//! the store's client sessions make a retried request apply once. If the leader loses leadership first, every waiting client gets `Unknown`:
 //! its entry may or may not survive in a later leader's log. Reads go through the log too,
 //! unless `read_mode` selects ReadIndex or leases (`read.rs`).
 //!
@@ -42,7 +41,7 @@ impl<M: RaftHost> RaftNode<M> {
         let backlog = if local_read {
             self.lead.as_ref().map_or(0, |l| l.reads.len() as u64)
         } else {
-            self.log.last_index().0 - self.commit.0
+            self.log.last_index().0.saturating_sub(self.commit.0)
         };
         if backlog >= self.cfg.max_uncommitted {
             // Not accepted: this leader is not making progress (probably cut off).

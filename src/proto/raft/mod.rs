@@ -25,6 +25,21 @@
 //! [`RaftNode::on_timer`], [`RaftNode::on_disk`], and, depending on what the kernel message
 //! carries, [`RaftNode::on_peer`] (a [`RaftMsg`]) or [`RaftNode::on_client`] (a client
 //! request). Servers are built — and rebuilt after a crash — with [`RaftNode::recover`].
+//! Timers: [`ELECTION_TIMER`], [`HEARTBEAT_TIMER`], [`QUORUM_TIMER`]. Files: [`WAL`] and
+//! [`SNAPSHOT`] (formats in [`storage`]).
+//!
+//! # Observations
+//!
+//! `Role` on every role or term change; `Voted` for every vote granted (a candidate's own
+//! included); `Appended` for every entry appended (with the prefix hash), and at start for
+//! every entry recovered from disk; `Truncated` when a conflicting suffix is discarded;
+//! `Committed` when the commit index advances; `Applied` for every entry applied (the
+//! command hash covers no-ops and configurations too); `Snapshot` when the log's prefix is
+//! replaced by a snapshot (local compaction once durable, installation on receipt, and at
+//! start); `Membership` at start and whenever the configuration in force changes;
+//! `Rejected` for `disk-corrupt` (a server refusing to run), `implausible` messages and
+//! refused membership requests (`membership-not-leader`, `membership-busy`,
+//! `membership-noop`).
 
 pub mod bugs;
 mod client;

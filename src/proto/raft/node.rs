@@ -652,6 +652,17 @@ impl<M: RaftHost> RaftNode<M> {
         }
     }
 
+    /// A leader of the current term spoke (AppendEntries, InstallSnapshot): follow it, reset
+    /// the election timer, and remember when (leader stickiness, §4.2.3).
+    pub(super) fn heard_leader(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, term: Term) {
+        if self.role != Role::Follower || self.leader != Some(from) {
+            self.become_follower(ctx, term, Some(from));
+        } else {
+            self.reset_election_timer(ctx);
+        }
+        self.leader_seen = Some(ctx.now());
+    }
+
     /// True if a leader was heard from within the minimum election timeout (or this server
     /// is the leader): such a server ignores RequestVote and refuses pre-votes (§4.2.3).
     pub(super) fn leader_recent(&self, now: SimTime) -> bool {

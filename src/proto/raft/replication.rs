@@ -412,12 +412,7 @@ impl<M: RaftHost> RaftNode<M> {
             // Two leaders in one term cannot happen; a forged message is ignored.
             return;
         }
-        if self.role != Role::Follower || self.leader != Some(from) {
-            self.become_follower(ctx, term, Some(from));
-        } else {
-            self.reset_election_timer(ctx);
-        }
-        self.leader_seen = Some(ctx.now());
+        self.heard_leader(ctx, from, term);
         if self.snap_job.as_ref().is_some_and(|j| j.installing()) {
             // The log is being replaced by a snapshot; the leader retries.
             return;

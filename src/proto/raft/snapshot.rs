@@ -219,12 +219,7 @@ impl<M: RaftHost> RaftNode<M> {
         if self.role == Role::Leader {
             return;
         }
-        if self.role != Role::Follower || self.leader != Some(from) {
-            self.become_follower(ctx, term, Some(from));
-        } else {
-            self.reset_election_timer(ctx);
-        }
-        self.leader_seen = Some(ctx.now());
+        self.heard_leader(ctx, from, term);
         if self.snap_job.is_some() {
             return;
         }
