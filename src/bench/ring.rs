@@ -7,10 +7,11 @@
 
 use serde::Serialize;
 
+use crate::disk::DiskConfig;
 use crate::fault::Schedule;
 use crate::net::{LinkProfile, Network};
 use crate::sim::{Ctx, Message, Node, NodeId, RngStreams, SimTime, StorageView, TimerId};
-use crate::world::{Membership, World};
+use crate::world::{Membership, World, WorldConfig};
 
 /// A ring message: 64 bytes on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,15 +83,15 @@ pub fn world(nodes: u32, in_flight: u32) -> World<RingNode> {
     let net = Network::new(nodes as usize, streams.stream("net"), |_, _| LinkProfile::default());
     let factory =
         move |id: NodeId, _: &dyn StorageView| RingNode { next: NodeId((id.0 + 1) % nodes), in_flight };
-    World::new(
-        Membership::cluster(nodes, 0),
-        net,
-        Box::new(factory),
-        |id| streams.indexed("node", id.0 as u64),
-        Schedule::default(),
-        streams.stream("faults"),
-        SimTime::ZERO,
-    )
+    let config = WorldConfig {
+        members: Membership::cluster(nodes, 0),
+        streams,
+        schedule: Schedule::default(),
+        client_start: SimTime::ZERO,
+        disk: DiskConfig::default(),
+        security: Default::default(),
+    };
+    World::new(config, net, Box::new(factory))
 }
 
 /// Runs the ring until `deliveries` messages have been delivered.

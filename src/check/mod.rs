@@ -2,6 +2,9 @@
 //! invariants, linearizability and liveness.
 
 pub mod convergence;
+pub mod invariants;
+pub mod leadership;
+pub mod liveness;
 
 use serde::{Deserialize, Serialize};
 

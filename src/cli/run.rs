@@ -93,8 +93,15 @@ pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
     } else {
         None
     };
-    let outcome =
-        runner::run(&s, RunOptions { seed, trace }).map_err(|e| Failure::internal(e.to_string()))?;
+    let out =
+        runner::run_full(&s, RunOptions { seed, trace }).map_err(|e| Failure::internal(e.to_string()))?;
+    let outcome = out.outcome;
+    if let Some(h) = &out.history {
+        let json = serde_json::to_string(h).map_err(|e| Failure::internal(e.to_string()))?;
+        report
+            .write("history.json", json + "\n")
+            .map_err(|e| Failure::internal(format!("writing history.json: {e}")))?;
+    }
     let json = serde_json::to_string_pretty(&outcome).map_err(|e| Failure::internal(e.to_string()))?;
     report
         .write("outcome.json", json + "\n")
@@ -138,6 +145,41 @@ fn print_summary(o: &Outcome, path: &Path, quiet: bool) {
             n.duplicated,
             n.bytes
         );
+        if let Some(ops) = &o.ops {
+            let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+            println!(
+                "  operations: {} ok, {} fail, {} info; latency ms p50 {} p90 {} p99 {} max {}",
+                ops.ok,
+                ops.fail,
+                ops.info,
+                ms(ops.p50_ms),
+                ms(ops.p90_ms),
+                ms(ops.p99_ms),
+                ms(ops.max_ms)
+            );
+        }
+        if let Some(r) = &o.raft {
+            println!(
+                "  consensus: {} leader changes, highest term {}, {:.3} s without a leader, {} entries committed",
+                r.leadership.leader_changes,
+                r.leadership.max_term,
+                r.leadership.time_without_leader_s,
+                r.entries_committed
+            );
+        }
+        if let Some(sec) = &o.security {
+            println!(
+                "  security: {} corrupted, {} replayed, {} forged; rejected {} (mac {}, replay {}, decode {}); tampered accepted {}",
+                sec.corrupted,
+                sec.replayed,
+                sec.forged,
+                sec.rejected(),
+                sec.rejected_mac,
+                sec.rejected_replay,
+                sec.rejected_decode,
+                sec.accepted_tampered
+            );
+        }
         for (name, c) in &o.checks {
             println!("  check {name}: {} — {}", if c.passed { "PASS" } else { "FAIL" }, c.detail);
         }

@@ -17,10 +17,7 @@ pub struct DiskConfig {
 impl DiskConfig {
     /// A disk with this fsync latency and torn writes on.
     pub fn new(fsync_latency: Latency) -> Self {
-        DiskConfig {
-            fsync_latency,
-            torn_writes: true,
-        }
+        DiskConfig { fsync_latency, torn_writes: true }
     }
 
     /// A one-line description for the effective-parameter listing.

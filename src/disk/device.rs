@@ -126,23 +126,9 @@ impl Disk {
         // A FIFO device: an fsync is never acknowledged before one issued earlier.
         let done = (now + latency).max(self.tail);
         self.tail = done;
-        self.in_flight.push_back(InFlight {
-            file,
-            point,
-            fails,
-            issued: now,
-            done,
-        });
-        let event = if fails {
-            DiskEvent::SyncFailed { token }
-        } else {
-            DiskEvent::Synced { token }
-        };
-        Completion {
-            at: done,
-            event,
-            epoch: self.epoch,
-        }
+        self.in_flight.push_back(InFlight { file, point, fails, issued: now, done });
+        let event = if fails { DiskEvent::SyncFailed { token } } else { DiskEvent::Synced { token } };
+        Completion { at: done, event, epoch: self.epoch }
     }
 
     /// Moves time forward to `now`: every fsync whose completion time is at or before
@@ -150,11 +136,7 @@ impl Disk {
     /// that takes `now`; call it directly before reading [`Disk::stats`] at the end of a
     /// run.
     pub fn advance(&mut self, now: SimTime) {
-        debug_assert!(
-            now >= self.now,
-            "disk time went backwards: {now:?} < {:?}",
-            self.now
-        );
+        debug_assert!(now >= self.now, "disk time went backwards: {now:?} < {:?}", self.now);
         self.now = self.now.max(now);
         while let Some(f) = self.in_flight.front().copied() {
             if f.done > now {
@@ -184,10 +166,8 @@ impl Disk {
     /// fsync failures) belong to the device and stay.
     pub fn crash(&mut self, now: SimTime, rng: &mut impl Draw) -> CrashReport {
         self.advance(now);
-        let mut report = CrashReport {
-            fsyncs_dropped: self.in_flight.len() as u64,
-            ..CrashReport::default()
-        };
+        let mut report =
+            CrashReport { fsyncs_dropped: self.in_flight.len() as u64, ..CrashReport::default() };
         self.in_flight.clear();
         self.tail = SimTime::ZERO;
         self.epoch = Epoch(self.epoch.0.wrapping_add(1));
@@ -219,12 +199,7 @@ impl Disk {
     /// Fault: flips one random bit of `file`'s durable content at `now` (latent corruption
     /// on the medium, seen by reads only after a crash reloads the file). `None` if the
     /// file has no durable bytes.
-    pub fn corrupt(
-        &mut self,
-        now: SimTime,
-        file: FileId,
-        rng: &mut impl Draw,
-    ) -> Option<Corruption> {
+    pub fn corrupt(&mut self, now: SimTime, file: FileId, rng: &mut impl Draw) -> Option<Corruption> {
         self.advance(now);
         let hit = self.files.get_mut(&file)?.corrupt(rng);
         if hit.is_some() {
@@ -273,10 +248,7 @@ impl Disk {
     /// What a crash would leave of `file` (as of the last advance, torn writes aside,
     /// latent corruption included). Copies the file: for checkers and tests.
     pub fn durable(&self, file: FileId) -> Vec<u8> {
-        self.files
-            .get(&file)
-            .map(SimFile::durable_content)
-            .unwrap_or_default()
+        self.files.get(&file).map(SimFile::durable_content).unwrap_or_default()
     }
 
     /// Length of what a crash would leave of `file` (as of the last advance, torn writes
@@ -290,9 +262,6 @@ impl StorageView for Disk {
     /// The current content: everything written, durable or not. The kernel hands the disk
     /// to a node's factory after a crash, when current and durable content are the same.
     fn read(&self, file: FileId) -> Vec<u8> {
-        self.files
-            .get(&file)
-            .map(|f| f.content().to_vec())
-            .unwrap_or_default()
+        self.files.get(&file).map(|f| f.content().to_vec()).unwrap_or_default()
     }
 }

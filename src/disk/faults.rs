@@ -33,11 +33,7 @@ pub(crate) struct DiskFaults {
 
 impl Default for DiskFaults {
     fn default() -> Self {
-        DiskFaults {
-            fail_next: 0,
-            fail_rate: 0.0,
-            slowness: 1.0,
-        }
+        DiskFaults { fail_next: 0, fail_rate: 0.0, slowness: 1.0 }
     }
 }
 
@@ -49,19 +45,13 @@ impl DiskFaults {
 
     /// Sets the probability that an fsync fails (0 turns random failures off).
     pub(crate) fn set_fail_rate(&mut self, p: f64) {
-        assert!(
-            (0.0..=1.0).contains(&p),
-            "fsync failure rate {p} is not a probability"
-        );
+        assert!((0.0..=1.0).contains(&p), "fsync failure rate {p} is not a probability");
         self.fail_rate = p;
     }
 
     /// Sets the slowness factor (1 = nominal speed).
     pub(crate) fn set_slowness(&mut self, factor: f64) {
-        assert!(
-            factor.is_finite() && factor >= 0.0,
-            "slowness {factor} must be finite and non-negative"
-        );
+        assert!(factor.is_finite() && factor >= 0.0, "slowness {factor} must be finite and non-negative");
         self.slowness = factor;
     }
 
@@ -83,11 +73,7 @@ impl DiskFaults {
 
     /// A nominal latency stretched by the slowness factor.
     pub(crate) fn stretch(&self, latency: SimDuration) -> SimDuration {
-        if self.slowness == 1.0 {
-            latency
-        } else {
-            latency.mul_f64(self.slowness)
-        }
+        if self.slowness == 1.0 { latency } else { latency.mul_f64(self.slowness) }
     }
 }
 
@@ -113,14 +99,8 @@ mod tests {
     #[test]
     fn slowness_scales_latency() {
         let mut f = DiskFaults::default();
-        assert_eq!(
-            f.stretch(SimDuration::from_millis(3)),
-            SimDuration::from_millis(3)
-        );
+        assert_eq!(f.stretch(SimDuration::from_millis(3)), SimDuration::from_millis(3));
         f.set_slowness(10.0);
-        assert_eq!(
-            f.stretch(SimDuration::from_millis(3)),
-            SimDuration::from_millis(30)
-        );
+        assert_eq!(f.stretch(SimDuration::from_millis(3)), SimDuration::from_millis(30));
     }
 }

@@ -114,20 +114,12 @@ fn fold(prev: Undo, next: Undo) -> Fold {
             Fold::One(Replaced { old })
         }
         (Appended { at, len, first }, Appended { at: b, len: m, .. }) if at + len == b => {
-            Fold::One(Appended {
-                at,
-                len: len + m,
-                first,
-            })
+            Fold::One(Appended { at, len: len + m, first })
         }
         // A cut into or below an append shortens it, or removes it and cuts deeper.
         (Appended { at, first, .. }, Truncated { at: t, removed }) => {
             if t > at {
-                Fold::One(Appended {
-                    at,
-                    len: t - at,
-                    first: first.min(t - at),
-                })
+                Fold::One(Appended { at, len: t - at, first: first.min(t - at) })
             } else if t == at {
                 Fold::Neither
             } else {
@@ -137,16 +129,7 @@ fn fold(prev: Undo, next: Undo) -> Fold {
             }
         }
         // Two cuts in a row: one deeper cut removing both ranges.
-        (
-            Truncated {
-                at: t1,
-                removed: r1,
-            },
-            Truncated {
-                at: t2,
-                mut removed,
-            },
-        ) => {
+        (Truncated { at: t1, removed: r1 }, Truncated { at: t2, mut removed }) => {
             debug_assert_eq!(t2 + removed.len(), t1);
             removed.extend_from_slice(&r1);
             Fold::One(Truncated { at: t2, removed })
@@ -231,9 +214,7 @@ impl SimFile {
 
     /// Length of the durable content.
     pub(crate) fn durable_len(&self) -> usize {
-        self.undo
-            .front()
-            .map_or(self.data.len(), Undo::length_before)
+        self.undo.front().map_or(self.data.len(), Undo::length_before)
     }
 
     /// Number of undo records kept (a measure of the bookkeeping, for tests).
@@ -259,11 +240,7 @@ impl SimFile {
         }
         let at = self.data.len();
         self.data.extend_from_slice(bytes);
-        self.record(Undo::Appended {
-            at,
-            len: bytes.len(),
-            first: bytes.len(),
-        });
+        self.record(Undo::Appended { at, len: bytes.len(), first: bytes.len() });
     }
 
     /// Cuts the content to `len` bytes, or extends it with zeros (as `ftruncate` does; the
@@ -272,11 +249,7 @@ impl SimFile {
         let at = self.data.len();
         if len > at {
             self.data.resize(len, 0);
-            self.record(Undo::Appended {
-                at,
-                len: len - at,
-                first: len - at,
-            });
+            self.record(Undo::Appended { at, len: len - at, first: len - at });
         } else if len < at {
             let removed = self.data.split_off(len);
             self.record(Undo::Truncated { at: len, removed });
@@ -317,10 +290,7 @@ impl SimFile {
     pub(crate) fn seal(&mut self) -> SyncPoint {
         self.sealed = self.head();
         self.in_flight += 1;
-        SyncPoint {
-            mark: self.sealed,
-            inode: self.inode,
-        }
+        SyncPoint { mark: self.sealed, inode: self.inode }
     }
 
     /// Completes an fsync (in issue order), successful or failed.
@@ -356,12 +326,7 @@ impl SimFile {
             return;
         }
         // Bytes the newly durable changes rewrote replace the flipped ones on the medium.
-        let rewritten_from = self
-            .undo
-            .drain(..n)
-            .map(|c| c.touched_from())
-            .min()
-            .unwrap_or(usize::MAX);
+        let rewritten_from = self.undo.drain(..n).map(|c| c.touched_from()).min().unwrap_or(usize::MAX);
         self.latent.retain(|f| f.offset < rewritten_from);
         self.base = mark;
     }
@@ -388,10 +353,7 @@ impl SimFile {
         for f in self.latent.drain(..) {
             self.data[f.offset] ^= f.mask;
         }
-        *self = SimFile {
-            data: std::mem::take(&mut self.data),
-            ..SimFile::default()
-        };
+        *self = SimFile { data: std::mem::take(&mut self.data), ..SimFile::default() };
         survived
     }
 
@@ -403,15 +365,9 @@ impl SimFile {
             return None;
         }
         let bit = rng.below(len as u64 * 8);
-        let flip = Flip {
-            offset: (bit / 8) as usize,
-            mask: 1 << (bit % 8),
-        };
+        let flip = Flip { offset: (bit / 8) as usize, mask: 1 << (bit % 8) };
         self.latent.push(flip);
-        Some(Corruption {
-            offset: bit / 8,
-            bit: (bit % 8) as u8,
-        })
+        Some(Corruption { offset: bit / 8, bit: (bit % 8) as u8 })
     }
 }
 
@@ -570,10 +526,7 @@ mod tests {
             f.append(b"more");
             let survived = f.crash(Some(&mut r));
             assert!(survived < 8);
-            assert_eq!(
-                f.content(),
-                [b"durable".as_slice(), &b"ABCDEFGH"[..survived]].concat()
-            );
+            assert_eq!(f.content(), [b"durable".as_slice(), &b"ABCDEFGH"[..survived]].concat());
             seen.insert(survived);
         }
         assert_eq!(seen.len(), 8, "every prefix length should occur: {seen:?}");
@@ -591,11 +544,7 @@ mod tests {
             f.append(b"B");
             f.append(b"CD");
             f.complete(p, true);
-            assert_eq!(
-                f.crash(Some(&mut r)),
-                0,
-                "a strict prefix of a 1-byte append is empty"
-            );
+            assert_eq!(f.crash(Some(&mut r)), 0, "a strict prefix of a 1-byte append is empty");
             assert_eq!(f.content(), b"A");
         }
     }
@@ -646,11 +595,7 @@ mod tests {
         f.append(b"abcd");
         synced(&mut f);
         let c = f.corrupt(&mut r).expect("durable bytes exist");
-        assert_eq!(
-            f.content(),
-            b"abcd",
-            "reads from the page cache do not see it"
-        );
+        assert_eq!(f.content(), b"abcd", "reads from the page cache do not see it");
         let mut expect = b"abcd".to_vec();
         expect[c.offset as usize] ^= 1 << c.bit;
         assert_eq!(f.durable_content(), expect);

@@ -87,14 +87,7 @@ mod tests {
         };
         let mut t = a;
         t.absorb(&b);
-        assert_eq!(
-            (
-                t.fsyncs_completed,
-                t.fsync_latency_sum_ns,
-                t.fsync_latency_max_ns
-            ),
-            (5, 15, 7)
-        );
+        assert_eq!((t.fsyncs_completed, t.fsync_latency_sum_ns, t.fsync_latency_max_ns), (5, 15, 7));
         assert_eq!(t.fsync_latency_mean(), SimDuration(3));
         assert_eq!(DiskStats::default().fsync_latency_mean(), SimDuration::ZERO);
     }

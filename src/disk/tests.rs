@@ -8,9 +8,7 @@ use proptest::prelude::*;
 use super::wal::{self, Tail};
 use super::*;
 use crate::net::Latency;
-use crate::sim::{
-    DiskEvent, DiskOp, FileId, RngStreams, SimDuration, SimRng, SimTime, StorageView,
-};
+use crate::sim::{DiskEvent, DiskOp, FileId, RngStreams, SimDuration, SimRng, SimTime, StorageView};
 
 const LOG: FileId = FileId(0);
 const META: FileId = FileId(1);
@@ -22,10 +20,7 @@ fn rng(seed: u64) -> SimRng {
 
 /// A disk with a constant 1 ms fsync and the given torn-write setting.
 fn disk(torn_writes: bool) -> Disk {
-    Disk::new(DiskConfig {
-        fsync_latency: Latency::Constant(MS),
-        torn_writes,
-    })
+    Disk::new(DiskConfig { fsync_latency: Latency::Constant(MS), torn_writes })
 }
 
 fn at(ms: u64) -> SimTime {
@@ -33,22 +28,11 @@ fn at(ms: u64) -> SimTime {
 }
 
 fn append(d: &mut Disk, t: SimTime, file: FileId, data: &[u8], r: &mut SimRng) {
-    assert_eq!(
-        d.apply(
-            t,
-            DiskOp::Append {
-                file,
-                data: data.to_vec()
-            },
-            r
-        ),
-        None
-    );
+    assert_eq!(d.apply(t, DiskOp::Append { file, data: data.to_vec() }, r), None);
 }
 
 fn fsync(d: &mut Disk, t: SimTime, file: FileId, token: u64, r: &mut SimRng) -> Completion {
-    d.apply(t, DiskOp::Fsync { file, token }, r)
-        .expect("an fsync completes")
+    d.apply(t, DiskOp::Fsync { file, token }, r).expect("an fsync completes")
 }
 
 /// Appends one WAL record.
@@ -69,11 +53,7 @@ fn a_crash_loses_exactly_the_unsynced_writes() {
     assert_eq!(d.read(LOG), b"onetwo", "reads see unsynced writes");
     assert_eq!(d.read(META), b"");
     d.crash(at(3), &mut r);
-    assert_eq!(
-        d.read(LOG),
-        b"one",
-        "the synced append survives, the later one is lost"
-    );
+    assert_eq!(d.read(LOG), b"one", "the synced append survives, the later one is lost");
     assert_eq!(d.read(META), b"", "META was never synced");
     assert_eq!(d.read(FileId(9)), b"", "a file never written reads empty");
 }
@@ -114,10 +94,7 @@ fn a_completed_fsync_survives_a_crash_an_in_flight_one_does_not() {
     let report = d.crash(SimTime(at(2).0 - 1), &mut r);
     assert_eq!(report.fsyncs_dropped, 1);
     assert_eq!(d.read(LOG), b"a");
-    assert!(
-        !d.is_current(&second),
-        "the lost fsync's completion must not be delivered"
-    );
+    assert!(!d.is_current(&second), "the lost fsync's completion must not be delivered");
     assert!(!d.is_current(&first), "nor any other from before the crash");
     assert_eq!(d.epoch(), Epoch(1));
     assert_eq!(d.in_flight(), 0);
@@ -151,50 +128,27 @@ fn a_torn_tail_is_a_strict_prefix_and_wal_recovery_drops_it() {
         // Durable content, then a strict prefix of the first unsynced append.
         assert!(after.starts_with(&durable), "seed {seed}");
         let extra = &after[durable.len()..];
-        assert!(
-            extra.len() < unsynced.len() && unsynced.starts_with(extra),
-            "seed {seed}"
-        );
+        assert!(extra.len() < unsynced.len() && unsynced.starts_with(extra), "seed {seed}");
         assert_eq!(report.torn_writes, u64::from(!extra.is_empty()));
         assert_eq!(report.torn_bytes, extra.len() as u64);
 
         let rec = wal::recover(&after);
-        assert_eq!(
-            rec.records,
-            vec![b"first".to_vec(), b"second".to_vec()],
-            "seed {seed}"
-        );
+        assert_eq!(rec.records, vec![b"first".to_vec(), b"second".to_vec()], "seed {seed}");
         assert_eq!(rec.valid_len, durable.len() as u64);
         if extra.is_empty() {
             assert_eq!(rec.tail, Tail::Clean);
         } else {
             torn_seen += 1;
-            assert_eq!(
-                rec.tail,
-                Tail::Torn {
-                    at: durable.len() as u64
-                },
-                "seed {seed}"
-            );
+            assert_eq!(rec.tail, Tail::Torn { at: durable.len() as u64 }, "seed {seed}");
         }
         // The recovering node truncates the torn tail and carries on.
-        d.apply(
-            at(4),
-            DiskOp::Truncate {
-                file: LOG,
-                len: rec.valid_len,
-            },
-            &mut r,
-        );
+        d.apply(at(4), DiskOp::Truncate { file: LOG, len: rec.valid_len }, &mut r);
         record(&mut d, at(4), b"third again", &mut r);
         fsync(&mut d, at(4), LOG, 2, &mut r);
         d.crash(at(9), &mut r);
         assert_eq!(wal::recover(&d.read(LOG)).records.len(), 3);
     }
-    assert!(
-        torn_seen > 150,
-        "torn writes should be common: {torn_seen}/200"
-    );
+    assert!(torn_seen > 150, "torn writes should be common: {torn_seen}/200");
 }
 
 #[test]
@@ -218,52 +172,17 @@ fn replace_is_atomic_across_a_crash() {
         let mut r = rng(seed);
         // Crash before the replace's fsync completes: all of the old content.
         let mut d = disk(true);
-        d.apply(
-            at(0),
-            DiskOp::Replace {
-                file: META,
-                data: old.clone(),
-            },
-            &mut r,
-        );
+        d.apply(at(0), DiskOp::Replace { file: META, data: old.clone() }, &mut r);
         fsync(&mut d, at(0), META, 1, &mut r);
-        d.apply(
-            at(2),
-            DiskOp::Replace {
-                file: META,
-                data: new.clone(),
-            },
-            &mut r,
-        );
+        d.apply(at(2), DiskOp::Replace { file: META, data: new.clone() }, &mut r);
         let c = fsync(&mut d, at(2), META, 2, &mut r);
         d.crash(SimTime(c.at.0 - 1), &mut r);
         assert_eq!(d.read(META), old, "seed {seed}");
         // Crash after it completes: all of the new content, even with writes after it.
-        d.apply(
-            at(5),
-            DiskOp::Replace {
-                file: META,
-                data: new.clone(),
-            },
-            &mut r,
-        );
+        d.apply(at(5), DiskOp::Replace { file: META, data: new.clone() }, &mut r);
         let c = fsync(&mut d, at(5), META, 3, &mut r);
-        d.apply(
-            c.at,
-            DiskOp::Replace {
-                file: META,
-                data: b"newest, unsynced".to_vec(),
-            },
-            &mut r,
-        );
-        d.apply(
-            c.at,
-            DiskOp::Append {
-                file: META,
-                data: b"!".to_vec(),
-            },
-            &mut r,
-        );
+        d.apply(c.at, DiskOp::Replace { file: META, data: b"newest, unsynced".to_vec() }, &mut r);
+        d.apply(c.at, DiskOp::Append { file: META, data: b"!".to_vec() }, &mut r);
         d.crash(c.at, &mut r);
         assert_eq!(d.read(META), new, "seed {seed}");
     }
@@ -280,25 +199,13 @@ fn corruption_is_caught_by_wal_recovery_and_never_yields_a_wrong_record() {
         }
         fsync(&mut d, at(0), LOG, 1, &mut r);
         let clean = d.read(LOG);
-        let hit = d
-            .corrupt(at(2), LOG, &mut r)
-            .expect("the log has durable bytes");
-        assert_eq!(
-            d.read(LOG),
-            clean,
-            "the page cache does not see latent corruption"
-        );
+        let hit = d.corrupt(at(2), LOG, &mut r).expect("the log has durable bytes");
+        assert_eq!(d.read(LOG), clean, "the page cache does not see latent corruption");
         d.crash(at(3), &mut r);
         let damaged = d.read(LOG);
-        let diff: Vec<usize> = (0..clean.len())
-            .filter(|&i| clean[i] != damaged[i])
-            .collect();
+        let diff: Vec<usize> = (0..clean.len()).filter(|&i| clean[i] != damaged[i]).collect();
         assert_eq!(diff, vec![hit.offset as usize], "exactly one byte differs");
-        assert_eq!(
-            (clean[diff[0]] ^ damaged[diff[0]]).count_ones(),
-            1,
-            "by one bit"
-        );
+        assert_eq!((clean[diff[0]] ^ damaged[diff[0]]).count_ones(), 1, "by one bit");
 
         let rec = wal::recover(&damaged);
         // The damaged record is the one whose frame holds the flipped byte.
@@ -312,22 +219,10 @@ fn corruption_is_caught_by_wal_recovery_and_never_yields_a_wrong_record() {
             }
             start = end;
         }
-        assert_eq!(
-            rec.tail,
-            Tail::Corrupt { at: start },
-            "seed {seed}: flip at {hit:?}"
-        );
-        assert_eq!(
-            rec.records,
-            payloads[..damaged_record].to_vec(),
-            "seed {seed}"
-        );
+        assert_eq!(rec.tail, Tail::Corrupt { at: start }, "seed {seed}: flip at {hit:?}");
+        assert_eq!(rec.records, payloads[..damaged_record].to_vec(), "seed {seed}");
     }
-    assert_eq!(
-        disk(true).corrupt(at(0), LOG, &mut rng(0)),
-        None,
-        "nothing durable to corrupt"
-    );
+    assert_eq!(disk(true).corrupt(at(0), LOG, &mut rng(0)), None, "nothing durable to corrupt");
 }
 
 #[test]
@@ -342,29 +237,19 @@ fn a_failed_fsync_makes_nothing_durable_and_poisons_the_file() {
     assert_eq!(failed.event, DiskEvent::SyncFailed { token: 2 });
     d.advance(failed.at);
     assert_eq!(d.durable(LOG), wal::framed(b"durable"));
-    assert_eq!(
-        d.read(LOG).len(),
-        2 * wal::FRAME_HEADER + 7 + 27,
-        "the page cache keeps the data"
-    );
+    assert_eq!(d.read(LOG).len(), 2 * wal::FRAME_HEADER + 7 + 27, "the page cache keeps the data");
     // fsyncgate: retrying reports success, but the data never reaches the medium.
     let retry = fsync(&mut d, at(4), LOG, 3, &mut r);
     assert_eq!(retry.event, DiskEvent::Synced { token: 3 });
     d.advance(retry.at);
     assert_eq!(d.durable(LOG), wal::framed(b"durable"));
     let s = d.stats();
-    assert_eq!(
-        (s.fsyncs_completed, s.fsyncs_failed, s.fsyncs_unpersisted),
-        (2, 1, 1)
-    );
+    assert_eq!((s.fsyncs_completed, s.fsyncs_failed, s.fsyncs_unpersisted), (2, 1, 1));
     // Other files are unaffected.
     append(&mut d, at(6), META, b"m", &mut r);
     let c = fsync(&mut d, at(6), META, 4, &mut r);
     d.crash(c.at, &mut r);
-    assert_eq!(
-        wal::recover(&d.read(LOG)).records,
-        vec![b"durable".to_vec()]
-    );
+    assert_eq!(wal::recover(&d.read(LOG)).records, vec![b"durable".to_vec()]);
     assert_eq!(d.read(META), b"m");
     // After the reboot the file works again.
     record(&mut d, at(10), b"after reboot", &mut r);
@@ -381,18 +266,12 @@ fn random_fsync_failures_follow_the_rate() {
     d.set_fsync_failure_rate(0.5);
     let failed = (0..1000)
         .filter(|&i| {
-            matches!(
-                fsync(&mut d, at(i), FileId(i as u16), i, &mut r).event,
-                DiskEvent::SyncFailed { .. }
-            )
+            matches!(fsync(&mut d, at(i), FileId(i as u16), i, &mut r).event, DiskEvent::SyncFailed { .. })
         })
         .count();
     assert!((430..570).contains(&failed), "{failed}");
     d.set_fsync_failure_rate(0.0);
-    assert!(matches!(
-        fsync(&mut d, at(2000), LOG, 0, &mut r).event,
-        DiskEvent::Synced { .. }
-    ));
+    assert!(matches!(fsync(&mut d, at(2000), LOG, 0, &mut r).event, DiskEvent::Synced { .. }));
 }
 
 #[test]
@@ -400,10 +279,7 @@ fn completions_come_in_issue_order() {
     let mut r = rng(8);
     // Wildly varying latency: without the FIFO, later fsyncs would often finish first.
     let mut d = Disk::new(DiskConfig {
-        fsync_latency: Latency::Uniform {
-            min: 0,
-            max: 10 * MS,
-        },
+        fsync_latency: Latency::Uniform { min: 0, max: 10 * MS },
         torn_writes: false,
     });
     let mut prev = SimTime::ZERO;
@@ -411,20 +287,13 @@ fn completions_come_in_issue_order() {
     for i in 0..1000u64 {
         let now = SimTime(i * MS / 4);
         let c = fsync(&mut d, now, FileId((i % 3) as u16), i, &mut r);
-        assert!(
-            c.at >= prev && c.at >= now,
-            "fsync {i} completes at {:?} before {prev:?}",
-            c.at
-        );
+        assert!(c.at >= prev && c.at >= now, "fsync {i} completes at {:?} before {prev:?}", c.at);
         if c.at == prev {
             waited += 1;
         }
         prev = c.at;
     }
-    assert!(
-        waited > 100,
-        "the FIFO should often hold fsyncs back: {waited}"
-    );
+    assert!(waited > 100, "the FIFO should often hold fsyncs back: {waited}");
     d.advance(prev);
     assert_eq!(d.stats().fsyncs_completed, 1000);
 }
@@ -560,71 +429,42 @@ fn check_crash(d: &Disk, file: FileId, e: &mut Expect, torn: bool) -> Result<(),
     prop_assert_eq!(rec.valid_len, durable.len() as u64);
     prop_assert_eq!(
         rec.tail,
-        if extra.is_empty() {
-            Tail::Clean
-        } else {
-            Tail::Torn {
-                at: durable.len() as u64,
-            }
-        }
+        if extra.is_empty() { Tail::Clean } else { Tail::Torn { at: durable.len() as u64 } }
     );
     // Like a recovering node: keep the valid prefix, drop a torn tail, sync the cut.
-    *e = Expect {
-        base: durable,
-        appends: vec![],
-        durable: 0,
-        base_records: want,
-    };
+    *e = Expect { base: durable, appends: vec![], durable: 0, base_records: want };
     Ok(())
 }
 
 fn run_steps(steps: &[Step], torn: bool, seed: u64) -> Result<(), TestCaseError> {
     let mut r = rng(seed);
     let mut d = Disk::new(DiskConfig {
-        fsync_latency: Latency::Uniform {
-            min: 100_000,
-            max: 2 * MS,
-        },
+        fsync_latency: Latency::Uniform { min: 100_000, max: 2 * MS },
         torn_writes: torn,
     });
     let mut files = [Expect::default(), Expect::default()];
     // (completion, file, appends covered), in issue order.
     let mut pending: VecDeque<(SimTime, usize, usize)> = VecDeque::new();
     let mut now = SimTime::ZERO;
-    let settle =
-        |now: SimTime, pending: &mut VecDeque<(SimTime, usize, usize)>, files: &mut [Expect; 2]| {
-            while let Some(&(t, f, n)) = pending.front() {
-                if t > now {
-                    break;
-                }
-                files[f].durable = files[f].durable.max(n);
-                pending.pop_front();
+    let settle = |now: SimTime, pending: &mut VecDeque<(SimTime, usize, usize)>, files: &mut [Expect; 2]| {
+        while let Some(&(t, f, n)) = pending.front() {
+            if t > now {
+                break;
             }
-        };
+            files[f].durable = files[f].durable.max(n);
+            pending.pop_front();
+        }
+    };
     for (i, s) in steps.iter().enumerate() {
         match s {
             Step::Append { file, payload } => {
                 let framed = wal::framed(payload);
-                d.apply(
-                    now,
-                    DiskOp::Append {
-                        file: FileId(*file),
-                        data: framed.clone(),
-                    },
-                    &mut r,
-                );
+                d.apply(now, DiskOp::Append { file: FileId(*file), data: framed.clone() }, &mut r);
                 files[*file as usize].appends.push(framed);
             }
             Step::Fsync { file } => {
                 let c = d
-                    .apply(
-                        now,
-                        DiskOp::Fsync {
-                            file: FileId(*file),
-                            token: i as u64,
-                        },
-                        &mut r,
-                    )
+                    .apply(now, DiskOp::Fsync { file: FileId(*file), token: i as u64 }, &mut r)
                     .expect("completion");
                 prop_assert!(pending.back().is_none_or(|p| p.0 <= c.at), "FIFO order");
                 pending.push_back((c.at, *file as usize, files[*file as usize].appends.len()));
@@ -639,25 +479,9 @@ fn run_steps(steps: &[Step], torn: bool, seed: u64) -> Result<(), TestCaseError>
                     // The cut must itself be synced: a crash before that would bring the
                     // torn bytes back (they are on the medium).
                     let file = FileId(f as u16);
-                    d.apply(
-                        now,
-                        DiskOp::Truncate {
-                            file,
-                            len: e.base.len() as u64,
-                        },
-                        &mut r,
-                    );
-                    now = d
-                        .apply(
-                            now,
-                            DiskOp::Fsync {
-                                file,
-                                token: u64::MAX,
-                            },
-                            &mut r,
-                        )
-                        .expect("completion")
-                        .at;
+                    d.apply(now, DiskOp::Truncate { file, len: e.base.len() as u64 }, &mut r);
+                    now =
+                        d.apply(now, DiskOp::Fsync { file, token: u64::MAX }, &mut r).expect("completion").at;
                 }
             }
         }

@@ -80,8 +80,7 @@ pub fn recover(bytes: &[u8]) -> Recovered {
             break Tail::Torn { at };
         }
         let len_bytes: [u8; 4] = bytes[pos..pos + 4].try_into().expect("4 bytes");
-        let word =
-            |i: usize| u32::from_le_bytes(bytes[pos + i..pos + i + 4].try_into().expect("4 bytes"));
+        let word = |i: usize| u32::from_le_bytes(bytes[pos + i..pos + i + 4].try_into().expect("4 bytes"));
         if crc32fast::hash(&len_bytes) != word(4) {
             break Tail::Corrupt { at };
         }
@@ -100,11 +99,7 @@ pub fn recover(bytes: &[u8]) -> Recovered {
         records.push(payload.to_vec());
         pos = start + len;
     };
-    Recovered {
-        records,
-        valid_len: pos as u64,
-        tail,
-    }
+    Recovered { records, valid_len: pos as u64, tail }
 }
 
 /// The checksum guarding a record's payload (its length is included, so a record cannot be
@@ -175,12 +170,7 @@ mod tests {
         bytes.extend_from_slice(&[0u8; 32]);
         let r = recover(&bytes);
         assert_eq!(r.records, vec![b"alpha".to_vec()]);
-        assert_eq!(
-            r.tail,
-            Tail::Corrupt {
-                at: (FRAME_HEADER + 5) as u64
-            }
-        );
+        assert_eq!(r.tail, Tail::Corrupt { at: (FRAME_HEADER + 5) as u64 });
     }
 
     #[test]

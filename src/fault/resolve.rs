@@ -1,6 +1,6 @@
 //! Resolving a fault's node references against the cluster as it is when the fault fires.
 
-use crate::net::Cut;
+use crate::net::{Cut, LinkMod};
 use crate::scenario::{Fault, GroupRef, NodeRef};
 use crate::sim::rng::Draw;
 use crate::sim::{NodeId, Role, SimRng, Term};
@@ -18,12 +18,36 @@ pub trait ClusterView {
 }
 
 /// A fault with concrete nodes, ready to apply.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Resolved {
+    /// Modify these directed links.
+    Links {
+        /// The links.
+        pairs: Vec<(NodeId, NodeId)>,
+        /// The modification.
+        change: LinkMod,
+    },
+    /// Bring these directed links back up.
+    LinksUp(Vec<(NodeId, NodeId)>),
+    /// Start an adversary that replays (`forge: false`) or forges messages every `interval`.
+    Adversary {
+        /// Forge (true) or replay (false).
+        forge: bool,
+        /// Time between attacks.
+        interval: crate::sim::SimDuration,
+    },
     /// Add this cut to the network.
     Cut(Cut),
     /// Lift every cut.
     Heal,
+    /// Crash this node.
+    Crash(NodeId),
+    /// Restart this node.
+    Restart(NodeId),
+    /// Pause this node.
+    Pause(NodeId),
+    /// Resume this node.
+    Resume(NodeId),
 }
 
 /// The current leader: among servers that are up and announced `Leader`, the one with the
@@ -116,7 +140,106 @@ pub fn fault(f: &Fault, view: &impl ClusterView, rng: &mut SimRng) -> Resolved {
             Resolved::Cut(Cut::Groups(vec![vec![n], others]))
         }
         Fault::Heal {} => Resolved::Heal,
+        Fault::Crash { node: r } => Resolved::Crash(node(*r, view, rng)),
+        Fault::Restart { node: r } => Resolved::Restart(node(*r, view, rng)),
+        Fault::Pause { node: r } => Resolved::Pause(node(*r, view, rng)),
+        Fault::Resume { node: r } => Resolved::Resume(node(*r, view, rng)),
+        Fault::LinkDown { from, to, both_ways } => {
+            Resolved::Links { pairs: pairs(from, to, *both_ways, view, rng), change: LinkMod::Down }
+        }
+        Fault::LinkUp { from, to, both_ways } => Resolved::LinksUp(pairs(from, to, *both_ways, view, rng)),
+        Fault::Degrade { from, to, both_ways, profile } => Resolved::Links {
+            pairs: pairs(from, to, *both_ways, view, rng),
+            change: LinkMod::Overlay(Box::new(profile.clone())),
+        },
+        Fault::LatencySpike { node: Some(r), factor, .. } => {
+            let n = node(*r, view, rng);
+            let all: Vec<NodeId> =
+                view.servers().iter().chain(view.clients()).copied().filter(|&m| m != n).collect();
+            let mut p: Vec<(NodeId, NodeId)> = all.iter().flat_map(|&m| [(n, m), (m, n)]).collect();
+            p.sort();
+            Resolved::Links { pairs: p, change: LinkMod::LatencyFactor(*factor) }
+        }
+        Fault::LatencySpike { node: None, from, to, factor } => {
+            let everyone = GroupRef::Nodes(Vec::new());
+            let from = from.as_ref().unwrap_or(&everyone);
+            let to = to.as_ref().unwrap_or(&everyone);
+            Resolved::Links {
+                pairs: pairs(from, to, false, view, rng),
+                change: LinkMod::LatencyFactor(*factor),
+            }
+        }
+        Fault::Bridge { node: r } => {
+            let servers = view.servers();
+            let bridge = match r {
+                Some(r) => node(*r, view, rng),
+                None => *rng.pick(servers),
+            };
+            let mut others: Vec<NodeId> = servers.iter().copied().filter(|&n| n != bridge).collect();
+            rng.shuffle(&mut others);
+            let half = others.len() / 2;
+            let (mut a, mut b) = (others[..half].to_vec(), others[half..].to_vec());
+            a.sort();
+            b.sort();
+            Resolved::Cut(Cut::Groups(vec![a, b]))
+        }
+        Fault::Replay { interval } => Resolved::Adversary { forge: false, interval: interval.0 },
+        Fault::Forge { interval } => Resolved::Adversary { forge: true, interval: interval.0 },
+        Fault::Ring {} => {
+            let mut order: Vec<NodeId> = view.servers().to_vec();
+            rng.shuffle(&mut order);
+            let n = order.len();
+            let mut blocked = Vec::new();
+            for (i, &a) in order.iter().enumerate() {
+                for (j, &b) in order.iter().enumerate() {
+                    let gap = i.abs_diff(j);
+                    if i != j && gap != 1 && gap != n - 1 {
+                        blocked.push((a, b));
+                    }
+                }
+            }
+            blocked.sort();
+            Resolved::Cut(Cut::Pairs(blocked))
+        }
     }
+}
+
+/// The directed links between two groups (an empty explicit group means every server).
+fn pairs(
+    from: &GroupRef,
+    to: &GroupRef,
+    both_ways: bool,
+    view: &impl ClusterView,
+    rng: &mut SimRng,
+) -> Vec<(NodeId, NodeId)> {
+    let resolve = |g: &GroupRef, rng: &mut SimRng| match g {
+        GroupRef::Nodes(v) if v.is_empty() => view.servers().to_vec(),
+        g => group(g, view, rng),
+    };
+    let a = resolve(from, rng);
+    let b = resolve(to, rng);
+    let mut out = Vec::new();
+    for &x in &a {
+        for &y in &b {
+            if x != y {
+                out.push((x, y));
+                if both_ways {
+                    out.push((y, x));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A human description of a set of directed links: `n1->n2, n2->n1`.
+pub fn describe_pairs(pairs: &[(NodeId, NodeId)], name: impl Fn(NodeId) -> String) -> String {
+    let shown: Vec<String> =
+        pairs.iter().take(12).map(|&(a, b)| format!("{}->{}", name(a), name(b))).collect();
+    let more = if pairs.len() > 12 { format!(" and {} more", pairs.len() - 12) } else { String::new() };
+    format!("{}{more}", shown.join(", "))
 }
 
 /// A human description of a resolved cut: `{n1,n2} | {n3,n4,n5}` or `{n1} -> {n2,n3}`.
@@ -125,5 +248,6 @@ pub fn describe_cut(cut: &Cut, name: impl Fn(NodeId) -> String) -> String {
     match cut {
         Cut::Groups(groups) => groups.iter().map(|g| set(g)).collect::<Vec<_>>().join(" | "),
         Cut::OneWay { from, to } => format!("{} -/-> {}", set(from), set(to)),
+        Cut::Pairs(p) => format!("blocked {}", describe_pairs(p, name)),
     }
 }

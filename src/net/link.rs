@@ -38,7 +38,18 @@ pub struct LinkProfile {
     pub bandwidth: Option<u64>,
     /// Queue capacity in bytes (only with a bandwidth).
     pub queue: u64,
+    /// Largest packet the link carries, bytes (`None`: unlimited).
+    pub mtu: Option<u32>,
+    /// Whether a message larger than the MTU is split into fragments (else it is dropped).
+    pub fragmentation: bool,
+    /// Money charged per gigabyte carried (fallacy 7: cross-zone traffic is billed).
+    pub cost_per_gb: f64,
+    /// Probability that bits of a message are flipped in flight (fallacy 4).
+    pub corrupt: f64,
 }
+
+/// Bytes of header every fragment after the first adds.
+pub const FRAGMENT_OVERHEAD: u32 = 40;
 
 impl Default for LinkProfile {
     fn default() -> Self {
@@ -50,6 +61,10 @@ impl Default for LinkProfile {
             reorder_delay: DEFAULT_REORDER_DELAY,
             bandwidth: None,
             queue: DEFAULT_QUEUE_BYTES,
+            mtu: None,
+            fragmentation: true,
+            cost_per_gb: 0.0,
+            corrupt: 0.0,
         }
     }
 }
@@ -65,6 +80,26 @@ impl LinkProfile {
             reorder_delay: spec.reorder_delay.map(|d| d.0).unwrap_or(self.reorder_delay),
             bandwidth: spec.bandwidth.map(|r| Some(r.0)).unwrap_or(self.bandwidth),
             queue: spec.queue.map(|q| q.0).unwrap_or(self.queue),
+            mtu: spec.mtu.map(|m| Some(m.0.min(u32::MAX as u64) as u32)).unwrap_or(self.mtu),
+            fragmentation: spec.fragmentation.unwrap_or(self.fragmentation),
+            cost_per_gb: spec.cost_per_gb.unwrap_or(self.cost_per_gb),
+            corrupt: spec.corrupt.map(|p| p.0).unwrap_or(self.corrupt),
+        }
+    }
+
+    /// The bytes a `size`-byte message occupies on this link and in how many fragments,
+    /// or `None` if it exceeds the MTU and fragmentation is off.
+    #[inline]
+    pub fn framing(&self, size: u32) -> Option<(u32, u32)> {
+        match self.mtu {
+            Some(mtu) if size > mtu => {
+                if !self.fragmentation {
+                    return None;
+                }
+                let frags = size.div_ceil(mtu.max(1));
+                Some((size.saturating_add((frags - 1).saturating_mul(FRAGMENT_OVERHEAD)), frags))
+            }
+            _ => Some((size, 1)),
         }
     }
 
@@ -83,12 +118,24 @@ impl LinkProfile {
         if let Some(bw) = self.bandwidth {
             s += &format!(", bandwidth {bw}B/s, queue {}B", self.queue);
         }
+        if let Some(mtu) = self.mtu {
+            s += &format!(
+                ", mtu {mtu}B ({})",
+                if self.fragmentation { "fragmenting" } else { "dropping larger" }
+            );
+        }
+        if self.cost_per_gb > 0.0 {
+            s += &format!(", cost {}/GB", self.cost_per_gb);
+        }
+        if self.corrupt > 0.0 {
+            s += &format!(", corrupt {}", self.corrupt);
+        }
         s
     }
 }
 
 /// Traffic counters of one directed link.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct LinkCounters {
     /// Messages handed to the link.
     pub messages: u64,
@@ -98,13 +145,36 @@ pub struct LinkCounters {
     pub dropped: u64,
     /// Largest queue backlog seen, in bytes.
     pub peak_queue_bytes: u64,
+    /// Fragments sent beyond the first of each message (MTU).
+    pub extra_fragments: u64,
+    /// Money charged for the bytes carried.
+    pub money: f64,
+}
+
+/// A temporary change to a link, owned by the fault that made it.
+#[derive(Clone, Debug)]
+pub enum LinkMod {
+    /// The link carries nothing.
+    Down,
+    /// Latency is multiplied by this factor (a latency spike).
+    LatencyFactor(f64),
+    /// These profile fields are overridden (a degraded link).
+    Overlay(Box<LinkSpec>),
 }
 
 /// A directed link's profile and live state.
 #[derive(Clone, Debug)]
 pub struct Link {
     /// What the scenario configured.
+    pub base: LinkProfile,
+    /// The profile in effect: `base` with every active modification applied.
     pub profile: LinkProfile,
+    /// Active modifications, oldest first, each with the id of the fault that made it.
+    pub mods: Vec<(u64, LinkMod)>,
+    /// True while a `Down` modification is active.
+    pub down: bool,
+    /// Product of the active latency factors.
+    pub latency_factor: f64,
     /// When the transmitter finishes the bytes it already holds (bandwidth-limited links).
     pub free_at: SimTime,
     /// Counters.
@@ -118,7 +188,46 @@ pub struct QueueFull;
 impl Link {
     /// A fresh link with the given profile.
     pub fn new(profile: LinkProfile) -> Self {
-        Link { profile, free_at: SimTime::ZERO, counters: LinkCounters::default() }
+        Link {
+            base: profile.clone(),
+            profile,
+            mods: Vec::new(),
+            down: false,
+            latency_factor: 1.0,
+            free_at: SimTime::ZERO,
+            counters: LinkCounters::default(),
+        }
+    }
+
+    /// Adds a modification owned by `owner`.
+    pub fn add_mod(&mut self, owner: u64, m: LinkMod) {
+        self.mods.push((owner, m));
+        self.recompute();
+    }
+
+    /// Removes every modification owned by `owner`.
+    pub fn remove_mods(&mut self, owner: u64) {
+        let before = self.mods.len();
+        self.mods.retain(|(o, _)| *o != owner);
+        if self.mods.len() != before {
+            self.recompute();
+        }
+    }
+
+    fn recompute(&mut self) {
+        let mut p = self.base.clone();
+        let mut down = false;
+        let mut factor = 1.0;
+        for (_, m) in &self.mods {
+            match m {
+                LinkMod::Down => down = true,
+                LinkMod::LatencyFactor(f) => factor *= f,
+                LinkMod::Overlay(spec) => p = p.overlay(spec),
+            }
+        }
+        self.profile = p;
+        self.down = down;
+        self.latency_factor = factor;
     }
 
     /// Bytes waiting in the queue at `now`.

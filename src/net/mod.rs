@@ -10,6 +10,7 @@
 //! reorder, duplicate), and only for features a link has switched on, so a perfect link
 //! costs no random draws at all.
 
+pub mod envelope;
 pub mod latency;
 pub mod link;
 pub mod partition;
@@ -19,7 +20,13 @@ use crate::sim::rng::Draw;
 use crate::sim::{NodeId, SimDuration, SimRng, SimTime};
 
 pub use latency::Latency;
-pub use link::{Link, LinkCounters, LinkProfile};
+pub use link::{Link, LinkCounters, LinkMod, LinkProfile};
+
+/// A latency multiplied by a spike factor (1.0 leaves it alone, without float rounding).
+#[inline]
+fn scaled(d: SimDuration, factor: f64) -> SimDuration {
+    if factor == 1.0 { d } else { d.mul_f64(factor) }
+}
 pub use partition::{Cut, CutId, Partitions};
 pub use stats::{DropReason, NetStats};
 
@@ -36,6 +43,8 @@ pub enum Route {
         duplicate: Option<SimTime>,
         /// True if the message was held back to be overtaken.
         reordered: bool,
+        /// True if bits of the message are flipped in flight (fallacy 4).
+        corrupt: bool,
     },
 }
 
@@ -119,12 +128,27 @@ impl Network {
         let link = &mut self.links[idx];
         link.counters.messages += 1;
         link.counters.bytes += size as u64;
-        if self.partitions.blocks(from, to) {
+        if self.partitions.blocks(from, to) || link.down {
+            let why = if link.down { DropReason::LinkDown } else { DropReason::Partition };
             link.counters.dropped += 1;
-            self.stats.drop(DropReason::Partition);
-            return Route::Drop(DropReason::Partition);
+            self.stats.drop(why);
+            return Route::Drop(why);
         }
-        let sent_at = match link.transmit(now, size) {
+        let Some((wire, frags)) = link.profile.framing(size) else {
+            link.counters.dropped += 1;
+            self.stats.drop(DropReason::Mtu);
+            return Route::Drop(DropReason::Mtu);
+        };
+        if frags > 1 {
+            link.counters.extra_fragments += (frags - 1) as u64;
+        }
+        self.stats.wire_bytes += wire as u64;
+        if link.profile.cost_per_gb > 0.0 {
+            let money = wire as f64 / 1e9 * link.profile.cost_per_gb;
+            link.counters.money += money;
+            self.stats.money += money;
+        }
+        let sent_at = match link.transmit(now, wire) {
             Ok(t) => t,
             Err(_) => {
                 link.counters.dropped += 1;
@@ -133,12 +157,16 @@ impl Network {
             }
         };
         let p = &link.profile;
-        if self.rng.chance(p.loss) {
+        // A fragmented message is lost if any of its fragments is.
+        let loss =
+            if frags > 1 && p.loss > 0.0 { 1.0 - libm::pow(1.0 - p.loss, frags as f64) } else { p.loss };
+        if self.rng.chance(loss) {
             link.counters.dropped += 1;
             self.stats.drop(DropReason::Loss);
             return Route::Drop(DropReason::Loss);
         }
-        let mut at = sent_at + p.latency.sample(&mut self.rng);
+        let factor = link.latency_factor;
+        let mut at = sent_at + scaled(p.latency.sample(&mut self.rng), factor);
         let reordered = self.rng.chance(p.reorder);
         if reordered {
             at += SimDuration(self.rng.between(1, p.reorder_delay.as_nanos().max(1)));
@@ -146,11 +174,29 @@ impl Network {
         }
         let duplicate = if self.rng.chance(p.duplicate) {
             self.stats.duplicated += 1;
-            Some(sent_at + p.latency.sample(&mut self.rng))
+            Some(sent_at + scaled(p.latency.sample(&mut self.rng), factor))
         } else {
             None
         };
-        Route::Deliver { at, duplicate, reordered }
+        let corrupt = self.rng.chance(p.corrupt);
+        if corrupt {
+            self.stats.corrupted += 1;
+        }
+        Route::Deliver { at, duplicate, reordered, corrupt }
+    }
+
+    /// Applies `m` (owned by fault `owner`) to the link from `a` to `b`.
+    pub fn modify(&mut self, a: NodeId, b: NodeId, owner: u64, m: LinkMod) {
+        self.link_mut(a, b).add_mod(owner, m);
+    }
+
+    /// Removes every modification made by fault `owner`, on every link.
+    pub fn unmodify(&mut self, owner: u64) {
+        for l in &mut self.links {
+            if !l.mods.is_empty() {
+                l.remove_mods(owner);
+            }
+        }
     }
 
     /// Counters of every link, as (from, to, counters) for links that carried traffic.

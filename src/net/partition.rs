@@ -24,6 +24,8 @@ pub enum Cut {
         /// Receivers that stop hearing them.
         to: Vec<NodeId>,
     },
+    /// Exactly these directed pairs are blocked (ring and other irregular shapes).
+    Pairs(Vec<(NodeId, NodeId)>),
 }
 
 impl Cut {
@@ -53,6 +55,7 @@ impl Cut {
                     }
                 }
             }
+            Cut::Pairs(p) => out.extend_from_slice(p),
         }
         out
     }

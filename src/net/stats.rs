@@ -16,6 +16,10 @@ pub enum DropReason {
     QueueFull,
     /// The destination was crashed when it arrived.
     NodeDown,
+    /// The link was down (fallacy 5: links removed at runtime).
+    LinkDown,
+    /// Larger than the link's MTU with fragmentation off (fallacy 8).
+    Mtu,
 }
 
 impl DropReason {
@@ -26,6 +30,8 @@ impl DropReason {
             DropReason::Partition => "partition",
             DropReason::QueueFull => "queue_full",
             DropReason::NodeDown => "node_down",
+            DropReason::LinkDown => "link_down",
+            DropReason::Mtu => "mtu",
         }
     }
 }
@@ -41,10 +47,14 @@ pub struct DropCounts {
     pub queue_full: u64,
     /// Arrived at a crashed node.
     pub node_down: u64,
+    /// Sent over a link that was down.
+    pub link_down: u64,
+    /// Too large for the link's MTU.
+    pub mtu: u64,
 }
 
 /// Network-wide message counters, as reported in `outcome.json`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct NetStats {
     /// Messages nodes handed to the network.
     pub sent: u64,
@@ -56,8 +66,14 @@ pub struct NetStats {
     pub duplicated: u64,
     /// Messages held back so later ones could overtake them.
     pub reordered: u64,
+    /// Messages whose bits were flipped in flight.
+    pub corrupted: u64,
     /// Bytes nodes handed to the network.
     pub bytes: u64,
+    /// Bytes actually carried, with fragment headers (fallacy 7).
+    pub wire_bytes: u64,
+    /// Money charged for cross-zone traffic (fallacy 7).
+    pub money: f64,
     /// Dropped messages by reason.
     pub dropped_by: DropCounts,
 }
@@ -72,6 +88,8 @@ impl NetStats {
             DropReason::Partition => self.dropped_by.partition += 1,
             DropReason::QueueFull => self.dropped_by.queue_full += 1,
             DropReason::NodeDown => self.dropped_by.node_down += 1,
+            DropReason::LinkDown => self.dropped_by.link_down += 1,
+            DropReason::Mtu => self.dropped_by.mtu += 1,
         }
     }
 }

@@ -4,4 +4,5 @@
 pub mod gossip;
 pub mod kv;
 pub mod raft;
+pub mod service;
 pub mod wire;

@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::check::CheckResult;
-use crate::check::convergence::Convergence;
+use crate::check::convergence::{Convergence, percentile};
+use crate::check::leadership::LeadershipFigures;
 use crate::net::NetStats;
+use crate::workload::history::{History, OpOutcome};
 use crate::world::{FaultRecord, Halt};
 
 /// Network counters as stored in `outcome.json`.
@@ -43,6 +45,8 @@ impl From<&NetStats> for NetworkFigures {
                 ("partition", d.partition),
                 ("queue_full", d.queue_full),
                 ("node_down", d.node_down),
+                ("link_down", d.link_down),
+                ("mtu", d.mtu),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
@@ -66,6 +70,61 @@ pub struct LinkFigures {
     pub dropped: u64,
     /// Largest queue backlog, bytes.
     pub peak_queue_bytes: u64,
+}
+
+/// Client operations and their latency, as reported in `outcome.json`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OpFigures {
+    /// Operations that completed with a known result.
+    pub ok: u64,
+    /// Operations that definitely did not take effect.
+    pub fail: u64,
+    /// Operations whose outcome is unknown (timed out).
+    pub info: u64,
+    /// Latency of `ok` operations, median, ms.
+    pub p50_ms: Option<f64>,
+    /// 90th percentile, ms.
+    pub p90_ms: Option<f64>,
+    /// 99th percentile, ms.
+    pub p99_ms: Option<f64>,
+    /// Worst, ms.
+    pub max_ms: Option<f64>,
+}
+
+impl OpFigures {
+    /// Counts and latency percentiles of a history.
+    pub fn from_history(h: &History) -> Self {
+        let mut f = OpFigures::default();
+        let mut lat = Vec::new();
+        for o in &h.ops {
+            match o.outcome {
+                OpOutcome::Ok => {
+                    f.ok += 1;
+                    if let Some(c) = o.complete_ns {
+                        lat.push(c.saturating_sub(o.invoke_ns) as f64 / 1e6);
+                    }
+                }
+                OpOutcome::Fail => f.fail += 1,
+                OpOutcome::Info => f.info += 1,
+            }
+        }
+        lat.sort_by(f64::total_cmp);
+        f.p50_ms = percentile(&lat, 0.5);
+        f.p90_ms = percentile(&lat, 0.9);
+        f.p99_ms = percentile(&lat, 0.99);
+        f.max_ms = lat.last().copied();
+        f
+    }
+}
+
+/// Consensus figures (Raft, Paxos), as reported in `outcome.json`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConsensusFigures {
+    /// Elections and leaderless time.
+    #[serde(flatten)]
+    pub leadership: LeadershipFigures,
+    /// Highest log index committed.
+    pub entries_committed: u64,
 }
 
 /// The verdict and figures of one run.
@@ -99,6 +158,15 @@ pub struct Outcome {
     /// Broadcast figures (gossip runs).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub broadcast: Option<Convergence>,
+    /// Client operations (key-value runs).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ops: Option<OpFigures>,
+    /// Consensus figures (Raft and Paxos runs).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub raft: Option<ConsensusFigures>,
+    /// What the envelope guard rejected and the adversary did (when anything happened).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub security: Option<crate::world::SecurityStats>,
     /// Every effective parameter of the run, one per line.
     pub parameters: Vec<String>,
 }

@@ -70,7 +70,7 @@ pub fn settings(s: &Scenario) -> Settings {
             client: BroadcastConfig { client: 0, values: *values, interval: interval.0, timeout: timeout.0 },
             start: SimTime(start.0.as_nanos()),
         },
-        None => Settings {
+        _ => Settings {
             gossip,
             clients: 0,
             client: BroadcastConfig {

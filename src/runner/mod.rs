@@ -2,6 +2,7 @@
 //! and produce its [`Outcome`]. The CLI, sweeps and shrinking all go through here.
 
 pub mod broadcast;
+pub mod kv;
 pub mod network;
 
 use std::collections::BTreeMap;
@@ -11,12 +12,17 @@ use thiserror::Error;
 
 use crate::check::CheckResult;
 use crate::check::convergence::{Convergence, SpreadTracker};
+use crate::check::invariants::Invariants;
+use crate::check::leadership::Leadership;
+use crate::disk::DiskConfig;
 use crate::fault::Schedule;
+use crate::net::Latency;
 use crate::report::Outcome;
-use crate::report::outcome::{LinkFigures, NetworkFigures};
+use crate::report::outcome::{ConsensusFigures, LinkFigures, NetworkFigures, OpFigures};
 use crate::scenario::{Protocol, Scenario};
 use crate::sim::{Node, NodeFactory, NodeId, RngStreams, SimTime};
-use crate::world::{Membership, Trace, World};
+use crate::workload::history::History;
+use crate::world::{Membership, Trace, World, WorldConfig};
 
 /// What can go wrong while running (the scenario itself was already validated).
 #[derive(Debug, Error)]
@@ -43,10 +49,27 @@ pub struct Finished {
     pub quiet_after: SimTime,
     /// Broadcast figures.
     pub broadcast: Option<Convergence>,
+    /// Client operation figures.
+    pub ops: Option<OpFigures>,
+    /// Consensus figures.
+    pub consensus: Option<ConsensusFigures>,
+}
+
+/// What a run produced: its outcome, and the history its clients recorded (key-value runs).
+pub struct RunOutput {
+    /// Verdicts and figures.
+    pub outcome: Outcome,
+    /// The operation history, for `history.json` and the checkers.
+    pub history: Option<History>,
 }
 
 /// Runs `scenario` with the given options and returns its outcome.
 pub fn run(scenario: &Scenario, opts: RunOptions) -> Result<Outcome, RunError> {
+    run_full(scenario, opts).map(|o| o.outcome)
+}
+
+/// Runs `scenario` and returns its outcome and its history.
+pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunError> {
     // The wall clock only measures how long the run took; simulated code never sees it.
     let started = std::time::Instant::now();
     let seed = opts.seed;
@@ -62,7 +85,18 @@ pub fn run(scenario: &Scenario, opts: RunOptions) -> Result<Outcome, RunError> {
             world.add_observer(Box::new(SpreadTracker::new(scenario.cluster.nodes as usize)));
             let mut fin = simulate(scenario, &mut world, opts.trace)?;
             broadcast::evaluate(scenario, &world, &mut fin);
-            Ok(outcome(scenario, seed, &world, fin, started))
+            Ok(RunOutput { outcome: outcome(scenario, seed, &world, fin, started), history: None })
+        }
+        Protocol::Raft => {
+            let start = kv::client_config(scenario).2;
+            let mut world = build_world(scenario, streams, Box::new(kv::factory(scenario, streams)), start);
+            let servers = scenario.cluster.nodes as usize;
+            world.add_observer(Box::new(Invariants::new(servers)));
+            world.add_observer(Box::new(Leadership::new(servers)));
+            let mut fin = simulate(scenario, &mut world, opts.trace)?;
+            let history = kv::history(scenario, &world);
+            kv::evaluate(scenario, &world, &history, &mut fin);
+            Ok(RunOutput { outcome: outcome(scenario, seed, &world, fin, started), history: Some(history) })
         }
     }
 }
@@ -78,15 +112,27 @@ pub fn build_world<N: Node>(
     let clients = s.client_count();
     let total = (servers + clients) as usize;
     let net = network::build(&s.network, servers, total, streams.stream("net"));
-    World::new(
-        Membership::cluster(servers, clients),
-        net,
-        factory,
-        |id| streams.indexed("node", id.0 as u64),
-        Schedule::new(&s.faults),
-        streams.stream("faults"),
+    let config = WorldConfig {
+        members: Membership::cluster(servers, clients),
+        streams,
+        schedule: Schedule::new(&s.faults),
         client_start,
-    )
+        disk: disk_config(s),
+        security: Default::default(),
+    };
+    World::new(config, net, factory)
+}
+
+/// The disk every node gets: the scenario's settings over the defaults.
+pub fn disk_config(s: &Scenario) -> DiskConfig {
+    let mut d = DiskConfig::default();
+    if let Some(l) = &s.disk.fsync_latency {
+        d.fsync_latency = Latency::from_spec(l);
+    }
+    if let Some(t) = s.disk.torn_writes {
+        d.torn_writes = t;
+    }
+    d
 }
 
 fn simulate<N: Node>(
@@ -105,7 +151,13 @@ fn simulate<N: Node>(
     if let Some(h) = world.halted() {
         checks.insert(h.check.clone(), CheckResult::fail(format!("at {} on {}: {}", h.at, h.node, h.detail)));
     }
-    Ok(Finished { checks, quiet_after: Schedule::new(&s.faults).quiet_after(), broadcast: None })
+    Ok(Finished {
+        checks,
+        quiet_after: Schedule::new(&s.faults).quiet_after(),
+        broadcast: None,
+        ops: None,
+        consensus: None,
+    })
 }
 
 fn outcome<N: Node>(
@@ -143,6 +195,9 @@ fn outcome<N: Node>(
         faults: world.fault_log().to_vec(),
         halted: world.halted().cloned(),
         broadcast: fin.broadcast,
+        ops: fin.ops,
+        raft: fin.consensus,
+        security: Some(world.security_stats()).filter(|s| *s != Default::default()),
         parameters: parameters(s, seed),
     }
 }
@@ -163,8 +218,13 @@ pub fn parameters(s: &Scenario, seed: u64) -> Vec<String> {
     ];
     match s.cluster.protocol {
         Protocol::Gossip => out.extend(broadcast::describe(s)),
+        Protocol::Raft => out.extend(kv::describe(s)),
     }
+    out.push(format!("disk: {}", disk_config(s).describe()));
     out.extend(network::describe(&s.network, servers, total, name));
+    if !s.bugs.is_empty() {
+        out.push(format!("bugs switched on: {}", s.bugs.join(", ")));
+    }
     if s.faults.is_empty() {
         out.push("faults: none".to_string());
     }

@@ -76,6 +76,7 @@ impl Scenario {
     pub fn client_count(&self) -> u32 {
         match &self.workload {
             Some(WorkloadSpec::Broadcast { clients, .. }) => *clients,
+            Some(WorkloadSpec::Kv(k)) => k.clients,
             None => 0,
         }
     }

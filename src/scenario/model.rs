@@ -32,9 +32,43 @@ pub struct Scenario {
     /// What the clients do.
     #[serde(default)]
     pub workload: Option<WorkloadSpec>,
+    /// The simulated disks.
+    #[serde(default)]
+    pub disk: DiskSpec,
     /// The fault schedule.
     #[serde(default)]
     pub faults: Vec<FaultEntry>,
+    /// Settings of the checks.
+    #[serde(default)]
+    pub checks: ChecksSpec,
+    /// Named protocol bugs to switch on (see `eightfold bugs`), to prove the checkers catch them.
+    #[serde(default)]
+    pub bugs: Vec<String>,
+}
+
+/// Settings of the checks that judge a run.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksSpec {
+    /// How long after the last fault the cluster may take to commit again (default: ten
+    /// maximum election timeouts plus one second).
+    #[serde(default)]
+    pub liveness_bound: Option<HumanDuration>,
+    /// Time budget of the linearizability checker (default 10 s).
+    #[serde(default)]
+    pub linearizability_budget: Option<HumanDuration>,
+}
+
+/// The simulated disk every server has.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiskSpec {
+    /// How long an fsync takes.
+    #[serde(default)]
+    pub fsync_latency: Option<LatencySpec>,
+    /// Whether a crash may leave a torn (partial) last write.
+    #[serde(default)]
+    pub torn_writes: Option<bool>,
 }
 
 /// Which protocol the servers run.
@@ -43,6 +77,8 @@ pub struct Scenario {
 pub enum Protocol {
     /// Broadcast by gossip: every node should end up holding every value.
     Gossip,
+    /// Raft consensus replicating a key-value store.
+    Raft,
 }
 
 impl Protocol {
@@ -50,6 +86,7 @@ impl Protocol {
     pub fn name(self) -> &'static str {
         match self {
             Protocol::Gossip => "gossip",
+            Protocol::Raft => "raft",
         }
     }
 }
@@ -65,6 +102,58 @@ pub struct ClusterSpec {
     /// Gossip settings (only for `"protocol": "gossip"`).
     #[serde(default)]
     pub gossip: Option<GossipSpec>,
+    /// Raft settings (only for `"protocol": "raft"`).
+    #[serde(default)]
+    pub raft: Option<RaftSpec>,
+}
+
+/// How a Raft leader serves reads.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadModeSpec {
+    /// Reads are log entries, like writes.
+    Log,
+    /// ReadIndex: confirm leadership with a heartbeat round, then read locally.
+    ReadIndex,
+    /// Leader lease: read locally while the lease holds (unsafe under clock drift).
+    Lease,
+}
+
+/// A range of durations, e.g. the randomized election timeout.
+#[derive(Copy, Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DurationRange {
+    /// Lower bound.
+    pub min: HumanDuration,
+    /// Upper bound.
+    pub max: HumanDuration,
+}
+
+/// Raft settings; absent fields take the defaults of a LAN deployment.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RaftSpec {
+    /// Randomized election timeout range (default 150–300 ms).
+    #[serde(default)]
+    pub election_timeout: Option<DurationRange>,
+    /// Leader heartbeat interval (default 50 ms).
+    #[serde(default)]
+    pub heartbeat: Option<HumanDuration>,
+    /// Pre-vote (Raft dissertation §9.6).
+    #[serde(default)]
+    pub pre_vote: Option<bool>,
+    /// Check-quorum: a leader that cannot hear a majority steps down.
+    #[serde(default)]
+    pub check_quorum: Option<bool>,
+    /// How reads are served.
+    #[serde(default)]
+    pub read_mode: Option<ReadModeSpec>,
+    /// Snapshot once this many applied entries are in the log.
+    #[serde(default)]
+    pub snapshot_every: Option<u64>,
+    /// Most entries per AppendEntries message.
+    #[serde(default)]
+    pub max_batch: Option<u32>,
 }
 
 /// Gossip protocol settings.
@@ -126,6 +215,18 @@ pub struct LinkSpec {
     /// Capacity of the link's FIFO send queue; a message that does not fit is dropped.
     #[serde(default)]
     pub queue: Option<HumanSize>,
+    /// Largest packet the link carries.
+    #[serde(default)]
+    pub mtu: Option<HumanSize>,
+    /// Whether larger messages are fragmented (default) or dropped.
+    #[serde(default)]
+    pub fragmentation: Option<bool>,
+    /// Money per gigabyte carried (e.g. 0.02 for cross-zone cloud traffic).
+    #[serde(default)]
+    pub cost_per_gb: Option<f64>,
+    /// Probability that a message's bits are flipped in flight.
+    #[serde(default)]
+    pub corrupt: Option<Probability>,
 }
 
 /// An override of the profile of the link(s) between two nodes.
@@ -265,6 +366,87 @@ pub enum WorkloadSpec {
         #[serde(default = "default_ack_timeout")]
         timeout: HumanDuration,
     },
+    /// Closed-loop clients issuing key-value operations (get, put, append, cas).
+    Kv(KvWorkloadSpec),
+}
+
+/// Relative weights of the operation kinds.
+#[derive(Copy, Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MixSpec {
+    /// Weight of gets.
+    #[serde(default)]
+    pub get: f64,
+    /// Weight of puts.
+    #[serde(default)]
+    pub put: f64,
+    /// Weight of appends.
+    #[serde(default)]
+    pub append: f64,
+    /// Weight of compare-and-sets.
+    #[serde(default)]
+    pub cas: f64,
+}
+
+/// How keys are chosen.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyDistSpec {
+    /// Every key equally likely.
+    Uniform,
+    /// Zipf-skewed: a few hot keys.
+    Zipf,
+}
+
+/// The key-value workload.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KvWorkloadSpec {
+    /// Number of clients.
+    #[serde(default = "default_kv_clients")]
+    pub clients: u32,
+    /// Operation mix (default get 0.5, put 0.3, append 0.1, cas 0.1).
+    #[serde(default)]
+    pub mix: Option<MixSpec>,
+    /// Number of keys.
+    #[serde(default = "default_keys")]
+    pub keys: u32,
+    /// Key distribution.
+    #[serde(default = "default_dist")]
+    pub distribution: KeyDistSpec,
+    /// Zipf exponent (with `"distribution": "zipf"`).
+    #[serde(default)]
+    pub zipf_exponent: Option<f64>,
+    /// How long a client waits for one attempt (default 500 ms).
+    #[serde(default)]
+    pub timeout: Option<HumanDuration>,
+    /// How long a client retries one operation before giving up (default 2 s).
+    #[serde(default)]
+    pub op_timeout: Option<HumanDuration>,
+    /// Pause between operations (default 0).
+    #[serde(default)]
+    pub think: Option<HumanDuration>,
+    /// When clients start.
+    #[serde(default)]
+    pub start: HumanDuration,
+    /// When clients stop issuing operations (default: the end of the run).
+    #[serde(default)]
+    pub stop: Option<HumanDuration>,
+    /// Most operations per client (default: unlimited).
+    #[serde(default)]
+    pub max_ops: Option<u64>,
+}
+
+fn default_kv_clients() -> u32 {
+    5
+}
+
+fn default_keys() -> u32 {
+    10
+}
+
+fn default_dist() -> KeyDistSpec {
+    KeyDistSpec::Uniform
 }
 
 fn one() -> u32 {
@@ -312,6 +494,102 @@ pub enum Fault {
     },
     /// Remove every partition.
     Heal {},
+    /// Crash a node: its memory is lost, only what it fsynced survives. With `for`, it
+    /// restarts afterwards.
+    Crash {
+        /// The node.
+        node: NodeRef,
+    },
+    /// Restart a crashed node from its disk.
+    Restart {
+        /// The node.
+        node: NodeRef,
+    },
+    /// Stall a node (a GC pause, a stopped VM): it handles nothing until resumed, then gets
+    /// everything that arrived meanwhile in a burst. With `for`, it resumes afterwards.
+    Pause {
+        /// The node.
+        node: NodeRef,
+    },
+    /// Resume a paused node.
+    Resume {
+        /// The node.
+        node: NodeRef,
+    },
+    /// Take the links between two groups down (a cable pulled, a route withdrawn).
+    LinkDown {
+        /// One end.
+        from: GroupRef,
+        /// The other end.
+        to: GroupRef,
+        /// Both directions (default) or only `from` → `to`.
+        #[serde(default = "yes")]
+        both_ways: bool,
+    },
+    /// Bring links taken down by `link_down` back up.
+    LinkUp {
+        /// One end.
+        from: GroupRef,
+        /// The other end.
+        to: GroupRef,
+        /// Both directions (default) or only `from` → `to`.
+        #[serde(default = "yes")]
+        both_ways: bool,
+    },
+    /// Multiply the latency of some links by `factor` (a latency spike): every link of
+    /// `node` if given, else the links from `from` to `to` (default: all servers).
+    LatencySpike {
+        /// Spike every link to and from this node.
+        #[serde(default)]
+        node: Option<NodeRef>,
+        /// Senders (default: every server).
+        #[serde(default)]
+        from: Option<GroupRef>,
+        /// Receivers (default: every server).
+        #[serde(default)]
+        to: Option<GroupRef>,
+        /// The multiplier (e.g. 20).
+        factor: f64,
+    },
+    /// Change some links' profile for a while (more loss, less bandwidth, …).
+    Degrade {
+        /// Senders.
+        from: GroupRef,
+        /// Receivers.
+        to: GroupRef,
+        /// Both directions (default) or only `from` → `to`.
+        #[serde(default = "yes")]
+        both_ways: bool,
+        /// The fields to override.
+        profile: LinkSpec,
+    },
+    /// Split the servers into two halves with one *bridge* node that still reaches both
+    /// (the partition of Jepsen's `bridge` nemesis): each half may elect a leader the other
+    /// cannot see, while the bridge votes in both.
+    Bridge {
+        /// The bridge (default: a random server).
+        #[serde(default)]
+        node: Option<NodeRef>,
+    },
+    /// Every server reaches only its two neighbours in a ring: everyone has a majority
+    /// path, nobody has a majority of direct links.
+    Ring {},
+    /// An adversary on the wire captures traffic and, every `interval`, sends one captured
+    /// envelope again (a replay attack).
+    Replay {
+        /// Time between replays.
+        interval: HumanDuration,
+    },
+    /// An adversary on the wire, every `interval`, forges a message: a captured one with
+    /// altered bits, claiming to come from a random server, tagged without the cluster key.
+    Forge {
+        /// Time between forgeries.
+        interval: HumanDuration,
+    },
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Fault {
@@ -322,12 +600,24 @@ impl Fault {
             Fault::PartitionOneway { .. } => "partition_oneway",
             Fault::Isolate { .. } => "isolate",
             Fault::Heal {} => "heal",
+            Fault::Crash { .. } => "crash",
+            Fault::Restart { .. } => "restart",
+            Fault::Pause { .. } => "pause",
+            Fault::Resume { .. } => "resume",
+            Fault::LinkDown { .. } => "link_down",
+            Fault::LinkUp { .. } => "link_up",
+            Fault::LatencySpike { .. } => "latency_spike",
+            Fault::Degrade { .. } => "degrade",
+            Fault::Bridge { .. } => "bridge",
+            Fault::Ring {} => "ring",
+            Fault::Replay { .. } => "replay",
+            Fault::Forge { .. } => "forge",
         }
     }
 
     /// True for faults that can be undone with `"for"`.
     pub fn is_revertible(&self) -> bool {
-        !matches!(self, Fault::Heal {})
+        !matches!(self, Fault::Heal {} | Fault::Restart { .. } | Fault::Resume { .. } | Fault::LinkUp { .. })
     }
 }
 

@@ -4,6 +4,7 @@
 use super::error::ScenarioError;
 use super::model::*;
 use super::nodes::{GroupRef, NodeRef};
+use super::units::HumanDuration;
 use crate::sim::SimDuration;
 
 /// Most servers a cluster may have.
@@ -69,6 +70,7 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
         ));
     }
     validate_workload(s)?;
+    validate_raft(s)?;
     let ctx = Refs { servers: n, clients };
     validate_link(&s.network.default, "network.default")?;
     for (i, l) in s.network.links.iter().enumerate() {
@@ -95,6 +97,15 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
     Ok(())
 }
 
+fn positive(d: &Option<HumanDuration>, path: &str) -> Result<(), ScenarioError> {
+    match d {
+        Some(d) if d.0 == SimDuration::ZERO => {
+            Err(ScenarioError::at(path, "expected a positive duration, found 0s"))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn validate_workload(s: &Scenario) -> Result<(), ScenarioError> {
     match (&s.workload, s.cluster.protocol) {
         (None, _) => Ok(()),
@@ -105,12 +116,8 @@ fn validate_workload(s: &Scenario) -> Result<(), ScenarioError> {
                     format!("expected at most 1000000 values per client, found {values}"),
                 ));
             }
-            if interval.0 == SimDuration::ZERO {
-                return Err(ScenarioError::at("workload.interval", "expected a positive duration, found 0s"));
-            }
-            if timeout.0 == SimDuration::ZERO {
-                return Err(ScenarioError::at("workload.timeout", "expected a positive duration, found 0s"));
-            }
+            positive(&Some(*interval), "workload.interval")?;
+            positive(&Some(*timeout), "workload.timeout")?;
             if start.0 >= s.duration.0 {
                 return Err(ScenarioError::at(
                     "workload.start",
@@ -119,7 +126,117 @@ fn validate_workload(s: &Scenario) -> Result<(), ScenarioError> {
             }
             Ok(())
         }
+        (Some(WorkloadSpec::Kv(k)), p) if p != Protocol::Gossip => {
+            if k.keys == 0 || k.keys > 1_000_000 {
+                return Err(ScenarioError::at(
+                    "workload.keys",
+                    format!("expected between 1 and 1000000 keys, found {}", k.keys),
+                ));
+            }
+            if let Some(m) = &k.mix {
+                for (name, w) in [("get", m.get), ("put", m.put), ("append", m.append), ("cas", m.cas)] {
+                    if !(w.is_finite() && w >= 0.0) {
+                        return Err(ScenarioError::at(
+                            format!("workload.mix.{name}"),
+                            format!("expected a non-negative weight, found {w}"),
+                        ));
+                    }
+                }
+                if m.get + m.put + m.append + m.cas <= 0.0 {
+                    return Err(ScenarioError::at(
+                        "workload.mix",
+                        "expected at least one positive weight, found all zero",
+                    ));
+                }
+            }
+            match (k.distribution, k.zipf_exponent) {
+                (KeyDistSpec::Uniform, Some(_)) => {
+                    return Err(ScenarioError::at(
+                        "workload.zipf_exponent",
+                        "a zipf exponent needs \"distribution\": \"zipf\"",
+                    ));
+                }
+                (_, Some(e)) if !(0.0..=10.0).contains(&e) => {
+                    return Err(ScenarioError::at(
+                        "workload.zipf_exponent",
+                        format!("expected an exponent between 0 and 10, found {e}"),
+                    ));
+                }
+                _ => {}
+            }
+            positive(&k.timeout, "workload.timeout")?;
+            positive(&k.op_timeout, "workload.op_timeout")?;
+            if k.start.0 >= s.duration.0 {
+                return Err(ScenarioError::at(
+                    "workload.start",
+                    format!("the workload starts at {} but the run ends at {}", k.start.0, s.duration.0),
+                ));
+            }
+            if let Some(stop) = k.stop {
+                if stop.0 <= k.start.0 {
+                    return Err(ScenarioError::at(
+                        "workload.stop",
+                        format!("the workload stops at {} but starts at {}", stop.0, k.start.0),
+                    ));
+                }
+            }
+            Ok(())
+        }
+        (Some(w), p) => Err(ScenarioError::at(
+            "workload.type",
+            format!(
+                "a \"{}\" workload does not fit \"protocol\": \"{}\" (gossip takes \"broadcast\", the key-value protocols take \"kv\")",
+                match w {
+                    WorkloadSpec::Broadcast { .. } => "broadcast",
+                    WorkloadSpec::Kv(_) => "kv",
+                },
+                p.name()
+            ),
+        )),
     }
+}
+
+fn validate_raft(s: &Scenario) -> Result<(), ScenarioError> {
+    let Some(r) = &s.cluster.raft else { return Ok(()) };
+    if s.cluster.protocol != Protocol::Raft {
+        return Err(ScenarioError::at(
+            "cluster.raft",
+            format!("raft settings need \"protocol\": \"raft\", found \"{}\"", s.cluster.protocol.name()),
+        ));
+    }
+    if let Some(e) = r.election_timeout {
+        if e.min.0 == SimDuration::ZERO || e.max < e.min {
+            return Err(ScenarioError::at(
+                "cluster.raft.election_timeout",
+                format!("expected 0 < min <= max, found min {} max {}", e.min.0, e.max.0),
+            ));
+        }
+        if let Some(h) = r.heartbeat {
+            if h.0 >= e.min.0 {
+                return Err(ScenarioError::at(
+                    "cluster.raft.heartbeat",
+                    format!(
+                        "the heartbeat ({}) must be shorter than the minimum election timeout ({}), or followers time out while the leader is healthy",
+                        h.0, e.min.0
+                    ),
+                ));
+            }
+        }
+    }
+    positive(&r.heartbeat, "cluster.raft.heartbeat")?;
+    if r.snapshot_every == Some(0) {
+        return Err(ScenarioError::at(
+            "cluster.raft.snapshot_every",
+            "expected a positive number of entries, found 0",
+        ));
+    }
+    if r.max_batch == Some(0) {
+        return Err(ScenarioError::at(
+            "cluster.raft.max_batch",
+            "expected a positive number of entries, found 0",
+        ));
+    }
+    Ok(())
 }
 
 fn validate_link(l: &LinkSpec, path: &str) -> Result<(), ScenarioError> {
@@ -175,6 +292,16 @@ impl Refs {
             )),
             _ => Ok(()),
         }
+    }
+
+    fn server(&self, r: &NodeRef, path: &str) -> Result<(), ScenarioError> {
+        if let NodeRef::Client(i) = r {
+            return Err(ScenarioError::at(
+                path,
+                format!("expected a server (clients do not crash or pause), found c{}", i + 1),
+            ));
+        }
+        self.node(r, path)
     }
 
     fn concrete(&self, r: &NodeRef, path: &str) -> Result<(), ScenarioError> {
@@ -292,6 +419,70 @@ fn validate_fault(
         }
         Fault::Isolate { node } => refs.node(node, &format!("{path}.node"))?,
         Fault::Heal {} => {}
+        Fault::Crash { node } | Fault::Restart { node } | Fault::Pause { node } | Fault::Resume { node } => {
+            refs.server(node, &format!("{path}.node"))?
+        }
+        Fault::LinkDown { from, to, .. } | Fault::LinkUp { from, to, .. } => {
+            refs.group(from, &format!("{path}.from"))?;
+            refs.group(to, &format!("{path}.to"))?;
+        }
+        Fault::Degrade { from, to, profile, .. } => {
+            refs.group(from, &format!("{path}.from"))?;
+            refs.group(to, &format!("{path}.to"))?;
+            validate_link(profile, &format!("{path}.profile"))?;
+        }
+        Fault::LatencySpike { node, from, to, factor } => {
+            if !(factor.is_finite() && *factor > 0.0 && *factor <= 10_000.0) {
+                return Err(ScenarioError::at(
+                    format!("{path}.factor"),
+                    format!("expected a factor between 0 and 10000, found {factor}"),
+                ));
+            }
+            match (node, from, to) {
+                (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                    return Err(ScenarioError::at(
+                        format!("{path}.node"),
+                        "give either `node` or `from`/`to`, not both",
+                    ));
+                }
+                (Some(n), None, None) => refs.node(n, &format!("{path}.node"))?,
+                _ => {
+                    if let Some(g) = from {
+                        refs.group(g, &format!("{path}.from"))?;
+                    }
+                    if let Some(g) = to {
+                        refs.group(g, &format!("{path}.to"))?;
+                    }
+                }
+            }
+        }
+        Fault::Bridge { node } => {
+            if refs.servers < 3 {
+                return Err(ScenarioError::at(
+                    path,
+                    format!("a bridge needs at least 3 servers, the cluster has {}", refs.servers),
+                ));
+            }
+            if let Some(n) = node {
+                refs.server(n, &format!("{path}.node"))?;
+            }
+        }
+        Fault::Replay { interval } | Fault::Forge { interval } => {
+            if interval.0 < SimDuration::from_micros(100) {
+                return Err(ScenarioError::at(
+                    format!("{path}.interval"),
+                    format!("expected at least 100us between attacks, found {}", interval.0),
+                ));
+            }
+        }
+        Fault::Ring {} => {
+            if refs.servers < 4 {
+                return Err(ScenarioError::at(
+                    path,
+                    format!("a ring partition needs at least 4 servers, the cluster has {}", refs.servers),
+                ));
+            }
+        }
     }
     Ok(())
 }

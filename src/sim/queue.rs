@@ -38,7 +38,11 @@ impl<E> Ord for Entry<E> {
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     next_seq: u64,
+    next_urgent: u64,
 }
+
+/// Sequence numbers of ordinary events start here; urgent ones count down from below it.
+const FIRST_SEQ: u64 = 1 << 63;
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
@@ -49,7 +53,7 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
-        EventQueue { heap: BinaryHeap::with_capacity(1024), next_seq: 0 }
+        EventQueue { heap: BinaryHeap::with_capacity(1024), next_seq: FIRST_SEQ, next_urgent: FIRST_SEQ - 1 }
     }
 
     /// Schedules `event` at `time`; returns its sequence number (its rank among equal times).
@@ -59,6 +63,15 @@ impl<E> EventQueue<E> {
         self.next_seq += 1;
         self.heap.push(Entry { time: time.0, seq, event });
         seq
+    }
+
+    /// Schedules `event` at `time` ahead of every event already scheduled for that time
+    /// (a node resuming from a pause handles its backlog before anything newer). Successive
+    /// urgent pushes at one time run in *reverse* push order, so push a batch backwards.
+    pub fn push_urgent(&mut self, time: SimTime, event: E) {
+        let seq = self.next_urgent;
+        self.next_urgent -= 1;
+        self.heap.push(Entry { time: time.0, seq, event });
     }
 
     /// Removes and returns the earliest event, if its time is at most `limit`.
@@ -104,6 +117,18 @@ mod tests {
         q.push(SimTime(1), "b");
         let order: Vec<_> = std::iter::from_fn(|| q.pop_until(SimTime::MAX).map(|(_, e)| e)).collect();
         assert_eq!(order, ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn urgent_events_jump_the_queue_at_their_time() {
+        let mut q = EventQueue::new();
+        q.push(SimTime(5), "late");
+        q.push(SimTime(1), "early");
+        for e in ["u1", "u2"].iter().rev() {
+            q.push_urgent(SimTime(5), *e);
+        }
+        let order: Vec<_> = std::iter::from_fn(|| q.pop_until(SimTime::MAX).map(|(_, e)| e)).collect();
+        assert_eq!(order, ["early", "u1", "u2", "late"]);
     }
 
     #[test]

@@ -59,11 +59,17 @@ pub struct HistoryOp {
     /// How it ended.
     pub outcome: OpOutcome,
     /// For an `ok` get: the value read (`null` = absent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
     pub read: Option<Option<String>>,
     /// For an `ok` cas: whether the comparison matched and the value was replaced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub applied: Option<bool>,
+}
+
+/// Reads a field that may be `null`: present-and-null is `Some(None)`, absent is `None`
+/// (via `#[serde(default)]`) — serde alone would read both as `None`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// A whole history, as stored in `history.json`.
@@ -88,5 +94,36 @@ impl History {
     /// An empty history.
     pub fn new() -> Self {
         History { format: FORMAT.to_string(), ops: Vec::new() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_of_an_absent_key_survives_a_round_trip() {
+        let op = HistoryOp {
+            client: 0,
+            op: OpKind::Get,
+            key: "k1".into(),
+            value: None,
+            expected: None,
+            invoke_ns: 1,
+            complete_ns: Some(2),
+            outcome: OpOutcome::Ok,
+            read: Some(None),
+            applied: None,
+        };
+        let h = History {
+            ops: vec![
+                op.clone(),
+                HistoryOp { read: Some(Some("x".into())), ..op.clone() },
+                HistoryOp { read: None, outcome: OpOutcome::Info, complete_ns: None, ..op },
+            ],
+            ..History::new()
+        };
+        let back: History = serde_json::from_str(&serde_json::to_string(&h).unwrap()).unwrap();
+        assert_eq!(back, h);
     }
 }

@@ -3,3 +3,5 @@
 
 pub mod broadcast;
 pub mod history;
+pub mod keys;
+pub mod kv;

@@ -1,32 +1,43 @@
 //! The World: the simulation kernel that runs a cluster of sans-IO nodes over the simulated
-//! network, under a fault schedule, one event at a time.
+//! network and disks, under a fault schedule, one event at a time.
 //!
 //! The loop is the classic discrete-event one: pop the earliest event, advance the virtual
 //! clock to it, hand it to the node it concerns, then carry out what the node asked for
-//! (messages become routed deliveries, timers become future events). Each handled event is
-//! folded into the run's [`Digest`]; with a trace attached, each is also written out.
+//! (messages become routed deliveries, timers and fsync completions become future events,
+//! writes land on the node's disk). Each handled event is folded into the run's
+//! [`Digest`]; with a trace attached, each is also written out.
 //!
 //! Nothing here reads the OS clock, spawns a thread, or iterates a hash map: a run is a
 //! pure function of `(scenario, seed)`.
 
+pub mod clock;
+mod dispatch;
+mod faults;
+mod lifecycle;
+pub mod security;
 pub mod trace;
 
+use std::collections::VecDeque;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fault::{self, ClusterView, Phase, Resolved, Schedule};
-use crate::net::{CutId, DropReason, NetStats, Network, Route};
+use crate::disk::{Disk, DiskConfig, Epoch};
+use crate::fault::{ClusterView, Schedule};
+use crate::net::{NetStats, Network};
 use crate::sim::queue::EventQueue;
 use crate::sim::{
-    Ctx, Digest, Message, MsgId, Node, NodeFactory, NodeId, Observation, Outbox, Role, SimRng, SimTime,
-    StorageView, Term, TimerId,
+    Digest, MsgId, Node, NodeFactory, NodeId, Observation, Outbox, RngStreams, Role, SimDuration, SimRng,
+    SimTime, Term, TimerId,
 };
 
+pub use clock::Clock;
+pub use faults::ActiveFault;
+pub use security::{Security, SecurityStats};
 pub use trace::Trace;
 
 /// What kind of participant a node is.
-#[derive(Copy, Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeKind {
     /// Runs the cluster's protocol.
@@ -44,38 +55,54 @@ mod code {
     pub const START: u8 = 5;
     pub const FAULT: u8 = 6;
     pub const OBSERVE: u8 = 7;
+    pub const DISK: u8 = 8;
+    pub const CRASH: u8 = 9;
+    pub const PAUSE: u8 = 10;
+    pub const RESUME: u8 = 11;
+    pub const REJECT: u8 = 12;
+    pub const ADVERSARY: u8 = 13;
 }
 
+/// A scheduled event.
 enum Event<M> {
-    Deliver { from: NodeId, to: NodeId, id: MsgId, msg: M },
+    /// A message reaches the destination's network interface.
+    Deliver { from: NodeId, to: NodeId, id: MsgId, msg: security::Payload<M> },
+    /// A message that already passed the network, held while its destination was paused.
+    Arrived { from: NodeId, to: NodeId, id: MsgId, msg: M },
+    /// A timer fires (if `generation` is still current).
     Timer { node: NodeId, timer: TimerId, generation: u32 },
+    /// An fsync completes.
+    Disk { node: NodeId, epoch: Epoch, event: crate::sim::DiskEvent },
+    /// A node boots.
     Start { node: NodeId },
+    /// The fault schedule's action number `action` happens.
     Fault { action: u32 },
+    /// The adversary of schedule entry `entry` strikes (replay or forge).
+    Adversary { entry: u32 },
 }
 
-/// An empty disk, for nodes rebuilt before the storage layer exists.
-struct NoStorage;
-impl StorageView for NoStorage {
-    fn read(&self, _file: crate::sim::FileId) -> Vec<u8> {
-        Vec::new()
-    }
-}
-
-/// Per-node state the kernel keeps outside the node itself.
-struct Slot<N> {
-    node: Option<N>,
-    name: String,
-    kind: NodeKind,
-    rng: SimRng,
-    /// Generation of each timer id; an event whose generation is stale is ignored.
-    timers: Vec<u32>,
-    role: (Role, Term),
+/// A node lifecycle event, as observers see it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lifecycle {
+    /// The node booted (first start or restart after a crash).
+    Start,
+    /// The node crashed: its memory is gone.
+    Crash,
+    /// The node stalled: it handles nothing until resumed.
+    Pause,
+    /// The node resumed after a pause.
+    Resume,
 }
 
 /// A check that watches observations and may stop the run (an invariant checker, say).
 pub trait Observer: std::any::Any {
     /// Sees one observation; returns `Err(detail)` to stop the run with a violation.
     fn observe(&mut self, now: SimTime, node: NodeId, obs: &Observation) -> Result<(), String>;
+    /// Sees a node start, crash, pause or resume.
+    fn lifecycle(&mut self, now: SimTime, node: NodeId, event: Lifecycle) {
+        let _ = (now, node, event);
+    }
     /// The check's name, as reported in `outcome.json` when it stops the run.
     fn name(&self) -> &str;
 }
@@ -98,7 +125,7 @@ pub struct Halt {
 pub struct FaultRecord {
     /// Index of the schedule entry (`faults[i]`).
     pub entry: usize,
-    /// The fault's name (`partition`, `heal`, …).
+    /// The fault's name (`partition`, `crash`, …).
     pub fault: String,
     /// What it did, with concrete nodes (`{n1,n2} | {n3,n4,n5}`).
     pub detail: String,
@@ -111,7 +138,7 @@ pub struct FaultRecord {
 }
 
 /// Counts of handled events by kind.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventCounts {
     /// All events handled.
     pub total: u64,
@@ -119,35 +146,113 @@ pub struct EventCounts {
     pub messages: u64,
     /// Timer firings (including stale ones).
     pub timers: u64,
-    /// Faults applied.
+    /// Fsync completions handled.
+    pub disk: u64,
+    /// Fault actions applied.
     pub faults: u64,
+    /// Events deferred because their node was paused or busy.
+    pub deferred: u64,
+}
+
+/// One node of a world: its name, kind, clock and speed.
+#[derive(Clone, Debug)]
+pub struct NodeSpec {
+    /// Display name (`n1`, `c2`).
+    pub name: String,
+    /// Server or client.
+    pub kind: NodeKind,
+    /// The node's clock.
+    pub clock: Clock,
 }
 
 /// Static description of the nodes of a world.
+#[derive(Clone, Debug)]
 pub struct Membership {
-    /// Names and kinds, indexed by node id.
-    pub nodes: Vec<(String, NodeKind)>,
+    /// The nodes, indexed by node id.
+    pub nodes: Vec<NodeSpec>,
 }
 
 impl Membership {
-    /// `servers` servers named `n1..`, then `clients` clients named `c1..`.
+    /// `servers` servers named `n1..`, then `clients` clients named `c1..`, perfect clocks.
     pub fn cluster(servers: u32, clients: u32) -> Self {
         let mut nodes = Vec::new();
         for i in 0..servers {
-            nodes.push((format!("n{}", i + 1), NodeKind::Server));
+            nodes.push(NodeSpec {
+                name: format!("n{}", i + 1),
+                kind: NodeKind::Server,
+                clock: Clock::PERFECT,
+            });
         }
         for i in 0..clients {
-            nodes.push((format!("c{}", i + 1), NodeKind::Client));
+            nodes.push(NodeSpec {
+                name: format!("c{}", i + 1),
+                kind: NodeKind::Client,
+                clock: Clock::PERFECT,
+            });
         }
         Membership { nodes }
     }
 }
 
-/// The simulation kernel: nodes, network, fault schedule, event queue, digest.
+/// Everything a world is built from besides its network and its nodes' code.
+pub struct WorldConfig {
+    /// The nodes.
+    pub members: Membership,
+    /// The run's random streams (nodes, disks and faults draw from their own).
+    pub streams: RngStreams,
+    /// The fault schedule.
+    pub schedule: Schedule,
+    /// When clients boot (servers boot at time zero).
+    pub client_start: SimTime,
+    /// Every node's disk.
+    pub disk: DiskConfig,
+    /// Message authentication.
+    pub security: Security,
+}
+
+/// Per-node state the kernel keeps outside the node itself.
+struct Slot<N: Node> {
+    node: Option<N>,
+    name: String,
+    kind: NodeKind,
+    clock: Clock,
+    rng: SimRng,
+    disk_rng: SimRng,
+    /// Generation of each timer id; an event whose generation is stale is ignored.
+    timers: Vec<u32>,
+    role: (Role, Term),
+    paused: bool,
+    /// Events that arrived while the node was paused, in arrival order.
+    deferred: VecDeque<Event<N::Msg>>,
+    /// The node's CPU is busy until then (transport-cost model).
+    busy_until: SimTime,
+    /// Multiplier of CPU costs (a slow node has > 1).
+    slowness: f64,
+}
+
+/// CPU time charged for handling and sending messages (fallacy 7, transport cost).
+#[derive(Copy, Clone, Debug, Default, PartialEq)]
+pub struct CpuCost {
+    /// Fixed cost per message handled or sent.
+    pub per_message: SimDuration,
+    /// Cost per byte handled or sent, in nanoseconds (may be fractional).
+    pub per_byte_ns: f64,
+}
+
+impl CpuCost {
+    /// The CPU time a message of `size` bytes costs at one end.
+    #[inline(never)]
+    pub fn of(&self, size: u32) -> u64 {
+        self.per_message.as_nanos() + (self.per_byte_ns * size as f64).round() as u64
+    }
+}
+
+/// The simulation kernel: nodes, network, disks, fault schedule, event queue, digest.
 pub struct World<N: Node> {
     now: SimTime,
     queue: EventQueue<Event<N::Msg>>,
     slots: Vec<Slot<N>>,
+    disks: Vec<Disk>,
     servers: Vec<NodeId>,
     clients: Vec<NodeId>,
     net: Network,
@@ -160,47 +265,51 @@ pub struct World<N: Node> {
     trace: Option<Trace>,
     schedule: Schedule,
     fault_rng: SimRng,
-    fault_cuts: Vec<Option<CutId>>,
+    active: Vec<Option<ActiveFault>>,
     fault_log: Vec<FaultRecord>,
     halted: Option<Halt>,
+    cpu: Option<CpuCost>,
+    cpu_time: u64,
+    guard: security::Guard,
 }
 
 impl<N: Node> World<N> {
-    /// A world of the given nodes over `net`, with the fault `schedule`. Node `i` draws from
-    /// `node_rng(i)`; symbolic fault targets draw from `fault_rng`. Servers start at time
-    /// zero; each client starts at `client_start`.
-    pub fn new(
-        members: Membership,
-        net: Network,
-        factory: Box<dyn NodeFactory<N>>,
-        mut node_rng: impl FnMut(NodeId) -> SimRng,
-        schedule: Schedule,
-        fault_rng: SimRng,
-        client_start: SimTime,
-    ) -> Self {
+    /// A world of the configured nodes over `net`, built by `factory`. Node `i` draws from
+    /// the stream `("node", i)`, its disk from `("disk", i)`, symbolic fault targets from
+    /// `"faults"`. Servers boot at time zero, clients at `client_start`.
+    pub fn new(config: WorldConfig, net: Network, factory: Box<dyn NodeFactory<N>>) -> Self {
+        let WorldConfig { members, streams, schedule, client_start, disk, security } = config;
         assert_eq!(members.nodes.len(), net.nodes(), "network size must match the membership");
         let mut slots = Vec::with_capacity(members.nodes.len());
         let mut servers = Vec::new();
         let mut clients = Vec::new();
-        for (i, (name, kind)) in members.nodes.into_iter().enumerate() {
+        for (i, spec) in members.nodes.into_iter().enumerate() {
             let id = NodeId(i as u32);
-            match kind {
+            match spec.kind {
                 NodeKind::Server => servers.push(id),
                 NodeKind::Client => clients.push(id),
             }
             slots.push(Slot {
                 node: None,
-                name,
-                kind,
-                rng: node_rng(id),
+                name: spec.name,
+                kind: spec.kind,
+                clock: spec.clock,
+                rng: streams.indexed("node", i as u64),
+                disk_rng: streams.indexed("disk", i as u64),
                 timers: Vec::new(),
                 role: (Role::Peer, Term(0)),
+                paused: false,
+                deferred: VecDeque::new(),
+                busy_until: SimTime::ZERO,
+                slowness: 1.0,
             });
         }
+        let n = slots.len();
         let mut w = World {
             now: SimTime::ZERO,
             queue: EventQueue::new(),
             slots,
+            disks: (0..n).map(|_| Disk::new(disk)).collect(),
             servers,
             clients,
             net,
@@ -211,11 +320,19 @@ impl<N: Node> World<N> {
             out: Outbox::default(),
             observers: Vec::new(),
             trace: None,
-            fault_cuts: vec![None; schedule.entries.len()],
+            active: vec![None; schedule.entries.len()],
             schedule,
-            fault_rng,
+            fault_rng: streams.stream("faults"),
             fault_log: Vec::new(),
             halted: None,
+            cpu: None,
+            cpu_time: 0,
+            guard: security::Guard::new(
+                n,
+                crate::net::envelope::ClusterKey::for_seed(streams.seed()),
+                security,
+                streams.stream("adversary"),
+            ),
         };
         for i in 0..w.slots.len() {
             let at = if w.slots[i].kind == NodeKind::Client { client_start } else { SimTime::ZERO };
@@ -237,9 +354,24 @@ impl<N: Node> World<N> {
         self.trace.take()
     }
 
-    /// Adds a check that sees every observation.
+    /// Adds a check that sees every observation and lifecycle event.
     pub fn add_observer(&mut self, o: Box<dyn Observer>) {
         self.observers.push(o);
+    }
+
+    /// Charges CPU time for every message handled and sent (fallacy 7).
+    pub fn set_cpu_cost(&mut self, cost: CpuCost) {
+        self.cpu = Some(cost);
+    }
+
+    /// Sets a node's clock (skew and drift, fallacy 6).
+    pub fn set_clock(&mut self, node: NodeId, clock: Clock) {
+        self.slots[node.index()].clock = clock;
+    }
+
+    /// Makes a node's CPU `factor` times slower (fallacy 8: nodes of different speed).
+    pub fn set_slowness(&mut self, node: NodeId, factor: f64) {
+        self.slots[node.index()].slowness = factor.max(0.0);
     }
 
     /// The current virtual time.
@@ -257,6 +389,16 @@ impl<N: Node> World<N> {
         self.counts
     }
 
+    /// Total CPU time charged by the transport-cost model, ns.
+    pub fn cpu_time(&self) -> u64 {
+        self.cpu_time
+    }
+
+    /// What the envelope guard rejected and the adversary did.
+    pub fn security_stats(&self) -> SecurityStats {
+        self.guard.stats
+    }
+
     /// Network counters.
     pub fn net_stats(&self) -> &NetStats {
         self.net.stats()
@@ -267,9 +409,29 @@ impl<N: Node> World<N> {
         &self.net
     }
 
+    /// The network, for changing links at runtime.
+    pub fn network_mut(&mut self) -> &mut Network {
+        &mut self.net
+    }
+
+    /// A node's disk.
+    pub fn disk(&self, id: NodeId) -> &Disk {
+        &self.disks[id.index()]
+    }
+
     /// The node with this id, if it is running.
     pub fn node(&self, id: NodeId) -> Option<&N> {
         self.slots[id.index()].node.as_ref()
+    }
+
+    /// True if the node is up (not crashed) — it may be paused.
+    pub fn is_up(&self, id: NodeId) -> bool {
+        self.slots[id.index()].node.is_some()
+    }
+
+    /// True if the node is paused.
+    pub fn is_paused(&self, id: NodeId) -> bool {
+        self.slots[id.index()].paused
     }
 
     /// The display name of a node (`n1`, `c2`).
@@ -277,9 +439,35 @@ impl<N: Node> World<N> {
         &self.slots[id.index()].name
     }
 
+    /// The servers, in id order.
+    pub fn servers(&self) -> &[NodeId] {
+        &self.servers
+    }
+
+    /// The clients, in id order.
+    pub fn clients(&self) -> &[NodeId] {
+        &self.clients
+    }
+
     /// The faults applied so far, with their windows.
     pub fn fault_log(&self) -> &[FaultRecord] {
         &self.fault_log
+    }
+
+    /// Faults still in effect (partitions, crashed or paused nodes), described.
+    pub fn lingering_faults(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .fault_log
+            .iter()
+            .filter(|r| r.end.is_none() && r.fault != "heal")
+            .map(|r| format!("{} {}", r.fault, r.detail))
+            .collect();
+        for s in &self.slots {
+            if s.kind == NodeKind::Server && s.node.is_none() && !v.iter().any(|d| d.contains(&s.name)) {
+                v.push(format!("{} is down", s.name));
+            }
+        }
+        v
     }
 
     /// Why the run stopped early, if a check stopped it.
@@ -301,6 +489,9 @@ impl<N: Node> World<N> {
         if self.halted.is_none() {
             self.now = self.now.max(end);
         }
+        for d in &mut self.disks {
+            d.advance(self.now);
+        }
     }
 
     /// Handles exactly one event; returns false if the queue is empty or the run halted.
@@ -317,248 +508,6 @@ impl<N: Node> World<N> {
             None => false,
         }
     }
-
-    #[inline]
-    fn handle(&mut self, t: SimTime, ev: Event<N::Msg>) {
-        self.now = t;
-        self.counts.total += 1;
-        match ev {
-            Event::Deliver { from, to, id, msg } => self.deliver(from, to, id, msg),
-            Event::Timer { node, timer, generation } => {
-                self.counts.timers += 1;
-                let slot = &mut self.slots[node.index()];
-                if slot.timers.get(timer.0 as usize) != Some(&generation) || slot.node.is_none() {
-                    return; // re-armed, cancelled, or the node crashed since
-                }
-                self.digest.event(t.0, code::TIMER, node.0, timer.0 as u64, 0);
-                if let Some(tr) = &mut self.trace {
-                    tr.timer(t, &slot.name, timer.0);
-                }
-                let node_ref = slot.node.as_mut().expect("checked above");
-                let mut ctx = Ctx::new(node, t, &self.servers, &mut slot.rng, &mut self.out);
-                node_ref.on_timer(&mut ctx, timer);
-                self.flush(node);
-            }
-            Event::Start { node } => {
-                self.digest.event(t.0, code::START, node.0, 0, 0);
-                let built = self.factory.build(node, &NoStorage);
-                let slot = &mut self.slots[node.index()];
-                if let Some(tr) = &mut self.trace {
-                    tr.lifecycle(t, &slot.name, "start");
-                }
-                let node_ref = slot.node.insert(built);
-                let mut ctx = Ctx::new(node, t, &self.servers, &mut slot.rng, &mut self.out);
-                node_ref.on_start(&mut ctx);
-                self.flush(node);
-            }
-            Event::Fault { action } => self.apply_fault(action as usize),
-        }
-    }
-
-    #[inline]
-    fn deliver(&mut self, from: NodeId, to: NodeId, id: MsgId, msg: N::Msg) {
-        let t = self.now;
-        self.counts.messages += 1;
-        let size = msg.wire_size();
-        let why = if self.net.blocks(from, to) {
-            Some(DropReason::Partition)
-        } else if self.slots[to.index()].node.is_none() {
-            Some(DropReason::NodeDown)
-        } else {
-            None
-        };
-        if let Some(why) = why {
-            self.net.note_dropped(from, to, why);
-            self.digest.event(t.0, code::DROP, to.0, id.0, size);
-            if let Some(tr) = &mut self.trace {
-                tr.drop(
-                    t,
-                    &self.slots[from.index()].name,
-                    &self.slots[to.index()].name,
-                    id,
-                    msg.kind(),
-                    why.name(),
-                );
-            }
-            return;
-        }
-        self.net.note_delivered();
-        self.digest.event(t.0, code::DELIVER, to.0, id.0, size);
-        if let Some(tr) = &mut self.trace {
-            tr.deliver(t, &self.slots[from.index()].name, &self.slots[to.index()].name, id, msg.kind(), size);
-        }
-        let slot = &mut self.slots[to.index()];
-        let node = slot.node.as_mut().expect("checked above");
-        let mut ctx = Ctx::new(to, t, &self.servers, &mut slot.rng, &mut self.out);
-        node.on_message(&mut ctx, from, msg);
-        self.flush(to);
-    }
-
-    /// Carries out what node `from` asked for in its last handler call.
-    #[inline]
-    fn flush(&mut self, from: NodeId) {
-        let t = self.now;
-        if !self.out.sends.is_empty() {
-            let mut sends = std::mem::take(&mut self.out.sends);
-            for (to, msg) in sends.drain(..) {
-                self.send(t, from, to, msg);
-            }
-            self.out.sends = sends;
-        }
-        if !self.out.timers.is_empty() {
-            let slot = &mut self.slots[from.index()];
-            for (timer, after) in self.out.timers.drain(..) {
-                let i = timer.0 as usize;
-                if slot.timers.len() <= i {
-                    slot.timers.resize(i + 1, 0);
-                }
-                slot.timers[i] = slot.timers[i].wrapping_add(1);
-                if let Some(after) = after {
-                    self.queue
-                        .push(t + after, Event::Timer { node: from, timer, generation: slot.timers[i] });
-                }
-            }
-        }
-        if !self.out.observations.is_empty() {
-            let mut obs = std::mem::take(&mut self.out.observations);
-            for o in obs.drain(..) {
-                self.observe(from, o);
-            }
-            self.out.observations = obs;
-        }
-        self.out.disk.clear();
-        self.out.crash = false;
-    }
-
-    #[inline]
-    fn send(&mut self, t: SimTime, from: NodeId, to: NodeId, msg: N::Msg) {
-        let id = MsgId(self.next_msg);
-        self.next_msg += 1;
-        let size = msg.wire_size();
-        let route = self.net.route(t, from, to, size);
-        self.digest.event(t.0, code::SEND, from.0, id.0, size);
-        match route {
-            Route::Drop(why) => {
-                self.digest.word(((to.0 as u64) << 8) | why as u64);
-                if let Some(tr) = &mut self.trace {
-                    let (f, d) = (&self.slots[from.index()].name, &self.slots[to.index()].name);
-                    tr.send(t, f, d, id, msg.kind(), size, why.name(), None);
-                }
-            }
-            Route::Deliver { at, duplicate, reordered } => {
-                self.digest.word(((to.0 as u64) << 8) | 0xFF);
-                self.digest.word(at.0);
-                if let Some(tr) = &mut self.trace {
-                    let (f, d) = (&self.slots[from.index()].name, &self.slots[to.index()].name);
-                    let fate = if reordered { "reorder" } else { "deliver" };
-                    tr.send(t, f, d, id, msg.kind(), size, fate, Some(at));
-                    if let Some(dup) = duplicate {
-                        tr.send(t, f, d, id, msg.kind(), size, "duplicate", Some(dup));
-                    }
-                }
-                if let Some(dup) = duplicate {
-                    self.digest.word(dup.0);
-                    self.queue.push(dup, Event::Deliver { from, to, id, msg: msg.clone() });
-                }
-                self.queue.push(at, Event::Deliver { from, to, id, msg });
-            }
-        }
-    }
-
-    fn observe(&mut self, node: NodeId, obs: Observation) {
-        let t = self.now;
-        self.digest.event(t.0, code::OBSERVE, node.0, obs.code() as u64, 0);
-        if let Observation::Role { role, term } = obs {
-            self.slots[node.index()].role = (role, term);
-        }
-        if let Some(tr) = &mut self.trace {
-            tr.observation(t, &self.slots[node.index()].name, &obs);
-        }
-        for o in &mut self.observers {
-            if let Err(detail) = o.observe(t, node, &obs) {
-                if self.halted.is_none() {
-                    self.halted = Some(Halt {
-                        at: t,
-                        node: self.slots[node.index()].name.clone(),
-                        check: o.name().to_string(),
-                        detail,
-                    });
-                }
-            }
-        }
-    }
-
-    fn apply_fault(&mut self, action: usize) {
-        let t = self.now;
-        self.counts.faults += 1;
-        let a = self.schedule.actions[action].clone();
-        self.digest.event(t.0, code::FAULT, 0, action as u64, a.entry as u32);
-        let fault = self.schedule.fault(&a).clone();
-        let (name, detail, nodes) = match a.phase {
-            Phase::Revert => {
-                if let Some(cut) = self.fault_cuts[a.entry].take() {
-                    self.net.partitions_mut().remove(cut);
-                }
-                self.close_window(a.entry, t);
-                (format!("end of {}", fault.name()), format!("faults[{}] ends", a.entry), Vec::new())
-            }
-            Phase::Start => {
-                let mut rng = self.fault_rng.clone();
-                let resolved = fault::resolve::fault(&fault, &View(self), &mut rng);
-                self.fault_rng = rng;
-                match resolved {
-                    Resolved::Cut(cut) => {
-                        let names = |n: NodeId| self.slots[n.index()].name.clone();
-                        let detail = fault::resolve::describe_cut(&cut, names);
-                        let mut nodes: Vec<NodeId> =
-                            cut.blocked_pairs().into_iter().flat_map(|(a, b)| [a, b]).collect();
-                        nodes.sort();
-                        nodes.dedup();
-                        let nodes: Vec<String> =
-                            nodes.iter().map(|&n| self.slots[n.index()].name.clone()).collect();
-                        let id = self.net.partitions_mut().add(cut);
-                        self.fault_cuts[a.entry] = Some(id);
-                        self.fault_log.push(FaultRecord {
-                            entry: a.entry,
-                            fault: fault.name().to_string(),
-                            detail: detail.clone(),
-                            start: t,
-                            end: None,
-                            nodes: nodes.clone(),
-                        });
-                        (fault.name().to_string(), detail, nodes)
-                    }
-                    Resolved::Heal => {
-                        self.net.partitions_mut().heal();
-                        for c in &mut self.fault_cuts {
-                            *c = None;
-                        }
-                        for r in &mut self.fault_log {
-                            if r.end.is_none() && is_partition(&r.fault) {
-                                r.end = Some(t);
-                            }
-                        }
-                        ("heal".to_string(), "every partition lifted".to_string(), Vec::new())
-                    }
-                }
-            }
-        };
-        let _ = nodes;
-        self.digest.bytes(detail.as_bytes());
-        if let Some(tr) = &mut self.trace {
-            tr.fault(t, &name, &detail);
-        }
-    }
-
-    fn close_window(&mut self, entry: usize, t: SimTime) {
-        if let Some(r) = self.fault_log.iter_mut().rev().find(|r| r.entry == entry && r.end.is_none()) {
-            r.end = Some(t);
-        }
-    }
-}
-
-fn is_partition(name: &str) -> bool {
-    matches!(name, "partition" | "partition_oneway" | "isolate")
 }
 
 /// The cluster as the fault resolver sees it.

@@ -5,11 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use eightfold::disk::DiskConfig;
 use eightfold::fault::Schedule;
 use eightfold::net::{LinkProfile, Network};
 use eightfold::scenario::FaultEntry;
 use eightfold::sim::{Ctx, Message, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView, TimerId};
-use eightfold::world::{Membership, World};
+use eightfold::world::{Membership, World, WorldConfig};
 
 /// A probe message: its sequence number, send time and declared size.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,15 +91,15 @@ pub fn probe_world(
             ProbeNode::default()
         }
     };
-    World::new(
-        Membership::cluster(n, 0),
-        net,
-        Box::new(factory),
-        |id| streams.indexed("node", id.0 as u64),
-        Schedule::new(&faults),
-        streams.stream("faults"),
-        SimTime::ZERO,
-    )
+    let config = WorldConfig {
+        members: Membership::cluster(n, 0),
+        streams,
+        schedule: Schedule::new(&faults),
+        client_start: SimTime::ZERO,
+        disk: DiskConfig::default(),
+        security: Default::default(),
+    };
+    World::new(config, net, Box::new(factory))
 }
 
 /// Nearest-rank percentile.

@@ -55,11 +55,7 @@ impl RaftBugs {
             (self.ack_before_commit, "ack_before_commit"),
             (self.no_log_check, "no_log_check"),
         ];
-        flags
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, name)| *name)
-            .collect()
+        flags.iter().filter(|(on, _)| *on).map(|(_, name)| *name).collect()
     }
 
     /// Enables a bug by name; `false` if the name is unknown.

@@ -26,14 +26,10 @@ impl<M: RaftHost> RaftNode<M> {
         if self.role != Role::Leader {
             let reply = match req.op {
                 // The bug: serve from whatever this replica happens to have applied.
-                KvOp::Get { key } if self.cfg.bugs.stale_follower_reads => ClientReply::Ok {
-                    seq,
-                    result: self.kv.read(key),
-                },
-                _ => ClientReply::NotLeader {
-                    seq,
-                    leader: self.leader,
-                },
+                KvOp::Get { key } if self.cfg.bugs.stale_follower_reads => {
+                    ClientReply::Ok { seq, result: self.kv.read(key) }
+                }
+                _ => ClientReply::NotLeader { seq, leader: self.leader },
             };
             return self.reply(ctx, from, reply);
         }
@@ -59,14 +55,7 @@ impl<M: RaftHost> RaftNode<M> {
             None => {
                 let term = self.term;
                 if let Some(lead) = self.lead.as_mut() {
-                    lead.pending.insert(
-                        index,
-                        Waiter {
-                            to: from,
-                            seq,
-                            term,
-                        },
-                    );
+                    lead.pending.insert(index, Waiter { to: from, seq, term });
                 }
             }
         }
@@ -78,18 +67,16 @@ impl<M: RaftHost> RaftNode<M> {
         match op {
             KvOp::Get { key } => self.kv.read(*key),
             KvOp::Put { .. } | KvOp::Append { .. } => KvResult::Done,
-            KvOp::Cas { key, expected, .. } => KvResult::Cas {
-                applied: self.kv.read(*key) == KvResult::Value(expected.clone()),
-            },
+            KvOp::Cas { key, expected, .. } => {
+                KvResult::Cas { applied: self.kv.read(*key) == KvResult::Value(expected.clone()) }
+            }
         }
     }
 
     /// True once this leader has committed an entry of its own term (its no-op), so its
     /// commit index covers everything any earlier leader committed.
     pub(super) fn committed_in_term(&self) -> bool {
-        self.lead
-            .as_ref()
-            .is_some_and(|l| self.commit >= l.term_start)
+        self.lead.as_ref().is_some_and(|l| self.commit >= l.term_start)
     }
 
     /// Applies every committed entry not yet applied, answering waiting clients.
@@ -102,16 +89,10 @@ impl<M: RaftHost> RaftNode<M> {
             let (term, payload) = (entry.term, entry.payload.clone());
             self.applied = index;
             let result = match &payload {
-                Payload::Command(bytes) => {
-                    ClientRequest::from_bytes(bytes).map(|req| self.kv.apply(&req))
-                }
+                Payload::Command(bytes) => ClientRequest::from_bytes(bytes).map(|req| self.kv.apply(&req)),
                 Payload::Noop | Payload::Config(_) => None,
             };
-            ctx.observe(Observation::Applied {
-                index,
-                term,
-                command: payload.hash(),
-            });
+            ctx.observe(Observation::Applied { index, term, command: payload.hash() });
             if let Some(w) = self.lead.as_mut().and_then(|l| l.pending.remove(&index)) {
                 let reply = match result {
                     Some(result) if w.term == term => ClientReply::Ok { seq: w.seq, result },

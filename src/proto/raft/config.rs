@@ -109,10 +109,7 @@ impl RaftConfig {
             ),
             format!(
                 "raft: batches of up to {} entries / {} bytes, {} in flight per follower, at most {} uncommitted",
-                self.max_entries_per_msg,
-                self.max_bytes_per_msg,
-                self.max_inflight,
-                self.max_uncommitted
+                self.max_entries_per_msg, self.max_bytes_per_msg, self.max_inflight, self.max_uncommitted
             ),
             if self.snapshot_threshold == 0 {
                 "raft: no log compaction".to_string()

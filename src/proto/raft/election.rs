@@ -34,8 +34,7 @@ impl<M: RaftHost> RaftNode<M> {
         // one) does not campaign once that configuration is known committed; while it is
         // not, it may (see `membership.rs`: otherwise an uncommitted self-removal can leave
         // nobody able to win).
-        let member =
-            self.membership.is_voter(self.id) || self.membership.latest_index() > self.commit;
+        let member = self.membership.is_voter(self.id) || self.membership.latest_index() > self.commit;
         if !member || self.snap_job.as_ref().is_some_and(|j| j.installing()) {
             self.reset_election_timer(ctx);
             return;
@@ -48,12 +47,7 @@ impl<M: RaftHost> RaftNode<M> {
     }
 
     fn other_voters(&self) -> Vec<NodeId> {
-        self.membership
-            .voters()
-            .iter()
-            .copied()
-            .filter(|&v| v != self.id)
-            .collect()
+        self.membership.voters().iter().copied().filter(|&v| v != self.id).collect()
     }
 
     fn start_pre_vote(&mut self, ctx: &mut Ctx<'_, M>) {
@@ -85,10 +79,7 @@ impl<M: RaftHost> RaftNode<M> {
         self.votes = vec![self.id];
         self.reset_election_timer(ctx);
         self.announce_role(ctx);
-        ctx.observe(crate::sim::Observation::Voted {
-            term: self.term,
-            candidate: self.id,
-        });
+        ctx.observe(crate::sim::Observation::Voted { term: self.term, candidate: self.id });
         let msg = RaftMsg::RequestVote {
             term: self.term,
             last_index: self.log.last_index(),
@@ -103,8 +94,7 @@ impl<M: RaftHost> RaftNode<M> {
 
     /// §5.4.1: is a log ending at (`last_index`, `last_term`) at least as up-to-date as ours?
     fn log_ok(&self, last_index: LogIndex, last_term: Term) -> bool {
-        self.cfg.bugs.no_log_check
-            || (last_term, last_index) >= (self.log.last_term(), self.log.last_index())
+        self.cfg.bugs.no_log_check || (last_term, last_index) >= (self.log.last_term(), self.log.last_index())
     }
 
     pub(super) fn on_request_vote(
@@ -121,18 +111,12 @@ impl<M: RaftHost> RaftNode<M> {
         let granted = term == self.term
             && (self.vote.is_none() || self.vote == Some(from))
             && self.log_ok(last_index, last_term);
-        let resp = RaftMsg::RequestVoteResp {
-            term: self.term,
-            granted,
-        };
+        let resp = RaftMsg::RequestVoteResp { term: self.term, granted };
         if granted {
             let first = self.vote.is_none();
             self.vote = Some(from);
             if first {
-                ctx.observe(crate::sim::Observation::Voted {
-                    term,
-                    candidate: from,
-                });
+                ctx.observe(crate::sim::Observation::Voted { term, candidate: from });
                 if !self.cfg.bugs.forget_vote {
                     self.persist_hard_state(ctx);
                 }
@@ -147,13 +131,7 @@ impl<M: RaftHost> RaftNode<M> {
         self.send_durable(ctx, from, resp);
     }
 
-    pub(super) fn on_vote_resp(
-        &mut self,
-        ctx: &mut Ctx<'_, M>,
-        from: NodeId,
-        term: Term,
-        granted: bool,
-    ) {
+    pub(super) fn on_vote_resp(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, term: Term, granted: bool) {
         if self.role != Role::Candidate || term != self.term || !granted {
             return;
         }
@@ -171,20 +149,13 @@ impl<M: RaftHost> RaftNode<M> {
         last_index: LogIndex,
         last_term: Term,
     ) {
-        let granted = term > self.term
-            && !self.leader_recent(ctx.now())
-            && self.log_ok(last_index, last_term);
+        let granted =
+            term > self.term && !self.leader_recent(ctx.now()) && self.log_ok(last_index, last_term);
         let term = if granted { term } else { self.term };
         self.send_durable(ctx, from, RaftMsg::PreVoteResp { term, granted });
     }
 
-    pub(super) fn on_pre_vote_resp(
-        &mut self,
-        ctx: &mut Ctx<'_, M>,
-        from: NodeId,
-        term: Term,
-        granted: bool,
-    ) {
+    pub(super) fn on_pre_vote_resp(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, term: Term, granted: bool) {
         if self.role != Role::PreCandidate || !granted || term != Term(self.term.0 + 1) {
             return;
         }
@@ -213,11 +184,7 @@ impl<M: RaftHost> RaftNode<M> {
         ctx.cancel_timer(ELECTION_TIMER);
         self.announce_role(ctx);
         let peers = self.other_voters();
-        self.lead = Some(Box::new(LeaderState::new(
-            &peers,
-            self.log.last_index(),
-            ctx.now(),
-        )));
+        self.lead = Some(Box::new(LeaderState::new(&peers, self.log.last_index(), ctx.now())));
         // The no-op of §8: commits the entries of earlier terms and tells this leader what
         // is committed, for reads.
         let index = self.propose(ctx, super::log::Payload::Noop);

@@ -144,10 +144,7 @@ impl Entry {
 
     /// Decodes an entry.
     pub fn decode(r: &mut Reader<'_>) -> Option<Entry> {
-        Some(Entry {
-            term: Term(r.u64()?),
-            payload: Payload::decode(r)?,
-        })
+        Some(Entry { term: Term(r.u64()?), payload: Payload::decode(r)? })
     }
 
     /// The chain hash of the prefix ending at this entry, given the previous entry's chain.
@@ -190,10 +187,7 @@ pub struct RaftLog {
 impl RaftLog {
     /// An empty log starting after `base`.
     pub fn new(base: LogBase) -> Self {
-        RaftLog {
-            base,
-            entries: Vec::new(),
-        }
+        RaftLog { base, entries: Vec::new() }
     }
 
     /// The snapshot point.
@@ -330,10 +324,7 @@ mod tests {
     use super::*;
 
     fn e(term: u64) -> Entry {
-        Entry {
-            term: Term(term),
-            payload: Payload::Noop,
-        }
+        Entry { term: Term(term), payload: Payload::Noop }
     }
 
     #[test]
@@ -382,18 +373,11 @@ mod tests {
     fn slices_respect_count_and_bytes() {
         let mut log = RaftLog::default();
         for _ in 0..10 {
-            log.append(Entry {
-                term: Term(1),
-                payload: Payload::Command(vec![0u8; 100].into()),
-            });
+            log.append(Entry { term: Term(1), payload: Payload::Command(vec![0u8; 100].into()) });
         }
         assert_eq!(log.slice(LogIndex(1), 3, 1 << 20).len(), 3);
         assert_eq!(log.slice(LogIndex(1), 100, 250).len(), 2);
-        assert_eq!(
-            log.slice(LogIndex(1), 100, 1).len(),
-            1,
-            "at least one entry"
-        );
+        assert_eq!(log.slice(LogIndex(1), 100, 1).len(), 1, "at least one entry");
         assert_eq!(log.slice(LogIndex(9), 100, 1 << 20).len(), 2);
     }
 
@@ -402,11 +386,7 @@ mod tests {
         let mut log = RaftLog::default();
         log.append(e(1));
         log.append(e(1));
-        log.compact_to(LogBase {
-            index: LogIndex(2),
-            term: Term(3),
-            chain: 7,
-        });
+        log.compact_to(LogBase { index: LogIndex(2), term: Term(3), chain: 7 });
         assert!(log.is_empty());
         assert_eq!(log.last_index(), LogIndex(2));
         assert_eq!(log.last_term(), Term(3));

@@ -44,9 +44,7 @@ pub(super) struct Membership {
 impl Membership {
     /// The configuration in force at `base` (the snapshot's, or the initial one).
     pub fn new(base: LogIndex, voters: Arc<[NodeId]>) -> Self {
-        Membership {
-            configs: vec![(base, voters)],
-        }
+        Membership { configs: vec![(base, voters)] }
     }
 
     /// The voters in force.
@@ -108,11 +106,7 @@ impl Membership {
 
     /// The log was compacted up to `base`: forget configurations superseded before it.
     pub fn compact(&mut self, base: LogIndex) {
-        let keep_from = self
-            .configs
-            .iter()
-            .rposition(|(i, _)| *i <= base)
-            .unwrap_or(0);
+        let keep_from = self.configs.iter().rposition(|(i, _)| *i <= base).unwrap_or(0);
         self.configs.drain(..keep_from);
     }
 
@@ -122,11 +116,7 @@ impl Membership {
     pub fn install(&mut self, index: LogIndex, voters: Arc<[NodeId]>, keep_suffix: bool) -> bool {
         let before = self.voters().to_vec();
         let later: Vec<_> = if keep_suffix {
-            self.configs
-                .iter()
-                .filter(|(i, _)| *i > index)
-                .cloned()
-                .collect()
+            self.configs.iter().filter(|(i, _)| *i > index).cloned().collect()
         } else {
             Vec::new()
         };
@@ -141,9 +131,8 @@ impl<M: RaftHost> RaftNode<M> {
     /// in progress that has committed an entry of its term; otherwise announced as
     /// rejected (`membership-not-leader`, `membership-busy`, `membership-noop`).
     pub(super) fn on_admin_change(&mut self, ctx: &mut Ctx<'_, M>, change: MembershipChange) {
-        let reject = |ctx: &mut Ctx<'_, M>, why: &str| {
-            ctx.observe(Observation::Rejected { reason: why.into() })
-        };
+        let reject =
+            |ctx: &mut Ctx<'_, M>, why: &str| ctx.observe(Observation::Rejected { reason: why.into() });
         if self.role != Role::Leader {
             return reject(ctx, "membership-not-leader");
         }

@@ -161,32 +161,17 @@ impl RaftMsg {
         const LIMIT: u64 = 1 << 62;
         let ok = |x: u64| x < LIMIT;
         match self {
-            RaftMsg::RequestVote {
-                term,
-                last_index,
-                last_term,
+            RaftMsg::RequestVote { term, last_index, last_term }
+            | RaftMsg::PreVote { term, last_index, last_term } => {
+                ok(term.0) && ok(last_index.0) && last_term <= term
             }
-            | RaftMsg::PreVote {
-                term,
-                last_index,
-                last_term,
-            } => ok(term.0) && ok(last_index.0) && last_term <= term,
             RaftMsg::RequestVoteResp { term, .. } | RaftMsg::PreVoteResp { term, .. } => ok(term.0),
-            RaftMsg::AppendEntries {
-                term,
-                prev_index,
-                prev_term,
-                commit,
-                entries,
-                ..
-            } => {
+            RaftMsg::AppendEntries { term, prev_index, prev_term, commit, entries, .. } => {
                 ok(term.0)
                     && ok(prev_index.0)
                     && ok(commit.0)
                     && prev_term <= term
-                    && entries
-                        .iter()
-                        .all(|e| e.term <= *term && e.term >= *prev_term)
+                    && entries.iter().all(|e| e.term <= *term && e.term >= *prev_term)
             }
             RaftMsg::AppendEntriesResp { term, outcome, .. } => {
                 ok(term.0)
@@ -217,9 +202,7 @@ impl RaftMsg {
                     AppendOutcome::Conflict { term, .. } => 17 + if term.is_some() { 9 } else { 1 },
                 }
             }
-            RaftMsg::InstallSnapshot { meta, data, .. } => {
-                16 + meta.encoded_len() + 4 + data.len() as u32
-            }
+            RaftMsg::InstallSnapshot { meta, data, .. } => 16 + meta.encoded_len() + 4 + data.len() as u32,
             RaftMsg::InstallSnapshotResp { .. } => 24,
             RaftMsg::AdminChange { .. } => 5,
         }
@@ -248,50 +231,26 @@ impl Message for RaftMsg {
     fn encode(&self, out: &mut Vec<u8>) {
         let mut w = Writer::new(out);
         match self {
-            RaftMsg::RequestVote {
-                term,
-                last_index,
-                last_term,
-            } => {
+            RaftMsg::RequestVote { term, last_index, last_term } => {
                 w.u8(1).u64(term.0).u64(last_index.0).u64(last_term.0);
             }
             RaftMsg::RequestVoteResp { term, granted } => {
                 w.u8(2).u64(term.0).bool(*granted);
             }
-            RaftMsg::PreVote {
-                term,
-                last_index,
-                last_term,
-            } => {
+            RaftMsg::PreVote { term, last_index, last_term } => {
                 w.u8(3).u64(term.0).u64(last_index.0).u64(last_term.0);
             }
             RaftMsg::PreVoteResp { term, granted } => {
                 w.u8(4).u64(term.0).bool(*granted);
             }
-            RaftMsg::AppendEntries {
-                term,
-                round,
-                prev_index,
-                prev_term,
-                commit,
-                entries,
-            } => {
-                w.u8(5)
-                    .u64(term.0)
-                    .u64(*round)
-                    .u64(prev_index.0)
-                    .u64(prev_term.0)
-                    .u64(commit.0);
+            RaftMsg::AppendEntries { term, round, prev_index, prev_term, commit, entries } => {
+                w.u8(5).u64(term.0).u64(*round).u64(prev_index.0).u64(prev_term.0).u64(commit.0);
                 w.u32(entries.len() as u32);
                 for e in entries {
                     e.encode(&mut w);
                 }
             }
-            RaftMsg::AppendEntriesResp {
-                term,
-                round,
-                outcome,
-            } => {
+            RaftMsg::AppendEntriesResp { term, round, outcome } => {
                 w.u8(6).u64(term.0).u64(*round);
                 match outcome {
                     AppendOutcome::Match { index } => {
@@ -306,12 +265,7 @@ impl Message for RaftMsg {
                     }
                 }
             }
-            RaftMsg::InstallSnapshot {
-                term,
-                round,
-                meta,
-                data,
-            } => {
+            RaftMsg::InstallSnapshot { term, round, meta, data } => {
                 w.u8(7).u64(term.0).u64(*round);
                 meta.encode(&mut w);
                 w.bytes(data);
@@ -336,19 +290,13 @@ impl Message for RaftMsg {
                 last_index: LogIndex(r.u64()?),
                 last_term: Term(r.u64()?),
             },
-            2 => RaftMsg::RequestVoteResp {
-                term: Term(r.u64()?),
-                granted: r.bool()?,
-            },
+            2 => RaftMsg::RequestVoteResp { term: Term(r.u64()?), granted: r.bool()? },
             3 => RaftMsg::PreVote {
                 term: Term(r.u64()?),
                 last_index: LogIndex(r.u64()?),
                 last_term: Term(r.u64()?),
             },
-            4 => RaftMsg::PreVoteResp {
-                term: Term(r.u64()?),
-                granted: r.bool()?,
-            },
+            4 => RaftMsg::PreVoteResp { term: Term(r.u64()?), granted: r.bool()? },
             5 => {
                 let term = Term(r.u64()?);
                 let round = r.u64()?;
@@ -365,22 +313,13 @@ impl Message for RaftMsg {
                 for _ in 0..n {
                     entries.push(Entry::decode(&mut r)?);
                 }
-                RaftMsg::AppendEntries {
-                    term,
-                    round,
-                    prev_index,
-                    prev_term,
-                    commit,
-                    entries,
-                }
+                RaftMsg::AppendEntries { term, round, prev_index, prev_term, commit, entries }
             }
             6 => {
                 let term = Term(r.u64()?);
                 let round = r.u64()?;
                 let outcome = match r.u8()? {
-                    1 => AppendOutcome::Match {
-                        index: LogIndex(r.u64()?),
-                    },
+                    1 => AppendOutcome::Match { index: LogIndex(r.u64()?) },
                     2 => {
                         let prev = LogIndex(r.u64()?);
                         let index = LogIndex(r.u64()?);
@@ -393,11 +332,7 @@ impl Message for RaftMsg {
                     }
                     _ => return None,
                 };
-                RaftMsg::AppendEntriesResp {
-                    term,
-                    round,
-                    outcome,
-                }
+                RaftMsg::AppendEntriesResp { term, round, outcome }
             }
             7 => RaftMsg::InstallSnapshot {
                 term: Term(r.u64()?),
@@ -433,18 +368,9 @@ mod tests {
 
     fn samples() -> Vec<RaftMsg> {
         let entries = vec![
-            Entry {
-                term: Term(3),
-                payload: Payload::Noop,
-            },
-            Entry {
-                term: Term(3),
-                payload: Payload::Command(vec![1, 2, 3].into()),
-            },
-            Entry {
-                term: Term(4),
-                payload: Payload::Config(vec![NodeId(0), NodeId(2)].into()),
-            },
+            Entry { term: Term(3), payload: Payload::Noop },
+            Entry { term: Term(3), payload: Payload::Command(vec![1, 2, 3].into()) },
+            Entry { term: Term(4), payload: Payload::Config(vec![NodeId(0), NodeId(2)].into()) },
         ];
         let meta = SnapshotMeta {
             index: LogIndex(9),
@@ -453,24 +379,10 @@ mod tests {
             voters: vec![NodeId(0), NodeId(1), NodeId(2)].into(),
         };
         vec![
-            RaftMsg::RequestVote {
-                term: Term(5),
-                last_index: LogIndex(9),
-                last_term: Term(4),
-            },
-            RaftMsg::RequestVoteResp {
-                term: Term(5),
-                granted: true,
-            },
-            RaftMsg::PreVote {
-                term: Term(6),
-                last_index: LogIndex(1),
-                last_term: Term(1),
-            },
-            RaftMsg::PreVoteResp {
-                term: Term(6),
-                granted: false,
-            },
+            RaftMsg::RequestVote { term: Term(5), last_index: LogIndex(9), last_term: Term(4) },
+            RaftMsg::RequestVoteResp { term: Term(5), granted: true },
+            RaftMsg::PreVote { term: Term(6), last_index: LogIndex(1), last_term: Term(1) },
+            RaftMsg::PreVoteResp { term: Term(6), granted: false },
             RaftMsg::AppendEntries {
                 term: Term(4),
                 round: 8,
@@ -504,29 +416,12 @@ mod tests {
             RaftMsg::AppendEntriesResp {
                 term: Term(4),
                 round: 8,
-                outcome: AppendOutcome::Conflict {
-                    prev: LogIndex(6),
-                    term: None,
-                    index: LogIndex(3),
-                },
+                outcome: AppendOutcome::Conflict { prev: LogIndex(6), term: None, index: LogIndex(3) },
             },
-            RaftMsg::InstallSnapshot {
-                term: Term(4),
-                round: 2,
-                meta,
-                data: vec![9u8; 1000].into(),
-            },
-            RaftMsg::InstallSnapshotResp {
-                term: Term(4),
-                round: 2,
-                index: LogIndex(9),
-            },
-            RaftMsg::AdminChange {
-                change: MembershipChange::Add(NodeId(4)),
-            },
-            RaftMsg::AdminChange {
-                change: MembershipChange::Remove(NodeId(1)),
-            },
+            RaftMsg::InstallSnapshot { term: Term(4), round: 2, meta, data: vec![9u8; 1000].into() },
+            RaftMsg::InstallSnapshotResp { term: Term(4), round: 2, index: LogIndex(9) },
+            RaftMsg::AdminChange { change: MembershipChange::Add(NodeId(4)) },
+            RaftMsg::AdminChange { change: MembershipChange::Remove(NodeId(1)) },
         ]
     }
 
@@ -540,12 +435,7 @@ mod tests {
             assert_eq!(RaftMsg::decode(&b), Some(m.clone()));
             // Every truncation is refused.
             for cut in 0..b.len() {
-                assert_eq!(
-                    RaftMsg::decode(&b[..cut]),
-                    None,
-                    "{} cut at {cut}",
-                    m.kind()
-                );
+                assert_eq!(RaftMsg::decode(&b[..cut]), None, "{} cut at {cut}", m.kind());
             }
         }
     }
@@ -556,9 +446,7 @@ mod tests {
         let huge = RaftMsg::AppendEntriesResp {
             term: Term(1),
             round: 0,
-            outcome: AppendOutcome::Match {
-                index: LogIndex(u64::MAX),
-            },
+            outcome: AppendOutcome::Match { index: LogIndex(u64::MAX) },
         };
         assert!(!huge.plausible());
         let future = RaftMsg::AppendEntries {
@@ -567,25 +455,15 @@ mod tests {
             prev_index: LogIndex(0),
             prev_term: Term(0),
             commit: LogIndex(0),
-            entries: vec![Entry {
-                term: Term(3),
-                payload: crate::proto::raft::log::Payload::Noop,
-            }],
+            entries: vec![Entry { term: Term(3), payload: crate::proto::raft::log::Payload::Noop }],
         };
         assert!(!future.plausible());
     }
 
     #[test]
     fn snapshots_weigh_what_they_carry() {
-        let small = RaftMsg::InstallSnapshotResp {
-            term: Term(1),
-            round: 0,
-            index: LogIndex(1),
-        };
-        let big = samples()
-            .into_iter()
-            .find(|m| m.kind() == "InstallSnapshot")
-            .unwrap();
+        let small = RaftMsg::InstallSnapshotResp { term: Term(1), round: 0, index: LogIndex(1) };
+        let big = samples().into_iter().find(|m| m.kind() == "InstallSnapshot").unwrap();
         assert!(big.wire_size() > 1000 && small.wire_size() < 64);
     }
 

@@ -28,8 +28,8 @@ use std::sync::Arc;
 use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
 use crate::sim::rng::Draw;
 use crate::sim::{
-    Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimDuration, SimTime,
-    StorageView, Term, TimerId,
+    Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimDuration, SimTime, StorageView,
+    Term, TimerId,
 };
 
 use super::config::RaftConfig;
@@ -208,8 +208,7 @@ impl<M: RaftHost> RaftNode<M> {
                     let data = storage::rewritten_wal(&node.log, node.term, node.durable_vote());
                     Some(DiskOp::Replace { file: WAL, data })
                 } else {
-                    r.truncate_wal_to
-                        .map(|len| DiskOp::Truncate { file: WAL, len })
+                    r.truncate_wal_to.map(|len| DiskOp::Truncate { file: WAL, len })
                 };
             }
             Err(e) => node.status = Status::Refused(e),
@@ -289,9 +288,7 @@ impl<M: RaftHost> RaftNode<M> {
     /// timer.
     pub fn on_start(&mut self, ctx: &mut Ctx<'_, M>) {
         if matches!(self.status, Status::Refused(_)) {
-            ctx.observe(Observation::Rejected {
-                reason: "disk-corrupt".into(),
-            });
+            ctx.observe(Observation::Rejected { reason: "disk-corrupt".into() });
             return;
         }
         // Tokens of a previous incarnation's fsyncs must never match ours.
@@ -315,25 +312,16 @@ impl<M: RaftHost> RaftNode<M> {
         self.membership = Membership::new(self.log.base().index, initial);
         self.announce_role(ctx);
         if let Some((meta, _)) = &self.snapshot {
-            ctx.observe(Observation::Snapshot {
-                index: meta.index,
-                term: meta.term,
-            });
+            ctx.observe(Observation::Snapshot { index: meta.index, term: meta.term });
         }
         let mut i = self.log.base().index.next();
         while let Some(e) = self.log.entry(i) {
             self.membership.on_append(i, &e.payload);
             let (term, chain) = (e.term, self.log.chain_at(i).unwrap_or(0));
-            ctx.observe(Observation::Appended {
-                index: i,
-                term,
-                chain,
-            });
+            ctx.observe(Observation::Appended { index: i, term, chain });
             i = i.next();
         }
-        ctx.observe(Observation::Membership {
-            voters: self.membership.voters().to_vec(),
-        });
+        ctx.observe(Observation::Membership { voters: self.membership.voters().to_vec() });
         // A restarted server may have acknowledged a leader just before it crashed: it
         // honours leader stickiness (and so the leader's lease) as if it had just heard
         // from one.
@@ -394,9 +382,7 @@ impl<M: RaftHost> RaftNode<M> {
 
     fn handle_peer(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, msg: RaftMsg) {
         if !msg.plausible() {
-            ctx.observe(Observation::Rejected {
-                reason: "implausible".into(),
-            });
+            ctx.observe(Observation::Rejected { reason: "implausible".into() });
             return;
         }
         if let Some(term) = msg.term()
@@ -416,49 +402,23 @@ impl<M: RaftHost> RaftNode<M> {
             }
         }
         match msg {
-            RaftMsg::RequestVote {
-                term,
-                last_index,
-                last_term,
-            } => self.on_request_vote(ctx, from, term, last_index, last_term),
-            RaftMsg::RequestVoteResp { term, granted } => {
-                self.on_vote_resp(ctx, from, term, granted)
+            RaftMsg::RequestVote { term, last_index, last_term } => {
+                self.on_request_vote(ctx, from, term, last_index, last_term)
             }
-            RaftMsg::PreVote {
-                term,
-                last_index,
-                last_term,
-            } => self.on_pre_vote(ctx, from, term, last_index, last_term),
-            RaftMsg::PreVoteResp { term, granted } => {
-                self.on_pre_vote_resp(ctx, from, term, granted)
+            RaftMsg::RequestVoteResp { term, granted } => self.on_vote_resp(ctx, from, term, granted),
+            RaftMsg::PreVote { term, last_index, last_term } => {
+                self.on_pre_vote(ctx, from, term, last_index, last_term)
             }
-            RaftMsg::AppendEntries {
-                term,
-                round,
-                prev_index,
-                prev_term,
-                commit,
-                entries,
-            } => self.on_append_entries(
-                ctx,
-                from,
-                term,
-                round,
-                (prev_index, prev_term),
-                commit,
-                entries,
-            ),
-            RaftMsg::AppendEntriesResp {
-                term,
-                round,
-                outcome,
-            } => self.on_append_resp(ctx, from, term, round, outcome),
-            RaftMsg::InstallSnapshot {
-                term,
-                round,
-                meta,
-                data,
-            } => self.on_install_snapshot(ctx, from, term, round, meta, data),
+            RaftMsg::PreVoteResp { term, granted } => self.on_pre_vote_resp(ctx, from, term, granted),
+            RaftMsg::AppendEntries { term, round, prev_index, prev_term, commit, entries } => {
+                self.on_append_entries(ctx, from, term, round, (prev_index, prev_term), commit, entries)
+            }
+            RaftMsg::AppendEntriesResp { term, round, outcome } => {
+                self.on_append_resp(ctx, from, term, round, outcome)
+            }
+            RaftMsg::InstallSnapshot { term, round, meta, data } => {
+                self.on_install_snapshot(ctx, from, term, round, meta, data)
+            }
             RaftMsg::InstallSnapshotResp { term, round, index } => {
                 self.on_install_snapshot_resp(ctx, from, term, round, index)
             }
@@ -521,12 +481,7 @@ impl<M: RaftHost> RaftNode<M> {
             self.disk.dirty = false;
             let token = self.disk.write_token;
             ctx.disk(DiskOp::Fsync { file: WAL, token });
-            self.disk.syncs.push_back((
-                token,
-                SyncKind::Wal {
-                    last: self.log.last_index(),
-                },
-            ));
+            self.disk.syncs.push_back((token, SyncKind::Wal { last: self.log.last_index() }));
         }
         if self.lead.as_ref().is_some_and(|l| l.need_round) {
             self.broadcast_round(ctx, false);
@@ -601,20 +556,12 @@ impl<M: RaftHost> RaftNode<M> {
         let now = (self.role, self.term);
         if self.announced != Some(now) {
             self.announced = Some(now);
-            ctx.observe(Observation::Role {
-                role: self.role,
-                term: self.term,
-            });
+            ctx.observe(Observation::Role { role: self.role, term: self.term });
         }
     }
 
     /// Becomes a follower, adopting `term` if it is newer (and forgetting the vote).
-    pub(super) fn become_follower(
-        &mut self,
-        ctx: &mut Ctx<'_, M>,
-        term: Term,
-        leader: Option<NodeId>,
-    ) {
+    pub(super) fn become_follower(&mut self, ctx: &mut Ctx<'_, M>, term: Term, leader: Option<NodeId>) {
         if term > self.term {
             self.term = term;
             self.vote = None;
@@ -640,14 +587,7 @@ impl<M: RaftHost> RaftNode<M> {
                 self.reply(ctx, w.to, ClientReply::Unknown { seq: w.seq });
             }
             for r in lead.reads {
-                self.reply(
-                    ctx,
-                    r.to,
-                    ClientReply::NotLeader {
-                        seq: r.seq,
-                        leader: self.leader,
-                    },
-                );
+                self.reply(ctx, r.to, ClientReply::NotLeader { seq: r.seq, leader: self.leader });
             }
         }
     }
@@ -667,9 +607,7 @@ impl<M: RaftHost> RaftNode<M> {
     /// is the leader): such a server ignores RequestVote and refuses pre-votes (§4.2.3).
     pub(super) fn leader_recent(&self, now: SimTime) -> bool {
         self.role == Role::Leader
-            || self
-                .leader_seen
-                .is_some_and(|t| now.saturating_since(t) < self.cfg.election_timeout_min)
+            || self.leader_seen.is_some_and(|t| now.saturating_since(t) < self.cfg.election_timeout_min)
     }
 
     /// Arms the election timer with a fresh random timeout in `[min, max]`.

@@ -40,20 +40,13 @@ impl<M: RaftHost> RaftNode<M> {
     /// A leader received a read.
     pub(super) fn start_read(&mut self, ctx: &mut Ctx<'_, M>, to: NodeId, seq: u64, key: Key) {
         let index = self.committed_in_term().then_some(self.commit);
-        let lease =
-            self.cfg.read_mode == ReadMode::Lease && index.is_some() && self.lease_holds(ctx.now());
+        let lease = self.cfg.read_mode == ReadMode::Lease && index.is_some() && self.lease_holds(ctx.now());
         let Some(lead) = self.lead.as_mut() else {
             return;
         };
         let round = if lease { 0 } else { lead.round + 1 };
         lead.need_round |= !lease;
-        lead.reads.push(PendingRead {
-            to,
-            seq,
-            key,
-            index,
-            round,
-        });
+        lead.reads.push(PendingRead { to, seq, key, index, round });
         self.serve_reads(ctx);
     }
 
@@ -63,23 +56,16 @@ impl<M: RaftHost> RaftNode<M> {
         let Some(lead) = self.lead.as_ref() else {
             return 0;
         };
-        let mut rounds: Vec<u64> = self
-            .membership
-            .voters()
-            .iter()
-            .map(|v| {
-                if *v == self.id {
-                    lead.round
-                } else {
-                    lead.progress.get(v).map_or(0, |p| p.acked_round)
-                }
-            })
-            .collect();
+        let mut rounds: Vec<u64> =
+            self.membership
+                .voters()
+                .iter()
+                .map(|v| {
+                    if *v == self.id { lead.round } else { lead.progress.get(v).map_or(0, |p| p.acked_round) }
+                })
+                .collect();
         rounds.sort_unstable_by(|a, b| b.cmp(a));
-        rounds
-            .get(self.membership.quorum() - 1)
-            .copied()
-            .unwrap_or(0)
+        rounds.get(self.membership.quorum() - 1).copied().unwrap_or(0)
     }
 
     /// True while a majority acknowledged a round sent less than `election_timeout_min`
@@ -92,13 +78,7 @@ impl<M: RaftHost> RaftNode<M> {
             .membership
             .voters()
             .iter()
-            .map(|v| {
-                if *v == self.id {
-                    Some(now)
-                } else {
-                    lead.progress.get(v).and_then(|p| p.ack_sent_at)
-                }
-            })
+            .map(|v| if *v == self.id { Some(now) } else { lead.progress.get(v).and_then(|p| p.ack_sent_at) })
             .collect();
         sent.sort_unstable_by(|a, b| b.cmp(a));
         matches!(sent.get(self.membership.quorum() - 1), Some(Some(t)) if now < *t + self.cfg.election_timeout_min)

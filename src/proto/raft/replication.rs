@@ -119,10 +119,7 @@ pub(super) struct LeaderState {
 impl LeaderState {
     pub fn new(peers: &[NodeId], last: LogIndex, now: SimTime) -> Self {
         LeaderState {
-            progress: peers
-                .iter()
-                .map(|&p| (p, Progress::new(last.next())))
-                .collect(),
+            progress: peers.iter().map(|&p| (p, Progress::new(last.next()))).collect(),
             round: 1,
             round_times: VecDeque::from([now]),
             round_base: 1,
@@ -152,9 +149,7 @@ impl LeaderState {
         self.progress.retain(|p, _| voters.contains(p));
         for &v in voters {
             if v != me {
-                self.progress
-                    .entry(v)
-                    .or_insert_with(|| Progress::new(last.next()));
+                self.progress.entry(v).or_insert_with(|| Progress::new(last.next()));
             }
         }
     }
@@ -164,20 +159,14 @@ impl<M: RaftHost> RaftNode<M> {
     /// Appends an entry of the current term to the leader's log, writes it, and starts
     /// replicating it. Returns its index.
     pub(super) fn propose(&mut self, ctx: &mut Ctx<'_, M>, payload: Payload) -> LogIndex {
-        let entry = Entry {
-            term: self.term,
-            payload,
-        };
+        let entry = Entry { term: self.term, payload };
         let mut data = Vec::new();
         let first = self.log.last_index().next();
         storage::entries_record(&mut data, first, std::iter::once(&entry));
         self.wal_write(ctx, DiskOp::Append { file: WAL, data });
         let index = self.append_entry(ctx, entry);
-        let peers: Vec<NodeId> = self
-            .lead
-            .as_ref()
-            .map(|l| l.progress.keys().copied().collect())
-            .unwrap_or_default();
+        let peers: Vec<NodeId> =
+            self.lead.as_ref().map(|l| l.progress.keys().copied().collect()).unwrap_or_default();
         for p in peers {
             self.replicate(ctx, p);
         }
@@ -219,11 +208,8 @@ impl<M: RaftHost> RaftNode<M> {
     /// Sends one AppendEntries (or InstallSnapshot) to `peer` if allowed; true if it sent a
     /// batch and another might follow.
     fn send_append(&mut self, ctx: &mut Ctx<'_, M>, peer: NodeId) -> bool {
-        let (max_n, max_bytes, max_inflight) = (
-            self.cfg.max_entries_per_msg,
-            self.cfg.max_bytes_per_msg,
-            self.cfg.max_inflight.max(1) as usize,
-        );
+        let (max_n, max_bytes, max_inflight) =
+            (self.cfg.max_entries_per_msg, self.cfg.max_bytes_per_msg, self.cfg.max_inflight.max(1) as usize);
         let base = self.log.base().index;
         let last = self.log.last_index();
         let Some(lead) = self.lead.as_mut() else {
@@ -246,10 +232,7 @@ impl<M: RaftHost> RaftNode<M> {
             return false;
         }
         let prev_index = pr.next.prev();
-        let prev_term = self
-            .log
-            .term_at(prev_index)
-            .expect("next is within the log");
+        let prev_term = self.log.term_at(prev_index).expect("next is within the log");
         let entries = self.log.slice(pr.next, max_n, max_bytes);
         let end = LogIndex(prev_index.0 + entries.len() as u64);
         pr.inflight.push_back(end);
@@ -321,16 +304,12 @@ impl<M: RaftHost> RaftNode<M> {
                         pr.inflight.clear();
                         resend = true;
                     }
-                    Phase::Replicate
-                        if !pr.inflight.is_empty() && pr.stalled_ticks >= STALL_TICKS =>
-                    {
+                    Phase::Replicate if !pr.inflight.is_empty() && pr.stalled_ticks >= STALL_TICKS => {
                         let from = pr.matched.next();
                         pr.probe_from(from);
                         resend = true;
                     }
-                    Phase::Snapshot { sent_at, .. } => {
-                        snapshot = now.saturating_since(sent_at) >= retry
-                    }
+                    Phase::Snapshot { sent_at, .. } => snapshot = now.saturating_since(sent_at) >= retry,
                     _ => {}
                 }
             }
@@ -392,20 +371,9 @@ impl<M: RaftHost> RaftNode<M> {
     ) {
         if term < self.term {
             // Tell a stale leader about the newer term.
-            let outcome = AppendOutcome::Conflict {
-                prev: prev_index,
-                term: None,
-                index: self.log.last_index().next(),
-            };
-            self.send_durable(
-                ctx,
-                from,
-                RaftMsg::AppendEntriesResp {
-                    term: self.term,
-                    round,
-                    outcome,
-                },
-            );
+            let outcome =
+                AppendOutcome::Conflict { prev: prev_index, term: None, index: self.log.last_index().next() };
+            self.send_durable(ctx, from, RaftMsg::AppendEntriesResp { term: self.term, round, outcome });
             return;
         }
         if self.role == Role::Leader {
@@ -449,15 +417,7 @@ impl<M: RaftHost> RaftNode<M> {
                     index: self.log.first_index_of_term(t).max(self.commit.next()),
                 },
             };
-            self.send_durable(
-                ctx,
-                from,
-                RaftMsg::AppendEntriesResp {
-                    term,
-                    round,
-                    outcome,
-                },
-            );
+            self.send_durable(ctx, from, RaftMsg::AppendEntriesResp { term, round, outcome });
             return;
         }
         // Skip the entries already held; truncate at the first conflict.
@@ -483,11 +443,8 @@ impl<M: RaftHost> RaftNode<M> {
                 self.append_entry(ctx, e);
             }
         }
-        let resp = RaftMsg::AppendEntriesResp {
-            term,
-            round,
-            outcome: AppendOutcome::Match { index: matched },
-        };
+        let resp =
+            RaftMsg::AppendEntriesResp { term, round, outcome: AppendOutcome::Match { index: matched } };
         self.send_durable(ctx, from, resp);
         self.set_commit(ctx, leader_commit.min(matched));
     }
@@ -526,19 +483,13 @@ impl<M: RaftHost> RaftNode<M> {
                         pr.inflight.clear();
                         pr.next = pr.matched.next();
                     }
-                    Phase::Snapshot { index: s, .. } if index >= s => {
-                        pr.probe_from(pr.matched.next())
-                    }
+                    Phase::Snapshot { index: s, .. } if index >= s => pr.probe_from(pr.matched.next()),
                     Phase::Replicate => pr.next = pr.next.max(pr.matched.next()),
                     _ => {}
                 }
                 self.maybe_commit(ctx);
             }
-            AppendOutcome::Conflict {
-                prev,
-                term: hint_term,
-                index: hint_index,
-            } => {
+            AppendOutcome::Conflict { prev, term: hint_term, index: hint_index } => {
                 let stale = match pr.phase {
                     Phase::Snapshot { .. } => true,
                     Phase::Replicate => prev <= pr.matched,
@@ -604,9 +555,7 @@ impl<M: RaftHost> RaftNode<M> {
         }
         matches.sort_unstable_by(|a, b| b.cmp(a));
         let n = matches[self.membership.quorum() - 1];
-        if n > self.commit
-            && (self.cfg.bugs.commit_old_terms || self.log.term_at(n) == Some(self.term))
-        {
+        if n > self.commit && (self.cfg.bugs.commit_old_terms || self.log.term_at(n) == Some(self.term)) {
             self.set_commit(ctx, n);
         }
     }
@@ -625,9 +574,7 @@ impl<M: RaftHost> RaftNode<M> {
 
     /// The configuration in force changed (appended or truncated).
     pub(super) fn config_changed(&mut self, ctx: &mut Ctx<'_, M>) {
-        ctx.observe(Observation::Membership {
-            voters: self.membership.voters().to_vec(),
-        });
+        ctx.observe(Observation::Membership { voters: self.membership.voters().to_vec() });
         let last = self.log.last_index();
         if let Some(lead) = self.lead.as_mut() {
             lead.track(self.membership.voters(), self.id, last);

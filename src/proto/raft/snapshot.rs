@@ -78,44 +78,22 @@ impl<M: RaftHost> RaftNode<M> {
     pub(super) fn maybe_compact(&mut self, ctx: &mut Ctx<'_, M>) {
         let threshold = self.cfg.snapshot_threshold;
         let base = self.log.base().index;
-        if threshold == 0
-            || self.snap_job.is_some()
-            || self.applied.0.saturating_sub(base.0) < threshold
-        {
+        if threshold == 0 || self.snap_job.is_some() || self.applied.0.saturating_sub(base.0) < threshold {
             return;
         }
         let index = self.applied;
         let (Some(term), Some(chain)) = (self.log.term_at(index), self.log.chain_at(index)) else {
             return;
         };
-        let meta = SnapshotMeta {
-            index,
-            term,
-            chain,
-            voters: self.membership.config_at(index),
-        };
+        let meta = SnapshotMeta { index, term, chain, voters: self.membership.config_at(index) };
         let data: Arc<[u8]> = self.kv.snapshot().into();
-        self.write_snapshot(
-            ctx,
-            SnapJob {
-                meta,
-                data,
-                stage: Stage::Writing,
-                reply: None,
-            },
-        );
+        self.write_snapshot(ctx, SnapJob { meta, data, stage: Stage::Writing, reply: None });
     }
 
     fn write_snapshot(&mut self, ctx: &mut Ctx<'_, M>, job: SnapJob) {
-        ctx.disk(DiskOp::Replace {
-            file: SNAPSHOT,
-            data: storage::snapshot_file(&job.meta, &job.data),
-        });
+        ctx.disk(DiskOp::Replace { file: SNAPSHOT, data: storage::snapshot_file(&job.meta, &job.data) });
         let token = self.disk.token();
-        ctx.disk(DiskOp::Fsync {
-            file: SNAPSHOT,
-            token,
-        });
+        ctx.disk(DiskOp::Fsync { file: SNAPSHOT, token });
         self.disk.syncs.push_back((token, SyncKind::Snapshot));
         self.snap_job = Some(job);
     }
@@ -132,39 +110,18 @@ impl<M: RaftHost> RaftNode<M> {
         if reply.is_none() {
             self.log.compact_to(meta.base());
             self.membership.compact(meta.index);
-            ctx.observe(Observation::Snapshot {
-                index: meta.index,
-                term: meta.term,
-            });
+            ctx.observe(Observation::Snapshot { index: meta.index, term: meta.term });
         }
-        self.disk.persisted = self
-            .disk
-            .persisted
-            .max(meta.index)
-            .min(self.log.last_index());
+        self.disk.persisted = self.disk.persisted.max(meta.index).min(self.log.last_index());
         let wal = storage::rewritten_wal(&self.log, self.term, self.durable_vote());
-        self.wal_write(
-            ctx,
-            DiskOp::Replace {
-                file: WAL,
-                data: wal,
-            },
-        );
+        self.wal_write(ctx, DiskOp::Replace { file: WAL, data: wal });
         let token = self.disk.write_token;
         if let Some(job) = self.snap_job.as_mut() {
             job.stage = Stage::Rewriting(token);
         }
         self.snapshot = Some((meta.clone(), data));
         if let Some((to, term, round)) = reply {
-            self.send_durable(
-                ctx,
-                to,
-                RaftMsg::InstallSnapshotResp {
-                    term,
-                    round,
-                    index: meta.index,
-                },
-            );
+            self.send_durable(ctx, to, RaftMsg::InstallSnapshotResp { term, round, index: meta.index });
         }
     }
 
@@ -180,10 +137,7 @@ impl<M: RaftHost> RaftNode<M> {
         let Some(pr) = lead.progress.get_mut(&peer) else {
             return;
         };
-        pr.phase = Phase::Snapshot {
-            index: meta.index,
-            sent_at: now,
-        };
+        pr.phase = Phase::Snapshot { index: meta.index, sent_at: now };
         pr.inflight.clear();
         let msg = RaftMsg::InstallSnapshot {
             term: self.term,
@@ -208,11 +162,7 @@ impl<M: RaftHost> RaftNode<M> {
             self.send_durable(
                 ctx,
                 from,
-                RaftMsg::InstallSnapshotResp {
-                    term: self.term,
-                    round,
-                    index: LogIndex(0),
-                },
+                RaftMsg::InstallSnapshotResp { term: self.term, round, index: LogIndex(0) },
             );
             return;
         }
@@ -225,15 +175,7 @@ impl<M: RaftHost> RaftNode<M> {
         }
         if meta.index <= self.commit {
             // Already have it all (durably, once what was written so far is synced).
-            self.send_durable(
-                ctx,
-                from,
-                RaftMsg::InstallSnapshotResp {
-                    term,
-                    round,
-                    index: meta.index,
-                },
-            );
+            self.send_durable(ctx, from, RaftMsg::InstallSnapshotResp { term, round, index: meta.index });
             return;
         }
         let Some(kv) = KvStore::restore(&data) else {
@@ -246,28 +188,17 @@ impl<M: RaftHost> RaftNode<M> {
             ctx.observe(Observation::Truncated { from: from_index });
         }
         self.log.compact_to(meta.base());
-        if self
-            .membership
-            .install(meta.index, meta.voters.clone(), keep)
-        {
+        if self.membership.install(meta.index, meta.voters.clone(), keep) {
             self.config_changed(ctx);
         }
-        ctx.observe(Observation::Snapshot {
-            index: meta.index,
-            term: meta.term,
-        });
+        ctx.observe(Observation::Snapshot { index: meta.index, term: meta.term });
         self.kv = kv;
         self.applied = meta.index;
         self.commit = meta.index;
         ctx.observe(Observation::Committed { index: meta.index });
         self.write_snapshot(
             ctx,
-            SnapJob {
-                meta,
-                data,
-                stage: Stage::Writing,
-                reply: Some((from, term, round)),
-            },
+            SnapJob { meta, data, stage: Stage::Writing, reply: Some((from, term, round)) },
         );
     }
 

@@ -80,11 +80,7 @@ impl SnapshotMeta {
 
     /// The log base this snapshot establishes.
     pub fn base(&self) -> LogBase {
-        LogBase {
-            index: self.index,
-            term: self.term,
-            chain: self.chain,
-        }
+        LogBase { index: self.index, term: self.term, chain: self.chain }
     }
 }
 
@@ -108,10 +104,7 @@ const BASE: u8 = 4;
 /// A framed `HardState` record.
 pub fn hard_state_record(term: Term, vote: Option<NodeId>) -> Vec<u8> {
     let mut p = Vec::with_capacity(13);
-    Writer::new(&mut p)
-        .u8(HARD_STATE)
-        .u64(term.0)
-        .u32(vote.map_or(u32::MAX, |v| v.0));
+    Writer::new(&mut p).u8(HARD_STATE).u64(term.0).u32(vote.map_or(u32::MAX, |v| v.0));
     wal::framed(&p)
 }
 
@@ -142,11 +135,7 @@ pub fn truncate_record(from: LogIndex) -> Vec<u8> {
 pub fn rewritten_wal(log: &RaftLog, term: Term, vote: Option<NodeId>) -> Vec<u8> {
     let base = log.base();
     let mut p = Vec::with_capacity(25);
-    Writer::new(&mut p)
-        .u8(BASE)
-        .u64(base.index.0)
-        .u64(base.term.0)
-        .u64(base.chain);
+    Writer::new(&mut p).u8(BASE).u64(base.index.0).u64(base.term.0).u64(base.chain);
     let mut out = wal::framed(&p);
     out.extend_from_slice(&hard_state_record(term, vote));
     let mut next = base.index.next();
@@ -271,10 +260,7 @@ pub fn recover(storage: &dyn StorageView) -> Result<Recovered, RecoveryError> {
     if let Some((meta, data)) = &snapshot {
         let wal_base = log.base();
         if wal_base.index > meta.index {
-            return Err(RecoveryError::WalAhead {
-                wal: wal_base.index,
-                snapshot: meta.index,
-            });
+            return Err(RecoveryError::WalAhead { wal: wal_base.index, snapshot: meta.index });
         }
         if wal_base.index == meta.index && wal_base.term != meta.term {
             return Err(RecoveryError::CorruptSnapshot);
@@ -287,15 +273,7 @@ pub fn recover(storage: &dyn StorageView) -> Result<Recovered, RecoveryError> {
         log.compact_to(meta.base());
         kv = KvStore::restore(data).ok_or(RecoveryError::CorruptSnapshot)?;
     }
-    Ok(Recovered {
-        term,
-        vote,
-        log,
-        snapshot,
-        kv,
-        truncate_wal_to,
-        rewrite_wal,
-    })
+    Ok(Recovered { term, vote, log, snapshot, kv, truncate_wal_to, rewrite_wal })
 }
 
 fn read_snapshot(bytes: &[u8]) -> Result<Option<Snapshot>, RecoveryError> {
@@ -328,10 +306,7 @@ mod tests {
     }
 
     fn e(term: u64, b: u8) -> Entry {
-        Entry {
-            term: Term(term),
-            payload: Payload::Command(vec![b].into()),
-        }
+        Entry { term: Term(term), payload: Payload::Command(vec![b].into()) }
     }
 
     #[test]
@@ -376,11 +351,7 @@ mod tests {
             log.append(e(t, b));
         }
         let mut old_wal = hard_state_record(Term(2), None);
-        entries_record(
-            &mut old_wal,
-            LogIndex(1),
-            log.tail(LogIndex(1)).collect::<Vec<_>>().into_iter(),
-        );
+        entries_record(&mut old_wal, LogIndex(1), log.tail(LogIndex(1)).collect::<Vec<_>>().into_iter());
         let meta = SnapshotMeta {
             index: LogIndex(2),
             term: Term(1),
@@ -407,24 +378,13 @@ mod tests {
             .rewrite_wal
         );
         // A snapshot from a leader that conflicts with the old WAL's suffix wins.
-        let foreign = SnapshotMeta {
-            index: LogIndex(3),
-            term: Term(5),
-            chain: 1,
-            voters: vec![NodeId(0)].into(),
-        };
+        let foreign =
+            SnapshotMeta { index: LogIndex(3), term: Term(5), chain: 1, voters: vec![NodeId(0)].into() };
         let mut w = Vec::new();
-        entries_record(
-            &mut w,
-            LogIndex(1),
-            log.tail(LogIndex(1)).collect::<Vec<_>>().into_iter(),
-        );
+        entries_record(&mut w, LogIndex(1), log.tail(LogIndex(1)).collect::<Vec<_>>().into_iter());
         let files = Files(BTreeMap::from([
             (WAL, w),
-            (
-                SNAPSHOT,
-                snapshot_file(&foreign, &KvStore::new().snapshot()),
-            ),
+            (SNAPSHOT, snapshot_file(&foreign, &KvStore::new().snapshot())),
         ]));
         let r = recover(&files).unwrap();
         assert!(r.log.is_empty());

@@ -13,13 +13,7 @@ fn with(bugs: RaftBugs) -> RaftConfig {
 #[test]
 fn stale_follower_reads_return_old_values() {
     for bug in [false, true] {
-        let mut c = Cluster::new(
-            3,
-            with(RaftBugs {
-                stale_follower_reads: bug,
-                ..RaftBugs::NONE
-            }),
-        );
+        let mut c = Cluster::new(3, with(RaftBugs { stale_follower_reads: bug, ..RaftBugs::NONE }));
         c.elect(0);
         c.client(0, put(1, 1, "old"));
         c.settle();
@@ -29,31 +23,13 @@ fn stale_follower_reads_return_old_values() {
         let cut = |f: &Flight| f.to == n(2) || f.from == n(2);
         c.client(0, put(2, 1, "new"));
         c.settle_cut(cut);
-        assert_eq!(
-            c.replies_for(2),
-            vec![ClientReply::Ok {
-                seq: 2,
-                result: KvResult::Done
-            }]
-        );
+        assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Done }]);
         c.client(2, get(3, 1));
         let answer = c.replies_for(3);
         if bug {
-            assert_eq!(
-                answer,
-                vec![ClientReply::Ok {
-                    seq: 3,
-                    result: KvResult::Value(Some("old".into()))
-                }]
-            );
+            assert_eq!(answer, vec![ClientReply::Ok { seq: 3, result: KvResult::Value(Some("old".into())) }]);
         } else {
-            assert_eq!(
-                answer,
-                vec![ClientReply::NotLeader {
-                    seq: 3,
-                    leader: Some(n(0))
-                }]
-            );
+            assert_eq!(answer, vec![ClientReply::NotLeader { seq: 3, leader: Some(n(0)) }]);
         }
     }
 }
@@ -61,13 +37,7 @@ fn stale_follower_reads_return_old_values() {
 #[test]
 fn forget_vote_elects_two_leaders_in_one_term() {
     for bug in [false, true] {
-        let mut c = Cluster::new(
-            3,
-            with(RaftBugs {
-                forget_vote: bug,
-                ..RaftBugs::NONE
-            }),
-        );
+        let mut c = Cluster::new(3, with(RaftBugs { forget_vote: bug, ..RaftBugs::NONE }));
         let min = c.cfg.election_timeout_min;
         // n2 asks n1 for its vote in term 1 and gets it.
         c.timeout(1);
@@ -88,12 +58,7 @@ fn forget_vote_elects_two_leaders_in_one_term() {
         c.deliver_where(|f| f.to == n(2));
         if bug {
             assert_eq!(c.leaders(), vec![(1, Term(1)), (2, Term(1))]);
-            assert!(
-                c.checker
-                    .violations
-                    .iter()
-                    .any(|v| v.starts_with("election safety"))
-            );
+            assert!(c.checker.violations.iter().any(|v| v.starts_with("election safety")));
         } else {
             assert_eq!(c.leaders(), vec![(1, Term(1))]);
             assert_eq!(c.node(2).role(), Role::Candidate);
@@ -105,22 +70,12 @@ fn forget_vote_elects_two_leaders_in_one_term() {
 #[test]
 fn ack_before_commit_loses_an_acknowledged_write() {
     for bug in [false, true] {
-        let mut c = Cluster::new(
-            3,
-            with(RaftBugs {
-                ack_before_commit: bug,
-                ..RaftBugs::NONE
-            }),
-        );
+        let mut c = Cluster::new(3, with(RaftBugs { ack_before_commit: bug, ..RaftBugs::NONE }));
         c.elect(0);
         c.heartbeat(0);
         c.settle();
         c.client(0, put(1, 1, "acked"));
-        let acked = c.replies_for(1)
-            == vec![ClientReply::Ok {
-                seq: 1,
-                result: KvResult::Done,
-            }];
+        let acked = c.replies_for(1) == vec![ClientReply::Ok { seq: 1, result: KvResult::Done }];
         assert_eq!(acked, bug, "acknowledged at once only with the bug");
         // The leader crashes before replicating; the others elect a new leader.
         c.drop_where(|_| true);
@@ -129,13 +84,7 @@ fn ack_before_commit_loses_an_acknowledged_write() {
         c.elect(1);
         c.client(1, get(2, 1));
         c.settle();
-        assert_eq!(
-            c.replies_for(2),
-            vec![ClientReply::Ok {
-                seq: 2,
-                result: KvResult::Value(None)
-            }]
-        );
+        assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Value(None) }]);
         // With the bug, a client was told its write happened, and a later read misses it.
     }
 }
@@ -143,13 +92,7 @@ fn ack_before_commit_loses_an_acknowledged_write() {
 #[test]
 fn no_log_check_lets_a_stale_server_overwrite_committed_entries() {
     for bug in [false, true] {
-        let mut c = Cluster::new(
-            3,
-            with(RaftBugs {
-                no_log_check: bug,
-                ..RaftBugs::NONE
-            }),
-        );
+        let mut c = Cluster::new(3, with(RaftBugs { no_log_check: bug, ..RaftBugs::NONE }));
         c.elect(0);
         // A write commits on n1 and n2 while n3 is cut off, and both apply it.
         let cut = |f: &Flight| f.to == n(2) || f.from == n(2);
@@ -169,28 +112,16 @@ fn no_log_check_lets_a_stale_server_overwrite_committed_entries() {
             c.settle();
             c.heartbeat(2);
             c.settle();
-            assert_eq!(
-                c.node(1).store().read(1),
-                KvResult::Value(Some("committed".into()))
-            );
+            assert_eq!(c.node(1).store().read(1), KvResult::Value(Some("committed".into())));
             assert!(
-                c.checker
-                    .violations
-                    .iter()
-                    .any(|v| v.starts_with("state machine safety")),
+                c.checker.violations.iter().any(|v| v.starts_with("state machine safety")),
                 "{:?}",
                 c.checker.violations
             );
             // A linearizable read through the new leader no longer sees the write.
             c.client(2, get(2, 1));
             c.settle();
-            assert_eq!(
-                c.replies_for(2),
-                vec![ClientReply::Ok {
-                    seq: 2,
-                    result: KvResult::Value(None)
-                }]
-            );
+            assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Value(None) }]);
         } else {
             assert_eq!(c.node(2).role(), Role::Candidate, "n2 refuses its vote");
             c.assert_safe();
@@ -202,11 +133,7 @@ fn no_log_check_lets_a_stale_server_overwrite_committed_entries() {
 fn the_bugs_are_listed_in_the_description() {
     let mut bugs = RaftBugs::NONE;
     assert!(bugs.enable("forget_vote") && !bugs.enable("nonsense"));
-    let cfg = RaftConfig {
-        bugs,
-        read_mode: ReadMode::Lease,
-        ..RaftConfig::default()
-    };
+    let cfg = RaftConfig { bugs, read_mode: ReadMode::Lease, ..RaftConfig::default() };
     let text = cfg.describe().join("\n");
     assert!(text.contains("BUGS ENABLED: forget_vote"), "{text}");
     assert!(text.contains("reads via lease"), "{text}");

@@ -11,12 +11,7 @@ fn a_candidate_with_a_majority_leads_and_commits_a_noop() {
     c.elect(0);
     assert_eq!(c.node(0).term(), Term(1));
     for i in 0..3 {
-        assert_eq!(
-            c.node(i).last_index(),
-            LogIndex(1),
-            "{} holds the no-op",
-            n(i)
-        );
+        assert_eq!(c.node(i).last_index(), LogIndex(1), "{} holds the no-op", n(i));
     }
     assert_eq!(c.node(0).commit_index(), LogIndex(1));
     // Followers learn the commit index from the next heartbeat.
@@ -28,11 +23,7 @@ fn a_candidate_with_a_majority_leads_and_commits_a_noop() {
         let applied = c.observed(i, |o| matches!(o, Observation::Applied { .. }));
         assert_eq!(
             applied,
-            vec![Observation::Applied {
-                index: LogIndex(1),
-                term: Term(1),
-                command: Payload::Noop.hash()
-            }]
+            vec![Observation::Applied { index: LogIndex(1), term: Term(1), command: Payload::Noop.hash() }]
         );
     }
     c.assert_safe();
@@ -62,20 +53,12 @@ fn a_vote_is_granted_once_per_term() {
     c.net.push(Flight {
         from: n(0),
         to: n(2),
-        msg: RaftMsg::RequestVote {
-            term: Term(1),
-            last_index: LogIndex(0),
-            last_term: Term(0),
-        },
+        msg: RaftMsg::RequestVote { term: Term(1), last_index: LogIndex(0), last_term: Term(0) },
     });
     c.net.push(Flight {
         from: n(1),
         to: n(2),
-        msg: RaftMsg::RequestVote {
-            term: Term(1),
-            last_index: LogIndex(0),
-            last_term: Term(0),
-        },
+        msg: RaftMsg::RequestVote { term: Term(1), last_index: LogIndex(0), last_term: Term(0) },
     });
     c.drop_where(|f| kind(f, "RequestVoteResp"));
     c.deliver_where(|f| f.to == n(2));
@@ -124,36 +107,20 @@ fn votes_go_only_to_logs_at_least_as_up_to_date() {
     c.net.push(Flight {
         from: n(2),
         to: n(1),
-        msg: RaftMsg::RequestVote {
-            term: Term(t.0 + 1),
-            last_index: LogIndex(2),
-            last_term: Term(t.0 + 1),
-        },
+        msg: RaftMsg::RequestVote { term: Term(t.0 + 1), last_index: LogIndex(2), last_term: Term(t.0 + 1) },
     });
     c.net.push(Flight {
         from: n(0),
         to: n(1),
-        msg: RaftMsg::RequestVote {
-            term: Term(t.0 + 2),
-            last_index: LogIndex(last.0 - 1),
-            last_term: t,
-        },
+        msg: RaftMsg::RequestVote { term: Term(t.0 + 2), last_index: LogIndex(last.0 - 1), last_term: t },
     });
     c.deliver_where(|f| f.from == n(2));
     c.sync_all();
-    assert!(
-        c.net
-            .iter()
-            .any(|f| matches!(f.msg, RaftMsg::RequestVoteResp { granted: true, .. }))
-    );
+    assert!(c.net.iter().any(|f| matches!(f.msg, RaftMsg::RequestVoteResp { granted: true, .. })));
     c.drop_where(|f| f.from == n(1));
     c.deliver_where(|_| true);
     c.sync_all();
-    assert!(
-        c.net
-            .iter()
-            .any(|f| matches!(f.msg, RaftMsg::RequestVoteResp { granted: false, .. }))
-    );
+    assert!(c.net.iter().any(|f| matches!(f.msg, RaftMsg::RequestVoteResp { granted: false, .. })));
 }
 
 #[test]
@@ -173,15 +140,7 @@ fn a_higher_term_makes_a_leader_step_down() {
     assert_eq!(c.node(0).role(), Role::Follower);
     assert_eq!(c.node(0).term(), Term(7));
     assert!(
-        c.observed(0, |o| matches!(
-            o,
-            Observation::Role {
-                role: Role::Follower,
-                term: Term(7)
-            }
-        ))
-        .len()
-            == 1
+        c.observed(0, |o| matches!(o, Observation::Role { role: Role::Follower, term: Term(7) })).len() == 1
     );
     // Stale leader contact the other way: an AppendEntries of an old term is refused with
     // the newer term.
@@ -200,9 +159,9 @@ fn a_higher_term_makes_a_leader_step_down() {
     c.deliver_where(|f| f.to == n(0));
     c.sync_all();
     assert!(
-        c.net.iter().any(
-            |f| matches!(f.msg, RaftMsg::AppendEntriesResp { term: Term(7), .. }) && f.to == n(2)
-        )
+        c.net
+            .iter()
+            .any(|f| matches!(f.msg, RaftMsg::AppendEntriesResp { term: Term(7), .. }) && f.to == n(2))
     );
 }
 
@@ -215,11 +174,7 @@ fn a_server_that_hears_a_leader_ignores_vote_requests() {
     c.net.push(Flight {
         from: n(2),
         to: n(1),
-        msg: RaftMsg::RequestVote {
-            term: Term(9),
-            last_index: LogIndex(9),
-            last_term: Term(9),
-        },
+        msg: RaftMsg::RequestVote { term: Term(9), last_index: LogIndex(9), last_term: Term(9) },
     });
     c.deliver_where(|_| true);
     assert_eq!(c.node(1).term(), Term(1), "term not adopted");
@@ -229,19 +184,12 @@ fn a_server_that_hears_a_leader_ignores_vote_requests() {
     c.net.push(Flight {
         from: n(2),
         to: n(1),
-        msg: RaftMsg::RequestVote {
-            term: Term(9),
-            last_index: LogIndex(9),
-            last_term: Term(9),
-        },
+        msg: RaftMsg::RequestVote { term: Term(9), last_index: LogIndex(9), last_term: Term(9) },
     });
     c.deliver_where(|_| true);
     c.sync_all();
     assert_eq!(c.node(1).term(), Term(9));
-    assert!(matches!(
-        c.net[0].msg,
-        RaftMsg::RequestVoteResp { granted: true, .. }
-    ));
+    assert!(matches!(c.net[0].msg, RaftMsg::RequestVoteResp { granted: true, .. }));
 }
 
 #[test]
@@ -269,11 +217,7 @@ fn pre_vote_keeps_a_partitioned_server_from_inflating_terms() {
             assert_eq!(c.leaders(), vec![(0, Term(1))], "the leader is undisturbed");
         } else {
             assert_eq!(t, Term(6), "each timeout started an election");
-            assert_eq!(
-                c.node(0).role(),
-                Role::Follower,
-                "the returning server deposes the leader"
-            );
+            assert_eq!(c.node(0).role(), Role::Follower, "the returning server deposes the leader");
             assert_eq!(c.node(0).term(), Term(6));
         }
         c.assert_safe();
@@ -282,13 +226,7 @@ fn pre_vote_keeps_a_partitioned_server_from_inflating_terms() {
 
 #[test]
 fn pre_vote_is_refused_while_a_leader_is_heard_and_granted_after() {
-    let mut c = Cluster::new(
-        3,
-        RaftConfig {
-            pre_vote: true,
-            ..cfg()
-        },
-    );
+    let mut c = Cluster::new(3, RaftConfig { pre_vote: true, ..cfg() });
     c.elect(0);
     c.heartbeat(0);
     c.settle();
@@ -304,13 +242,7 @@ fn pre_vote_is_refused_while_a_leader_is_heard_and_granted_after() {
 
 #[test]
 fn check_quorum_makes_an_isolated_leader_step_down() {
-    let mut c = Cluster::new(
-        3,
-        RaftConfig {
-            check_quorum: true,
-            ..cfg()
-        },
-    );
+    let mut c = Cluster::new(3, RaftConfig { check_quorum: true, ..cfg() });
     c.elect(0);
     c.heartbeat(0);
     c.settle();
@@ -346,9 +278,6 @@ fn a_single_server_elects_itself_once_its_vote_is_durable() {
     c.sync(0);
     assert_eq!(
         c.replies_for(1),
-        vec![crate::proto::kv::ClientReply::Ok {
-            seq: 1,
-            result: crate::proto::kv::KvResult::Done
-        }]
+        vec![crate::proto::kv::ClientReply::Ok { seq: 1, result: crate::proto::kv::KvResult::Done }]
     );
 }

@@ -50,26 +50,14 @@ fn withhold_index_3() -> impl Fn(&Flight) -> bool {
 fn term_at(c: &Cluster, i: usize, index: u64) -> Option<Term> {
     // The latest Appended observation at that index tells what the server holds.
     c.obs.iter().rev().find_map(|(who, o)| match o {
-        Observation::Appended { index: x, term, .. } if *who == n(i) && *x == LogIndex(index) => {
-            Some(*term)
-        }
+        Observation::Appended { index: x, term, .. } if *who == n(i) && *x == LogIndex(index) => Some(*term),
         _ => None,
     })
 }
 
 fn until_c(commit_old_terms: bool) -> Cluster {
-    let bugs = RaftBugs {
-        commit_old_terms,
-        ..RaftBugs::NONE
-    };
-    let mut c = Cluster::new(
-        5,
-        RaftConfig {
-            max_entries_per_msg: 1,
-            bugs,
-            ..cfg()
-        },
-    );
+    let bugs = RaftBugs { commit_old_terms, ..RaftBugs::NONE };
+    let mut c = Cluster::new(5, RaftConfig { max_entries_per_msg: 1, bugs, ..cfg() });
     let min = c.cfg.election_timeout_min;
     // Term 1: S2 leads; its no-op at index 1 reaches everyone.
     c.elect(S2);
@@ -103,12 +91,7 @@ fn until_c(commit_old_terms: bool) -> Cluster {
     c.settle_cut(withhold_index_3());
     assert_eq!(c.leaders(), vec![(S1, Term(4))]);
     for s in [S1, S2, S3, S4] {
-        assert_eq!(
-            term_at(&c, s, 2),
-            Some(Term(2)),
-            "{} stores index 2 of term 2",
-            n(s)
-        );
+        assert_eq!(term_at(&c, s, 2), Some(Term(2)), "{} stores index 2 of term 2", n(s));
     }
     assert_eq!(term_at(&c, S1, 3), Some(Term(4)));
     assert_eq!(term_at(&c, S3, 3), None);
@@ -135,12 +118,7 @@ fn step_d(c: &mut Cluster) {
         c.settle();
     }
     for s in [S2, S3, S4, S5] {
-        assert_eq!(
-            term_at(c, s, 2),
-            Some(Term(3)),
-            "{} now holds S5's entry at index 2",
-            n(s)
-        );
+        assert_eq!(term_at(c, s, 2), Some(Term(3)), "{} now holds S5's entry at index 2", n(s));
     }
     assert!(c.node(S5).commit_index() >= LogIndex(3));
 }
@@ -148,59 +126,24 @@ fn step_d(c: &mut Cluster) {
 #[test]
 fn an_old_term_entry_on_a_majority_is_not_committed_by_counting() {
     let mut c = until_c(false);
-    assert_eq!(
-        c.node(S1).commit_index(),
-        LogIndex(0),
-        "index 2 is on a majority but of term 2"
-    );
-    assert!(c.obs.iter().all(|(_, o)| !matches!(
-        o,
-        Observation::Applied {
-            index: LogIndex(2),
-            ..
-        }
-    )));
+    assert_eq!(c.node(S1).commit_index(), LogIndex(0), "index 2 is on a majority but of term 2");
+    assert!(c.obs.iter().all(|(_, o)| !matches!(o, Observation::Applied { index: LogIndex(2), .. })));
     // (d) So S5 may overwrite it, and no server ever applied it: safe.
     step_d(&mut c);
-    assert!(
-        c.observed(S3, |o| matches!(
-            o,
-            Observation::Truncated { from: LogIndex(2) }
-        ))
-        .len()
-            == 1
-    );
+    assert!(c.observed(S3, |o| matches!(o, Observation::Truncated { from: LogIndex(2) })).len() == 1);
     c.assert_safe();
 }
 
 #[test]
 fn with_commit_old_terms_the_overwritten_entry_was_already_applied() {
     let mut c = until_c(true);
-    assert_eq!(
-        c.node(S1).commit_index(),
-        LogIndex(2),
-        "the bug commits by counting replicas"
-    );
-    let applied = c.observed(S1, |o| {
-        matches!(
-            o,
-            Observation::Applied {
-                index: LogIndex(2),
-                ..
-            }
-        )
-    });
-    assert!(matches!(
-        applied[..],
-        [Observation::Applied { term: Term(2), .. }]
-    ));
+    assert_eq!(c.node(S1).commit_index(), LogIndex(2), "the bug commits by counting replicas");
+    let applied = c.observed(S1, |o| matches!(o, Observation::Applied { index: LogIndex(2), .. }));
+    assert!(matches!(applied[..], [Observation::Applied { term: Term(2), .. }]));
     c.assert_safe();
     step_d(&mut c);
     assert!(
-        c.checker
-            .violations
-            .iter()
-            .any(|v| v.starts_with("state machine safety")),
+        c.checker.violations.iter().any(|v| v.starts_with("state machine safety")),
         "{:?}",
         c.checker.violations
     );
@@ -216,15 +159,7 @@ fn once_an_entry_of_the_current_term_is_on_a_majority_everything_below_is_commit
     }
     assert_eq!(c.node(S1).commit_index(), LogIndex(3));
     assert_eq!(
-        c.observed(S1, |o| matches!(
-            o,
-            Observation::Applied {
-                index: LogIndex(2),
-                term: Term(2),
-                ..
-            }
-        ))
-        .len(),
+        c.observed(S1, |o| matches!(o, Observation::Applied { index: LogIndex(2), term: Term(2), .. })).len(),
         1
     );
     // S5 can no longer win: S3 and S4 hold a term-4 entry, more up-to-date than S5's log.
@@ -243,10 +178,6 @@ fn once_an_entry_of_the_current_term_is_on_a_majority_everything_below_is_commit
     assert_eq!(c.node(S3).role(), Role::Leader);
     c.heartbeat(S3);
     c.settle();
-    assert_eq!(
-        term_at(&c, S5, 2),
-        Some(Term(2)),
-        "S5's term-3 entry was overwritten instead"
-    );
+    assert_eq!(term_at(&c, S5, 2), Some(Term(2)), "S5's term-3 entry was overwritten instead");
     c.assert_safe();
 }

@@ -8,8 +8,8 @@ use crate::proto::kv::{ClientReply, ClientRequest, KvOp};
 use crate::proto::raft::{ELECTION_TIMER, HEARTBEAT_TIMER, RaftConfig, RaftMsg, RaftNode};
 use crate::proto::wire::{Reader, Writer};
 use crate::sim::{
-    Ctx, DiskEvent, DiskOp, FileId, LogIndex, Message, NodeId, Observation, Outbox, RngStreams,
-    Role, SimDuration, SimRng, SimTime, StorageView, Term, TimerId,
+    Ctx, DiskEvent, DiskOp, FileId, LogIndex, Message, NodeId, Observation, Outbox, RngStreams, Role,
+    SimDuration, SimRng, SimTime, StorageView, Term, TimerId,
 };
 
 /// The kernel message type of the tests: Raft traffic plus the client protocol.
@@ -100,16 +100,8 @@ impl Disk {
     fn apply(&mut self, op: DiskOp) {
         self.ops.push(op.clone());
         match op {
-            DiskOp::Append { file, data } => self
-                .volatile
-                .entry(file)
-                .or_default()
-                .extend_from_slice(&data),
-            DiskOp::Truncate { file, len } => self
-                .volatile
-                .entry(file)
-                .or_default()
-                .truncate(len as usize),
+            DiskOp::Append { file, data } => self.volatile.entry(file).or_default().extend_from_slice(&data),
+            DiskOp::Truncate { file, len } => self.volatile.entry(file).or_default().truncate(len as usize),
             DiskOp::Replace { file, data } => {
                 self.volatile.insert(file, data);
             }
@@ -178,30 +170,21 @@ pub struct Checker {
 impl Checker {
     fn observe(&mut self, node: NodeId, obs: &Observation) {
         match obs {
-            Observation::Role {
-                role: Role::Leader,
-                term,
-            } => {
+            Observation::Role { role: Role::Leader, term } => {
                 let first = *self.leaders.entry(*term).or_insert(node);
                 if first != node {
-                    self.violations.push(format!(
-                        "election safety: {first} and {node} both lead term {term}"
-                    ));
+                    self.violations
+                        .push(format!("election safety: {first} and {node} both lead term {term}"));
                 }
             }
             Observation::Appended { index, term, chain } => {
                 let first = *self.entries.entry((*index, *term)).or_insert(*chain);
                 if first != *chain {
-                    self.violations.push(format!(
-                        "log matching: {node} holds ({index}, {term}) on another prefix"
-                    ));
+                    self.violations
+                        .push(format!("log matching: {node} holds ({index}, {term}) on another prefix"));
                 }
             }
-            Observation::Applied {
-                index,
-                term,
-                command,
-            } => {
+            Observation::Applied { index, term, command } => {
                 let first = *self.applied.entry(*index).or_insert((*term, *command));
                 if first != (*term, *command) {
                     self.violations.push(format!(
@@ -237,23 +220,12 @@ pub fn n(i: usize) -> NodeId {
 
 /// A put request.
 pub fn put(seq: u64, key: u32, value: &str) -> ClientRequest {
-    ClientRequest {
-        client: 1,
-        seq,
-        op: KvOp::Put {
-            key,
-            value: value.into(),
-        },
-    }
+    ClientRequest { client: 1, seq, op: KvOp::Put { key, value: value.into() } }
 }
 
 /// A get request.
 pub fn get(seq: u64, key: u32) -> ClientRequest {
-    ClientRequest {
-        client: 1,
-        seq,
-        op: KvOp::Get { key },
-    }
+    ClientRequest { client: 1, seq, op: KvOp::Get { key } }
 }
 
 impl Cluster {
@@ -270,9 +242,7 @@ impl Cluster {
             servers: (0..size).map(n).collect(),
             nodes: (0..size).map(|_| None).collect(),
             disks: vec![Disk::default(); size],
-            rngs: (0..size)
-                .map(|i| streams.indexed("node", i as u64))
-                .collect(),
+            rngs: (0..size).map(|i| streams.indexed("node", i as u64)).collect(),
             now: SimTime(1_000_000_000),
             net: Vec::new(),
             timers: BTreeMap::new(),
@@ -341,11 +311,7 @@ impl Cluster {
         }
         for (to, msg) in out.sends {
             match msg {
-                TestMsg::Raft(msg) => self.net.push(Flight {
-                    from: n(i),
-                    to,
-                    msg,
-                }),
+                TestMsg::Raft(msg) => self.net.push(Flight { from: n(i), to, msg }),
                 TestMsg::Reply(r) => self.replies.push((n(i), r)),
                 TestMsg::Request(_) => panic!("servers do not send requests"),
             }
@@ -367,8 +333,7 @@ impl Cluster {
     /// Delivers every message now on the wire that matches, in order; returns how many.
     pub fn deliver_where(&mut self, pred: impl Fn(&Flight) -> bool) -> usize {
         let batch: Vec<Flight> = {
-            let (take, keep): (Vec<Flight>, Vec<Flight>) =
-                self.net.drain(..).partition(|f| pred(f));
+            let (take, keep): (Vec<Flight>, Vec<Flight>) = self.net.drain(..).partition(|f| pred(f));
             self.net = keep;
             take
         };
@@ -400,9 +365,7 @@ impl Cluster {
             let Some(token) = self.disks[i].complete() else {
                 break;
             };
-            self.drive(i, |node, ctx| {
-                node.on_disk(ctx, DiskEvent::Synced { token })
-            });
+            self.drive(i, |node, ctx| node.on_disk(ctx, DiskEvent::Synced { token }));
         }
     }
 
@@ -412,9 +375,7 @@ impl Cluster {
         let Some(token) = self.disks[i].complete_file(file) else {
             return false;
         };
-        self.drive(i, |node, ctx| {
-            node.on_disk(ctx, DiskEvent::Synced { token })
-        });
+        self.drive(i, |node, ctx| node.on_disk(ctx, DiskEvent::Synced { token }));
         true
     }
 
@@ -428,9 +389,7 @@ impl Cluster {
     /// Fails the oldest pending fsync of server `i`.
     pub fn fail_sync(&mut self, i: usize) {
         if let Some((_, token, _)) = self.disks[i].pending.pop_front() {
-            self.drive(i, |node, ctx| {
-                node.on_disk(ctx, DiskEvent::SyncFailed { token })
-            });
+            self.drive(i, |node, ctx| node.on_disk(ctx, DiskEvent::SyncFailed { token }));
         }
     }
 
@@ -499,11 +458,7 @@ impl Cluster {
 
     /// Server `i`'s election timeout fires.
     pub fn timeout(&mut self, i: usize) {
-        assert!(
-            self.fire(i, ELECTION_TIMER),
-            "{} has no election timer armed",
-            n(i)
-        );
+        assert!(self.fire(i, ELECTION_TIMER), "{} has no election timer armed", n(i));
     }
 
     /// The leader's heartbeat fires.
@@ -515,12 +470,7 @@ impl Cluster {
     pub fn elect(&mut self, i: usize) {
         self.timeout(i);
         self.settle();
-        assert_eq!(
-            self.node(i).role(),
-            Role::Leader,
-            "{} should have won",
-            n(i)
-        );
+        assert_eq!(self.node(i).role(), Role::Leader, "{} should have won", n(i));
     }
 
     /// A client request to server `i`.
@@ -530,48 +480,31 @@ impl Cluster {
 
     /// An AdminChange to server `i`.
     pub fn admin(&mut self, i: usize, change: crate::proto::raft::MembershipChange) {
-        self.drive(i, |node, ctx| {
-            node.on_peer(ctx, NodeId(98), RaftMsg::AdminChange { change })
-        });
+        self.drive(i, |node, ctx| node.on_peer(ctx, NodeId(98), RaftMsg::AdminChange { change }));
     }
 
     /// The replies sent for `seq`.
     pub fn replies_for(&self, seq: u64) -> Vec<ClientReply> {
-        self.replies
-            .iter()
-            .filter(|(_, r)| r.seq() == seq)
-            .map(|(_, r)| r.clone())
-            .collect()
+        self.replies.iter().filter(|(_, r)| r.seq() == seq).map(|(_, r)| r.clone()).collect()
     }
 
     /// The up servers that believe they lead, with their terms.
     pub fn leaders(&self) -> Vec<(usize, Term)> {
         (0..self.nodes.len())
             .filter_map(|i| {
-                self.nodes[i]
-                    .as_ref()
-                    .filter(|x| x.role() == Role::Leader)
-                    .map(|x| (i, x.term()))
+                self.nodes[i].as_ref().filter(|x| x.role() == Role::Leader).map(|x| (i, x.term()))
             })
             .collect()
     }
 
     /// Observations of server `i` matching `pred`.
     pub fn observed(&self, i: usize, pred: impl Fn(&Observation) -> bool) -> Vec<Observation> {
-        self.obs
-            .iter()
-            .filter(|(who, o)| *who == n(i) && pred(o))
-            .map(|(_, o)| o.clone())
-            .collect()
+        self.obs.iter().filter(|(who, o)| *who == n(i) && pred(o)).map(|(_, o)| o.clone()).collect()
     }
 
     /// Panics if any safety property was violated.
     pub fn assert_safe(&self) {
-        assert!(
-            self.checker.violations.is_empty(),
-            "{:#?}",
-            self.checker.violations
-        );
+        assert!(self.checker.violations.is_empty(), "{:#?}", self.checker.violations);
     }
 }
 
@@ -582,9 +515,5 @@ pub fn kind(f: &Flight, k: &str) -> bool {
 
 /// A config with deterministic, test-friendly settings.
 pub fn cfg() -> RaftConfig {
-    RaftConfig {
-        pre_vote: false,
-        check_quorum: false,
-        ..RaftConfig::default()
-    }
+    RaftConfig { pre_vote: false, check_quorum: false, ..RaftConfig::default() }
 }

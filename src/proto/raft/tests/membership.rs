@@ -5,18 +5,11 @@ use crate::proto::raft::{MembershipChange, RaftConfig};
 use crate::sim::{LogIndex, NodeId, Observation, Role};
 
 fn three_of_five() -> RaftConfig {
-    RaftConfig {
-        initial_voters: Some(vec![n(0), n(1), n(2)]),
-        ..cfg()
-    }
+    RaftConfig { initial_voters: Some(vec![n(0), n(1), n(2)]), ..cfg() }
 }
 
 fn rejected(c: &Cluster, i: usize, why: &str) -> usize {
-    c.observed(
-        i,
-        |o| matches!(o, Observation::Rejected { reason } if reason == why),
-    )
-    .len()
+    c.observed(i, |o| matches!(o, Observation::Rejected { reason } if reason == why)).len()
 }
 
 #[test]
@@ -30,11 +23,7 @@ fn servers_outside_the_configuration_do_not_campaign_until_added() {
     c.elect(0);
     c.heartbeat(0);
     c.settle();
-    assert_eq!(
-        c.node(3).last_index(),
-        LogIndex(0),
-        "the leader does not replicate to non-members"
-    );
+    assert_eq!(c.node(3).last_index(), LogIndex(0), "the leader does not replicate to non-members");
     c.admin(0, MembershipChange::Add(n(3)));
     // One change at a time.
     c.admin(0, MembershipChange::Add(n(4)));
@@ -43,11 +32,7 @@ fn servers_outside_the_configuration_do_not_campaign_until_added() {
     c.heartbeat(0);
     c.settle();
     assert_eq!(c.node(3).voters(), &[n(0), n(1), n(2), n(3)][..]);
-    assert_eq!(
-        c.node(3).commit_index(),
-        c.node(0).commit_index(),
-        "the new server caught up"
-    );
+    assert_eq!(c.node(3).commit_index(), c.node(0).commit_index(), "the new server caught up");
     c.admin(0, MembershipChange::Add(n(4)));
     c.settle();
     c.heartbeat(0);
@@ -91,11 +76,7 @@ fn a_removed_server_does_not_disrupt_the_cluster() {
         c.heartbeat(0);
         c.settle();
         assert_eq!(c.node(0).voters(), &[n(0), n(1)][..]);
-        assert_eq!(
-            c.node(2).voters(),
-            &[n(0), n(1), n(2)][..],
-            "n3 was not told"
-        );
+        assert_eq!(c.node(2).voters(), &[n(0), n(1), n(2)][..], "n3 was not told");
         let committed = c.node(0).commit_index();
         assert_eq!(c.node(1).commit_index(), committed);
         // Time passes: n3 times out again and again, while the others keep hearing the
@@ -103,19 +84,11 @@ fn a_removed_server_does_not_disrupt_the_cluster() {
         let term = c.node(2).term();
         c.run_cut(crate::sim::SimDuration::from_secs(3), |_| false);
         if pre_vote {
-            assert_eq!(
-                c.node(2).term(),
-                term,
-                "pre-votes are refused: no term inflation"
-            );
+            assert_eq!(c.node(2).term(), term, "pre-votes are refused: no term inflation");
         } else {
             assert!(c.node(2).term().0 > term.0 + 5, "it campaigns in vain");
         }
-        assert_eq!(
-            c.leaders(),
-            vec![(0, crate::sim::Term(1))],
-            "pre-vote {pre_vote}"
-        );
+        assert_eq!(c.leaders(), vec![(0, crate::sim::Term(1))], "pre-vote {pre_vote}");
         assert_eq!(c.node(1).term(), crate::sim::Term(1));
         // Two voters commit on their own.
         c.client(0, put(1, 1, "x"));
@@ -132,29 +105,17 @@ fn a_leader_that_removes_itself_steps_down_once_the_change_commits() {
     c.heartbeat(0);
     c.settle();
     c.admin(0, MembershipChange::Remove(n(0)));
-    assert_eq!(
-        c.node(0).role(),
-        Role::Leader,
-        "it leads until the change commits"
-    );
+    assert_eq!(c.node(0).role(), Role::Leader, "it leads until the change commits");
     // It still replicates, without counting itself.
     c.client(0, put(1, 1, "x"));
     c.sync(0);
     c.deliver_where(|f| f.to == n(1));
     c.sync(1);
     c.deliver_where(|f| f.to == n(0));
-    assert_eq!(
-        c.node(0).role(),
-        Role::Leader,
-        "one of the two new voters is not a majority"
-    );
+    assert_eq!(c.node(0).role(), Role::Leader, "one of the two new voters is not a majority");
     c.settle();
     assert_eq!(c.node(0).role(), Role::Follower);
-    assert_eq!(
-        c.replies_for(1).len(),
-        1,
-        "the write committed under the new configuration"
-    );
+    assert_eq!(c.replies_for(1).len(), 1, "the write committed under the new configuration");
     // It never campaigns again; the remaining two elect a leader.
     c.advance(c.cfg.election_timeout_max);
     c.timeout(0);
@@ -169,11 +130,7 @@ fn a_leader_that_removes_itself_steps_down_once_the_change_commits() {
 fn a_new_server_catches_up_from_a_snapshot() {
     let mut c = Cluster::new(
         4,
-        RaftConfig {
-            snapshot_threshold: 5,
-            initial_voters: Some(vec![n(0), n(1), n(2)]),
-            ..cfg()
-        },
+        RaftConfig { snapshot_threshold: 5, initial_voters: Some(vec![n(0), n(1), n(2)]), ..cfg() },
     );
     c.elect(0);
     for s in 1..=20 {
@@ -187,15 +144,8 @@ fn a_new_server_catches_up_from_a_snapshot() {
         c.heartbeat(0);
         c.settle();
     }
-    assert_eq!(
-        c.observed(3, |o| matches!(o, Observation::Snapshot { .. }))
-            .len(),
-        1
-    );
+    assert_eq!(c.observed(3, |o| matches!(o, Observation::Snapshot { .. })).len(), 1);
     assert_eq!(c.node(3).voters().len(), 4);
-    assert_eq!(
-        c.node(3).store().fingerprint(),
-        c.node(0).store().fingerprint()
-    );
+    assert_eq!(c.node(3).store().fingerprint(), c.node(0).store().fingerprint());
     c.assert_safe();
 }

@@ -22,11 +22,7 @@ fn a_restart_keeps_what_was_synced_and_loses_the_rest() {
     c.crash(1);
     c.start(1);
     assert_eq!(c.node(1).term(), voted_before);
-    assert_eq!(
-        c.node(1).last_index(),
-        LogIndex(2),
-        "unsynced entries are gone"
-    );
+    assert_eq!(c.node(1).last_index(), LogIndex(2), "unsynced entries are gone");
     assert_eq!(c.node(1).commit_index(), LogIndex(0), "commit is volatile");
     assert_eq!(c.node(1).applied_index(), LogIndex(0));
     // Its vote in term 1 survived: another candidate of term 1 is refused.
@@ -35,18 +31,11 @@ fn a_restart_keeps_what_was_synced_and_loses_the_rest() {
     c.net.push(Flight {
         from: n(2),
         to: n(1),
-        msg: RaftMsg::RequestVote {
-            term: Term(1),
-            last_index: LogIndex(9),
-            last_term: Term(1),
-        },
+        msg: RaftMsg::RequestVote { term: Term(1), last_index: LogIndex(9), last_term: Term(1) },
     });
     c.deliver_where(|_| true);
     c.sync_all();
-    assert!(matches!(
-        c.net[0].msg,
-        RaftMsg::RequestVoteResp { granted: false, .. }
-    ));
+    assert!(matches!(c.net[0].msg, RaftMsg::RequestVoteResp { granted: false, .. }));
     c.drop_where(|_| true);
     // The restarted server re-applies once it learns the commit index again (the leader
     // resends the lost batch after two heartbeat intervals without an acknowledgement).
@@ -87,13 +76,7 @@ fn a_torn_tail_is_cut_off_at_start() {
     c.start(2);
     assert!(c.node(2).refused().is_none());
     assert_eq!(c.node(2).last_index(), LogIndex(2));
-    assert_eq!(
-        c.disks[2].ops.first(),
-        Some(&DiskOp::Truncate {
-            file: WAL,
-            len: good as u64
-        })
-    );
+    assert_eq!(c.disks[2].ops.first(), Some(&DiskOp::Truncate { file: WAL, len: good as u64 }));
     c.sync(2);
     assert_eq!(c.disks[2].durable[&WAL].len(), good);
     c.client(0, put(2, 1, "b"));
@@ -101,11 +84,7 @@ fn a_torn_tail_is_cut_off_at_start() {
     assert_eq!(c.node(2).last_index(), LogIndex(3));
     c.crash(2);
     c.start(2);
-    assert_eq!(
-        c.node(2).last_index(),
-        LogIndex(3),
-        "appends after the cut are readable"
-    );
+    assert_eq!(c.node(2).last_index(), LogIndex(3), "appends after the cut are readable");
     c.assert_safe();
 }
 
@@ -126,18 +105,10 @@ fn a_corrupt_record_makes_the_server_refuse_to_run() {
     assert!(c.node(1).refused().is_some());
     assert_eq!(
         c.obs,
-        vec![(
-            n(1),
-            Observation::Rejected {
-                reason: "disk-corrupt".into()
-            }
-        )],
+        vec![(n(1), Observation::Rejected { reason: "disk-corrupt".into() })],
         "it announces the refusal and nothing else"
     );
-    assert!(
-        !c.timers.keys().any(|(i, _)| *i == 1),
-        "no timers: it never campaigns"
-    );
+    assert!(!c.timers.keys().any(|(i, _)| *i == 1), "no timers: it never campaigns");
     // It stays silent: no acks, no votes, no client answers.
     c.client(0, put(2, 1, "b"));
     c.client(1, put(3, 1, "c"));
@@ -145,11 +116,7 @@ fn a_corrupt_record_makes_the_server_refuse_to_run() {
     c.net.push(Flight {
         from: n(2),
         to: n(1),
-        msg: RaftMsg::RequestVote {
-            term: Term(9),
-            last_index: LogIndex(9),
-            last_term: Term(9),
-        },
+        msg: RaftMsg::RequestVote { term: Term(9), last_index: LogIndex(9), last_term: Term(9) },
     });
     c.heartbeat(0);
     for _ in 0..5 {
@@ -193,24 +160,11 @@ fn a_held_answer_is_dropped_if_the_term_moved_on() {
     c.net.push(Flight {
         from: n(1),
         to: n(2),
-        msg: RaftMsg::RequestVote {
-            term: Term(5),
-            last_index: LogIndex(9),
-            last_term: Term(4),
-        },
+        msg: RaftMsg::RequestVote { term: Term(5), last_index: LogIndex(9), last_term: Term(4) },
     });
     c.deliver_where(|f| f.to == n(2));
     c.sync(2);
-    let from_n3: Vec<&str> = c
-        .net
-        .iter()
-        .filter(|f| f.from == n(2))
-        .map(|f| f.msg.kind())
-        .collect();
-    assert_eq!(
-        from_n3,
-        vec!["RequestVoteResp"],
-        "the term-1 acknowledgement is not sent"
-    );
+    let from_n3: Vec<&str> = c.net.iter().filter(|f| f.from == n(2)).map(|f| f.msg.kind()).collect();
+    assert_eq!(from_n3, vec!["RequestVoteResp"], "the term-1 acknowledgement is not sent");
     assert_eq!(c.node(2).role(), Role::Follower);
 }

@@ -36,17 +36,10 @@ impl Run {
                 continue;
             };
             if let Some(e) = node.refused() {
-                return Err(format!(
-                    "seed {seed} step {step}: {} refuses to run: {e}",
-                    n(i)
-                ));
+                return Err(format!("seed {seed} step {step}: {} refuses to run: {e}", n(i)));
             }
-            if !(node.applied_index() <= node.commit_index()
-                && node.commit_index() <= node.last_index())
-            {
-                return Err(format!(
-                    "seed {seed} step {step}: {node:?} has inconsistent indexes"
-                ));
+            if !(node.applied_index() <= node.commit_index() && node.commit_index() <= node.last_index()) {
+                return Err(format!("seed {seed} step {step}: {node:?} has inconsistent indexes"));
             }
             let mut k = node.commit_index();
             while k > LogIndex(0) {
@@ -115,17 +108,9 @@ impl Run {
             0 => KvOp::Get { key },
             1 => KvOp::Put { key, value },
             2 => KvOp::Append { key, value },
-            _ => KvOp::Cas {
-                key,
-                expected: None,
-                new: value,
-            },
+            _ => KvOp::Cas { key, expected: None, new: value },
         };
-        ClientRequest {
-            client: client as u32,
-            seq: self.seqs[client],
-            op,
-        }
+        ClientRequest { client: client as u32, seq: self.seqs[client], op }
     }
 }
 
@@ -143,12 +128,8 @@ fn random_run_with(
     corrupt: f64,
 ) -> Result<Cluster, String> {
     let admin = cfg.initial_voters.is_some();
-    let mut run = Run {
-        c: Cluster::new_seeded(size, cfg, seed),
-        committed: BTreeMap::new(),
-        seqs: [0; 3],
-        admin,
-    };
+    let mut run =
+        Run { c: Cluster::new_seeded(size, cfg, seed), committed: BTreeMap::new(), seqs: [0; 3], admin };
     let mut rng = RngStreams::new(seed).stream("schedule");
     let max_down = (size - 1) / 2;
     // Calm stretches (deliveries, fsyncs, timers, requests) alternate with stormy ones
@@ -183,11 +164,7 @@ fn random_run_with(
         let seen = c.obs.len();
         let trace = std::env::var("RAFT_TRACE").is_ok();
         if trace {
-            println!(
-                "step {step} roll {roll} stormy {stormy} now {:?} net {}",
-                c.now,
-                c.net.len()
-            );
+            println!("step {step} roll {roll} stormy {stormy} now {:?} net {}", c.now, c.net.len());
         }
         match roll {
             0..=29 if !c.net.is_empty() => {
@@ -337,12 +314,7 @@ fn many(seeds: std::ops::Range<u64>, size: usize, cfg: RaftConfig, steps: usize)
             failures.push(e);
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failing seeds:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} failing seeds:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
@@ -385,34 +357,9 @@ fn random_schedules_with_membership_changes_and_leases() {
 #[test]
 fn long_random_schedules_with_single_entry_batches() {
     // One entry per AppendEntries opens the windows between entries that Figure 8 needs.
-    many(
-        3000..3150,
-        3,
-        RaftConfig {
-            max_entries_per_msg: 1,
-            ..cfg()
-        },
-        1500,
-    );
-    many(
-        3500..3600,
-        5,
-        RaftConfig {
-            max_entries_per_msg: 1,
-            ..with_membership()
-        },
-        1500,
-    );
-    many(
-        3800..3900,
-        3,
-        RaftConfig {
-            snapshot_threshold: 4,
-            max_inflight: 1,
-            ..refined()
-        },
-        1500,
-    );
+    many(3000..3150, 3, RaftConfig { max_entries_per_msg: 1, ..cfg() }, 1500);
+    many(3500..3600, 5, RaftConfig { max_entries_per_msg: 1, ..with_membership() }, 1500);
+    many(3800..3900, 3, RaftConfig { snapshot_threshold: 4, max_inflight: 1, ..refined() }, 1500);
 }
 
 /// With authentication off, bit flips that still decode reach the servers: whatever they
@@ -420,11 +367,7 @@ fn long_random_schedules_with_single_entry_batches() {
 #[test]
 fn corrupted_messages_never_crash_a_server() {
     for seed in 0..60 {
-        let cfg = if seed % 2 == 0 {
-            refined()
-        } else {
-            with_membership()
-        };
+        let cfg = if seed % 2 == 0 { refined() } else { with_membership() };
         let _ = random_run_with(seed, 5, cfg, 800, 0.3);
     }
 }
@@ -435,29 +378,11 @@ fn corrupted_messages_never_crash_a_server() {
 #[test]
 fn random_schedules_find_the_named_safety_bugs() {
     let cases = [
-        (
-            RaftBugs {
-                no_log_check: true,
-                ..RaftBugs::NONE
-            },
-            1,
-            600,
-        ),
-        (
-            RaftBugs {
-                commit_old_terms: true,
-                ..RaftBugs::NONE
-            },
-            1,
-            1500,
-        ),
+        (RaftBugs { no_log_check: true, ..RaftBugs::NONE }, 1, 600),
+        (RaftBugs { commit_old_terms: true, ..RaftBugs::NONE }, 1, 1500),
     ];
     for (bugs, batch, steps) in cases {
-        let cfg = RaftConfig {
-            bugs,
-            max_entries_per_msg: batch,
-            ..cfg()
-        };
+        let cfg = RaftConfig { bugs, max_entries_per_msg: batch, ..cfg() };
         let found = (0..500).any(|seed| random_run(seed, 3, cfg.clone(), steps).is_err());
         assert!(found, "no schedule exposed {:?}", bugs.enabled());
     }
@@ -466,12 +391,8 @@ fn random_schedules_find_the_named_safety_bugs() {
 #[test]
 #[ignore = "debugging aid: RAFT_TRACE=1 SEED=n CFG=0|1|2 [SIZE= BATCH= STEPS=] cargo test trace_one -- --ignored --nocapture"]
 fn trace_one_schedule() {
-    let seed: u64 = std::env::var("SEED")
-        .map(|s| s.parse().unwrap())
-        .unwrap_or(0);
-    let which: u32 = std::env::var("CFG")
-        .map(|s| s.parse().unwrap())
-        .unwrap_or(0);
+    let seed: u64 = std::env::var("SEED").map(|s| s.parse().unwrap()).unwrap_or(0);
+    let which: u32 = std::env::var("CFG").map(|s| s.parse().unwrap()).unwrap_or(0);
     let env = |k: &str, d: u64| std::env::var(k).map(|s| s.parse().unwrap()).unwrap_or(d);
     let (size, cfg) = match which {
         0 => (3, cfg()),
@@ -479,10 +400,7 @@ fn trace_one_schedule() {
         _ => (5, with_membership()),
     };
     let size = env("SIZE", size as u64) as usize;
-    let cfg = RaftConfig {
-        max_entries_per_msg: env("BATCH", cfg.max_entries_per_msg as u64) as u32,
-        ..cfg
-    };
+    let cfg = RaftConfig { max_entries_per_msg: env("BATCH", cfg.max_entries_per_msg as u64) as u32, ..cfg };
     match random_run(seed, size, cfg, env("STEPS", 600) as usize) {
         Ok(c) => println!("ok {:?}", c.nodes),
         Err(e) => println!("{e}"),

@@ -28,20 +28,8 @@ fn followers_redirect_to_the_leader() {
     assert_eq!(
         c.replies,
         vec![
-            (
-                n(1),
-                ClientReply::NotLeader {
-                    seq: 2,
-                    leader: Some(n(0))
-                }
-            ),
-            (
-                n(2),
-                ClientReply::NotLeader {
-                    seq: 3,
-                    leader: Some(n(0))
-                }
-            ),
+            (n(1), ClientReply::NotLeader { seq: 2, leader: Some(n(0)) }),
+            (n(2), ClientReply::NotLeader { seq: 3, leader: Some(n(0)) }),
         ]
     );
 }
@@ -54,13 +42,7 @@ fn log_reads_are_entries() {
     assert_eq!(c.node(0).last_index(), last.next());
     assert!(c.replies.is_empty());
     c.settle();
-    assert_eq!(
-        c.replies_for(2),
-        vec![ClientReply::Ok {
-            seq: 2,
-            result: KvResult::Value(Some("a".into()))
-        }]
-    );
+    assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Value(Some("a".into())) }]);
 }
 
 #[test]
@@ -70,23 +52,13 @@ fn read_index_waits_for_a_heartbeat_round_acknowledged_by_a_majority() {
     c.client(0, get(2, 1));
     assert_eq!(c.node(0).last_index(), last, "nothing is appended");
     assert!(c.replies.is_empty(), "not before leadership is confirmed");
-    assert_eq!(
-        c.count(|f| kind(f, "AppendEntries")),
-        2,
-        "a heartbeat round starts at once"
-    );
+    assert_eq!(c.count(|f| kind(f, "AppendEntries")), 2, "a heartbeat round starts at once");
     // One follower's answer makes a majority with the leader.
     c.deliver_where(|f| f.to == n(1));
     c.sync(1);
     assert!(c.replies.is_empty());
     c.deliver_where(|f| f.from == n(1));
-    assert_eq!(
-        c.replies_for(2),
-        vec![ClientReply::Ok {
-            seq: 2,
-            result: KvResult::Value(Some("a".into()))
-        }]
-    );
+    assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Value(Some("a".into())) }]);
     // An old round's answers do not confirm a newer read.
     c.drop_where(|_| true);
     c.client(0, get(3, 1));
@@ -114,20 +86,11 @@ fn a_deposed_leader_cannot_serve_read_index() {
     c.settle_cut(|f| f.to == n(0) || f.from == n(0));
     c.client(0, get(3, 1));
     c.settle_cut(|f| f.to == n(0) || f.from == n(0));
-    assert!(
-        c.replies_for(3).is_empty(),
-        "the old leader cannot confirm its leadership"
-    );
+    assert!(c.replies_for(3).is_empty(), "the old leader cannot confirm its leadership");
     // When it hears of the new term it steps down and tells the client to go elsewhere.
     c.heartbeat(1);
     c.settle();
-    assert_eq!(
-        c.replies_for(3),
-        vec![ClientReply::NotLeader {
-            seq: 3,
-            leader: Some(n(1))
-        }]
-    );
+    assert_eq!(c.replies_for(3), vec![ClientReply::NotLeader { seq: 3, leader: Some(n(1)) }]);
     c.assert_safe();
 }
 
@@ -144,27 +107,17 @@ fn a_new_leader_serves_reads_only_after_committing_an_entry_of_its_term() {
     assert_eq!(c.leaders(), vec![(1, Term(2))]);
     // Its no-op is not committed yet: the read waits even after a round is confirmed.
     c.client(1, get(2, 1));
-    c.drop_where(
-        |f| matches!(&f.msg, RaftMsg::AppendEntries { entries, .. } if !entries.is_empty()),
-    );
+    c.drop_where(|f| matches!(&f.msg, RaftMsg::AppendEntries { entries, .. } if !entries.is_empty()));
     for _ in 0..3 {
         c.sync_all();
-        c.deliver_where(
-            |f| !matches!(&f.msg, RaftMsg::AppendEntries { entries, .. } if !entries.is_empty()),
-        );
+        c.deliver_where(|f| !matches!(&f.msg, RaftMsg::AppendEntries { entries, .. } if !entries.is_empty()));
     }
     assert!(c.replies_for(2).is_empty());
     for _ in 0..3 {
         c.heartbeat(1);
         c.settle();
     }
-    assert_eq!(
-        c.replies_for(2),
-        vec![ClientReply::Ok {
-            seq: 2,
-            result: KvResult::Value(Some("a".into()))
-        }]
-    );
+    assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Value(Some("a".into())) }]);
 }
 
 #[test]
@@ -172,13 +125,7 @@ fn lease_reads_are_local_while_the_lease_holds() {
     let mut c = ready(ReadMode::Lease);
     // The last round was acknowledged just now: the read is served without any message.
     c.client(0, get(2, 1));
-    assert_eq!(
-        c.replies_for(2),
-        vec![ClientReply::Ok {
-            seq: 2,
-            result: KvResult::Value(Some("a".into()))
-        }]
-    );
+    assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Value(Some("a".into())) }]);
     assert!(c.net.is_empty());
     // Once the lease has run out (no acknowledgement for the minimum election timeout),
     // the leader falls back to a ReadIndex round.
@@ -211,17 +158,10 @@ fn losing_leadership_answers_waiting_clients() {
         },
     });
     c.deliver_where(|_| true);
-    assert_eq!(
-        c.replies_for(2),
-        vec![ClientReply::Unknown { seq: 2 }],
-        "the write may or may not survive"
-    );
+    assert_eq!(c.replies_for(2), vec![ClientReply::Unknown { seq: 2 }], "the write may or may not survive");
     assert_eq!(
         c.replies_for(3),
-        vec![ClientReply::NotLeader {
-            seq: 3,
-            leader: None
-        }],
+        vec![ClientReply::NotLeader { seq: 3, leader: None }],
         "the read had no effect"
     );
 }
@@ -229,14 +169,7 @@ fn losing_leadership_answers_waiting_clients() {
 #[test]
 fn a_leader_that_cannot_commit_stops_accepting() {
     for read_mode in [ReadMode::Log, ReadMode::ReadIndex] {
-        let mut c = Cluster::new(
-            3,
-            RaftConfig {
-                max_uncommitted: 3,
-                read_mode,
-                ..cfg()
-            },
-        );
+        let mut c = Cluster::new(3, RaftConfig { max_uncommitted: 3, read_mode, ..cfg() });
         c.elect(0);
         c.settle();
         c.drop_where(|_| true);

@@ -8,11 +8,7 @@ use crate::sim::{LogIndex, Observation, Role, Term};
 
 fn append_entries(f: &Flight) -> Option<(LogIndex, usize)> {
     match &f.msg {
-        RaftMsg::AppendEntries {
-            prev_index,
-            entries,
-            ..
-        } => Some((*prev_index, entries.len())),
+        RaftMsg::AppendEntries { prev_index, entries, .. } => Some((*prev_index, entries.len())),
         _ => None,
     }
 }
@@ -56,29 +52,18 @@ fn a_mismatched_prev_entry_is_rejected_and_the_leader_repairs_the_log() {
     c.deliver_where(|f| f.to == n(0));
     c.sync(0);
     let conflict = c.net.iter().find_map(|f| match f.msg {
-        RaftMsg::AppendEntriesResp {
-            outcome: o @ AppendOutcome::Conflict { .. },
-            ..
-        } => Some(o),
+        RaftMsg::AppendEntriesResp { outcome: o @ AppendOutcome::Conflict { .. }, .. } => Some(o),
         _ => None,
     });
     assert_eq!(
         conflict,
-        Some(AppendOutcome::Conflict {
-            prev: LogIndex(6),
-            term: Some(Term(1)),
-            index: LogIndex(1)
-        })
+        Some(AppendOutcome::Conflict { prev: LogIndex(6), term: Some(Term(1)), index: LogIndex(1) })
     );
     c.deliver_where(|f| f.to == n(2));
     // The leader skips the whole term: its last entry of term 1 is index 3, so it resends
     // from 4 in one step.
-    let retry: Vec<(LogIndex, usize)> = c
-        .net
-        .iter()
-        .filter(|f| f.to == n(0))
-        .filter_map(append_entries)
-        .collect();
+    let retry: Vec<(LogIndex, usize)> =
+        c.net.iter().filter(|f| f.to == n(0)).filter_map(append_entries).collect();
     assert_eq!(retry, vec![(LogIndex(3), 4)]);
     c.settle_cut(|f| f.to == n(1));
     c.heartbeat(2);
@@ -89,19 +74,9 @@ fn a_mismatched_prev_entry_is_rejected_and_the_leader_repairs_the_log() {
     );
     assert_eq!(c.node(0).last_index(), LogIndex(7));
     assert_eq!(c.node(0).commit_index(), LogIndex(7));
-    assert_eq!(
-        c.node(0).store().fingerprint(),
-        c.node(2).store().fingerprint()
-    );
-    assert_eq!(
-        c.node(0).store().read(3),
-        KvResult::Value(Some("kept".into()))
-    );
-    assert_eq!(
-        c.node(0).store().read(2),
-        KvResult::Value(None),
-        "the uncommitted writes are gone"
-    );
+    assert_eq!(c.node(0).store().fingerprint(), c.node(2).store().fingerprint());
+    assert_eq!(c.node(0).store().read(3), KvResult::Value(Some("kept".into())));
+    assert_eq!(c.node(0).store().read(2), KvResult::Value(None), "the uncommitted writes are gone");
     c.assert_safe();
 }
 
@@ -127,11 +102,7 @@ fn a_shorter_follower_log_hints_its_length() {
     assert!(matches!(
         c.net[0].msg,
         RaftMsg::AppendEntriesResp {
-            outcome: AppendOutcome::Conflict {
-                prev: LogIndex(9),
-                term: None,
-                index: LogIndex(2)
-            },
+            outcome: AppendOutcome::Conflict { prev: LogIndex(9), term: None, index: LogIndex(2) },
             ..
         }
     ));
@@ -139,23 +110,12 @@ fn a_shorter_follower_log_hints_its_length() {
 
 #[test]
 fn a_delayed_append_never_truncates_matching_entries() {
-    let mut c = Cluster::new(
-        3,
-        RaftConfig {
-            max_entries_per_msg: 1,
-            ..cfg()
-        },
-    );
+    let mut c = Cluster::new(3, RaftConfig { max_entries_per_msg: 1, ..cfg() });
     c.elect(0);
     c.settle();
     c.client(0, put(1, 1, "a"));
     // Keep a copy of the AppendEntries carrying index 2, deliver it, then more.
-    let early = c
-        .net
-        .iter()
-        .find(|f| f.to == n(1))
-        .cloned()
-        .expect("an append to n2");
+    let early = c.net.iter().find(|f| f.to == n(1)).cloned().expect("an append to n2");
     c.settle();
     c.client(0, put(2, 1, "b"));
     c.settle();
@@ -165,17 +125,11 @@ fn a_delayed_append_never_truncates_matching_entries() {
     c.deliver_where(|_| true);
     c.sync_all();
     assert_eq!(c.node(1).last_index(), LogIndex(3));
-    assert!(
-        c.observed(1, |o| matches!(o, Observation::Truncated { .. }))
-            .is_empty()
-    );
+    assert!(c.observed(1, |o| matches!(o, Observation::Truncated { .. })).is_empty());
     // And its acknowledgement claims only what it covered.
     assert!(c.net.iter().any(|f| matches!(
         f.msg,
-        RaftMsg::AppendEntriesResp {
-            outcome: AppendOutcome::Match { index: LogIndex(2) },
-            ..
-        }
+        RaftMsg::AppendEntriesResp { outcome: AppendOutcome::Match { index: LogIndex(2) }, .. }
     )));
     c.settle();
     c.assert_safe();
@@ -189,11 +143,7 @@ fn nothing_is_acknowledged_before_it_is_durable() {
     c.client(0, put(1, 1, "a"));
     c.deliver_where(|f| f.to == n(1) || f.to == n(2));
     assert_eq!(c.node(1).last_index(), LogIndex(2));
-    assert_eq!(
-        c.count(|f| kind(f, "AppendEntriesResp")),
-        0,
-        "held until fsync"
-    );
+    assert_eq!(c.count(|f| kind(f, "AppendEntriesResp")), 0, "held until fsync");
     assert!(c.disks[1].pending() > 0);
     c.sync(1);
     assert_eq!(c.count(|f| kind(f, "AppendEntriesResp")), 1);
@@ -204,13 +154,7 @@ fn nothing_is_acknowledged_before_it_is_durable() {
     assert!(c.replies.is_empty());
     c.sync(0);
     assert_eq!(c.node(0).commit_index(), LogIndex(2));
-    assert_eq!(
-        c.replies_for(1),
-        vec![ClientReply::Ok {
-            seq: 1,
-            result: KvResult::Done
-        }]
-    );
+    assert_eq!(c.replies_for(1), vec![ClientReply::Ok { seq: 1, result: KvResult::Done }]);
     // Votes too: a granted vote leaves only once durable.
     let mut c = Cluster::new(3, cfg());
     c.timeout(0);
@@ -223,11 +167,7 @@ fn nothing_is_acknowledged_before_it_is_durable() {
 
 #[test]
 fn batches_and_pipeline_are_bounded() {
-    let cfg = RaftConfig {
-        max_entries_per_msg: 2,
-        max_inflight: 2,
-        ..cfg()
-    };
+    let cfg = RaftConfig { max_entries_per_msg: 2, max_inflight: 2, ..cfg() };
     let mut c = Cluster::new(3, cfg);
     c.elect(0);
     c.heartbeat(0);
@@ -235,12 +175,8 @@ fn batches_and_pipeline_are_bounded() {
     for s in 1..=10 {
         c.client(0, put(s, 1, "x"));
     }
-    let to_n2: Vec<(LogIndex, usize)> = c
-        .net
-        .iter()
-        .filter(|f| f.to == n(1))
-        .filter_map(append_entries)
-        .collect();
+    let to_n2: Vec<(LogIndex, usize)> =
+        c.net.iter().filter(|f| f.to == n(1)).filter_map(append_entries).collect();
     // Each proposal went out at once while the pipeline had room, then they queue up.
     assert_eq!(to_n2.len(), 2, "{to_n2:?}");
     assert!(to_n2.iter().all(|(_, k)| *k <= 2));
@@ -253,14 +189,7 @@ fn batches_and_pipeline_are_bounded() {
 
 #[test]
 fn lost_batches_are_resent_after_a_stall() {
-    let mut c = Cluster::new(
-        3,
-        RaftConfig {
-            max_entries_per_msg: 1,
-            max_inflight: 3,
-            ..cfg()
-        },
-    );
+    let mut c = Cluster::new(3, RaftConfig { max_entries_per_msg: 1, max_inflight: 3, ..cfg() });
     c.elect(0);
     c.heartbeat(0);
     c.settle();
@@ -297,10 +226,7 @@ fn followers_apply_what_the_leader_commits() {
     for i in 0..5 {
         assert_eq!(c.node(i).applied_index(), LogIndex(6));
         assert_eq!(c.node(i).store().fingerprint(), fp);
-        assert_eq!(
-            c.node(i).role(),
-            if i == 3 { Role::Leader } else { Role::Follower }
-        );
+        assert_eq!(c.node(i).role(), if i == 3 { Role::Leader } else { Role::Follower });
     }
     c.assert_safe();
 }

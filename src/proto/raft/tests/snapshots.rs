@@ -6,10 +6,7 @@ use crate::proto::raft::{RaftConfig, RaftMsg, SNAPSHOT, WAL};
 use crate::sim::{DiskOp, LogIndex, Message, Observation};
 
 fn compacting(threshold: u64) -> RaftConfig {
-    RaftConfig {
-        snapshot_threshold: threshold,
-        ..cfg()
-    }
+    RaftConfig { snapshot_threshold: threshold, ..cfg() }
 }
 
 fn write(c: &mut Cluster, leader: usize, seqs: std::ops::RangeInclusive<u64>) {
@@ -27,16 +24,8 @@ fn compaction_bounds_the_log_and_survives_restarts() {
     c.elect(0);
     write(&mut c, 0, 1..=40);
     for i in 0..3 {
-        assert!(
-            c.node(i).log_len() <= 6,
-            "{} holds {} entries",
-            n(i),
-            c.node(i).log_len()
-        );
-        assert!(
-            !c.observed(i, |o| matches!(o, Observation::Snapshot { .. }))
-                .is_empty()
-        );
+        assert!(c.node(i).log_len() <= 6, "{} holds {} entries", n(i), c.node(i).log_len());
+        assert!(!c.observed(i, |o| matches!(o, Observation::Snapshot { .. })).is_empty());
         assert!(!c.disks[i].durable[&SNAPSHOT].is_empty());
     }
     let fp = c.node(0).store().fingerprint();
@@ -45,10 +34,7 @@ fn compaction_bounds_the_log_and_survives_restarts() {
     assert!(wal_len < 40 * 20, "WAL is {wal_len} bytes");
     c.crash(1);
     c.start(1);
-    assert!(
-        c.node(1).applied_index() >= LogIndex(35),
-        "state restored from the snapshot"
-    );
+    assert!(c.node(1).applied_index() >= LogIndex(35), "state restored from the snapshot");
     for _ in 0..3 {
         c.heartbeat(0);
         c.settle();
@@ -71,16 +57,8 @@ fn a_crash_at_any_step_of_compaction_loses_nothing() {
         c.heartbeat(0);
         c.sync_all();
         c.deliver_where(|f| f.to == n(1));
-        assert!(
-            c.disks[1].pending() > 0,
-            "point {point}: the compaction is under way"
-        );
-        assert!(
-            c.disks[1]
-                .ops
-                .iter()
-                .any(|op| matches!(op, DiskOp::Replace { file: SNAPSHOT, .. }))
-        );
+        assert!(c.disks[1].pending() > 0, "point {point}: the compaction is under way");
+        assert!(c.disks[1].ops.iter().any(|op| matches!(op, DiskOp::Replace { file: SNAPSHOT, .. })));
         match point {
             0 => {}
             1 => assert!(c.sync_file(1, SNAPSHOT)),
@@ -90,11 +68,7 @@ fn a_crash_at_any_step_of_compaction_loses_nothing() {
         c.crash(1);
         c.start(1);
         assert!(c.node(1).refused().is_none(), "point {point}");
-        assert_eq!(
-            c.node(1).last_index(),
-            LogIndex(4),
-            "point {point}: every durable entry is kept"
-        );
+        assert_eq!(c.node(1).last_index(), LogIndex(4), "point {point}: every durable entry is kept");
         for _ in 0..3 {
             c.heartbeat(0);
             c.settle();
@@ -107,11 +81,7 @@ fn a_crash_at_any_step_of_compaction_loses_nothing() {
             c.heartbeat(0);
             c.settle();
         }
-        assert_eq!(
-            c.node(1).store().fingerprint(),
-            c.node(0).store().fingerprint(),
-            "point {point}"
-        );
+        assert_eq!(c.node(1).store().fingerprint(), c.node(0).store().fingerprint(), "point {point}");
         c.assert_safe();
     }
 }
@@ -135,43 +105,20 @@ fn install_snapshot_brings_a_lagging_follower_up_to_date() {
         for f in c.net.iter().filter(|f| f.to == n(2)) {
             if let RaftMsg::InstallSnapshot { data, .. } = &f.msg {
                 snapshot_size = data.len();
-                assert!(
-                    f.msg.wire_size() as usize > data.len(),
-                    "its wire size includes the snapshot"
-                );
+                assert!(f.msg.wire_size() as usize > data.len(), "its wire size includes the snapshot");
             }
         }
         c.deliver_where(|f| f.to == n(2));
-        assert_eq!(
-            c.count(|f| kind(f, "InstallSnapshotResp")),
-            0,
-            "answered only once durable"
-        );
+        assert_eq!(c.count(|f| kind(f, "InstallSnapshotResp")), 0, "answered only once durable");
         c.settle();
     }
-    assert!(
-        snapshot_size > 50,
-        "a snapshot of the store was sent ({snapshot_size} bytes)"
-    );
-    assert_eq!(
-        c.observed(2, |o| matches!(o, Observation::Snapshot { .. }))
-            .len(),
-        1
-    );
-    assert_eq!(
-        c.node(2).store().fingerprint(),
-        c.node(0).store().fingerprint()
-    );
-    assert_eq!(
-        c.node(2).store().read(2),
-        KvResult::Value(Some("v30".into()))
-    );
+    assert!(snapshot_size > 50, "a snapshot of the store was sent ({snapshot_size} bytes)");
+    assert_eq!(c.observed(2, |o| matches!(o, Observation::Snapshot { .. })).len(), 1);
+    assert_eq!(c.node(2).store().fingerprint(), c.node(0).store().fingerprint());
+    assert_eq!(c.node(2).store().read(2), KvResult::Value(Some("v30".into())));
     // It then follows normally, and survives a restart from the installed snapshot.
     write(&mut c, 0, 31..=33);
-    assert_eq!(
-        c.node(2).store().fingerprint(),
-        c.node(0).store().fingerprint()
-    );
+    assert_eq!(c.node(2).store().fingerprint(), c.node(0).store().fingerprint());
     c.crash(2);
     c.start(2);
     assert!(c.node(2).applied_index() >= LogIndex(25));
@@ -179,10 +126,7 @@ fn install_snapshot_brings_a_lagging_follower_up_to_date() {
         c.heartbeat(0);
         c.settle();
     }
-    assert_eq!(
-        c.node(2).store().fingerprint(),
-        c.node(0).store().fingerprint()
-    );
+    assert_eq!(c.node(2).store().fingerprint(), c.node(0).store().fingerprint());
     c.assert_safe();
 }
 
@@ -193,17 +137,9 @@ fn memory_does_not_grow_with_the_run() {
     for round in 0..10 {
         write(&mut c, 0, round * 100 + 1..=round * 100 + 100);
         for i in 0..3 {
-            assert!(
-                c.node(i).log_len() <= 101,
-                "{} holds {} entries",
-                n(i),
-                c.node(i).log_len()
-            );
+            assert!(c.node(i).log_len() <= 101, "{} holds {} entries", n(i), c.node(i).log_len());
         }
     }
-    assert_eq!(
-        c.node(2).store().fingerprint(),
-        c.node(0).store().fingerprint()
-    );
+    assert_eq!(c.node(2).store().fingerprint(), c.node(0).store().fingerprint());
     c.assert_safe();
 }

@@ -1,0 +1,105 @@
+//! Liveness, as TigerBeetle's simulator judges it: once the last scheduled fault is over
+//! (every partition healed, every crashed node restarted), the cluster must elect a leader
+//! and commit new operations within a bound derived from its election timeout. A cluster
+//! that stays silent after the storm is a failed check, not a quiet pass.
+
+use super::CheckResult;
+use crate::sim::{SimDuration, SimTime};
+use crate::workload::history::{HistoryOp, OpOutcome};
+
+/// What the liveness judgement needs to know about a run.
+#[derive(Clone, Debug)]
+pub struct LivenessInput<'a> {
+    /// The recorded operations.
+    pub ops: &'a [HistoryOp],
+    /// When the last fault action happened.
+    pub quiet_after: SimTime,
+    /// When the run ended.
+    pub end: SimTime,
+    /// How long the cluster may take to recover.
+    pub bound: SimDuration,
+    /// Faults still in effect at the end (unhealed partitions, nodes still down), if any.
+    pub still_faulty: Vec<String>,
+}
+
+/// Judges liveness: an operation must complete `ok` within `bound` after `quiet_after`.
+pub fn judge(input: &LivenessInput<'_>) -> CheckResult {
+    if !input.still_faulty.is_empty() {
+        return CheckResult::pass(format!(
+            "not judged: faults are still in effect at the end ({})",
+            input.still_faulty.join(", ")
+        ));
+    }
+    let deadline = input.quiet_after + input.bound;
+    let first_ok = input
+        .ops
+        .iter()
+        .filter(|o| o.outcome == OpOutcome::Ok)
+        .filter_map(|o| o.complete_ns.map(SimTime))
+        .filter(|&t| t >= input.quiet_after)
+        .min();
+    match first_ok {
+        Some(t) if t <= deadline => CheckResult::pass(format!(
+            "an operation completed {} after the last fault action (bound {})",
+            t.saturating_since(input.quiet_after),
+            input.bound
+        )),
+        Some(t) => CheckResult::fail(format!(
+            "the first operation after the last fault action at {} completed only at {t}, later than the bound of {}",
+            input.quiet_after, input.bound
+        )),
+        None if deadline > input.end => CheckResult::pass(format!(
+            "not judged: the run ends {} after the last fault action, before the recovery bound of {}",
+            input.end.saturating_since(input.quiet_after),
+            input.bound
+        )),
+        None => CheckResult::fail(format!(
+            "no operation completed in the {} after the last fault action at {} (bound {})",
+            input.end.saturating_since(input.quiet_after),
+            input.quiet_after,
+            input.bound
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::history::OpKind;
+
+    fn op(done: u64) -> HistoryOp {
+        HistoryOp {
+            client: 0,
+            op: OpKind::Get,
+            key: "k1".into(),
+            value: None,
+            expected: None,
+            invoke_ns: done - 1,
+            complete_ns: Some(done),
+            outcome: OpOutcome::Ok,
+            read: Some(None),
+            applied: None,
+        }
+    }
+
+    #[test]
+    fn a_silent_cluster_after_the_faults_fails() {
+        let ops = [op(1_000)];
+        let mut input = LivenessInput {
+            ops: &ops,
+            quiet_after: SimTime(5_000),
+            end: SimTime(100_000),
+            bound: SimDuration(10_000),
+            still_faulty: vec![],
+        };
+        assert!(!judge(&input).passed);
+        let ops2 = [op(1_000), op(9_000)];
+        input.ops = &ops2;
+        assert!(judge(&input).passed);
+        let ops3 = [op(1_000), op(90_000)];
+        input.ops = &ops3;
+        assert!(!judge(&input).passed);
+        input.still_faulty = vec!["partition".into()];
+        assert!(judge(&input).passed);
+    }
+}

@@ -1,0 +1,239 @@
+//! Running a key-value scenario: consensus servers replicating the key-value store, and
+//! closed-loop clients recording a history for the checkers.
+
+use crate::check::invariants::Invariants;
+use crate::check::leadership::Leadership;
+use crate::check::liveness::{self, LivenessInput};
+use crate::proto::raft::{RaftConfig, RaftNode, ReadMode};
+use crate::proto::service::ServiceMsg;
+use crate::scenario::{KeyDistSpec, ReadModeSpec, Scenario, WorkloadSpec};
+use crate::sim::{Ctx, DiskEvent, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView, TimerId};
+use crate::workload::history::{History, HistoryOp};
+use crate::workload::keys::KeyDist;
+use crate::workload::kv::{KvClient, KvClientConfig, OpMix};
+use crate::world::World;
+
+use super::Finished;
+
+/// A node of a key-value run.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one per node; boxing would add a hop per event
+pub enum KvNode {
+    /// A Raft server.
+    Raft(RaftNode<ServiceMsg>),
+    /// A client.
+    Client(KvClient),
+}
+
+impl Node for KvNode {
+    type Msg = ServiceMsg;
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, ServiceMsg>) {
+        match self {
+            KvNode::Raft(n) => n.on_start(ctx),
+            KvNode::Client(c) => c.on_start(ctx),
+        }
+    }
+
+    #[inline]
+    fn on_message(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, from: NodeId, msg: ServiceMsg) {
+        match (self, msg) {
+            (KvNode::Raft(n), ServiceMsg::Raft(m)) => n.on_peer(ctx, from, m),
+            (KvNode::Raft(n), ServiceMsg::Request(r)) => n.on_client(ctx, from, r),
+            (KvNode::Client(c), ServiceMsg::Reply(r)) => c.on_reply(ctx, from, r),
+            // A message of the wrong kind for this node (a forged or misrouted one): ignore.
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, timer: TimerId) {
+        match self {
+            KvNode::Raft(n) => n.on_timer(ctx, timer),
+            KvNode::Client(c) => c.on_timer(ctx, timer),
+        }
+    }
+
+    fn on_disk(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, event: DiskEvent) {
+        if let KvNode::Raft(n) = self {
+            n.on_disk(ctx, event);
+        }
+    }
+}
+
+/// The Raft settings of a scenario, defaults filled in, named bugs switched on.
+pub fn raft_config(s: &Scenario) -> RaftConfig {
+    let mut c = RaftConfig::default();
+    if let Some(r) = &s.cluster.raft {
+        if let Some(e) = r.election_timeout {
+            c.election_timeout_min = e.min.0;
+            c.election_timeout_max = e.max.0;
+        }
+        if let Some(h) = r.heartbeat {
+            c.heartbeat_interval = h.0;
+        }
+        if let Some(p) = r.pre_vote {
+            c.pre_vote = p;
+        }
+        if let Some(q) = r.check_quorum {
+            c.check_quorum = q;
+        }
+        if let Some(m) = r.read_mode {
+            c.read_mode = match m {
+                ReadModeSpec::Log => ReadMode::Log,
+                ReadModeSpec::ReadIndex => ReadMode::ReadIndex,
+                ReadModeSpec::Lease => ReadMode::Lease,
+            };
+        }
+        if let Some(n) = r.snapshot_every {
+            c.snapshot_threshold = n;
+        }
+        if let Some(b) = r.max_batch {
+            c.max_entries_per_msg = b;
+        }
+    }
+    for b in &s.bugs {
+        c.bugs.enable(b);
+    }
+    c
+}
+
+/// The client settings of a scenario (client number 0; the factory sets each one's).
+pub fn client_config(s: &Scenario) -> (u32, KvClientConfig, SimTime) {
+    let end = SimTime(s.duration.0.as_nanos());
+    let Some(WorkloadSpec::Kv(w)) = &s.workload else {
+        let cfg = KvClientConfig {
+            client: 0,
+            mix: OpMix::default(),
+            keys: KeyDist::uniform(1),
+            timeout: SimDuration::from_millis(500),
+            op_timeout: SimDuration::from_secs(2),
+            think: SimDuration::ZERO,
+            backoff: SimDuration::from_millis(20),
+            stop: end,
+            max_ops: 0,
+        };
+        return (0, cfg, SimTime::ZERO);
+    };
+    let mix =
+        w.mix.map(|m| OpMix { get: m.get, put: m.put, append: m.append, cas: m.cas }).unwrap_or_default();
+    let keys = match w.distribution {
+        KeyDistSpec::Uniform => KeyDist::uniform(w.keys),
+        KeyDistSpec::Zipf => KeyDist::zipf(w.keys, w.zipf_exponent.unwrap_or(1.0)),
+    };
+    let cfg = KvClientConfig {
+        client: 0,
+        mix,
+        keys,
+        timeout: w.timeout.map(|d| d.0).unwrap_or(SimDuration::from_millis(500)),
+        op_timeout: w.op_timeout.map(|d| d.0).unwrap_or(SimDuration::from_secs(2)),
+        think: w.think.map(|d| d.0).unwrap_or(SimDuration::ZERO),
+        backoff: SimDuration::from_millis(20),
+        stop: w.stop.map(|d| SimTime(d.0.as_nanos())).unwrap_or(end),
+        max_ops: w.max_ops.unwrap_or(0),
+    };
+    (w.clients, cfg, SimTime(w.start.0.as_nanos()))
+}
+
+/// A factory for the nodes of a key-value run.
+pub fn factory(
+    s: &Scenario,
+    streams: RngStreams,
+) -> impl FnMut(NodeId, &dyn StorageView) -> KvNode + 'static {
+    let raft = raft_config(s);
+    let (_, client, _) = client_config(s);
+    let servers = s.cluster.nodes;
+    move |id: NodeId, disk: &dyn StorageView| {
+        if id.0 < servers {
+            KvNode::Raft(RaftNode::recover(id, raft.clone(), disk))
+        } else {
+            let n = id.0 - servers;
+            KvNode::Client(KvClient::new(
+                KvClientConfig { client: n, ..client.clone() },
+                streams.indexed("workload", n as u64),
+            ))
+        }
+    }
+}
+
+/// The history the clients recorded, in invocation order (operations still in flight at
+/// the end are included as `info`).
+pub fn history(s: &Scenario, world: &World<KvNode>) -> History {
+    let servers = s.cluster.nodes;
+    let mut ops: Vec<HistoryOp> = Vec::new();
+    for c in 0..s.client_count() {
+        if let Some(KvNode::Client(client)) = world.node(NodeId(servers + c)) {
+            ops.extend(client.history().iter().cloned());
+            ops.extend(client.unfinished());
+        }
+    }
+    ops.sort_by_key(|o| (o.invoke_ns, o.client));
+    History { ops, ..History::new() }
+}
+
+/// The default liveness bound: ten maximum election timeouts plus a second.
+pub fn liveness_bound(s: &Scenario) -> SimDuration {
+    s.checks.liveness_bound.map(|d| d.0).unwrap_or_else(|| {
+        let c = raft_config(s);
+        SimDuration(c.election_timeout_max.as_nanos() * 10) + SimDuration::from_secs(1)
+    })
+}
+
+/// Judges a finished key-value run (the invariants were checked as it ran).
+pub fn evaluate(s: &Scenario, world: &World<KvNode>, history: &History, fin: &mut Finished) {
+    let end = world.now();
+    if !fin.checks.contains_key("invariants") {
+        let inv = world.observer::<Invariants>().expect("the runner installs the invariant checker");
+        let st = inv.stats();
+        fin.checks.insert(
+            "invariants".into(),
+            crate::check::CheckResult::pass(format!(
+                "election safety, log matching, leader completeness and state-machine safety held over {} observations ({} leaders, {} entries committed)",
+                st.observations, st.leaders, st.committed
+            )),
+        );
+    }
+    let lingering = world.lingering_faults();
+    let input = LivenessInput {
+        ops: &history.ops,
+        quiet_after: fin.quiet_after,
+        end,
+        bound: liveness_bound(s),
+        still_faulty: lingering,
+    };
+    if world.halted().is_none() {
+        fin.checks.insert("liveness".into(), liveness::judge(&input));
+    }
+    let lead = world.observer::<Leadership>().expect("the runner installs the leadership tracker");
+    let inv = world.observer::<Invariants>().expect("installed");
+    fin.consensus = Some(crate::report::outcome::ConsensusFigures {
+        leadership: lead.figures(end),
+        entries_committed: inv.stats().committed,
+    });
+    fin.ops = Some(crate::report::outcome::OpFigures::from_history(history));
+}
+
+/// Parameter lines specific to key-value runs.
+pub fn describe(s: &Scenario) -> Vec<String> {
+    let mut out = raft_config(s).describe();
+    let (clients, c, start) = client_config(s);
+    if clients > 0 {
+        out.push(format!(
+            "workload: kv, {clients} closed-loop clients from {start} to {}, mix get {} put {} append {} cas {}, {} keys ({}), attempt timeout {}, give up after {}, think {}",
+            c.stop,
+            c.mix.get,
+            c.mix.put,
+            c.mix.append,
+            c.mix.cas,
+            c.keys.keys(),
+            match c.keys {
+                KeyDist::Uniform { .. } => "uniform".to_string(),
+                KeyDist::Zipf { .. } => "zipf".to_string(),
+            },
+            c.timeout,
+            c.op_timeout,
+            c.think
+        ));
+    }
+    out.push(format!("liveness bound: {} after the last fault", liveness_bound(s)));
+    out
+}

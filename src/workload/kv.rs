@@ -1,0 +1,315 @@
+//! Closed-loop key-value clients, as Jepsen runs them.
+//!
+//! Each client issues one operation at a time, waits for its outcome, thinks, and issues
+//! the next. The operation (kind and key) comes from the client's own workload stream, so
+//! faults never change *what* clients ask, only what happens to it. Delivery is the
+//! client's problem, as in a real system:
+//! - a `NotLeader` reply redirects to the hinted leader (or, without a hint, another server
+//!   after a short back-off);
+//! - no answer within `timeout` means try another server with the *same* sequence number —
+//!   the store's sessions make the retry safe (applied at most once);
+//! - after `op_timeout` the client gives up: the operation is recorded `info` (it may still
+//!   take effect) — or `fail` if every attempt was definitely refused.
+//!
+//! Every operation lands in the client's [`History`].
+
+use std::collections::BTreeMap;
+
+use super::history::{HistoryOp, OpKind, OpOutcome};
+use super::keys::KeyDist;
+use crate::proto::kv::{ClientReply, ClientRequest, Key, KvOp, KvResult};
+use crate::sim::rng::Draw;
+use crate::sim::{Ctx, Message, NodeId, Observation, Role, SimDuration, SimRng, SimTime, Term, TimerId};
+
+const ATTEMPT: TimerId = TimerId(0);
+const NEXT: TimerId = TimerId(1);
+const BACKOFF: TimerId = TimerId(2);
+
+/// Relative weights of operation kinds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OpMix {
+    /// Weight of gets.
+    pub get: f64,
+    /// Weight of puts.
+    pub put: f64,
+    /// Weight of appends.
+    pub append: f64,
+    /// Weight of compare-and-sets.
+    pub cas: f64,
+}
+
+impl Default for OpMix {
+    fn default() -> Self {
+        OpMix { get: 0.5, put: 0.3, append: 0.1, cas: 0.1 }
+    }
+}
+
+impl OpMix {
+    fn draw(&self, rng: &mut impl Draw) -> OpKind {
+        let total = self.get + self.put + self.append + self.cas;
+        let u = rng.unit() * total;
+        if u < self.get {
+            OpKind::Get
+        } else if u < self.get + self.put {
+            OpKind::Put
+        } else if u < self.get + self.put + self.append {
+            OpKind::Append
+        } else {
+            OpKind::Cas
+        }
+    }
+}
+
+/// Settings of one KV client.
+#[derive(Clone, Debug)]
+pub struct KvClientConfig {
+    /// The client's number (0-based).
+    pub client: u32,
+    /// Operation mix.
+    pub mix: OpMix,
+    /// Key distribution.
+    pub keys: KeyDist,
+    /// How long to wait for one attempt's answer.
+    pub timeout: SimDuration,
+    /// How long to keep retrying one operation before giving up.
+    pub op_timeout: SimDuration,
+    /// Pause between an outcome and the next operation.
+    pub think: SimDuration,
+    /// Back-off before retrying when no leader is known.
+    pub backoff: SimDuration,
+    /// Stop issuing new operations at this (virtual) time.
+    pub stop: SimTime,
+    /// Stop after this many operations (0 = no limit).
+    pub max_ops: u64,
+}
+
+/// The operation in progress.
+#[derive(Clone, Debug)]
+struct Current {
+    seq: u64,
+    op: KvOp,
+    kind: OpKind,
+    invoked: SimTime,
+    attempts: u32,
+    /// True while every attempt so far was definitely refused (NotLeader).
+    all_refused: bool,
+    /// The server of the attempt in flight.
+    target: NodeId,
+}
+
+/// A closed-loop key-value client.
+#[derive(Debug)]
+pub struct KvClient {
+    config: KvClientConfig,
+    workload: SimRng,
+    seq: u64,
+    current: Option<Current>,
+    leader: Option<NodeId>,
+    known: BTreeMap<Key, Option<String>>,
+    history: Vec<HistoryOp>,
+}
+
+impl KvClient {
+    /// A client drawing its operations from `workload` (its own stream).
+    pub fn new(config: KvClientConfig, workload: SimRng) -> Self {
+        KvClient {
+            config,
+            workload,
+            seq: 0,
+            current: None,
+            leader: None,
+            known: BTreeMap::new(),
+            history: Vec::new(),
+        }
+    }
+
+    /// The operations completed or abandoned so far (the one in flight is not included).
+    pub fn history(&self) -> &[HistoryOp] {
+        &self.history
+    }
+
+    /// The operation in flight at the end of a run, recorded as `info` (it may take effect).
+    pub fn unfinished(&self) -> Option<HistoryOp> {
+        let c = self.current.as_ref()?;
+        let mut h = self.record(c, OpOutcome::Info, None);
+        h.complete_ns = None;
+        Some(h)
+    }
+
+    /// Called when the client boots.
+    pub fn on_start<M: Message + From<ClientRequest>>(&mut self, ctx: &mut Ctx<'_, M>) {
+        ctx.observe(Observation::Role { role: Role::Peer, term: Term(0) });
+        ctx.set_timer(NEXT, SimDuration::ZERO);
+    }
+
+    /// Called with a server's reply.
+    pub fn on_reply<M: Message + From<ClientRequest>>(
+        &mut self,
+        ctx: &mut Ctx<'_, M>,
+        from: NodeId,
+        reply: ClientReply,
+    ) {
+        let Some(cur) = &mut self.current else { return };
+        if reply.seq() != cur.seq {
+            return; // a late answer to an earlier attempt of a finished operation
+        }
+        match reply {
+            ClientReply::Ok { result, .. } => {
+                self.leader = Some(from);
+                let cur = self.current.take().expect("checked above");
+                ctx.cancel_timer(ATTEMPT);
+                ctx.cancel_timer(BACKOFF);
+                self.learn(&cur.op, &result);
+                let h = self.record(&cur, OpOutcome::Ok, Some((ctx.now(), result)));
+                self.history.push(h);
+                ctx.set_timer(NEXT, self.config.think);
+            }
+            ClientReply::NotLeader { leader, .. } => {
+                if from != cur.target {
+                    return; // a refusal from an older attempt says nothing about the current one
+                }
+                ctx.cancel_timer(ATTEMPT);
+                match leader.filter(|&l| l != from) {
+                    Some(l) => {
+                        self.leader = Some(l);
+                        self.attempt(ctx, Some(l));
+                    }
+                    None => {
+                        self.leader = None;
+                        ctx.set_timer(BACKOFF, self.config.backoff);
+                    }
+                }
+            }
+            ClientReply::Unknown { .. } => {
+                if from != cur.target {
+                    return;
+                }
+                cur.all_refused = false;
+                ctx.cancel_timer(ATTEMPT);
+                self.leader = None;
+                ctx.set_timer(BACKOFF, self.config.backoff);
+            }
+        }
+    }
+
+    /// Called when one of the client's timers fires.
+    pub fn on_timer<M: Message + From<ClientRequest>>(&mut self, ctx: &mut Ctx<'_, M>, timer: TimerId) {
+        match timer {
+            NEXT => self.next_op(ctx),
+            ATTEMPT => {
+                // No answer: the request may have been accepted, so the outcome is unknown.
+                if let Some(c) = &mut self.current {
+                    c.all_refused = false;
+                }
+                self.leader = None;
+                self.attempt(ctx, None);
+            }
+            BACKOFF => self.attempt(ctx, None),
+            _ => {}
+        }
+    }
+
+    fn next_op<M: Message + From<ClientRequest>>(&mut self, ctx: &mut Ctx<'_, M>) {
+        if ctx.now() >= self.config.stop || (self.config.max_ops > 0 && self.seq >= self.config.max_ops) {
+            return;
+        }
+        self.seq += 1;
+        let kind = self.config.mix.draw(&mut self.workload);
+        let key = self.config.keys.draw(&mut self.workload);
+        let fresh = || format!("{}:{}", self.config.client + 1, self.seq);
+        let op = match kind {
+            OpKind::Get => KvOp::Get { key },
+            OpKind::Put => KvOp::Put { key, value: fresh() },
+            OpKind::Append => KvOp::Append { key, value: format!("{};", fresh()) },
+            OpKind::Cas => KvOp::Cas { key, expected: self.known.get(&key).cloned().flatten(), new: fresh() },
+        };
+        self.current = Some(Current {
+            seq: self.seq,
+            op,
+            kind,
+            invoked: ctx.now(),
+            attempts: 0,
+            all_refused: true,
+            target: NodeId(0),
+        });
+        let target = self.leader;
+        self.attempt(ctx, target);
+    }
+
+    /// Sends (or re-sends) the current operation, to `to` or else a random server; gives
+    /// up once the operation is older than `op_timeout`.
+    fn attempt<M: Message + From<ClientRequest>>(&mut self, ctx: &mut Ctx<'_, M>, to: Option<NodeId>) {
+        let Some(cur) = &mut self.current else { return };
+        if cur.attempts > 0 && ctx.now() - cur.invoked >= self.config.op_timeout {
+            let cur = self.current.take().expect("checked above");
+            let outcome = if cur.all_refused { OpOutcome::Fail } else { OpOutcome::Info };
+            let mut h = self.record(&cur, outcome, None);
+            if outcome == OpOutcome::Info {
+                h.complete_ns = None;
+            } else {
+                h.complete_ns = Some(ctx.now().as_nanos());
+            }
+            self.history.push(h);
+            ctx.cancel_timer(ATTEMPT);
+            ctx.set_timer(NEXT, self.config.think);
+            return;
+        }
+        let target = match to {
+            Some(t) => t,
+            None => {
+                let servers = ctx.servers();
+                let others: Vec<NodeId> = servers.iter().copied().filter(|&s| s != cur.target).collect();
+                if others.is_empty() { servers[0] } else { *ctx.rng().pick(&others) }
+            }
+        };
+        cur.attempts += 1;
+        cur.target = target;
+        let req = ClientRequest { client: self.config.client, seq: cur.seq, op: cur.op.clone() };
+        ctx.send(target, M::from(req));
+        ctx.set_timer(ATTEMPT, self.config.timeout);
+    }
+
+    /// Remembers the latest value seen for a key (used as the `expected` of later cas).
+    fn learn(&mut self, op: &KvOp, result: &KvResult) {
+        match (op, result) {
+            (KvOp::Get { key }, KvResult::Value(v)) => {
+                self.known.insert(*key, v.clone());
+            }
+            (KvOp::Put { key, value }, KvResult::Done) => {
+                self.known.insert(*key, Some(value.clone()));
+            }
+            (KvOp::Cas { key, new, .. }, KvResult::Cas { applied: true }) => {
+                self.known.insert(*key, Some(new.clone()));
+            }
+            (KvOp::Append { key, .. }, _) => {
+                self.known.remove(key);
+            }
+            _ => {}
+        }
+    }
+
+    fn record(&self, c: &Current, outcome: OpOutcome, done: Option<(SimTime, KvResult)>) -> HistoryOp {
+        let (value, expected) = match &c.op {
+            KvOp::Get { .. } => (None, None),
+            KvOp::Put { value, .. } | KvOp::Append { value, .. } => (Some(value.clone()), None),
+            KvOp::Cas { expected, new, .. } => (Some(new.clone()), expected.clone()),
+        };
+        let (read, applied) = match done.as_ref().map(|d| &d.1) {
+            Some(KvResult::Value(v)) => (Some(v.clone()), None),
+            Some(KvResult::Cas { applied }) => (None, Some(*applied)),
+            _ => (None, None),
+        };
+        HistoryOp {
+            client: self.config.client,
+            op: c.kind,
+            key: format!("k{}", c.op.key() + 1),
+            value,
+            expected,
+            invoke_ns: c.invoked.as_nanos(),
+            complete_ns: done.map(|d| d.0.as_nanos()),
+            outcome,
+            read,
+            applied,
+        }
+    }
+}
