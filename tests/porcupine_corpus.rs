@@ -274,6 +274,7 @@ fn budget_is_respected_deterministically() {
     o.budget = Budget {
         max_steps: 5_000,
         max_time: None,
+        max_memory: usize::MAX,
     };
     let a = check(&Register::default(), &ops, &o);
     let b = check(&Register::default(), &ops, &o);

@@ -3,6 +3,7 @@
 //! Exit codes: 0 linearizable, 1 not linearizable, 2 bad input, 3 undecided within the
 //! budget.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -85,13 +86,16 @@ pub(super) fn check(args: CheckArgs) -> Result<Exit, Failure> {
             )
         }
     };
-    println!("{name}: {}", report.summary());
+    let mut text = format!("{name}: {}\n", report.summary());
+    if let Verdict::NotLinearizable(c) = &report.verdict {
+        text.push_str(&c.render(parsed.notation));
+        text.push('\n');
+    }
+    // A closed pipe (`| head`) is not an error worth a panic; the exit code still tells.
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
     Ok(match &report.verdict {
         Verdict::Linearizable => Exit::Passed,
-        Verdict::NotLinearizable(c) => {
-            println!("{}", c.render(parsed.notation));
-            Exit::CheckFailed
-        }
+        Verdict::NotLinearizable(_) => Exit::CheckFailed,
         // Exit code 3: the checker could not decide, which no caller may read as a pass.
         Verdict::Unknown { .. } => Exit::Internal,
     })

@@ -75,6 +75,15 @@ impl CellOp {
         }
     }
 
+    /// True if, with this result, the operation never changes the state when legal: a
+    /// read, or a compare-and-set that reported failure.
+    pub fn is_observer(&self, result: Option<&CellResult>) -> bool {
+        matches!(
+            (self, result),
+            (CellOp::Read, _) | (CellOp::Cas { .. }, Some(CellResult::Cas { applied: false }))
+        )
+    }
+
     /// The operation's name.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -10,9 +10,10 @@ use crate::sim::time::format_nanos;
 
 /// Evidence that a history is not linearizable.
 ///
-/// The operations in [`ops`](Self::ops) are *held* to what was observed. Every other
-/// operation of the partition invoked up to the [`cut`](Self::cut) is *relaxed*: it may or
-/// may not have taken effect, at any point within its own interval, with any result
+/// The operations in [`ops`](Self::ops) are *held* to what was observed, and so are the
+/// [`context`](Self::context) operations that completed before them (not listed). The
+/// other operations invoked up to the [`cut`](Self::cut) are *relaxed*: each may or may
+/// not have taken effect, at any point within its own interval, with any result
 /// (operations still running at the cut: at any point after their call). Even so, no
 /// order explains the held results — so the history is not linearizable.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,12 +24,15 @@ pub struct Counterexample {
     pub partition_ops: usize,
     /// How many of them take part, held or relaxed: those invoked up to the cut.
     pub considered: usize,
+    /// How many of those are held as observed without being listed: they completed
+    /// before the listed ones (shrinking only relaxes the last-completed operations).
+    pub context: usize,
     /// The time of the cut (the call of the last operation taking part); operations
     /// invoked later play no part. `None` when the whole partition is needed.
     pub cut: Option<u64>,
     /// The held operations, by call time.
     pub ops: Vec<CounterexampleOp>,
-    /// True if relaxing any one held operation makes the history linearizable (delta
+    /// True if relaxing any one listed operation makes the history linearizable (delta
     /// debugging ran to completion); false if the shrinking budget ran out first.
     pub minimal: bool,
     /// The model's initial state, described.
@@ -135,9 +139,9 @@ impl Counterexample {
             .unwrap_or(0);
         let n = self.ops.len();
         let (these, them) = if n == 1 {
-            ("this operation", "it")
+            ("this operation cannot have", "it")
         } else {
-            ("these operations", "any one of them")
+            ("these operations cannot all have", "any one of them")
         };
         let minimal = if self.minimal {
             format!("minimal: relaxing {them} makes the history linearizable")
@@ -146,7 +150,7 @@ impl Counterexample {
         };
         let _ = writeln!(
             out,
-            "{}: {these} cannot all have happened as observed ({minimal}):",
+            "{}: {these} happened as observed ({minimal}):",
             self.partition
         );
         for (op, call) in self.ops.iter().zip(&calls) {
@@ -158,22 +162,33 @@ impl Counterexample {
                 notation.span(op.call, op.ret)
             );
         }
-        let others = self.considered.saturating_sub(n);
+        let others = self.considered.saturating_sub(n + self.context);
+        let _ = write!(out, "even if ");
+        if self.context > 0 {
+            let _ = write!(
+                out,
+                "the {} operations that completed earlier did as observed and ",
+                self.context
+            );
+        }
         let _ = write!(
             out,
-            "even if each of the other {others} operations of {} took effect or not, anywhere in its own interval, \
+            "each of the other {others} operations of {} took effect or not, anywhere in its own interval, \
              with any result",
             self.partition
         );
-        let _ = match self.cut {
-            Some(t) => writeln!(
+        if let Some(t) = self.cut {
+            let _ = write!(
                 out,
-                " (the {} invoked after {} play no part)",
-                self.partition_ops - self.considered,
+                "; counting those still running at {} as never returning",
                 notation.time(t)
-            ),
-            None => writeln!(out, "."),
-        };
+            );
+            let later = self.partition_ops.saturating_sub(self.considered);
+            if later > 0 {
+                let _ = write!(out, " and ignoring the {later} invoked after it");
+            }
+        }
+        let _ = writeln!(out, ".");
         let _ = writeln!(
             out,
             "longest order the model accepts ({} steps, * = held), from initial state {}:",
@@ -223,6 +238,7 @@ mod tests {
             partition: "the register".into(),
             partition_ops: 9,
             considered: 5,
+            context: 0,
             cut: Some(7),
             ops: vec![w.clone(), op(4, 2, "read", "", "nil", 5, None)],
             minimal: true,
@@ -244,7 +260,9 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("(the 4 invoked after line 8 play no part)"),
+            text.contains(
+                "running at line 8 as never returning and ignoring the 4 invoked after it."
+            ),
             "{text}"
         );
         assert!(

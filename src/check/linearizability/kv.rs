@@ -48,8 +48,8 @@ impl Model for KeyValue {
         input.op.step(state, output)
     }
 
-    fn is_read_only(&self, input: &KeyedOp) -> bool {
-        matches!(input.op, CellOp::Read)
+    fn is_observer(&self, input: &KeyedOp, output: Option<&CellResult>) -> bool {
+        input.op.is_observer(output)
     }
 
     /// One partition per key, in key order (so results do not depend on hashing).

@@ -4,8 +4,8 @@
 //! cannot lead anywhere new, so the search skips it (Lowe 2017, "Testing for
 //! linearizability", §4: the cache that makes the Wing & Gong search practical).
 //!
-//! Entries live in flat arenas (one `Vec` of set words, one of states), chained per hash
-//! bucket, so a lookup that hits clones nothing.
+//! Entries live in flat arenas (one `Vec` of encoded sets, one of states), chained per
+//! hash bucket, so a lookup that hits clones nothing.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -20,40 +20,45 @@ pub(super) struct Memo<S> {
     heads: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
     /// Next entry in the same chain.
     next: Vec<u32>,
-    /// The sets, `words` words each.
+    /// Where each entry's encoded set starts in `sets` (it ends where the next starts).
+    starts: Vec<usize>,
+    /// The encoded sets ([`Bitset::encode`]).
     sets: Vec<u64>,
     states: Vec<S>,
-    words: usize,
+    /// Scratch space for encoding.
+    scratch: Vec<u64>,
 }
 
 impl<S: Clone + Eq + Hash> Memo<S> {
-    /// An empty table for sets of `words` words.
-    pub(super) fn new(words: usize) -> Self {
+    /// An empty table.
+    pub(super) fn new() -> Self {
         Memo {
             heads: HashMap::default(),
             next: Vec::new(),
+            starts: Vec::new(),
             sets: Vec::new(),
             states: Vec::new(),
-            words,
+            scratch: Vec::new(),
         }
     }
 
     /// Records (`set`, `state`) and returns true, or returns false if it was already there.
     pub(super) fn insert(&mut self, set: &Bitset, state: &S) -> bool {
         let key = mix(set.hash() ^ hash_state(state));
-        let words = set.words();
+        set.encode(&mut self.scratch);
         let head = self.heads.get(&key).copied().unwrap_or(NONE);
         let mut at = head;
         while at != NONE {
             let i = at as usize;
-            if self.sets[i * self.words..(i + 1) * self.words] == *words && self.states[i] == *state
-            {
+            let end = self.starts.get(i + 1).copied().unwrap_or(self.sets.len());
+            if self.sets[self.starts[i]..end] == self.scratch[..] && self.states[i] == *state {
                 return false;
             }
             at = self.next[i];
         }
         let index = self.states.len() as u32;
-        self.sets.extend_from_slice(words);
+        self.starts.push(self.sets.len());
+        self.sets.extend_from_slice(&self.scratch);
         self.states.push(state.clone());
         self.next.push(head);
         self.heads.insert(key, index);
@@ -64,6 +69,17 @@ impl<S: Clone + Eq + Hash> Memo<S> {
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.states.len()
+    }
+
+    /// Approximately how many bytes the table holds (not counting heap data the states
+    /// point to).
+    pub(super) fn bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.sets.capacity() * size_of::<u64>()
+            + self.starts.capacity() * size_of::<usize>()
+            + self.next.capacity() * size_of::<u32>()
+            + self.states.capacity() * size_of::<S>()
+            + self.heads.capacity() * (size_of::<(u64, u32)>() + 1)
     }
 }
 
@@ -150,8 +166,8 @@ mod tests {
 
     #[test]
     fn remembers_pairs() {
-        let mut m: Memo<Option<std::sync::Arc<str>>> = Memo::new(1);
-        let mut set = Bitset::new(10);
+        let mut m: Memo<Option<std::sync::Arc<str>>> = Memo::new();
+        let mut set = Bitset::new(10, 0);
         set.insert(2);
         assert!(m.insert(&set, &Some("a".into())));
         assert!(!m.insert(&set, &Some("a".into())));

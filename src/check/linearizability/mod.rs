@@ -80,6 +80,9 @@ pub struct Budget {
     pub max_steps: u64,
     /// Wall-clock time (not simulated time), as a safety net.
     pub max_time: Option<Duration>,
+    /// Bytes of memo tables held at once (approximate: excludes heap data that states
+    /// point to, such as long strings), so parallel sweeps stay within memory.
+    pub max_memory: usize,
 }
 
 /// How to check.
@@ -95,17 +98,20 @@ pub struct Options {
 }
 
 impl Default for Options {
-    /// 20 million steps or 10 s to decide; 16 million steps or 5 s to shrink.
+    /// To decide: 20 million steps, 10 s or 512 MiB of memo tables. To shrink:
+    /// 16 million steps, 5 s or 512 MiB.
     fn default() -> Self {
         Options {
             budget: Budget {
                 max_steps: 20_000_000,
                 max_time: Some(Duration::from_secs(10)),
+                max_memory: 512 << 20,
             },
             slice_steps: 10_000,
             shrink: Some(Budget {
                 max_steps: 16_000_000,
                 max_time: Some(Duration::from_secs(5)),
+                max_memory: 512 << 20,
             }),
         }
     }
@@ -141,6 +147,8 @@ pub enum Exhausted {
     Steps(u64),
     /// The wall-clock budget.
     Time(Duration),
+    /// The memory budget (bytes).
+    Memory(usize),
 }
 
 impl fmt::Display for UnknownReason {
@@ -148,6 +156,7 @@ impl fmt::Display for UnknownReason {
         match self.exhausted {
             Exhausted::Steps(n) => write!(f, "the budget of {n} search steps ran out")?,
             Exhausted::Time(t) => write!(f, "the time budget of {:.3} s ran out", t.as_secs_f64())?,
+            Exhausted::Memory(b) => write!(f, "the memory budget of {} MiB ran out", b >> 20)?,
         }
         let n = self.unresolved.len();
         let shown: Vec<&str> = self.unresolved.iter().take(5).map(String::as_str).collect();
@@ -228,14 +237,15 @@ pub fn check<M: Model>(
 ) -> CheckReport {
     let start = Instant::now();
     let partitions = model.partition(ops);
-    // Per partition, the operations that can matter: an unknown read constrains nothing.
+    // Per partition, the operations that can matter: an observer whose output is unknown
+    // (a timed-out read) constrains nothing.
     let kept: Vec<Vec<usize>> = partitions
         .iter()
         .map(|p| {
             p.ops
                 .iter()
                 .copied()
-                .filter(|&i| ops[i].output.is_some() || !model.is_read_only(&ops[i].input))
+                .filter(|&i| ops[i].output.is_some() || !model.is_observer(&ops[i].input, None))
                 .collect()
         })
         .collect();
@@ -270,16 +280,9 @@ pub fn check<M: Model>(
     };
     let verdict = match settled {
         Settled::AllLinearizable => Verdict::Linearizable,
-        Settled::Exhausted {
-            by_time,
-            unresolved,
-        } => Verdict::Unknown {
+        Settled::Exhausted { by, unresolved } => Verdict::Unknown {
             reason: UnknownReason {
-                exhausted: if by_time {
-                    Exhausted::Time(options.budget.max_time.unwrap_or_default())
-                } else {
-                    Exhausted::Steps(options.budget.max_steps)
-                },
+                exhausted: by,
                 unresolved: unresolved
                     .iter()
                     .map(|&p| partitions[p].label.clone())
@@ -319,6 +322,7 @@ fn counterexample<M: Model>(
             held.sort_by_key(|&i| (ops[i].call, i));
             minimize::Shrunk {
                 held,
+                context: 0,
                 considered: failing.len(),
                 cut: None,
                 minimal: false,
@@ -363,6 +367,7 @@ fn counterexample<M: Model>(
         partition: label.to_string(),
         partition_ops: failing.len(),
         considered: shrunk.considered,
+        context: shrunk.context,
         cut: shrunk.cut,
         ops: shrunk.held.iter().map(|&i| describe(i)).collect(),
         minimal: shrunk.minimal,
@@ -370,3 +375,6 @@ fn counterexample<M: Model>(
         partial,
     }
 }
+
+#[cfg(test)]
+mod tests;

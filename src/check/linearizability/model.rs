@@ -38,9 +38,11 @@ pub trait Model {
         output: Option<&Self::Output>,
     ) -> Option<Self::State>;
 
-    /// True if `input` never changes the state (a read). The checker drops such
-    /// operations when their output is unknown: they constrain nothing.
-    fn is_read_only(&self, _input: &Self::Input) -> bool {
+    /// True if the operation, with this output, never changes the state when it is legal
+    /// (a read; a compare-and-set that reported failure). The search linearizes a legal
+    /// observer without branching, and the checker drops observers whose output is
+    /// unknown: they constrain nothing. Saying false is always safe, only slower.
+    fn is_observer(&self, _input: &Self::Input, _output: Option<&Self::Output>) -> bool {
         false
     }
 

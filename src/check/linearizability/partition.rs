@@ -9,9 +9,9 @@
 
 use std::time::Instant;
 
-use super::Budget;
 use super::model::Model;
 use super::search::{Progress, Search};
+use super::{Budget, Exhausted};
 
 /// How the interleaved search ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,7 +22,7 @@ pub(super) enum Settled {
     Failed(usize),
     /// The budget ran out first; these partitions were still undecided.
     Exhausted {
-        by_time: bool,
+        by: Exhausted,
         unresolved: Vec<usize>,
     },
 }
@@ -43,10 +43,22 @@ pub(super) fn interleave<M: Model>(
         while i < searches.len() {
             let left = budget.max_steps.saturating_sub(steps);
             if left == 0 {
-                return (exhausted(false, &searches), steps);
+                return (
+                    exhausted(Exhausted::Steps(budget.max_steps), &searches),
+                    steps,
+                );
             }
-            if budget.max_time.is_some_and(|t| start.elapsed() >= t) {
-                return (exhausted(true, &searches), steps);
+            if let Some(limit) = budget.max_time
+                && start.elapsed() >= limit
+            {
+                return (exhausted(Exhausted::Time(limit), &searches), steps);
+            }
+            // Decided partitions have freed their memo tables; sum the rest.
+            if searches.iter().map(|(_, s)| s.memo_bytes()).sum::<usize>() > budget.max_memory {
+                return (
+                    exhausted(Exhausted::Memory(budget.max_memory), &searches),
+                    steps,
+                );
             }
             let search = &mut searches[i].1;
             let before = search.steps();
@@ -64,9 +76,9 @@ pub(super) fn interleave<M: Model>(
     (Settled::AllLinearizable, steps)
 }
 
-fn exhausted<M: Model>(by_time: bool, searches: &[(usize, Search<'_, M>)]) -> Settled {
+fn exhausted<M: Model>(by: Exhausted, searches: &[(usize, Search<'_, M>)]) -> Settled {
     Settled::Exhausted {
-        by_time,
+        by,
         unresolved: searches.iter().map(|(p, _)| *p).collect(),
     }
 }

@@ -31,8 +31,8 @@ impl Model for Register {
         input.step(state, output)
     }
 
-    fn is_read_only(&self, input: &CellOp) -> bool {
-        matches!(input, CellOp::Read)
+    fn is_observer(&self, input: &CellOp, output: Option<&CellResult>) -> bool {
+        input.is_observer(output)
     }
 
     fn partition(&self, ops: &[Operation<CellOp, CellResult>]) -> Vec<Partition> {

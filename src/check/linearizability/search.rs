@@ -11,6 +11,14 @@
 //! undo the most recent choice and try the next candidate after it. An empty list means
 //! every operation found its place; backtracking from an empty stack means none can.
 //!
+//! One reduction on top: an *observer* (an operation that never changes the state when
+//! legal, such as a read or a CAS that reported failure) that is a candidate and legal in
+//! the current state can go first without loss of generality — every operation that must
+//! precede it already has, and moving it earlier changes no other step. So each node first
+//! looks for such an observer and commits to it without branching; if that fails, the
+//! node fails. Reads then cost no search, which matters for read-heavy histories with
+//! much concurrency.
+//!
 //! The search is resumable: [`Search::run`] takes a number of steps and may return
 //! [`Progress::Running`], so many partitions can share one budget.
 //!
@@ -52,11 +60,44 @@ pub(super) enum Progress {
     Running,
 }
 
+/// What the cursor is doing at the current node.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Looking for a legal observer to commit to.
+    Observers,
+    /// Trying the other candidates one by one.
+    Others,
+}
+
+/// How an operation came to be on the stack.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Choice {
+    /// Linearized, one candidate among others: on backtracking, try the next.
+    Chosen,
+    /// A legal observer, linearized without loss of generality: if it fails, so does
+    /// the node it was chosen at.
+    Forced,
+    /// Optional and skipped (never took effect): undoing it leaves only backtracking.
+    Skipped,
+}
+
+/// One choice on the search stack.
+struct Frame<S> {
+    op: u32,
+    /// The state before the choice.
+    before: S,
+    choice: Choice,
+}
+
 /// A resumable linearizability search over one partition.
 pub(super) struct Search<'a, M: Model> {
     model: &'a M,
     ops: Vec<SearchOp<'a, M::Input, M::Output>>,
+    /// Per operation: an observer (never changes the state when legal).
+    observer: Vec<bool>,
     events: EventList,
+    /// Per operation: its position in `linearized`.
+    bit: Vec<u32>,
     linearized: Bitset,
     /// The choices made, in order.
     stack: Vec<Frame<M::State>>,
@@ -65,19 +106,11 @@ pub(super) struct Search<'a, M: Model> {
     state: M::State,
     memo: Memo<M::State>,
     cursor: u32,
+    phase: Phase,
     steps: u64,
     /// The longest partial linearization seen, if asked to track it.
     longest: Option<Vec<u32>>,
     outcome: Progress,
-}
-
-/// One choice on the search stack.
-struct Frame<S> {
-    op: u32,
-    /// The state before the choice.
-    before: S,
-    /// True if the operation was skipped (never took effect) rather than linearized.
-    skipped: bool,
 }
 
 impl<'a, M: Model> Search<'a, M> {
@@ -89,20 +122,41 @@ impl<'a, M: Model> Search<'a, M> {
         track_longest: bool,
     ) -> Self {
         let times: Vec<(u64, u64)> = ops.iter().map(|o| (o.call, o.ret)).collect();
+        let observer = ops
+            .iter()
+            .map(|o| o.output.is_some() && model.is_observer(o.input, o.output))
+            .collect();
         let events = EventList::new(&times);
-        let linearized = Bitset::new(ops.len());
-        let words = linearized.words().len();
+        // Number operations that return in call order, and those that never do after
+        // them (see `bitset`): the memo's sets then encode compactly.
+        let mut returning: Vec<usize> =
+            (0..ops.len()).filter(|&i| ops[i].ret != u64::MAX).collect();
+        returning.sort_by_key(|&i| (ops[i].call, i));
+        let linearized = Bitset::new(returning.len(), ops.len() - returning.len());
+        let mut bit = vec![0; ops.len()];
+        for (b, &i) in returning.iter().enumerate() {
+            bit[i] = b as u32;
+        }
+        for (j, i) in (0..ops.len())
+            .filter(|&i| ops[i].ret == u64::MAX)
+            .enumerate()
+        {
+            bit[i] = linearized.tail_position(j);
+        }
         let cursor = events.first();
         Search {
             model,
             stack: Vec::with_capacity(ops.len()),
             applied: 0,
             ops,
+            observer,
             events,
+            bit,
             linearized,
             state: model.init(),
-            memo: Memo::new(words),
+            memo: Memo::new(),
             cursor,
+            phase: Phase::Observers,
             steps: 0,
             longest: track_longest.then(Vec::new),
             outcome: if cursor == NIL {
@@ -113,9 +167,14 @@ impl<'a, M: Model> Search<'a, M> {
         }
     }
 
-    /// Steps taken so far.
+    /// Steps taken so far (events visited).
     pub(super) fn steps(&self) -> u64 {
         self.steps
+    }
+
+    /// Approximate bytes held by the memo table.
+    pub(super) fn memo_bytes(&self) -> usize {
+        self.memo.bytes()
     }
 
     /// The longest partial linearization seen (operation indices in order), if tracked.
@@ -133,21 +192,46 @@ impl<'a, M: Model> Search<'a, M> {
             self.steps += 1;
             let event = self.cursor;
             let op = op_of(event);
-            let placed = if is_call(event) {
-                self.try_linearize(op)
+            let moved = if !is_call(event) {
+                match self.phase {
+                    Phase::Observers => {
+                        // No legal observer at this node: try the others.
+                        self.phase = Phase::Others;
+                        self.cursor = self.events.first();
+                        continue;
+                    }
+                    // `op` returned without being linearized: it never took effect, if it
+                    // may not; otherwise this node fails.
+                    Phase::Others => self.ops[op as usize].optional && self.try_skip(op),
+                }
+            } else if self.observer[op as usize] != (self.phase == Phase::Observers) {
+                // The first pass looks only at observers; in the second they are known to
+                // be illegal here.
+                self.cursor = self.events.next(event);
+                continue;
             } else {
-                // `op` returned without being linearized: it never took effect, if it may
-                // not; otherwise undo choices up to the latest linearization.
-                self.ops[op as usize].optional && self.try_skip(op)
+                let choice = if self.phase == Phase::Observers {
+                    Choice::Forced
+                } else {
+                    Choice::Chosen
+                };
+                match self.try_linearize(op, choice) {
+                    Tried::Placed => true,
+                    // Going first was already explored from here, and failed.
+                    Tried::Seen if choice == Choice::Forced => false,
+                    Tried::Illegal | Tried::Seen => {
+                        self.cursor = self.events.next(event);
+                        continue;
+                    }
+                }
             };
-            if placed {
+            if moved {
+                self.phase = Phase::Observers;
                 self.cursor = self.events.first();
                 if self.cursor == NIL {
                     self.outcome = Progress::Linearizable;
                     return self.outcome;
                 }
-            } else if is_call(event) {
-                self.cursor = self.events.next(event);
             } else if !self.backtrack() {
                 self.outcome = Progress::NotLinearizable;
                 return self.outcome;
@@ -157,68 +241,85 @@ impl<'a, M: Model> Search<'a, M> {
     }
 
     /// Linearizes `op` next if the model allows it and the configuration is new.
-    fn try_linearize(&mut self, op: u32) -> bool {
+    fn try_linearize(&mut self, op: u32, choice: Choice) -> Tried {
         let o = &self.ops[op as usize];
         let Some(next) = self.model.step(&self.state, o.input, o.output) else {
-            return false;
+            return Tried::Illegal;
         };
-        self.linearized.insert(op);
+        let bit = self.bit[op as usize];
+        self.linearized.insert(bit);
         if !self.memo.insert(&self.linearized, &next) {
-            self.linearized.remove(op);
-            return false;
+            self.linearized.remove(bit);
+            return Tried::Seen;
         }
         let before = std::mem::replace(&mut self.state, next);
-        self.push(Frame {
-            op,
-            before,
-            skipped: false,
-        });
-        true
+        self.push(Frame { op, before, choice });
+        Tried::Placed
     }
 
     /// Decides that optional `op` never took effect, if that configuration is new.
     fn try_skip(&mut self, op: u32) -> bool {
-        self.linearized.insert(op);
+        let bit = self.bit[op as usize];
+        self.linearized.insert(bit);
         if !self.memo.insert(&self.linearized, &self.state) {
-            self.linearized.remove(op);
+            self.linearized.remove(bit);
             return false;
         }
         self.push(Frame {
             op,
             before: self.state.clone(),
-            skipped: true,
+            choice: Choice::Skipped,
         });
         true
     }
 
     fn push(&mut self, frame: Frame<M::State>) {
         self.events.lift(frame.op);
-        self.applied += usize::from(!frame.skipped);
+        let skipped = frame.choice == Choice::Skipped;
+        self.applied += usize::from(!skipped);
         self.stack.push(frame);
         if let Some(longest) = &mut self.longest
             && self.applied > longest.len()
         {
             longest.clear();
-            longest.extend(self.stack.iter().filter(|f| !f.skipped).map(|f| f.op));
+            longest.extend(
+                self.stack
+                    .iter()
+                    .filter(|f| f.choice != Choice::Skipped)
+                    .map(|f| f.op),
+            );
         }
     }
 
-    /// Undoes choices up to and including the latest linearization, and moves the cursor
-    /// to the next candidate after it. (Undoing a skip leaves only backtracking further.)
-    /// False if there is nothing left to undo.
+    /// Undoes choices until one leaves an alternative (a [`Choice::Chosen`] operation:
+    /// the next candidate after it), and moves the cursor there. False if none does.
     fn backtrack(&mut self) -> bool {
         while let Some(frame) = self.stack.pop() {
             self.state = frame.before;
-            self.linearized.remove(frame.op);
+            self.linearized.remove(self.bit[frame.op as usize]);
             self.events.unlift(frame.op);
-            if !frame.skipped {
+            if frame.choice != Choice::Skipped {
                 self.applied -= 1;
+            }
+            if frame.choice == Choice::Chosen {
+                self.phase = Phase::Others;
                 self.cursor = self.events.next(call_event(frame.op));
                 return true;
             }
         }
         false
     }
+}
+
+/// What trying to linearize an operation did.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Tried {
+    /// It is now linearized.
+    Placed,
+    /// The model rejects it in the current state.
+    Illegal,
+    /// Legal, but that configuration was already explored.
+    Seen,
 }
 
 #[cfg(test)]
