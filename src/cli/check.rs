@@ -27,7 +27,7 @@ pub(super) struct CheckArgs {
     /// Wall-clock budget for deciding, e.g. "10s" (running out gives exit code 3).
     #[arg(long, default_value = "10s")]
     budget: String,
-    /// Search-step budget for deciding; deterministic, unlike --budget.
+    /// Search-step budget for deciding; deterministic, unlike --budget [default: 20000000].
     #[arg(long)]
     steps: Option<u64>,
 }

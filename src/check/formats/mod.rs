@@ -78,3 +78,48 @@ pub fn load(path: &Path, format: Format) -> Result<ParsedHistory, FormatError> {
         Format::PorcupineKv => porcupine_kv::parse(reader),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Lines close to valid ones, so the fuzzing reaches past the first check.
+    fn near_valid_line() -> impl Strategy<Value = String> {
+        let etcd = prop_oneof![
+            Just("INFO  jepsen.util - 1\t:invoke\t:cas\t[3 0]".to_string()),
+            Just("INFO  jepsen.util - 1\t:ok\t:read\tnil".to_string()),
+            Just("INFO  jepsen.util - 2 :info :write :timed-out".to_string()),
+        ];
+        let kv = prop_oneof![
+            Just(
+                r#"{:process 9, :type :invoke, :f :append, :key "0", :value "x 9 0 y"}"#
+                    .to_string()
+            ),
+            Just(r#"{:process 9, :type :ok, :f :get, :key "0", :value "x"}"#.to_string()),
+        ];
+        (prop_oneof![etcd, kv], any::<usize>(), any::<char>()).prop_map(|(line, at, c)| {
+            let mut chars: Vec<char> = line.chars().collect();
+            let at = at % chars.len();
+            chars[at] = c;
+            chars.into_iter().collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = porcupine_etcd::parse(&bytes[..]);
+            let _ = porcupine_kv::parse(&bytes[..]);
+            let _ = eightfold::parse(&String::from_utf8_lossy(&bytes));
+        }
+
+        #[test]
+        fn parsers_never_panic_on_near_valid_lines(lines in proptest::collection::vec(near_valid_line(), 0..8)) {
+            let text = lines.join("\n");
+            let _ = porcupine_etcd::parse(text.as_bytes());
+            let _ = porcupine_kv::parse(text.as_bytes());
+        }
+    }
+}

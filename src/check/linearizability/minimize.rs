@@ -92,10 +92,11 @@ pub(super) fn shrink<M: Model>(
     let cut = (hi <= order.len()).then(|| ops[order[hi - 1]].call);
     order.truncate(hi.min(order.len()));
 
-    // 2. Candidates: operations that completed before the cut (those still running there
-    // are indeterminate, so holding them constrains nothing), last-completed first.
+    // 2. Candidates: operations that completed before the cut (those still running there,
+    // or never returning, are indeterminate: holding them constrains nothing),
+    // last-completed first.
     let mut candidates: Vec<usize> = (0..order.len())
-        .filter(|&p| cut.is_none_or(|t| ops[order[p]].ret.is_some_and(|r| r < t)))
+        .filter(|&p| ops[order[p]].ret.is_some_and(|r| cut.is_none_or(|t| r < t)))
         .collect();
     candidates.sort_by_key(|&p| std::cmp::Reverse((ops[order[p]].ret, p)));
     let mut width = WINDOW.min(candidates.len());
@@ -115,10 +116,8 @@ pub(super) fn shrink<M: Model>(
             }
             tester.fails(&order, &mask, cut)
         });
-        let window_matters = held.len() != 1 || {
-            let f = tester.fails(&order, &mask, cut);
-            f == Some(false)
-        };
+        // ddmin never tries relaxing a last single operation: does the window matter?
+        let window_matters = held.len() != 1 || tester.fails(&order, &mask, cut) == Some(false);
         if window_matters || width == candidates.len() || tester.out_of_budget() {
             break (held, minimal && window_matters, rest.len());
         }

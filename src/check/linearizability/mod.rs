@@ -8,12 +8,13 @@
 //! its call and its return at which it takes effect atomically, such that the model,
 //! applying the operations in that order, produces exactly the results the clients saw.
 //!
-//! The search ([`search`](self) module docs) is Wing & Gong's backtracking algorithm (1993)
-//! with Lowe's memoization of (linearized set, state) pairs ("Testing for
-//! linearizability", 2017), as implemented by Porcupine. Before searching, the history is
-//! split by the model's partition function (per key for a key-value store) and the parts
-//! are checked independently (P-compositionality, Horn & Kroening 2015), interleaved
-//! under one shared [`Budget`] so one expensive key cannot starve the rest.
+//! The search is Wing & Gong's backtracking algorithm (1993) with Lowe's memoization of
+//! (linearized set, state) pairs ("Testing for linearizability", 2017), as implemented by
+//! Porcupine, plus one sound reduction: a legal read goes first without branching. Before
+//! searching, the history is split by the model's partition function (per key for a
+//! key-value store) and the parts are checked independently (P-compositionality, Horn &
+//! Kroening 2015), interleaved under one shared [`Budget`] so one expensive key cannot
+//! starve the rest.
 //!
 //! Operations whose outcome is unknown (Jepsen `info`, a timeout) may take effect at any
 //! point after their call, or never: they get an infinite return time and an output every
@@ -173,7 +174,8 @@ impl fmt::Display for UnknownReason {
 /// What the check cost.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Operations searched (after dropping unknown reads, which cannot matter).
+    /// Operations searched (after dropping reads whose result is unknown: they cannot
+    /// matter).
     pub ops: usize,
     /// Partitions the history split into.
     pub partitions: usize,
