@@ -45,8 +45,8 @@ pub struct Counterexample {
 /// One operation of a counterexample.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CounterexampleOp {
-    /// Its index in the checked operation list (for eightfold histories: in `ops`, after
-    /// dropping `fail` operations).
+    /// Its index in the checked operation list ([`check_history`](super::check_history):
+    /// in `History::ops`).
     pub index: usize,
     /// The client that issued it.
     pub client: u32,

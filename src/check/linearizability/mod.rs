@@ -68,7 +68,7 @@ pub use op::Operation;
 pub use register::Register;
 
 use crate::check::formats::{self, FormatError};
-use crate::workload::history::History;
+use crate::workload::history::{History, OpOutcome};
 use partition::Settled;
 use search::{Search, SearchOp};
 
@@ -226,9 +226,24 @@ impl CheckReport {
 
 /// Checks an eightfold history (`history.json`) against the key-value model, every key
 /// initially absent. Errors if the history is malformed (a field missing or contradictory).
+/// Counterexample operations are indexed into `history.ops`.
 pub fn check_history(history: &History, options: &Options) -> Result<CheckReport, FormatError> {
     let ops = formats::eightfold::operations(history)?;
-    Ok(check(&KeyValue { initial: None }, &ops, options))
+    let mut report = check(&KeyValue { initial: None }, &ops, options);
+    if let Verdict::NotLinearizable(c) = &mut report.verdict {
+        // `operations` keeps every operation but the `fail`ed ones, in order.
+        let original: Vec<usize> = (0..history.ops.len())
+            .filter(|&i| history.ops[i].outcome != OpOutcome::Fail)
+            .collect();
+        for op in c
+            .ops
+            .iter_mut()
+            .chain(c.partial.iter_mut().map(|s| &mut s.op))
+        {
+            op.index = original[op.index];
+        }
+    }
+    Ok(report)
 }
 
 /// Checks `ops` against `model`.

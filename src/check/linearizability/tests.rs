@@ -375,4 +375,21 @@ fn check_history_reads_eightfold_histories() {
             .contains("c1    put \"k\" \"a\"  -> ok")
     );
     assert!(report.summary().starts_with("not linearizable: key \"k\""));
+    // Counterexample indices point into `History::ops`, `fail`ed operations included.
+    let mut failed_first = h.clone();
+    failed_first.ops.insert(
+        0,
+        op(3, OpKind::Put, Some("z"), OpOutcome::Fail, 0, Some(1), None),
+    );
+    let report = check_history(&failed_first, &Options::default()).unwrap();
+    let Verdict::NotLinearizable(c) = &report.verdict else {
+        panic!("{:?}", report.verdict)
+    };
+    let held: Vec<usize> = c.ops.iter().map(|o| o.index).collect();
+    assert_eq!(held, vec![1, 2], "{}", c.render(Notation::Eightfold));
+    assert!(
+        c.partial
+            .iter()
+            .all(|s| failed_first.ops[s.op.index].outcome != OpOutcome::Fail)
+    );
 }
