@@ -1,9 +1,12 @@
-//! Checks that judge a run: convergence of broadcast, and (with the consensus protocols)
-//! invariants, linearizability and liveness.
+//! Checks that judge a run: convergence of broadcast, linearizability of client histories
+//! (with the history file formats it reads), and (with the consensus protocols) invariants
+//! and liveness.
 
 pub mod convergence;
+pub mod formats;
 pub mod invariants;
 pub mod leadership;
+pub mod linearizability;
 pub mod liveness;
 
 use serde::{Deserialize, Serialize};

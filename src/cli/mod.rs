@@ -2,6 +2,7 @@
 //! code (0 passed, 1 a check failed, 2 bad input, 3 internal error).
 
 mod bench;
+mod check;
 mod run;
 
 use std::path::PathBuf;
@@ -70,6 +71,8 @@ enum Command {
     /// Benchmarks of the simulator itself.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Check a history file for linearizability (exit 0 yes, 1 no, 3 undecided).
+    Check(check::CheckArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the exit code.
@@ -86,6 +89,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Validate { scenario } => run::validate(&scenario),
         Command::Bench(b) => bench::bench(b),
+        Command::Check(args) => check::check(args),
     };
     match result {
         Ok(exit) => exit.into(),

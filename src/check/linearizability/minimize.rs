@@ -1,0 +1,296 @@
+//! Shrinking a non-linearizable partition to a small counterexample.
+//!
+//! A counterexample is a set of operations *held* to what was observed (their result and
+//! their interval) while other operations are *relaxed*: each may or may not have taken
+//! effect, at any point within its own interval, with any result. Relaxing only removes
+//! constraints, so if the held set still cannot be linearized, neither can the history.
+//! (Deleting operations instead would be unsound as an explanation: drop the write a read
+//! saw, and the read alone "fails" for a reason that is not in the history.)
+//!
+//! Three steps, each using the search itself as the test "does this still fail?":
+//!
+//! 1. **Shortest failing prefix.** Cut the history just after the `k`-th call; operations
+//!    still running at the cut become indeterminate and later ones vanish. Linearizability
+//!    is prefix-closed, so failure is monotone in `k` and a binary search finds the
+//!    shortest failing cut.
+//! 2. **A window.** The failure shows at the cut because of operations that completed just
+//!    before it. Only the [`WINDOW`] operations that completed last are candidates for
+//!    relaxing; earlier ones stay held as context. (Relaxing many operations at once makes
+//!    the search exponential — each may or may not have happened, in any order — so the
+//!    window keeps every test affordable.) If the window turns out not to matter, it widens.
+//! 3. **Delta debugging** (Zeller & Hildebrandt 2002, "Simplifying and isolating
+//!    failure-inducing input") over the window: relax chunks, down to single operations,
+//!    keeping every relaxation under which the history still fails. When its last round is
+//!    decisive, relaxing any one remaining held operation of the window makes the history
+//!    linearizable (1-minimal).
+//!
+//! Every test runs under a step cap; a test that hits it counts as "not shown to fail", so
+//! the result is always a proven counterexample, only perhaps not minimal.
+
+use std::time::{Duration, Instant};
+
+use super::Budget;
+use super::model::Model;
+use super::op::Operation;
+use super::search::{Progress, Search, SearchOp};
+
+/// How many of the last-completed operations may be relaxed at first.
+pub(super) const WINDOW: usize = 24;
+
+/// Steps a test runs between checks of the time and memory budgets.
+const TEST_SLICE: u64 = 100_000;
+
+/// The outcome of shrinking.
+pub(super) struct Shrunk {
+    /// The held operations of the window (indices into the history), by call time.
+    pub(super) held: Vec<usize>,
+    /// Operations before the window, held as observed but not listed.
+    pub(super) context: usize,
+    /// The operations taking part, held or relaxed: those invoked up to the cut.
+    pub(super) considered: usize,
+    /// The cut: the call time of the last operation taking part (`None`: no cut).
+    pub(super) cut: Option<u64>,
+    /// True if relaxing any one of `held` makes the history linearizable.
+    pub(super) minimal: bool,
+    /// The longest partial linearization found (indices into the history).
+    pub(super) partial: Vec<usize>,
+    /// Search steps spent.
+    pub(super) steps: u64,
+}
+
+/// Shrinks `failing` (indices into `ops` of a partition proven not linearizable).
+pub(super) fn shrink<M: Model>(
+    model: &M,
+    ops: &[Operation<M::Input, M::Output>],
+    failing: &[usize],
+    budget: &Budget,
+) -> Shrunk {
+    let mut order = failing.to_vec();
+    order.sort_by_key(|&i| (ops[i].call, i));
+    let mut tester = Tester {
+        model,
+        ops,
+        left: budget.max_steps,
+        per_test: (budget.max_steps / 4).max(1),
+        max_memory: budget.max_memory,
+        deadline: budget.max_time.map(|t| (Instant::now(), t)),
+        steps: 0,
+    };
+
+    // 1. The shortest failing cut, all operations held. `hi = n + 1` is no cut.
+    let all_held = vec![true; order.len()];
+    let (mut lo, mut hi) = (1, order.len() + 1);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let cut = Some(ops[order[mid - 1]].call);
+        if tester.fails(&order[..mid], &all_held[..mid], cut) == Some(true) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    let cut = (hi <= order.len()).then(|| ops[order[hi - 1]].call);
+    order.truncate(hi.min(order.len()));
+
+    // 2. Candidates: operations that completed before the cut (those still running there,
+    // or never returning, are indeterminate: holding them constrains nothing),
+    // last-completed first.
+    let mut candidates: Vec<usize> =
+        (0..order.len()).filter(|&p| ops[order[p]].ret.is_some_and(|r| cut.is_none_or(|t| r < t))).collect();
+    candidates.sort_by_key(|&p| std::cmp::Reverse((ops[order[p]].ret, p)));
+    let mut width = WINDOW.min(candidates.len());
+    let (held, minimal, context) = loop {
+        let (window, rest) = candidates.split_at(width);
+        let mut mask = vec![false; order.len()];
+        for &p in rest {
+            mask[p] = true;
+        }
+        let mut window = window.to_vec();
+        window.sort_unstable();
+        // 3. ddmin over the window.
+        let (held, minimal) = ddmin(window, |kept| {
+            let mut mask = mask.clone();
+            for &p in kept {
+                mask[p] = true;
+            }
+            tester.fails(&order, &mask, cut)
+        });
+        // ddmin never tries relaxing a last single operation: does the window matter?
+        let window_matters = held.len() != 1 || tester.fails(&order, &mask, cut) == Some(false);
+        if window_matters || width == candidates.len() || tester.out_of_budget() {
+            break (held, minimal && window_matters, rest.len());
+        }
+        width = (4 * width).min(candidates.len());
+    };
+
+    let mut mask = vec![false; order.len()];
+    for &p in held.iter().chain(&candidates[width..]) {
+        mask[p] = true;
+    }
+    let partial = tester.longest_partial(&order, &mask, cut).into_iter().map(|p| order[p]).collect();
+    Shrunk {
+        held: held.iter().map(|&p| order[p]).collect(),
+        context,
+        considered: order.len(),
+        cut,
+        minimal,
+        partial,
+        steps: tester.steps,
+    }
+}
+
+/// Runs the "still fails?" tests under the shrinking budget.
+struct Tester<'a, M: Model> {
+    model: &'a M,
+    ops: &'a [Operation<M::Input, M::Output>],
+    left: u64,
+    per_test: u64,
+    max_memory: usize,
+    deadline: Option<(Instant, Duration)>,
+    steps: u64,
+}
+
+impl<'a, M: Model> Tester<'a, M> {
+    fn out_of_budget(&self) -> bool {
+        self.left == 0 || self.deadline.is_some_and(|(start, limit)| start.elapsed() >= limit)
+    }
+
+    /// The search input: `subset[p]` held if `held[p]`, else relaxed; with `cut`, operations
+    /// still running at the cut are indeterminate. Relaxed observers cannot matter: dropped.
+    fn search_ops(
+        &self,
+        subset: &[usize],
+        held: &[bool],
+        cut: Option<u64>,
+    ) -> Vec<SearchOp<'a, M::Input, M::Output>> {
+        let ops = self.ops;
+        subset
+            .iter()
+            .zip(held)
+            .filter_map(|(&i, &held)| {
+                let o = &ops[i];
+                let ret = o.ret.unwrap_or(u64::MAX);
+                let running = cut.is_some_and(|t| ret >= t);
+                let (ret, output) = if running { (u64::MAX, None) } else { (ret, o.output.as_ref()) };
+                if held {
+                    Some(SearchOp { input: &o.input, output, call: o.call, ret, optional: false })
+                } else {
+                    (!self.model.is_observer(&o.input, None)).then_some(SearchOp {
+                        input: &o.input,
+                        output: None,
+                        call: o.call,
+                        ret,
+                        optional: true,
+                    })
+                }
+            })
+            .collect()
+    }
+
+    /// Whether the configuration is proven not linearizable (`Some(true)`), proven
+    /// linearizable (`Some(false)`), or undecided within the budget (`None`).
+    fn fails(&mut self, subset: &[usize], held: &[bool], cut: Option<u64>) -> Option<bool> {
+        let mut search = Search::new(self.model, self.search_ops(subset, held, cut), false);
+        let cap = self.per_test.min(self.left);
+        let progress = loop {
+            if self.out_of_budget() || search.steps() >= cap || search.memo_bytes() > self.max_memory {
+                break Progress::Running;
+            }
+            let before = search.steps();
+            let p = search.run(TEST_SLICE.min(cap - search.steps()));
+            self.left = self.left.saturating_sub(search.steps() - before);
+            if p != Progress::Running {
+                break p;
+            }
+        };
+        self.steps += search.steps();
+        match progress {
+            Progress::NotLinearizable => Some(true),
+            Progress::Linearizable => Some(false),
+            Progress::Running => None,
+        }
+    }
+
+    /// The longest partial linearization of the configuration found within one slice of
+    /// steps, as positions in `subset`.
+    fn longest_partial(&mut self, subset: &[usize], held: &[bool], cut: Option<u64>) -> Vec<usize> {
+        // Map search positions back to `subset` positions (relaxed observers were dropped).
+        let kept: Vec<usize> = (0..subset.len())
+            .filter(|&p| held[p] || !self.model.is_observer(&self.ops[subset[p]].input, None))
+            .collect();
+        let mut search = Search::new(self.model, self.search_ops(subset, held, cut), true);
+        // Only "if cheap": a capped search still yields a valid (if shorter) order.
+        search.run(TEST_SLICE);
+        self.steps += search.steps();
+        search.longest().iter().map(|&p| kept[p as usize]).collect()
+    }
+}
+
+/// Zeller's ddmin: a subset of `c` on which `fails` holds, given that it holds on `c`, and
+/// whether it is 1-minimal (the last round, dropping single elements, was decided
+/// throughout). Only complements are tried (drop one chunk at a time; at two chunks that
+/// is the same as keeping one): a test with few operations held is the expensive kind
+/// here, so tests stay well constrained for as long as possible.
+fn ddmin(mut c: Vec<usize>, mut fails: impl FnMut(&[usize]) -> Option<bool>) -> (Vec<usize>, bool) {
+    let mut n = 2usize;
+    while c.len() >= 2 {
+        let chunks = split(&c, n);
+        let mut reduced = false;
+        let mut decided = true;
+        for skip in 0..chunks.len() {
+            let complement: Vec<usize> = chunks
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != skip)
+                .flat_map(|(_, ch)| ch.iter().copied())
+                .collect();
+            match fails(&complement) {
+                Some(true) => {
+                    c = complement;
+                    n = (n - 1).max(2);
+                    reduced = true;
+                    break;
+                }
+                Some(false) => {}
+                None => decided = false,
+            }
+        }
+        if !reduced {
+            if n >= c.len() {
+                return (c, decided);
+            }
+            n = (2 * n).min(c.len());
+        }
+    }
+    (c, true)
+}
+
+/// Splits `c` into `n` contiguous chunks of near-equal size.
+fn split(c: &[usize], n: usize) -> Vec<Vec<usize>> {
+    let n = n.clamp(1, c.len().max(1));
+    (0..n).map(|i| c[i * c.len() / n..(i + 1) * c.len() / n].to_vec()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_covers_everything_in_order() {
+        let c: Vec<usize> = (0..7).collect();
+        let parts = split(&c, 3);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts.concat(), c);
+        assert!(parts.iter().all(|p| !p.is_empty()));
+    }
+
+    #[test]
+    fn ddmin_finds_a_one_minimal_subset() {
+        // Fails iff it contains both 3 and 11.
+        let got = ddmin((0..20).collect(), |s| Some(s.contains(&3) && s.contains(&11)));
+        assert_eq!(got, (vec![3, 11], true));
+        // Undecided tests in the last round: not known to be minimal.
+        let got = ddmin((0..4).collect(), |s| if s.len() == 3 { None } else { Some(s.len() == 4) });
+        assert_eq!(got, ((0..4).collect(), false));
+    }
+}

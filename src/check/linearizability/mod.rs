@@ -1,0 +1,380 @@
+//! The linearizability checker: is there an order of the history's operations, consistent
+//! with real time, in which a sequential specification (a [`Model`]) explains every result?
+//!
+//! # The idea
+//!
+//! An operation is a call at one time and a return at a later time. A history is
+//! *linearizable* (Herlihy & Wing 1990) if each operation can be given an instant between
+//! its call and its return at which it takes effect atomically, such that the model,
+//! applying the operations in that order, produces exactly the results the clients saw.
+//!
+//! The search is Wing & Gong's backtracking algorithm (1993) with Lowe's memoization of
+//! (linearized set, state) pairs ("Testing for linearizability", 2017), as implemented by
+//! Porcupine, plus one sound reduction: a legal read goes first without branching. Before
+//! searching, the history is split by the model's partition function (per key for a
+//! key-value store) and the parts are checked independently (P-compositionality, Horn &
+//! Kroening 2015), interleaved under one shared [`Budget`] so one expensive key cannot
+//! starve the rest.
+//!
+//! Operations whose outcome is unknown (Jepsen `info`, a timeout) may take effect at any
+//! point after their call, or never: they get an infinite return time and an output every
+//! state accepts. Operations that definitely did not happen (`fail`) are dropped by the
+//! history formats before they get here.
+//!
+//! # Verdicts
+//!
+//! [`Verdict::Linearizable`], [`Verdict::NotLinearizable`] with a [`Counterexample`]
+//! shrunk by delta debugging, or [`Verdict::Unknown`] when the budget runs out — never a
+//! wrong "linearizable".
+//!
+//! ```
+//! use eightfold::check::linearizability::{check_history, Options, Verdict};
+//! use eightfold::workload::history::{History, HistoryOp, OpKind, OpOutcome};
+//!
+//! let op = |client, op, value: Option<&str>, read: Option<Option<&str>>, t0, t1| HistoryOp {
+//!     client, op, key: "k".into(), value: value.map(Into::into), expected: None,
+//!     invoke_ns: t0, complete_ns: Some(t1), outcome: OpOutcome::Ok,
+//!     read: read.map(|r| r.map(Into::into)), applied: None,
+//! };
+//! let mut history = History::new();
+//! history.ops.push(op(0, OpKind::Put, Some("a"), None, 0, 10));
+//! history.ops.push(op(1, OpKind::Get, None, Some(Some("a")), 20, 30));
+//! history.ops.push(op(1, OpKind::Get, None, Some(None), 40, 50)); // stale: "a" was there
+//! let report = check_history(&history, &Options::default()).unwrap();
+//! assert!(matches!(report.verdict, Verdict::NotLinearizable(_)));
+//! ```
+
+mod bitset;
+mod cell;
+mod counterexample;
+mod events;
+mod kv;
+mod memo;
+mod minimize;
+mod model;
+mod op;
+mod partition;
+mod register;
+mod search;
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+pub use cell::{CellOp, CellResult, CellState, Value};
+pub use counterexample::{Counterexample, CounterexampleOp, Notation, PartialStep};
+pub use kv::{Key, KeyValue, KeyedOp, KvOperation, NotOneKey, single_register};
+pub use model::{Model, OpText, Partition};
+pub use op::Operation;
+pub use register::Register;
+
+use crate::check::formats::{self, FormatError};
+use crate::workload::history::{History, OpOutcome};
+use partition::Settled;
+use search::{Search, SearchOp};
+
+/// Limits on a search: whichever runs out first ends it with [`Verdict::Unknown`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// Search steps (one step = one event visited); deterministic, so the same history and
+    /// budget always give the same verdict. Also bounds memory: each step adds at most one
+    /// memo entry.
+    pub max_steps: u64,
+    /// Wall-clock time (not simulated time), as a safety net.
+    pub max_time: Option<Duration>,
+    /// Bytes of memo tables held at once (approximate: excludes heap data that states
+    /// point to, such as long strings), so parallel sweeps stay within memory.
+    pub max_memory: usize,
+}
+
+/// How to check.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// The budget for deciding linearizability.
+    pub budget: Budget,
+    /// Steps a partition runs before the next partition's turn.
+    pub slice_steps: u64,
+    /// The budget for shrinking a counterexample; `None` reports the whole failing
+    /// partition without shrinking.
+    pub shrink: Option<Budget>,
+}
+
+impl Default for Options {
+    /// To decide: 20 million steps, 10 s or 512 MiB of memo tables. To shrink:
+    /// 16 million steps, 5 s or 512 MiB.
+    fn default() -> Self {
+        Options {
+            budget: Budget {
+                max_steps: 20_000_000,
+                max_time: Some(Duration::from_secs(10)),
+                max_memory: 512 << 20,
+            },
+            slice_steps: 10_000,
+            shrink: Some(Budget {
+                max_steps: 16_000_000,
+                max_time: Some(Duration::from_secs(5)),
+                max_memory: 512 << 20,
+            }),
+        }
+    }
+}
+
+/// The checker's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Some order of the operations, consistent with real time, explains every result.
+    Linearizable,
+    /// No order does; here is a small set of operations that shows it.
+    NotLinearizable(Box<Counterexample>),
+    /// The budget ran out before the answer was known.
+    Unknown {
+        /// Which budget, and what was left undecided.
+        reason: UnknownReason,
+    },
+}
+
+/// Why a check could not decide.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownReason {
+    /// The budget that ran out.
+    pub exhausted: Exhausted,
+    /// The partitions still undecided (labels, e.g. `key "0"`).
+    pub unresolved: Vec<String>,
+}
+
+/// Which budget ran out.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Exhausted {
+    /// The step budget.
+    Steps(u64),
+    /// The wall-clock budget.
+    Time(Duration),
+    /// The memory budget (bytes).
+    Memory(usize),
+}
+
+impl fmt::Display for UnknownReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.exhausted {
+            Exhausted::Steps(n) => write!(f, "the budget of {n} search steps ran out")?,
+            Exhausted::Time(t) => write!(f, "the time budget of {:.3} s ran out", t.as_secs_f64())?,
+            Exhausted::Memory(b) => write!(f, "the memory budget of {} MiB ran out", b >> 20)?,
+        }
+        let n = self.unresolved.len();
+        let shown: Vec<&str> = self.unresolved.iter().take(5).map(String::as_str).collect();
+        let more = if n > shown.len() { ", ..." } else { "" };
+        write!(
+            f,
+            " with {n} partition{} undecided ({}{more})",
+            if n == 1 { "" } else { "s" },
+            shown.join(", ")
+        )
+    }
+}
+
+/// What the check cost.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Operations searched (after dropping reads whose result is unknown: they cannot
+    /// matter).
+    pub ops: usize,
+    /// Partitions the history split into.
+    pub partitions: usize,
+    /// Search steps spent deciding.
+    pub steps: u64,
+    /// Wall-clock time spent deciding.
+    pub elapsed: Duration,
+    /// Search steps spent shrinking the counterexample.
+    pub shrink_steps: u64,
+    /// Wall-clock time spent shrinking the counterexample.
+    pub shrink_elapsed: Duration,
+}
+
+/// A verdict and what it cost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckReport {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The cost.
+    pub stats: Stats,
+}
+
+impl CheckReport {
+    /// One line: the verdict and the figures behind it.
+    pub fn summary(&self) -> String {
+        let s = &self.stats;
+        let figures = format!(
+            "{} ops in {} partition{}, {} steps, {:.3} s",
+            s.ops,
+            s.partitions,
+            if s.partitions == 1 { "" } else { "s" },
+            s.steps,
+            s.elapsed.as_secs_f64()
+        );
+        match &self.verdict {
+            Verdict::Linearizable => format!("linearizable ({figures})"),
+            Verdict::NotLinearizable(c) => format!(
+                "not linearizable: {} ({figures}; counterexample of {} ops found in {} steps, {:.3} s)",
+                c.partition,
+                c.ops.len(),
+                s.shrink_steps,
+                s.shrink_elapsed.as_secs_f64()
+            ),
+            Verdict::Unknown { reason } => format!("unknown: {reason} ({figures})"),
+        }
+    }
+}
+
+/// Checks an eightfold history (`history.json`) against the key-value model, every key
+/// initially absent. Errors if the history is malformed (a field missing or contradictory).
+/// Counterexample operations are indexed into `history.ops`.
+pub fn check_history(history: &History, options: &Options) -> Result<CheckReport, FormatError> {
+    let ops = formats::eightfold::operations(history)?;
+    let mut report = check(&KeyValue { initial: None }, &ops, options);
+    if let Verdict::NotLinearizable(c) = &mut report.verdict {
+        // `operations` keeps every operation but the `fail`ed ones, in order.
+        let original: Vec<usize> =
+            (0..history.ops.len()).filter(|&i| history.ops[i].outcome != OpOutcome::Fail).collect();
+        for op in c.ops.iter_mut().chain(c.partial.iter_mut().map(|s| &mut s.op)) {
+            op.index = original[op.index];
+        }
+    }
+    Ok(report)
+}
+
+/// Checks `ops` against `model`.
+pub fn check<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>], options: &Options) -> CheckReport {
+    let start = Instant::now();
+    let partitions = model.partition(ops);
+    // Per partition, the operations that can matter: an observer whose output is unknown
+    // (a timed-out read) constrains nothing.
+    let kept: Vec<Vec<usize>> = partitions
+        .iter()
+        .map(|p| {
+            p.ops
+                .iter()
+                .copied()
+                .filter(|&i| ops[i].output.is_some() || !model.is_observer(&ops[i].input, None))
+                .collect()
+        })
+        .collect();
+    let searches = kept
+        .iter()
+        .enumerate()
+        .map(|(p, idx)| {
+            let sops = idx
+                .iter()
+                .map(|&i| {
+                    let o = &ops[i];
+                    SearchOp {
+                        input: &o.input,
+                        output: o.output.as_ref(),
+                        call: o.call,
+                        ret: o.ret.unwrap_or(u64::MAX),
+                        optional: false,
+                    }
+                })
+                .collect();
+            (p, Search::new(model, sops, false))
+        })
+        .collect();
+    let (settled, steps) = partition::interleave(searches, &options.budget, options.slice_steps, start);
+    let mut stats = Stats {
+        ops: kept.iter().map(Vec::len).sum(),
+        partitions: partitions.len(),
+        steps,
+        elapsed: start.elapsed(),
+        ..Stats::default()
+    };
+    let verdict = match settled {
+        Settled::AllLinearizable => Verdict::Linearizable,
+        Settled::Exhausted { by, unresolved } => Verdict::Unknown {
+            reason: UnknownReason {
+                exhausted: by,
+                unresolved: unresolved.iter().map(|&p| partitions[p].label.clone()).collect(),
+            },
+        },
+        Settled::Failed(p) => {
+            let shrink_start = Instant::now();
+            let c = counterexample(
+                model,
+                ops,
+                &partitions[p].label,
+                &kept[p],
+                options.shrink.as_ref(),
+                &mut stats,
+            );
+            stats.shrink_elapsed = shrink_start.elapsed();
+            Verdict::NotLinearizable(Box::new(c))
+        }
+    };
+    CheckReport { verdict, stats }
+}
+
+/// Builds the counterexample for a partition proven not linearizable.
+fn counterexample<M: Model>(
+    model: &M,
+    ops: &[Operation<M::Input, M::Output>],
+    label: &str,
+    failing: &[usize],
+    shrink: Option<&Budget>,
+    stats: &mut Stats,
+) -> Counterexample {
+    let shrunk = match shrink {
+        Some(budget) => minimize::shrink(model, ops, failing, budget),
+        None => {
+            let mut held = failing.to_vec();
+            held.sort_by_key(|&i| (ops[i].call, i));
+            minimize::Shrunk {
+                held,
+                context: 0,
+                considered: failing.len(),
+                cut: None,
+                minimal: false,
+                partial: Vec::new(),
+                steps: 0,
+            }
+        }
+    };
+    stats.shrink_steps = shrunk.steps;
+    let describe = |i: usize| {
+        let o = &ops[i];
+        let text = model.describe_operation(&o.input, o.output.as_ref());
+        CounterexampleOp {
+            index: i,
+            client: o.client,
+            kind: text.kind.to_string(),
+            input: text.input,
+            output: text.output,
+            call: o.call,
+            ret: o.ret,
+        }
+    };
+    // Replay the partial linearization to describe the state after each step; relaxed
+    // operations take effect with their result ignored, as in the search.
+    let mut state = model.init();
+    let initial_state = model.describe_state(&state);
+    let mut partial = Vec::with_capacity(shrunk.partial.len());
+    for i in shrunk.partial {
+        let held = shrunk.held.contains(&i);
+        let output = if held { ops[i].output.as_ref() } else { None };
+        match model.step(&state, &ops[i].input, output) {
+            Some(next) => state = next,
+            None => break,
+        }
+        partial.push(PartialStep { op: describe(i), held, state_after: model.describe_state(&state) });
+    }
+    Counterexample {
+        partition: label.to_string(),
+        partition_ops: failing.len(),
+        considered: shrunk.considered,
+        context: shrunk.context,
+        cut: shrunk.cut,
+        ops: shrunk.held.iter().map(|&i| describe(i)).collect(),
+        minimal: shrunk.minimal,
+        initial_state,
+        partial,
+    }
+}
+
+#[cfg(test)]
+mod tests;

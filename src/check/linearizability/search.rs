@@ -1,0 +1,369 @@
+//! The search for a linearization of one partition: Wing & Gong's backtracking algorithm
+//! with Lowe's memoization, as Porcupine implements it (Lowe 2017, "Testing for
+//! linearizability", Concurrency and Computation 29(4); Wing & Gong 1993, "Testing and
+//! verifying concurrent objects", JPDC 17).
+//!
+//! Walk the event list from the front. At a call event, try to linearize that operation
+//! now: if the model accepts its output in the current state and the resulting
+//! (linearized set, state) pair is new, push it on the stack, lift its events out of the
+//! list and start again from the front. At a return event, the operation it belongs to
+//! should already have been linearized (it returned before anything later was called), so
+//! undo the most recent choice and try the next candidate after it. An empty list means
+//! every operation found its place; backtracking from an empty stack means none can.
+//!
+//! One reduction on top: an *observer* (an operation that never changes the state when
+//! legal, such as a read or a CAS that reported failure) that is a candidate and legal in
+//! the current state can go first without loss of generality — every operation that must
+//! precede it already has, and moving it earlier changes no other step. So each node first
+//! looks for such an observer and commits to it without branching; if that fails, the
+//! node fails. Reads then cost no search, which matters for read-heavy histories with
+//! much concurrency.
+//!
+//! The search is resumable: [`Search::run`] takes a number of steps and may return
+//! [`Progress::Running`], so many partitions can share one budget.
+//!
+//! For shrinking counterexamples, an operation can be *optional*: reaching its return
+//! event unlinearized, the search may also decide it never took effect (a "skip", undone
+//! like any other choice). The main check never uses this.
+
+use super::bitset::Bitset;
+use super::events::{EventList, NIL, call_event, is_call, op_of};
+use super::memo::Memo;
+use super::model::Model;
+
+/// One operation as the search needs it. `ret == u64::MAX` means it never returned.
+pub(super) struct SearchOp<'a, I, O> {
+    pub(super) input: &'a I,
+    pub(super) output: Option<&'a O>,
+    pub(super) call: u64,
+    pub(super) ret: u64,
+    /// It may also not take effect at all.
+    pub(super) optional: bool,
+}
+
+impl<I, O> Clone for SearchOp<'_, I, O> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<I, O> Copy for SearchOp<'_, I, O> {}
+
+/// Where a search stands.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) enum Progress {
+    /// A linearization exists.
+    Linearizable,
+    /// None exists.
+    NotLinearizable,
+    /// Not decided yet: call [`Search::run`] again.
+    Running,
+}
+
+/// What the cursor is doing at the current node.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Looking for a legal observer to commit to.
+    Observers,
+    /// Trying the other candidates one by one.
+    Others,
+}
+
+/// How an operation came to be on the stack.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Choice {
+    /// Linearized, one candidate among others: on backtracking, try the next.
+    Chosen,
+    /// A legal observer, linearized without loss of generality: if it fails, so does
+    /// the node it was chosen at.
+    Forced,
+    /// Optional and skipped (never took effect): undoing it leaves only backtracking.
+    Skipped,
+}
+
+/// One choice on the search stack.
+struct Frame<S> {
+    op: u32,
+    /// The state before the choice.
+    before: S,
+    choice: Choice,
+}
+
+/// A resumable linearizability search over one partition.
+pub(super) struct Search<'a, M: Model> {
+    model: &'a M,
+    ops: Vec<SearchOp<'a, M::Input, M::Output>>,
+    /// Per operation: an observer (never changes the state when legal).
+    observer: Vec<bool>,
+    events: EventList,
+    /// Per operation: its position in `linearized`.
+    bit: Vec<u32>,
+    linearized: Bitset,
+    /// The choices made, in order.
+    stack: Vec<Frame<M::State>>,
+    /// How many frames of `stack` linearized an operation (rather than skipping one).
+    applied: usize,
+    state: M::State,
+    memo: Memo<M::State>,
+    cursor: u32,
+    phase: Phase,
+    steps: u64,
+    /// The longest partial linearization seen, if asked to track it.
+    longest: Option<Vec<u32>>,
+    outcome: Progress,
+}
+
+impl<'a, M: Model> Search<'a, M> {
+    /// Prepares a search over `ops`; `track_longest` records the longest partial
+    /// linearization (costs a copy of the stack each time it grows past the record).
+    pub(super) fn new(
+        model: &'a M,
+        ops: Vec<SearchOp<'a, M::Input, M::Output>>,
+        track_longest: bool,
+    ) -> Self {
+        let times: Vec<(u64, u64)> = ops.iter().map(|o| (o.call, o.ret)).collect();
+        let observer =
+            ops.iter().map(|o| o.output.is_some() && model.is_observer(o.input, o.output)).collect();
+        let events = EventList::new(&times);
+        // Number operations that return in call order, and those that never do after
+        // them (see `bitset`): the memo's sets then encode compactly.
+        let mut returning: Vec<usize> = (0..ops.len()).filter(|&i| ops[i].ret != u64::MAX).collect();
+        returning.sort_by_key(|&i| (ops[i].call, i));
+        let linearized = Bitset::new(returning.len(), ops.len() - returning.len());
+        let mut bit = vec![0; ops.len()];
+        for (b, &i) in returning.iter().enumerate() {
+            bit[i] = b as u32;
+        }
+        for (j, i) in (0..ops.len()).filter(|&i| ops[i].ret == u64::MAX).enumerate() {
+            bit[i] = linearized.tail_position(j);
+        }
+        let cursor = events.first();
+        Search {
+            model,
+            stack: Vec::with_capacity(ops.len()),
+            applied: 0,
+            ops,
+            observer,
+            events,
+            bit,
+            linearized,
+            state: model.init(),
+            memo: Memo::new(),
+            cursor,
+            phase: Phase::Observers,
+            steps: 0,
+            longest: track_longest.then(Vec::new),
+            outcome: if cursor == NIL { Progress::Linearizable } else { Progress::Running },
+        }
+    }
+
+    /// Steps taken so far (events visited).
+    pub(super) fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Approximate bytes held by the memo table.
+    pub(super) fn memo_bytes(&self) -> usize {
+        self.memo.bytes()
+    }
+
+    /// The longest partial linearization seen (operation indices in order), if tracked.
+    pub(super) fn longest(&self) -> &[u32] {
+        self.longest.as_deref().unwrap_or(&[])
+    }
+
+    /// Runs at most `max_steps` steps.
+    pub(super) fn run(&mut self, max_steps: u64) -> Progress {
+        if self.outcome != Progress::Running {
+            return self.outcome;
+        }
+        let end = self.steps.saturating_add(max_steps);
+        while self.steps < end {
+            self.steps += 1;
+            let event = self.cursor;
+            let op = op_of(event);
+            let moved = if !is_call(event) {
+                match self.phase {
+                    Phase::Observers => {
+                        // No legal observer at this node: try the others.
+                        self.phase = Phase::Others;
+                        self.cursor = self.events.first();
+                        continue;
+                    }
+                    // `op` returned without being linearized: it never took effect, if it
+                    // may not; otherwise this node fails.
+                    Phase::Others => self.ops[op as usize].optional && self.try_skip(op),
+                }
+            } else if self.observer[op as usize] != (self.phase == Phase::Observers) {
+                // The first pass looks only at observers; in the second they are known to
+                // be illegal here.
+                self.cursor = self.events.next(event);
+                continue;
+            } else {
+                let choice = if self.phase == Phase::Observers { Choice::Forced } else { Choice::Chosen };
+                match self.try_linearize(op, choice) {
+                    Tried::Placed => true,
+                    // Going first was already explored from here, and failed.
+                    Tried::Seen if choice == Choice::Forced => false,
+                    Tried::Illegal | Tried::Seen => {
+                        self.cursor = self.events.next(event);
+                        continue;
+                    }
+                }
+            };
+            if moved {
+                self.phase = Phase::Observers;
+                self.cursor = self.events.first();
+                if self.cursor == NIL {
+                    self.outcome = Progress::Linearizable;
+                    return self.outcome;
+                }
+            } else if !self.backtrack() {
+                self.outcome = Progress::NotLinearizable;
+                return self.outcome;
+            }
+        }
+        Progress::Running
+    }
+
+    /// Linearizes `op` next if the model allows it and the configuration is new.
+    fn try_linearize(&mut self, op: u32, choice: Choice) -> Tried {
+        let o = &self.ops[op as usize];
+        let Some(next) = self.model.step(&self.state, o.input, o.output) else {
+            return Tried::Illegal;
+        };
+        let bit = self.bit[op as usize];
+        self.linearized.insert(bit);
+        if !self.memo.insert(&self.linearized, &next) {
+            self.linearized.remove(bit);
+            return Tried::Seen;
+        }
+        let before = std::mem::replace(&mut self.state, next);
+        self.push(Frame { op, before, choice });
+        Tried::Placed
+    }
+
+    /// Decides that optional `op` never took effect, if that configuration is new.
+    fn try_skip(&mut self, op: u32) -> bool {
+        let bit = self.bit[op as usize];
+        self.linearized.insert(bit);
+        if !self.memo.insert(&self.linearized, &self.state) {
+            self.linearized.remove(bit);
+            return false;
+        }
+        self.push(Frame { op, before: self.state.clone(), choice: Choice::Skipped });
+        true
+    }
+
+    fn push(&mut self, frame: Frame<M::State>) {
+        self.events.lift(frame.op);
+        let skipped = frame.choice == Choice::Skipped;
+        self.applied += usize::from(!skipped);
+        self.stack.push(frame);
+        if let Some(longest) = &mut self.longest
+            && self.applied > longest.len()
+        {
+            longest.clear();
+            longest.extend(self.stack.iter().filter(|f| f.choice != Choice::Skipped).map(|f| f.op));
+        }
+    }
+
+    /// Undoes choices until one leaves an alternative (a [`Choice::Chosen`] operation:
+    /// the next candidate after it), and moves the cursor there. False if none does.
+    fn backtrack(&mut self) -> bool {
+        while let Some(frame) = self.stack.pop() {
+            self.state = frame.before;
+            self.linearized.remove(self.bit[frame.op as usize]);
+            self.events.unlift(frame.op);
+            if frame.choice != Choice::Skipped {
+                self.applied -= 1;
+            }
+            if frame.choice == Choice::Chosen {
+                self.phase = Phase::Others;
+                self.cursor = self.events.next(call_event(frame.op));
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// What trying to linearize an operation did.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Tried {
+    /// It is now linearized.
+    Placed,
+    /// The model rejects it in the current state.
+    Illegal,
+    /// Legal, but that configuration was already explored.
+    Seen,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::linearizability::cell::{CellOp, CellResult, Value};
+    use crate::check::linearizability::register::Register;
+
+    fn op<'a>(
+        input: &'a CellOp,
+        output: Option<&'a CellResult>,
+        call: u64,
+        ret: u64,
+    ) -> SearchOp<'a, CellOp, CellResult> {
+        SearchOp { input, output, call, ret, optional: false }
+    }
+
+    #[test]
+    fn overlapping_write_and_read() {
+        let w = CellOp::Write(Value::from("1"));
+        let done = CellResult::Done;
+        let r = CellOp::Read;
+        let saw1 = CellResult::Read(Some(Value::from("1")));
+        let saw_nil = CellResult::Read(None);
+        let model = Register::default();
+        // write [0,10] overlaps both reads; a read of nil then 1 is fine…
+        let ops = vec![op(&w, Some(&done), 0, 10), op(&r, Some(&saw_nil), 1, 2), op(&r, Some(&saw1), 3, 4)];
+        assert_eq!(Search::new(&model, ops, false).run(1000), Progress::Linearizable);
+        // …but 1 then nil is not.
+        let ops = vec![op(&w, Some(&done), 0, 10), op(&r, Some(&saw1), 1, 2), op(&r, Some(&saw_nil), 3, 4)];
+        let mut s = Search::new(&model, ops, true);
+        assert_eq!(s.run(1000), Progress::NotLinearizable);
+        assert_eq!(s.longest().len(), 2);
+    }
+
+    #[test]
+    fn optional_ops_may_not_take_effect() {
+        let w1 = CellOp::Write(Value::from("1"));
+        let r = CellOp::Read;
+        let saw_nil = CellResult::Read(None);
+        let model = Register::default();
+        // A write that finished before a read of nil: illegal if it must happen…
+        let ops = vec![op(&w1, None, 0, 1), op(&r, Some(&saw_nil), 2, 3)];
+        assert_eq!(Search::new(&model, ops, false).run(100), Progress::NotLinearizable);
+        // …fine if it may not have.
+        let mut ops = vec![op(&w1, None, 0, 1), op(&r, Some(&saw_nil), 2, 3)];
+        ops[0].optional = true;
+        assert_eq!(Search::new(&model, ops, false).run(100), Progress::Linearizable);
+        // An optional op still cannot take effect outside its interval.
+        let saw1 = CellResult::Read(Some(Value::from("1")));
+        let mut ops = vec![op(&r, Some(&saw1), 0, 1), op(&w1, None, 2, 3)];
+        ops[1].optional = true;
+        assert_eq!(Search::new(&model, ops, false).run(100), Progress::NotLinearizable);
+    }
+
+    #[test]
+    fn resumes_across_slices() {
+        let w = CellOp::Write(Value::from("1"));
+        let done = CellResult::Done;
+        let model = Register::default();
+        let ops: Vec<_> = (0..20).map(|i| op(&w, Some(&done), i, 100)).collect();
+        let mut s = Search::new(&model, ops, false);
+        let mut slices = 0;
+        while s.run(3) == Progress::Running {
+            slices += 1;
+        }
+        assert!(slices > 1);
+        assert_eq!(s.run(3), Progress::Linearizable);
+    }
+}
