@@ -73,6 +73,8 @@ enum Command {
     Bench(bench::BenchCommand),
     /// Check a history file for linearizability (exit 0 yes, 1 no, 3 undecided).
     Check(check::CheckArgs),
+    /// List the named protocol bugs that `--bug` and a scenario's `"bugs"` switch on.
+    Bugs,
 }
 
 /// Runs the CLI on the process arguments and returns the exit code.
@@ -89,6 +91,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Validate { scenario } => run::validate(&scenario),
         Command::Bench(b) => bench::bench(b),
+        Command::Bugs => run::bugs(),
         Command::Check(args) => check::check(args),
     };
     match result {

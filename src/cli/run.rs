@@ -30,6 +30,9 @@ pub(super) struct RunArgs {
     /// Print only the final summary line.
     #[arg(long, short)]
     quiet: bool,
+    /// Switch on a named protocol bug (repeatable; see `eightfold bugs`).
+    #[arg(long = "bug", value_name = "NAME")]
+    bugs: Vec<String>,
 }
 
 /// Loads a scenario, turning its error into a one-line bad-input failure.
@@ -38,9 +41,21 @@ pub(super) fn load(path: &Path) -> Result<(Scenario, String), Failure> {
         scenario::ScenarioError::Io { .. } => Failure::input(e.to_string()),
         _ => Failure::input(format!("{}: {e}", path.display())),
     })?;
+    runner::bugs::validate(&s).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
     let text =
         std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
     Ok((s, text))
+}
+
+/// `eightfold bugs`: the named bugs, what they do and where they are caught.
+pub(super) fn bugs() -> Result<Exit, Failure> {
+    for b in runner::bugs::BUGS {
+        println!("{} ({})", b.name, runner::bugs::protocols(b));
+        println!("  does:    {}", b.what);
+        println!("  breaks:  {}", b.breaks);
+        println!("  caught:  within 200 seeds of scenarios/{}.json", b.caught_in);
+    }
+    Ok(Exit::Passed)
 }
 
 pub(super) fn validate(path: &Path) -> Result<Exit, Failure> {
@@ -57,7 +72,20 @@ pub(super) fn validate(path: &Path) -> Result<Exit, Failure> {
 }
 
 pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
-    let (s, text) = load(&args.scenario)?;
+    let (mut s, text) = load(&args.scenario)?;
+    if !args.bugs.is_empty() {
+        for b in &args.bugs {
+            if !s.bugs.contains(b) {
+                s.bugs.push(b.clone());
+            }
+        }
+        runner::bugs::validate(&s).map_err(|e| {
+            Failure::input(format!(
+                "--bug: {}",
+                e.to_string().trim_start_matches(|c| c != ':').trim_start_matches(": ")
+            ))
+        })?;
+    }
     let seed = args.seed.unwrap_or(s.seed);
     if args.out.exists() && !args.out.is_dir() {
         return Err(Failure::input(format!("--out: {} exists and is not a directory", args.out.display())));
@@ -182,6 +210,15 @@ fn print_summary(o: &Outcome, path: &Path, quiet: bool) {
         }
         for (name, c) in &o.checks {
             println!("  check {name}: {} — {}", if c.passed { "PASS" } else { "FAIL" }, c.detail);
+        }
+        if let Some(text) = o.linearizability.as_ref().and_then(|l| l.explanation.as_ref()) {
+            println!("  linearizability counterexample:");
+            for line in text.lines() {
+                println!("    {line}");
+            }
+        }
+        if let Some(h) = &o.halted {
+            println!("  the run stopped at {} when {} saw: {}", h.at, h.check, h.detail);
         }
         println!("  report: {}", path.display());
         if !o.passed {

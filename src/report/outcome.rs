@@ -127,6 +127,34 @@ pub struct ConsensusFigures {
     pub entries_committed: u64,
 }
 
+/// The linearizability check of a run's history, as reported in `outcome.json`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LinearizabilityFigures {
+    /// `linearizable`, `not_linearizable`, `unknown` or `error`.
+    pub verdict: String,
+    /// Operations checked.
+    pub ops: u64,
+    /// Independent partitions (keys) checked.
+    pub partitions: u64,
+    /// Search steps spent deciding.
+    pub steps: u64,
+    /// Wall-clock time spent deciding, seconds.
+    pub time_s: f64,
+    /// The smallest set of operations found that cannot be ordered (when not linearizable).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub counterexample: Option<serde_json::Value>,
+    /// The counterexample explained in plain text.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub explanation: Option<String>,
+}
+
+impl LinearizabilityFigures {
+    /// Figures for a history that could not be checked at all.
+    pub fn error(detail: String) -> Self {
+        LinearizabilityFigures { verdict: "error".into(), explanation: Some(detail), ..Default::default() }
+    }
+}
+
 /// The verdict and figures of one run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
@@ -161,6 +189,9 @@ pub struct Outcome {
     /// Client operations (key-value runs).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub ops: Option<OpFigures>,
+    /// The linearizability check (key-value runs).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub linearizability: Option<LinearizabilityFigures>,
     /// Consensus figures (Raft and Paxos runs).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub raft: Option<ConsensusFigures>,

@@ -1,11 +1,14 @@
 //! Running a key-value scenario: consensus servers replicating the key-value store, and
 //! closed-loop clients recording a history for the checkers.
 
+use crate::check::CheckResult;
 use crate::check::invariants::Invariants;
 use crate::check::leadership::Leadership;
+use crate::check::linearizability as lin;
 use crate::check::liveness::{self, LivenessInput};
 use crate::proto::raft::{RaftConfig, RaftNode, ReadMode};
 use crate::proto::service::ServiceMsg;
+use crate::report::outcome::LinearizabilityFigures;
 use crate::scenario::{KeyDistSpec, ReadModeSpec, Scenario, WorkloadSpec};
 use crate::sim::{Ctx, DiskEvent, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView, TimerId};
 use crate::workload::history::{History, HistoryOp};
@@ -186,7 +189,7 @@ pub fn evaluate(s: &Scenario, world: &World<KvNode>, history: &History, fin: &mu
         let st = inv.stats();
         fin.checks.insert(
             "invariants".into(),
-            crate::check::CheckResult::pass(format!(
+            CheckResult::pass(format!(
                 "election safety, log matching, leader completeness and state-machine safety held over {} observations ({} leaders, {} entries committed)",
                 st.observations, st.leaders, st.committed
             )),
@@ -210,6 +213,57 @@ pub fn evaluate(s: &Scenario, world: &World<KvNode>, history: &History, fin: &mu
         entries_committed: inv.stats().committed,
     });
     fin.ops = Some(crate::report::outcome::OpFigures::from_history(history));
+    let (check, figures) = linearizability(s, history);
+    fin.checks.insert("linearizable".into(), check);
+    fin.linearizability = Some(figures);
+}
+
+/// Checks the client history for linearizability (key-value model, each key on its own).
+pub fn linearizability(s: &Scenario, history: &History) -> (CheckResult, LinearizabilityFigures) {
+    let mut options = lin::Options::default();
+    if let Some(b) = s.checks.linearizability_budget {
+        options.budget.max_time = Some(std::time::Duration::from_nanos(b.0.as_nanos()));
+    }
+    let report = match lin::check_history(history, &options) {
+        Ok(r) => r,
+        Err(e) => {
+            let detail = format!("the history could not be checked: {e}");
+            return (CheckResult::fail(detail.clone()), LinearizabilityFigures::error(detail));
+        }
+    };
+    let st = &report.stats;
+    let mut figures = LinearizabilityFigures {
+        verdict: String::new(),
+        ops: st.ops as u64,
+        partitions: st.partitions as u64,
+        steps: st.steps,
+        time_s: st.elapsed.as_secs_f64(),
+        counterexample: None,
+        explanation: None,
+    };
+    let check = match &report.verdict {
+        lin::Verdict::Linearizable => {
+            figures.verdict = "linearizable".into();
+            CheckResult::pass(format!("{} operations on {} keys are linearizable", st.ops, st.partitions))
+        }
+        lin::Verdict::NotLinearizable(c) => {
+            figures.verdict = "not_linearizable".into();
+            let text = c.render(lin::Notation::Eightfold);
+            figures.explanation = Some(text.clone());
+            figures.counterexample = serde_json::to_value(c).ok();
+            let first = text.lines().next().unwrap_or("").trim().to_string();
+            CheckResult::fail(format!(
+                "not linearizable: {} operations on {} cannot be ordered consistently with what clients saw ({first})",
+                c.ops.len(),
+                c.partition
+            ))
+        }
+        lin::Verdict::Unknown { reason } => {
+            figures.verdict = "unknown".into();
+            CheckResult::fail(format!("unknown: {reason}"))
+        }
+    };
+    (check, figures)
 }
 
 /// Parameter lines specific to key-value runs.

@@ -2,6 +2,7 @@
 //! and produce its [`Outcome`]. The CLI, sweeps and shrinking all go through here.
 
 pub mod broadcast;
+pub mod bugs;
 pub mod kv;
 pub mod network;
 
@@ -18,11 +19,13 @@ use crate::disk::DiskConfig;
 use crate::fault::Schedule;
 use crate::net::Latency;
 use crate::report::Outcome;
-use crate::report::outcome::{ConsensusFigures, LinkFigures, NetworkFigures, OpFigures};
+use crate::report::outcome::{
+    ConsensusFigures, LinearizabilityFigures, LinkFigures, NetworkFigures, OpFigures,
+};
 use crate::scenario::{Protocol, Scenario};
 use crate::sim::{Node, NodeFactory, NodeId, RngStreams, SimTime};
 use crate::workload::history::History;
-use crate::world::{Membership, Trace, World, WorldConfig};
+use crate::world::{Membership, Security, Trace, World, WorldConfig};
 
 /// What can go wrong while running (the scenario itself was already validated).
 #[derive(Debug, Error)]
@@ -53,6 +56,8 @@ pub struct Finished {
     pub ops: Option<OpFigures>,
     /// Consensus figures.
     pub consensus: Option<ConsensusFigures>,
+    /// The linearizability check's figures.
+    pub linearizability: Option<LinearizabilityFigures>,
 }
 
 /// What a run produced: its outcome, and the history its clients recorded (key-value runs).
@@ -118,7 +123,10 @@ pub fn build_world<N: Node>(
         schedule: Schedule::new(&s.faults),
         client_start,
         disk: disk_config(s),
-        security: Default::default(),
+        security: Security {
+            auth: !s.bugs.iter().any(|b| b == "no_auth"),
+            replay_window: s.network.security.as_ref().is_some_and(|sec| sec.replay_window),
+        },
     };
     World::new(config, net, factory)
 }
@@ -157,6 +165,7 @@ fn simulate<N: Node>(
         broadcast: None,
         ops: None,
         consensus: None,
+        linearizability: None,
     })
 }
 
@@ -196,6 +205,7 @@ fn outcome<N: Node>(
         halted: world.halted().cloned(),
         broadcast: fin.broadcast,
         ops: fin.ops,
+        linearizability: fin.linearizability,
         raft: fin.consensus,
         security: Some(world.security_stats()).filter(|s| *s != Default::default()),
         parameters: parameters(s, seed),

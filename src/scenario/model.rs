@@ -188,6 +188,19 @@ pub struct NetworkSpec {
     /// Overrides for particular links.
     #[serde(default)]
     pub links: Vec<LinkOverride>,
+    /// How messages are protected.
+    #[serde(default)]
+    pub security: Option<SecuritySpec>,
+}
+
+/// Message protection settings. Every message is authenticated with the cluster's key
+/// (switching that off is the documented `no_auth` bug).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySpec {
+    /// Receivers also reject envelopes seen before (an anti-replay window, as in IPsec).
+    #[serde(default)]
+    pub replay_window: bool,
 }
 
 /// A link profile; missing fields take the default profile's value (or the built-in one).

@@ -322,10 +322,13 @@ impl<M: RaftHost> RaftNode<M> {
             i = i.next();
         }
         ctx.observe(Observation::Membership { voters: self.membership.voters().to_vec() });
-        // A restarted server may have acknowledged a leader just before it crashed: it
-        // honours leader stickiness (and so the leader's lease) as if it had just heard
-        // from one.
-        self.leader_seen = Some(ctx.now());
+        // With leases, a restarted server may have acknowledged a leader just before it
+        // crashed: it honours leader stickiness (and so the leader's lease) as if it had
+        // just heard from one. Without leases nothing depends on it, and plain Raft has no
+        // such rule.
+        if self.cfg.read_mode == super::ReadMode::Lease {
+            self.leader_seen = Some(ctx.now());
+        }
         self.reset_election_timer(ctx);
         self.flush(ctx);
     }

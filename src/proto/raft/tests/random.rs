@@ -383,7 +383,7 @@ fn random_schedules_find_the_named_safety_bugs() {
     ];
     for (bugs, batch, steps) in cases {
         let cfg = RaftConfig { bugs, max_entries_per_msg: batch, ..cfg() };
-        let found = (0..500).any(|seed| random_run(seed, 3, cfg.clone(), steps).is_err());
+        let found = (0..3000).any(|seed| random_run(seed, 3, cfg.clone(), steps).is_err());
         assert!(found, "no schedule exposed {:?}", bugs.enabled());
     }
 }

@@ -1,0 +1,107 @@
+//! The named bugs a scenario can switch on (`"bugs": [...]` or `--bug NAME`), to prove the
+//! checkers catch real mistakes. `eightfold bugs` prints this table.
+
+use crate::scenario::{Protocol, Scenario, ScenarioError};
+
+/// One named bug.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BugInfo {
+    /// The name used in scenarios and on the command line.
+    pub name: &'static str,
+    /// The protocols it applies to (`"any"` for the kernel's).
+    pub protocols: &'static [Protocol],
+    /// What the bug does.
+    pub what: &'static str,
+    /// What it breaks, and which check catches it.
+    pub breaks: &'static str,
+    /// A shipped scenario in which the check catches it within 200 seeds.
+    pub caught_in: &'static str,
+}
+
+/// Every named bug.
+pub const BUGS: &[BugInfo] = &[
+    BugInfo {
+        name: "stale_follower_reads",
+        protocols: &[Protocol::Raft],
+        what: "a follower answers reads from its own state machine instead of redirecting to the leader",
+        breaks: "linearizability: a client can read an old value after a newer write completed (linearizable check)",
+        caught_in: "raft-leader-churn",
+    },
+    BugInfo {
+        name: "commit_old_terms",
+        protocols: &[Protocol::Raft],
+        what: "a leader commits entries of earlier terms by counting replicas, without an entry of its own term on top (Raft paper, Figure 8)",
+        breaks: "state-machine safety and leader completeness: a committed, applied entry is later overwritten (invariants check)",
+        caught_in: "raft-leader-churn",
+    },
+    BugInfo {
+        name: "forget_vote",
+        protocols: &[Protocol::Raft],
+        what: "a server grants its vote without first writing it to disk",
+        breaks: "election safety: after a crash it can vote twice in one term, electing two leaders (invariants check)",
+        caught_in: "raft-vote-amnesia",
+    },
+    BugInfo {
+        name: "ack_before_commit",
+        protocols: &[Protocol::Raft],
+        what: "a leader acknowledges a write as soon as it appends it, before it is committed",
+        breaks: "durability: an acknowledged write is lost when the leader fails (linearizable check)",
+        caught_in: "raft-leader-churn",
+    },
+    BugInfo {
+        name: "no_log_check",
+        protocols: &[Protocol::Raft],
+        what: "votes are granted without checking that the candidate's log is at least as up-to-date (Raft paper §5.4.1)",
+        breaks: "leader completeness: a leader missing committed entries overwrites them (invariants check)",
+        caught_in: "raft-leader-churn",
+    },
+    BugInfo {
+        name: "no_auth",
+        protocols: &[],
+        what: "receivers stop verifying the envelope's MAC, so corrupted and forged messages that still decode reach the protocol",
+        breaks: "whatever the tampered message says: safety of the protocol (invariants or linearizable check)",
+        caught_in: "fallacy-4-secure-network",
+    },
+];
+
+/// The bug with this name.
+pub fn find(name: &str) -> Option<&'static BugInfo> {
+    BUGS.iter().find(|b| b.name == name)
+}
+
+/// Checks that every bug a scenario names exists and applies to its protocol.
+pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
+    for (i, name) in s.bugs.iter().enumerate() {
+        let path = format!("bugs[{i}]");
+        let Some(b) = find(name) else {
+            let names: Vec<&str> = BUGS.iter().map(|b| b.name).collect();
+            return Err(ScenarioError::at(
+                path,
+                format!("unknown bug \"{name}\"; expected one of {}", names.join(", ")),
+            ));
+        };
+        if !b.protocols.is_empty() && !b.protocols.contains(&s.cluster.protocol) {
+            return Err(ScenarioError::at(
+                path,
+                format!(
+                    "bug \"{name}\" is a bug of {}, not of \"{}\"",
+                    protocols(b),
+                    s.cluster.protocol.name()
+                ),
+            ));
+        }
+        if s.bugs[..i].contains(name) {
+            return Err(ScenarioError::at(path, format!("bug \"{name}\" is listed twice")));
+        }
+    }
+    Ok(())
+}
+
+/// The protocols a bug applies to, for messages.
+pub fn protocols(b: &BugInfo) -> String {
+    if b.protocols.is_empty() {
+        "every protocol (the simulator's envelope)".to_string()
+    } else {
+        b.protocols.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+    }
+}
