@@ -10,7 +10,7 @@ use eightfold::scenario::{self, Protocol};
 
 fn first_failure(s: &scenario::Scenario, seeds: std::ops::RangeInclusive<u64>) -> Option<(u64, Vec<String>)> {
     for seed in seeds {
-        let o = runner::run(s, RunOptions { seed, trace: None }).expect("runs");
+        let o = runner::run(s, RunOptions::seed(seed)).expect("runs");
         if !o.passed {
             return Some((seed, o.failed_checks().into_iter().map(String::from).collect()));
         }

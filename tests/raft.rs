@@ -75,7 +75,7 @@ fn a_crashed_leader_is_replaced_and_the_cluster_keeps_committing() {
         commit_after.0 > commit_before.0 + 100,
         "committing continued: {commit_before:?} -> {commit_after:?}"
     );
-    let out = runner::run(&s, RunOptions { seed: 1, trace: None }).expect("runs");
+    let out = runner::run(&s, RunOptions::seed(1)).expect("runs");
     assert!(out.passed, "{:?}", out.checks);
 }
 
@@ -162,7 +162,7 @@ fn crash_restart_storm_over_200_seeds_loses_no_acknowledged_write() {
         k.stop = Some(scenario::units::HumanDuration(eightfold::sim::SimDuration::from_secs(9)));
     }
     for seed in 1..=200 {
-        let out = runner::run_full(&s, RunOptions { seed, trace: None }).expect("runs");
+        let out = runner::run_full(&s, RunOptions::seed(seed)).expect("runs");
         assert!(out.outcome.passed, "seed {seed}: {:?}", out.outcome.checks);
         let mut w = world(&s, seed);
         w.run_until(ms(12_000));

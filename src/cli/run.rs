@@ -9,7 +9,9 @@ use clap::Args;
 use super::{Exit, Failure};
 use crate::report::{Outcome, ReportDir};
 use crate::runner::{self, RunOptions};
+use crate::scenario::units::parse_duration;
 use crate::scenario::{self, Scenario};
+use crate::sim::SimTime;
 
 #[derive(Args)]
 pub(super) struct RunArgs {
@@ -30,9 +32,24 @@ pub(super) struct RunArgs {
     /// Print only the final summary line.
     #[arg(long, short)]
     quiet: bool,
+    /// The time window of the message diagram, e.g. `4.9s..5.4s` (default: around the first fault).
+    #[arg(long, value_parser = parse_window)]
+    window: Option<(SimTime, SimTime)>,
     /// Switch on a named protocol bug (repeatable; see `eightfold bugs`).
     #[arg(long = "bug", value_name = "NAME")]
     bugs: Vec<String>,
+}
+
+/// Parses a time window such as `4.9s..5.4s`.
+pub(super) fn parse_window(s: &str) -> Result<(SimTime, SimTime), String> {
+    let (a, b) =
+        s.split_once("..").ok_or_else(|| format!("expected a window like \"4.9s..5.4s\", found \"{s}\""))?;
+    let a = parse_duration(a)?;
+    let b = parse_duration(b)?;
+    if b <= a {
+        return Err(format!("the window must end after it starts, found {a}..{b}"));
+    }
+    Ok((SimTime(a.as_nanos()), SimTime(b.as_nanos())))
 }
 
 /// Loads a scenario, turning its error into a one-line bad-input failure.
@@ -97,10 +114,8 @@ pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
         }
     }
     if args.check_determinism {
-        let a = runner::run(&s, RunOptions { seed, trace: None })
-            .map_err(|e| Failure::internal(e.to_string()))?;
-        let b = runner::run(&s, RunOptions { seed, trace: None })
-            .map_err(|e| Failure::internal(e.to_string()))?;
+        let a = runner::run(&s, RunOptions::seed(seed)).map_err(|e| Failure::internal(e.to_string()))?;
+        let b = runner::run(&s, RunOptions::seed(seed)).map_err(|e| Failure::internal(e.to_string()))?;
         if a.digest != b.digest || a.events != b.events {
             eprintln!(
                 "determinism check FAILED: run 1 digest {} ({} events), run 2 digest {} ({} events)",
@@ -109,6 +124,16 @@ pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
             return Ok(Exit::CheckFailed);
         }
         println!("determinism check passed: two runs gave digest {} ({} events)", a.digest, a.events);
+    }
+    let mut record = runner::default_recording(&s);
+    if let Some(w) = args.window {
+        if w.1.as_nanos() > s.duration.0.as_nanos() {
+            return Err(Failure::input(format!(
+                "--window: it ends at {} but the run ends at {}",
+                w.1, s.duration.0
+            )));
+        }
+        record.window = w;
     }
     let dest = args.out.join(format!("{}-seed{seed}", s.name));
     let report = ReportDir::create(&dest).map_err(|e| {
@@ -121,8 +146,14 @@ pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
     } else {
         None
     };
-    let out =
-        runner::run_full(&s, RunOptions { seed, trace }).map_err(|e| Failure::internal(e.to_string()))?;
+    let out = runner::run_full(&s, RunOptions { seed, trace, record: Some(record) })
+        .map_err(|e| Failure::internal(e.to_string()))?;
+    if let Some(rec) = &out.recording {
+        let json = serde_json::to_string(rec).map_err(|e| Failure::internal(e.to_string()))?;
+        report
+            .write("recording.json", json + "\n")
+            .map_err(|e| Failure::internal(format!("writing recording.json: {e}")))?;
+    }
     let outcome = out.outcome;
     if let Some(h) = &out.history {
         let json = serde_json::to_string(h).map_err(|e| Failure::internal(e.to_string()))?;

@@ -25,7 +25,7 @@ use crate::report::outcome::{
 use crate::scenario::{Protocol, Scenario};
 use crate::sim::{Node, NodeFactory, NodeId, RngStreams, SimTime};
 use crate::workload::history::History;
-use crate::world::{Membership, Security, Trace, World, WorldConfig};
+use crate::world::{Membership, RecorderConfig, Recording, Security, Trace, World, WorldConfig};
 
 /// What can go wrong while running (the scenario itself was already validated).
 #[derive(Debug, Error)]
@@ -42,6 +42,15 @@ pub struct RunOptions {
     pub seed: u64,
     /// Where to stream the event trace, if anywhere.
     pub trace: Option<Box<dyn Write + Send>>,
+    /// Keep a flight recording for charts (`None`: don't).
+    pub record: Option<RecorderConfig>,
+}
+
+impl RunOptions {
+    /// Options for a plain run of `seed`: no trace, no recording (what sweeps use).
+    pub fn seed(seed: u64) -> Self {
+        RunOptions { seed, trace: None, record: None }
+    }
 }
 
 /// The verdicts and protocol figures gathered after a run.
@@ -66,6 +75,14 @@ pub struct RunOutput {
     pub outcome: Outcome,
     /// The operation history, for `history.json` and the checkers.
     pub history: Option<History>,
+    /// The flight recording, if one was asked for.
+    pub recording: Option<Recording>,
+}
+
+/// The default recording for a scenario: the message window around its first fault.
+pub fn default_recording(s: &Scenario) -> RecorderConfig {
+    let first = s.faults.iter().map(|f| SimTime(f.at.0.as_nanos())).min();
+    RecorderConfig::for_run(s.duration.0, first)
 }
 
 /// Runs `scenario` with the given options and returns its outcome.
@@ -88,9 +105,10 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
                 broadcast::settings(scenario).start,
             );
             world.add_observer(Box::new(SpreadTracker::new(scenario.cluster.nodes as usize)));
-            let mut fin = simulate(scenario, &mut world, opts.trace)?;
+            let mut fin = simulate(scenario, &mut world, opts.trace, opts.record)?;
             broadcast::evaluate(scenario, &world, &mut fin);
-            Ok(RunOutput { outcome: outcome(scenario, seed, &world, fin, started), history: None })
+            let recording = world.take_recording();
+            Ok(RunOutput { outcome: outcome(scenario, seed, &world, fin, started), history: None, recording })
         }
         Protocol::Raft => {
             let start = kv::client_config(scenario).2;
@@ -98,10 +116,15 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
             let servers = scenario.cluster.nodes as usize;
             world.add_observer(Box::new(Invariants::new(servers)));
             world.add_observer(Box::new(Leadership::new(servers)));
-            let mut fin = simulate(scenario, &mut world, opts.trace)?;
+            let mut fin = simulate(scenario, &mut world, opts.trace, opts.record)?;
             let history = kv::history(scenario, &world);
             kv::evaluate(scenario, &world, &history, &mut fin);
-            Ok(RunOutput { outcome: outcome(scenario, seed, &world, fin, started), history: Some(history) })
+            let recording = world.take_recording();
+            Ok(RunOutput {
+                outcome: outcome(scenario, seed, &world, fin, started),
+                history: Some(history),
+                recording,
+            })
         }
     }
 }
@@ -147,9 +170,13 @@ fn simulate<N: Node>(
     s: &Scenario,
     world: &mut World<N>,
     trace: Option<Box<dyn Write + Send>>,
+    record: Option<RecorderConfig>,
 ) -> Result<Finished, RunError> {
     if let Some(sink) = trace {
         world.set_trace(Trace::new(sink));
+    }
+    if let Some(r) = record {
+        world.set_recorder(r);
     }
     world.run_until(SimTime(s.duration.0.as_nanos()));
     if let Some(t) = world.take_trace() {

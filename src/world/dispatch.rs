@@ -94,6 +94,9 @@ impl<N: Node> World<N> {
         };
         if let Some(why) = why {
             self.net.note_dropped(from, to, why);
+            if let Some(r) = &mut self.recorder {
+                r.lost(t, id, why.name());
+            }
             self.digest.event(t.0, code::DROP, to.0, id.0, payload.wire_size());
             if let Some(tr) = &mut self.trace {
                 let (f, d) = (&self.slots[from.index()].name, &self.slots[to.index()].name);
@@ -123,6 +126,9 @@ impl<N: Node> World<N> {
 
     fn reject(&mut self, from: NodeId, to: NodeId, id: MsgId, kind: &str, why: &str) {
         let t = self.now;
+        if let Some(r) = &mut self.recorder {
+            r.lost(t, id, why);
+        }
         self.digest.event(t.0, code::REJECT, to.0, id.0, 0);
         if let Some(tr) = &mut self.trace {
             let (f, d) = (&self.slots[from.index()].name, &self.slots[to.index()].name);
@@ -142,6 +148,9 @@ impl<N: Node> World<N> {
         let slot = &self.slots[to.index()];
         if slot.node.is_none() {
             self.net.note_dropped(from, to, DropReason::NodeDown);
+            if let Some(r) = &mut self.recorder {
+                r.lost(t, id, DropReason::NodeDown.name());
+            }
             self.digest.event(t.0, code::DROP, to.0, id.0, msg.wire_size());
             return;
         }
@@ -151,6 +160,9 @@ impl<N: Node> World<N> {
         }
         let size = msg.wire_size();
         self.net.note_delivered();
+        if let Some(r) = &mut self.recorder {
+            r.arrived(id);
+        }
         self.digest.event(t.0, code::DELIVER, to.0, id.0, size);
         if let Some(tr) = &mut self.trace {
             tr.deliver(t, &self.slots[from.index()].name, &self.slots[to.index()].name, id, msg.kind(), size);
@@ -233,6 +245,17 @@ impl<N: Node> World<N> {
         let size = msg.wire_size();
         let route = self.net.route(t, from, to, size);
         self.digest.event(t.0, code::SEND, from.0, id.0, size);
+        if let Some(r) = &mut self.recorder {
+            let arrive = match route {
+                Route::Drop(why) => Err(why.name()),
+                Route::Deliver { at, .. } => Ok(at),
+            };
+            r.sent(t, from, to, id, msg.kind(), size, arrive);
+            let link = self.net.link(from, to);
+            if link.profile.bandwidth.is_some() {
+                r.queue(t, from, to, size, link.backlog(t));
+            }
+        }
         match route {
             Route::Drop(why) => {
                 self.digest.word(((to.0 as u64) << 8) | why as u64);
@@ -275,6 +298,9 @@ impl<N: Node> World<N> {
 
     pub(super) fn observe(&mut self, node: NodeId, obs: Observation) {
         let t = self.now;
+        if let Some(r) = &mut self.recorder {
+            r.observation(t, node, &obs);
+        }
         self.digest.event(t.0, code::OBSERVE, node.0, obs.code() as u64, 0);
         if let Observation::Role { role, term } = obs {
             self.slots[node.index()].role = (role, term);
@@ -298,6 +324,9 @@ impl<N: Node> World<N> {
 
     pub(super) fn notify(&mut self, node: NodeId, event: Lifecycle) {
         let t = self.now;
+        if let Some(r) = &mut self.recorder {
+            r.lifecycle(t, node, event);
+        }
         for o in &mut self.observers {
             o.lifecycle(t, node, event);
         }

@@ -14,6 +14,7 @@ pub mod clock;
 mod dispatch;
 mod faults;
 mod lifecycle;
+pub mod recorder;
 pub mod security;
 pub mod trace;
 
@@ -33,6 +34,7 @@ use crate::sim::{
 
 pub use clock::Clock;
 pub use faults::ActiveFault;
+pub use recorder::{Recorder, RecorderConfig, Recording};
 pub use security::{Security, SecurityStats};
 pub use trace::Trace;
 
@@ -271,6 +273,7 @@ pub struct World<N: Node> {
     cpu: Option<CpuCost>,
     cpu_time: u64,
     guard: security::Guard,
+    recorder: Option<Recorder>,
 }
 
 impl<N: Node> World<N> {
@@ -333,6 +336,7 @@ impl<N: Node> World<N> {
                 security,
                 streams.stream("adversary"),
             ),
+            recorder: None,
         };
         for i in 0..w.slots.len() {
             let at = if w.slots[i].kind == NodeKind::Client { client_start } else { SimTime::ZERO };
@@ -347,6 +351,19 @@ impl<N: Node> World<N> {
     /// Streams every event to `trace` from now on.
     pub fn set_trace(&mut self, trace: Trace) {
         self.trace = Some(trace);
+    }
+
+    /// Keeps a bounded flight recording for charts from now on.
+    pub fn set_recorder(&mut self, config: RecorderConfig) {
+        let nodes =
+            self.slots.iter().map(|s| recorder::RecNode { name: s.name.clone(), kind: s.kind }).collect();
+        self.recorder = Some(Recorder::new(config, nodes));
+    }
+
+    /// Detaches the flight recording.
+    pub fn take_recording(&mut self) -> Option<Recording> {
+        let now = self.now;
+        self.recorder.take().map(|r| r.finish(now))
     }
 
     /// Detaches the trace (to flush it).
