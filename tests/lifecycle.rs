@@ -69,7 +69,7 @@ fn writer_world(faults: &str, fsync: Latency) -> World<Writer> {
     let config = WorldConfig {
         members: Membership::cluster(1, 0),
         streams,
-        schedule: Schedule::new(&faults),
+        schedule: Schedule::new(&faults, 1),
         client_start: SimTime::ZERO,
         disk: DiskConfig { fsync_latency: fsync, torn_writes: false },
         security: Default::default(),

@@ -10,7 +10,7 @@
 pub mod resolve;
 
 use crate::scenario::{Fault, FaultEntry};
-use crate::sim::SimTime;
+use crate::sim::{SimDuration, SimTime};
 
 pub use resolve::{ClusterView, Resolved};
 
@@ -23,6 +23,8 @@ pub struct Action {
     pub entry: usize,
     /// Whether this action starts the fault or undoes it.
     pub phase: Phase,
+    /// For a rolling restart: which server (by index) this action restarts.
+    pub part: Option<u32>,
 }
 
 /// Whether an action applies a fault or reverts it.
@@ -45,14 +47,27 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    /// Expands the scenario's entries into timed actions.
-    pub fn new(entries: &[FaultEntry]) -> Self {
+    /// Expands the scenario's entries into timed actions for a cluster of `servers`.
+    pub fn new(entries: &[FaultEntry], servers: u32) -> Self {
         let mut actions = Vec::new();
         for (i, e) in entries.iter().enumerate() {
             let at = SimTime(e.at.0.as_nanos());
-            actions.push(Action { at, entry: i, phase: Phase::Start });
+            if let Fault::RollingRestart { interval, downtime } = &e.fault {
+                for s in 0..servers {
+                    let start = at + SimDuration(interval.0.as_nanos() * s as u64);
+                    actions.push(Action { at: start, entry: i, phase: Phase::Start, part: Some(s) });
+                    actions.push(Action {
+                        at: start + downtime.0,
+                        entry: i,
+                        phase: Phase::Revert,
+                        part: Some(s),
+                    });
+                }
+                continue;
+            }
+            actions.push(Action { at, entry: i, phase: Phase::Start, part: None });
             if let Some(d) = e.lasts {
-                actions.push(Action { at: at + d.0, entry: i, phase: Phase::Revert });
+                actions.push(Action { at: at + d.0, entry: i, phase: Phase::Revert, part: None });
             }
         }
         // Stable sort: equal times keep the order written in the file.

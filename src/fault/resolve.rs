@@ -3,7 +3,7 @@
 use crate::net::{Cut, LinkMod};
 use crate::scenario::{Fault, GroupRef, NodeRef};
 use crate::sim::rng::Draw;
-use crate::sim::{NodeId, Role, SimRng, Term};
+use crate::sim::{AdminCommand, ConfigPatch, NodeId, Role, SimRng, Term};
 
 /// What the resolver may ask about the cluster.
 pub trait ClusterView {
@@ -29,6 +29,45 @@ pub enum Resolved {
     },
     /// Bring these directed links back up.
     LinksUp(Vec<(NodeId, NodeId)>),
+    /// Set a node's clock.
+    Clock {
+        /// The node.
+        node: NodeId,
+        /// Offset at time zero, ns.
+        offset_ns: i64,
+        /// Local seconds per true second.
+        rate: f64,
+    },
+    /// Hand an operator's command to a node (`None`: to the leader, if there is one).
+    Admin {
+        /// The node, or the current leader.
+        to: Option<NodeId>,
+        /// The command.
+        cmd: AdminCommand,
+    },
+    /// Slow a node's CPU by `factor`.
+    SlowNode {
+        /// The node.
+        node: NodeId,
+        /// The factor.
+        factor: f64,
+    },
+    /// Slow a server's fsyncs by `factor`.
+    SlowDisk {
+        /// The server.
+        node: NodeId,
+        /// The factor.
+        factor: f64,
+    },
+    /// Flip a bit of a server's durable data.
+    CorruptDisk(NodeId),
+    /// Fail a server's next fsyncs.
+    FailFsync {
+        /// The server.
+        node: NodeId,
+        /// How many.
+        count: u32,
+    },
     /// Start an adversary that replays (`forge: false`) or forges messages every `interval`.
     Adversary {
         /// Forge (true) or replay (false).
@@ -185,6 +224,36 @@ pub fn fault(f: &Fault, view: &impl ClusterView, rng: &mut SimRng) -> Resolved {
         }
         Fault::Replay { interval } => Resolved::Adversary { forge: false, interval: interval.0 },
         Fault::Forge { interval } => Resolved::Adversary { forge: true, interval: interval.0 },
+        Fault::Clock { node: r, offset, drift } => {
+            Resolved::Clock { node: node(*r, view, rng), offset_ns: offset.0, rate: 1.0 + drift }
+        }
+        Fault::Reconfigure { node: r, raft } => Resolved::Admin {
+            to: Some(node(*r, view, rng)),
+            cmd: AdminCommand::Configure(ConfigPatch {
+                election_timeout: raft.election_timeout.map(|e| (e.min.0, e.max.0)),
+                heartbeat: raft.heartbeat.map(|h| h.0),
+                pre_vote: raft.pre_vote,
+                check_quorum: raft.check_quorum,
+            }),
+        },
+        Fault::AddServer { node: r } => {
+            Resolved::Admin { to: None, cmd: AdminCommand::AddServer(node(*r, view, rng)) }
+        }
+        Fault::RemoveServer { node: r } => {
+            Resolved::Admin { to: None, cmd: AdminCommand::RemoveServer(node(*r, view, rng)) }
+        }
+        // Expanded by the schedule into one crash per server; never resolved as a whole.
+        Fault::RollingRestart { .. } => Resolved::Heal,
+        Fault::SlowNode { node: r, factor } => {
+            Resolved::SlowNode { node: node(*r, view, rng), factor: *factor }
+        }
+        Fault::SlowDisk { node: r, factor } => {
+            Resolved::SlowDisk { node: node(*r, view, rng), factor: *factor }
+        }
+        Fault::CorruptDisk { node: r } => Resolved::CorruptDisk(node(*r, view, rng)),
+        Fault::FailFsync { node: r, count } => {
+            Resolved::FailFsync { node: node(*r, view, rng), count: *count }
+        }
         Fault::Ring {} => {
             let mut order: Vec<NodeId> = view.servers().to_vec();
             rng.shuffle(&mut order);

@@ -155,6 +155,61 @@ impl LinearizabilityFigures {
     }
 }
 
+/// What the run cost (fallacy 7, *transport cost is zero*).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CostFigures {
+    /// Messages sent.
+    pub messages: u64,
+    /// Payload bytes sent.
+    pub bytes: u64,
+    /// Bytes on the wire, fragment headers included.
+    pub wire_bytes: u64,
+    /// CPU time charged by the transport-cost model, seconds.
+    pub cpu_s: f64,
+    /// Money charged for traffic between zones.
+    pub money: f64,
+    /// What each useful operation cost: the operations counted (completed client
+    /// operations, or acknowledged broadcast values).
+    pub useful_ops: u64,
+    /// Messages per useful operation.
+    pub messages_per_op: Option<f64>,
+    /// Bytes per useful operation.
+    pub bytes_per_op: Option<f64>,
+    /// CPU milliseconds per useful operation.
+    pub cpu_ms_per_op: Option<f64>,
+    /// Money per useful operation.
+    pub money_per_op: Option<f64>,
+}
+
+impl CostFigures {
+    /// The figures for counters and a number of useful operations.
+    pub fn new(net: &NetStats, cpu_ns: u64, useful_ops: u64) -> Self {
+        let per = |v: f64| if useful_ops == 0 { None } else { Some(v / useful_ops as f64) };
+        CostFigures {
+            messages: net.sent,
+            bytes: net.bytes,
+            wire_bytes: net.wire_bytes,
+            cpu_s: cpu_ns as f64 / 1e9,
+            money: net.money,
+            useful_ops,
+            messages_per_op: per(net.sent as f64),
+            bytes_per_op: per(net.bytes as f64),
+            cpu_ms_per_op: per(cpu_ns as f64 / 1e6),
+            money_per_op: per(net.money),
+        }
+    }
+}
+
+/// Operation latency seen by the clients of one zone (fallacy 8).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ZoneFigures {
+    /// The zone.
+    pub zone: String,
+    /// Its clients' figures.
+    #[serde(flatten)]
+    pub ops: OpFigures,
+}
+
 /// The verdict and figures of one run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
@@ -195,6 +250,11 @@ pub struct Outcome {
     /// Consensus figures (Raft and Paxos runs).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub raft: Option<ConsensusFigures>,
+    /// What the run cost.
+    pub cost: CostFigures,
+    /// Client latency per zone (scenarios with zones).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub zones: Vec<ZoneFigures>,
     /// What the envelope guard rejected and the adversary did (when anything happened).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub security: Option<crate::world::SecurityStats>,

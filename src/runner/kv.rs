@@ -8,9 +8,11 @@ use crate::check::linearizability as lin;
 use crate::check::liveness::{self, LivenessInput};
 use crate::proto::raft::{RaftConfig, RaftNode, ReadMode};
 use crate::proto::service::ServiceMsg;
-use crate::report::outcome::LinearizabilityFigures;
+use crate::report::outcome::{LinearizabilityFigures, ZoneFigures};
 use crate::scenario::{KeyDistSpec, ReadModeSpec, Scenario, WorkloadSpec};
-use crate::sim::{Ctx, DiskEvent, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView, TimerId};
+use crate::sim::{
+    AdminCommand, Ctx, DiskEvent, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView, TimerId,
+};
 use crate::workload::history::{History, HistoryOp};
 use crate::workload::keys::KeyDist;
 use crate::workload::kv::{KvClient, KvClientConfig, OpMix};
@@ -61,6 +63,12 @@ impl Node for KvNode {
             n.on_disk(ctx, event);
         }
     }
+
+    fn on_admin(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, cmd: &AdminCommand) {
+        if let KvNode::Raft(n) = self {
+            n.on_admin(ctx, cmd);
+        }
+    }
 }
 
 /// The Raft settings of a scenario, defaults filled in, named bugs switched on.
@@ -93,9 +101,37 @@ pub fn raft_config(s: &Scenario) -> RaftConfig {
         if let Some(b) = r.max_batch {
             c.max_entries_per_msg = b;
         }
+        if let Some(v) = &r.initial_voters {
+            c.initial_voters =
+                Some(v.iter().filter_map(|n| super::network::concrete(n, s.cluster.nodes)).collect());
+        }
     }
     for b in &s.bugs {
         c.bugs.enable(b);
+    }
+    c
+}
+
+/// The Raft settings of one server: the cluster's, then every override naming it.
+pub fn raft_config_for(s: &Scenario, id: NodeId) -> RaftConfig {
+    let mut c = raft_config(s);
+    for o in &s.cluster.overrides {
+        let named = o.nodes.iter().any(|n| super::network::concrete(n, s.cluster.nodes) == Some(id));
+        if let (true, Some(r)) = (named, &o.raft) {
+            if let Some(e) = r.election_timeout {
+                c.election_timeout_min = e.min.0;
+                c.election_timeout_max = e.max.0;
+            }
+            if let Some(h) = r.heartbeat {
+                c.heartbeat_interval = h.0;
+            }
+            if let Some(p) = r.pre_vote {
+                c.pre_vote = p;
+            }
+            if let Some(q) = r.check_quorum {
+                c.check_quorum = q;
+            }
+        }
     }
     c
 }
@@ -142,12 +178,12 @@ pub fn factory(
     s: &Scenario,
     streams: RngStreams,
 ) -> impl FnMut(NodeId, &dyn StorageView) -> KvNode + 'static {
-    let raft = raft_config(s);
+    let raft: Vec<RaftConfig> = (0..s.cluster.nodes).map(|i| raft_config_for(s, NodeId(i))).collect();
     let (_, client, _) = client_config(s);
     let servers = s.cluster.nodes;
     move |id: NodeId, disk: &dyn StorageView| {
         if id.0 < servers {
-            KvNode::Raft(RaftNode::recover(id, raft.clone(), disk))
+            KvNode::Raft(RaftNode::recover(id, raft[id.index()].clone(), disk))
         } else {
             let n = id.0 - servers;
             KvNode::Client(KvClient::new(
@@ -212,10 +248,41 @@ pub fn evaluate(s: &Scenario, world: &World<KvNode>, history: &History, fin: &mu
         leadership: lead.figures(end),
         entries_committed: inv.stats().committed,
     });
-    fin.ops = Some(crate::report::outcome::OpFigures::from_history(history));
+    let ops = crate::report::outcome::OpFigures::from_history(history);
+    fin.useful_ops = ops.ok;
+    fin.ops = Some(ops);
+    fin.zones = zone_figures(s, history);
     let (check, figures) = linearizability(s, history);
     fin.checks.insert("linearizable".into(), check);
     fin.linearizability = Some(figures);
+}
+
+/// Latency of each zone's clients.
+pub fn zone_figures(s: &Scenario, history: &History) -> Vec<ZoneFigures> {
+    let servers = s.cluster.nodes;
+    let total = (servers + s.client_count()) as usize;
+    let of = super::network::zone_of(&s.cluster.zones, servers, total);
+    s.cluster
+        .zones
+        .iter()
+        .enumerate()
+        .filter_map(|(z, zone)| {
+            let ops: Vec<_> = history
+                .ops
+                .iter()
+                .filter(|o| of.get((servers + o.client) as usize).copied().flatten() == Some(z))
+                .cloned()
+                .collect();
+            if ops.is_empty() {
+                return None;
+            }
+            let h = History { ops, ..History::new() };
+            Some(ZoneFigures {
+                zone: zone.name.clone(),
+                ops: crate::report::outcome::OpFigures::from_history(&h),
+            })
+        })
+        .collect()
 }
 
 /// Checks the client history for linearizability (key-value model, each key on its own).

@@ -20,12 +20,15 @@ use crate::fault::Schedule;
 use crate::net::Latency;
 use crate::report::Outcome;
 use crate::report::outcome::{
-    ConsensusFigures, LinearizabilityFigures, LinkFigures, NetworkFigures, OpFigures,
+    ConsensusFigures, CostFigures, LinearizabilityFigures, LinkFigures, NetworkFigures, OpFigures,
+    ZoneFigures,
 };
 use crate::scenario::{Protocol, Scenario};
 use crate::sim::{Node, NodeFactory, NodeId, RngStreams, SimTime};
 use crate::workload::history::History;
-use crate::world::{Membership, RecorderConfig, Recording, Security, Trace, World, WorldConfig};
+use crate::world::{
+    Clock, CpuCost, Membership, RecorderConfig, Recording, Security, Trace, World, WorldConfig,
+};
 
 /// What can go wrong while running (the scenario itself was already validated).
 #[derive(Debug, Error)]
@@ -67,6 +70,10 @@ pub struct Finished {
     pub consensus: Option<ConsensusFigures>,
     /// The linearizability check's figures.
     pub linearizability: Option<LinearizabilityFigures>,
+    /// Useful operations done (for cost per operation).
+    pub useful_ops: u64,
+    /// Client latency per zone.
+    pub zones: Vec<ZoneFigures>,
 }
 
 /// What a run produced: its outcome, and the history its clients recorded (key-value runs).
@@ -139,11 +146,21 @@ pub fn build_world<N: Node>(
     let servers = s.cluster.nodes;
     let clients = s.client_count();
     let total = (servers + clients) as usize;
-    let net = network::build(&s.network, servers, total, streams.stream("net"));
+    let net = network::build(&s.network, &s.cluster.zones, servers, total, streams.stream("net"));
+    let mut members = Membership::cluster(servers, clients);
+    for o in &s.cluster.overrides {
+        if let Some(c) = &o.clock {
+            for n in &o.nodes {
+                if let Some(id) = network::concrete(n, servers) {
+                    members.nodes[id.index()].clock = Clock { offset_ns: c.offset.0, rate: 1.0 + c.drift };
+                }
+            }
+        }
+    }
     let config = WorldConfig {
-        members: Membership::cluster(servers, clients),
+        members,
         streams,
-        schedule: Schedule::new(&s.faults),
+        schedule: Schedule::new(&s.faults, s.cluster.nodes),
         client_start,
         disk: disk_config(s),
         security: Security {
@@ -151,7 +168,23 @@ pub fn build_world<N: Node>(
             replay_window: s.network.security.as_ref().is_some_and(|sec| sec.replay_window),
         },
     };
-    World::new(config, net, factory)
+    let mut world = World::new(config, net, factory);
+    for o in &s.cluster.overrides {
+        if let Some(f) = o.slowness {
+            for n in &o.nodes {
+                if let Some(id) = network::concrete(n, servers) {
+                    world.set_slowness(id, f);
+                }
+            }
+        }
+    }
+    if let Some(cpu) = &s.cluster.cpu {
+        world.set_cpu_cost(CpuCost {
+            per_message: cpu.per_message.0,
+            per_byte_ns: cpu.per_kb.0.as_nanos() as f64 / 1000.0,
+        });
+    }
+    world
 }
 
 /// The disk every node gets: the scenario's settings over the defaults.
@@ -188,11 +221,13 @@ fn simulate<N: Node>(
     }
     Ok(Finished {
         checks,
-        quiet_after: Schedule::new(&s.faults).quiet_after(),
+        quiet_after: Schedule::new(&s.faults, s.cluster.nodes).quiet_after(),
         broadcast: None,
         ops: None,
         consensus: None,
         linearizability: None,
+        useful_ops: 0,
+        zones: Vec::new(),
     })
 }
 
@@ -235,6 +270,8 @@ fn outcome<N: Node>(
         linearizability: fin.linearizability,
         raft: fin.consensus,
         security: Some(world.security_stats()).filter(|s| *s != Default::default()),
+        cost: CostFigures::new(world.net_stats(), world.cpu_time(), fin.useful_ops),
+        zones: fin.zones,
         parameters: parameters(s, seed),
     }
 }
@@ -258,7 +295,27 @@ pub fn parameters(s: &Scenario, seed: u64) -> Vec<String> {
         Protocol::Raft => out.extend(kv::describe(s)),
     }
     out.push(format!("disk: {}", disk_config(s).describe()));
-    out.extend(network::describe(&s.network, servers, total, name));
+    out.extend(network::describe(&s.network, &s.cluster.zones, servers, total, name));
+    for o in &s.cluster.overrides {
+        let nodes: Vec<String> = o.nodes.iter().map(|n| n.to_string()).collect();
+        let mut what = Vec::new();
+        if let Some(c) = &o.clock {
+            what.push(format!("clock offset {}ns drift {:+}", c.offset.0, c.drift));
+        }
+        if let Some(f) = o.slowness {
+            what.push(format!("CPU {f}x slower"));
+        }
+        if let Some(r) = &o.raft {
+            what.push(format!("raft {}", serde_json::to_string(r).unwrap_or_default()));
+        }
+        out.push(format!("override {}: {}", nodes.join(", "), what.join("; ")));
+    }
+    if let Some(cpu) = &s.cluster.cpu {
+        out.push(format!(
+            "cpu: {} per message + {} per KB, at sender and receiver",
+            cpu.per_message.0, cpu.per_kb.0
+        ));
+    }
     if !s.bugs.is_empty() {
         out.push(format!("bugs switched on: {}", s.bugs.join(", ")));
     }

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::nodes::{GroupRef, NodeRef};
-use super::units::{HumanDuration, HumanRate, HumanSize, Probability};
+use super::units::{HumanDuration, HumanRate, HumanSize, Probability, SignedDuration};
 
 /// A complete scenario: the cluster, its network, its workload and its fault schedule.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -105,6 +105,67 @@ pub struct ClusterSpec {
     /// Raft settings (only for `"protocol": "raft"`).
     #[serde(default)]
     pub raft: Option<RaftSpec>,
+    /// Zones (datacenters, regions): named groups of nodes whose links
+    /// `network.zones` can set apart (fallacy 8).
+    #[serde(default)]
+    pub zones: Vec<ZoneSpec>,
+    /// Per-node differences: configuration, clock, speed (fallacies 6 and 8).
+    #[serde(default)]
+    pub overrides: Vec<NodeOverride>,
+    /// CPU time charged for each message handled and sent (fallacy 7).
+    #[serde(default)]
+    pub cpu: Option<CpuSpec>,
+}
+
+/// A zone: a named group of nodes.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneSpec {
+    /// The zone's name (`"eu-west"`).
+    pub name: String,
+    /// Its nodes (servers and clients).
+    pub nodes: Vec<NodeRef>,
+}
+
+/// Settings that differ on some nodes: the operators did not all agree.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeOverride {
+    /// The nodes concerned.
+    pub nodes: Vec<NodeRef>,
+    /// Raft settings for these servers (over the cluster's).
+    #[serde(default)]
+    pub raft: Option<RaftSpec>,
+    /// Their clocks.
+    #[serde(default)]
+    pub clock: Option<ClockSpec>,
+    /// How many times slower their CPUs are (1 = nominal).
+    #[serde(default)]
+    pub slowness: Option<f64>,
+}
+
+/// A node's clock against true (virtual) time.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSpec {
+    /// How far ahead (or, with a leading `-`, behind) the clock reads at time zero.
+    #[serde(default)]
+    pub offset: SignedDuration,
+    /// Rate error: 0.01 runs 1% fast, -0.01 runs 1% slow.
+    #[serde(default)]
+    pub drift: f64,
+}
+
+/// CPU cost of messages.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CpuSpec {
+    /// Fixed cost per message handled or sent.
+    #[serde(default)]
+    pub per_message: HumanDuration,
+    /// Cost per kilobyte (1000 bytes) handled or sent.
+    #[serde(default)]
+    pub per_kb: HumanDuration,
 }
 
 /// How a Raft leader serves reads.
@@ -154,6 +215,10 @@ pub struct RaftSpec {
     /// Most entries per AppendEntries message.
     #[serde(default)]
     pub max_batch: Option<u32>,
+    /// The servers that vote from the start (default: all); the others join with
+    /// `add_server` faults.
+    #[serde(default)]
+    pub initial_voters: Option<Vec<NodeRef>>,
 }
 
 /// Gossip protocol settings.
@@ -188,6 +253,9 @@ pub struct NetworkSpec {
     /// Overrides for particular links.
     #[serde(default)]
     pub links: Vec<LinkOverride>,
+    /// Profiles of the links within and between zones (applied before `links`).
+    #[serde(default)]
+    pub zones: Vec<ZoneLink>,
     /// How messages are protected.
     #[serde(default)]
     pub security: Option<SecuritySpec>,
@@ -240,6 +308,21 @@ pub struct LinkSpec {
     /// Probability that a message's bits are flipped in flight.
     #[serde(default)]
     pub corrupt: Option<Probability>,
+}
+
+/// The profile of every link from one zone to another (or within one).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneLink {
+    /// Sending zone.
+    pub from: String,
+    /// Receiving zone (the same name for links within a zone).
+    pub to: String,
+    /// Also apply to the reverse direction.
+    #[serde(default)]
+    pub both_ways: bool,
+    /// The fields to override.
+    pub profile: LinkSpec,
 }
 
 /// An override of the profile of the link(s) between two nodes.
@@ -587,6 +670,70 @@ pub enum Fault {
     /// Every server reaches only its two neighbours in a ring: everyone has a majority
     /// path, nobody has a majority of direct links.
     Ring {},
+    /// Set a node's clock (skew and drift) — an NTP mishap. With `for`, the old clock
+    /// comes back afterwards.
+    Clock {
+        /// The node.
+        node: NodeRef,
+        /// Offset from true time.
+        #[serde(default)]
+        offset: SignedDuration,
+        /// Rate error (0.1 = 10% fast).
+        #[serde(default)]
+        drift: f64,
+    },
+    /// An operator changes a server's settings at runtime. With `for`, they change back.
+    Reconfigure {
+        /// The server.
+        node: NodeRef,
+        /// The Raft settings to change.
+        raft: RaftSpec,
+    },
+    /// Ask the leader to add a server to the cluster (Raft membership change).
+    AddServer {
+        /// The server to add.
+        node: NodeRef,
+    },
+    /// Ask the leader to remove a server from the cluster.
+    RemoveServer {
+        /// The server to remove.
+        node: NodeRef,
+    },
+    /// Restart every server one after another: each is down for `downtime`, the next one
+    /// goes `interval` after the previous.
+    RollingRestart {
+        /// Time between two servers' restarts.
+        interval: HumanDuration,
+        /// How long each is down.
+        downtime: HumanDuration,
+    },
+    /// Make a node's CPU `factor` times slower (fallacy 8).
+    SlowNode {
+        /// The node.
+        node: NodeRef,
+        /// Slowness factor.
+        factor: f64,
+    },
+    /// Make a server's disk `factor` times slower to fsync.
+    SlowDisk {
+        /// The server.
+        node: NodeRef,
+        /// Slowness factor.
+        factor: f64,
+    },
+    /// Flip a bit of a server's stored data (latent corruption, found at the next restart).
+    CorruptDisk {
+        /// The server.
+        node: NodeRef,
+    },
+    /// Make a server's next fsyncs fail.
+    FailFsync {
+        /// The server.
+        node: NodeRef,
+        /// How many.
+        #[serde(default = "one")]
+        count: u32,
+    },
     /// An adversary on the wire captures traffic and, every `interval`, sends one captured
     /// envelope again (a replay attack).
     Replay {
@@ -625,12 +772,32 @@ impl Fault {
             Fault::Ring {} => "ring",
             Fault::Replay { .. } => "replay",
             Fault::Forge { .. } => "forge",
+            Fault::Clock { .. } => "clock",
+            Fault::Reconfigure { .. } => "reconfigure",
+            Fault::AddServer { .. } => "add_server",
+            Fault::RemoveServer { .. } => "remove_server",
+            Fault::RollingRestart { .. } => "rolling_restart",
+            Fault::SlowNode { .. } => "slow_node",
+            Fault::SlowDisk { .. } => "slow_disk",
+            Fault::CorruptDisk { .. } => "corrupt_disk",
+            Fault::FailFsync { .. } => "fail_fsync",
         }
     }
 
     /// True for faults that can be undone with `"for"`.
     pub fn is_revertible(&self) -> bool {
-        !matches!(self, Fault::Heal {} | Fault::Restart { .. } | Fault::Resume { .. } | Fault::LinkUp { .. })
+        !matches!(
+            self,
+            Fault::Heal {}
+                | Fault::Restart { .. }
+                | Fault::Resume { .. }
+                | Fault::LinkUp { .. }
+                | Fault::AddServer { .. }
+                | Fault::RemoveServer { .. }
+                | Fault::RollingRestart { .. }
+                | Fault::CorruptDisk { .. }
+                | Fault::FailFsync { .. }
+        )
     }
 }
 

@@ -175,6 +175,33 @@ impl Serialize for HumanRate {
     }
 }
 
+/// A duration that may be negative (`"-20ms"`), in nanoseconds: clock offsets.
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Default)]
+pub struct SignedDuration(pub i64);
+
+impl<'de> Deserialize<'de> for SignedDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let parse = |s: &str| -> Result<SignedDuration, String> {
+            let (neg, body) = match s.trim().strip_prefix('-') {
+                Some(rest) => (true, rest),
+                None => (false, s.trim()),
+            };
+            let d = parse_duration(body)
+                .map_err(|_| format!("expected a duration like \"20ms\" or \"-20ms\", found \"{s}\""))?;
+            let ns = i64::try_from(d.as_nanos()).map_err(|_| format!("duration \"{s}\" is too long"))?;
+            Ok(SignedDuration(if neg { -ns } else { ns }))
+        };
+        d.deserialize_any(StrVisitor("a duration like \"20ms\" or \"-20ms\"", parse))
+    }
+}
+
+impl Serialize for SignedDuration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let body = SimDuration(self.0.unsigned_abs()).to_string();
+        s.serialize_str(&if self.0 < 0 { format!("-{body}") } else { body })
+    }
+}
+
 /// A probability in `[0, 1]`, checked when the scenario is read.
 #[derive(Copy, Clone, PartialEq, PartialOrd, Debug, Default, Serialize)]
 #[serde(transparent)]

@@ -94,6 +94,222 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
     for (i, f) in s.faults.iter().enumerate() {
         validate_fault(f, &format!("faults[{i}]"), duration, &ctx)?;
     }
+    contradictions(s)?;
+    validate_cluster(s, &ctx)?;
+    Ok(())
+}
+
+/// What a schedule does to one concrete server at one instant.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Step {
+    Crash,
+    Restart,
+    Pause,
+    Resume,
+}
+
+/// Rejects schedules that contradict themselves on a named server: crashing a node that is
+/// already down, restarting one that is up, pausing a crashed one, resuming one that is
+/// not paused.
+fn contradictions(s: &Scenario) -> Result<(), ScenarioError> {
+    let mut steps: Vec<(u64, usize, u32, Step)> = Vec::new();
+    for (i, f) in s.faults.iter().enumerate() {
+        let at = f.at.0.as_nanos();
+        let end = f.lasts.map(|d| at + d.0.as_nanos());
+        let mut add = |n: &NodeRef, start: Step, undo: Step| {
+            if let NodeRef::Server(id) = n {
+                steps.push((at, i, *id, start));
+                if let Some(e) = end {
+                    steps.push((e, i, *id, undo));
+                }
+            }
+        };
+        match &f.fault {
+            Fault::Crash { node } => add(node, Step::Crash, Step::Restart),
+            Fault::Restart { node } => add(node, Step::Restart, Step::Restart),
+            Fault::Pause { node } => add(node, Step::Pause, Step::Resume),
+            Fault::Resume { node } => add(node, Step::Resume, Step::Resume),
+            Fault::RollingRestart { interval, downtime } => {
+                for id in 0..s.cluster.nodes {
+                    let start = at + interval.0.as_nanos() * id as u64;
+                    steps.push((start, i, id, Step::Crash));
+                    steps.push((start + downtime.0.as_nanos(), i, id, Step::Restart));
+                }
+            }
+            _ => {}
+        }
+    }
+    // At equal times, undo before do (a restart at the instant a new crash happens is fine).
+    let rank = |st: Step| match st {
+        Step::Restart | Step::Resume => 0,
+        Step::Crash | Step::Pause => 1,
+    };
+    steps.sort_by_key(|&(t, i, _, st)| (t, rank(st), i));
+    // Per server: crashed since (entry), paused since (entry).
+    let mut down: Vec<Option<usize>> = vec![None; s.cluster.nodes as usize];
+    let mut paused: Vec<Option<usize>> = vec![None; s.cluster.nodes as usize];
+    for (t, i, id, st) in steps {
+        let n = id as usize;
+        let node = format!("n{}", id + 1);
+        let when = SimDuration(t);
+        let path = format!("faults[{i}]");
+        match st {
+            Step::Crash => {
+                if let Some(j) = down[n] {
+                    return Err(ScenarioError::at(
+                        path,
+                        format!(
+                            "{node} is already down at {when} (crashed by faults[{j}]); it cannot crash again before it restarts"
+                        ),
+                    ));
+                }
+                down[n] = Some(i);
+                paused[n] = None;
+            }
+            Step::Restart => {
+                if down[n].is_none() {
+                    return Err(ScenarioError::at(
+                        path,
+                        format!("{node} is not down at {when}: there is nothing to restart"),
+                    ));
+                }
+                down[n] = None;
+            }
+            Step::Pause => {
+                if let Some(j) = down[n] {
+                    return Err(ScenarioError::at(
+                        path,
+                        format!(
+                            "{node} is down at {when} (crashed by faults[{j}]); a crashed node cannot be paused"
+                        ),
+                    ));
+                }
+                if let Some(j) = paused[n] {
+                    return Err(ScenarioError::at(
+                        path,
+                        format!("{node} is already paused at {when} (by faults[{j}])"),
+                    ));
+                }
+                paused[n] = Some(i);
+            }
+            Step::Resume => {
+                if paused[n].is_none() && down[n].is_none() {
+                    return Err(ScenarioError::at(
+                        path,
+                        format!("{node} is not paused at {when}: there is nothing to resume"),
+                    ));
+                }
+                paused[n] = None;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Zones, per-node overrides and the CPU model.
+fn validate_cluster(s: &Scenario, refs: &Refs) -> Result<(), ScenarioError> {
+    let mut zone_of: Vec<(NodeRef, usize)> = Vec::new();
+    for (z, zone) in s.cluster.zones.iter().enumerate() {
+        let path = format!("cluster.zones[{z}]");
+        if zone.name.is_empty() || s.cluster.zones[..z].iter().any(|o| o.name == zone.name) {
+            return Err(ScenarioError::at(
+                format!("{path}.name"),
+                format!("zone names must be unique and non-empty, found {:?}", zone.name),
+            ));
+        }
+        if zone.nodes.is_empty() {
+            return Err(ScenarioError::at(format!("{path}.nodes"), "expected at least one node, found []"));
+        }
+        for (j, n) in zone.nodes.iter().enumerate() {
+            refs.concrete(n, &format!("{path}.nodes[{j}]"))?;
+            if let Some((_, other)) = zone_of.iter().find(|(m, _)| m == n) {
+                return Err(ScenarioError::at(
+                    format!("{path}.nodes[{j}]"),
+                    format!(
+                        "{n} is already in zone \"{}\"; a node lives in one zone",
+                        s.cluster.zones[*other].name
+                    ),
+                ));
+            }
+            zone_of.push((*n, z));
+        }
+    }
+    for (i, zl) in s.network.zones.iter().enumerate() {
+        let path = format!("network.zones[{i}]");
+        for (field, name) in [("from", &zl.from), ("to", &zl.to)] {
+            if !s.cluster.zones.iter().any(|z| &z.name == name) {
+                let known: Vec<&str> = s.cluster.zones.iter().map(|z| z.name.as_str()).collect();
+                return Err(ScenarioError::at(
+                    format!("{path}.{field}"),
+                    if known.is_empty() {
+                        format!("zone \"{name}\" does not exist: cluster.zones defines none")
+                    } else {
+                        format!("zone \"{name}\" does not exist; cluster.zones defines {}", known.join(", "))
+                    },
+                ));
+            }
+        }
+        validate_link(&zl.profile, &format!("{path}.profile"))?;
+    }
+    for (i, o) in s.cluster.overrides.iter().enumerate() {
+        let path = format!("cluster.overrides[{i}]");
+        if o.nodes.is_empty() {
+            return Err(ScenarioError::at(format!("{path}.nodes"), "expected at least one node, found []"));
+        }
+        for (j, n) in o.nodes.iter().enumerate() {
+            refs.concrete(n, &format!("{path}.nodes[{j}]"))?;
+            if o.raft.is_some() && matches!(n, NodeRef::Client(_)) {
+                return Err(ScenarioError::at(
+                    format!("{path}.nodes[{j}]"),
+                    format!("{n} is a client: raft settings apply to servers"),
+                ));
+            }
+        }
+        if let Some(r) = &o.raft {
+            if s.cluster.protocol != Protocol::Raft {
+                return Err(ScenarioError::at(
+                    format!("{path}.raft"),
+                    "raft settings need \"protocol\": \"raft\"",
+                ));
+            }
+            runtime_settings(r, &format!("{path}.raft"))?;
+        }
+        if let Some(c) = &o.clock {
+            if !(c.drift.is_finite() && c.drift > -0.5 && c.drift < 10.0) {
+                return Err(ScenarioError::at(
+                    format!("{path}.clock.drift"),
+                    format!("expected a rate error between -0.5 and 10, found {}", c.drift),
+                ));
+            }
+        }
+        if let Some(f) = o.slowness {
+            if !(f.is_finite() && f > 0.0 && f <= 10_000.0) {
+                return Err(ScenarioError::at(
+                    format!("{path}.slowness"),
+                    format!("expected a factor between 0 and 10000, found {f}"),
+                ));
+            }
+        }
+    }
+    if let Some(r) = &s.cluster.raft {
+        if let Some(v) = &r.initial_voters {
+            if v.is_empty() {
+                return Err(ScenarioError::at(
+                    "cluster.raft.initial_voters",
+                    "expected at least one server, found []",
+                ));
+            }
+            for (j, n) in v.iter().enumerate() {
+                refs.server(n, &format!("cluster.raft.initial_voters[{j}]"))?;
+                if !matches!(n, NodeRef::Server(_)) {
+                    return Err(ScenarioError::at(
+                        format!("cluster.raft.initial_voters[{j}]"),
+                        format!("expected a concrete server like \"n1\", found \"{n}\""),
+                    ));
+                }
+            }
+        }
+    }
     Ok(())
 }
 
@@ -334,6 +550,31 @@ impl Refs {
     }
 }
 
+/// Rejects Raft settings that cannot change while a server runs.
+fn runtime_settings(r: &RaftSpec, path: &str) -> Result<(), ScenarioError> {
+    let fixed = [
+        ("read_mode", r.read_mode.is_some()),
+        ("snapshot_every", r.snapshot_every.is_some()),
+        ("max_batch", r.max_batch.is_some()),
+        ("initial_voters", r.initial_voters.is_some()),
+    ];
+    if let Some((name, _)) = fixed.iter().find(|(_, set)| *set) {
+        return Err(ScenarioError::at(
+            format!("{path}.{name}"),
+            "only election_timeout, heartbeat, pre_vote and check_quorum can change at runtime",
+        ));
+    }
+    if let Some(e) = r.election_timeout {
+        if e.min.0 == SimDuration::ZERO || e.max < e.min {
+            return Err(ScenarioError::at(
+                format!("{path}.election_timeout"),
+                format!("expected 0 < min <= max, found min {} max {}", e.min.0, e.max.0),
+            ));
+        }
+    }
+    positive(&r.heartbeat, &format!("{path}.heartbeat"))
+}
+
 fn validate_fault(
     f: &FaultEntry,
     path: &str,
@@ -465,6 +706,63 @@ fn validate_fault(
             }
             if let Some(n) = node {
                 refs.server(n, &format!("{path}.node"))?;
+            }
+        }
+        Fault::Clock { node, drift, .. } => {
+            refs.node(node, &format!("{path}.node"))?;
+            if !(drift.is_finite() && *drift > -0.5 && *drift < 10.0) {
+                return Err(ScenarioError::at(
+                    format!("{path}.drift"),
+                    format!(
+                        "expected a rate error between -0.5 and 10 (e.g. 0.05 for 5% fast), found {drift}"
+                    ),
+                ));
+            }
+        }
+        Fault::Reconfigure { node, raft } => {
+            refs.server(node, &format!("{path}.node"))?;
+            runtime_settings(raft, &format!("{path}.raft"))?;
+        }
+        Fault::AddServer { node } | Fault::RemoveServer { node } => {
+            refs.server(node, &format!("{path}.node"))?
+        }
+        Fault::RollingRestart { interval, downtime } => {
+            if interval.0 == SimDuration::ZERO || downtime.0 == SimDuration::ZERO {
+                return Err(ScenarioError::at(
+                    path,
+                    "a rolling restart needs a positive `interval` and `downtime`",
+                ));
+            }
+            let last =
+                at.as_nanos() + interval.0.as_nanos() * (refs.servers as u64 - 1) + downtime.0.as_nanos();
+            if last > duration.as_nanos() {
+                return Err(ScenarioError::at(
+                    format!("{path}.interval"),
+                    format!(
+                        "the last of {} servers would come back at {} but the run ends at {duration}",
+                        refs.servers,
+                        SimDuration(last)
+                    ),
+                ));
+            }
+        }
+        Fault::SlowNode { node, factor } | Fault::SlowDisk { node, factor } => {
+            refs.node(node, &format!("{path}.node"))?;
+            if !(factor.is_finite() && *factor > 0.0 && *factor <= 10_000.0) {
+                return Err(ScenarioError::at(
+                    format!("{path}.factor"),
+                    format!("expected a factor between 0 and 10000, found {factor}"),
+                ));
+            }
+        }
+        Fault::CorruptDisk { node } => refs.server(node, &format!("{path}.node"))?,
+        Fault::FailFsync { node, count } => {
+            refs.server(node, &format!("{path}.node"))?;
+            if *count == 0 || *count > 1_000_000 {
+                return Err(ScenarioError::at(
+                    format!("{path}.count"),
+                    format!("expected 1 to 1000000 fsyncs, found {count}"),
+                ));
             }
         }
         Fault::Replay { interval } | Fault::Forge { interval } => {

@@ -15,7 +15,10 @@ pub mod time;
 
 pub use digest::Digest;
 pub use ids::{LogIndex, MsgId, NodeId, Term, TimerId};
-pub use node::{Ctx, DiskEvent, DiskOp, FileId, Message, Node, NodeFactory, Outbox, StorageView};
+pub use node::{
+    AdminCommand, ConfigPatch, Ctx, DiskEvent, DiskOp, FileId, Message, Node, NodeFactory, Outbox,
+    StorageView,
+};
 pub use observe::{Observation, Role};
 pub use rng::{RngStreams, SimRng};
 pub use time::{SimDuration, SimTime};

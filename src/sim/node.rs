@@ -206,6 +206,33 @@ impl<'a, M> Ctx<'a, M> {
     }
 }
 
+/// Changes to a consensus server's timing settings an operator can make at runtime.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConfigPatch {
+    /// New election timeout range (min, max).
+    pub election_timeout: Option<(SimDuration, SimDuration)>,
+    /// New heartbeat interval.
+    pub heartbeat: Option<SimDuration>,
+    /// Pre-vote on or off.
+    pub pre_vote: Option<bool>,
+    /// Check-quorum on or off.
+    pub check_quorum: Option<bool>,
+}
+
+/// A command from an operator (fallacy 6: there is more than one administrator), delivered
+/// to a node by the fault schedule as if typed at its console.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AdminCommand {
+    /// Add this server to the cluster's membership (sent to the leader).
+    AddServer(NodeId),
+    /// Remove this server from the membership (sent to the leader).
+    RemoveServer(NodeId),
+    /// Change this node's settings.
+    Configure(ConfigPatch),
+    /// Go back to the settings the node booted with.
+    ResetConfig,
+}
+
 /// A virtual node: a sans-IO state machine the kernel drives.
 pub trait Node: 'static {
     /// The messages nodes of this kind exchange.
@@ -223,6 +250,12 @@ pub trait Node: 'static {
     /// Called when an asynchronous disk request completes.
     fn on_disk(&mut self, ctx: &mut Ctx<'_, Self::Msg>, event: DiskEvent) {
         let _ = (ctx, event);
+    }
+
+    /// Called when an operator issues a command to this node (nodes that support no
+    /// administration ignore it).
+    fn on_admin(&mut self, ctx: &mut Ctx<'_, Self::Msg>, cmd: &AdminCommand) {
+        let _ = (ctx, cmd);
     }
 }
 

@@ -5,13 +5,13 @@ use super::{FaultRecord, View, World, code};
 use crate::fault::{self, Phase, Resolved};
 use crate::net::CutId;
 use crate::sim::rng::Draw;
-use crate::sim::{MsgId, Node, NodeId, SimDuration, SimTime};
+use crate::sim::{AdminCommand, MsgId, Node, NodeId, SimDuration, SimTime};
 
 use super::Event;
 use super::security::{Payload, Sealed};
 
 /// What a schedule entry left in effect, so its `"for"` can undo exactly that.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq)]
 pub enum ActiveFault {
     /// A network cut.
     Cut(CutId),
@@ -21,6 +21,29 @@ pub enum ActiveFault {
     Paused(NodeId),
     /// Link modifications owned by this id.
     Links(u64),
+    /// A node's clock was changed; this was the old one.
+    Clock {
+        /// The node.
+        node: NodeId,
+        /// Its previous clock.
+        previous: super::Clock,
+    },
+    /// A node's CPU was slowed; this was its old slowness.
+    SlowNode {
+        /// The node.
+        node: NodeId,
+        /// Its previous slowness.
+        previous: f64,
+    },
+    /// A server's disk was slowed; this was its old slowness.
+    SlowDisk {
+        /// The server.
+        node: NodeId,
+        /// Its previous slowness.
+        previous: f64,
+    },
+    /// A server was reconfigured; undoing resets it to its boot settings.
+    Reconfigured(NodeId),
     /// An adversary striking every `interval`.
     Adversary {
         /// Forging (true) or replaying (false).
@@ -38,6 +61,28 @@ impl<N: Node> World<N> {
         self.digest.event(t.0, code::FAULT, 0, action as u64, a.entry as u32);
         let fault = self.schedule.fault(&a).clone();
         let name = |w: &Self, n: NodeId| w.slots[n.index()].name.clone();
+        if let Some(part) = a.part {
+            // One server of a rolling restart.
+            let n = self.servers[part as usize];
+            let detail = match a.phase {
+                Phase::Start => {
+                    if self.crash(n, &format!("faults[{}] (rolling restart)", a.entry)) {
+                        self.open_window(a.entry, "rolling_restart", &name(self, n), vec![name(self, n)]);
+                    }
+                    format!("{} goes down", name(self, n))
+                }
+                Phase::Revert => {
+                    self.start(n);
+                    self.close_node_windows(&name(self, n), "rolling_restart", t);
+                    format!("{} restarted", name(self, n))
+                }
+            };
+            self.digest.bytes(detail.as_bytes());
+            if let Some(tr) = &mut self.trace {
+                tr.fault(t, "rolling_restart", &detail);
+            }
+            return;
+        }
         let (label, detail) = match a.phase {
             Phase::Revert => {
                 let detail = match self.active[a.entry].take() {
@@ -60,6 +105,22 @@ impl<N: Node> World<N> {
                     Some(ActiveFault::Adversary { .. }) => {
                         self.guard.adversaries -= 1;
                         "adversary gone".to_string()
+                    }
+                    Some(ActiveFault::Clock { node, previous }) => {
+                        self.slots[node.index()].clock = previous;
+                        format!("{}'s clock restored", name(self, node))
+                    }
+                    Some(ActiveFault::SlowNode { node, previous }) => {
+                        self.slots[node.index()].slowness = previous;
+                        format!("{} back to speed", name(self, node))
+                    }
+                    Some(ActiveFault::SlowDisk { node, previous }) => {
+                        self.disks[node.index()].set_slowness(previous);
+                        format!("{}'s disk back to speed", name(self, node))
+                    }
+                    Some(ActiveFault::Reconfigured(node)) => {
+                        self.admin(node, &AdminCommand::ResetConfig);
+                        format!("{} back to its boot settings", name(self, node))
                     }
                     None => "nothing left to undo".to_string(),
                 };
@@ -168,6 +229,97 @@ impl<N: Node> World<N> {
                         }
                         ("link_up".to_string(), fault::resolve::describe_pairs(&pairs, |n| name(self, n)))
                     }
+                    Resolved::Clock { node, offset_ns, rate } => {
+                        let previous = self.slots[node.index()].clock;
+                        let clock = super::Clock { offset_ns, rate: rate.max(0.01) };
+                        self.slots[node.index()].clock = clock;
+                        self.active[a.entry] = Some(ActiveFault::Clock { node, previous });
+                        let detail = format!(
+                            "{} reads {:+.3} s off true time, running {:+.1}%",
+                            name(self, node),
+                            offset_ns as f64 / 1e9,
+                            (rate - 1.0) * 100.0
+                        );
+                        self.open_window(a.entry, "clock", &detail, vec![name(self, node)]);
+                        ("clock".to_string(), detail)
+                    }
+                    Resolved::Admin { to, cmd } => {
+                        let target = to.or_else(|| fault::resolve::leader(&View(self)));
+                        let what = match &cmd {
+                            AdminCommand::AddServer(n) => format!("add {} to the cluster", name(self, *n)),
+                            AdminCommand::RemoveServer(n) => {
+                                format!("remove {} from the cluster", name(self, *n))
+                            }
+                            AdminCommand::Configure(p) => format!("change settings {p:?}"),
+                            AdminCommand::ResetConfig => "reset settings".to_string(),
+                        };
+                        let detail = match target {
+                            Some(n) if self.is_up(n) => {
+                                self.admin(n, &cmd);
+                                if matches!(cmd, AdminCommand::Configure(_)) {
+                                    self.active[a.entry] = Some(ActiveFault::Reconfigured(n));
+                                    self.open_window(
+                                        a.entry,
+                                        fault.name(),
+                                        &format!("{}: {what}", name(self, n)),
+                                        vec![name(self, n)],
+                                    );
+                                }
+                                format!("operator asks {} to {what}", name(self, n))
+                            }
+                            Some(n) => format!("{} is down: could not {what}", name(self, n)),
+                            None => format!("no leader to {what}"),
+                        };
+                        (fault.name().to_string(), detail)
+                    }
+                    Resolved::SlowNode { node, factor } => {
+                        let previous = self.slots[node.index()].slowness;
+                        self.slots[node.index()].slowness = factor;
+                        self.active[a.entry] = Some(ActiveFault::SlowNode { node, previous });
+                        let detail = format!("{}'s CPU is {factor}x slower", name(self, node));
+                        self.open_window(a.entry, "slow_node", &detail, vec![name(self, node)]);
+                        ("slow_node".to_string(), detail)
+                    }
+                    Resolved::SlowDisk { node, factor } => {
+                        let disk = &mut self.disks[node.index()];
+                        disk.advance(t);
+                        let previous = disk.slowness();
+                        disk.set_slowness(factor);
+                        self.active[a.entry] = Some(ActiveFault::SlowDisk { node, previous });
+                        let detail = format!("{}'s fsyncs are {factor}x slower", name(self, node));
+                        self.open_window(a.entry, "slow_disk", &detail, vec![name(self, node)]);
+                        ("slow_disk".to_string(), detail)
+                    }
+                    Resolved::CorruptDisk(node) => {
+                        let slot = &mut self.slots[node.index()];
+                        let disk = &mut self.disks[node.index()];
+                        let files: Vec<crate::sim::FileId> =
+                            disk.files().filter(|&f| disk.durable_len(f) > 0).collect();
+                        let hit = if files.is_empty() {
+                            None
+                        } else {
+                            let f = files[slot.disk_rng.below(files.len() as u64) as usize];
+                            disk.corrupt(t, f, &mut slot.disk_rng).map(|c| (f, c))
+                        };
+                        let detail = match hit {
+                            Some((f, c)) => format!(
+                                "{}: bit {} of byte {} of file {} flipped",
+                                name(self, node),
+                                c.bit,
+                                c.offset,
+                                f.0
+                            ),
+                            None => format!("{}: nothing durable to corrupt yet", name(self, node)),
+                        };
+                        ("corrupt_disk".to_string(), detail)
+                    }
+                    Resolved::FailFsync { node, count } => {
+                        self.disks[node.index()].fail_fsyncs(count as u64);
+                        (
+                            "fail_fsync".to_string(),
+                            format!("{}'s next {count} fsync(s) will fail", name(self, node)),
+                        )
+                    }
                     Resolved::Adversary { forge, interval } => {
                         self.guard.adversaries += 1;
                         self.active[a.entry] = Some(ActiveFault::Adversary { forge, interval });
@@ -189,6 +341,17 @@ impl<N: Node> World<N> {
         if let Some(tr) = &mut self.trace {
             tr.fault(t, &label, &detail);
         }
+    }
+
+    /// Hands an operator command to a running node.
+    pub(super) fn admin(&mut self, node: NodeId, cmd: &AdminCommand) {
+        let t = self.now;
+        let slot = &mut self.slots[node.index()];
+        let Some(n) = slot.node.as_mut() else { return };
+        let mut ctx =
+            crate::sim::Ctx::new(node, slot.clock.local(t), &self.servers, &mut slot.rng, &mut self.out);
+        n.on_admin(&mut ctx, cmd);
+        self.flush(node, None);
     }
 
     /// One strike of an active adversary, then the next one scheduled.

@@ -94,7 +94,7 @@ pub fn probe_world(
     let config = WorldConfig {
         members: Membership::cluster(n, 0),
         streams,
-        schedule: Schedule::new(&faults),
+        schedule: Schedule::new(&faults, n),
         client_start: SimTime::ZERO,
         disk: DiskConfig::default(),
         security: Default::default(),

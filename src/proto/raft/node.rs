@@ -28,14 +28,14 @@ use std::sync::Arc;
 use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
 use crate::sim::rng::Draw;
 use crate::sim::{
-    Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimDuration, SimTime, StorageView,
-    Term, TimerId,
+    AdminCommand, Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimDuration, SimTime,
+    StorageView, Term, TimerId,
 };
 
 use super::config::RaftConfig;
 use super::log::RaftLog;
 use super::membership::Membership;
-use super::msg::RaftMsg;
+use super::msg::{MembershipChange, RaftMsg};
 use super::replication::LeaderState;
 use super::snapshot::SnapJob;
 use super::storage::{self, RecoveryError, Snapshot, WAL};
@@ -118,6 +118,8 @@ impl DiskState {
 pub struct RaftNode<M> {
     pub(super) id: NodeId,
     pub(super) cfg: RaftConfig,
+    /// The settings the server booted with (what `ResetConfig` returns to).
+    pub(super) boot_cfg: RaftConfig,
     pub(super) status: Status,
     // Persistent state (Figure 2).
     pub(super) term: Term,
@@ -170,6 +172,7 @@ impl<M: RaftHost> RaftNode<M> {
     pub fn recover(id: NodeId, config: RaftConfig, storage: &dyn StorageView) -> Self {
         let mut node = RaftNode {
             id,
+            boot_cfg: config.clone(),
             cfg: config,
             status: Status::Running,
             term: Term(0),
@@ -339,6 +342,43 @@ impl<M: RaftHost> RaftNode<M> {
             return;
         }
         self.handle_peer(ctx, from, msg);
+        self.flush(ctx);
+    }
+
+    /// An operator's command: a membership change (to the leader) or a change of settings.
+    /// A settings change takes effect at the next timer it concerns; `ResetConfig` restores
+    /// the settings the server booted with.
+    pub fn on_admin(&mut self, ctx: &mut Ctx<'_, M>, cmd: &AdminCommand) {
+        if !self.running() {
+            return;
+        }
+        match cmd {
+            AdminCommand::AddServer(n) => self.on_admin_change(ctx, MembershipChange::Add(*n)),
+            AdminCommand::RemoveServer(n) => self.on_admin_change(ctx, MembershipChange::Remove(*n)),
+            AdminCommand::Configure(p) => {
+                if let Some((lo, hi)) = p.election_timeout {
+                    self.cfg.election_timeout_min = lo;
+                    self.cfg.election_timeout_max = hi.max(lo);
+                }
+                if let Some(h) = p.heartbeat {
+                    self.cfg.heartbeat_interval = h;
+                }
+                if let Some(v) = p.pre_vote {
+                    self.cfg.pre_vote = v;
+                }
+                if let Some(q) = p.check_quorum {
+                    self.cfg.check_quorum = q;
+                }
+            }
+            AdminCommand::ResetConfig => {
+                let b = &self.boot_cfg;
+                self.cfg.election_timeout_min = b.election_timeout_min;
+                self.cfg.election_timeout_max = b.election_timeout_max;
+                self.cfg.heartbeat_interval = b.heartbeat_interval;
+                self.cfg.pre_vote = b.pre_vote;
+                self.cfg.check_quorum = b.check_quorum;
+            }
+        }
         self.flush(ctx);
     }
 
