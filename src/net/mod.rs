@@ -124,6 +124,10 @@ impl Network {
     pub fn route(&mut self, now: SimTime, from: NodeId, to: NodeId, size: u32) -> Route {
         self.stats.sent += 1;
         self.stats.bytes += size as u64;
+        if to.index() >= self.n {
+            self.stats.drop(DropReason::Unroutable);
+            return Route::Drop(DropReason::Unroutable);
+        }
         let idx = from.index() * self.n + to.index();
         let link = &mut self.links[idx];
         link.counters.messages += 1;

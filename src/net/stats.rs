@@ -20,6 +20,8 @@ pub enum DropReason {
     LinkDown,
     /// Larger than the link's MTU with fragmentation off (fallacy 8).
     Mtu,
+    /// Addressed to a node that does not exist (a protocol fed garbage, say).
+    Unroutable,
 }
 
 impl DropReason {
@@ -32,6 +34,7 @@ impl DropReason {
             DropReason::NodeDown => "node_down",
             DropReason::LinkDown => "link_down",
             DropReason::Mtu => "mtu",
+            DropReason::Unroutable => "unroutable",
         }
     }
 }
@@ -51,6 +54,8 @@ pub struct DropCounts {
     pub link_down: u64,
     /// Too large for the link's MTU.
     pub mtu: u64,
+    /// Addressed to a node that does not exist.
+    pub unroutable: u64,
 }
 
 /// Network-wide message counters, as reported in `outcome.json`.
@@ -90,6 +95,7 @@ impl NetStats {
             DropReason::NodeDown => self.dropped_by.node_down += 1,
             DropReason::LinkDown => self.dropped_by.link_down += 1,
             DropReason::Mtu => self.dropped_by.mtu += 1,
+            DropReason::Unroutable => self.dropped_by.unroutable += 1,
         }
     }
 }

@@ -47,6 +47,7 @@ impl From<&NetStats> for NetworkFigures {
                 ("node_down", d.node_down),
                 ("link_down", d.link_down),
                 ("mtu", d.mtu),
+                ("unroutable", d.unroutable),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))

@@ -150,6 +150,7 @@ pub fn client_config(s: &Scenario) -> (u32, KvClientConfig, SimTime) {
             backoff: SimDuration::from_millis(20),
             stop: end,
             max_ops: 0,
+            value_size: 0,
         };
         return (0, cfg, SimTime::ZERO);
     };
@@ -169,6 +170,7 @@ pub fn client_config(s: &Scenario) -> (u32, KvClientConfig, SimTime) {
         backoff: SimDuration::from_millis(20),
         stop: w.stop.map(|d| SimTime(d.0.as_nanos())).unwrap_or(end),
         max_ops: w.max_ops.unwrap_or(0),
+        value_size: w.value_size.map_or(0, |v| v.0 as usize),
     };
     (w.clients, cfg, SimTime(w.start.0.as_nanos()))
 }

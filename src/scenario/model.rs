@@ -195,29 +195,29 @@ pub struct DurationRange {
 #[serde(deny_unknown_fields)]
 pub struct RaftSpec {
     /// Randomized election timeout range (default 150–300 ms).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub election_timeout: Option<DurationRange>,
     /// Leader heartbeat interval (default 50 ms).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heartbeat: Option<HumanDuration>,
     /// Pre-vote (Raft dissertation §9.6).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_vote: Option<bool>,
     /// Check-quorum: a leader that cannot hear a majority steps down.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_quorum: Option<bool>,
     /// How reads are served.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_mode: Option<ReadModeSpec>,
     /// Snapshot once this many applied entries are in the log.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_every: Option<u64>,
     /// Most entries per AppendEntries message.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_batch: Option<u32>,
     /// The servers that vote from the start (default: all); the others join with
     /// `add_server` faults.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_voters: Option<Vec<NodeRef>>,
 }
 
@@ -531,6 +531,9 @@ pub struct KvWorkloadSpec {
     /// Most operations per client (default: unlimited).
     #[serde(default)]
     pub max_ops: Option<u64>,
+    /// Pad written values to this size (default: a few bytes), to load links and disks.
+    #[serde(default)]
+    pub value_size: Option<HumanSize>,
 }
 
 fn default_kv_clients() -> u32 {

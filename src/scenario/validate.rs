@@ -380,6 +380,14 @@ fn validate_workload(s: &Scenario) -> Result<(), ScenarioError> {
                 }
                 _ => {}
             }
+            if let Some(v) = k.value_size {
+                if v.0 > 1 << 20 {
+                    return Err(ScenarioError::at(
+                        "workload.value_size",
+                        format!("expected at most 1MiB, found {}B", v.0),
+                    ));
+                }
+            }
             positive(&k.timeout, "workload.timeout")?;
             positive(&k.op_timeout, "workload.op_timeout")?;
             if k.start.0 >= s.duration.0 {

@@ -81,6 +81,8 @@ pub struct KvClientConfig {
     pub stop: SimTime,
     /// Stop after this many operations (0 = no limit).
     pub max_ops: u64,
+    /// Pad written values to at least this many bytes.
+    pub value_size: usize,
 }
 
 /// The operation in progress.
@@ -216,7 +218,16 @@ impl KvClient {
         self.seq += 1;
         let kind = self.config.mix.draw(&mut self.workload);
         let key = self.config.keys.draw(&mut self.workload);
-        let fresh = || format!("{}:{}", self.config.client + 1, self.seq);
+        let pad = self.config.value_size;
+        let fresh = || {
+            let mut v = format!("{}:{}", self.config.client + 1, self.seq);
+            if v.len() < pad {
+                // Padding that cannot be mistaken for another value's token.
+                v.push('~');
+                v.extend(std::iter::repeat_n('.', pad - v.len()));
+            }
+            v
+        };
         let op = match kind {
             OpKind::Get => KvOp::Get { key },
             OpKind::Put => KvOp::Put { key, value: fresh() },

@@ -245,6 +245,14 @@ impl<N: Node> World<N> {
         let size = msg.wire_size();
         let route = self.net.route(t, from, to, size);
         self.digest.event(t.0, code::SEND, from.0, id.0, size);
+        if to.index() >= self.slots.len() {
+            self.digest.word(to.0 as u64);
+            if let Some(tr) = &mut self.trace {
+                let f = &self.slots[from.index()].name;
+                tr.send(t, f, &format!("#{}", to.0), id, msg.kind(), size, "unroutable", None);
+            }
+            return;
+        }
         if let Some(r) = &mut self.recorder {
             let arrive = match route {
                 Route::Drop(why) => Err(why.name()),

@@ -250,7 +250,7 @@ impl<N: Node> World<N> {
                             AdminCommand::RemoveServer(n) => {
                                 format!("remove {} from the cluster", name(self, *n))
                             }
-                            AdminCommand::Configure(p) => format!("change settings {p:?}"),
+                            AdminCommand::Configure(p) => format!("change settings: {}", describe_patch(p)),
                             AdminCommand::ResetConfig => "reset settings".to_string(),
                         };
                         let detail = match target {
@@ -341,6 +341,19 @@ impl<N: Node> World<N> {
         if let Some(tr) = &mut self.trace {
             tr.fault(t, &label, &detail);
         }
+        // Instantaneous actions (heal, restart, an operator's command…) are logged as
+        // zero-length windows, so reports can mark them.
+        let logged = self.fault_log.iter().any(|r| r.start == t && r.entry == a.entry);
+        if a.phase == Phase::Start && !logged {
+            self.fault_log.push(FaultRecord {
+                entry: a.entry,
+                fault: label,
+                detail,
+                start: t,
+                end: Some(t),
+                nodes: Vec::new(),
+            });
+        }
     }
 
     /// Hands an operator command to a running node.
@@ -424,4 +437,22 @@ impl<N: Node> World<N> {
 
 fn is_partition(name: &str) -> bool {
     matches!(name, "partition" | "partition_oneway" | "isolate" | "bridge" | "ring")
+}
+
+/// A settings change in words: `election timeout 40ms-60ms, pre-vote off`.
+fn describe_patch(p: &crate::sim::ConfigPatch) -> String {
+    let mut parts = Vec::new();
+    if let Some((lo, hi)) = p.election_timeout {
+        parts.push(format!("election timeout {lo}-{hi}"));
+    }
+    if let Some(h) = p.heartbeat {
+        parts.push(format!("heartbeat {h}"));
+    }
+    if let Some(v) = p.pre_vote {
+        parts.push(format!("pre-vote {}", if v { "on" } else { "off" }));
+    }
+    if let Some(q) = p.check_quorum {
+        parts.push(format!("check-quorum {}", if q { "on" } else { "off" }));
+    }
+    if parts.is_empty() { "nothing".to_string() } else { parts.join(", ") }
 }

@@ -231,8 +231,14 @@ impl<M: RaftHost> RaftNode<M> {
             self.send_snapshot(ctx, peer);
             return false;
         }
+        // Never probe beyond our own log, whatever a (possibly forged) reply claimed.
+        if pr.next > last.next() {
+            pr.next = last.next();
+        }
         let prev_index = pr.next.prev();
-        let prev_term = self.log.term_at(prev_index).expect("next is within the log");
+        let Some(prev_term) = self.log.term_at(prev_index) else {
+            return false;
+        };
         let entries = self.log.slice(pr.next, max_n, max_bytes);
         let end = LogIndex(prev_index.0 + entries.len() as u64);
         pr.inflight.push_back(end);
