@@ -219,3 +219,183 @@ fn bench_ring_prints_one_json_line() {
         assert!(v.get(k).is_some(), "missing {k}");
     }
 }
+
+const RAFT: &str = r#"{
+  "name": "t", "duration": "10s",
+  "cluster": {"protocol": "raft", "nodes": 3 ZONES},
+  "network": {"default": {"latency": "1ms"} ZONELINKS},
+  "workload": {"type": "kv", "clients": 2},
+  "faults": [FAULTS]
+}"#;
+
+fn raft_with(faults: &str) -> String {
+    RAFT.replace("FAULTS", faults).replace(" ZONES", "").replace(" ZONELINKS", "")
+}
+
+/// Every fault kind: a missing target, a node that does not exist, a bad value.
+#[test]
+fn every_fault_kind_rejects_a_missing_or_unknown_target() {
+    let missing = [
+        ("partition", r#"{"at": "1s", "fault": "partition"}"#),
+        ("partition_oneway", r#"{"at": "1s", "fault": "partition_oneway", "from": ["n1"]}"#),
+        ("isolate", r#"{"at": "1s", "fault": "isolate"}"#),
+        ("crash", r#"{"at": "1s", "fault": "crash"}"#),
+        ("restart", r#"{"at": "1s", "fault": "restart"}"#),
+        ("pause", r#"{"at": "1s", "fault": "pause"}"#),
+        ("resume", r#"{"at": "1s", "fault": "resume"}"#),
+        ("link_down", r#"{"at": "1s", "fault": "link_down", "from": ["n1"]}"#),
+        ("link_up", r#"{"at": "1s", "fault": "link_up", "to": ["n1"]}"#),
+        ("latency_spike", r#"{"at": "1s", "fault": "latency_spike", "node": "n1"}"#),
+        ("degrade", r#"{"at": "1s", "fault": "degrade", "from": ["n1"], "to": ["n2"]}"#),
+        ("replay", r#"{"at": "1s", "fault": "replay"}"#),
+        ("forge", r#"{"at": "1s", "fault": "forge"}"#),
+        ("clock", r#"{"at": "1s", "fault": "clock", "drift": 0.1}"#),
+        ("reconfigure", r#"{"at": "1s", "fault": "reconfigure", "node": "n1"}"#),
+        ("add_server", r#"{"at": "1s", "fault": "add_server"}"#),
+        ("remove_server", r#"{"at": "1s", "fault": "remove_server"}"#),
+        ("rolling_restart", r#"{"at": "1s", "fault": "rolling_restart", "interval": "1s"}"#),
+        ("slow_node", r#"{"at": "1s", "fault": "slow_node", "node": "n1"}"#),
+        ("slow_disk", r#"{"at": "1s", "fault": "slow_disk", "factor": 3}"#),
+        ("corrupt_disk", r#"{"at": "1s", "fault": "corrupt_disk"}"#),
+        ("fail_fsync", r#"{"at": "1s", "fault": "fail_fsync"}"#),
+        ("no kind", r#"{"at": "1s", "node": "n1"}"#),
+        ("no time", r#"{"fault": "heal"}"#),
+    ];
+    for (kind, f) in missing {
+        rejected(&format!("missing-{kind}"), &raft_with(f), "faults[0]");
+    }
+    let unknown_node = [
+        r#"{"at": "1s", "fault": "partition", "groups": [["n1"], ["n7"]]}"#,
+        r#"{"at": "1s", "fault": "partition_oneway", "from": ["n7"], "to": ["n1"]}"#,
+        r#"{"at": "1s", "fault": "isolate", "node": "n7"}"#,
+        r#"{"at": "1s", "fault": "crash", "node": "n7"}"#,
+        r#"{"at": "1s", "fault": "restart", "node": "n7"}"#,
+        r#"{"at": "1s", "fault": "pause", "node": "n7"}"#,
+        r#"{"at": "1s", "fault": "resume", "node": "n7"}"#,
+        r#"{"at": "1s", "fault": "link_down", "from": ["n1"], "to": ["n7"]}"#,
+        r#"{"at": "1s", "fault": "link_up", "from": ["n7"], "to": ["n1"]}"#,
+        r#"{"at": "1s", "fault": "latency_spike", "node": "n7", "factor": 3}"#,
+        r#"{"at": "1s", "fault": "degrade", "from": ["n7"], "to": ["n1"], "profile": {"loss": 0.5}}"#,
+        r#"{"at": "1s", "fault": "bridge", "node": "n7"}"#,
+        r#"{"at": "1s", "fault": "clock", "node": "n7", "drift": 0.1}"#,
+        r#"{"at": "1s", "fault": "reconfigure", "node": "n7", "raft": {"heartbeat": "10ms"}}"#,
+        r#"{"at": "1s", "fault": "add_server", "node": "n7"}"#,
+        r#"{"at": "1s", "fault": "remove_server", "node": "n7"}"#,
+        r#"{"at": "1s", "fault": "slow_node", "node": "n7", "factor": 3}"#,
+        r#"{"at": "1s", "fault": "slow_disk", "node": "n7", "factor": 3}"#,
+        r#"{"at": "1s", "fault": "corrupt_disk", "node": "n7"}"#,
+        r#"{"at": "1s", "fault": "fail_fsync", "node": "n7"}"#,
+    ];
+    for (i, f) in unknown_node.iter().enumerate() {
+        rejected(&format!("unknown-node-{i}"), &raft_with(f), "node n7 does not exist");
+    }
+    let bad_values = [
+        (r#"{"at": "1s", "fault": "latency_spike", "node": "n1", "factor": -2}"#, "faults[0].factor"),
+        (r#"{"at": "1s", "fault": "slow_node", "node": "n1", "factor": 0}"#, "faults[0].factor"),
+        (r#"{"at": "1s", "fault": "clock", "node": "n1", "drift": 20}"#, "faults[0].drift"),
+        (r#"{"at": "1s", "fault": "replay", "interval": "1us"}"#, "faults[0].interval"),
+        (r#"{"at": "1s", "fault": "fail_fsync", "node": "n1", "count": 0}"#, "faults[0].count"),
+        (
+            r#"{"at": "1s", "fault": "reconfigure", "node": "n1", "raft": {"read_mode": "lease"}}"#,
+            "faults[0].raft.read_mode",
+        ),
+        (
+            r#"{"at": "1s", "fault": "rolling_restart", "interval": "5s", "downtime": "1s"}"#,
+            "faults[0].interval",
+        ),
+        (r#"{"at": "1s", "fault": "crash", "node": "c1"}"#, "faults[0].node"),
+        (r#"{"at": "1s", "for": "1s", "fault": "heal"}"#, "faults[0].for"),
+        (r#"{"at": "1s", "fault": "ring"}"#, "faults[0]"),
+    ];
+    for (i, (f, field)) in bad_values.iter().enumerate() {
+        rejected(&format!("bad-value-{i}"), &raft_with(f), field);
+    }
+}
+
+#[test]
+fn contradictory_schedules_are_rejected() {
+    let cases = [
+        (
+            r#"{"at": "1s", "for": "3s", "fault": "crash", "node": "n2"}, {"at": "2s", "fault": "pause", "node": "n2"}"#,
+            "faults[1]",
+        ),
+        (
+            r#"{"at": "1s", "for": "3s", "fault": "crash", "node": "n2"}, {"at": "2s", "fault": "crash", "node": "n2"}"#,
+            "faults[1]",
+        ),
+        (r#"{"at": "1s", "fault": "restart", "node": "n3"}"#, "faults[0]"),
+        (r#"{"at": "1s", "fault": "resume", "node": "n3"}"#, "faults[0]"),
+        (
+            r#"{"at": "1s", "for": "2s", "fault": "pause", "node": "n1"}, {"at": "2s", "for": "2s", "fault": "pause", "node": "n1"}"#,
+            "faults[1]",
+        ),
+        (
+            r#"{"at": "1s", "fault": "rolling_restart", "interval": "1s", "downtime": "500ms"}, {"at": "1.2s", "fault": "crash", "node": "n1"}"#,
+            "faults[1]",
+        ),
+    ];
+    for (i, (f, field)) in cases.iter().enumerate() {
+        rejected(&format!("contradiction-{i}"), &raft_with(f), field);
+    }
+    // Crash, restart, crash again is fine.
+    let ok = raft_with(
+        r#"{"at": "1s", "for": "1s", "fault": "crash", "node": "n2"}, {"at": "2s", "fault": "crash", "node": "n2"}, {"at": "3s", "fault": "restart", "node": "n2"}"#,
+    );
+    let dir = tempdir("contradiction-ok");
+    let file = dir.join("s.json");
+    std::fs::write(&file, ok).expect("write");
+    let o = run_bin(&["validate", file.to_str().expect("utf8")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn zones_and_overrides_are_validated() {
+    let zones = r#", "zones": [{"name": "east", "nodes": ["n1", "n2"]}, {"name": "west", "nodes": ["n3"]}]"#;
+    let with = |zones: &str, links: &str| {
+        RAFT.replace("FAULTS", "").replace(" ZONES", zones).replace(" ZONELINKS", links)
+    };
+    rejected(
+        "unknown-zone",
+        &with(zones, r#", "zones": [{"from": "east", "to": "mars", "profile": {"latency": "9ms"}}]"#),
+        "network.zones[0].to",
+    );
+    rejected(
+        "zone-node",
+        &with(r#", "zones": [{"name": "east", "nodes": ["n9"]}]"#, ""),
+        "cluster.zones[0].nodes[0]",
+    );
+    rejected(
+        "two-zones",
+        &with(r#", "zones": [{"name": "a", "nodes": ["n1"]}, {"name": "b", "nodes": ["n1"]}]"#, ""),
+        "cluster.zones[1].nodes[0]",
+    );
+    rejected(
+        "dup-zone",
+        &with(r#", "zones": [{"name": "a", "nodes": ["n1"]}, {"name": "a", "nodes": ["n2"]}]"#, ""),
+        "cluster.zones[1].name",
+    );
+    rejected(
+        "override-node",
+        &with(r#", "overrides": [{"nodes": ["n5"], "slowness": 2}]"#, ""),
+        "cluster.overrides[0].nodes[0]",
+    );
+    rejected(
+        "override-drift",
+        &with(r#", "overrides": [{"nodes": ["n1"], "clock": {"drift": 50}}]"#, ""),
+        "cluster.overrides[0].clock.drift",
+    );
+    rejected(
+        "voters",
+        &with(r#", "raft": {"initial_voters": ["n4"]}"#, ""),
+        "cluster.raft.initial_voters[0]",
+    );
+    rejected(
+        "bug",
+        &RAFT
+            .replace("FAULTS", "")
+            .replace(" ZONES", "")
+            .replace(" ZONELINKS", "")
+            .replace("\"name\": \"t\",", "\"name\": \"t\", \"bugs\": [\"nope\"],"),
+        "bugs[0]",
+    );
+}
