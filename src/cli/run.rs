@@ -149,16 +149,14 @@ pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
     let out = runner::run_full(&s, RunOptions { seed, trace, record: Some(record) })
         .map_err(|e| Failure::internal(e.to_string()))?;
     if let Some(rec) = &out.recording {
-        let json = serde_json::to_string(rec).map_err(|e| Failure::internal(e.to_string()))?;
         report
-            .write("recording.json", json + "\n")
+            .write_json("recording.json", rec)
             .map_err(|e| Failure::internal(format!("writing recording.json: {e}")))?;
     }
     let outcome = out.outcome;
     if let Some(h) = &out.history {
-        let json = serde_json::to_string(h).map_err(|e| Failure::internal(e.to_string()))?;
         report
-            .write("history.json", json + "\n")
+            .write_json("history.json", h)
             .map_err(|e| Failure::internal(format!("writing history.json: {e}")))?;
     }
     let json = serde_json::to_string_pretty(&outcome).map_err(|e| Failure::internal(e.to_string()))?;

@@ -38,6 +38,14 @@ impl ReportDir {
         fs::write(self.path(file), contents)
     }
 
+    /// Writes a value as JSON into the report, streamed (a long run's history is large).
+    pub fn write_json(&self, file: &str, value: &impl serde::Serialize) -> io::Result<()> {
+        let mut w = io::BufWriter::new(fs::File::create(self.path(file))?);
+        serde_json::to_writer(&mut w, value).map_err(io::Error::from)?;
+        io::Write::write_all(&mut w, b"\n")?;
+        io::Write::flush(&mut w)
+    }
+
     /// Moves the finished report into place, replacing an older one.
     pub fn commit(self) -> io::Result<PathBuf> {
         let dest = self.dest.clone();

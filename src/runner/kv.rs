@@ -198,13 +198,17 @@ pub fn factory(
 
 /// The history the clients recorded, in invocation order (operations still in flight at
 /// the end are included as `info`).
-pub fn history(s: &Scenario, world: &World<KvNode>) -> History {
+pub fn history(s: &Scenario, world: &mut World<KvNode>) -> History {
     let servers = s.cluster.nodes;
     let mut ops: Vec<HistoryOp> = Vec::new();
     for c in 0..s.client_count() {
-        if let Some(KvNode::Client(client)) = world.node(NodeId(servers + c)) {
-            ops.extend(client.history().iter().cloned());
-            ops.extend(client.unfinished());
+        if let Some(KvNode::Client(client)) = world.node_mut(NodeId(servers + c)) {
+            let mine = client.take_history();
+            if ops.is_empty() {
+                ops = mine;
+            } else {
+                ops.extend(mine);
+            }
         }
     }
     ops.sort_by_key(|o| (o.invoke_ns, o.client));

@@ -124,7 +124,7 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
             world.add_observer(Box::new(Invariants::new(servers)));
             world.add_observer(Box::new(Leadership::new(servers)));
             let mut fin = simulate(scenario, &mut world, opts.trace, opts.record)?;
-            let history = kv::history(scenario, &world);
+            let history = kv::history(scenario, &mut world);
             kv::evaluate(scenario, &world, &history, &mut fin);
             let recording = world.take_recording();
             Ok(RunOutput {

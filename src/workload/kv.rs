@@ -130,6 +130,15 @@ impl KvClient {
         &self.history
     }
 
+    /// Moves the recorded operations out of the client (after the run), with the one still
+    /// in flight appended as `info`.
+    pub fn take_history(&mut self) -> Vec<HistoryOp> {
+        let last = self.unfinished();
+        let mut h = std::mem::take(&mut self.history);
+        h.extend(last);
+        h
+    }
+
     /// The operation in flight at the end of a run, recorded as `info` (it may take effect).
     pub fn unfinished(&self) -> Option<HistoryOp> {
         let c = self.current.as_ref()?;
