@@ -117,10 +117,11 @@ fn draw(
     chart
         .configure_mesh()
         .disable_x_mesh()
+        .max_light_lines(0)
         .x_desc(metric.label())
         .y_desc("seeds")
         .y_label_formatter(&|v| format!("{v:.0}"))
-        .x_label_formatter(&|v| if metric.is_count() { format!("{v:.0}") } else { format!("{v:.3}") })
+        .x_label_formatter(&|v| tick(*v))
         .draw()?;
     let passed: u64 = bins.iter().map(|b| b.passed).sum();
     let failed: u64 = bins.iter().map(|b| b.failed).sum();
@@ -135,7 +136,7 @@ fn draw(
     chart
         .draw_series(bins.iter().filter(|b| b.failed > 0).map(|b| {
             let base = b.passed as f64;
-            Rectangle::new([(b.lo, base), (b.hi, base + b.failed as f64)], FAIL.filled())
+            Rectangle::new([(b.lo + gap(b), base), (b.hi - gap(b), base + b.failed as f64)], FAIL.filled())
         }))?
         .label(format!("failed ({failed})"))
         .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], FAIL.filled()));
@@ -147,6 +148,26 @@ fn draw(
         .draw()?;
     root.present()?;
     Ok(())
+}
+
+/// Space left on each side of a bar, so neighbouring bars stay apart.
+fn gap(b: &Bin) -> f64 {
+    (b.hi - b.lo) * 0.04
+}
+
+/// An axis label with as many decimals as its size needs.
+fn tick(v: f64) -> String {
+    let a = v.abs();
+    let decimals = if a >= 100.0 || a == 0.0 {
+        0
+    } else if a >= 10.0 {
+        1
+    } else if a >= 0.1 {
+        2
+    } else {
+        4
+    };
+    format!("{v:.decimals$}")
 }
 
 #[cfg(test)]

@@ -224,7 +224,7 @@ pub fn shrink(
         "Shrunk by `eightfold shrink` from {} seed {seed}: the smallest variant found that still fails the `{check}` check. {}",
         original.name, original.description
     );
-    let text = base.to_json_pretty();
+    let text = to_text(&base);
     let first = Attempt {
         n: 1,
         step: "original".into(),
@@ -338,7 +338,7 @@ struct Shrinker<'a> {
 impl Shrinker<'_> {
     /// Tries a candidate; keeps it (and returns true) if the target check still fails.
     fn attempt(&mut self, step: &str, change: String, candidate: Scenario) -> bool {
-        let text = candidate.to_json_pretty();
+        let text = to_text(&candidate);
         if text == self.best.text || self.seen.contains_key(&text) {
             return false;
         }
@@ -535,6 +535,34 @@ impl Shrinker<'_> {
     }
 }
 
+/// A scenario as the JSON text that is tested and saved: pretty, in the model's field
+/// order, with the `"field": null` lines of unset optional fields left out (absent and
+/// `null` read back the same, and the text is validated before it runs anyway).
+fn to_text(s: &Scenario) -> String {
+    let pretty = s.to_json_pretty();
+    let mut out: Vec<&str> = Vec::new();
+    let mut strip_comma = Vec::new();
+    for line in pretty.lines() {
+        let t = line.trim_start();
+        let key = t.strip_suffix(',').unwrap_or(t).strip_suffix(": null");
+        let member_null =
+            key.and_then(|k| k.strip_prefix('"')?.strip_suffix('"')).is_some_and(|k| !k.contains('"'));
+        if member_null {
+            if !t.ends_with(',') && out.last().is_some_and(|l| l.ends_with(',')) {
+                strip_comma.push(out.len() - 1);
+            }
+            continue;
+        }
+        out.push(line);
+    }
+    let mut text = String::with_capacity(pretty.len());
+    for (i, line) in out.iter().enumerate() {
+        text.push_str(if strip_comma.contains(&i) { &line[..line.len() - 1] } else { line });
+        text.push('\n');
+    }
+    text
+}
+
 /// The scenario cut to `end_ns`: later faults dropped, windows clipped to the end.
 fn with_duration(s: &Scenario, end_ns: u64) -> (Scenario, String) {
     let mut c = s.clone();
@@ -558,5 +586,21 @@ fn clip(f: &mut FaultEntry, end_ns: u64) {
         if at + l.0.as_nanos() > end_ns {
             f.lasts = Some(HumanDuration(SimDuration(end_ns - at)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saved_text_drops_nulls_and_reads_back_the_same() {
+        let text = std::fs::read_to_string("scenarios/raft-crash-restart-storm.json").unwrap();
+        let s = scenario::parse(&text).unwrap();
+        let saved = to_text(&s);
+        assert!(!saved.contains("null"), "{saved}");
+        let back = scenario::parse(&saved).unwrap();
+        assert_eq!(back.to_json_pretty(), s.to_json_pretty());
+        assert!(saved.find("\"name\"").unwrap() < saved.find("\"faults\"").unwrap());
     }
 }
