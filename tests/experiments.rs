@@ -258,7 +258,7 @@ fn ctrl_c_stops_a_sweep_and_saves_what_finished() {
     assert_eq!(v["complete"], false);
     assert_eq!(v["stopped"], "interrupted");
     let run = v["counts"]["run"].as_u64().unwrap();
-    assert!(run >= 1 && run < 100000, "{run}");
+    assert!((1..100000).contains(&run), "{run}");
     assert_eq!(v["records"].as_array().unwrap().len() as u64, run);
     let _ = std::fs::remove_dir_all(dir);
 }

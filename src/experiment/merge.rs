@@ -28,21 +28,17 @@ pub enum MergeError {
     },
     /// Two files sweep different scenarios.
     #[error(
-        "{a} and {b} sweep different scenarios ({name_a} hash {hash_a}, {name_b} hash {hash_b}); only shards of one scenario file merge"
+        "{a} and {b} sweep different scenarios ({what_a} vs {what_b}); only shards of one scenario file merge"
     )]
     DifferentScenario {
         /// First file.
         a: String,
         /// Second file.
         b: String,
-        /// Its scenario name.
-        name_a: String,
-        /// The other's scenario name.
-        name_b: String,
-        /// Its hash.
-        hash_a: String,
-        /// The other's hash.
-        hash_b: String,
+        /// Its scenario name and hash.
+        what_a: String,
+        /// The other's scenario name and hash.
+        what_b: String,
     },
     /// Two files cover some of the same seeds.
     #[error("{a} (seeds {range_a}) and {b} (seeds {range_b}) overlap")]
@@ -114,10 +110,8 @@ pub fn merge(mut inputs: Vec<MergeInput>) -> Result<SweepSummary, MergeError> {
             return Err(MergeError::DifferentScenario {
                 a: a.name.clone(),
                 b: b.name.clone(),
-                name_a: sa.scenario.clone(),
-                name_b: sb.scenario.clone(),
-                hash_a: sa.scenario_hash.clone(),
-                hash_b: sb.scenario_hash.clone(),
+                what_a: format!("{} hash {}", sa.scenario, sa.scenario_hash),
+                what_b: format!("{} hash {}", sb.scenario, sb.scenario_hash),
             });
         }
         let (ra, rb) = (a.summary.planned_seeds(), b.summary.planned_seeds());
