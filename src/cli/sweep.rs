@@ -59,9 +59,10 @@ pub(super) fn sweep(args: SweepArgs) -> Result<Exit, Failure> {
         .map(str::parse::<Shard>)
         .transpose()
         .map_err(|e| Failure::input(e.to_string()))?;
-    if let Some(sh) = shard {
-        seeds.shard(sh).map_err(|e| Failure::input(e.to_string()))?;
-    }
+    let slice = match shard {
+        Some(sh) => seeds.shard(sh).map_err(|e| Failure::input(e.to_string()))?,
+        None => seeds,
+    };
     let jobs = match &args.jobs {
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         Some(j) => {
@@ -86,17 +87,15 @@ pub(super) fn sweep(args: SweepArgs) -> Result<Exit, Failure> {
         jobs,
         fail_fast: args.fail_fast,
     };
-    let planned = shard.map_or(Ok(seeds), |s| seeds.shard(s)).map_or(seeds.len(), |r| r.len());
     let stop = Arc::new(AtomicBool::new(false));
     install_interrupt_handler(stop.clone());
-    let bar = progress_bar(planned);
+    let bar = progress_bar(slice.len());
     let failures = AtomicU64::new(0);
     let on_seed = |r: &SeedRecord| {
-        if !r.passed {
-            let n = failures.fetch_add(1, Ordering::Relaxed) + 1;
-            bar.set_message(format!("{n} failed"));
-        }
+        let failed = failures.fetch_add(u64::from(!r.passed), Ordering::Relaxed) + u64::from(!r.passed);
         bar.inc(1);
+        let rate = bar.position() as f64 / bar.elapsed().as_secs_f64().max(1e-3);
+        bar.set_message(format!("{failed} failed · {rate:.1} seeds/s"));
     };
     let result = sweep::sweep(&plan, &stop, &on_seed);
     bar.finish_and_clear();
@@ -152,7 +151,7 @@ fn progress_bar(len: u64) -> ProgressBar {
     }
     let bar = ProgressBar::new(len);
     let style = ProgressStyle::with_template(
-        "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} seeds · {msg} · {per_sec} · eta {eta}",
+        "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} seeds · {msg} · eta {eta}",
     )
     .map(|s| s.progress_chars("=> "))
     .unwrap_or_else(|_| ProgressStyle::default_bar());
