@@ -24,13 +24,14 @@
 //! attempts and the same result. Names, description and default seed do not influence a
 //! run, so the result is renamed `<name>-shrunk` with the seed set from the start.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::ddmin::ddmin;
+use super::sweep::panic_message;
 use crate::report::Outcome;
 use crate::runner::{self, RunError, RunOptions};
 use crate::scenario::units::HumanDuration;
@@ -244,7 +245,7 @@ pub fn shrink(
         runs: 1,
         limit_reached: false,
         attempts: vec![first],
-        seen: BTreeMap::new(),
+        seen: BTreeSet::new(),
         best,
         on_attempt,
     };
@@ -281,14 +282,7 @@ fn execute(s: &Scenario, seed: u64) -> Result<Result<(Outcome, u64, u64), String
     let run = catch_unwind(AssertUnwindSafe(|| runner::run_full(s, RunOptions { seed, trace: None })));
     let out = match run {
         Ok(r) => r?,
-        Err(p) => {
-            let msg = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            return Ok(Err(msg));
-        }
+        Err(p) => return Ok(Err(panic_message(p.as_ref()))),
     };
     let mut per_client: BTreeMap<u32, u64> = BTreeMap::new();
     let mut operations = 0;
@@ -329,8 +323,8 @@ struct Shrinker<'a> {
     runs: usize,
     limit_reached: bool,
     attempts: Vec<Attempt>,
-    /// Candidate text → verdict, so no candidate runs twice.
-    seen: BTreeMap<String, Verdict>,
+    /// Candidate texts already tried, so no candidate runs twice.
+    seen: BTreeSet<String>,
     best: Best,
     on_attempt: &'a mut dyn FnMut(&Attempt),
 }
@@ -339,7 +333,7 @@ impl Shrinker<'_> {
     /// Tries a candidate; keeps it (and returns true) if the target check still fails.
     fn attempt(&mut self, step: &str, change: String, candidate: Scenario) -> bool {
         let text = to_text(&candidate);
-        if text == self.best.text || self.seen.contains_key(&text) {
+        if text == self.best.text || self.seen.contains(&text) {
             return false;
         }
         if self.runs >= self.max_runs {
@@ -394,7 +388,7 @@ impl Shrinker<'_> {
                 }
             }
         }
-        self.seen.insert(text, a.verdict);
+        self.seen.insert(text);
         (self.on_attempt)(&a);
         self.attempts.push(a);
         kept

@@ -130,13 +130,15 @@ fn run_seed(scenario: &Scenario, seed: u64) -> Result<SeedRecord, SweepError> {
     match catch_unwind(AssertUnwindSafe(|| runner::run(scenario, RunOptions { seed, trace: None }))) {
         Ok(Ok(outcome)) => Ok(SeedRecord::from_outcome(&outcome)),
         Ok(Err(source)) => Err(SweepError::Run { seed, source }),
-        Err(payload) => {
-            let msg = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "(no message)".to_string());
-            Ok(SeedRecord::panicked(seed, msg))
-        }
+        Err(payload) => Ok(SeedRecord::panicked(seed, panic_message(payload.as_ref()))),
     }
+}
+
+/// The message of a caught panic.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_string())
 }
