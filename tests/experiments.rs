@@ -249,8 +249,11 @@ fn ctrl_c_stops_a_sweep_and_saves_what_finished() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
+    // Long enough for the handler to be installed and some seeds to finish, even on a
+    // busy machine; the sweep itself would take minutes.
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    let kill =
+        Command::new("sh").args(["-c", &format!("kill -INT {}", child.id())]).status().expect("sh runs");
     assert!(kill.success());
     let o = child.wait_with_output().expect("wait");
     assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
