@@ -121,16 +121,14 @@ fn draw(
         .x_desc(metric.label())
         .y_desc("seeds")
         .y_label_formatter(&|v| format!("{v:.0}"))
-        .x_label_formatter(&|v| tick(*v))
+        .x_label_formatter(&|v| tick(*v, metric.is_count()))
         .draw()?;
     let passed: u64 = bins.iter().map(|b| b.passed).sum();
     let failed: u64 = bins.iter().map(|b| b.failed).sum();
     chart
-        .draw_series(
-            bins.iter()
-                .filter(|b| b.passed > 0)
-                .map(|b| Rectangle::new([(b.lo, 0.0), (b.hi, b.passed as f64)], PASS.mix(0.85).filled())),
-        )?
+        .draw_series(bins.iter().filter(|b| b.passed > 0).map(|b| {
+            Rectangle::new([(b.lo + gap(b), 0.0), (b.hi - gap(b), b.passed as f64)], PASS.mix(0.85).filled())
+        }))?
         .label(format!("passed ({passed})"))
         .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], PASS.mix(0.85).filled()));
     chart
@@ -155,8 +153,11 @@ fn gap(b: &Bin) -> f64 {
     (b.hi - b.lo) * 0.04
 }
 
-/// An axis label with as many decimals as its size needs.
-fn tick(v: f64) -> String {
+/// An axis label with as many decimals as its size needs; counts label whole values only.
+fn tick(v: f64, count: bool) -> String {
+    if count {
+        return if v.fract() == 0.0 { format!("{v:.0}") } else { String::new() };
+    }
     let a = v.abs();
     let decimals = if a >= 100.0 || a == 0.0 {
         0
@@ -192,5 +193,26 @@ mod tests {
         assert_eq!(b.iter().map(|b| b.failed).sum::<u64>(), 10);
         assert!(bins(&[(2.0, true)], false).len() == 1);
         assert!(bins(&[], false).is_empty());
+    }
+
+    #[test]
+    fn the_svg_has_text_bars_and_a_note_when_no_seed_has_the_metric() {
+        use crate::experiment::SeedRecord;
+        use crate::experiment::seeds::SeedRange;
+        use crate::experiment::summary::{SweepSpec, Timing};
+        let spec = SweepSpec {
+            scenario: "s".into(),
+            scenario_file: "s.json".into(),
+            scenario_hash: "0".into(),
+            seeds: SeedRange::new(1, 3).unwrap(),
+        };
+        let recs: Vec<SeedRecord> = (1..=3)
+            .map(|s| SeedRecord { events: 10 * s, ..SeedRecord::panicked(s, String::new()) })
+            .collect();
+        let summary = SweepSummary::assemble(spec, None, recs, None, Timing::default());
+        let svg = histogram_svg(&summary, Metric::Events).unwrap();
+        assert!(svg.contains("<text") && svg.contains("<rect") && svg.contains("failure rate 100.00%"));
+        let svg = histogram_svg(&summary, Metric::LatencyP99).unwrap();
+        assert!(svg.contains("no seed has a value for latency_p99_ms"), "{svg}");
     }
 }
