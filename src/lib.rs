@@ -15,6 +15,7 @@
 //! - [`check`]: the checks that judge a run;
 //! - [`report`]: `outcome.json` and the report directory;
 //! - [`runner`]: scenario → world → outcome, shared by every command;
+//! - [`experiment`]: sweeps over seeds, shards and their merge, replay, shrinking;
 //! - [`cli`]: the command-line front end.
 #![warn(missing_docs)]
 
@@ -22,6 +23,7 @@ pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod disk;
+pub mod experiment;
 pub mod fault;
 pub mod net;
 pub mod proto;

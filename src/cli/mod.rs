@@ -3,7 +3,11 @@
 
 mod bench;
 mod check;
+mod merge;
+mod replay;
 mod run;
+mod shrink;
+mod sweep;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +25,8 @@ pub enum Exit {
     BadInput = 2,
     /// Something broke inside eightfold or its environment (a write failed).
     Internal = 3,
+    /// A sweep was interrupted (Ctrl-C) with no failure among the seeds it finished.
+    Interrupted = 130,
 }
 
 impl From<Exit> for ExitCode {
@@ -75,6 +81,14 @@ enum Command {
     Check(check::CheckArgs),
     /// List the named protocol bugs that `--bug` and a scenario's `"bugs"` switch on.
     Bugs,
+    /// Re-run a report's scenario and seed and verify the digest (and trace) match.
+    Replay(replay::ReplayArgs),
+    /// Run many seeds in parallel; write a summary (sweep.json) and a histogram (sweep.svg).
+    Sweep(sweep::SweepArgs),
+    /// Merge sweep shards into the summary of the whole seed range.
+    Merge(merge::MergeArgs),
+    /// Find the smallest scenario that still fails the same check with the same seed.
+    Shrink(shrink::ShrinkArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the exit code.
@@ -93,6 +107,10 @@ pub fn main() -> ExitCode {
         Command::Bench(b) => bench::bench(b),
         Command::Bugs => run::bugs(),
         Command::Check(args) => check::check(args),
+        Command::Replay(args) => replay::replay(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => merge::merge(args),
+        Command::Shrink(args) => shrink::shrink(args),
     };
     match result {
         Ok(exit) => exit.into(),

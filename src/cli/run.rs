@@ -12,6 +12,7 @@ use crate::runner::{self, RunOptions};
 use crate::scenario::units::parse_duration;
 use crate::scenario::{self, Scenario};
 use crate::sim::SimTime;
+use crate::world::RecorderConfig;
 
 #[derive(Args)]
 pub(super) struct RunArgs {
@@ -135,18 +136,34 @@ pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
         }
         record.window = w;
     }
-    let dest = args.out.join(format!("{}-seed{seed}", s.name));
+    let (outcome, path) = write_report(&s, &text, seed, &args.out, args.trace, Some(record))?;
+    print_summary(&outcome, &path, args.quiet);
+    Ok(if outcome.passed { Exit::Passed } else { Exit::CheckFailed })
+}
+
+/// Runs `s` with `seed` and writes its report directory `out/<name>-seed<N>/` atomically
+/// (`outcome.json`, `scenario.json` = `text`, `history.json`, `recording.json`, and
+/// `trace.jsonl` if asked): the code path of `eightfold run`, shared with `eightfold shrink`.
+pub(super) fn write_report(
+    s: &Scenario,
+    text: &str,
+    seed: u64,
+    out: &Path,
+    with_trace: bool,
+    record: Option<RecorderConfig>,
+) -> Result<(Outcome, PathBuf), Failure> {
+    let dest = out.join(format!("{}-seed{seed}", s.name));
     let report = ReportDir::create(&dest).map_err(|e| {
-        Failure::internal(format!("cannot create the report directory in {}: {e}", args.out.display()))
+        Failure::internal(format!("cannot create the report directory in {}: {e}", out.display()))
     })?;
-    let trace: Option<Box<dyn Write + Send>> = if args.trace {
+    let trace: Option<Box<dyn Write + Send>> = if with_trace {
         let f = File::create(report.path("trace.jsonl"))
             .map_err(|e| Failure::internal(format!("cannot create trace.jsonl: {e}")))?;
         Some(Box::new(f))
     } else {
         None
     };
-    let out = runner::run_full(&s, RunOptions { seed, trace, record: Some(record) })
+    let out = runner::run_full(s, RunOptions { seed, trace, record })
         .map_err(|e| Failure::internal(e.to_string()))?;
     if let Some(rec) = &out.recording {
         report
@@ -164,16 +181,15 @@ pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
         .write("outcome.json", json + "\n")
         .map_err(|e| Failure::internal(format!("writing outcome.json: {e}")))?;
     report
-        .write("scenario.json", &text)
+        .write("scenario.json", text)
         .map_err(|e| Failure::internal(format!("writing scenario.json: {e}")))?;
     let path = report
         .commit()
         .map_err(|e| Failure::internal(format!("moving the report into {}: {e}", dest.display())))?;
-    print_summary(&outcome, &path, args.quiet);
-    Ok(if outcome.passed { Exit::Passed } else { Exit::CheckFailed })
+    Ok((outcome, path))
 }
 
-fn print_summary(o: &Outcome, path: &Path, quiet: bool) {
+pub(super) fn print_summary(o: &Outcome, path: &Path, quiet: bool) {
     if !quiet {
         println!(
             "ran {} seed {}: {} events, {:.3} s simulated in {:.3} s",

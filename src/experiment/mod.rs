@@ -1,0 +1,29 @@
+//! Experiment tooling: what researchers do with a deterministic simulator.
+//!
+//! A run is a pure function of `(scenario, seed)`, which makes four things possible:
+//!
+//! - **sweep** ([`sweep`]) — run thousands of seeds in parallel (one simulation per thread)
+//!   and summarise them ([`summary`]): which seeds fail which check, and how latency,
+//!   leaderless time and leader changes are distributed across seeds ([`record`]), with a
+//!   histogram ([`chart`]). Seed ranges and shards are parsed in [`seeds`]; shards run
+//!   anywhere (GNU parallel, SLURM, Kubernetes) and [`merge`] puts them back together into
+//!   exactly the summary of an unsharded sweep;
+//! - **replay** ([`replay`]) — re-run the scenario and seed a report recorded and prove the
+//!   run took the same path (digest, and the trace line by line);
+//! - **shrink** ([`shrink`]) — search for the smallest scenario that still fails the same
+//!   check with the same seed, with delta debugging ([`ddmin`], Zeller & Hildebrandt 2002)
+//!   over the fault list and binary searches over durations, clients and operations.
+
+pub mod chart;
+pub mod ddmin;
+pub mod merge;
+pub mod record;
+pub mod replay;
+pub mod seeds;
+pub mod shrink;
+pub mod summary;
+pub mod sweep;
+
+pub use record::{Metric, SeedRecord};
+pub use seeds::{SeedRange, Shard};
+pub use summary::SweepSummary;

@@ -1,0 +1,250 @@
+//! What a sweep keeps of one run: a [`SeedRecord`] of its verdict and key figures, the
+//! [`Metric`]s that can be charted across seeds, and the [`Distribution`] of a figure.
+//!
+//! Records hold only figures that are a pure function of `(scenario, seed)`: no wall-clock
+//! time, so two sweeps of the same seeds produce identical records whatever the number of
+//! threads or machines.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::convergence::percentile;
+use crate::report::Outcome;
+
+/// The verdict and key figures of one seed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeedRecord {
+    /// The seed.
+    pub seed: u64,
+    /// The run's trace digest.
+    pub digest: String,
+    /// Whether every check passed.
+    pub passed: bool,
+    /// Names of the checks that failed (sorted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed_checks: Vec<String>,
+    /// What each failed check found (check name → detail).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub details: BTreeMap<String, String>,
+    /// Events the kernel handled.
+    pub events: u64,
+    /// Client operations that completed with a result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ops_ok: Option<u64>,
+    /// Client operations with an unknown outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ops_info: Option<u64>,
+    /// Client operations that definitely failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ops_fail: Option<u64>,
+    /// Median latency of completed operations, ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_p50_ms: Option<f64>,
+    /// 99th-percentile latency of completed operations, ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_p99_ms: Option<f64>,
+    /// Virtual time during which no server was leader, s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_without_leader_s: Option<f64>,
+    /// Times a server became leader.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader_changes: Option<u64>,
+}
+
+impl SeedRecord {
+    /// The record of a finished run.
+    pub fn from_outcome(o: &Outcome) -> SeedRecord {
+        let ops = o.ops.as_ref();
+        let lead = o.raft.as_ref().map(|r| &r.leadership);
+        SeedRecord {
+            seed: o.seed,
+            digest: o.digest.clone(),
+            passed: o.passed,
+            failed_checks: o.failed_checks().into_iter().map(str::to_string).collect(),
+            details: o
+                .checks
+                .iter()
+                .filter(|(_, c)| !c.passed)
+                .map(|(k, c)| (k.clone(), c.detail.clone()))
+                .collect(),
+            events: o.events,
+            ops_ok: ops.map(|f| f.ok),
+            ops_info: ops.map(|f| f.info),
+            ops_fail: ops.map(|f| f.fail),
+            latency_p50_ms: ops.and_then(|f| f.p50_ms),
+            latency_p99_ms: ops.and_then(|f| f.p99_ms),
+            time_without_leader_s: lead.map(|l| l.time_without_leader_s),
+            leader_changes: lead.map(|l| l.leader_changes),
+        }
+    }
+
+    /// The record of a run that panicked: failed, with the pseudo-check `panic`.
+    pub fn panicked(seed: u64, message: String) -> SeedRecord {
+        SeedRecord {
+            seed,
+            digest: String::new(),
+            passed: false,
+            failed_checks: vec!["panic".to_string()],
+            details: BTreeMap::from([("panic".to_string(), message)]),
+            events: 0,
+            ops_ok: None,
+            ops_info: None,
+            ops_fail: None,
+            latency_p50_ms: None,
+            latency_p99_ms: None,
+            time_without_leader_s: None,
+            leader_changes: None,
+        }
+    }
+}
+
+/// A per-seed figure that can be charted and summarised across a sweep.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Metric {
+    /// 99th-percentile operation latency, ms.
+    LatencyP99,
+    /// Median operation latency, ms.
+    LatencyP50,
+    /// Time without a leader, s.
+    TimeWithoutLeader,
+    /// Leader changes.
+    LeaderChanges,
+    /// Kernel events.
+    Events,
+    /// Completed operations.
+    OpsOk,
+}
+
+impl Metric {
+    /// Every metric, in the order `--metric` lists them.
+    pub const ALL: [Metric; 6] = [
+        Metric::LatencyP99,
+        Metric::LatencyP50,
+        Metric::TimeWithoutLeader,
+        Metric::LeaderChanges,
+        Metric::Events,
+        Metric::OpsOk,
+    ];
+
+    /// The metrics whose distribution across seeds a sweep reports.
+    pub const SUMMARISED: [Metric; 3] =
+        [Metric::LatencyP99, Metric::TimeWithoutLeader, Metric::LeaderChanges];
+
+    /// The name used on the command line and as the record field.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::LatencyP99 => "latency_p99_ms",
+            Metric::LatencyP50 => "latency_p50_ms",
+            Metric::TimeWithoutLeader => "time_without_leader_s",
+            Metric::LeaderChanges => "leader_changes",
+            Metric::Events => "events",
+            Metric::OpsOk => "ops_ok",
+        }
+    }
+
+    /// A label for chart axes.
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::LatencyP99 => "operation latency p99 (ms)",
+            Metric::LatencyP50 => "operation latency p50 (ms)",
+            Metric::TimeWithoutLeader => "time without a leader (s)",
+            Metric::LeaderChanges => "leader changes",
+            Metric::Events => "kernel events",
+            Metric::OpsOk => "operations completed",
+        }
+    }
+
+    /// Whether the metric only takes whole values (charted one bar per value when few).
+    pub fn is_count(self) -> bool {
+        matches!(self, Metric::LeaderChanges | Metric::Events | Metric::OpsOk)
+    }
+
+    /// The metric's value in a record, if the run has it.
+    pub fn value(self, r: &SeedRecord) -> Option<f64> {
+        match self {
+            Metric::LatencyP99 => r.latency_p99_ms,
+            Metric::LatencyP50 => r.latency_p50_ms,
+            Metric::TimeWithoutLeader => r.time_without_leader_s,
+            Metric::LeaderChanges => r.leader_changes.map(|v| v as f64),
+            Metric::Events => Some(r.events as f64),
+            Metric::OpsOk => r.ops_ok.map(|v| v as f64),
+        }
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Metric {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Metric::ALL.into_iter().find(|m| m.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+            format!("--metric: expected one of {}, found {s:?}", names.join(", "))
+        })
+    }
+}
+
+/// Percentiles of one figure across the seeds that have it (nearest rank).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Distribution {
+    /// Seeds that have a value.
+    pub count: u64,
+    /// Median across seeds.
+    pub p50: Option<f64>,
+    /// 90th percentile across seeds.
+    pub p90: Option<f64>,
+    /// 99th percentile across seeds.
+    pub p99: Option<f64>,
+    /// Largest value.
+    pub max: Option<f64>,
+}
+
+impl Distribution {
+    /// The distribution of `metric` over `records`.
+    pub fn of(metric: Metric, records: &[SeedRecord]) -> Distribution {
+        let mut v: Vec<f64> = records.iter().filter_map(|r| metric.value(r)).collect();
+        v.sort_by(f64::total_cmp);
+        Distribution {
+            count: v.len() as u64,
+            p50: percentile(&v, 0.5),
+            p90: percentile(&v, 0.9),
+            p99: percentile(&v, 0.99),
+            max: v.last().copied(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(seed: u64, lat: Option<f64>) -> SeedRecord {
+        SeedRecord { latency_p99_ms: lat, ..SeedRecord::panicked(seed, String::new()) }
+    }
+
+    #[test]
+    fn metrics_round_trip_their_names() {
+        for m in Metric::ALL {
+            assert_eq!(m.name().parse::<Metric>(), Ok(m));
+        }
+        assert!("latency".parse::<Metric>().unwrap_err().contains("latency_p99_ms"));
+    }
+
+    #[test]
+    fn distributions_skip_missing_values() {
+        let recs: Vec<SeedRecord> = (1..=10).map(|s| rec(s, (s != 3).then_some(s as f64))).collect();
+        let d = Distribution::of(Metric::LatencyP99, &recs);
+        assert_eq!(d.count, 9);
+        assert_eq!(d.p50, Some(6.0)); // nearest rank: the 5th of 1, 2, 4, 5, 6, …
+        assert_eq!(d.max, Some(10.0));
+        assert_eq!(Distribution::of(Metric::LeaderChanges, &recs).p50, None);
+    }
+}
