@@ -26,8 +26,8 @@ impl Write for Shared {
 
 fn traced(s: &scenario::Scenario, seed: u64) -> (String, Vec<u8>) {
     let buf = Shared::default();
-    let o =
-        runner::run(s, RunOptions { seed, trace: Some(Box::new(buf.clone())), record: None }).expect("runs");
+    let o = runner::run(s, RunOptions { trace: Some(Box::new(buf.clone())), ..RunOptions::seed(seed) })
+        .expect("runs");
     let bytes = buf.0.lock().expect("lock").clone();
     (o.digest, bytes)
 }

@@ -41,6 +41,23 @@ pub(super) struct RunArgs {
     bugs: Vec<String>,
 }
 
+/// A flag set by Ctrl-C or SIGTERM while a run is in progress: the run stops, its
+/// temporary report directory is removed, nothing half-written is left behind.
+fn interrupt_flag() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, OnceLock};
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = flag.clone();
+        // If a handler is already installed (a sweep in the same process), runs are simply
+        // not interruptible; say nothing.
+        let _ = ctrlc::set_handler(move || f.store(true, Ordering::SeqCst));
+        flag
+    })
+    .clone()
+}
+
 /// Parses a time window such as `4.9s..5.4s`.
 pub(super) fn parse_window(s: &str) -> Result<(SimTime, SimTime), String> {
     let (a, b) =
@@ -163,8 +180,17 @@ pub(super) fn write_report(
     } else {
         None
     };
-    let out = runner::run_full(s, RunOptions { seed, trace, record })
-        .map_err(|e| Failure::internal(e.to_string()))?;
+    let out = runner::run_full(
+        s,
+        RunOptions { trace, record, interrupt: Some(interrupt_flag()), ..RunOptions::seed(seed) },
+    )
+    .map_err(|e| match e {
+        runner::RunError::Interrupted(at) => Failure {
+            exit: Exit::Interrupted,
+            message: format!("interrupted at {at} of simulated time: no report written"),
+        },
+        e => Failure::internal(e.to_string()),
+    })?;
     if let Some(rec) = &out.recording {
         report
             .write_json("recording.json", rec)

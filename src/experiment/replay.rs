@@ -126,7 +126,7 @@ pub fn replay(dir: &Path) -> Result<Replay, ReplayError> {
         None
     };
     let sink = compare.as_ref().map(|c| Box::new(c.clone()) as Box<dyn Write + Send>);
-    let outcome = runner::run(&scenario, RunOptions { seed: recorded.seed, trace: sink, record: None })?;
+    let outcome = runner::run(&scenario, RunOptions { trace: sink, ..RunOptions::seed(recorded.seed) })?;
     let trace = compare
         .map(|c| c.finish())
         .transpose()

@@ -36,6 +36,9 @@ pub enum RunError {
     /// The trace could not be written.
     #[error("writing the trace failed: {0}")]
     Trace(#[from] std::io::Error),
+    /// The run was interrupted (Ctrl-C, SIGTERM) before its end.
+    #[error("interrupted at {0} of simulated time")]
+    Interrupted(SimTime),
 }
 
 /// How to run a scenario.
@@ -47,12 +50,14 @@ pub struct RunOptions {
     pub trace: Option<Box<dyn Write + Send>>,
     /// Keep a flight recording for charts (`None`: don't).
     pub record: Option<RecorderConfig>,
+    /// Stop early (with [`RunError::Interrupted`]) when this flag is set.
+    pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl RunOptions {
     /// Options for a plain run of `seed`: no trace, no recording (what sweeps use).
     pub fn seed(seed: u64) -> Self {
-        RunOptions { seed, trace: None, record: None }
+        RunOptions { seed, trace: None, record: None, interrupt: None }
     }
 }
 
@@ -112,6 +117,9 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
                 broadcast::settings(scenario).start,
             );
             world.add_observer(Box::new(SpreadTracker::new(scenario.cluster.nodes as usize)));
+            if let Some(f) = opts.interrupt {
+                world.set_interrupt(f);
+            }
             let mut fin = simulate(scenario, &mut world, opts.trace, opts.record)?;
             broadcast::evaluate(scenario, &world, &mut fin);
             let recording = world.take_recording();
@@ -123,6 +131,9 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
             let servers = scenario.cluster.nodes as usize;
             world.add_observer(Box::new(Invariants::new(servers)));
             world.add_observer(Box::new(Leadership::new(servers)));
+            if let Some(f) = opts.interrupt {
+                world.set_interrupt(f);
+            }
             let mut fin = simulate(scenario, &mut world, opts.trace, opts.record)?;
             let history = kv::history(scenario, &mut world);
             kv::evaluate(scenario, &world, &history, &mut fin);
@@ -212,6 +223,9 @@ fn simulate<N: Node>(
         world.set_recorder(r);
     }
     world.run_until(SimTime(s.duration.0.as_nanos()));
+    if world.interrupted() {
+        return Err(RunError::Interrupted(world.now()));
+    }
     if let Some(t) = world.take_trace() {
         t.finish()?;
     }

@@ -274,6 +274,8 @@ pub struct World<N: Node> {
     cpu_time: u64,
     guard: security::Guard,
     recorder: Option<Recorder>,
+    interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    interrupted: bool,
 }
 
 impl<N: Node> World<N> {
@@ -337,6 +339,8 @@ impl<N: Node> World<N> {
                 streams.stream("adversary"),
             ),
             recorder: None,
+            interrupt: None,
+            interrupted: false,
         };
         for i in 0..w.slots.len() {
             let at = if w.slots[i].kind == NodeKind::Client { client_start } else { SimTime::ZERO };
@@ -503,9 +507,29 @@ impl<N: Node> World<N> {
         self.observers.iter().find_map(|o| (o.as_ref() as &dyn std::any::Any).downcast_ref::<T>())
     }
 
-    /// Runs until virtual time `end` (inclusive) or until a check halts the run.
+    /// Stops [`World::run_until`] early when `flag` is set (from a signal handler, say).
+    pub fn set_interrupt(&mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        self.interrupt = Some(flag);
+    }
+
+    /// True if the last run stopped because the interrupt flag was set.
+    pub fn interrupted(&self) -> bool {
+        self.interrupted
+    }
+
+    /// Runs until virtual time `end` (inclusive), until a check halts the run, or until
+    /// the interrupt flag is set (checked every few thousand events).
     pub fn run_until(&mut self, end: SimTime) {
+        let mut budget = 0u32;
         while self.halted.is_none() {
+            if budget == 0 {
+                budget = 4096;
+                if self.interrupt.as_ref().is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed)) {
+                    self.interrupted = true;
+                    return;
+                }
+            }
+            budget -= 1;
             let Some((t, ev)) = self.queue.pop_until(end) else { break };
             self.handle(t, ev);
         }
