@@ -22,7 +22,7 @@ fn interrupt_with(signal: &str) {
     let scenario = long_scenario(&dir);
     let out = dir.join("reports");
     std::fs::create_dir_all(&out).expect("mkdir");
-    let mut child = bin()
+    let child = bin()
         .args(["run", scenario.to_str().expect("utf8"), "--out", out.to_str().expect("utf8"), "-q"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
