@@ -2,6 +2,7 @@
 //! code (0 passed, 1 a check failed, 2 bad input, 3 internal error).
 
 mod bench;
+mod chart;
 mod check;
 mod run;
 
@@ -75,6 +76,8 @@ enum Command {
     Check(check::CheckArgs),
     /// List the named protocol bugs that `--bug` and a scenario's `"bugs"` switch on.
     Bugs,
+    /// Redraw a report's charts and index.html (re-simulating for a new `--window`).
+    Chart(chart::ChartArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the exit code.
@@ -93,6 +96,7 @@ pub fn main() -> ExitCode {
         Command::Bench(b) => bench::bench(b),
         Command::Bugs => run::bugs(),
         Command::Check(args) => check::check(args),
+        Command::Chart(args) => chart::chart(args),
     };
     match result {
         Ok(exit) => exit.into(),

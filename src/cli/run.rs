@@ -38,6 +38,9 @@ pub(super) struct RunArgs {
     /// Switch on a named protocol bug (repeatable; see `eightfold bugs`).
     #[arg(long = "bug", value_name = "NAME")]
     bugs: Vec<String>,
+    /// Write no charts and no index.html (outcome, history and recording only).
+    #[arg(long)]
+    no_charts: bool,
 }
 
 /// Parses a time window such as `4.9s..5.4s`.
@@ -168,10 +171,31 @@ pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
     report
         .write("scenario.json", &text)
         .map_err(|e| Failure::internal(format!("writing scenario.json: {e}")))?;
+    // A chart that cannot be drawn is an internal error, but the run's own files are still
+    // worth keeping: the report is committed either way and the error reported after.
+    let charts = match (&out.recording, args.no_charts) {
+        (Some(recording), false) => {
+            let input = crate::report::charts::Inputs {
+                outcome: &outcome,
+                history: out.history.as_ref(),
+                recording,
+                description: &s.description,
+            };
+            super::chart::render(&input).and_then(|files| {
+                files.iter().try_for_each(|f| {
+                    report
+                        .write(f.name, &f.contents)
+                        .map_err(|e| Failure::internal(format!("writing {}: {e}", f.name)))
+                })
+            })
+        }
+        _ => Ok(()),
+    };
     let path = report
         .commit()
         .map_err(|e| Failure::internal(format!("moving the report into {}: {e}", dest.display())))?;
     print_summary(&outcome, &path, args.quiet);
+    charts?;
     Ok(if outcome.passed { Exit::Passed } else { Exit::CheckFailed })
 }
 
