@@ -146,6 +146,9 @@ pub fn is_cut(fault: &str) -> bool {
 /// went unlabelled.
 pub fn draw(s: &mut Svg, bands: &[Band<'_>], x: &Axis, area: Rect, label_y: f64, rows: usize) -> usize {
     let plot = area;
+    // Many windows (a crash storm): lighter bands, no edges, one summary label.
+    let dense = bands.len() > DENSE;
+    let opacity = if dense { "0.10" } else { "0.16" };
     s.open_group("fault-bands", &[]);
     for b in bands {
         let colour = fault_colour(&b.record.fault);
@@ -166,15 +169,28 @@ pub fn draw(s: &mut Svg, bands: &[Band<'_>], x: &Axis, area: Rect, label_y: f64,
                 ("data-start-ns", b.start.to_string()),
                 ("data-end-ns", b.end.to_string()),
                 ("fill", colour.to_string()),
-                ("fill-opacity", "0.16".to_string()),
+                ("fill-opacity", opacity.to_string()),
             ],
             Some(&b.title()),
         );
-        s.line(x0, plot.y0, x0, plot.y1, "fault-edge", &[("stroke", colour.to_string())]);
+        if !dense {
+            s.line(x0, plot.y0, x0, plot.y1, "fault-edge", &[("stroke", colour.to_string())]);
+        }
     }
     s.close_group();
+    if dense {
+        let text = format!(
+            "{} fault windows, too many to label one by one (hover over a band for its fault)",
+            bands.len()
+        );
+        s.text(plot.x0 + 3.0, label_y, SMALL_PX, Anchor::Start, "fault-label", &text);
+        return bands.len();
+    }
     labels(s, bands, x, plot, label_y, rows)
 }
+
+/// Above this many fault windows, bands are drawn lighter and not labelled one by one.
+pub const DENSE: usize = 40;
 
 /// Writes the labels of the bands in rows (each 13 px, the lowest with its baseline at
 /// `label_y`), skipping those that would overlap. Returns how many were skipped.
