@@ -5,7 +5,8 @@
 //! `scenario.json` and the seed in `outcome.json` to record that window's messages. A run is
 //! a pure function of (scenario, seed), so the re-simulation must reproduce the saved trace
 //! digest exactly; if it does not (the report came from another build or was edited), the
-//! command refuses with exit code 1 rather than draw a picture of a different run.
+//! command refuses with exit code 1 rather than draw a picture of a different run. A missing
+//! `recording.json`, or a missing `history.json` of a key-value run, is recovered the same way.
 
 use std::path::{Path, PathBuf};
 
@@ -17,7 +18,7 @@ use super::{Exit, Failure};
 use crate::report::Outcome;
 use crate::report::charts::{self, Inputs, ReportFile};
 use crate::runner::{self, RunOptions};
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, Protocol, Scenario};
 use crate::sim::SimTime;
 use crate::workload::history::History;
 use crate::world::Recording;
@@ -120,12 +121,18 @@ pub(super) fn chart(args: ChartArgs) -> Result<Exit, Failure> {
     let saved: Option<Recording> =
         if dir.join("recording.json").is_file() { Some(read(dir, "recording.json")?) } else { None };
     let wanted = args.window.map(|w| (w.0.as_nanos(), w.1.as_nanos()));
+    // A key-value run whose history.json was left out (the shipped examples drop it to stay
+    // small) gets its history back from a re-simulation too.
+    let lacks_history = history.is_none() && s.cluster.protocol != Protocol::Gossip;
     let (recording, history) = match saved {
-        Some(r) if wanted.is_none_or(|w| w == r.window) => (r, history),
-        _ => {
-            let (r, h) = resimulate(&s, &outcome, args.window)?;
-            let json = serde_json::to_string(&r).map_err(|e| Failure::internal(e.to_string()))?;
-            write_atomic(dir, "recording.json", (json + "\n").as_bytes())?;
+        Some(r) if wanted.is_none_or(|w| w == r.window) && !lacks_history => (r, history),
+        saved => {
+            let window = args.window.or(saved.as_ref().map(|r| (SimTime(r.window.0), SimTime(r.window.1))));
+            let (r, h) = resimulate(&s, &outcome, window)?;
+            if saved.as_ref() != Some(&r) {
+                let json = serde_json::to_string(&r).map_err(|e| Failure::internal(e.to_string()))?;
+                write_atomic(dir, "recording.json", (json + "\n").as_bytes())?;
+            }
             println!("re-simulated {} seed {}: digest {} matches", s.name, outcome.seed, outcome.digest);
             (r, history.or(h))
         }

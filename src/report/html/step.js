@@ -266,4 +266,5 @@
     });
   }
   render();
+  if (wanted) { document.getElementById('step').scrollIntoView(); }
 }());
