@@ -213,14 +213,12 @@ fn leader_in_recording(rec: &serde_json::Value, t: u64) -> (String, u64) {
             .as_array()
             .expect("roles")
             .iter()
-            .filter(|r| r["node"] == i && r["t"].as_u64().expect("t") <= t)
-            .last();
+            .rfind(|r| r["node"] == i && r["t"].as_u64().expect("t") <= t);
         let crashed = rec["lifecycle"]
             .as_array()
             .expect("lifecycle")
             .iter()
-            .filter(|e| e["node"] == i && e["t"].as_u64().expect("t") <= t)
-            .last()
+            .rfind(|e| e["node"] == i && e["t"].as_u64().expect("t") <= t)
             .is_some_and(|e| e["event"] == "crash");
         if let Some(r) = last
             && r["role"] == "leader"
