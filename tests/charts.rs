@@ -331,3 +331,37 @@ fn chart_refuses_what_is_not_a_report() {
     assert_eq!(String::from_utf8_lossy(&o.stderr).trim().lines().count(), 1);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_counterexample_is_ringed_on_the_latency_chart_and_told() {
+    use eightfold::report::charts::{Inputs, render_report};
+    use eightfold::runner::{self, RunOptions};
+    let s = eightfold::scenario::load(&root().join("scenarios/raft-leader-crash.json")).expect("scenario");
+    let record = Some(runner::default_recording(&s));
+    let out = runner::run_full(&s, RunOptions { seed: 1, trace: None, record }).expect("runs");
+    let history = out.history.expect("a key-value run");
+    let mut outcome = out.outcome;
+    // Pretend the checker blamed operations 10 and 12 (the drawing must not care why).
+    let (a, b) = (&history.ops[10], &history.ops[12]);
+    let op = |o: &eightfold::workload::history::HistoryOp, i: usize| {
+        serde_json::json!({"index": i, "call": o.invoke_ns, "client": o.client, "kind": "get",
+                           "input": format!("\"{}\"", o.key), "output": "\"x\""})
+    };
+    let lin = outcome.linearizability.as_mut().expect("checked");
+    lin.counterexample = Some(serde_json::json!({"ops": [op(a, 10), op(b, 12)]}));
+    lin.explanation = Some("these two <cannot> be ordered".into());
+    let recording = out.recording.expect("recorded");
+    let input = Inputs { outcome: &outcome, history: Some(&history), recording: &recording, description: "" };
+    let files = render_report(&input).expect("renders");
+    let svg = &files.iter().find(|f| f.name == "latency.svg").expect("latency").contents;
+    let doc = Document::parse(svg).expect("well-formed");
+    let rings: Vec<&str> = doc
+        .descendants()
+        .filter(|n| has_class(n, "ring"))
+        .filter_map(|n| n.attribute("data-index"))
+        .collect();
+    assert_eq!(rings, ["10", "12"]);
+    let html = &files.iter().find(|f| f.name == "index.html").expect("index").contents;
+    assert!(html.contains("no one-at-a-time order of operations can explain"));
+    assert!(html.contains("these two &lt;cannot&gt; be ordered"), "the explanation is shown, escaped");
+}

@@ -107,6 +107,7 @@ pub fn narrative(input: &Inputs<'_>) -> Vec<Sentence> {
         }
         story.stalls();
     }
+    story.counterexample();
     if let Some(h) = &input.outcome.halted {
         story.push(
             h.at.0,
@@ -529,6 +530,38 @@ impl Story<'_> {
         }
     }
 
+    /// Where the linearizability counterexample sits in time, told in the clients' words.
+    fn counterexample(&mut self) {
+        let Some(cx) = self.input.outcome.linearizability.as_ref().and_then(|l| l.counterexample.as_ref())
+        else {
+            return;
+        };
+        let Some(ops) = cx["ops"].as_array() else { return };
+        let mut told = Vec::new();
+        let mut first = u64::MAX;
+        for o in ops.iter().take(6) {
+            let (Some(call), Some(client)) = (o["call"].as_u64(), o["client"].as_u64()) else { continue };
+            first = first.min(call);
+            let kind = o["kind"].as_str().unwrap_or("op");
+            let input = o["input"].as_str().unwrap_or("");
+            let output = o["output"].as_str().unwrap_or("?");
+            told.push(format!("c{} {kind} {input} → {output}", client + 1));
+        }
+        if told.is_empty() {
+            return;
+        }
+        self.push(
+            first,
+            2,
+            format!(
+                "From {} clients saw results that no one-at-a-time order of operations can explain: {} (ringed in \
+                 red on the latency chart; the full counterexample is under Checks).",
+                at(first),
+                told.join("; ")
+            ),
+        );
+    }
+
     fn summary(&self) -> Vec<String> {
         let o = self.input.outcome;
         let mut out = Vec::new();
@@ -604,10 +637,19 @@ impl Story<'_> {
             out.push(format!("Every check passed: {}.", and_list(&names)));
         } else {
             for f in failed {
-                out.push(format!("The {f} check FAILED: {}.", o.checks[f].detail.trim_end_matches('.')));
+                out.push(format!("The {f} check FAILED: {}.", short_detail(&o.checks[f].detail)));
             }
         }
         out
+    }
+}
+
+/// A check's detail, cut before its parenthesised elaboration when it is long.
+fn short_detail(detail: &str) -> String {
+    let d = detail.trim().trim_end_matches('.');
+    match d.find(" (") {
+        Some(i) if d.len() > 160 && i > 20 => format!("{} (details under Checks)", &d[..i]),
+        _ => d.to_string(),
     }
 }
 

@@ -194,6 +194,21 @@ impl Frame {
         Ok(Frame { head, plot, x, y })
     }
 
+    /// A frame with no axes: a white canvas of `size` (for charts that are not plots).
+    pub fn blank(size: (u32, u32)) -> Result<Frame, ChartError> {
+        fonts::register()?;
+        let mut head = String::new();
+        {
+            let root = SVGBackend::with_string(&mut head, size).into_drawing_area();
+            root.fill(&WHITE).map_err(draw_err)?;
+            root.present().map_err(draw_err)?;
+        }
+        let end = head.rfind("</svg>").ok_or_else(|| ChartError::Draw("plotters wrote no </svg>".into()))?;
+        head.truncate(end);
+        let none = Axis { v0: 0.0, v1: 1.0, p0: 0.0, p1: 0.0, log: false };
+        Ok(Frame { head, plot: Rect { x0: 0.0, y0: 0.0, x1: 0.0, y1: 0.0 }, x: none, y: none })
+    }
+
     /// Writes the title, subtitle and the plot-area marker, then returns the overlay writer.
     pub fn overlay(&self, spec: &FrameSpec<'_>, css: &str) -> Svg {
         let mut s = Svg::new();
@@ -317,6 +332,8 @@ pub enum LegendSwatch {
     Line(&'static str),
     /// A cross of this colour.
     Cross(&'static str),
+    /// An empty ring of this colour.
+    Ring(&'static str),
 }
 
 impl LegendSwatch {
@@ -345,6 +362,11 @@ impl LegendSwatch {
             LegendSwatch::Line(c) => s.fmt(format_args!(
                 "<path d=\"M{} {}h12\" stroke=\"{c}\" stroke-width=\"2\"/>\n",
                 Num(x),
+                Num(y)
+            )),
+            LegendSwatch::Ring(c) => s.fmt(format_args!(
+                "<circle cx=\"{}\" cy=\"{}\" r=\"4.5\" fill=\"none\" stroke=\"{c}\" stroke-width=\"1.8\"/>\n",
+                Num(x + 5.0),
                 Num(y)
             )),
             LegendSwatch::Cross(c) => s.fmt(format_args!(

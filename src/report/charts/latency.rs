@@ -42,7 +42,8 @@ pub fn render(input: &Inputs<'_>) -> Result<Option<String>, ChartError> {
         bottom_labels: 44,
         x: (0.0, end_s),
         x_desc: "time since the start of the run (s)",
-        y: YAxis::Log(lo, hi),
+        // A hair wider than the decades, so float rounding cannot drop the end ticks.
+        y: YAxis::Log(lo * 0.999, hi * 1.001),
         y_desc: "latency (ms, log scale)",
     };
     let frame = Frame::new(&spec)?;
@@ -58,6 +59,10 @@ pub fn render(input: &Inputs<'_>) -> Result<Option<String>, ChartError> {
             LegendSwatch::Triangle(INFO),
         ),
     ];
+    let suspects = counterexample_ops(input);
+    if !suspects.is_empty() {
+        entries.push(("ringed: operations no order can explain".to_string(), LegendSwatch::Ring(RING)));
+    }
     fault_legend(&bands, &mut entries);
     legend(&mut s, 14.0, 62.0, f64::from(WIDTH) - 20.0, &entries);
     s.rect(strip.x0, strip.y0, strip.w(), strip.h(), "info-strip", &[], None);
@@ -66,7 +71,55 @@ pub fn render(input: &Inputs<'_>) -> Result<Option<String>, ChartError> {
     faults::draw(&mut s, &bands, &frame.x, band_area, strip.y0 - 4.0, 2);
     percentile_lines(&mut s, input, &frame.y, plot);
     draw_ops(&mut s, input, &frame.x, &frame.y, strip);
+    draw_rings(&mut s, input, &suspects, &frame.x, &frame.y, strip);
     Ok(Some(frame.finish(s)))
+}
+
+/// The colour of the rings around a counterexample's operations.
+const RING: &str = "#C00000";
+
+/// The history indices of the operations in the linearizability counterexample, if any.
+pub fn counterexample_ops(input: &Inputs<'_>) -> Vec<usize> {
+    let Some(cx) = input.outcome.linearizability.as_ref().and_then(|l| l.counterexample.as_ref()) else {
+        return Vec::new();
+    };
+    let n = input.history.map_or(0, |h| h.ops.len());
+    cx["ops"]
+        .as_array()
+        .map(|ops| {
+            ops.iter().filter_map(|o| o["index"].as_u64()).map(|i| i as usize).filter(|&i| i < n).collect()
+        })
+        .unwrap_or_default()
+}
+
+fn draw_rings(s: &mut Svg, input: &Inputs<'_>, ops: &[usize], x: &Axis, y: &Axis, strip: Rect) {
+    let Some(history) = input.history else { return };
+    s.open_group("counterexample", &[]);
+    for &i in ops {
+        let o = &history.ops[i];
+        let px = x.px(o.invoke_ns as f64 / 1e9);
+        let py = match o.complete_ns {
+            Some(c) if o.outcome != OpOutcome::Info => {
+                y.px((c.saturating_sub(o.invoke_ns) as f64 / 1e6).max(0.001))
+            }
+            _ => (strip.y0 + strip.y1) / 2.0,
+        };
+        let title = format!(
+            "counterexample: c{} {:?} {} at {:.3} s",
+            o.client + 1,
+            o.op,
+            o.key,
+            o.invoke_ns as f64 / 1e9
+        );
+        s.fmt(format_args!(
+            "<circle class=\"ring\" data-index=\"{i}\" cx=\"{}\" cy=\"{}\" r=\"7\" fill=\"none\" stroke=\"{RING}\" \
+             stroke-width=\"2\"><title>{}</title></circle>\n",
+            Num(px),
+            Num(py),
+            super::svg::esc(&title)
+        ));
+    }
+    s.close_group();
 }
 
 /// Powers of ten around the latencies, at least two decades apart.

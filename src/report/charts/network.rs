@@ -81,7 +81,11 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
         y: YAxis::Linear(0.0, (peak as f64 * 1.1).max(1.0)),
         y_desc: "bytes queued",
     };
-    let frame = Frame::new(&spec)?;
+    let frame = if queues.is_empty() {
+        Frame::blank((WIDTH, (queue_top - 40.0) as u32))?
+    } else {
+        Frame::new(&spec)?
+    };
     let mut s = frame.overlay(&spec, CSS);
     matrix(&mut s, input, &names, (mx, my), (cw, ch));
     let plot = frame.plot;
@@ -113,6 +117,9 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
         );
         s.text(14.0, queue_top - 14.0, SMALL_PX, Anchor::Start, "muted", &note);
     }
+    if queues.is_empty() {
+        return Ok(frame.finish(s));
+    }
     let bands = faults::bands(input.outcome, input.end_ns());
     faults::draw(&mut s, &bands, &frame.x, plot, plot.y0 - 4.0, 1);
     s.open_group("queues", &[]);
@@ -131,16 +138,6 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
         );
     }
     s.close_group();
-    if queues.is_empty() {
-        s.text(
-            (plot.x0 + plot.x1) / 2.0,
-            (plot.y0 + plot.y1) / 2.0,
-            LABEL_PX,
-            Anchor::Middle,
-            "muted",
-            "no bandwidth-limited links",
-        );
-    }
     Ok(frame.finish(s))
 }
 
