@@ -604,6 +604,7 @@ impl Story<'_> {
                 Some(c) => text.push_str(&format!(
                     " Every live server had every acknowledged value by {c:.3} s{}.",
                     b.convergence_after_faults_s
+                        .filter(|_| !o.faults.is_empty())
                         .map(|d| format!(", {d:.3} s after the last fault"))
                         .unwrap_or_default()
                 )),

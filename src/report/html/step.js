@@ -144,14 +144,15 @@
       v.circle.setAttribute('stroke-dasharray', s.paused ? '5 3' : 'none');
       v.name.setAttribute('fill', s.down || (s.role && D.roleNames[s.role[2]] === 'leader') ? '#fff' : '#111');
       if (isServer(n)) {
-        var state = s.down ? 'crashed' : s.paused ? 'paused' : s.role ? D.roleNames[s.role[2]] : '';
-        v.l1.textContent = s.down ? 'crashed' : state + (s.role ? ', term ' + s.role[3] : '');
+        var peer = s.role && D.roleNames[s.role[2]] === 'peer';
+        var state = s.down ? 'crashed' : s.paused ? 'paused' : peer ? 'up' : s.role ? D.roleNames[s.role[2]] : '';
+        v.l1.textContent = s.down ? 'crashed' : state + (s.role && !peer ? ', term ' + s.role[3] : '');
         v.l2.textContent = s.down || !s.prog ? '' : 'log ' + s.prog[2] + ' (t' + s.prog[3] + ') \u00b7 commit ' + s.prog[4];
         if (rows[n]) {
           var c = rows[n].cells;
           c[1].textContent = s.down ? 'crashed' : s.paused ? 'paused' : 'up';
           c[2].textContent = s.down ? '' : s.role ? D.roleNames[s.role[2]] : '';
-          c[3].textContent = s.down || !s.role ? '' : s.role[3];
+          c[3].textContent = s.down || !s.role || peer ? '' : s.role[3];
           c[4].textContent = s.down || !s.prog ? '' : s.prog[2];
           c[5].textContent = s.down || !s.prog ? '' : s.prog[3];
           c[6].textContent = s.down || !s.prog ? '' : s.prog[4];
