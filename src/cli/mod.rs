@@ -2,6 +2,7 @@
 //! code (0 passed, 1 a check failed, 2 bad input, 3 internal error).
 
 mod bench;
+mod chart;
 mod check;
 mod merge;
 mod replay;
@@ -89,6 +90,8 @@ enum Command {
     Merge(merge::MergeArgs),
     /// Find the smallest scenario that still fails the same check with the same seed.
     Shrink(shrink::ShrinkArgs),
+    /// Redraw a report's charts and index.html (re-simulating for a new `--window`).
+    Chart(chart::ChartArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the exit code.
@@ -111,6 +114,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => merge::merge(args),
         Command::Shrink(args) => shrink::shrink(args),
+        Command::Chart(args) => chart::chart(args),
     };
     match result {
         Ok(exit) => exit.into(),

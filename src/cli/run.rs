@@ -39,6 +39,9 @@ pub(super) struct RunArgs {
     /// Switch on a named protocol bug (repeatable; see `eightfold bugs`).
     #[arg(long = "bug", value_name = "NAME")]
     bugs: Vec<String>,
+    /// Write no charts and no index.html (outcome, history and recording only).
+    #[arg(long)]
+    no_charts: bool,
 }
 
 /// A flag set by Ctrl-C or SIGTERM while a run is in progress: the run stops, its
@@ -153,14 +156,20 @@ pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
         }
         record.window = w;
     }
-    let (outcome, path) = write_report(&s, &text, seed, &args.out, args.trace, Some(record))?;
+    let (outcome, path, charts) =
+        write_report(&s, &text, seed, &args.out, args.trace, Some(record), !args.no_charts)?;
     print_summary(&outcome, &path, args.quiet);
+    if let Some(e) = charts {
+        return Err(e);
+    }
     Ok(if outcome.passed { Exit::Passed } else { Exit::CheckFailed })
 }
 
 /// Runs `s` with `seed` and writes its report directory `out/<name>-seed<N>/` atomically
 /// (`outcome.json`, `scenario.json` = `text`, `history.json`, `recording.json`, and
-/// `trace.jsonl` if asked): the code path of `eightfold run`, shared with `eightfold shrink`.
+/// `trace.jsonl` if asked) and, with `charts`, the SVG charts and `index.html`: the code
+/// path of `eightfold run`, shared with `eightfold shrink`. A chart that could not be drawn
+/// is returned beside the committed report rather than losing the run's other files.
 pub(super) fn write_report(
     s: &Scenario,
     text: &str,
@@ -168,7 +177,8 @@ pub(super) fn write_report(
     out: &Path,
     with_trace: bool,
     record: Option<RecorderConfig>,
-) -> Result<(Outcome, PathBuf), Failure> {
+    charts: bool,
+) -> Result<(Outcome, PathBuf, Option<Failure>), Failure> {
     let dest = out.join(format!("{}-seed{seed}", s.name));
     let report = ReportDir::create(&dest).map_err(|e| {
         Failure::internal(format!("cannot create the report directory in {}: {e}", out.display()))
@@ -209,10 +219,30 @@ pub(super) fn write_report(
     report
         .write("scenario.json", text)
         .map_err(|e| Failure::internal(format!("writing scenario.json: {e}")))?;
+    // A chart that cannot be drawn is an internal error, but the run's own files are still
+    // worth keeping: the report is committed either way and the error reported after.
+    let charts = match (&out.recording, charts) {
+        (Some(recording), true) => {
+            let input = crate::report::charts::Inputs {
+                outcome: &outcome,
+                history: out.history.as_ref(),
+                recording,
+                description: &s.description,
+            };
+            super::chart::render(&input).and_then(|files| {
+                files.iter().try_for_each(|f| {
+                    report
+                        .write(f.name, &f.contents)
+                        .map_err(|e| Failure::internal(format!("writing {}: {e}", f.name)))
+                })
+            })
+        }
+        _ => Ok(()),
+    };
     let path = report
         .commit()
         .map_err(|e| Failure::internal(format!("moving the report into {}: {e}", dest.display())))?;
-    Ok((outcome, path))
+    Ok((outcome, path, charts.err()))
 }
 
 pub(super) fn print_summary(o: &Outcome, path: &Path, quiet: bool) {

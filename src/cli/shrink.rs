@@ -66,14 +66,18 @@ pub(super) fn shrink(args: ShrinkArgs) -> Result<Exit, Failure> {
     report.write(&file, &shrunk.text).map_err(|e| Failure::internal(format!("writing {file}: {e}")))?;
     let json = serde_json::to_string_pretty(log).map_err(|e| Failure::internal(e.to_string()))? + "\n";
     report.write("shrink.json", json).map_err(|e| Failure::internal(format!("writing shrink.json: {e}")))?;
-    let (outcome, run_dir) = super::run::write_report(
+    let (outcome, run_dir, charts) = super::run::write_report(
         &shrunk.scenario,
         &shrunk.text,
         seed,
         &report.path(""),
         true,
         Some(crate::runner::default_recording(&shrunk.scenario)),
+        true,
     )?;
+    if let Some(e) = charts {
+        return Err(e);
+    }
     if outcome.digest != shrunk.outcome.digest {
         return Err(Failure::internal(format!(
             "the minimal scenario did not reproduce: digest {} while shrinking, {} now",

@@ -80,6 +80,8 @@ pub fn histogram_svg(summary: &SweepSummary, metric: Metric) -> Result<String, C
     if values.len() < c.run as usize {
         subtitle.push_str(&format!("; {} seeds have no value", c.run as usize - values.len()));
     }
+    // Text is laid out with the embedded font (no system fonts needed).
+    crate::report::charts::fonts::register().map_err(|e| ChartError(e.to_string()))?;
     let mut svg = String::new();
     draw(&mut svg, &title, &subtitle, &bins, metric).map_err(|e| ChartError(e.to_string()))?;
     Ok(svg)

@@ -1,0 +1,103 @@
+//! The report's charts: one SVG per question a student asks about a run.
+//!
+//! | file | question | drawn from |
+//! |---|---|---|
+//! | `latency.svg` | how long did each operation take, and when? | `history.json` |
+//! | `throughput.svg` | how much work got done, moment by moment? | `history.json` |
+//! | `timeline.svg` | who led, in which term; who was down or cut off? | `recording.json`, `outcome.faults` |
+//! | `messages.svg` | what did the nodes say to each other around the fault? | `recording.json` |
+//! | `network.svg` | which links carried the traffic; did queues build up? | `outcome.links`, `recording.json` |
+//!
+//! Every time chart shades the fault windows the same way ([`faults`]), so charts can be read
+//! side by side. Charts are pure functions of the run's saved files: the same run gives
+//! byte-identical SVGs (nothing iterates a hash map; no wall-clock time is written). Gossip
+//! runs have no client operations, so they get no latency or throughput chart: broadcast
+//! values are not operations with a reply, and the report gives their spread figures instead.
+
+pub mod axes;
+pub mod faults;
+pub mod fonts;
+pub mod lanes;
+pub mod latency;
+pub mod messages;
+pub mod network;
+pub mod style;
+pub mod svg;
+pub mod throughput;
+pub mod timeline;
+
+use thiserror::Error;
+
+use crate::report::Outcome;
+use crate::workload::history::History;
+use crate::world::Recording;
+
+/// Why a chart could not be drawn.
+#[derive(Debug, Error)]
+pub enum ChartError {
+    /// plotters failed to draw.
+    #[error("drawing a chart failed: {0}")]
+    Draw(String),
+    /// The embedded font could not be registered.
+    #[error("the embedded font could not be loaded")]
+    Font,
+}
+
+/// Everything a chart may draw from: the run's saved files.
+#[derive(Clone, Copy, Debug)]
+pub struct Inputs<'a> {
+    /// `outcome.json`.
+    pub outcome: &'a Outcome,
+    /// `history.json` (key-value runs).
+    pub history: Option<&'a History>,
+    /// `recording.json`.
+    pub recording: &'a Recording,
+    /// The scenario's plain-language description.
+    pub description: &'a str,
+}
+
+impl Inputs<'_> {
+    /// When the run ended, ns.
+    pub fn end_ns(&self) -> u64 {
+        self.recording.end_ns.max(self.outcome.sim_time_ns).max(1)
+    }
+
+    /// The chart title's suffix: `scenario, seed N`.
+    pub fn run_name(&self) -> String {
+        format!("{}, seed {}", self.outcome.scenario, self.outcome.seed)
+    }
+}
+
+/// One rendered file of the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportFile {
+    /// File name inside the report directory.
+    pub name: &'static str,
+    /// Its contents.
+    pub contents: String,
+}
+
+/// Renders every chart that applies to the run (gossip runs have no latency or
+/// throughput chart).
+pub fn render_charts(input: &Inputs<'_>) -> Result<Vec<ReportFile>, ChartError> {
+    let mut out = Vec::new();
+    if let Some(svg) = latency::render(input)? {
+        out.push(ReportFile { name: "latency.svg", contents: svg });
+    }
+    if let Some(svg) = throughput::render(input)? {
+        out.push(ReportFile { name: "throughput.svg", contents: svg });
+    }
+    out.push(ReportFile { name: "timeline.svg", contents: timeline::render(input)? });
+    out.push(ReportFile { name: "messages.svg", contents: messages::render(input)? });
+    out.push(ReportFile { name: "network.svg", contents: network::render(input)? });
+    Ok(out)
+}
+
+/// Renders the charts and `index.html`.
+pub fn render_report(input: &Inputs<'_>) -> Result<Vec<ReportFile>, ChartError> {
+    let mut files = render_charts(input)?;
+    let names: Vec<&str> = files.iter().map(|f| f.name).collect();
+    let index = crate::report::html::index(input, &names);
+    files.push(ReportFile { name: "index.html", contents: index });
+    Ok(files)
+}

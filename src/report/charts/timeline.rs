@@ -1,0 +1,303 @@
+//! `timeline.svg`: one lane per server over the whole run, showing what it was doing.
+//!
+//! The lane's main bar is the server's role: follower (pale blue), pre-candidate (yellow:
+//! asking whether it could win, without starting a term), candidate (orange: campaigning in a
+//! new term) and leader (green, with its term written on it). Dark grey means crashed (its
+//! memory is gone until it restarts from disk); hatched means paused (alive but handling
+//! nothing). Under the bar, one strip per overlapping network cut says which side of it the
+//! server was on (`side A` / `side B`, named in the legend), or which direction was blocked
+//! for a one-way cut. Fault windows are shaded as on every other chart. Reading down a column
+//! gives the whole cluster at one instant: in a healthy Raft cluster there is at most one
+//! green bar per term.
+
+use super::axes::{Frame, FrameSpec, LegendSwatch, Rect, YAxis, legend};
+use super::faults::{self, Band, Sides, is_cut, parse_sides};
+use super::fonts::text_width;
+use super::lanes::{Lane, lanes};
+use super::latency::fault_legend;
+use super::style::{DOWN, LABEL_PX, SMALL_PX, WIDTH, role_colour};
+use super::svg::{Anchor, Svg};
+use super::{ChartError, Inputs};
+use crate::sim::Role;
+
+const CSS: &str = ".span{stroke:#fff;stroke-width:.5}.span-text{fill:#fff;font-weight:bold}\
+.span-text.dark{fill:#222;font-weight:normal}.side{stroke:#fff;stroke-width:.5}.side-text{fill:#fff}\
+.lane-name{font-weight:bold}";
+
+/// Colours of partition sides A, B, C, D.
+const SIDES: [&str; 4] = ["#8E5BA8", "#2B83BA", "#1A9850", "#B8860B"];
+/// Height of a role bar.
+const BAR: f64 = 22.0;
+/// Height of a partition strip.
+const STRIP: f64 = 13.0;
+/// Space between lanes.
+const GAP: f64 = 12.0;
+
+/// A network cut with parsed sides, placed in a strip row.
+struct Cut<'a> {
+    band: Band<'a>,
+    sides: Sides,
+    row: usize,
+}
+
+fn cuts<'a>(bands: &[Band<'a>]) -> (Vec<Cut<'a>>, usize) {
+    let mut rows_end: Vec<u64> = Vec::new();
+    let mut out = Vec::new();
+    for b in bands.iter().filter(|b| is_cut(&b.record.fault)) {
+        let Some(sides) = parse_sides(&b.record.detail) else { continue };
+        let row = match rows_end.iter().position(|&e| e <= b.start) {
+            Some(r) => r,
+            None if rows_end.len() < 3 => {
+                rows_end.push(0);
+                rows_end.len() - 1
+            }
+            None => rows_end.len() - 1,
+        };
+        rows_end[row] = rows_end[row].max(b.end);
+        out.push(Cut { band: b.clone(), sides, row });
+    }
+    (out, rows_end.len())
+}
+
+/// The timeline chart.
+pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
+    let all = lanes(input.recording);
+    let servers: Vec<&Lane> = all.iter().filter(|l| l.server).collect();
+    let shown: Vec<&Lane> = if servers.is_empty() { all.iter().collect() } else { servers };
+    let bands = faults::bands(input.outcome, input.end_ns());
+    let (cuts, rows) = cuts(&bands);
+    let pitch = BAR + rows as f64 * STRIP + GAP;
+    let n = shown.len().max(1);
+    let height = 128.0 + 50.0 + pitch * n as f64;
+    let end_s = input.end_ns() as f64 / 1e9;
+    let title = format!("Roles over time — {}", input.run_name());
+    let consensus = shown.iter().any(|l| l.roles.iter().any(|r| r.role != Role::Peer));
+    let subtitle = if consensus {
+        "One lane per server: its role (green = leader, with its term), crashed (dark) or paused (hatched); \
+         strips below say which side of a network cut it was on."
+    } else {
+        "One lane per server (gossip servers have no leader): when each was up, crashed (dark) or paused \
+         (hatched); strips below say which side of a network cut it was on."
+    };
+    let spec = FrameSpec {
+        size: (WIDTH, height.round() as u32),
+        title: &title,
+        subtitle,
+        top: 128,
+        right: 30,
+        left_labels: 54,
+        bottom_labels: 44,
+        x: (0.0, end_s),
+        x_desc: "time since the start of the run (s)",
+        y: YAxis::Lanes(0.0, n as f64),
+        y_desc: "",
+    };
+    let frame = Frame::new(&spec)?;
+    let mut s = frame.overlay(&spec, CSS);
+    s.raw(
+        "<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" \
+         patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ddd\"/>\
+         <line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#777\" stroke-width=\"3\"/></pattern></defs>\n",
+    );
+    let plot = frame.plot;
+    let mut entries = Vec::new();
+    if consensus {
+        for r in [Role::Leader, Role::Candidate, Role::PreCandidate, Role::Follower] {
+            entries.push((r.name().to_string(), LegendSwatch::Square(role_colour(r))));
+        }
+    } else {
+        entries.push(("up".to_string(), LegendSwatch::Square(role_colour(Role::Peer))));
+    }
+    entries.push(("crashed".to_string(), LegendSwatch::Square(DOWN)));
+    entries.push(("paused".to_string(), LegendSwatch::Square("#999999")));
+    fault_legend(&bands, &mut entries);
+    let mut y = legend(&mut s, 14.0, 62.0, f64::from(WIDTH) - 20.0, &entries);
+    for c in &cuts {
+        if let Sides::Groups(g) = &c.sides {
+            let names: Vec<String> = g
+                .iter()
+                .enumerate()
+                .map(|(i, side)| format!("side {} = {{{}}}", side_letter(i), side.join(",")))
+                .collect();
+            if y < plot.y0 - 30.0 {
+                let text = format!(
+                    "{} at {:.3} s: {}",
+                    c.band.record.fault,
+                    c.band.start as f64 / 1e9,
+                    names.join(", ")
+                );
+                s.text(14.0, y - 2.0, SMALL_PX + 1.0, Anchor::Start, "muted", &text);
+                y += 14.0;
+            }
+        }
+    }
+    faults::draw(&mut s, &bands, &frame.x, plot, plot.y0 - 4.0, 2);
+    for (i, lane) in shown.iter().enumerate() {
+        let top = plot.y0 + GAP / 2.0 + pitch * i as f64;
+        draw_lane(&mut s, lane, &frame, top, consensus);
+        for c in &cuts {
+            draw_side(&mut s, lane, c, &frame, top + BAR + c.row as f64 * STRIP);
+        }
+    }
+    Ok(frame.finish(s))
+}
+
+fn side_letter(i: usize) -> char {
+    (b'A' + (i as u8).min(25)) as char
+}
+
+fn draw_lane(s: &mut Svg, lane: &Lane, frame: &Frame, top: f64, consensus: bool) {
+    let plot = frame.plot;
+    s.text(plot.x0 - 8.0, top + BAR / 2.0 + 4.5, LABEL_PX + 1.0, Anchor::End, "lane-name", &lane.name);
+    s.open_group("lane", &[("data-node", lane.name.clone())]);
+    for r in &lane.roles {
+        let (x0, x1) = (frame.x.px(r.start as f64 / 1e9), frame.x.px(r.end as f64 / 1e9));
+        let class = format!("span {}", r.role.name());
+        let title = if consensus {
+            format!(
+                "{} {} of term {} from {:.3} s to {:.3} s",
+                lane.name,
+                r.role.name(),
+                r.term,
+                r.start as f64 / 1e9,
+                r.end as f64 / 1e9
+            )
+        } else {
+            format!("{} up from {:.3} s to {:.3} s", lane.name, r.start as f64 / 1e9, r.end as f64 / 1e9)
+        };
+        s.rect(
+            x0,
+            top,
+            (x1 - x0).max(0.8),
+            BAR,
+            &class,
+            &[
+                ("data-node", lane.name.clone()),
+                ("data-role", r.role.name().to_string()),
+                ("data-term", r.term.to_string()),
+                ("data-start-ns", r.start.to_string()),
+                ("data-end-ns", r.end.to_string()),
+                ("fill", role_colour(r.role).to_string()),
+            ],
+            Some(&title),
+        );
+        if !consensus {
+            continue;
+        }
+        let text = match r.role {
+            Role::Leader => {
+                [format!("leader, term {}", r.term), format!("term {}", r.term), format!("t{}", r.term)]
+            }
+            Role::Candidate => [format!("candidate, term {}", r.term), format!("t{}", r.term), String::new()],
+            Role::Follower => [format!("follower, term {}", r.term), String::new(), String::new()],
+            _ => [String::new(), String::new(), String::new()],
+        };
+        let dark = r.role != Role::Leader;
+        if let Some(t) = text.iter().find(|t| !t.is_empty() && text_width(t, SMALL_PX) + 6.0 < x1 - x0) {
+            let class = if dark { "span-text dark" } else { "span-text" };
+            s.text((x0 + x1) / 2.0, top + BAR / 2.0 + 3.5, SMALL_PX, Anchor::Middle, class, t);
+        }
+    }
+    for &(a, b) in &lane.down {
+        let (x0, x1) = (frame.x.px(a as f64 / 1e9), frame.x.px(b as f64 / 1e9));
+        let title = format!("{} crashed from {:.3} s to {:.3} s", lane.name, a as f64 / 1e9, b as f64 / 1e9);
+        s.rect(
+            x0,
+            top,
+            (x1 - x0).max(0.8),
+            BAR,
+            "span down",
+            &[
+                ("data-node", lane.name.clone()),
+                ("data-start-ns", a.to_string()),
+                ("data-end-ns", b.to_string()),
+                ("fill", DOWN.to_string()),
+            ],
+            Some(&title),
+        );
+        if text_width("crashed", SMALL_PX) + 6.0 < x1 - x0 {
+            s.text((x0 + x1) / 2.0, top + BAR / 2.0 + 3.5, SMALL_PX, Anchor::Middle, "span-text", "crashed");
+        }
+    }
+    for &(a, b) in &lane.paused {
+        let (x0, x1) = (frame.x.px(a as f64 / 1e9), frame.x.px(b as f64 / 1e9));
+        let title = format!("{} paused from {:.3} s to {:.3} s", lane.name, a as f64 / 1e9, b as f64 / 1e9);
+        s.rect(
+            x0,
+            top,
+            (x1 - x0).max(0.8),
+            BAR,
+            "span paused",
+            &[
+                ("data-node", lane.name.clone()),
+                ("data-start-ns", a.to_string()),
+                ("data-end-ns", b.to_string()),
+                ("fill", "url(#hatch)".to_string()),
+            ],
+            Some(&title),
+        );
+        if text_width("paused", SMALL_PX) + 6.0 < x1 - x0 {
+            s.text(
+                (x0 + x1) / 2.0,
+                top + BAR / 2.0 + 3.5,
+                SMALL_PX,
+                Anchor::Middle,
+                "span-text dark",
+                "paused",
+            );
+        }
+    }
+    s.close_group();
+}
+
+fn draw_side(s: &mut Svg, lane: &Lane, c: &Cut<'_>, frame: &Frame, top: f64) {
+    let name = lane.name.as_str();
+    let (text, short, colour, side) = match &c.sides {
+        Sides::Groups(g) => match c.sides.group_of(name) {
+            Some(i) => (
+                format!("side {}: with {}", side_letter(i), g[i].join(",")),
+                format!("side {}", side_letter(i)),
+                SIDES[i % SIDES.len()],
+                side_letter(i).to_string(),
+            ),
+            None => return,
+        },
+        Sides::OneWay { from, to } => {
+            if from.iter().any(|n| n == name) {
+                (format!("cannot send to {}", to.join(",")), "can't send".into(), SIDES[0], "from".into())
+            } else if to.iter().any(|n| n == name) {
+                (format!("cannot hear {}", from.join(",")), "deaf".into(), SIDES[1], "to".into())
+            } else {
+                return;
+            }
+        }
+        Sides::Pairs(p) => {
+            if p.iter().any(|(a, b)| a == name || b == name) {
+                ("some links blocked".to_string(), "cut".into(), SIDES[3], "pairs".into())
+            } else {
+                return;
+            }
+        }
+    };
+    let (x0, x1) = (frame.x.px(c.band.start as f64 / 1e9), frame.x.px(c.band.end as f64 / 1e9));
+    let plot: Rect = frame.plot;
+    let (x0, x1) = (x0.max(plot.x0), x1.min(plot.x1));
+    s.rect(
+        x0,
+        top + 1.0,
+        (x1 - x0).max(0.8),
+        STRIP - 2.0,
+        "side",
+        &[
+            ("data-node", name.to_string()),
+            ("data-side", side),
+            ("data-entry", c.band.record.entry.to_string()),
+            ("fill", colour.to_string()),
+        ],
+        Some(&format!("{name}: {text} ({})", c.band.title())),
+    );
+    let fit = [text, short].into_iter().find(|t| text_width(t, SMALL_PX - 1.0) + 6.0 < x1 - x0);
+    if let Some(t) = fit {
+        s.text(x0 + 4.0, top + STRIP - 3.5, SMALL_PX - 1.0, Anchor::Start, "side-text", &t);
+    }
+}

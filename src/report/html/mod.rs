@@ -1,0 +1,353 @@
+//! `index.html`: one self-contained page per run, for a student who has never seen the
+//! protocol's paper.
+//!
+//! In order: what the scenario sets out to show (its description), what actually happened
+//! (the [narrative](crate::report::narrative), every sentence derived from the data), the
+//! checks and their verdicts (with the linearizability counterexample when there is one),
+//! the key figures, a step-through of the cluster at any instant, and the charts with a
+//! caption on how to read each. The page loads nothing from the network: its CSS and script
+//! are inline, the charts are relative `<img>` links to the SVGs beside it, and the
+//! step-through's data is embedded as JSON. No wall-clock figure appears on it, so the same
+//! run gives the same page.
+
+pub mod step;
+
+use std::fmt::Write;
+
+use crate::report::charts::Inputs;
+use crate::report::charts::svg::esc;
+use crate::report::narrative::{at, count, narrative};
+
+const CSS: &str = include_str!("page.css");
+const SCRIPT: &str = include_str!("step.js");
+
+/// What each chart shows and how to read it: (file, title, caption).
+const CHARTS: [(&str, &str, &str); 5] = [
+    (
+        "timeline.svg",
+        "Roles over time",
+        "One lane per server. The bar's colour is the server's role: green = leader (its term is written on \
+         it), orange = candidate (running for election), yellow = pre-candidate (asking whether it could win \
+         before starting an election), pale blue = follower. Dark grey = crashed, hatched = paused. The strips \
+         under a lane say which side of a network cut the server was on. Shaded bands are fault windows.",
+    ),
+    (
+        "latency.svg",
+        "Operation latency",
+        "Each mark is one client operation: across, when it was sent; up, how long until its reply (log \
+         scale, so every power of ten gets the same room). Blue dots completed (ok); vermillion squares \
+         definitely failed; orange triangles in the top strip never got a reply, so whether they took effect \
+         is unknown (info). Shaded bands are fault windows: look for gaps and rising clouds inside them.",
+    ),
+    (
+        "throughput.svg",
+        "Throughput",
+        "Operations finished per second, in equal time buckets, stacked by outcome. A bar that drops to zero \
+         inside a fault band is time during which no client could get anything done.",
+    ),
+    (
+        "messages.svg",
+        "Messages around the first fault",
+        "A space-time diagram: one line per node, time running right. Each arrow is a message from its sender \
+         (when sent) to its receiver (when it arrived), coloured by type. A × marks a lost message, coloured \
+         by why it was lost. The leader's line is tinted green. Open the SVG on its own and hover an arrow for \
+         its details; `eightfold chart DIR --window 4.9s..5.4s` redraws it for another window.",
+    ),
+    (
+        "network.svg",
+        "Network traffic",
+        "Top: bytes sent from each node (row) to each node (column) over the whole run, with how many messages \
+         each link lost. Bottom: for bandwidth-limited links, how many bytes waited in the link's queue over \
+         time; a queue stuck at its limit drops new messages.",
+    ),
+];
+
+/// What a check means, in plain words, for the checks eightfold runs.
+fn check_meaning(name: &str) -> &'static str {
+    match name {
+        "invariants" => {
+            "Raft's safety rules held at every step: at most one leader per term, logs that agree up to an \
+             index agree before it, and nothing committed is ever lost or changed."
+        }
+        "linearizable" => {
+            "Every client saw results consistent with the operations taking effect one at a time, each at \
+             some instant between its request and its reply."
+        }
+        "liveness" => {
+            "After the last fault, the cluster went back to completing operations within the bound."
+        }
+        "convergence" => "After the faults, every server ended up holding every acknowledged value.",
+        _ => "",
+    }
+}
+
+/// The whole page.
+pub fn index(input: &Inputs<'_>, charts: &[&str]) -> String {
+    let o = input.outcome;
+    let mut h = String::with_capacity(256 * 1024);
+    let title = format!("{} seed {} — eightfold report", o.scenario, o.seed);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n\
+         <style>\n{CSS}</style>\n</head>\n<body>\n<main>\n",
+        esc(&title)
+    );
+    header(&mut h, input);
+    let _ = write!(
+        h,
+        "<section id=\"scenario\">\n<h2>The scenario</h2>\n<p class=\"description\">{}</p>\n</section>\n",
+        esc(input.description)
+    );
+    story(&mut h, input);
+    checks_and_figures(&mut h, input);
+    step_through(&mut h, input);
+    chart_section(&mut h, charts);
+    let _ = write!(
+        h,
+        "<section id=\"parameters\">\n<h2>Every effective parameter</h2>\n<details><summary>{} lines</summary>\
+         <pre>{}</pre></details>\n</section>\n",
+        o.parameters.len(),
+        esc(&o.parameters.join("\n"))
+    );
+    let _ = write!(
+        h,
+        "<footer>Reproduce this run exactly with <code>eightfold run scenario.json --seed {}</code> (trace digest \
+         {}); redraw this page with <code>eightfold chart &lt;this directory&gt;</code>.</footer>\n</main>\n\
+         <script type=\"application/json\" id=\"step-data\">{}</script>\n<script>\n{SCRIPT}</script>\n\
+         </body>\n</html>\n",
+        o.seed,
+        esc(&o.digest),
+        step::embed(&step::data(input))
+    );
+    h
+}
+
+fn header(h: &mut String, input: &Inputs<'_>) {
+    let o = input.outcome;
+    let verdict = if o.passed {
+        "<span class=\"verdict pass\">PASSED — every check held</span>".to_string()
+    } else {
+        format!("<span class=\"verdict fail\">FAILED — {}</span>", esc(&o.failed_checks().join(", ")))
+    };
+    let _ = write!(
+        h,
+        "<header>\n<h1>{} <span class=\"seed\">seed {}</span></h1>\n{verdict}\n\
+         <div class=\"meta\">{} of virtual time simulated, {} events, trace digest <code>{}</code></div>\n\
+         <nav><a href=\"#story\">What happened</a><a href=\"#checks\">Checks</a><a href=\"#figures\">Key figures</a>\
+         <a href=\"#step\">Step through</a><a href=\"#charts\">Charts</a><a href=\"#parameters\">Parameters</a></nav>\n\
+         </header>\n",
+        esc(&o.scenario),
+        o.seed,
+        at(o.sim_time_ns),
+        count(o.events),
+        esc(&o.digest)
+    );
+}
+
+fn story(h: &mut String, input: &Inputs<'_>) {
+    h.push_str("<section id=\"story\">\n<h2>What happened</h2>\n<ol class=\"story\">\n");
+    for s in narrative(input) {
+        match s.t_ns {
+            Some(t) => {
+                let _ = writeln!(h, "<li><span class=\"t\">{}</span>{}</li>", at(t), esc(&s.text));
+            }
+            None => {
+                let _ = writeln!(h, "<li class=\"summary\"><span class=\"t\"></span>{}</li>", esc(&s.text));
+            }
+        }
+    }
+    h.push_str("</ol>\n</section>\n");
+}
+
+fn row(h: &mut String, name: &str, value: &str) {
+    let _ = writeln!(h, "<tr><th>{}</th><td>{}</td></tr>", esc(name), esc(value));
+}
+
+fn checks_and_figures(h: &mut String, input: &Inputs<'_>) {
+    let o = input.outcome;
+    h.push_str("<div class=\"cols\">\n<section id=\"checks\"><h2>Checks</h2>\n<table>\n<tr><th>check</th><th>verdict</th><th>what it found</th></tr>\n");
+    for (name, c) in &o.checks {
+        let (class, word) = if c.passed { ("pass-cell", "PASS") } else { ("fail-cell", "FAIL") };
+        let meaning = check_meaning(name);
+        let _ = writeln!(
+            h,
+            "<tr><td><b>{}</b><div class=\"explain\">{}</div></td><td class=\"{class}\">{word}</td><td>{}</td></tr>",
+            esc(name),
+            esc(meaning),
+            esc(&c.detail)
+        );
+    }
+    h.push_str("</table>\n");
+    if let Some(halt) = &o.halted {
+        let _ = writeln!(
+            h,
+            "<p><b>The run stopped early</b> at {} when {} on {} saw: {}</p>",
+            at(halt.at.0),
+            esc(&halt.check),
+            esc(&halt.node),
+            esc(&halt.detail)
+        );
+    }
+    if let Some(l) = &o.linearizability
+        && let Some(text) = &l.explanation
+    {
+        let _ = writeln!(
+            h,
+            "<h3>Linearizability: why not</h3>\n<p class=\"explain\">The smallest set of operations the checker \
+             found that no one-at-a-time order can explain:</p>\n<pre>{}</pre>",
+            esc(text)
+        );
+    }
+    h.push_str("</section>\n<section id=\"figures\"><h2>Key figures</h2>\n<table>\n");
+    let n = &o.network;
+    row(h, "simulated", &format!("{} of virtual time, {} events", at(o.sim_time_ns), count(o.events)));
+    row(
+        h,
+        "messages",
+        &format!(
+            "{} sent, {} delivered, {} lost, {} duplicated",
+            count(n.sent),
+            count(n.delivered),
+            count(n.dropped),
+            count(n.duplicated)
+        ),
+    );
+    let lost: Vec<String> =
+        n.dropped_by.iter().filter(|(_, v)| **v > 0).map(|(k, v)| format!("{k} {}", count(*v))).collect();
+    if !lost.is_empty() {
+        row(h, "lost because", &lost.join(", "));
+    }
+    row(h, "bytes sent", &count(n.bytes));
+    if let Some(ops) = &o.ops {
+        row(
+            h,
+            "operations",
+            &format!("{} ok, {} fail, {} info (no reply)", count(ops.ok), count(ops.fail), count(ops.info)),
+        );
+        let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1} ms"));
+        row(
+            h,
+            "latency of ok operations",
+            &format!(
+                "median {}, p90 {}, p99 {}, worst {}",
+                ms(ops.p50_ms),
+                ms(ops.p90_ms),
+                ms(ops.p99_ms),
+                ms(ops.max_ms)
+            ),
+        );
+    }
+    if let Some(r) = &o.raft {
+        row(h, "leaders elected", &count(r.leadership.leader_changes));
+        row(h, "highest term", &r.leadership.max_term.to_string());
+        row(h, "time without a leader", &format!("{:.3} s", r.leadership.time_without_leader_s));
+        row(h, "entries committed", &count(r.entries_committed));
+    }
+    if let Some(l) = &o.linearizability {
+        row(
+            h,
+            "linearizability",
+            &format!(
+                "{} ({} operations on {} keys)",
+                l.verdict.replace('_', " "),
+                count(l.ops),
+                count(l.partitions)
+            ),
+        );
+    }
+    if let Some(b) = &o.broadcast {
+        row(
+            h,
+            "values",
+            &format!(
+                "{} injected, {} acknowledged, {} missing at the end",
+                count(b.injected),
+                count(b.acknowledged),
+                count(b.missing)
+            ),
+        );
+        let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1} ms"));
+        row(
+            h,
+            "spread to every server",
+            &format!(
+                "median {}, p99 {}, worst {}",
+                ms(b.spread_p50_ms),
+                ms(b.spread_p99_ms),
+                ms(b.spread_max_ms)
+            ),
+        );
+        if let Some(c) = b.converged_at_s {
+            row(h, "every value everywhere by", &format!("{c:.3} s"));
+        }
+    }
+    if let Some(s) = &o.security {
+        row(
+            h,
+            "security",
+            &format!(
+                "{} corrupted, {} replayed, {} forged; {} rejected; {} tampered accepted",
+                count(s.corrupted),
+                count(s.replayed),
+                count(s.forged),
+                count(s.rejected()),
+                count(s.accepted_tampered)
+            ),
+        );
+    }
+    h.push_str("</table>\n</section>\n</div>\n");
+}
+
+fn step_through(h: &mut String, input: &Inputs<'_>) {
+    let w = input.recording.window;
+    let _ = write!(
+        h,
+        "<section id=\"step\" tabindex=\"0\">\n<h2>Step through the run</h2>\n\
+         <p class=\"explain\">The cluster at one instant: each server's role and term, its log (last index, the \
+         term of that entry, and the commit index), crashed or paused servers, and the messages in flight as \
+         dots travelling from sender to receiver (messages are recorded between {} and {}). Drag the slider, or \
+         step from one event to the next with the buttons or the arrow keys. The strip above the slider shows \
+         fault windows (pink), the message window (blue outline) and elections (green ticks); click it to jump.</p>\n\
+         <div class=\"controls\"><button id=\"step-prev\" type=\"button\">\u{25c0} previous event</button>\
+         <button id=\"step-play\" type=\"button\">\u{25b6} play</button>\
+         <button id=\"step-next\" type=\"button\">next event \u{25b6}</button>\
+         <label>speed <select id=\"step-speed\"><option value=\"1000\">1 ms per second</option>\
+         <option value=\"10000\" selected>10 ms per second</option><option value=\"100000\">100 ms per second</option>\
+         <option value=\"1000000\">real time</option></select></label>\
+         <button id=\"step-window\" type=\"button\">go to the message window</button>\
+         <span id=\"step-time\"></span></div>\n\
+         <svg id=\"step-strip\" viewBox=\"0 0 1000 26\" preserveAspectRatio=\"none\"></svg>\n\
+         <input id=\"step-slider\" type=\"range\" min=\"0\" max=\"1\" step=\"1\" value=\"0\" aria-label=\"time\">\n\
+         <p id=\"step-events\"></p><p id=\"step-faults\"></p>\n\
+         <div class=\"step-box\"><svg id=\"stage\" viewBox=\"0 0 900 440\" role=\"img\" \
+         aria-label=\"the cluster at the chosen instant\"></svg>\n\
+         <table id=\"step-table\"><thead><tr><th>server</th><th>state</th><th>role</th><th>term</th>\
+         <th>last index</th><th>last term</th><th>commit</th></tr></thead><tbody></tbody></table></div>\n\
+         </section>\n",
+        at(w.0),
+        at(w.1)
+    );
+}
+
+fn chart_section(h: &mut String, charts: &[&str]) {
+    h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
+    if !charts.contains(&"latency.svg") {
+        h.push_str(
+            "<p class=\"explain\">This run has no client operations with replies (gossip clients inject values), \
+             so there is no latency or throughput chart; the key figures give how fast values spread.</p>\n",
+        );
+    }
+    for (file, title, caption) in CHARTS {
+        if !charts.contains(&file) {
+            continue;
+        }
+        let _ = write!(
+            h,
+            "<figure id=\"{}\">\n<h3>{title}</h3>\n<a href=\"{file}\"><img src=\"{file}\" alt=\"{title}\"></a>\n<figcaption>{}</figcaption>\n</figure>\n",
+            file.trim_end_matches(".svg"),
+            esc(caption)
+        );
+    }
+    h.push_str("</section>\n");
+}

@@ -1,0 +1,271 @@
+// The step-through view of an eightfold report: the cluster at any instant of the run,
+// rebuilt from the recording embedded in the page (see step.rs). Plain DOM and SVG; nothing
+// is fetched.
+(function () {
+  'use strict';
+  var dataEl = document.getElementById('step-data');
+  var stage = document.getElementById('stage');
+  if (!dataEl || !stage) { return; }
+  var D = JSON.parse(dataEl.textContent);
+  var NS = stage.namespaceURI;
+  var N = D.nodes.length;
+  var LIFE = ['started', 'crashed', 'paused', 'resumed'];
+
+  function el(tag, attrs, parent, text) {
+    var e = document.createElementNS(NS, tag);
+    for (var k in attrs) { if (Object.prototype.hasOwnProperty.call(attrs, k)) { e.setAttribute(k, attrs[k]); } }
+    if (text !== undefined) { e.textContent = text; }
+    if (parent) { parent.appendChild(e); }
+    return e;
+  }
+  function byTime(a, b) { return a[0] - b[0]; }
+  // Index of the last entry of `a` (sorted by [0]) at or before t, or -1.
+  function upto(a, t) {
+    var lo = 0, hi = a.length;
+    while (lo < hi) { var m = (lo + hi) >> 1; if (a[m][0] <= t) { lo = m + 1; } else { hi = m; } }
+    return lo - 1;
+  }
+  function secs(us) { return (us / 1e6).toFixed(6).replace(/(\.\d{3})(\d{3})$/, '$1\u2009$2') + ' s'; }
+  function name(i) { return D.nodes[i][0]; }
+  function isServer(i) { return D.nodes[i][1] === 's'; }
+
+  var roles = [], life = [], prog = [];
+  for (var i = 0; i < N; i++) { roles.push([]); life.push([]); prog.push([]); }
+  D.roles.forEach(function (r) { roles[r[1]].push(r); });
+  D.life.forEach(function (e) { life[e[1]].push(e); });
+  D.progress.forEach(function (p) { prog[p[1]].push(p); });
+  for (i = 0; i < N; i++) { roles[i].sort(byTime); life[i].sort(byTime); prog[i].sort(byTime); }
+  var msgs = D.msgs.slice().sort(byTime);
+  var longest = 0;
+  msgs.forEach(function (m) { longest = Math.max(longest, m[1] - m[0]); });
+  var span = Math.max(D.window[1] - D.window[0], 1000);
+  var flash = Math.max(Math.round(span / 40), 500);
+  var delivered = D.fates.indexOf('delivered');
+
+  // Events: [time, type, index]. 0 role, 1 lifecycle, 2 fault start, 3 fault end, 4 send, 5 message end.
+  var events = [];
+  D.roles.forEach(function (r, k) { if (isServer(r[1]) && !(r[0] === 0 && r[3] === 0)) { events.push([r[0], 0, k]); } });
+  D.life.forEach(function (e, k) { if (e[0] > 0) { events.push([e[0], 1, k]); } });
+  D.faults.forEach(function (f, k) { events.push([f[0], 2, k]); if (f[1] < D.end) { events.push([f[1], 3, k]); } });
+  msgs.forEach(function (m, k) { events.push([m[0], 4, k]); if (m[1] > m[0]) { events.push([m[1], 5, k]); } });
+  events.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]; });
+  var times = [];
+  events.forEach(function (e) { if (times.length === 0 || times[times.length - 1] !== e[0]) { times.push(e[0]); } });
+
+  function describe(e) {
+    var m;
+    switch (e[1]) {
+      case 0: m = D.roles[e[2]]; return name(m[1]) + ' became ' + D.roleNames[m[2]] + ' (term ' + m[3] + ')';
+      case 1: m = D.life[e[2]]; return name(m[1]) + ' ' + LIFE[m[2]];
+      case 2: return 'fault begins: ' + D.faults[e[2]][2];
+      case 3: return 'fault ends: ' + D.faults[e[2]][2];
+      case 4: m = msgs[e[2]]; return D.kinds[m[4]] + ' ' + name(m[2]) + '\u2192' + name(m[3]) + ' sent' +
+        (m[1] === m[0] && m[5] !== delivered ? ' and lost at once (' + D.fates[m[5]] + ')' : '');
+      default: m = msgs[e[2]];
+        return D.kinds[m[4]] + ' ' + name(m[2]) + '\u2192' + name(m[3]) +
+          (m[5] === delivered ? ' arrived' : ' lost (' + D.fates[m[5]] + ')');
+    }
+  }
+
+  // Layout: servers on a ring, clients in a column on the right.
+  var W = 900, H = 440;
+  var servers = [], clients = [];
+  for (i = 0; i < N; i++) { (isServer(i) ? servers : clients).push(i); }
+  var pos = [];
+  var ringR = 150, cx = clients.length ? 320 : W / 2, cy = H / 2;
+  var nodeR = Math.max(14, Math.min(32, ringR * Math.sin(Math.PI / Math.max(servers.length, 2)) * 0.75));
+  servers.forEach(function (n, k) {
+    var a = -Math.PI / 2 + 2 * Math.PI * k / servers.length;
+    pos[n] = [cx + ringR * Math.cos(a), cy + ringR * Math.sin(a)];
+  });
+  clients.forEach(function (n, k) {
+    pos[n] = [760, clients.length === 1 ? cy : 40 + (H - 80) * k / (clients.length - 1)];
+  });
+
+  el('rect', { x: 0, y: 0, width: W, height: H, fill: '#fbfbfb' }, stage);
+  var linkLayer = el('g', {}, stage);
+  var flightLayer = el('g', {}, stage);
+  var nodeLayer = el('g', {}, stage);
+  var view = [];
+  for (i = 0; i < N; i++) {
+    var g = el('g', { 'class': 'st-node' }, nodeLayer);
+    var r = isServer(i) ? nodeR : 13;
+    var c = el('circle', { cx: pos[i][0], cy: pos[i][1], r: r, stroke: '#333', 'stroke-width': 1.5 }, g);
+    var label = el('text', { x: pos[i][0], y: pos[i][1] + 4, 'text-anchor': 'middle', 'class': 'st-name' }, g, name(i));
+    var l1 = el('text', { x: pos[i][0], y: pos[i][1] + r + 14, 'text-anchor': 'middle', 'class': 'st-sub' }, g, '');
+    var l2 = el('text', { x: pos[i][0], y: pos[i][1] + r + 27, 'text-anchor': 'middle', 'class': 'st-sub' }, g, '');
+    if (!isServer(i)) { l1.setAttribute('x', pos[i][0] + 20); l1.setAttribute('y', pos[i][1] + 4); l1.setAttribute('text-anchor', 'start'); }
+    view.push({ circle: c, name: label, l1: l1, l2: l2 });
+  }
+
+  function stateAt(n, t) {
+    var k = upto(life[n], t);
+    var lc = k >= 0 ? life[n][k][2] : 0;
+    var ri = upto(roles[n], t);
+    var role = ri >= 0 ? roles[n][ri] : null;
+    var pi = upto(prog[n], t);
+    var p = pi >= 0 ? prog[n][pi] : null;
+    return { down: lc === 1, paused: lc === 2, role: role, prog: p };
+  }
+
+  var table = document.getElementById('step-table');
+  var rows = [];
+  if (table) {
+    servers.forEach(function (n) {
+      var tr = document.createElement('tr');
+      for (var k = 0; k < 7; k++) { tr.appendChild(document.createElement('td')); }
+      tr.cells[0].textContent = name(n);
+      table.tBodies[0].appendChild(tr);
+      rows[n] = tr;
+    });
+  }
+
+  var slider = document.getElementById('step-slider');
+  var clock = document.getElementById('step-time');
+  var what = document.getElementById('step-events');
+  var active = document.getElementById('step-faults');
+  slider.max = D.end;
+  var t = Math.min(D.window[0], D.end);
+  // A link such as index.html#t=3.2314 opens the view at that instant (seconds).
+  var wanted = /[#&]t=([0-9.]+)/.exec(window.location.hash);
+  if (wanted) { t = Math.max(0, Math.min(D.end, Math.round(Number(wanted[1]) * 1e6))); }
+
+  function point(a, b, f) { return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f]; }
+
+  function render() {
+    slider.value = t;
+    clock.textContent = 't = ' + secs(t);
+    for (var n = 0; n < N; n++) {
+      var s = stateAt(n, t), v = view[n];
+      var fill = s.role ? D.roleColours[s.role[2]] : '#eee';
+      if (!isServer(n)) { fill = '#f4f0fa'; }
+      if (s.down) { fill = '#3a3a3a'; }
+      v.circle.setAttribute('fill', fill);
+      v.circle.setAttribute('stroke-dasharray', s.paused ? '5 3' : 'none');
+      v.name.setAttribute('fill', s.down || (s.role && D.roleNames[s.role[2]] === 'leader') ? '#fff' : '#111');
+      if (isServer(n)) {
+        var peer = s.role && D.roleNames[s.role[2]] === 'peer';
+        var state = s.down ? 'crashed' : s.paused ? 'paused' : peer ? 'up' : s.role ? D.roleNames[s.role[2]] : '';
+        v.l1.textContent = s.down ? 'crashed' : state + (s.role && !peer ? ', term ' + s.role[3] : '');
+        v.l2.textContent = s.down || !s.prog ? '' : 'log ' + s.prog[2] + ' (t' + s.prog[3] + ') \u00b7 commit ' + s.prog[4];
+        if (rows[n]) {
+          var c = rows[n].cells;
+          c[1].textContent = s.down ? 'crashed' : s.paused ? 'paused' : 'up';
+          c[2].textContent = s.down ? '' : s.role ? D.roleNames[s.role[2]] : '';
+          c[3].textContent = s.down || !s.role || peer ? '' : s.role[3];
+          c[4].textContent = s.down || !s.prog ? '' : s.prog[2];
+          c[5].textContent = s.down || !s.prog ? '' : s.prog[3];
+          c[6].textContent = s.down || !s.prog ? '' : s.prog[4];
+          rows[n].className = s.down ? 'down' : s.role && D.roleNames[s.role[2]] === 'leader' ? 'leader' : '';
+        }
+      } else {
+        v.l1.textContent = s.down ? 'crashed' : '';
+      }
+    }
+    while (flightLayer.firstChild) { flightLayer.removeChild(flightLayer.firstChild); }
+    while (linkLayer.firstChild) { linkLayer.removeChild(linkLayer.firstChild); }
+    var hi = upto(msgs, t);
+    var shown = 0;
+    for (var k = hi; k >= 0 && msgs[k][0] >= t - longest - flash; k--) {
+      var m = msgs[k], a = pos[m[2]], b = pos[m[3]];
+      var colour = D.kindColours[m[4]];
+      if (m[5] === delivered) {
+        if (t > m[1]) { continue; }
+        var f = m[1] > m[0] ? (t - m[0]) / (m[1] - m[0]) : 1;
+        el('line', { x1: a[0], y1: a[1], x2: b[0], y2: b[1], stroke: colour, 'stroke-opacity': 0.18 }, linkLayer);
+        var p = point(a, b, f);
+        el('circle', { cx: p[0], cy: p[1], r: 5, fill: colour, stroke: '#fff', 'stroke-width': 1 }, flightLayer);
+        shown++;
+      } else {
+        var fc = D.fateColours[m[5]];
+        if (t < m[1]) {
+          var q = point(a, b, (t - m[0]) / (m[1] - m[0]));
+          el('circle', { cx: q[0], cy: q[1], r: 5, fill: colour, stroke: fc, 'stroke-width': 1.5 }, flightLayer);
+          shown++;
+        } else if (t <= m[1] + flash) {
+          var x = point(a, b, m[1] > m[0] ? 0.92 : 0.3);
+          el('path', { d: 'M' + (x[0] - 6) + ' ' + (x[1] - 6) + 'l12 12m0 -12l-12 12', stroke: fc, 'stroke-width': 3 }, flightLayer);
+          shown++;
+        }
+      }
+    }
+    var here = [];
+    var e0 = lowerBound(t);
+    for (var j = e0; j < events.length && events[j][0] === t; j++) { here.push(describe(events[j])); }
+    var msgNote = t < D.window[0] || t > D.window[1] + longest
+      ? 'Messages are recorded only between ' + secs(D.window[0]) + ' and ' + secs(D.window[1]) + ' (the message window).'
+      : shown + ' message' + (shown === 1 ? '' : 's') + ' in flight or just lost.';
+    what.textContent = (here.length ? here.slice(0, 6).join('; ') + (here.length > 6 ? '; and ' + (here.length - 6) + ' more' : '') + '. ' : '') + msgNote;
+    var now = D.faults.filter(function (f) { return f[0] <= t && t < f[1]; }).map(function (f) { return f[2]; });
+    active.textContent = now.length ? 'In effect now: ' + now.join('; ') : 'No fault in effect.';
+  }
+
+  function lowerBound(x) {
+    var lo = 0, hi = events.length;
+    while (lo < hi) { var m = (lo + hi) >> 1; if (events[m][0] < x) { lo = m + 1; } else { hi = m; } }
+    return lo;
+  }
+  function step(dir) {
+    stop();
+    var lo = 0, hi = times.length;
+    while (lo < hi) { var m = (lo + hi) >> 1; if (times[m] <= t) { lo = m + 1; } else { hi = m; } }
+    if (dir > 0) { if (lo < times.length) { t = times[lo]; } }
+    else {
+      var k = lo - 1;
+      if (k >= 0 && times[k] === t) { k--; }
+      if (k >= 0) { t = times[k]; } else { t = 0; }
+    }
+    render();
+  }
+
+  var playing = false, last = 0;
+  var speed = document.getElementById('step-speed');
+  var play = document.getElementById('step-play');
+  function frame(now) {
+    if (!playing) { return; }
+    var dt = last ? Math.min(now - last, 100) : 0;
+    last = now;
+    t = Math.min(D.end, t + Math.round(dt / 1000 * Number(speed.value)));
+    render();
+    if (t >= D.end) { stop(); return; }
+    window.requestAnimationFrame(frame);
+  }
+  function stop() { playing = false; play.textContent = '\u25b6 play'; }
+  play.addEventListener('click', function () {
+    if (playing) { stop(); return; }
+    playing = true; last = 0; play.textContent = '\u23f8 pause';
+    window.requestAnimationFrame(frame);
+  });
+  document.getElementById('step-prev').addEventListener('click', function () { step(-1); });
+  document.getElementById('step-next').addEventListener('click', function () { step(1); });
+  document.getElementById('step-window').addEventListener('click', function () { stop(); t = D.window[0]; render(); });
+  slider.addEventListener('input', function () { stop(); t = Number(slider.value); render(); });
+  document.getElementById('step').addEventListener('keydown', function (e) {
+    if (e.target === speed) { return; }
+    if (e.key === 'ArrowRight') { step(1); e.preventDefault(); }
+    if (e.key === 'ArrowLeft') { step(-1); e.preventDefault(); }
+  });
+
+  // The strip above the slider: fault windows, the message window, leader elections.
+  var strip = document.getElementById('step-strip');
+  if (strip) {
+    var SW = 1000, SH = 26;
+    var sx = function (us) { return us / Math.max(D.end, 1) * SW; };
+    el('rect', { x: 0, y: 0, width: SW, height: SH, fill: '#f3f3f3' }, strip);
+    D.faults.forEach(function (f) {
+      el('rect', { x: sx(f[0]), y: 0, width: Math.max(sx(f[1]) - sx(f[0]), 1), height: SH, fill: '#CC79A7', 'fill-opacity': 0.35 }, strip);
+    });
+    el('rect', { x: sx(D.window[0]), y: 1, width: Math.max(sx(D.window[1]) - sx(D.window[0]), 2), height: SH - 2, fill: 'none', stroke: '#0072B2', 'stroke-width': 2 }, strip);
+    D.roles.forEach(function (r) {
+      if (D.roleNames[r[2]] === 'leader') { el('rect', { x: sx(r[0]) - 0.75, y: SH - 9, width: 1.5, height: 9, fill: '#009E73' }, strip); }
+    });
+    strip.addEventListener('click', function (e) {
+      var box = strip.getBoundingClientRect();
+      stop();
+      t = Math.round((e.clientX - box.left) / box.width * D.end);
+      render();
+    });
+  }
+  render();
+  if (wanted) { document.getElementById('step').scrollIntoView(); }
+}());

@@ -1,0 +1,108 @@
+//! The data behind the step-through view of `index.html`, as compact JSON.
+//!
+//! Times are whole microseconds (a message takes at least a few of them), arrays replace
+//! objects, and names are listed once and referred to by position, so a 60-second run with
+//! thousands of log samples and a window of messages stays a few hundred kilobytes. The
+//! script rebuilds each node's state at any instant from these lists: its role and term
+//! (role changes), crashed or paused (lifecycle), log (progress samples), and the messages
+//! in flight (the window's messages with their send and end times).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::report::charts::Inputs;
+use crate::report::charts::faults::bands;
+use crate::report::charts::style::{fate_colour, kind_colour, role_colour};
+use crate::sim::Role;
+use crate::world::{Lifecycle, NodeKind};
+
+/// Role names, by the code used in the data.
+const ROLES: [Role; 5] = [Role::Follower, Role::PreCandidate, Role::Candidate, Role::Leader, Role::Peer];
+
+fn us(ns: u64) -> u64 {
+    ns / 1000
+}
+
+fn role_code(r: Role) -> usize {
+    ROLES.iter().position(|&x| x == r).unwrap_or(4)
+}
+
+fn life_code(e: Lifecycle) -> u8 {
+    match e {
+        Lifecycle::Start => 0,
+        Lifecycle::Crash => 1,
+        Lifecycle::Pause => 2,
+        Lifecycle::Resume => 3,
+    }
+}
+
+/// The step-through data of a run.
+pub fn data(input: &Inputs<'_>) -> Value {
+    let rec = input.recording;
+    let nodes: Vec<Value> = rec
+        .nodes
+        .iter()
+        .map(|n| json!([n.name, if n.kind == NodeKind::Server { "s" } else { "c" }]))
+        .collect();
+    let roles: Vec<Value> =
+        rec.roles.iter().map(|r| json!([us(r.t), r.node, role_code(r.role), r.term])).collect();
+    let life: Vec<Value> =
+        rec.lifecycle.iter().map(|e| json!([us(e.t), e.node, life_code(e.event)])).collect();
+    let progress: Vec<Value> =
+        rec.progress.iter().map(|p| json!([us(p.t), p.node, p.last, p.last_term, p.commit])).collect();
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut fates: BTreeMap<&str, usize> = BTreeMap::new();
+    fates.insert("delivered", 0);
+    for m in &rec.messages {
+        kinds.entry(&m.kind).or_default();
+        fates.entry(&m.fate).or_default();
+    }
+    for (i, v) in kinds.values_mut().enumerate() {
+        *v = i;
+    }
+    for (i, v) in fates.values_mut().enumerate() {
+        *v = i;
+    }
+    let msgs: Vec<Value> = rec
+        .messages
+        .iter()
+        .map(|m| {
+            json!([
+                us(m.sent),
+                us(m.end.max(m.sent)),
+                m.from,
+                m.to,
+                kinds[m.kind.as_str()],
+                fates[m.fate.as_str()]
+            ])
+        })
+        .collect();
+    let faults: Vec<Value> = bands(input.outcome, input.end_ns())
+        .iter()
+        .map(|b| json!([us(b.start), us(b.end), b.label(), b.record.fault]))
+        .collect();
+    json!({
+        "nodes": nodes,
+        "end": us(input.end_ns()),
+        "window": [us(rec.window.0), us(rec.window.1)],
+        "roles": roles,
+        "roleNames": ROLES.iter().map(|r| r.name()).collect::<Vec<_>>(),
+        "roleColours": ROLES.iter().map(|&r| role_colour(r)).collect::<Vec<_>>(),
+        "life": life,
+        "progress": progress,
+        "kinds": kinds.keys().collect::<Vec<_>>(),
+        "kindColours": kinds.iter().map(|(k, i)| kind_colour(k, *i)).collect::<Vec<_>>(),
+        "fates": fates.keys().collect::<Vec<_>>(),
+        "fateColours": fates.keys().map(|f| fate_colour(f)).collect::<Vec<_>>(),
+        "msgs": msgs,
+        "faults": faults,
+    })
+}
+
+/// The data as text safe inside `<script type="application/json">`: every `<` (which can
+/// only occur inside a JSON string) is written as the escape `\u003c`, so nothing in a node
+/// name or a fault's description can close the script element.
+pub fn embed(v: &Value) -> String {
+    v.to_string().replace('<', "\\u003c")
+}

@@ -1,0 +1,367 @@
+//! The report's charts and index.html reflect the run they were drawn from: every SVG is
+//! well-formed XML, the latency chart has one mark per operation, fault windows sit at the
+//! x of their start on the time axis plotters drew, the timeline shows the leader the
+//! recording has, the message diagram has one arrow per recorded message; the page tells
+//! the story, fetches nothing and embeds the step-through data; `eightfold chart` redraws
+//! byte-identical files, re-simulates for a new window, and refuses bad input.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{read_json, root, run_bin, tempdir};
+use roxmltree::{Document, Node};
+
+/// Runs a shipped scenario into `dir` and returns its report directory.
+fn run(scenario: &str, dir: &Path, extra: &[&str]) -> PathBuf {
+    let s = root().join(format!("scenarios/{scenario}.json"));
+    let mut args = vec!["run", s.to_str().expect("utf8"), "--out", dir.to_str().expect("utf8"), "-q"];
+    args.extend_from_slice(extra);
+    let o = run_bin(&args);
+    assert!(o.status.code() == Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    dir.join(format!("{scenario}-seed1"))
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn has_class(n: &Node<'_, '_>, class: &str) -> bool {
+    n.attribute("class").is_some_and(|c| c.split_whitespace().any(|t| t == class))
+}
+
+fn num(n: &Node<'_, '_>, attr: &str) -> f64 {
+    n.attribute(attr).unwrap_or_else(|| panic!("no {attr}")).parse().expect("a number")
+}
+
+/// The time axis of a chart, from the `plot-area` marker: (t0 s, t1 s, x0 px, x1 px).
+fn time_axis(doc: &Document<'_>) -> (f64, f64, f64, f64) {
+    let p = doc.descendants().find(|n| has_class(n, "plot-area")).expect("a plot-area marker");
+    (num(&p, "data-t0-s"), num(&p, "data-t1-s"), num(&p, "data-x0"), num(&p, "data-x1"))
+}
+
+fn px((t0, t1, x0, x1): (f64, f64, f64, f64), t: f64) -> f64 {
+    x0 + (t - t0) / (t1 - t0) * (x1 - x0)
+}
+
+/// The x of plotters' tick label with exactly this text, under the plot.
+fn tick_x(doc: &Document<'_>, text: &str) -> f64 {
+    let p = doc.descendants().find(|n| has_class(n, "plot-area")).expect("plot-area");
+    let bottom = num(&p, "data-y") + num(&p, "data-height");
+    let t = doc
+        .descendants()
+        .filter(|n| {
+            n.has_tag_name("text")
+                && n.text().map(str::trim) == Some(text)
+                && n.attribute("text-anchor") == Some("middle")
+        })
+        .find(|n| num(n, "y") > bottom)
+        .unwrap_or_else(|| panic!("no tick labelled {text}"));
+    num(&t, "x")
+}
+
+#[test]
+fn a_raft_report_has_charts_that_reflect_the_run() {
+    let dir = tempdir("charts-raft");
+    let report = run("raft-minority-partition", &dir, &[]);
+    for f in ["latency.svg", "throughput.svg", "timeline.svg", "messages.svg", "network.svg", "index.html"] {
+        assert!(report.join(f).is_file(), "{f} missing");
+    }
+    let history = read_json(&report.join("history.json"));
+    let outcome = read_json(&report.join("outcome.json"));
+    let recording = read_json(&report.join("recording.json"));
+    let scenario = read_json(&report.join("scenario.json"));
+
+    // Latency: one mark per operation, by outcome.
+    let text = read(&report.join("latency.svg"));
+    let doc = Document::parse(&text).expect("latency.svg is well-formed");
+    let ops = history["ops"].as_array().expect("ops");
+    let marks: Vec<_> = doc.descendants().filter(|n| has_class(n, "op")).collect();
+    assert_eq!(marks.len(), ops.len());
+    for outcome_name in ["ok", "fail", "info"] {
+        let want = ops.iter().filter(|o| o["outcome"] == outcome_name).count();
+        assert_eq!(marks.iter().filter(|n| has_class(n, outcome_name)).count(), want, "{outcome_name}");
+    }
+    assert!(ops.iter().any(|o| o["outcome"] == "info"), "this run has info operations to draw");
+
+    // The partition of the schedule (faults[0], at 3 s) is shaded from the x of 3 s, which is
+    // where plotters wrote the tick label "3".
+    let at = scenario["faults"][0]["at"].as_str().expect("at");
+    assert_eq!(at, "3s");
+    assert_eq!(outcome["faults"][0]["start"], 3_000_000_000u64);
+    let axis = time_axis(&doc);
+    let band = doc
+        .descendants()
+        .find(|n| has_class(n, "fault-band") && n.attribute("data-entry") == Some("0"))
+        .expect("a band for faults[0]");
+    assert_eq!(band.attribute("data-fault"), Some("partition"));
+    let expected = px(axis, 3.0);
+    assert!((num(&band, "x") - expected).abs() < 0.6, "band at {} not {expected}", num(&band, "x"));
+    assert!((tick_x(&doc, "3") - expected).abs() <= 1.0, "the axis puts 3 s at {}", tick_x(&doc, "3"));
+    let width = px(axis, 7.0) - expected;
+    assert!((num(&band, "width") - width).abs() < 1.0, "the band ends at the heal");
+    let label = doc
+        .descendants()
+        .filter(|n| has_class(n, "fault-label"))
+        .filter_map(|n| n.text())
+        .collect::<Vec<_>>();
+    assert!(label.iter().any(|l| l.starts_with("partition {") && l.contains(" | ")), "{label:?}");
+
+    // Throughput: the bars add up to every operation.
+    let text = read(&report.join("throughput.svg"));
+    let doc = Document::parse(&text).expect("throughput.svg is well-formed");
+    let total: u64 =
+        doc.descendants().filter(|n| has_class(n, "bar")).map(|n| num(&n, "data-count") as u64).sum();
+    assert_eq!(total, ops.len() as u64);
+
+    // Timeline: the leader the recording has at 5 s (and a crash-free lane) is drawn.
+    let t = 5_000_000_000u64;
+    let (leader, term) = leader_in_recording(&recording, t);
+    let text = read(&report.join("timeline.svg"));
+    let doc = Document::parse(&text).expect("timeline.svg is well-formed");
+    let axis = time_axis(&doc);
+    let span = doc
+        .descendants()
+        .filter(|n| has_class(n, "leader") && n.attribute("data-node") == Some(leader.as_str()))
+        .find(|n| num(n, "data-start-ns") as u64 <= t && t < num(n, "data-end-ns") as u64)
+        .unwrap_or_else(|| panic!("no leader span for {leader} at 5 s"));
+    assert_eq!(num(&span, "data-term") as u64, term);
+    let x = px(axis, 5.0);
+    assert!(num(&span, "x") <= x && x <= num(&span, "x") + num(&span, "width"));
+    // Nobody else is drawn as leader at 5 s on the majority side, and the sides are shown.
+    let sides: Vec<_> = doc.descendants().filter(|n| has_class(n, "side")).collect();
+    assert_eq!(sides.len(), 5, "each server is on a side of the partition");
+    assert!(sides.iter().any(|n| n.attribute("data-side") == Some("A")));
+
+    // Messages: one arrow per recorded message; lost ones carry their reason.
+    let text = read(&report.join("messages.svg"));
+    let doc = Document::parse(&text).expect("messages.svg is well-formed");
+    let msgs = recording["messages"].as_array().expect("messages");
+    let delivered = doc.descendants().filter(|n| has_class(n, "msg") && has_class(n, "delivered")).count();
+    let lost: Vec<_> = doc.descendants().filter(|n| has_class(n, "msg") && has_class(n, "lost")).collect();
+    assert_eq!(delivered + lost.len(), msgs.len());
+    assert_eq!(lost.len(), msgs.iter().filter(|m| m["fate"] != "delivered").count());
+    assert!(lost.iter().all(|n| n.attribute("data-fate") == Some("partition")));
+
+    // Network: one cell per link, with its bytes.
+    let text = read(&report.join("network.svg"));
+    let doc = Document::parse(&text).expect("network.svg is well-formed");
+    let links = outcome["links"].as_array().expect("links");
+    let cells: Vec<_> =
+        doc.descendants().filter(|n| has_class(n, "cell") && !has_class(n, "empty")).collect();
+    assert_eq!(cells.len(), links.len());
+    for l in links {
+        let c = cells
+            .iter()
+            .find(|c| {
+                c.attribute("data-from") == l["from"].as_str() && c.attribute("data-to") == l["to"].as_str()
+            })
+            .expect("a cell per link");
+        assert_eq!(c.attribute("data-bytes").map(str::to_string), Some(l["bytes"].to_string()));
+    }
+
+    // index.html: the story, no fetches, the step-through data.
+    let html = read(&report.join("index.html"));
+    assert!(html.contains("the network split the cluster into {n1,n4} | {n2,n3,n5}"), "the split is told");
+    assert!(html.contains(&format!("{leader} was elected leader of term {term}")), "the election is told");
+    assert!(
+        html.contains("committed nothing") || html.contains("stopped committing"),
+        "the minority's stall"
+    );
+    assert!(!html.contains("http://") && !html.contains("https://"), "the page must not fetch anything");
+    for f in ["latency.svg", "throughput.svg", "timeline.svg", "messages.svg", "network.svg"] {
+        assert!(html.contains(&format!("<img src=\"{f}\"")), "{f} is shown");
+    }
+    let open = "<script type=\"application/json\" id=\"step-data\">";
+    let start = html.find(open).expect("step data") + open.len();
+    let end = start + html[start..].find("</script>").expect("closed");
+    let data: serde_json::Value = serde_json::from_str(&html[start..end]).expect("step data is JSON");
+    assert_eq!(data["msgs"].as_array().map(Vec::len), Some(msgs.len()));
+    assert_eq!(data["roles"].as_array().map(Vec::len), recording["roles"].as_array().map(Vec::len));
+    assert!(
+        html.contains("id=\"step-slider\"")
+            && html.contains("id=\"step-next\"")
+            && html.contains("id=\"stage\"")
+    );
+    assert!(!html.contains(&outcome["wall_s"].to_string()), "no wall-clock time on the page");
+
+    // Redrawing from the saved files gives byte-identical files.
+    let before: Vec<String> = ["latency.svg", "timeline.svg", "messages.svg", "network.svg", "index.html"]
+        .iter()
+        .map(|f| read(&report.join(f)))
+        .collect();
+    let o = run_bin(&["chart", report.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let after: Vec<String> = ["latency.svg", "timeline.svg", "messages.svg", "network.svg", "index.html"]
+        .iter()
+        .map(|f| read(&report.join(f)))
+        .collect();
+    assert!(before == after, "eightfold chart must redraw the same bytes");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The leader at `t` according to the recording alone: a server whose last role change at
+/// or before `t` made it leader, not crashed since; the highest term wins.
+fn leader_in_recording(rec: &serde_json::Value, t: u64) -> (String, u64) {
+    let nodes = rec["nodes"].as_array().expect("nodes");
+    let mut best: Option<(u64, String)> = None;
+    for (i, n) in nodes.iter().enumerate() {
+        if n["kind"] != "server" {
+            continue;
+        }
+        let last = rec["roles"]
+            .as_array()
+            .expect("roles")
+            .iter()
+            .rfind(|r| r["node"] == i && r["t"].as_u64().expect("t") <= t);
+        let crashed = rec["lifecycle"]
+            .as_array()
+            .expect("lifecycle")
+            .iter()
+            .rfind(|e| e["node"] == i && e["t"].as_u64().expect("t") <= t)
+            .is_some_and(|e| e["event"] == "crash");
+        if let Some(r) = last
+            && r["role"] == "leader"
+            && !crashed
+        {
+            let term = r["term"].as_u64().expect("term");
+            if best.as_ref().is_none_or(|b| term > b.0) {
+                best = Some((term, n["name"].as_str().expect("name").to_string()));
+            }
+        }
+    }
+    let (term, name) = best.expect("a leader at t");
+    (name, term)
+}
+
+#[test]
+fn a_gossip_report_has_no_latency_chart_but_shows_the_sides() {
+    let dir = tempdir("charts-gossip");
+    let report = run("gossip-partition-heal", &dir, &[]);
+    assert!(!report.join("latency.svg").exists() && !report.join("throughput.svg").exists());
+    let text = read(&report.join("timeline.svg"));
+    let doc = Document::parse(&text).expect("well-formed");
+    // The partition {n1,n2} | {n3,n4,n5}: n1 on side A, n4 on side B; then n4 isolated.
+    let side = |node: &str, entry: &str| {
+        doc.descendants()
+            .find(|n| {
+                has_class(n, "side")
+                    && n.attribute("data-node") == Some(node)
+                    && n.attribute("data-entry") == Some(entry)
+            })
+            .and_then(|n| n.attribute("data-side").map(str::to_string))
+    };
+    assert_eq!(side("n1", "0").as_deref(), Some("A"));
+    assert_eq!(side("n4", "0").as_deref(), Some("B"));
+    assert_eq!(side("n4", "1").as_deref(), Some("A"));
+    assert_eq!(side("n2", "2").as_deref(), Some("from"), "the one-way cut's blocked sender");
+    for f in ["messages.svg", "network.svg"] {
+        Document::parse(&read(&report.join(f))).unwrap_or_else(|e| panic!("{f}: {e}"));
+    }
+    let html = read(&report.join("index.html"));
+    assert!(html.contains("the network split the cluster into {n1,n2} | {n3,n4,n5}"));
+    assert!(html.contains("n4 was cut off from every other node"));
+    assert!(html.contains("no latency or throughput chart"));
+    assert!(!html.contains("http://") && !html.contains("https://"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_crash_is_drawn_and_told() {
+    let dir = tempdir("charts-crash");
+    let report = run("raft-leader-crash", &dir, &[]);
+    let outcome = read_json(&report.join("outcome.json"));
+    let crashed = outcome["faults"][0]["nodes"][0].as_str().expect("a crashed node").to_string();
+    let text = read(&report.join("timeline.svg"));
+    let doc = Document::parse(&text).expect("well-formed");
+    let down = doc
+        .descendants()
+        .find(|n| has_class(n, "down") && n.attribute("data-node") == Some(crashed.as_str()))
+        .expect("a crashed span");
+    assert_eq!(num(&down, "data-start-ns") as u64, 3_000_000_000);
+    assert_eq!(num(&down, "data-end-ns") as u64, 6_000_000_000);
+    let html = read(&report.join("index.html"));
+    assert!(
+        html.contains(&format!("At 3.000 s {crashed}, the leader of term 1, crashed")),
+        "the crash is told"
+    );
+    assert!(html.contains(&format!("At 6.000 s {crashed} restarted from its disk")), "the restart is told");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn chart_re_simulates_a_new_window_and_checks_the_digest() {
+    let dir = tempdir("charts-window");
+    let report = run("raft-leader-crash", &dir, &["--no-charts"]);
+    assert!(!report.join("index.html").exists(), "--no-charts writes no charts");
+    assert!(report.join("recording.json").exists());
+    let r = report.to_str().expect("utf8");
+    let o = run_bin(&["chart", r, "--window", "2.95s..3.25s"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("matches"));
+    let rec = read_json(&report.join("recording.json"));
+    assert_eq!(rec["window"], serde_json::json!([2_950_000_000u64, 3_250_000_000u64]));
+    assert!(read(&report.join("messages.svg")).contains("Messages between 2.950 s and 3.250 s"));
+    assert!(read(&report.join("index.html")).contains("elected leader"));
+    // A report whose digest does not match what the scenario gives is refused with exit 1.
+    let path = report.join("outcome.json");
+    let tampered =
+        read(&path).replace(read_json(&path)["digest"].as_str().expect("digest"), "0123456789abcdef");
+    std::fs::write(&path, tampered).expect("write");
+    let o = run_bin(&["chart", r, "--window", "2.9s..3.0s"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("digest") && err.trim().lines().count() == 1, "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn chart_refuses_what_is_not_a_report() {
+    let dir = tempdir("charts-bad");
+    for args in [vec!["chart", "/nonexistent/report"], vec!["chart", dir.to_str().expect("utf8")]] {
+        let o = run_bin(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("not a report directory"), "{err}");
+    }
+    std::fs::write(dir.join("outcome.json"), "{not json").expect("write");
+    let o = run_bin(&["chart", dir.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&o.stderr).trim().lines().count(), 1);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_counterexample_is_ringed_on_the_latency_chart_and_told() {
+    use eightfold::report::charts::{Inputs, render_report};
+    use eightfold::runner::{self, RunOptions};
+    let s = eightfold::scenario::load(&root().join("scenarios/raft-leader-crash.json")).expect("scenario");
+    let record = Some(runner::default_recording(&s));
+    let out = runner::run_full(&s, RunOptions { record, ..RunOptions::seed(1) }).expect("runs");
+    let history = out.history.expect("a key-value run");
+    let mut outcome = out.outcome;
+    // Pretend the checker blamed operations 10 and 12 (the drawing must not care why).
+    let (a, b) = (&history.ops[10], &history.ops[12]);
+    let op = |o: &eightfold::workload::history::HistoryOp, i: usize| {
+        serde_json::json!({"index": i, "call": o.invoke_ns, "client": o.client, "kind": "get",
+                           "input": format!("\"{}\"", o.key), "output": "\"x\""})
+    };
+    let lin = outcome.linearizability.as_mut().expect("checked");
+    lin.counterexample = Some(serde_json::json!({"ops": [op(a, 10), op(b, 12)]}));
+    lin.explanation = Some("these two <cannot> be ordered".into());
+    let recording = out.recording.expect("recorded");
+    let input = Inputs { outcome: &outcome, history: Some(&history), recording: &recording, description: "" };
+    let files = render_report(&input).expect("renders");
+    let svg = &files.iter().find(|f| f.name == "latency.svg").expect("latency").contents;
+    let doc = Document::parse(svg).expect("well-formed");
+    let rings: Vec<&str> = doc
+        .descendants()
+        .filter(|n| has_class(n, "ring"))
+        .filter_map(|n| n.attribute("data-index"))
+        .collect();
+    assert_eq!(rings, ["10", "12"]);
+    let html = &files.iter().find(|f| f.name == "index.html").expect("index").contents;
+    assert!(html.contains("no one-at-a-time order of operations can explain"));
+    assert!(html.contains("these two &lt;cannot&gt; be ordered"), "the explanation is shown, escaped");
+}
