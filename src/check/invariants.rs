@@ -43,8 +43,9 @@ pub struct Invariants {
     leaders: BTreeMap<Term, NodeId>,
     /// (index, term) → chain hash, for log matching.
     entries: BTreeMap<(u64, Term), u64>,
-    /// index → (term, chain) of committed entries.
-    committed: BTreeMap<u64, (Term, u64)>,
+    /// index → (entry term, chain, term in which it was first known committed) of
+    /// committed entries.
+    committed: BTreeMap<u64, (Term, u64, Term)>,
     /// Highest committed index known anywhere.
     max_commit: u64,
     /// index → (term, command hash) of applied entries.
@@ -92,14 +93,19 @@ impl Invariants {
         s
     }
 
-    /// Checks that `node` holds the committed entry at the highest committed index.
+    /// Checks that `node`, leader of `term`, holds every entry committed in an earlier term
+    /// (Leader Completeness, §5.4): it is enough to check the highest such index, since
+    /// equal chain hashes mean equal prefixes. Entries committed in `term` or later need
+    /// not be there: a server can legitimately win an old term late (a paused candidate
+    /// resuming to a burst of old votes) after a newer term committed more.
     fn check_completeness(&self, node: NodeId, term: Term) -> Result<(), String> {
         let view = &self.nodes[node.index()];
-        let c = self.max_commit;
-        if c == 0 || view.commit >= c || view.snapshot >= c {
+        let Some((&c, &(ct, cchain, _))) = self.committed.iter().rev().find(|(_, e)| e.2 < term) else {
+            return Ok(());
+        };
+        if view.commit >= c || view.snapshot >= c {
             return Ok(());
         }
-        let Some(&(ct, cchain)) = self.committed.get(&c) else { return Ok(()) };
         match view.log.get(&c) {
             Some(&(_, chain)) if chain == cchain => Ok(()),
             Some(&(t, _)) => Err(format!(
@@ -114,6 +120,7 @@ impl Invariants {
 
     fn commit(&mut self, node: NodeId, index: u64) -> Result<(), String> {
         let from = self.nodes[node.index()].commit.max(self.pruned_below);
+        let reporter_term = self.nodes[node.index()].role.map_or(Term(0), |r| r.1);
         for i in from + 1..=index {
             let view = &self.nodes[node.index()];
             let Some(&(t, chain)) = view.log.get(&i) else {
@@ -123,14 +130,14 @@ impl Invariants {
                 return Err(format!("{node} says index {i} is committed but has no entry there"));
             };
             match self.committed.get(&i) {
-                Some(&(ct, cchain)) if cchain != chain => {
+                Some(&(ct, cchain, _)) if cchain != chain => {
                     return Err(format!(
                         "state-machine safety: {node} committed index {i} of term {t}, but an entry of term {ct} was already committed there"
                     ));
                 }
                 Some(_) => {}
                 None => {
-                    self.committed.insert(i, (t, chain));
+                    self.committed.insert(i, (t, chain, reporter_term));
                 }
             }
         }
@@ -143,10 +150,10 @@ impl Invariants {
         if index > self.max_commit {
             self.max_commit = index;
             // A leader of a later term must hold the newly committed entry too.
+            let committed_in = self.committed.get(&index).map(|c| c.2).unwrap_or_default();
             for (i, v) in self.nodes.iter().enumerate() {
                 if let Some((Role::Leader, t)) = v.role {
-                    let ct = self.committed.get(&index).map(|c| c.0).unwrap_or_default();
-                    if t > ct {
+                    if t > committed_in {
                         self.check_completeness(NodeId(i as u32), t)?;
                     }
                 }
@@ -312,6 +319,22 @@ mod tests {
         assert!(e.contains("leader completeness"), "{e}");
         // n2 (which has the entry) may lead.
         obs(&mut c, 1, leader(3)).unwrap();
+    }
+
+    #[test]
+    fn a_late_leader_of_an_older_term_need_not_hold_newer_commits() {
+        let mut c = Invariants::new(3);
+        // n1 leads term 5 and commits index 1.
+        obs(&mut c, 0, leader(5)).unwrap();
+        for n in 0..2 {
+            obs(&mut c, n, append(1, 5, 15)).unwrap();
+        }
+        obs(&mut c, 0, Observation::Committed { index: LogIndex(1) }).unwrap();
+        // n3, a paused candidate of term 4, wins term 4 late: legitimate.
+        obs(&mut c, 2, leader(4)).unwrap();
+        // But a leader of term 6 must hold it.
+        let e = obs(&mut c, 2, leader(6)).unwrap_err();
+        assert!(e.contains("leader completeness"), "{e}");
     }
 
     #[test]
