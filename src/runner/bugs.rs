@@ -32,7 +32,7 @@ pub const BUGS: &[BugInfo] = &[
         protocols: &[Protocol::Raft],
         what: "a leader commits entries of earlier terms by counting replicas, without an entry of its own term on top (Raft paper, Figure 8)",
         breaks: "state-machine safety and leader completeness: a committed, applied entry is later overwritten (invariants check)",
-        caught_in: "raft-leader-churn",
+        caught_in: "raft-figure-8",
     },
     BugInfo {
         name: "forget_vote",
