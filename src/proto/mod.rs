@@ -3,6 +3,7 @@
 
 pub mod gossip;
 pub mod kv;
+pub mod paxos;
 pub mod raft;
 pub mod service;
 pub mod wire;

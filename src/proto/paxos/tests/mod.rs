@@ -1,0 +1,1 @@
+//! Unit tests of the Multi-Paxos server without the simulator.
