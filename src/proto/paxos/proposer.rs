@@ -156,10 +156,19 @@ impl<M: PaxosHost> PaxosNode<M> {
         decided: LogIndex,
         accepted: Vec<AcceptedSlot>,
     ) {
+        let commit = self.decided.last_index();
+        let span = self.cfg.max_uncommitted.saturating_mul(8).max(1 << 16);
         let Some(c) = self.campaign.as_mut() else {
             return;
         };
-        if c.ballot != ballot {
+        if c.ballot != ballot || !self.servers.contains(&from) {
+            return;
+        }
+        // An honest acceptor's acceptances lie within a few pipelines of the decided
+        // prefix; a report far beyond would make this leader fill millions of gaps. It is
+        // not counted (ignoring a promise is always safe, it only costs a retry).
+        if accepted.last().is_some_and(|a| a.slot.0 - decided.max(commit).0.min(a.slot.0) > span) {
+            ctx.observe(crate::sim::Observation::Rejected { reason: "implausible".into() });
             return;
         }
         c.promises.insert(from, (decided, accepted));

@@ -282,6 +282,27 @@ fn read_snapshot(bytes: &[u8]) -> Result<Option<Snapshot>, RecoveryError> {
     Ok(Some((base, data.into())))
 }
 
+/// Every acceptance recorded in a WAL's bytes, in order: (ballot, slot, value). For tests
+/// that judge what was chosen from what acceptors durably accepted.
+#[cfg(test)]
+pub(crate) fn acceptances(bytes: &[u8]) -> Vec<(Ballot, LogIndex, Entry)> {
+    let mut out = Vec::new();
+    for payload in wal::recover(bytes).records {
+        let mut r = Reader::new(&payload);
+        if r.u8() != Some(ACCEPT) {
+            continue;
+        }
+        let (Some(ballot), Some(first), Some(count)) = (Ballot::decode(&mut r), r.u64(), r.u32()) else {
+            continue;
+        };
+        for k in 0..count as u64 {
+            let Some(e) = Entry::decode(&mut r) else { break };
+            out.push((ballot, LogIndex(first + k), e));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
