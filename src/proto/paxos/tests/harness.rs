@@ -10,7 +10,7 @@
 //!   acceptances now durable in that server's WAL, and a value is chosen in a slot once a
 //!   majority durably accepted it in one ballot. It reports two different values chosen
 //!   for one slot, two values proposed in one ballot for one slot, and a server applying a
-//!   value that was not chosen there.
+//!   value that was not (yet) chosen there.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -310,8 +310,7 @@ impl Cluster {
                 self.violations.push(v);
             }
             if let Observation::Applied { index, term, command } = obs
-                && let Some(&c) = self.oracle.chosen.get(&index)
-                && c != (term, command)
+                && self.oracle.chosen.get(&index) != Some(&(term, command))
             {
                 self.violations
                     .push(format!("{} applied at {index} a value that was not chosen there", n(i)));
