@@ -4,6 +4,7 @@
 pub mod gossip;
 pub mod kv;
 pub mod paxos;
+pub mod quorum;
 pub mod raft;
 pub mod service;
 pub mod wire;

@@ -73,7 +73,7 @@ mod proposer;
 pub mod storage;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use ballot::Ballot;
 pub use bugs::PaxosBugs;

@@ -1,7 +1,7 @@
 //! A deterministic test harness: N Paxos servers, an in-memory network the test pumps by
 //! hand (deliver, drop, reorder), timers fired on demand, and disks that apply `DiskOp`s,
 //! complete fsyncs when told, and crash back to their synced content — the approach of the
-//! Raft harness.
+//! Raft harness. (The quorum store's tests use its [`Disk`] too.)
 //!
 //! Two judges watch every step:
 //! - the run's real consensus invariant checker ([`Invariants`]), fed the observations the
@@ -110,7 +110,8 @@ pub struct Disk {
 }
 
 impl Disk {
-    fn apply(&mut self, op: DiskOp) {
+    /// Carries out a disk request (an fsync only records what it will make durable).
+    pub fn apply(&mut self, op: DiskOp) {
         self.ops.push(op.clone());
         match op {
             DiskOp::Append { file, data } => self.volatile.entry(file).or_default().extend_from_slice(&data),
@@ -125,13 +126,15 @@ impl Disk {
         }
     }
 
-    fn complete_at(&mut self, k: usize) -> Option<(FileId, u64)> {
+    /// Completes the `k`-th pending fsync; returns its file and token.
+    pub fn complete_at(&mut self, k: usize) -> Option<(FileId, u64)> {
         let (file, token, content) = self.pending.remove(k)?;
         self.durable.insert(file, content);
         Some((file, token))
     }
 
-    fn crash(&mut self) {
+    /// Loses everything not durable.
+    pub fn crash(&mut self) {
         self.volatile = self.durable.clone();
         self.pending.clear();
     }

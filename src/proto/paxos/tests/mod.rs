@@ -4,7 +4,7 @@
 //! rule, plus randomized schedules checked after every step.
 
 mod bugs;
-mod harness;
+pub(crate) mod harness;
 mod persistence;
 mod phases;
 mod random;
