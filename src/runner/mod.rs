@@ -87,7 +87,7 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
             broadcast::evaluate(scenario, &world, &mut fin);
             Ok(RunOutput { outcome: outcome(scenario, seed, &world, fin, started), history: None })
         }
-        Protocol::Raft => {
+        Protocol::Raft | Protocol::Paxos | Protocol::Quorum => {
             let start = kv::client_config(scenario).2;
             let mut world = build_world(scenario, streams, Box::new(kv::factory(scenario, streams)), start);
             let servers = scenario.cluster.nodes as usize;
@@ -218,7 +218,7 @@ pub fn parameters(s: &Scenario, seed: u64) -> Vec<String> {
     ];
     match s.cluster.protocol {
         Protocol::Gossip => out.extend(broadcast::describe(s)),
-        Protocol::Raft => out.extend(kv::describe(s)),
+        Protocol::Raft | Protocol::Paxos | Protocol::Quorum => out.extend(kv::describe(s)),
     }
     out.push(format!("disk: {}", disk_config(s).describe()));
     out.extend(network::describe(&s.network, servers, total, name));
