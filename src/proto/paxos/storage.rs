@@ -198,6 +198,8 @@ pub fn recover(storage: &dyn StorageView) -> Result<Recovered, RecoveryError> {
                 if first == 0 {
                     return Err(bad());
                 }
+                // Accepting in a ballot promises it too (P1a).
+                promised = promised.max(ballot);
                 for k in 0..count as u64 {
                     let entry = Entry::decode(&mut r).ok_or_else(bad)?;
                     let slot = LogIndex(first + k);
