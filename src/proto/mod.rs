@@ -3,6 +3,8 @@
 
 pub mod gossip;
 pub mod kv;
+pub mod paxos;
+pub mod quorum;
 pub mod raft;
 pub mod service;
 pub mod wire;

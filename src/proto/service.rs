@@ -3,6 +3,8 @@
 //! own messages — so the same clients, faults and checks run on every protocol.
 
 use super::kv::{ClientReply, ClientRequest};
+use super::paxos::PaxosMsg;
+use super::quorum::QuorumMsg;
 use super::raft::RaftMsg;
 use super::wire::{Reader, Writer};
 use crate::sim::Message;
@@ -19,11 +21,27 @@ pub enum ServiceMsg {
     Reply(ClientReply),
     /// Raft server ↔ Raft server.
     Raft(RaftMsg),
+    /// Multi-Paxos server ↔ Multi-Paxos server.
+    Paxos(PaxosMsg),
+    /// Quorum-store server ↔ quorum-store server.
+    Quorum(QuorumMsg),
 }
 
 impl From<RaftMsg> for ServiceMsg {
     fn from(m: RaftMsg) -> Self {
         ServiceMsg::Raft(m)
+    }
+}
+
+impl From<PaxosMsg> for ServiceMsg {
+    fn from(m: PaxosMsg) -> Self {
+        ServiceMsg::Paxos(m)
+    }
+}
+
+impl From<QuorumMsg> for ServiceMsg {
+    fn from(m: QuorumMsg) -> Self {
+        ServiceMsg::Quorum(m)
     }
 }
 
@@ -46,6 +64,8 @@ impl Message for ServiceMsg {
             ServiceMsg::Request(r) => HEADER + r.wire_size(),
             ServiceMsg::Reply(r) => HEADER + r.wire_size(),
             ServiceMsg::Raft(m) => m.wire_size(),
+            ServiceMsg::Paxos(m) => m.wire_size(),
+            ServiceMsg::Quorum(m) => m.wire_size(),
         }
     }
 
@@ -54,6 +74,8 @@ impl Message for ServiceMsg {
             ServiceMsg::Request(_) => "Request",
             ServiceMsg::Reply(_) => "Reply",
             ServiceMsg::Raft(m) => m.kind(),
+            ServiceMsg::Paxos(m) => m.kind(),
+            ServiceMsg::Quorum(m) => m.kind(),
         }
     }
 
@@ -73,6 +95,14 @@ impl Message for ServiceMsg {
                 out.push(3);
                 m.encode(out);
             }
+            ServiceMsg::Paxos(m) => {
+                out.push(4);
+                m.encode(out);
+            }
+            ServiceMsg::Quorum(m) => {
+                out.push(5);
+                m.encode(out);
+            }
         }
     }
 
@@ -90,6 +120,8 @@ impl Message for ServiceMsg {
                 r.finish(ServiceMsg::Reply(rep))
             }
             3 => RaftMsg::decode(rest).map(ServiceMsg::Raft),
+            4 => PaxosMsg::decode(rest).map(ServiceMsg::Paxos),
+            5 => QuorumMsg::decode(rest).map(ServiceMsg::Quorum),
             _ => None,
         }
     }
@@ -107,6 +139,8 @@ mod tests {
             ServiceMsg::Request(ClientRequest { client: 1, seq: 2, op: KvOp::Get { key: 3 } }),
             ServiceMsg::Reply(ClientReply::Ok { seq: 2, result: KvResult::Done }),
             ServiceMsg::Raft(RaftMsg::RequestVoteResp { term: Term(4), granted: true }),
+            ServiceMsg::Paxos(PaxosMsg::Fetch { from: crate::sim::LogIndex(3) }),
+            ServiceMsg::Quorum(QuorumMsg::WriteAck { rid: 9 }),
         ];
         for m in msgs {
             let mut b = Vec::new();

@@ -125,7 +125,7 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
             let recording = world.take_recording();
             Ok(RunOutput { outcome: outcome(scenario, seed, &world, fin, started), history: None, recording })
         }
-        Protocol::Raft => {
+        Protocol::Raft | Protocol::Paxos | Protocol::Quorum => {
             let start = kv::client_config(scenario).2;
             let mut world = build_world(scenario, streams, Box::new(kv::factory(scenario, streams)), start);
             let servers = scenario.cluster.nodes as usize;
@@ -306,7 +306,7 @@ pub fn parameters(s: &Scenario, seed: u64) -> Vec<String> {
     ];
     match s.cluster.protocol {
         Protocol::Gossip => out.extend(broadcast::describe(s)),
-        Protocol::Raft => out.extend(kv::describe(s)),
+        Protocol::Raft | Protocol::Paxos | Protocol::Quorum => out.extend(kv::describe(s)),
     }
     out.push(format!("disk: {}", disk_config(s).describe()));
     out.extend(network::describe(&s.network, &s.cluster.zones, servers, total, name));

@@ -79,6 +79,10 @@ pub enum Protocol {
     Gossip,
     /// Raft consensus replicating a key-value store.
     Raft,
+    /// Multi-Paxos replicating a key-value store.
+    Paxos,
+    /// A leaderless, Dynamo-style quorum store.
+    Quorum,
 }
 
 impl Protocol {
@@ -87,6 +91,8 @@ impl Protocol {
         match self {
             Protocol::Gossip => "gossip",
             Protocol::Raft => "raft",
+            Protocol::Paxos => "paxos",
+            Protocol::Quorum => "quorum",
         }
     }
 }
@@ -105,6 +111,12 @@ pub struct ClusterSpec {
     /// Raft settings (only for `"protocol": "raft"`).
     #[serde(default)]
     pub raft: Option<RaftSpec>,
+    /// Multi-Paxos settings (only for `"protocol": "paxos"`).
+    #[serde(default)]
+    pub paxos: Option<PaxosSpec>,
+    /// Quorum-store settings (only for `"protocol": "quorum"`).
+    #[serde(default)]
+    pub quorum: Option<QuorumSpec>,
     /// Zones (datacenters, regions): named groups of nodes whose links
     /// `network.zones` can set apart (fallacy 8).
     #[serde(default)]
@@ -219,6 +231,54 @@ pub struct RaftSpec {
     /// `add_server` faults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_voters: Option<Vec<NodeRef>>,
+}
+
+/// Multi-Paxos settings; absent fields take the defaults (Raft's timing).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaxosSpec {
+    /// Randomized timeout before a server starts phase 1 (default 150–300 ms).
+    #[serde(default)]
+    pub election_timeout: Option<DurationRange>,
+    /// Leader heartbeat interval (default 50 ms).
+    #[serde(default)]
+    pub heartbeat: Option<HumanDuration>,
+    /// Check-quorum: a leader that cannot hear a majority steps down (default on).
+    #[serde(default)]
+    pub check_quorum: Option<bool>,
+    /// Snapshot once this many decided slots follow the last snapshot.
+    #[serde(default)]
+    pub snapshot_every: Option<u64>,
+    /// Most values per Accept message.
+    #[serde(default)]
+    pub max_batch: Option<u32>,
+}
+
+/// Quorum-store settings; absent fields take Dynamo's common `(N, R, W) = (3, 2, 2)`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuorumSpec {
+    /// Replicas per key.
+    #[serde(default)]
+    pub n: Option<u32>,
+    /// Replies a read waits for.
+    #[serde(default)]
+    pub r: Option<u32>,
+    /// Acknowledgements a write waits for.
+    #[serde(default)]
+    pub w: Option<u32>,
+    /// Sloppy quorum with hinted handoff (default off).
+    #[serde(default)]
+    pub sloppy: Option<bool>,
+    /// Read repair (default on).
+    #[serde(default)]
+    pub read_repair: Option<bool>,
+    /// How long a coordinator works on a request before failing it (default 300 ms).
+    #[serde(default)]
+    pub request_timeout: Option<HumanDuration>,
+    /// How long a coordinator waits for a replica before asking a fallback (default 50 ms).
+    #[serde(default)]
+    pub replica_timeout: Option<HumanDuration>,
 }
 
 /// Gossip protocol settings.

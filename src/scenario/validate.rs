@@ -71,6 +71,8 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
     }
     validate_workload(s)?;
     validate_raft(s)?;
+    validate_paxos(s)?;
+    validate_quorum(s)?;
     let ctx = Refs { servers: n, clients };
     validate_link(&s.network.default, "network.default")?;
     for (i, l) in s.network.links.iter().enumerate() {
@@ -460,6 +462,64 @@ fn validate_raft(s: &Scenario) -> Result<(), ScenarioError> {
             "expected a positive number of entries, found 0",
         ));
     }
+    Ok(())
+}
+
+fn validate_paxos(s: &Scenario) -> Result<(), ScenarioError> {
+    let Some(p) = &s.cluster.paxos else { return Ok(()) };
+    if s.cluster.protocol != Protocol::Paxos {
+        return Err(ScenarioError::at(
+            "cluster.paxos",
+            format!("paxos settings need \"protocol\": \"paxos\", found \"{}\"", s.cluster.protocol.name()),
+        ));
+    }
+    if let Some(e) = p.election_timeout
+        && (e.min.0 == SimDuration::ZERO || e.max < e.min)
+    {
+        return Err(ScenarioError::at(
+            "cluster.paxos.election_timeout",
+            format!("expected 0 < min <= max, found min {} max {}", e.min.0, e.max.0),
+        ));
+    }
+    positive(&p.heartbeat, "cluster.paxos.heartbeat")?;
+    for (v, path) in [(p.snapshot_every, "snapshot_every"), (p.max_batch.map(u64::from), "max_batch")] {
+        if v == Some(0) {
+            return Err(ScenarioError::at(
+                format!("cluster.paxos.{path}"),
+                "expected a positive number, found 0",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn validate_quorum(s: &Scenario) -> Result<(), ScenarioError> {
+    let Some(q) = &s.cluster.quorum else { return Ok(()) };
+    if s.cluster.protocol != Protocol::Quorum {
+        return Err(ScenarioError::at(
+            "cluster.quorum",
+            format!("quorum settings need \"protocol\": \"quorum\", found \"{}\"", s.cluster.protocol.name()),
+        ));
+    }
+    let n = q.n.unwrap_or(3);
+    if n == 0 || n > s.cluster.nodes {
+        return Err(ScenarioError::at(
+            "cluster.quorum.n",
+            format!("expected between 1 and the {} servers, found {n}", s.cluster.nodes),
+        ));
+    }
+    for (v, path) in [(q.r, "r"), (q.w, "w")] {
+        if let Some(v) = v
+            && (v == 0 || v > n)
+        {
+            return Err(ScenarioError::at(
+                format!("cluster.quorum.{path}"),
+                format!("expected between 1 and n = {n}, found {v}"),
+            ));
+        }
+    }
+    positive(&q.request_timeout, "cluster.quorum.request_timeout")?;
+    positive(&q.replica_timeout, "cluster.quorum.replica_timeout")?;
     Ok(())
 }
 

@@ -1,0 +1,91 @@
+//! Multi-Paxos settings: timeouts, batching, compaction.
+//!
+//! The defaults match Raft's (election timeout 150–300 ms, heartbeats every 50 ms), so the
+//! two protocols can be compared under the same faults with the same timing.
+
+use crate::sim::SimDuration;
+
+use super::bugs::PaxosBugs;
+
+/// Settings of a Multi-Paxos server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaxosConfig {
+    /// Lower bound of the randomized timeout after which a server that has not heard from
+    /// a leader starts phase 1 (also the time a new leader has to establish itself).
+    pub election_timeout_min: SimDuration,
+    /// Upper bound of that timeout; a fresh one is drawn uniformly in `[min, max]` at every
+    /// reset.
+    pub election_timeout_max: SimDuration,
+    /// Interval between a leader's heartbeats (which carry its decided prefix, and on
+    /// which it retransmits unanswered proposals).
+    pub heartbeat_interval: SimDuration,
+    /// Most values carried by one Accept or Learn message.
+    pub max_entries_per_msg: u32,
+    /// Most value bytes carried by one Accept or Learn message (at least one value is
+    /// always sent, however large).
+    pub max_bytes_per_msg: u32,
+    /// Snapshot the state machine once this many decided slots follow the last snapshot
+    /// (0: never compact).
+    pub snapshot_threshold: u64,
+    /// Most proposals a leader lets wait undecided before it refuses new requests: a
+    /// leader cut off from its majority must not grow without bound while clients retry.
+    pub max_uncommitted: u64,
+    /// How long a server waits before sending the same snapshot to the same peer again.
+    pub snapshot_retry: SimDuration,
+    /// A leader steps down if it has not heard from a majority within
+    /// `election_timeout_max` (like Raft's check-quorum, dissertation §6.2): without it a
+    /// leader whose answers are lost (a one-way partition) keeps the others from electing
+    /// a new one while it decides nothing.
+    pub check_quorum: bool,
+    /// Deliberate bugs, for testing checkers.
+    pub bugs: PaxosBugs,
+}
+
+impl Default for PaxosConfig {
+    fn default() -> Self {
+        PaxosConfig {
+            election_timeout_min: SimDuration::from_millis(150),
+            election_timeout_max: SimDuration::from_millis(300),
+            heartbeat_interval: SimDuration::from_millis(50),
+            max_entries_per_msg: 64,
+            max_bytes_per_msg: 64 * 1024,
+            snapshot_threshold: 1000,
+            max_uncommitted: 4096,
+            snapshot_retry: SimDuration::from_secs(1),
+            check_quorum: true,
+            bugs: PaxosBugs::NONE,
+        }
+    }
+}
+
+impl PaxosConfig {
+    /// Parameter lines for the run's effective-parameter listing.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = vec![
+            format!(
+                "paxos: election timeout {}–{}, heartbeat {}, check-quorum {}",
+                self.election_timeout_min,
+                self.election_timeout_max,
+                self.heartbeat_interval,
+                if self.check_quorum { "on" } else { "off" }
+            ),
+            format!(
+                "paxos: batches of up to {} values / {} bytes, at most {} undecided proposals, reads through the log",
+                self.max_entries_per_msg, self.max_bytes_per_msg, self.max_uncommitted
+            ),
+            if self.snapshot_threshold == 0 {
+                "paxos: no log compaction".to_string()
+            } else {
+                format!(
+                    "paxos: snapshot every {} decided slots, snapshot resend after {}",
+                    self.snapshot_threshold, self.snapshot_retry
+                )
+            },
+        ];
+        let bugs = self.bugs.enabled();
+        if !bugs.is_empty() {
+            out.push(format!("paxos: BUGS ENABLED: {}", bugs.join(", ")));
+        }
+        out
+    }
+}

@@ -1,0 +1,299 @@
+//! The learner (*Paxos Made Simple* §2.3, "Learning a Chosen Value"; §3 for the state
+//! machine): the decided prefix, its application to the key-value store, catching up, and
+//! compaction.
+//!
+//! - **Learning from the leader.** Accept and Heartbeat messages carry the leader's decided
+//!   prefix. A slot in it that this acceptor accepted *in the leader's ballot* holds the
+//!   decided value (a ballot proposes one value per slot), so it is decided here without
+//!   more traffic (`Decide` record).
+//! - **Catching up.** A slot the learner did not accept in that ballot (it missed the
+//!   Accept, or accepted an older proposal) is fetched: `Fetch{from}` to the peer that
+//!   reported the longer prefix, answered by `Learn` (a batch of decided values) or, if the
+//!   peer has compacted them, its `Snapshot`. A new leader behind the decided prefix some
+//!   promise reported does the same before it can establish itself.
+//! - **Applying.** Every server applies the decided prefix in slot order to its
+//!   [`crate::proto::kv::KvStore`] and announces `Appended` (the value and the chain hash of
+//!   the decided prefix ending there), `Committed` and `Applied` for each slot. The leader
+//!   answers the client whose command it proposed there, once applied.
+//! - **Compaction (Raft §7, the same two steps).** Once `snapshot_threshold` decided slots
+//!   follow the last snapshot, the store is serialized and written to the snapshot file
+//!   with `Replace`; only when that is durable is the WAL rewritten without the compacted
+//!   prefix. An installed snapshot follows the same two steps; until it is durable the
+//!   server answers neither Prepare nor Accept and learns nothing more.
+
+use std::sync::Arc;
+
+use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
+use crate::proto::raft::log::{Entry, LogBase, Payload, RaftLog};
+use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, SimDuration};
+
+use super::ballot::Ballot;
+use super::msg::PaxosMsg;
+use super::node::{PaxosHost, PaxosNode, SyncKind};
+use super::storage::{self, SNAPSHOT, WAL};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    /// The snapshot file is being written and fsynced.
+    Writing,
+    /// The WAL is being rewritten; done when this WAL token is durable.
+    Rewriting(u64),
+}
+
+/// A snapshot being made durable (local compaction or one installed from a peer).
+#[derive(Debug)]
+pub(super) struct SnapJob {
+    base: LogBase,
+    data: Arc<[u8]>,
+    stage: Stage,
+    /// Installed from a peer (the decided prefix was already replaced in memory).
+    installed: bool,
+}
+
+impl SnapJob {
+    /// True once the WAL rewrite is durable.
+    pub fn rewrite_done(&self, synced: u64) -> bool {
+        matches!(self.stage, Stage::Rewriting(t) if synced >= t)
+    }
+}
+
+impl<M: PaxosHost> PaxosNode<M> {
+    /// True while an installed snapshot is not yet durable.
+    pub(super) fn installing(&self) -> bool {
+        self.snap_job.as_ref().is_some_and(|j| j.installed && j.stage == Stage::Writing)
+    }
+
+    /// The leader of `ballot` says every slot up to `commit` is decided.
+    pub(super) fn learn_commit(
+        &mut self,
+        ctx: &mut Ctx<'_, M>,
+        from: NodeId,
+        ballot: Ballot,
+        commit: LogIndex,
+    ) {
+        if self.installing() {
+            return;
+        }
+        if commit > self.commit_hint.0 {
+            self.commit_hint = (commit, Some(from));
+        }
+        let last = self.decided.last_index();
+        let mut upto = last;
+        while upto < commit {
+            match self.accepted.get(&upto.next()) {
+                Some(a) if a.ballot == ballot => upto = upto.next(),
+                _ => break,
+            }
+        }
+        if upto > last {
+            let entries: Vec<Entry> =
+                self.accepted.range(last.next()..=upto).map(|(_, a)| a.entry.clone()).collect();
+            let data = storage::decide_record(upto);
+            self.wal_write(ctx, DiskOp::Append { file: WAL, data });
+            self.extend_decided(ctx, entries);
+        }
+        if self.decided.last_index() < self.commit_hint.0 {
+            let target = self.commit_hint.1.unwrap_or(from);
+            self.maybe_fetch(ctx, target);
+        }
+    }
+
+    /// Asks `target` for the decided values after this server's prefix, unless the same
+    /// request went out within two heartbeat intervals.
+    pub(super) fn maybe_fetch(&mut self, ctx: &mut Ctx<'_, M>, target: NodeId) {
+        if self.installing() || target == self.id {
+            return;
+        }
+        let from = self.decided.last_index().next();
+        let retry = SimDuration(self.cfg.heartbeat_interval.as_nanos().saturating_mul(2));
+        if let Some((f, at)) = self.fetching
+            && f == from
+            && ctx.now().saturating_since(at) < retry
+        {
+            return;
+        }
+        self.fetching = Some((from, ctx.now()));
+        self.send_now(ctx, target, PaxosMsg::Fetch { from });
+    }
+
+    /// A peer asks for decided values.
+    pub(super) fn on_fetch(&mut self, ctx: &mut Ctx<'_, M>, to: NodeId, from: LogIndex) {
+        let base = self.decided.base().index;
+        if from <= base {
+            let now = ctx.now();
+            let recent =
+                self.snap_sent.get(&to).is_some_and(|&t| now.saturating_since(t) < self.cfg.snapshot_retry);
+            if let Some((b, data)) = &self.snapshot
+                && b.index >= from
+                && !recent
+            {
+                let msg = PaxosMsg::Snapshot { base: *b, data: data.clone() };
+                self.snap_sent.insert(to, now);
+                self.send_now(ctx, to, msg);
+            }
+            return;
+        }
+        let entries = self.decided.slice(from, self.cfg.max_entries_per_msg, self.cfg.max_bytes_per_msg);
+        if !entries.is_empty() {
+            let decided = self.decided.last_index();
+            self.send_now(ctx, to, PaxosMsg::Learn { first: from, entries, decided });
+        }
+    }
+
+    /// Decided values from a peer.
+    pub(super) fn on_learn(
+        &mut self,
+        ctx: &mut Ctx<'_, M>,
+        from: NodeId,
+        first: LogIndex,
+        entries: Vec<Entry>,
+        decided: LogIndex,
+    ) {
+        if self.installing() {
+            return;
+        }
+        self.fetching = None;
+        if decided > self.commit_hint.0 {
+            self.commit_hint = (decided, Some(from));
+        }
+        let last = self.decided.last_index();
+        if first > last.next() {
+            return;
+        }
+        let skip = (last.0 + 1 - first.0) as usize;
+        if skip < entries.len() {
+            let fresh = &entries[skip..];
+            let mut data = Vec::new();
+            storage::learned_record(&mut data, last.next(), fresh.iter());
+            self.wal_write(ctx, DiskOp::Append { file: WAL, data });
+            self.extend_decided(ctx, entries[skip..].to_vec());
+        }
+        if self.decided.last_index() < self.commit_hint.0 {
+            self.maybe_fetch(ctx, from);
+        }
+        self.try_advance(ctx);
+    }
+
+    /// Appends newly decided values (already written to the WAL) to the decided prefix,
+    /// announces them, and applies them.
+    pub(super) fn extend_decided(&mut self, ctx: &mut Ctx<'_, M>, entries: Vec<Entry>) {
+        if entries.is_empty() {
+            return;
+        }
+        for e in entries {
+            let term = e.term;
+            let (index, chain) = self.decided.append(e);
+            self.accepted.remove(&index);
+            ctx.observe(Observation::Appended { index, term, chain });
+        }
+        ctx.observe(Observation::Committed { index: self.decided.last_index() });
+        self.apply_decided(ctx);
+        self.leader_decided(ctx);
+    }
+
+    /// Applies every decided value not yet applied, answering waiting clients.
+    pub(super) fn apply_decided(&mut self, ctx: &mut Ctx<'_, M>) {
+        while self.applied < self.decided.last_index() {
+            let index = self.applied.next();
+            let Some(entry) = self.decided.entry(index) else {
+                break;
+            };
+            let (term, command) = (entry.term, entry.payload.hash());
+            let result = match &entry.payload {
+                Payload::Command(bytes) => ClientRequest::from_bytes(bytes).map(|req| self.kv.apply(&req)),
+                Payload::Noop | Payload::Config(_) => None,
+            };
+            self.applied = index;
+            ctx.observe(Observation::Applied { index, term, command });
+            let waiter =
+                self.lead.as_mut().and_then(|l| l.pending.remove(&index).map(|w| (w, l.ballot.term())));
+            if let Some((w, own)) = waiter {
+                let reply = match result {
+                    Some(result) if term == own => ClientReply::Ok { seq: w.seq, result },
+                    _ => ClientReply::Unknown { seq: w.seq },
+                };
+                self.reply(ctx, w.to, reply);
+            }
+        }
+        self.maybe_compact(ctx);
+    }
+
+    /// Starts a compaction if enough applied slots follow the last snapshot.
+    fn maybe_compact(&mut self, ctx: &mut Ctx<'_, M>) {
+        let threshold = self.cfg.snapshot_threshold;
+        let base = self.decided.base().index;
+        if threshold == 0 || self.snap_job.is_some() || self.applied.0.saturating_sub(base.0) < threshold {
+            return;
+        }
+        let index = self.applied;
+        let (Some(term), Some(chain)) = (self.decided.term_at(index), self.decided.chain_at(index)) else {
+            return;
+        };
+        let data: Arc<[u8]> = self.kv.snapshot().into();
+        self.write_snapshot(
+            ctx,
+            SnapJob { base: LogBase { index, term, chain }, data, stage: Stage::Writing, installed: false },
+        );
+    }
+
+    fn write_snapshot(&mut self, ctx: &mut Ctx<'_, M>, job: SnapJob) {
+        ctx.disk(DiskOp::Replace { file: SNAPSHOT, data: storage::snapshot_file(&job.base, &job.data) });
+        let token = self.disk.token();
+        ctx.disk(DiskOp::Fsync { file: SNAPSHOT, token });
+        self.disk.syncs.push_back((token, SyncKind::Snapshot));
+        self.snap_job = Some(job);
+    }
+
+    /// Step 1 is durable: compact (for a local snapshot), rewrite the WAL (step 2).
+    pub(super) fn snapshot_durable(&mut self, ctx: &mut Ctx<'_, M>) {
+        let Some(job) = self.snap_job.as_ref() else {
+            return;
+        };
+        if job.stage != Stage::Writing {
+            return;
+        }
+        let (base, data, installed) = (job.base, job.data.clone(), job.installed);
+        if !installed {
+            self.decided.compact_to(base);
+            ctx.observe(Observation::Snapshot { index: base.index, term: base.term });
+        }
+        let wal = storage::rewritten_wal(&self.decided, self.written_promise, &self.accepted);
+        self.wal_write(ctx, DiskOp::Replace { file: WAL, data: wal });
+        let token = self.disk.write_token;
+        if let Some(job) = self.snap_job.as_mut() {
+            job.stage = Stage::Rewriting(token);
+        }
+        self.snapshot = Some((base, data));
+        if installed && self.decided.last_index() < self.commit_hint.0 {
+            if let Some(target) = self.commit_hint.1 {
+                self.maybe_fetch(ctx, target);
+            }
+        }
+    }
+
+    /// A peer's snapshot, answering a Fetch for slots it compacted.
+    pub(super) fn on_snapshot(&mut self, ctx: &mut Ctx<'_, M>, base: LogBase, data: Arc<[u8]>) {
+        self.fetching = None;
+        if self.snap_job.is_some() || base.index <= self.decided.last_index() {
+            return;
+        }
+        let Some(kv) = KvStore::restore(&data) else {
+            return;
+        };
+        self.kv = kv;
+        self.decided = RaftLog::new(base);
+        self.applied = base.index;
+        self.accepted = self.accepted.split_off(&base.index.next());
+        ctx.observe(Observation::Snapshot { index: base.index, term: base.term });
+        ctx.observe(Observation::Committed { index: base.index });
+        let waiting = self.lead.as_mut().map(|l| {
+            let later = l.pending.split_off(&base.index.next());
+            std::mem::replace(&mut l.pending, later)
+        });
+        for (_, w) in waiting.into_iter().flatten() {
+            self.reply(ctx, w.to, ClientReply::Unknown { seq: w.seq });
+        }
+        self.write_snapshot(ctx, SnapJob { base, data, stage: Stage::Writing, installed: true });
+        self.leader_decided(ctx);
+    }
+}

@@ -1,0 +1,560 @@
+//! The Multi-Paxos server: its state (acceptor, learner, proposer), the handlers the kernel
+//! calls, role changes, and the persistence pipeline that makes "persist before answering"
+//! real.
+//!
+//! # Persistence before answering (*Paxos Made Simple* §2.3)
+//!
+//! Every change to the promise, the acceptances or the decided prefix is written to the
+//! WAL as it happens; at the end of each handler one fsync covers everything the handler
+//! wrote (group commit). Promises and Accepted acknowledgements (and a proposer's Prepare,
+//! which carries its self-promise and so its claim on the ballot) are *held* until the fsync
+//! covering the latest write completes. A leader counts its own acceptance of a proposal
+//! only once that acceptance is durable, while its Accept messages go out in parallel.
+//!
+//! `DiskEvent::SyncFailed` ⇒ the server crashes itself: after a failed fsync no write since
+//! the last good one can be trusted (see `raft/node.rs` for the "fsyncgate" reasoning).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::marker::PhantomData;
+
+use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
+use crate::proto::raft::RecoveryError;
+use crate::proto::raft::log::RaftLog;
+use crate::sim::rng::Draw;
+use crate::sim::{
+    Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimDuration, SimTime, StorageView,
+    TimerId,
+};
+
+use super::ballot::Ballot;
+use super::config::PaxosConfig;
+use super::learner::SnapJob;
+use super::msg::PaxosMsg;
+use super::proposer::{Campaign, LeaderState};
+use super::storage::{self, AcceptedValue, Snapshot, WAL};
+
+/// The kernel message type a Paxos server is embedded in: it must carry Paxos messages and
+/// client replies. Implemented for every such type.
+pub trait PaxosHost: Message + From<PaxosMsg> + From<ClientReply> {}
+impl<M: Message + From<PaxosMsg> + From<ClientReply>> PaxosHost for M {}
+
+/// Timer: no leader heard from (followers), phase 1 unanswered (candidates), leadership
+/// not established in time (a new leader).
+pub const ELECTION_TIMER: TimerId = TimerId(1);
+/// Timer: the leader's heartbeat interval (heartbeats and retransmissions).
+pub const HEARTBEAT_TIMER: TimerId = TimerId(2);
+/// Timer: the leader's check-quorum interval (when `check_quorum` is on).
+pub const QUORUM_TIMER: TimerId = TimerId(3);
+
+/// Whether the server runs.
+#[derive(Debug)]
+pub(super) enum Status {
+    /// Normal operation.
+    Running,
+    /// The disk held damaged durable state: the server stays silent forever.
+    Refused(RecoveryError),
+    /// An fsync failed: the server asked to be crashed and ignores everything until then.
+    Halted,
+}
+
+/// Fsyncs in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum SyncKind {
+    /// A WAL fsync.
+    Wal,
+    /// The snapshot file's fsync.
+    Snapshot,
+}
+
+/// The persistence pipeline's bookkeeping.
+#[derive(Debug, Default)]
+pub(super) struct DiskState {
+    /// The next fsync token.
+    pub next_token: u64,
+    /// Something was written to the WAL since the last fsync request.
+    pub dirty: bool,
+    /// The token of the fsync that covers the latest WAL write.
+    pub write_token: u64,
+    /// The highest WAL token known complete.
+    pub synced: u64,
+    /// Fsyncs requested and not yet complete.
+    pub syncs: VecDeque<(u64, SyncKind)>,
+    /// Messages waiting for an fsync: (token, destination, message).
+    pub held: VecDeque<(u64, NodeId, PaxosMsg)>,
+}
+
+impl DiskState {
+    /// A fresh token.
+    pub fn token(&mut self) -> u64 {
+        self.next_token += 1;
+        self.next_token - 1
+    }
+}
+
+/// A Multi-Paxos server, embedded in the kernel message type `M`.
+///
+/// Every server plays the three roles of *Paxos Made Simple*: acceptor (the durable
+/// promise and acceptances), learner (the decided prefix, applied to the key-value store)
+/// and proposer (phase 1 once per leadership, then phase 2 per slot). Build it with
+/// [`PaxosNode::recover`] and drive it with [`PaxosNode::on_start`],
+/// [`PaxosNode::on_peer`], [`PaxosNode::on_client`], [`PaxosNode::on_timer`] and
+/// [`PaxosNode::on_disk`].
+pub struct PaxosNode<M> {
+    pub(super) id: NodeId,
+    pub(super) cfg: PaxosConfig,
+    pub(super) status: Status,
+    /// Every server, in id order (from the first context seen).
+    pub(super) servers: Vec<NodeId>,
+    // Acceptor (persistent).
+    /// The highest ballot promised.
+    pub(super) promised: Ballot,
+    /// The highest promise written to the WAL (below `promised` only with the
+    /// `forget_promise` bug).
+    pub(super) written_promise: Ballot,
+    /// Acceptances above the decided prefix.
+    pub(super) accepted: BTreeMap<LogIndex, AcceptedValue>,
+    // Learner (persistent decided prefix; the store is rebuilt from it).
+    /// The decided values after the snapshot, in slot order.
+    pub(super) decided: RaftLog,
+    pub(super) applied: LogIndex,
+    pub(super) kv: KvStore,
+    /// The highest decided slot a peer reported, and who reported it (the catch-up goal).
+    pub(super) commit_hint: (LogIndex, Option<NodeId>),
+    /// The last Fetch sent: first slot asked for, and when.
+    pub(super) fetching: Option<(LogIndex, SimTime)>,
+    /// When a snapshot was last sent to each peer.
+    pub(super) snap_sent: BTreeMap<NodeId, SimTime>,
+    /// The latest durable snapshot.
+    pub(super) snapshot: Option<Snapshot>,
+    pub(super) snap_job: Option<SnapJob>,
+    // Proposer (volatile).
+    pub(super) role: Role,
+    pub(super) announced: Option<(Role, crate::sim::Term)>,
+    /// The leader this server believes in, if any (a hint for clients).
+    pub(super) leader: Option<NodeId>,
+    /// The highest round seen in any ballot: a new ballot is drawn above it.
+    pub(super) max_round: u64,
+    pub(super) campaign: Option<Campaign>,
+    pub(super) lead: Option<Box<LeaderState>>,
+    pub(super) disk: DiskState,
+    /// What the WAL needs at start: cut a torn tail, or a rewrite after an interrupted
+    /// compaction.
+    startup_repair: Option<DiskOp>,
+    _msg: PhantomData<fn(M)>,
+}
+
+impl<M> std::fmt::Debug for PaxosNode<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaxosNode")
+            .field("id", &self.id)
+            .field("role", &self.role)
+            .field("promised", &self.promised)
+            .field("decided", &self.decided.last_index())
+            .field("accepted", &self.accepted.len())
+            .field("leader", &self.leader)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M: PaxosHost> PaxosNode<M> {
+    /// Builds server `id` from what survived on its disk. A fresh disk gives a fresh server;
+    /// a disk whose durable records are damaged gives a server that refuses to run (it
+    /// announces `Observation::Rejected { reason: "disk-corrupt" }` at start and then stays
+    /// silent), because an acceptor that forgot a promise can let two values be chosen.
+    pub fn recover(id: NodeId, config: PaxosConfig, storage: &dyn StorageView) -> Self {
+        let mut node = PaxosNode {
+            id,
+            cfg: config,
+            status: Status::Running,
+            servers: Vec::new(),
+            promised: Ballot::ZERO,
+            written_promise: Ballot::ZERO,
+            accepted: BTreeMap::new(),
+            decided: RaftLog::default(),
+            applied: LogIndex(0),
+            kv: KvStore::new(),
+            commit_hint: (LogIndex(0), None),
+            fetching: None,
+            snap_sent: BTreeMap::new(),
+            snapshot: None,
+            snap_job: None,
+            role: Role::Follower,
+            announced: None,
+            leader: None,
+            max_round: 0,
+            campaign: None,
+            lead: None,
+            disk: DiskState::default(),
+            startup_repair: None,
+            _msg: PhantomData,
+        };
+        match storage::recover(storage) {
+            Ok(r) => {
+                node.promised = r.promised;
+                node.written_promise = r.promised;
+                node.max_round = r.promised.round;
+                node.accepted = r.accepted;
+                node.decided = r.decided;
+                node.kv = r.kv;
+                node.applied = node.decided.base().index;
+                node.snapshot = r.snapshot;
+                node.startup_repair = if r.rewrite_wal {
+                    let data = storage::rewritten_wal(&node.decided, node.promised, &node.accepted);
+                    Some(DiskOp::Replace { file: WAL, data })
+                } else {
+                    r.truncate_wal_to.map(|len| DiskOp::Truncate { file: WAL, len })
+                };
+            }
+            Err(e) => node.status = Status::Refused(e),
+        }
+        node
+    }
+
+    /// This server's id.
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    /// The role: `Leader` once its leadership is established (its first own value and
+    /// everything below it decided), `Candidate` during phase 1 and until then.
+    pub fn role(&self) -> Role {
+        match (&self.lead, self.role) {
+            (Some(l), Role::Leader) if !l.established => Role::Candidate,
+            _ => self.role,
+        }
+    }
+
+    /// The highest ballot this acceptor promised.
+    pub fn promised(&self) -> Ballot {
+        self.promised
+    }
+
+    /// The ballot this server leads with, if it completed phase 1.
+    pub fn leading(&self) -> Option<Ballot> {
+        self.lead.as_ref().map(|l| l.ballot)
+    }
+
+    /// The leader this server believes in, if any.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.leader
+    }
+
+    /// The end of the decided prefix (the commit index).
+    pub fn commit_index(&self) -> LogIndex {
+        self.decided.last_index()
+    }
+
+    /// The last applied slot.
+    pub fn applied_index(&self) -> LogIndex {
+        self.applied
+    }
+
+    /// The decided value at `slot`, if held (compacted slots are not).
+    pub fn decided_at(&self, slot: LogIndex) -> Option<&crate::proto::raft::Entry> {
+        self.decided.entry(slot)
+    }
+
+    /// The prefix hash of the decided prefix ending at `slot`, if known.
+    pub fn chain_at(&self, slot: LogIndex) -> Option<u64> {
+        self.decided.chain_at(slot)
+    }
+
+    /// What this acceptor accepted above its decided prefix.
+    pub fn acceptances(&self) -> &BTreeMap<LogIndex, AcceptedValue> {
+        &self.accepted
+    }
+
+    /// The replicated state machine.
+    pub fn store(&self) -> &KvStore {
+        &self.kv
+    }
+
+    /// Decided values held in memory (bounded by compaction).
+    pub fn log_len(&self) -> usize {
+        self.decided.len()
+    }
+
+    /// Why this server refuses to run, if it does.
+    pub fn refused(&self) -> Option<&RecoveryError> {
+        match &self.status {
+            Status::Refused(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    fn running(&self) -> bool {
+        matches!(self.status, Status::Running)
+    }
+
+    /// Boot (also after every restart): repair the WAL, announce the recovered state,
+    /// re-apply the decided prefix, arm the election timer.
+    pub fn on_start(&mut self, ctx: &mut Ctx<'_, M>) {
+        if matches!(self.status, Status::Refused(_)) {
+            ctx.observe(Observation::Rejected { reason: "disk-corrupt".into() });
+            return;
+        }
+        self.servers = ctx.servers().to_vec();
+        // Tokens of a previous incarnation's fsyncs must never match ours.
+        let base = (ctx.rng().word() >> 2) | 1;
+        self.disk.next_token = base;
+        self.disk.synced = base - 1;
+        self.disk.write_token = base - 1;
+        if let Some(op) = self.startup_repair.take() {
+            self.wal_write(ctx, op);
+        }
+        self.announce_role(ctx);
+        let base = self.decided.base();
+        if self.snapshot.is_some() {
+            ctx.observe(Observation::Snapshot { index: base.index, term: base.term });
+        }
+        let mut i = base.index.next();
+        while let Some(e) = self.decided.entry(i) {
+            let chain = self.decided.chain_at(i).unwrap_or(0);
+            ctx.observe(Observation::Appended { index: i, term: e.term, chain });
+            i = i.next();
+        }
+        if self.decided.last_index() > base.index {
+            ctx.observe(Observation::Committed { index: self.decided.last_index() });
+        }
+        self.apply_decided(ctx);
+        self.reset_election_timer(ctx);
+        self.flush(ctx);
+    }
+
+    /// A Paxos message from another server.
+    pub fn on_peer(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, msg: PaxosMsg) {
+        if !self.running() || from == self.id {
+            return;
+        }
+        if !msg.plausible() {
+            ctx.observe(Observation::Rejected { reason: "implausible".into() });
+            return;
+        }
+        match msg {
+            PaxosMsg::Prepare { ballot, from: slot } if ballot.node == from => {
+                self.on_prepare(ctx, from, ballot, slot)
+            }
+            PaxosMsg::Promise { ballot, decided, accepted } => {
+                self.on_promise(ctx, from, ballot, decided, accepted)
+            }
+            PaxosMsg::Accept { ballot, first, entries, commit } if ballot.node == from => {
+                self.on_accept(ctx, from, ballot, first, entries, commit)
+            }
+            PaxosMsg::Accepted { ballot, first, count } => self.on_accepted(ctx, from, ballot, first, count),
+            PaxosMsg::Nack { promised } => self.on_nack(ctx, promised),
+            PaxosMsg::Heartbeat { ballot, commit } if ballot.node == from => {
+                self.on_heartbeat(ctx, from, ballot, commit)
+            }
+            PaxosMsg::HeartbeatAck { ballot } => self.on_heartbeat_ack(from, ballot),
+            PaxosMsg::Fetch { from: slot } => self.on_fetch(ctx, from, slot),
+            PaxosMsg::Learn { first, entries, decided } => self.on_learn(ctx, from, first, entries, decided),
+            PaxosMsg::Snapshot { base, data } => self.on_snapshot(ctx, base, data),
+            // Phase 1a, 2a and heartbeats come from the ballot's own proposer; anything else
+            // is forged or misrouted.
+            _ => ctx.observe(Observation::Rejected { reason: "implausible".into() }),
+        }
+        self.flush(ctx);
+    }
+
+    /// A client request.
+    pub fn on_client(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, req: ClientRequest) {
+        if !self.running() {
+            return;
+        }
+        self.handle_client(ctx, from, req);
+        self.flush(ctx);
+    }
+
+    /// A timer fired.
+    pub fn on_timer(&mut self, ctx: &mut Ctx<'_, M>, timer: TimerId) {
+        if !self.running() {
+            return;
+        }
+        match timer {
+            ELECTION_TIMER => self.election_timeout(ctx),
+            HEARTBEAT_TIMER => self.heartbeat_tick(ctx),
+            QUORUM_TIMER => self.check_quorum(ctx),
+            _ => {}
+        }
+        self.flush(ctx);
+    }
+
+    /// An fsync completed or failed.
+    pub fn on_disk(&mut self, ctx: &mut Ctx<'_, M>, event: DiskEvent) {
+        if !self.running() {
+            return;
+        }
+        match event {
+            DiskEvent::Synced { token } => self.synced(ctx, token),
+            DiskEvent::SyncFailed { .. } => {
+                self.status = Status::Halted;
+                ctx.crash_self();
+                return;
+            }
+        }
+        self.flush(ctx);
+    }
+
+    // ---- persistence pipeline ----
+
+    /// Queues a WAL write; the fsync covering it is requested at the end of the handler.
+    pub(super) fn wal_write(&mut self, ctx: &mut Ctx<'_, M>, op: DiskOp) {
+        ctx.disk(op);
+        if !self.disk.dirty {
+            self.disk.dirty = true;
+            self.disk.write_token = self.disk.token();
+        }
+    }
+
+    /// True while some WAL write is not yet known durable.
+    pub(super) fn unsynced(&self) -> bool {
+        self.disk.write_token > self.disk.synced
+    }
+
+    /// Sends a message once everything written so far is durable.
+    pub(super) fn send_durable(&mut self, ctx: &mut Ctx<'_, M>, to: NodeId, msg: PaxosMsg) {
+        if self.unsynced() {
+            self.disk.held.push_back((self.disk.write_token, to, msg));
+        } else {
+            ctx.send(to, M::from(msg));
+        }
+    }
+
+    /// Sends a message now.
+    pub(super) fn send_now(&mut self, ctx: &mut Ctx<'_, M>, to: NodeId, msg: PaxosMsg) {
+        ctx.send(to, M::from(msg));
+    }
+
+    /// Answers a client.
+    pub(super) fn reply(&mut self, ctx: &mut Ctx<'_, M>, to: NodeId, reply: ClientReply) {
+        ctx.send(to, M::from(reply));
+    }
+
+    /// End of every handler: one fsync for everything written, then the proposals made
+    /// during the handler go out in batches.
+    fn flush(&mut self, ctx: &mut Ctx<'_, M>) {
+        if self.disk.dirty {
+            self.disk.dirty = false;
+            let token = self.disk.write_token;
+            ctx.disk(DiskOp::Fsync { file: WAL, token });
+            self.disk.syncs.push_back((token, SyncKind::Wal));
+        }
+        self.send_fresh_proposals(ctx);
+    }
+
+    fn synced(&mut self, ctx: &mut Ctx<'_, M>, token: u64) {
+        let Some(pos) = self.disk.syncs.iter().position(|(t, _)| *t == token) else {
+            return;
+        };
+        match self.disk.syncs[pos].1 {
+            SyncKind::Snapshot => {
+                self.disk.syncs.remove(pos);
+                self.snapshot_durable(ctx);
+            }
+            SyncKind::Wal => {
+                // This fsync covers every WAL write before it.
+                self.disk.syncs.retain(|(t, kind)| *kind != SyncKind::Wal || *t > token);
+                self.disk.synced = self.disk.synced.max(token);
+                self.release_held(ctx);
+                self.wal_synced(ctx);
+            }
+        }
+    }
+
+    fn release_held(&mut self, ctx: &mut Ctx<'_, M>) {
+        while let Some((token, _, _)) = self.disk.held.front() {
+            if *token > self.disk.synced {
+                break;
+            }
+            let (_, to, msg) = self.disk.held.pop_front().expect("front exists");
+            // A Prepare for a ballot this server no longer campaigns with is pointless.
+            let stale = matches!(&msg, PaxosMsg::Prepare { ballot, .. }
+                if self.campaign.as_ref().is_none_or(|c| c.ballot != *ballot));
+            if !stale {
+                ctx.send(to, M::from(msg));
+            }
+        }
+    }
+
+    /// Reactions to newly durable WAL content.
+    fn wal_synced(&mut self, ctx: &mut Ctx<'_, M>) {
+        if let Some(job) = &self.snap_job
+            && job.rewrite_done(self.disk.synced)
+        {
+            self.snap_job = None;
+        }
+        if self.campaign.is_some() {
+            self.check_phase1(ctx);
+        }
+        if self.lead.is_some() {
+            self.self_accepted(ctx);
+        }
+    }
+
+    // ---- roles ----
+
+    /// The majority of the servers.
+    pub(super) fn quorum(&self) -> usize {
+        self.servers.len() / 2 + 1
+    }
+
+    /// The other servers.
+    pub(super) fn peers(&self) -> Vec<NodeId> {
+        self.servers.iter().copied().filter(|&s| s != self.id).collect()
+    }
+
+    /// Announces the role and term if either changed. The term is the round of the promised
+    /// ballot (a proposer promises its own ballot first, so while it campaigns or leads it
+    /// is that ballot's round).
+    pub(super) fn announce_role(&mut self, ctx: &mut Ctx<'_, M>) {
+        let now = (self.role(), self.promised.term());
+        if self.announced != Some(now) {
+            self.announced = Some(now);
+            ctx.observe(Observation::Role { role: now.0, term: now.1 });
+        }
+    }
+
+    /// This acceptor promises `ballot` (higher than its promise): it is written to the WAL
+    /// (except, with the `forget_promise` bug, a promise to another proposer), and a
+    /// proposer with a lower ballot gives up.
+    pub(super) fn raise_promise(&mut self, ctx: &mut Ctx<'_, M>, ballot: Ballot) {
+        debug_assert!(ballot > self.promised);
+        self.max_round = self.max_round.max(ballot.round);
+        self.promised = ballot;
+        if !(self.cfg.bugs.forget_promise && ballot.node != self.id) {
+            self.written_promise = ballot;
+            let data = storage::promise_record(ballot);
+            self.wal_write(ctx, DiskOp::Append { file: WAL, data });
+        }
+        let mine = self.campaign.as_ref().map(|c| c.ballot).or(self.lead.as_ref().map(|l| l.ballot));
+        if mine.is_some_and(|b| b < ballot) {
+            self.step_down(ctx, None);
+        }
+        self.announce_role(ctx);
+    }
+
+    /// Gives up campaigning or leading and follows. Clients waiting on this leader learn
+    /// that their fate is unknown: their values may still be chosen by a later leader.
+    pub(super) fn step_down(&mut self, ctx: &mut Ctx<'_, M>, leader: Option<NodeId>) {
+        self.campaign = None;
+        if let Some(lead) = self.lead.take() {
+            ctx.cancel_timer(HEARTBEAT_TIMER);
+            ctx.cancel_timer(QUORUM_TIMER);
+            for (_, w) in lead.pending {
+                self.reply(ctx, w.to, ClientReply::Unknown { seq: w.seq });
+            }
+        }
+        self.role = Role::Follower;
+        self.leader = leader;
+        self.reset_election_timer(ctx);
+        self.announce_role(ctx);
+    }
+
+    /// Arms the election timer with a fresh random timeout in `[min, max]`.
+    pub(super) fn reset_election_timer(&mut self, ctx: &mut Ctx<'_, M>) {
+        let lo = self.cfg.election_timeout_min.as_nanos();
+        let hi = self.cfg.election_timeout_max.as_nanos().max(lo);
+        let after = ctx.rng().between(lo, hi);
+        ctx.set_timer(ELECTION_TIMER, SimDuration(after));
+    }
+}
