@@ -9,8 +9,11 @@ cd "$(dirname "$0")/.."
 SEEDS=${1:-10000}
 SAMPLE=${2:-100}
 JOBS=${3:-2}
-BIN=target/release/eightfold
-cargo build --release --quiet
+# BIN=path/to/eightfold pins the binary (so a long soak is not disturbed by rebuilds)
+if [ -z "${BIN:-}" ]; then
+  BIN=target/release/eightfold
+  cargo build --release --quiet
+fi
 OUT=reports/soak
 mkdir -p "$OUT"
 started=$(date -u +%FT%TZ)
