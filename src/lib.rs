@@ -25,6 +25,7 @@ pub mod cli;
 pub mod disk;
 pub mod experiment;
 pub mod fault;
+pub mod fuzzing;
 pub mod net;
 pub mod proto;
 pub mod report;

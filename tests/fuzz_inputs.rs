@@ -10,6 +10,7 @@ use proptest::strategy::ValueTree;
 use serde_json::{Value, json};
 
 use common::{root, shipped_scenarios};
+use eightfold::experiment::{SeedRange, Shard};
 use eightfold::runner::{self, RunOptions};
 
 fn node(servers: u32) -> impl Strategy<Value = Value> + Clone {
@@ -75,26 +76,26 @@ fn fault(servers: u32) -> impl Strategy<Value = Value> {
 }
 
 fn scenario() -> impl Strategy<Value = Value> {
-    (1u32..6, 0u32..4, any::<bool>(), prop::collection::vec(0u32..6, 0..6), 0.0f64..0.3, 0.0f64..0.1).prop_flat_map(
-        |(servers, clients, raft, _, loss, dup)| {
-            (prop::collection::vec(fault(servers), 0..6), Just((servers, clients, raft, loss, dup)))
-        },
-    )
-    .prop_map(|(faults, (servers, clients, raft, loss, dup))| {
-        let workload = if raft {
-            json!({"type": "kv", "clients": clients.max(1), "keys": 3, "timeout": "100ms"})
-        } else {
-            json!({"type": "broadcast", "clients": clients.max(1), "values": 20, "interval": "20ms"})
-        };
-        json!({
-            "name": "fuzz",
-            "duration": "2s",
-            "cluster": {"protocol": if raft { "raft" } else { "gossip" }, "nodes": servers},
-            "network": {"default": {"latency": {"dist": "uniform", "min": "1ms", "max": "5ms"}, "loss": loss, "duplicate": dup}},
-            "workload": workload,
-            "faults": faults,
+    let protocols = prop_oneof![Just("gossip"), Just("raft"), Just("paxos"), Just("quorum")];
+    (1u32..6, 0u32..4, protocols, 0.0f64..0.3, 0.0f64..0.1)
+        .prop_flat_map(|(servers, clients, protocol, loss, dup)| {
+            (prop::collection::vec(fault(servers), 0..6), Just((servers, clients, protocol, loss, dup)))
         })
-    })
+        .prop_map(|(faults, (servers, clients, protocol, loss, dup))| {
+            let workload = if protocol == "gossip" {
+                json!({"type": "broadcast", "clients": clients.max(1), "values": 20, "interval": "20ms"})
+            } else {
+                json!({"type": "kv", "clients": clients.max(1), "keys": 3, "timeout": "100ms"})
+            };
+            json!({
+                "name": "fuzz",
+                "duration": "2s",
+                "cluster": {"protocol": protocol, "nodes": servers},
+                "network": {"default": {"latency": {"dist": "uniform", "min": "1ms", "max": "5ms"}, "loss": loss, "duplicate": dup}},
+                "workload": workload,
+                "faults": faults,
+            })
+        })
 }
 
 proptest! {
@@ -142,6 +143,28 @@ proptest! {
         let _ = eightfold::scenario::units::parse_duration(&s);
         let _ = eightfold::scenario::units::parse_size(&s);
         let _ = eightfold::scenario::units::parse_rate(&s);
+        let _ = eightfold::scenario::units::parse_window(&s);
+    }
+
+    /// Command-line values (`--seeds`, `--shard`, `--window`) shaped like the real thing,
+    /// with numbers of any size, parse or fail with a message; a parsed range is never
+    /// empty or reversed, a parsed shard is within its count, a window ends after it starts.
+    #[test]
+    fn command_line_values_never_panic(
+        a in any::<u64>(), b in any::<u64>(), sep in prop_oneof![Just(".."), Just("..="), Just("/"), Just("-"), Just("")],
+        unit in prop_oneof![Just("s"), Just("ms"), Just("h"), Just(""), Just("x")],
+    ) {
+        let range = format!("{a}{sep}{b}");
+        if let Ok(r) = range.parse::<SeedRange>() {
+            prop_assert!(r.first <= r.last);
+        }
+        if let Ok(s) = range.parse::<Shard>() {
+            prop_assert!(s.index >= 1 && s.index <= s.count, "{range} gave {s:?}");
+        }
+        let window = format!("{a}{unit}{sep}{b}{unit}");
+        if let Ok((from, to)) = eightfold::scenario::units::parse_window(&window) {
+            prop_assert!(from < to);
+        }
     }
 }
 

@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde::de::DeserializeOwned;
 
-use super::run::parse_window;
 use super::{Exit, Failure};
 use crate::report::Outcome;
 use crate::report::charts::{self, Inputs, ReportFile};
 use crate::runner::{self, RunOptions};
+use crate::scenario::units::parse_window;
 use crate::scenario::{self, Protocol, Scenario};
 use crate::sim::SimTime;
 use crate::workload::history::History;

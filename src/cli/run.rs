@@ -9,7 +9,7 @@ use clap::Args;
 use super::{Exit, Failure};
 use crate::report::{Outcome, ReportDir};
 use crate::runner::{self, RunOptions};
-use crate::scenario::units::parse_duration;
+use crate::scenario::units::parse_window;
 use crate::scenario::{self, Scenario};
 use crate::sim::SimTime;
 use crate::world::RecorderConfig;
@@ -59,18 +59,6 @@ fn interrupt_flag() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
         flag
     })
     .clone()
-}
-
-/// Parses a time window such as `4.9s..5.4s`.
-pub(super) fn parse_window(s: &str) -> Result<(SimTime, SimTime), String> {
-    let (a, b) =
-        s.split_once("..").ok_or_else(|| format!("expected a window like \"4.9s..5.4s\", found \"{s}\""))?;
-    let a = parse_duration(a)?;
-    let b = parse_duration(b)?;
-    if b <= a {
-        return Err(format!("the window must end after it starts, found {a}..{b}"));
-    }
-    Ok((SimTime(a.as_nanos()), SimTime(b.as_nanos())))
 }
 
 /// Loads a scenario, turning its error into a one-line bad-input failure.

@@ -10,7 +10,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::sim::SimDuration;
+use crate::sim::{SimDuration, SimTime};
 
 /// Splits `"12.5ms"` into `(12.5, "ms")`; the number must be finite and non-negative.
 fn split_number(s: &str) -> Option<(f64, &str)> {
@@ -50,6 +50,18 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
         return Err(format!("duration \"{s}\" is too long"));
     }
     Ok(SimDuration::from_secs_f64(secs))
+}
+
+/// Parses a time window such as `4.9s..5.4s` (the `--window` of `run` and `chart`).
+pub fn parse_window(s: &str) -> Result<(SimTime, SimTime), String> {
+    let (a, b) =
+        s.split_once("..").ok_or_else(|| format!("expected a window like \"4.9s..5.4s\", found \"{s}\""))?;
+    let a = parse_duration(a)?;
+    let b = parse_duration(b)?;
+    if b <= a {
+        return Err(format!("the window must end after it starts, found {a}..{b}"));
+    }
+    Ok((SimTime(a.as_nanos()), SimTime(b.as_nanos())))
 }
 
 /// Parses a size in bytes such as `"64B"`, `"1.5KB"`, `"10MiB"`, `"1GB"`.

@@ -210,7 +210,7 @@ impl<N: Node> World<N> {
                 }
                 slot.timers[i] = slot.timers[i].wrapping_add(1);
                 if let Some(after) = after {
-                    let at = t + slot.clock.to_virtual(after);
+                    let at = slot.clock.timer_deadline(t, after);
                     self.queue.push(at, Event::Timer { node: from, timer, generation: slot.timers[i] });
                 }
             }
