@@ -12,20 +12,23 @@ use serde_json::{Value, json};
 use common::{root, shipped_scenarios};
 use eightfold::runner::{self, RunOptions};
 
-fn node(servers: u32) -> impl Strategy<Value = Value> + Clone {
+/// A node reference; `"leader"` and `"follower"` only for a protocol with a leader (gossip
+/// refuses them, and a refused scenario would not run).
+fn node(servers: u32, leader: bool) -> impl Strategy<Value = Value> + Clone {
+    let (lead, follow) = if leader { ("leader", "follower") } else { ("random", "random") };
     prop_oneof![
         6 => (0..servers).prop_map(|i| json!(format!("n{}", i + 1))),
         1 => Just(json!(format!("n{}", servers + 1))),
-        2 => Just(json!("leader")),
-        1 => Just(json!("follower")),
+        2 => Just(json!(lead)),
+        1 => Just(json!(follow)),
         2 => Just(json!("random")),
         1 => Just(json!("c1")),
     ]
 }
 
-fn group(servers: u32) -> impl Strategy<Value = Value> + Clone {
+fn group(servers: u32, leader: bool) -> impl Strategy<Value = Value> + Clone {
     prop_oneof![
-        prop::collection::vec(node(servers), 1..3).prop_map(Value::Array),
+        prop::collection::vec(node(servers, leader), 1..3).prop_map(Value::Array),
         Just(json!("minority")),
         Just(json!("majority")),
     ]
@@ -35,9 +38,9 @@ fn millis(max: u64) -> impl Strategy<Value = String> + Clone {
     (0..max).prop_map(|ms| format!("{ms}ms"))
 }
 
-fn fault(servers: u32) -> impl Strategy<Value = Value> {
-    let n = node(servers);
-    let g = || group(servers);
+fn fault(servers: u32, leader: bool) -> impl Strategy<Value = Value> {
+    let n = node(servers, leader);
+    let g = || group(servers, leader);
     let kinds = prop_oneof![
         prop::collection::vec(g(), 1..3).prop_map(|gs| json!({"fault": "partition", "groups": gs})),
         (g(), g()).prop_map(|(a, b)| json!({"fault": "partition_oneway", "from": a, "to": b})),
@@ -77,7 +80,7 @@ fn fault(servers: u32) -> impl Strategy<Value = Value> {
 fn scenario() -> impl Strategy<Value = Value> {
     (1u32..6, 0u32..4, any::<bool>(), prop::collection::vec(0u32..6, 0..6), 0.0f64..0.3, 0.0f64..0.1).prop_flat_map(
         |(servers, clients, raft, _, loss, dup)| {
-            (prop::collection::vec(fault(servers), 0..6), Just((servers, clients, raft, loss, dup)))
+            (prop::collection::vec(fault(servers, raft), 0..6), Just((servers, clients, raft, loss, dup)))
         },
     )
     .prop_map(|(faults, (servers, clients, raft, loss, dup))| {
