@@ -399,3 +399,80 @@ fn zones_and_overrides_are_validated() {
         "bugs[0]",
     );
 }
+
+const KV: &str = r#"{
+  "name": "t", "duration": "2s",
+  "cluster": {"protocol": "PROTOCOL", "nodes": 3 SETTINGS},
+  "network": {"default": {"latency": "1ms"}},
+  "workload": {"type": "kv", "clients": 2},
+  "faults": [FAULTS]
+}"#;
+
+fn kv_with(protocol: &str, settings: &str, faults: &str) -> String {
+    KV.replace("PROTOCOL", protocol).replace(" SETTINGS", settings).replace("FAULTS", faults)
+}
+
+/// Raft's membership changes, runtime reconfiguration and settings (cluster-wide and per
+/// server) are refused for Multi-Paxos and the quorum store, naming the field; `"leader"`
+/// and `"follower"` are refused for the leaderless quorum store but fine for Paxos.
+#[test]
+fn raft_only_settings_and_leader_targets_are_refused_for_other_protocols() {
+    let raft_only = [
+        ("", r#"{"at": "1s", "fault": "add_server", "node": "n3"}"#, r#"faults[0].fault: "add_server""#),
+        (
+            "",
+            r#"{"at": "1s", "fault": "remove_server", "node": "n3"}"#,
+            r#"faults[0].fault: "remove_server""#,
+        ),
+        (
+            "",
+            r#"{"at": "1s", "fault": "reconfigure", "node": "n1", "raft": {"heartbeat": "10ms"}}"#,
+            r#"faults[0].fault: "reconfigure""#,
+        ),
+        (r#", "raft": {"initial_voters": ["n1", "n2"]}"#, "", "cluster.raft.initial_voters"),
+        (
+            r#", "raft": {"election_timeout": {"min": "100ms", "max": "200ms"}}"#,
+            "",
+            "cluster.raft.election_timeout",
+        ),
+        (
+            r#", "overrides": [{"nodes": ["n2"], "raft": {"heartbeat": "10ms"}}]"#,
+            "",
+            "cluster.overrides[0].raft",
+        ),
+    ];
+    for protocol in ["paxos", "quorum"] {
+        for (i, (settings, faults, field)) in raft_only.iter().enumerate() {
+            let json = kv_with(protocol, settings, faults);
+            rejected(&format!("raft-only-{protocol}-{i}"), &json, field);
+            rejected(&format!("raft-only-{protocol}-{i}-names-it"), &json, &format!("\"{protocol}\""));
+            // The same file is fine for Raft.
+            let dir = tempdir(&format!("raft-only-ok-{protocol}-{i}"));
+            let file = dir.join("s.json");
+            std::fs::write(&file, kv_with("raft", settings, faults)).expect("write");
+            let o = run_bin(&["validate", file.to_str().expect("utf8")]);
+            assert!(o.status.success(), "raft: {}", String::from_utf8_lossy(&o.stderr));
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+    let leaderless = [
+        (r#"{"at": "1s", "fault": "crash", "node": "leader"}"#, "faults[0].node"),
+        (r#"{"at": "1s", "for": "1s", "fault": "isolate", "node": "follower"}"#, "faults[0].node"),
+        (
+            r#"{"at": "1s", "fault": "partition", "groups": [["n1"], ["leader", "n3"]]}"#,
+            "faults[0].groups[1]",
+        ),
+        (r#"{"at": "1s", "fault": "clock", "node": "leader", "offset": "50ms"}"#, "faults[0].node"),
+    ];
+    for (i, (faults, field)) in leaderless.iter().enumerate() {
+        let json = kv_with("quorum", "", faults);
+        rejected(&format!("leaderless-{i}"), &json, &format!("{field}: "));
+        rejected(&format!("leaderless-{i}-why"), &json, "\"quorum\" is leaderless");
+        let dir = tempdir(&format!("leader-ok-{i}"));
+        let file = dir.join("s.json");
+        std::fs::write(&file, kv_with("paxos", "", faults)).expect("write");
+        let o = run_bin(&["validate", file.to_str().expect("utf8")]);
+        assert!(o.status.success(), "paxos has a leader: {}", String::from_utf8_lossy(&o.stderr));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

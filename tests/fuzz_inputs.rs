@@ -13,20 +13,23 @@ use common::{root, shipped_scenarios};
 use eightfold::experiment::{SeedRange, Shard};
 use eightfold::runner::{self, RunOptions};
 
-fn node(servers: u32) -> impl Strategy<Value = Value> + Clone {
+/// A node reference; `"leader"` and `"follower"` only for a protocol with a leader (gossip
+/// refuses them, and a refused scenario would not run).
+fn node(servers: u32, leader: bool) -> impl Strategy<Value = Value> + Clone {
+    let (lead, follow) = if leader { ("leader", "follower") } else { ("random", "random") };
     prop_oneof![
         6 => (0..servers).prop_map(|i| json!(format!("n{}", i + 1))),
         1 => Just(json!(format!("n{}", servers + 1))),
-        2 => Just(json!("leader")),
-        1 => Just(json!("follower")),
+        2 => Just(json!(lead)),
+        1 => Just(json!(follow)),
         2 => Just(json!("random")),
         1 => Just(json!("c1")),
     ]
 }
 
-fn group(servers: u32) -> impl Strategy<Value = Value> + Clone {
+fn group(servers: u32, leader: bool) -> impl Strategy<Value = Value> + Clone {
     prop_oneof![
-        prop::collection::vec(node(servers), 1..3).prop_map(Value::Array),
+        prop::collection::vec(node(servers, leader), 1..3).prop_map(Value::Array),
         Just(json!("minority")),
         Just(json!("majority")),
     ]
@@ -36,9 +39,9 @@ fn millis(max: u64) -> impl Strategy<Value = String> + Clone {
     (0..max).prop_map(|ms| format!("{ms}ms"))
 }
 
-fn fault(servers: u32) -> impl Strategy<Value = Value> {
-    let n = node(servers);
-    let g = || group(servers);
+fn fault(servers: u32, leader: bool) -> impl Strategy<Value = Value> {
+    let n = node(servers, leader);
+    let g = || group(servers, leader);
     let kinds = prop_oneof![
         prop::collection::vec(g(), 1..3).prop_map(|gs| json!({"fault": "partition", "groups": gs})),
         (g(), g()).prop_map(|(a, b)| json!({"fault": "partition_oneway", "from": a, "to": b})),
@@ -79,7 +82,7 @@ fn scenario() -> impl Strategy<Value = Value> {
     let protocols = prop_oneof![Just("gossip"), Just("raft"), Just("paxos"), Just("quorum")];
     (1u32..6, 0u32..4, protocols, 0.0f64..0.3, 0.0f64..0.1)
         .prop_flat_map(|(servers, clients, protocol, loss, dup)| {
-            (prop::collection::vec(fault(servers), 0..6), Just((servers, clients, protocol, loss, dup)))
+            (prop::collection::vec(fault(servers, matches!(protocol, "raft" | "paxos")), 0..6), Just((servers, clients, protocol, loss, dup)))
         })
         .prop_map(|(faults, (servers, clients, protocol, loss, dup))| {
             let workload = if protocol == "gossip" {

@@ -7,6 +7,7 @@
 pub mod error;
 pub mod model;
 pub mod nodes;
+pub mod protocol_fit;
 pub mod units;
 pub mod validate;
 

@@ -96,6 +96,7 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
     for (i, f) in s.faults.iter().enumerate() {
         validate_fault(f, &format!("faults[{i}]"), duration, &ctx)?;
     }
+    super::protocol_fit::validate(s)?;
     contradictions(s)?;
     validate_cluster(s, &ctx)?;
     Ok(())
@@ -271,7 +272,10 @@ fn validate_cluster(s: &Scenario, refs: &Refs) -> Result<(), ScenarioError> {
             if s.cluster.protocol != Protocol::Raft {
                 return Err(ScenarioError::at(
                     format!("{path}.raft"),
-                    "raft settings need \"protocol\": \"raft\"",
+                    format!(
+                        "raft settings need \"protocol\": \"raft\", found \"{}\" (which has no per-server settings)",
+                        s.cluster.protocol.name()
+                    ),
                 ));
             }
             runtime_settings(r, &format!("{path}.raft"))?;
@@ -425,9 +429,27 @@ fn validate_workload(s: &Scenario) -> Result<(), ScenarioError> {
 fn validate_raft(s: &Scenario) -> Result<(), ScenarioError> {
     let Some(r) = &s.cluster.raft else { return Ok(()) };
     if s.cluster.protocol != Protocol::Raft {
+        // Name the first setting given, so `initial_voters` or `pre_vote` is pointed at.
+        let set = [
+            ("election_timeout", r.election_timeout.is_some()),
+            ("heartbeat", r.heartbeat.is_some()),
+            ("pre_vote", r.pre_vote.is_some()),
+            ("check_quorum", r.check_quorum.is_some()),
+            ("read_mode", r.read_mode.is_some()),
+            ("snapshot_every", r.snapshot_every.is_some()),
+            ("max_batch", r.max_batch.is_some()),
+            ("initial_voters", r.initial_voters.is_some()),
+        ];
+        let path = match set.iter().find(|(_, on)| *on) {
+            Some((name, _)) => format!("cluster.raft.{name}"),
+            None => "cluster.raft".to_string(),
+        };
+        let p = s.cluster.protocol.name();
         return Err(ScenarioError::at(
-            "cluster.raft",
-            format!("raft settings need \"protocol\": \"raft\", found \"{}\"", s.cluster.protocol.name()),
+            path,
+            format!(
+                "raft settings need \"protocol\": \"raft\", found \"{p}\" (its settings go under cluster.{p})"
+            ),
         ));
     }
     if let Some(e) = r.election_timeout {
