@@ -132,6 +132,18 @@ fn other_impossible_scenarios_are_rejected() {
         "faults[0].groups[1][0]",
     );
     rejected("missing-file", "", "bad.json");
+    // A timer so short the run would crawl (found by fuzzing: clients retrying every
+    // 200 ns turned a two-second run into minutes).
+    rejected(
+        "tiny-client-timeout",
+        &kv_with("paxos", "", "").replace(r#""clients": 2"#, r#""clients": 2, "timeout": "200ns""#),
+        "workload.timeout",
+    );
+    rejected(
+        "tiny-heartbeat",
+        &kv_with("raft", r#", "raft": {"heartbeat": "50us"}"#, ""),
+        "cluster.raft.heartbeat",
+    );
 }
 
 #[test]

@@ -15,6 +15,10 @@ pub const MAX_CLIENTS: u32 = 1000;
 pub const MAX_DURATION: SimDuration = SimDuration::from_secs(24 * 3600);
 /// Most entries a fault schedule may have.
 pub const MAX_FAULTS: usize = 10_000;
+/// The shortest timeout or period accepted (client timeouts, heartbeats, election
+/// timeouts, gossip and attack intervals): shorter ones only flood the event queue — a
+/// client retrying every 200 ns makes a two-second run take minutes.
+pub const MIN_PERIOD: SimDuration = SimDuration::from_micros(100);
 
 /// Checks every cross-field rule; the first violation is returned.
 pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
@@ -55,12 +59,7 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
         ));
     }
     if let Some(g) = &s.cluster.gossip {
-        if g.interval.0 == SimDuration::ZERO {
-            return Err(ScenarioError::at(
-                "cluster.gossip.interval",
-                "expected a positive duration, found 0s",
-            ));
-        }
+        at_least_min_period(&Some(g.interval), "cluster.gossip.interval")?;
     }
     let clients = s.client_count();
     if clients > MAX_CLIENTS {
@@ -319,11 +318,16 @@ fn validate_cluster(s: &Scenario, refs: &Refs) -> Result<(), ScenarioError> {
     Ok(())
 }
 
-fn positive(d: &Option<HumanDuration>, path: &str) -> Result<(), ScenarioError> {
+/// Checks a timeout or period against [`MIN_PERIOD`].
+fn at_least_min_period(d: &Option<HumanDuration>, path: &str) -> Result<(), ScenarioError> {
     match d {
-        Some(d) if d.0 == SimDuration::ZERO => {
-            Err(ScenarioError::at(path, "expected a positive duration, found 0s"))
-        }
+        Some(d) if d.0 < MIN_PERIOD => Err(ScenarioError::at(
+            path,
+            format!(
+                "expected at least {MIN_PERIOD} (shorter timers flood the run with events), found {}",
+                d.0
+            ),
+        )),
         _ => Ok(()),
     }
 }
@@ -338,8 +342,8 @@ fn validate_workload(s: &Scenario) -> Result<(), ScenarioError> {
                     format!("expected at most 1000000 values per client, found {values}"),
                 ));
             }
-            positive(&Some(*interval), "workload.interval")?;
-            positive(&Some(*timeout), "workload.timeout")?;
+            at_least_min_period(&Some(*interval), "workload.interval")?;
+            at_least_min_period(&Some(*timeout), "workload.timeout")?;
             if start.0 >= s.duration.0 {
                 return Err(ScenarioError::at(
                     "workload.start",
@@ -394,8 +398,8 @@ fn validate_workload(s: &Scenario) -> Result<(), ScenarioError> {
                     ));
                 }
             }
-            positive(&k.timeout, "workload.timeout")?;
-            positive(&k.op_timeout, "workload.op_timeout")?;
+            at_least_min_period(&k.timeout, "workload.timeout")?;
+            at_least_min_period(&k.op_timeout, "workload.op_timeout")?;
             if k.start.0 >= s.duration.0 {
                 return Err(ScenarioError::at(
                     "workload.start",
@@ -453,10 +457,10 @@ fn validate_raft(s: &Scenario) -> Result<(), ScenarioError> {
         ));
     }
     if let Some(e) = r.election_timeout {
-        if e.min.0 == SimDuration::ZERO || e.max < e.min {
+        if e.min.0 < MIN_PERIOD || e.max < e.min {
             return Err(ScenarioError::at(
                 "cluster.raft.election_timeout",
-                format!("expected 0 < min <= max, found min {} max {}", e.min.0, e.max.0),
+                format!("expected {MIN_PERIOD} <= min <= max, found min {} max {}", e.min.0, e.max.0),
             ));
         }
         if let Some(h) = r.heartbeat {
@@ -471,7 +475,7 @@ fn validate_raft(s: &Scenario) -> Result<(), ScenarioError> {
             }
         }
     }
-    positive(&r.heartbeat, "cluster.raft.heartbeat")?;
+    at_least_min_period(&r.heartbeat, "cluster.raft.heartbeat")?;
     if r.snapshot_every == Some(0) {
         return Err(ScenarioError::at(
             "cluster.raft.snapshot_every",
@@ -496,14 +500,14 @@ fn validate_paxos(s: &Scenario) -> Result<(), ScenarioError> {
         ));
     }
     if let Some(e) = p.election_timeout
-        && (e.min.0 == SimDuration::ZERO || e.max < e.min)
+        && (e.min.0 < MIN_PERIOD || e.max < e.min)
     {
         return Err(ScenarioError::at(
             "cluster.paxos.election_timeout",
-            format!("expected 0 < min <= max, found min {} max {}", e.min.0, e.max.0),
+            format!("expected {MIN_PERIOD} <= min <= max, found min {} max {}", e.min.0, e.max.0),
         ));
     }
-    positive(&p.heartbeat, "cluster.paxos.heartbeat")?;
+    at_least_min_period(&p.heartbeat, "cluster.paxos.heartbeat")?;
     for (v, path) in [(p.snapshot_every, "snapshot_every"), (p.max_batch.map(u64::from), "max_batch")] {
         if v == Some(0) {
             return Err(ScenarioError::at(
@@ -540,8 +544,8 @@ fn validate_quorum(s: &Scenario) -> Result<(), ScenarioError> {
             ));
         }
     }
-    positive(&q.request_timeout, "cluster.quorum.request_timeout")?;
-    positive(&q.replica_timeout, "cluster.quorum.replica_timeout")?;
+    at_least_min_period(&q.request_timeout, "cluster.quorum.request_timeout")?;
+    at_least_min_period(&q.replica_timeout, "cluster.quorum.replica_timeout")?;
     Ok(())
 }
 
@@ -655,14 +659,14 @@ fn runtime_settings(r: &RaftSpec, path: &str) -> Result<(), ScenarioError> {
         ));
     }
     if let Some(e) = r.election_timeout {
-        if e.min.0 == SimDuration::ZERO || e.max < e.min {
+        if e.min.0 < MIN_PERIOD || e.max < e.min {
             return Err(ScenarioError::at(
                 format!("{path}.election_timeout"),
-                format!("expected 0 < min <= max, found min {} max {}", e.min.0, e.max.0),
+                format!("expected {MIN_PERIOD} <= min <= max, found min {} max {}", e.min.0, e.max.0),
             ));
         }
     }
-    positive(&r.heartbeat, &format!("{path}.heartbeat"))
+    at_least_min_period(&r.heartbeat, &format!("{path}.heartbeat"))
 }
 
 fn validate_fault(
@@ -856,10 +860,10 @@ fn validate_fault(
             }
         }
         Fault::Replay { interval } | Fault::Forge { interval } => {
-            if interval.0 < SimDuration::from_micros(100) {
+            if interval.0 < MIN_PERIOD {
                 return Err(ScenarioError::at(
                     format!("{path}.interval"),
-                    format!("expected at least 100us between attacks, found {}", interval.0),
+                    format!("expected at least {MIN_PERIOD} between attacks, found {}", interval.0),
                 ));
             }
         }
