@@ -10,7 +10,7 @@
 //!   run report. A line that dives inside a band is a protocol that stopped serving during
 //!   that fault.
 //!
-//! Each protocol has a fixed colour ([`protocol_colour`]) and its own dash pattern, so the
+//! Each protocol has a fixed colour ([`protocol_colour`]) and dash pattern, so the
 //! lines stay apart in grey print and for colour-blind readers. Every line is a `<path
 //! class="series" data-protocol="…">`, so tests and scripts can find it.
 
@@ -23,15 +23,20 @@ use crate::report::charts::latency::fault_legend;
 use crate::report::charts::style::{SMALL_PX, WIDTH, protocol_colour};
 use crate::report::charts::svg::{Anchor, Num};
 use crate::report::charts::{ChartError, ReportFile};
+use crate::scenario::Protocol;
 use crate::sim::SimTime;
 use crate::world::FaultRecord;
 
 const CSS: &str = ".series{fill:none;stroke-width:2.2;stroke-linejoin:round}\
 .guide{stroke:#888;stroke-width:1;stroke-dasharray:5 3}.mark{stroke:#fff;stroke-width:1.2}";
 
-/// The dash pattern of the `i`-th protocol's line.
-fn dash(i: usize) -> &'static str {
-    ["none", "8 4", "2 3"][i % 3]
+/// The dash pattern of a protocol's line: Raft solid, Multi-Paxos dashed, the quorum store dotted.
+fn dash(p: &ProtocolSummary) -> &'static str {
+    match protocol_of(&p.protocol) {
+        Some(Protocol::Paxos) => "8 4",
+        Some(Protocol::Quorum) => "2 3",
+        _ => "none",
+    }
 }
 
 fn colour(p: &ProtocolSummary) -> &'static str {
@@ -100,7 +105,7 @@ pub fn latency_cdf(c: &Comparison) -> Result<String, ChartError> {
         s.line(plot.x0, y, plot.x1, y, "guide", &[]);
         s.text(plot.x0 + 4.0, y - 3.0, SMALL_PX, Anchor::Start, "muted", name);
     }
-    for (i, p) in c.protocols.iter().enumerate() {
+    for p in &c.protocols {
         if p.latency_cdf.is_empty() {
             continue;
         }
@@ -114,8 +119,8 @@ pub fn latency_cdf(c: &Comparison) -> Result<String, ChartError> {
             ("data-points", p.latency_cdf.len().to_string()),
             ("stroke", colour(p).to_string()),
         ];
-        if dash(i) != "none" {
-            attrs.push(("stroke-dasharray", dash(i).to_string()));
+        if dash(p) != "none" {
+            attrs.push(("stroke-dasharray", dash(p).to_string()));
         }
         s.path(&d, "series", &attrs, Some(&format!("{}: latency CDF of {} ok operations", p.name, p.ops.ok)));
         for (v, pct, name) in [(p.latency_ms.p50, 50.0, "median"), (p.latency_ms.p99, 99.0, "p99")] {
@@ -196,7 +201,7 @@ pub fn throughput(c: &Comparison) -> Result<String, ChartError> {
     fault_legend(&bands, &mut entries);
     legend(&mut s, 14.0, 62.0, f64::from(WIDTH) - 20.0, &entries);
     faults::draw(&mut s, &bands, &frame.x, plot, plot.y0 - 4.0, 3);
-    for (i, p) in c.protocols.iter().enumerate() {
+    for p in &c.protocols {
         let mut d = String::new();
         for (b, v) in p.throughput.iter().enumerate() {
             let t = ((b as u64 * width + width / 2).min(end_ns)) as f64 / 1e9;
@@ -215,8 +220,8 @@ pub fn throughput(c: &Comparison) -> Result<String, ChartError> {
             ("data-buckets", p.throughput.len().to_string()),
             ("stroke", colour(p).to_string()),
         ];
-        if dash(i) != "none" {
-            attrs.push(("stroke-dasharray", dash(i).to_string()));
+        if dash(p) != "none" {
+            attrs.push(("stroke-dasharray", dash(p).to_string()));
         }
         s.path(&d, "series", &attrs, Some(&format!("{}: ok operations per second", p.name)));
     }

@@ -391,8 +391,8 @@ fn troubles(p: &ProtocolSummary) -> String {
             t.push_str(&format!(": the checker's smallest counterexample shows {}", list(&kinds)));
             if s.anomalies_outside_faults > 0 {
                 t.push_str(&format!(
-                    ", and in {} of them it surfaced while no fault was in effect",
-                    s.anomalies_outside_faults
+                    "; in {} of the {} the violation surfaced while no fault was in effect",
+                    s.anomalies_outside_faults, lin.failed
                 ));
             }
         }
@@ -491,8 +491,9 @@ fn trade_off(ps: &[ProtocolSummary]) -> Option<Finding> {
         ));
         if won.iter().any(|p| p.safety.anomalies_outside_faults > 0) {
             text.push_str(
-                " The price is paid even without faults: with no leader to put operations in one order, a write \
-                 that reached only some replicas, or clocks that disagree, is enough for a stale answer.",
+                " Nor is the price paid only during faults: with no leader to put operations in one order, a \
+                 write that reached only some replicas, or servers whose clocks disagree, is enough for a stale \
+                 answer.",
             );
         }
     }
