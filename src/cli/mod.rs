@@ -4,6 +4,7 @@
 mod bench;
 mod chart;
 mod check;
+mod compare;
 mod merge;
 mod replay;
 mod run;
@@ -86,6 +87,8 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Run many seeds in parallel; write a summary (sweep.json) and a histogram (sweep.svg).
     Sweep(sweep::SweepArgs),
+    /// Run the same scenario and seeds on several protocols; write a comparison report.
+    Compare(compare::CompareArgs),
     /// Merge sweep shards into the summary of the whole seed range.
     Merge(merge::MergeArgs),
     /// Find the smallest scenario that still fails the same check with the same seed.
@@ -112,6 +115,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::check(args),
         Command::Replay(args) => replay::replay(args),
         Command::Sweep(args) => sweep::sweep(args),
+        Command::Compare(args) => compare::compare(args),
         Command::Merge(args) => merge::merge(args),
         Command::Shrink(args) => shrink::shrink(args),
         Command::Chart(args) => chart::chart(args),

@@ -63,16 +63,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<Exit, Failure> {
         Some(sh) => seeds.shard(sh).map_err(|e| Failure::input(e.to_string()))?,
         None => seeds,
     };
-    let jobs = match &args.jobs {
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        Some(j) => {
-            j.trim().parse::<usize>().ok().filter(|n| (1..=MAX_JOBS).contains(n)).ok_or_else(|| {
-                Failure::input(format!(
-                    "--jobs: expected a number of threads from 1 to {MAX_JOBS}, found {j:?}"
-                ))
-            })?
-        }
-    };
+    let jobs = parse_jobs(args.jobs.as_deref())?;
     let metric: Metric = args.metric.parse().map_err(Failure::input)?;
     let (scenario, text) = super::run::load(&args.scenario)?;
     let out = args.out.clone().unwrap_or_else(|| {
@@ -88,8 +79,11 @@ pub(super) fn sweep(args: SweepArgs) -> Result<Exit, Failure> {
         fail_fast: args.fail_fast,
     };
     let stop = Arc::new(AtomicBool::new(false));
-    install_interrupt_handler(stop.clone());
-    let bar = progress_bar(slice.len());
+    install_interrupt_handler(
+        stop.clone(),
+        "finishing the seeds in progress, then saving (interrupt again to quit at once)",
+    );
+    let bar = progress_bar(slice.len(), "seeds");
     let failures = AtomicU64::new(0);
     let on_seed = |r: &SeedRecord| {
         let failed = failures.fetch_add(u64::from(!r.passed), Ordering::Relaxed) + u64::from(!r.passed);
@@ -107,6 +101,16 @@ pub(super) fn sweep(args: SweepArgs) -> Result<Exit, Failure> {
     print_summary(&summary);
     println!("  wrote {} and {}", out.display(), svg.display());
     Ok(exit_code(&summary))
+}
+
+/// The `--jobs` flag: a number of worker threads, by default one per core.
+pub(super) fn parse_jobs(jobs: Option<&str>) -> Result<usize, Failure> {
+    match jobs {
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        Some(j) => j.trim().parse::<usize>().ok().filter(|n| (1..=MAX_JOBS).contains(n)).ok_or_else(|| {
+            Failure::input(format!("--jobs: expected a number of threads from 1 to {MAX_JOBS}, found {j:?}"))
+        }),
+    }
 }
 
 /// Refuses an output path that is a directory.
@@ -128,31 +132,29 @@ pub(super) fn exit_code(s: &SweepSummary) -> Exit {
     }
 }
 
-/// First Ctrl-C (or SIGTERM): ask the workers to stop after their current seed. Second:
-/// quit at once.
-fn install_interrupt_handler(stop: Arc<AtomicBool>) {
+/// First Ctrl-C (or SIGTERM): set `stop` and print `notice`. Second: quit at once.
+pub(super) fn install_interrupt_handler(stop: Arc<AtomicBool>, notice: &'static str) {
     let r = ctrlc::set_handler(move || {
         if stop.swap(true, Ordering::SeqCst) {
             std::process::exit(Exit::Interrupted as i32);
         }
-        eprintln!(
-            "\ninterrupted: finishing the seeds in progress, then saving (interrupt again to quit at once)"
-        );
+        eprintln!("\ninterrupted: {notice}");
     });
     if let Err(e) = r {
-        eprintln!("warning: cannot catch Ctrl-C ({e}); an interrupted sweep will save nothing");
+        eprintln!("warning: cannot catch Ctrl-C ({e}); an interrupted run will save nothing");
     }
 }
 
-/// A progress bar on stderr, hidden when stderr is not a terminal.
-fn progress_bar(len: u64) -> ProgressBar {
+/// A progress bar on stderr counting `unit`s (`seeds`, `runs`), hidden when stderr is not a
+/// terminal.
+pub(super) fn progress_bar(len: u64, unit: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);
-    let style = ProgressStyle::with_template(
-        "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} seeds · {msg} · eta {eta}",
-    )
+    let style = ProgressStyle::with_template(&format!(
+        "{{spinner}} {{elapsed_precise}} [{{bar:30}}] {{pos}}/{{len}} {unit} · {{msg}} · eta {{eta}}"
+    ))
     .map(|s| s.progress_chars("=> "))
     .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);

@@ -12,9 +12,12 @@
 //!   run took the same path (digest, and the trace line by line);
 //! - **shrink** ([`shrink`]) — search for the smallest scenario that still fails the same
 //!   check with the same seed, with delta debugging ([`ddmin`], Zeller & Hildebrandt 2002)
-//!   over the fault list and binary searches over durations, clients and operations.
+//!   over the fault list and binary searches over durations, clients and operations;
+//! - **compare** ([`compare`]) — run the same scenario and seeds on Raft, Multi-Paxos and the
+//!   quorum store, and report availability, latency, cost and safety side by side.
 
 pub mod chart;
+pub mod compare;
 pub mod ddmin;
 pub mod merge;
 pub mod record;

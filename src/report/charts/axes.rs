@@ -177,14 +177,33 @@ fn draw_err<E: std::fmt::Display>(e: E) -> ChartError {
 impl Frame {
     /// Draws the frame of `spec`.
     pub fn new(spec: &FrameSpec<'_>) -> Result<Frame, ChartError> {
+        Frame::build(spec, false)
+    }
+
+    /// Draws the frame of `spec` with a logarithmic horizontal axis over `spec.x` (which must
+    /// be positive), tick labels at powers of ten: for distributions such as a latency CDF.
+    pub fn with_log_x(spec: &FrameSpec<'_>) -> Result<Frame, ChartError> {
+        Frame::build(spec, true)
+    }
+
+    fn build(spec: &FrameSpec<'_>, log_x: bool) -> Result<Frame, ChartError> {
         fonts::register()?;
         let mut head = String::new();
         let (plot, x, y) = {
             let root = SVGBackend::with_string(&mut head, spec.size).into_drawing_area();
             root.fill(&WHITE).map_err(draw_err)?;
-            let r = match spec.y {
-                YAxis::Linear(a, b) | YAxis::Lanes(a, b) => mesh(&root, spec, a..b, false)?,
-                YAxis::Log(a, b) => mesh(&root, spec, (a..b).log_scale(), true)?,
+            let xr = spec.x.0..spec.x.1;
+            let r = match (log_x, spec.y) {
+                (false, YAxis::Linear(a, b) | YAxis::Lanes(a, b)) => {
+                    mesh(&root, spec, xr, false, a..b, false)?
+                }
+                (false, YAxis::Log(a, b)) => mesh(&root, spec, xr, false, (a..b).log_scale(), true)?,
+                (true, YAxis::Linear(a, b) | YAxis::Lanes(a, b)) => {
+                    mesh(&root, spec, xr.log_scale(), true, a..b, false)?
+                }
+                (true, YAxis::Log(a, b)) => {
+                    mesh(&root, spec, xr.log_scale(), true, (a..b).log_scale(), true)?
+                }
             };
             root.present().map_err(draw_err)?;
             r
@@ -241,13 +260,17 @@ impl Frame {
     }
 }
 
-fn mesh<Y>(
+fn mesh<X, Y>(
     root: &DrawingArea<SVGBackend<'_>, Shift>,
     spec: &FrameSpec<'_>,
+    x_range: X,
+    log_x: bool,
     y_range: Y,
     log: bool,
 ) -> Result<(Rect, Axis, Axis), ChartError>
 where
+    X: AsRangedCoord<Value = f64>,
+    X::CoordDescType: Ranged<ValueType = f64> + ValueFormatter<f64>,
     Y: AsRangedCoord<Value = f64>,
     Y::CoordDescType: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
@@ -259,16 +282,17 @@ where
         .margin_bottom(6)
         .x_label_area_size(spec.bottom_labels)
         .y_label_area_size(spec.left_labels)
-        .build_cartesian_2d(spec.x.0..spec.x.1, y_range)
+        .build_cartesian_2d(x_range, y_range)
         .map_err(draw_err)?;
     let (x0, x1) = spec.x;
     let span = x1 - x0;
-    let x_fmt = |v: &f64| time_tick(*v, span);
+    let x_fmt = |v: &f64| if log_x { short_number(*v) } else { time_tick(*v, span) };
     let y_fmt = |v: &f64| short_number(*v);
     let label = (FAMILY, fonts::plotters_size(LABEL_PX)).into_font().color(&RGBColor(60, 60, 60));
     let desc = (FAMILY, fonts::plotters_size(LABEL_PX)).into_font().color(&RGBColor(30, 30, 30));
+    let x_labels = if log_x { ((x1 / x0).log10().round() as usize).max(1) + 1 } else { 11 };
     let mut m = chart.configure_mesh();
-    m.x_labels(11)
+    m.x_labels(x_labels)
         .x_label_formatter(&x_fmt)
         .x_desc(spec.x_desc)
         .label_style(label)
@@ -288,7 +312,7 @@ where
     let a = chart.backend_coord(&(x0, ya));
     let b = chart.backend_coord(&(x1, yb));
     let plot = Rect { x0: a.0 as f64, y0: b.1 as f64, x1: b.0 as f64, y1: a.1 as f64 };
-    let x = Axis { v0: x0, v1: x1, p0: a.0 as f64, p1: b.0 as f64, log: false };
+    let x = Axis { v0: x0, v1: x1, p0: a.0 as f64, p1: b.0 as f64, log: log_x };
     let y = Axis { v0: ya, v1: yb, p0: a.1 as f64, p1: b.1 as f64, log };
     Ok((plot, x, y))
 }

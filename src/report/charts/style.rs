@@ -5,6 +5,7 @@
 //! too. Each SVG carries its own `<style>` block, so a chart opened on its own looks the
 //! same as inside `index.html`.
 
+use crate::scenario::Protocol;
 use crate::sim::Role;
 
 /// Width of every time chart, pixels.
@@ -31,6 +32,17 @@ pub fn role_colour(role: Role) -> &'static str {
         Role::PreCandidate => "#F0E442",
         Role::Follower => "#BFD7EA",
         Role::Peer => "#D9D9D9",
+    }
+}
+
+/// The colour of a protocol's line when protocols are drawn side by side (`eightfold
+/// compare`): fixed per protocol so every comparison reads the same way.
+pub fn protocol_colour(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Raft => "#0072B2",
+        Protocol::Paxos => "#009E73",
+        Protocol::Quorum => "#D55E00",
+        Protocol::Gossip => "#CC79A7",
     }
 }
 

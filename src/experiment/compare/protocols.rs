@@ -1,0 +1,96 @@
+//! The `--protocols` list: which key-value protocols a comparison runs, in the order the
+//! table and charts show them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use thiserror::Error;
+
+use crate::scenario::Protocol;
+
+/// The protocols a comparison can run, in their default order.
+pub const COMPARABLE: [Protocol; 3] = [Protocol::Raft, Protocol::Paxos, Protocol::Quorum];
+
+/// The comparable protocol with this scenario name (`"raft"`).
+pub fn protocol_of(name: &str) -> Option<Protocol> {
+    COMPARABLE.into_iter().find(|p| p.name() == name)
+}
+
+/// Why a `--protocols` list could not be read.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ProtocolsError {
+    /// Nothing listed.
+    #[error("--protocols: expected a comma-separated list such as \"raft,paxos,quorum\", found nothing")]
+    Empty,
+    /// A name that is not a protocol.
+    #[error("--protocols: unknown protocol {0:?}; expected raft, paxos or quorum")]
+    Unknown(String),
+    /// Gossip runs a broadcast workload, not the key-value one.
+    #[error(
+        "--protocols: gossip cannot be compared with the key-value protocols; expected raft, paxos or quorum"
+    )]
+    Gossip,
+    /// The same protocol twice.
+    #[error("--protocols: {0} is listed twice")]
+    Duplicate(&'static str),
+}
+
+/// A non-empty list of distinct key-value protocols.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProtocolList(pub Vec<Protocol>);
+
+impl Default for ProtocolList {
+    fn default() -> Self {
+        ProtocolList(COMPARABLE.to_vec())
+    }
+}
+
+impl FromStr for ProtocolList {
+    type Err = ProtocolsError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut out: Vec<Protocol> = Vec::new();
+        for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let p = match name.to_ascii_lowercase().as_str() {
+                "raft" => Protocol::Raft,
+                "paxos" | "multi-paxos" => Protocol::Paxos,
+                "quorum" => Protocol::Quorum,
+                "gossip" => return Err(ProtocolsError::Gossip),
+                _ => return Err(ProtocolsError::Unknown(name.to_string())),
+            };
+            if out.contains(&p) {
+                return Err(ProtocolsError::Duplicate(p.name()));
+            }
+            out.push(p);
+        }
+        if out.is_empty() {
+            return Err(ProtocolsError::Empty);
+        }
+        Ok(ProtocolList(out))
+    }
+}
+
+impl fmt::Display for ProtocolList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.0.iter().map(|p| p.name()).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_parse_in_order_and_refuse_nonsense() {
+        assert_eq!("quorum, raft".parse(), Ok(ProtocolList(vec![Protocol::Quorum, Protocol::Raft])));
+        assert_eq!("raft,paxos,quorum".parse::<ProtocolList>().unwrap(), ProtocolList::default());
+        assert_eq!("".parse::<ProtocolList>(), Err(ProtocolsError::Empty));
+        assert_eq!(" , ".parse::<ProtocolList>(), Err(ProtocolsError::Empty));
+        assert_eq!("raft,zab".parse::<ProtocolList>(), Err(ProtocolsError::Unknown("zab".into())));
+        assert_eq!("raft,raft".parse::<ProtocolList>(), Err(ProtocolsError::Duplicate("raft")));
+        assert_eq!("gossip".parse::<ProtocolList>(), Err(ProtocolsError::Gossip));
+        assert!(ProtocolsError::Unknown("zab".into()).to_string().starts_with("--protocols: "));
+        assert_eq!(ProtocolList::default().to_string(), "raft,paxos,quorum");
+    }
+}
