@@ -125,6 +125,7 @@ pub fn adapt(s: &Scenario, target: Protocol) -> Result<Adapted, AdaptError> {
     named_bugs(&mut out, target, &mut changes);
     if target == Protocol::Quorum {
         leaderless_notes(s, &mut changes);
+        aim_at_random(&mut out);
     }
     changes.sort_by_key(|c| file_order(&c.path));
     validate::validate(&out).map_err(|source| AdaptError::Invalid { protocol: target.name(), source })?;
@@ -348,6 +349,26 @@ fn named_bugs(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) {
                     display_name(target)
                 ),
             ));
+        }
+    }
+}
+
+/// Rewrites `"leader"` and `"follower"` targets as `"random"`: validation refuses them for
+/// a leaderless protocol, and a server chosen at random is what they come to there.
+fn aim_at_random(s: &mut Scenario) {
+    fn rewrite(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(w) if w == "leader" || w == "follower" => *w = "random".to_string(),
+            serde_json::Value::Array(a) => a.iter_mut().for_each(rewrite),
+            serde_json::Value::Object(o) => o.values_mut().for_each(rewrite),
+            _ => {}
+        }
+    }
+    for f in &mut s.faults {
+        let Ok(mut v) = serde_json::to_value(&f.fault) else { continue };
+        rewrite(&mut v);
+        if let Ok(fault) = serde_json::from_value(v) {
+            f.fault = fault;
         }
     }
 }
