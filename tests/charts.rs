@@ -334,7 +334,8 @@ fn chart_refuses_what_is_not_a_report() {
 
 #[test]
 fn a_counterexample_is_ringed_on_the_latency_chart_and_told() {
-    use eightfold::report::charts::{Inputs, render_report};
+    use eightfold::report::charts::ops::named_indices;
+    use eightfold::report::charts::{Inputs, OpSeries, end_ns, render_report};
     use eightfold::runner::{self, RunOptions};
     let s = eightfold::scenario::load(&root().join("scenarios/raft-leader-crash.json")).expect("scenario");
     let record = Some(runner::default_recording(&s));
@@ -351,7 +352,8 @@ fn a_counterexample_is_ringed_on_the_latency_chart_and_told() {
     lin.counterexample = Some(serde_json::json!({"ops": [op(a, 10), op(b, 12)]}));
     lin.explanation = Some("these two <cannot> be ordered".into());
     let recording = out.recording.expect("recorded");
-    let input = Inputs { outcome: &outcome, history: Some(&history), recording: &recording, description: "" };
+    let ops = OpSeries::new(&history.ops, &named_indices(&outcome), end_ns(&outcome, &recording));
+    let input = Inputs { outcome: &outcome, ops: Some(&ops), recording: &recording, description: "" };
     let files = render_report(&input).expect("renders");
     let svg = &files.iter().find(|f| f.name == "latency.svg").expect("latency").contents;
     let doc = Document::parse(svg).expect("well-formed");

@@ -3,11 +3,16 @@
 //!   interval drawn around its linearization point (so intervals overlap, but consistently),
 //!   and with timeouts (`info`) and failures (`fail`) mixed in, is always linearizable;
 //! - swapping the results of two reads that are ordered in real time and saw different
-//!   values makes it non-linearizable, and the counterexample's operations alone fail too.
+//!   values makes it non-linearizable, and the counterexample's operations alone fail too;
+//! - checking piece by piece, cut at quiescent points as a run does (`check_segmented`),
+//!   gives the same verdict as searching the whole history, on histories with some results
+//!   corrupted (so both verdicts occur), and its counterexamples fail together with the
+//!   operations before their cut.
 
 use std::collections::BTreeMap;
 
-use eightfold::check::linearizability::{Options, Verdict, check_history};
+use eightfold::check::formats;
+use eightfold::check::linearizability::{KeyValue, Options, Verdict, check, check_history, check_segmented};
 use eightfold::workload::history::{History, HistoryOp, OpKind, OpOutcome};
 use proptest::prelude::*;
 
@@ -176,4 +181,102 @@ proptest! {
         prop_assert!(matches!(again.verdict, Verdict::NotLinearizable(_)), "{}", again.summary());
         prop_assert!(c.minimal);
     }
+}
+
+/// Corrupts what some `ok` reads saw (value `n`, or absent for 4) and flips some `ok`
+/// compare-and-sets' `applied`: the history may stay linearizable or not.
+fn corrupt(history: &mut History, flips: &[(prop::sample::Index, u8)]) {
+    let oks: Vec<usize> = (0..history.ops.len())
+        .filter(|&i| {
+            history.ops[i].outcome == OpOutcome::Ok && matches!(history.ops[i].op, OpKind::Get | OpKind::Cas)
+        })
+        .collect();
+    if oks.is_empty() {
+        return;
+    }
+    for (pick, n) in flips {
+        let op = &mut history.ops[oks[pick.index(oks.len())]];
+        match op.op {
+            OpKind::Get => op.read = Some((*n < 4).then(|| format!("v{n}"))),
+            _ => op.applied = op.applied.map(|a| !a),
+        }
+    }
+}
+
+fn verdict_name(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Linearizable => "linearizable",
+        Verdict::NotLinearizable(_) => "not linearizable",
+        Verdict::Unknown { .. } => "unknown",
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+
+    #[test]
+    fn checking_piece_by_piece_agrees_with_the_whole_history(
+        gens in gens(70, 12, ending().boxed()),
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..5), 0..3),
+        min_segment in 1usize..6,
+    ) {
+        let mut history = execute(&gens);
+        corrupt(&mut history, &flips);
+        let ops = formats::eightfold::operations(&history).expect("well formed");
+        let model = KeyValue::default();
+        let whole = check(&model, &ops, &Options::default());
+        let options = Options { min_segment, ..Options::default() };
+        let seg = check_segmented(&model, &ops, &options);
+        prop_assert_eq!(verdict_name(&seg.verdict), verdict_name(&whole.verdict), "{} / {}", seg.summary(), whole.summary());
+        let decided = !matches!(seg.verdict, Verdict::Unknown { .. });
+        prop_assert!(decided, "{}", seg.summary());
+        if let Verdict::NotLinearizable(c) = &seg.verdict {
+            // The held operations, with everything the partition did before the cut,
+            // cannot be linearized either.
+            let key: String = c.partition.trim_start_matches("key ").trim_matches('"').to_string();
+            let cut = c.carried_in.as_ref().map_or(0, |k| k.cut);
+            let mut subset: Vec<usize> = (0..ops.len())
+                .filter(|&i| *ops[i].input.key == *key && ops[i].call < cut)
+                .collect();
+            subset.extend(c.ops.iter().map(|o| o.index));
+            subset.sort_unstable();
+            subset.dedup();
+            let part: Vec<_> = subset.iter().map(|&i| ops[i].clone()).collect();
+            let again = check(&model, &part, &Options::default());
+            prop_assert!(matches!(again.verdict, Verdict::NotLinearizable(_)), "{}", again.summary());
+        }
+    }
+}
+
+/// The generator above is only worth something if it produces both verdicts, and failures
+/// found after a cut: counted over a fixed sample.
+#[test]
+fn the_generated_histories_exercise_both_verdicts_and_cuts() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let strategy = (
+        gens(70, 12, ending().boxed()),
+        proptest::collection::vec((any::<prop::sample::Index>(), 0u8..5), 0..3),
+    );
+    let mut runner = TestRunner::deterministic();
+    let (mut linearizable, mut not, mut after_cut) = (0, 0, 0);
+    for _ in 0..300 {
+        let (gens, flips) = strategy.new_tree(&mut runner).expect("a sample").current();
+        let mut history = execute(&gens);
+        corrupt(&mut history, &flips);
+        let ops = formats::eightfold::operations(&history).expect("well formed");
+        let options = Options { min_segment: 1, ..Options::default() };
+        match check_segmented(&KeyValue::default(), &ops, &options).verdict {
+            Verdict::Linearizable => linearizable += 1,
+            Verdict::NotLinearizable(c) => {
+                not += 1;
+                after_cut += usize::from(c.carried_in.is_some());
+            }
+            Verdict::Unknown { reason } => panic!("undecided: {reason}"),
+        }
+    }
+    assert!(
+        linearizable >= 50 && not >= 50 && after_cut >= 20,
+        "{linearizable} linearizable, {not} not ({after_cut} after a cut)"
+    );
 }

@@ -1,6 +1,7 @@
 //! The linearizability checker against Porcupine's corpus: every history listed in
 //! `tests/data/porcupine/verdicts.json` must get the verdict recorded there, and every
-//! counterexample must itself be non-linearizable.
+//! counterexample must itself be non-linearizable — both searching each history whole and
+//! checking it piece by piece, cut at quiescent points, as a run does.
 //!
 //! Timing: `cargo test --release --test porcupine_corpus -- --nocapture`.
 
@@ -11,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use eightfold::check::formats::{self, Format};
 use eightfold::check::linearizability::{
-    Budget, CheckReport, KeyValue, KvOperation, Options, Register, Verdict, check, single_register,
+    Budget, CheckReport, KeyValue, KvOperation, Options, Register, Verdict, check, check_segmented,
+    single_register,
 };
 use serde::Deserialize;
 
@@ -45,6 +47,21 @@ fn check_ops(
             check(&Register { initial }, &ops, &options())
         }
         "kv" => check(&KeyValue { initial }, ops, &options()),
+        other => panic!("unknown family {other}"),
+    }
+}
+
+fn check_ops_segmented(
+    family: &str,
+    ops: &[KvOperation],
+    initial: Option<eightfold::check::linearizability::Value>,
+) -> CheckReport {
+    match family {
+        "etcd" => {
+            let ops = single_register(ops.to_vec()).expect("etcd logs have one register");
+            check_segmented(&Register { initial }, &ops, &options())
+        }
+        "kv" => check_segmented(&KeyValue { initial }, ops, &options()),
         other => panic!("unknown family {other}"),
     }
 }
@@ -122,6 +139,59 @@ fn every_corpus_history_gets_its_recorded_verdict() {
         );
     }
     println!("whole corpus: {} histories checked in {:.3} s", expected.len(), total.as_secs_f64());
+    assert!(failures.is_empty(), "{} wrong verdicts:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn checking_piece_by_piece_gets_every_recorded_verdict() {
+    let text = std::fs::read_to_string(corpus().join("verdicts.json")).expect("verdicts.json");
+    let expected: BTreeMap<String, Expected> = serde_json::from_str(&text).expect("verdicts.json parses");
+    let mut failures = Vec::new();
+    let (mut steps, mut decide, mut shrink) = (0u64, Duration::ZERO, Duration::ZERO);
+    let start = Instant::now();
+    for (file, want) in &expected {
+        let format = if want.family == "etcd" { Format::PorcupineEtcd } else { Format::PorcupineKv };
+        let parsed = formats::load(&corpus().join(file), format).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let report = check_ops_segmented(&want.family, &parsed.ops, parsed.initial.clone());
+        steps += report.stats.steps + report.stats.shrink_steps;
+        decide += report.stats.elapsed;
+        shrink += report.stats.shrink_elapsed;
+        match (&report.verdict, want.linearizable) {
+            (Verdict::Linearizable, true) => {}
+            (Verdict::NotLinearizable(c), false) => {
+                // The held operations, with everything before the cut they were found
+                // after, cannot be linearized either.
+                let cut = c.carried_in.as_ref().map_or(0, |k| k.cut);
+                let key = |o: &KvOperation| format!("key {:?}", &*o.input.key);
+                let mut subset: Vec<usize> = (0..parsed.ops.len())
+                    .filter(|&i| parsed.ops[i].call < cut)
+                    .filter(|&i| want.family == "etcd" || key(&parsed.ops[i]) == c.partition)
+                    .collect();
+                subset.extend(c.ops.iter().map(|o| o.index));
+                subset.sort_unstable();
+                subset.dedup();
+                let held: Vec<KvOperation> = subset.iter().map(|&i| parsed.ops[i].clone()).collect();
+                let again = check_ops(&want.family, &held, parsed.initial.clone());
+                assert!(
+                    matches!(again.verdict, Verdict::NotLinearizable(_)),
+                    "{file}: the counterexample's operations with those before its cut are {:?}",
+                    again.verdict
+                );
+            }
+            (got, _) => failures.push(format!(
+                "{file}: expected linearizable={}, got {} piece by piece",
+                want.linearizable,
+                summary(got)
+            )),
+        }
+    }
+    println!(
+        "piece by piece: {} histories in {:.3} s ({steps} steps, deciding {:.3} s, shrinking {:.3} s)",
+        expected.len(),
+        start.elapsed().as_secs_f64(),
+        decide.as_secs_f64(),
+        shrink.as_secs_f64()
+    );
     assert!(failures.is_empty(), "{} wrong verdicts:\n{}", failures.len(), failures.join("\n"));
 }
 

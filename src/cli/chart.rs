@@ -15,7 +15,8 @@ use serde::de::DeserializeOwned;
 
 use super::{Exit, Failure};
 use crate::report::Outcome;
-use crate::report::charts::{self, Inputs, ReportFile};
+use crate::report::charts::ops::named_indices;
+use crate::report::charts::{self, Inputs, OpSeries, ReportFile};
 use crate::runner::{self, RunOptions};
 use crate::scenario::units::parse_window;
 use crate::scenario::{self, Protocol, Scenario};
@@ -116,16 +117,15 @@ pub(super) fn chart(args: ChartArgs) -> Result<Exit, Failure> {
     }
     let outcome: Outcome = read(dir, "outcome.json")?;
     let s = scenario_as_run(dir, &outcome)?;
-    let history: Option<History> =
-        if dir.join("history.json").is_file() { Some(read(dir, "history.json")?) } else { None };
+    let has_history = dir.join("history.json").is_file();
     let saved: Option<Recording> =
         if dir.join("recording.json").is_file() { Some(read(dir, "recording.json")?) } else { None };
     let wanted = args.window.map(|w| (w.0.as_nanos(), w.1.as_nanos()));
     // A key-value run whose history.json was left out (the shipped examples drop it to stay
     // small) gets its history back from a re-simulation too.
-    let lacks_history = history.is_none() && s.cluster.protocol != Protocol::Gossip;
+    let lacks_history = !has_history && s.cluster.protocol != Protocol::Gossip;
     let (recording, history) = match saved {
-        Some(r) if wanted.is_none_or(|w| w == r.window) && !lacks_history => (r, history),
+        Some(r) if wanted.is_none_or(|w| w == r.window) && !lacks_history => (r, None),
         saved => {
             let window = args.window.or(saved.as_ref().map(|r| (SimTime(r.window.0), SimTime(r.window.1))));
             let (r, h) = resimulate(&s, &outcome, window)?;
@@ -134,15 +134,25 @@ pub(super) fn chart(args: ChartArgs) -> Result<Exit, Failure> {
                 write_atomic(dir, "recording.json", (json + "\n").as_bytes())?;
             }
             println!("re-simulated {} seed {}: digest {} matches", s.name, outcome.seed, outcome.digest);
-            (r, history.or(h))
+            (r, h)
         }
     };
-    let input = Inputs {
-        outcome: &outcome,
-        history: history.as_ref(),
-        recording: &recording,
-        description: &s.description,
+    // The saved history is read one operation at a time; a re-simulated one is small.
+    let end = charts::end_ns(&outcome, &recording);
+    let named = named_indices(&outcome);
+    let ops = if has_history {
+        let path = dir.join("history.json");
+        let file =
+            std::fs::File::open(&path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+        Some(
+            OpSeries::read(file, &named, end)
+                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?,
+        )
+    } else {
+        history.as_ref().map(|h| OpSeries::new(&h.ops, &named, end))
     };
+    let input =
+        Inputs { outcome: &outcome, ops: ops.as_ref(), recording: &recording, description: &s.description };
     let files = render(&input)?;
     for f in &files {
         write_atomic(dir, f.name, f.contents.as_bytes())?;

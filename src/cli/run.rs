@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{Exit, Failure};
+use crate::report::charts::OpSeries;
+use crate::report::charts::ops::named_indices;
 use crate::report::{Outcome, ReportDir};
-use crate::runner::{self, RunOptions};
+use crate::runner::{self, HistoryOutput, RunOptions};
 use crate::scenario::units::parse_window;
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, Protocol, Scenario};
 use crate::sim::SimTime;
 use crate::world::RecorderConfig;
 
@@ -158,6 +160,9 @@ pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
 /// `trace.jsonl` if asked) and, with `charts`, the SVG charts and `index.html`: the code
 /// path of `eightfold run`, shared with `eightfold shrink`. A chart that could not be drawn
 /// is returned beside the committed report rather than losing the run's other files.
+///
+/// The history is streamed into the (temporary) report as the run goes and read back, one
+/// operation at a time, for the charts: a long run never holds it whole.
 pub(super) fn write_report(
     s: &Scenario,
     text: &str,
@@ -178,9 +183,17 @@ pub(super) fn write_report(
     } else {
         None
     };
+    let kv = s.cluster.protocol != Protocol::Gossip;
+    let history = if kv {
+        let f = File::create(report.path("history.json"))
+            .map_err(|e| Failure::internal(format!("cannot create history.json: {e}")))?;
+        HistoryOutput::Stream(Box::new(f))
+    } else {
+        HistoryOutput::Discard
+    };
     let out = runner::run_full(
         s,
-        RunOptions { trace, record, interrupt: Some(interrupt_flag()), ..RunOptions::seed(seed) },
+        RunOptions { trace, record, interrupt: Some(interrupt_flag()), history, ..RunOptions::seed(seed) },
     )
     .map_err(|e| match e {
         runner::RunError::Interrupted(at) => Failure {
@@ -195,11 +208,6 @@ pub(super) fn write_report(
             .map_err(|e| Failure::internal(format!("writing recording.json: {e}")))?;
     }
     let outcome = out.outcome;
-    if let Some(h) = &out.history {
-        report
-            .write_json("history.json", h)
-            .map_err(|e| Failure::internal(format!("writing history.json: {e}")))?;
-    }
     let json = serde_json::to_string_pretty(&outcome).map_err(|e| Failure::internal(e.to_string()))?;
     report
         .write("outcome.json", json + "\n")
@@ -211,9 +219,18 @@ pub(super) fn write_report(
     // worth keeping: the report is committed either way and the error reported after.
     let charts = match (&out.recording, charts) {
         (Some(recording), true) => {
+            let ops = if kv {
+                let end = crate::report::charts::end_ns(&outcome, recording);
+                let read = File::open(report.path("history.json")).map_err(|e| e.to_string()).and_then(|f| {
+                    OpSeries::read(f, &named_indices(&outcome), end).map_err(|e| e.to_string())
+                });
+                Some(read.map_err(|e| Failure::internal(format!("reading history.json back: {e}")))?)
+            } else {
+                None
+            };
             let input = crate::report::charts::Inputs {
                 outcome: &outcome,
-                history: out.history.as_ref(),
+                ops: ops.as_ref(),
                 recording,
                 description: &s.description,
             };

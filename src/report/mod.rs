@@ -5,6 +5,7 @@ pub mod charts;
 pub mod html;
 pub mod narrative;
 pub mod outcome;
+pub mod tally;
 pub mod writer;
 
 pub use outcome::Outcome;

@@ -162,7 +162,7 @@ impl Story<'_> {
         let servers = format!("{} ({})", plural(s.len() as u64, "server", "servers"), range(&s));
         let clients = format!("{} ({})", plural(c.len() as u64, "client", "clients"), range(&c));
         let protocol = self.protocol();
-        if self.input.history.is_some() {
+        if self.input.ops.is_some() {
             format!(
                 "{servers} ran {protocol} for {dur} while {clients} sent them key-value operations (reads and \
                  writes of a few keys)."
@@ -508,7 +508,7 @@ impl Story<'_> {
         }
         if let Some(r) = last_rise
             && self.end - r >= threshold
-            && self.input.history.is_some()
+            && self.input.ops.is_some()
         {
             stalls.push((r, self.end));
         }
@@ -575,8 +575,8 @@ impl Story<'_> {
                 span((r.leadership.time_without_leader_s * 1e9) as u64)
             ));
         }
-        if let Some(h) = self.input.history {
-            let n = |k: OpOutcome| h.ops.iter().filter(|o| o.outcome == k).count() as u64;
+        if let Some(h) = self.input.ops {
+            let n = |k: OpOutcome| h.count(k);
             let mut text = format!(
                 "Clients completed {} successfully; {} failed (definitely not applied) and {} got no reply, so \
                  their outcome is unknown.",

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::check::CheckResult;
-use crate::check::convergence::{Convergence, percentile};
+use crate::check::convergence::Convergence;
 use crate::check::leadership::LeadershipFigures;
 use crate::net::NetStats;
-use crate::workload::history::{History, OpOutcome};
+use crate::workload::history::History;
 use crate::world::{FaultRecord, Halt};
 
 /// Network counters as stored in `outcome.json`.
@@ -93,28 +93,12 @@ pub struct OpFigures {
 }
 
 impl OpFigures {
-    /// Counts and latency percentiles of a history.
+    /// Counts and latency percentiles of a history (see [`OpTally`](super::tally::OpTally)
+    /// for how a long one is summed up).
     pub fn from_history(h: &History) -> Self {
-        let mut f = OpFigures::default();
-        let mut lat = Vec::new();
-        for o in &h.ops {
-            match o.outcome {
-                OpOutcome::Ok => {
-                    f.ok += 1;
-                    if let Some(c) = o.complete_ns {
-                        lat.push(c.saturating_sub(o.invoke_ns) as f64 / 1e6);
-                    }
-                }
-                OpOutcome::Fail => f.fail += 1,
-                OpOutcome::Info => f.info += 1,
-            }
-        }
-        lat.sort_by(f64::total_cmp);
-        f.p50_ms = percentile(&lat, 0.5);
-        f.p90_ms = percentile(&lat, 0.9);
-        f.p99_ms = percentile(&lat, 0.99);
-        f.max_ms = lat.last().copied();
-        f
+        let mut t = super::tally::OpTally::default();
+        h.ops.iter().for_each(|o| t.add(o));
+        t.figures()
     }
 }
 

@@ -3,6 +3,7 @@
 //! checkers.
 
 use crate::check::CheckResult;
+use crate::check::formats::FormatError;
 use crate::check::invariants::Invariants;
 use crate::check::leadership::Leadership;
 use crate::check::linearizability as lin;
@@ -16,12 +17,13 @@ use crate::scenario::{KeyDistSpec, Protocol, ReadModeSpec, Scenario, WorkloadSpe
 use crate::sim::{
     AdminCommand, Ctx, DiskEvent, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView, TimerId,
 };
-use crate::workload::history::{History, HistoryOp};
 use crate::workload::keys::KeyDist;
 use crate::workload::kv::{KvClient, KvClientConfig, OpMix};
+use crate::workload::stream::{HistoryLog, HistoryStream, OpLog, OpSink};
 use crate::world::World;
 
 use super::Finished;
+use super::history::Recorded;
 
 /// A node of a key-value run.
 #[derive(Debug)]
@@ -237,10 +239,11 @@ pub fn client_config(s: &Scenario) -> (u32, KvClientConfig, SimTime) {
     (w.clients, cfg, SimTime(w.start.0.as_nanos()))
 }
 
-/// A factory for the nodes of a key-value run.
+/// A factory for the nodes of a key-value run; clients report their operations to `log`.
 pub fn factory(
     s: &Scenario,
     streams: RngStreams,
+    log: HistoryLog,
 ) -> impl FnMut(NodeId, &dyn StorageView) -> KvNode + 'static {
     let raft: Vec<RaftConfig> = (0..s.cluster.nodes).map(|i| raft_config_for(s, NodeId(i))).collect();
     let paxos = paxos_config(s);
@@ -260,28 +263,24 @@ pub fn factory(
             KvNode::Client(KvClient::new(
                 KvClientConfig { client: n, ..client.clone() },
                 streams.indexed("workload", n as u64),
+                log.clone(),
             ))
         }
     }
 }
 
-/// The history the clients recorded, in invocation order (operations still in flight at
-/// the end are included as `info`).
-pub fn history(s: &Scenario, world: &mut World<KvNode>) -> History {
+/// Ends the history of a finished run: the operations still in flight become `info` (they
+/// may take effect), and everything still held back is released.
+pub fn end_history<S: OpSink>(s: &Scenario, world: &World<KvNode>, stream: &mut HistoryStream<S>) {
     let servers = s.cluster.nodes;
-    let mut ops: Vec<HistoryOp> = Vec::new();
     for c in 0..s.client_count() {
-        if let Some(KvNode::Client(client)) = world.node_mut(NodeId(servers + c)) {
-            let mine = client.take_history();
-            if ops.is_empty() {
-                ops = mine;
-            } else {
-                ops.extend(mine);
-            }
+        if let Some(KvNode::Client(client)) = world.node(NodeId(servers + c))
+            && let Some(op) = client.unfinished()
+        {
+            stream.finished(world.now(), op);
         }
     }
-    ops.sort_by_key(|o| (o.invoke_ns, o.client));
-    History { ops, ..History::new() }
+    stream.finish();
 }
 
 /// The default liveness bound: ten maximum election timeouts (for the quorum store, request
@@ -297,8 +296,9 @@ pub fn liveness_bound(s: &Scenario) -> SimDuration {
     })
 }
 
-/// Judges a finished key-value run (the invariants were checked as it ran).
-pub fn evaluate(s: &Scenario, world: &World<KvNode>, history: &History, fin: &mut Finished) {
+/// Judges a finished key-value run (the invariants were checked as it ran, the history as
+/// it was recorded).
+pub fn evaluate(s: &Scenario, world: &World<KvNode>, recorded: &Recorded, fin: &mut Finished) {
     let end = world.now();
     if !fin.checks.contains_key("invariants") {
         let inv = world.observer::<Invariants>().expect("the runner installs the invariant checker");
@@ -318,7 +318,7 @@ pub fn evaluate(s: &Scenario, world: &World<KvNode>, history: &History, fin: &mu
     }
     let lingering = world.lingering_faults();
     let input = LivenessInput {
-        ops: &history.ops,
+        first_ok: recorded.first_ok,
         quiet_after: fin.quiet_after,
         end,
         bound: liveness_bound(s),
@@ -333,50 +333,33 @@ pub fn evaluate(s: &Scenario, world: &World<KvNode>, history: &History, fin: &mu
         leadership: lead.figures(end),
         entries_committed: inv.stats().committed,
     });
-    let ops = crate::report::outcome::OpFigures::from_history(history);
+    let ops = recorded.total.figures();
     fin.useful_ops = ops.ok;
     fin.ops = Some(ops);
-    fin.zones = zone_figures(s, history);
-    let (check, figures) = linearizability(s, history);
+    fin.zones = recorded
+        .zones
+        .iter()
+        .map(|(z, t)| ZoneFigures { zone: s.cluster.zones[*z].name.clone(), ops: t.figures() })
+        .collect();
+    let (check, figures) = judge_linearizability(&recorded.check);
     fin.checks.insert("linearizable".into(), check);
     fin.linearizability = Some(figures);
 }
 
-/// Latency of each zone's clients.
-pub fn zone_figures(s: &Scenario, history: &History) -> Vec<ZoneFigures> {
-    let servers = s.cluster.nodes;
-    let total = (servers + s.client_count()) as usize;
-    let of = super::network::zone_of(&s.cluster.zones, servers, total);
-    s.cluster
-        .zones
-        .iter()
-        .enumerate()
-        .filter_map(|(z, zone)| {
-            let ops: Vec<_> = history
-                .ops
-                .iter()
-                .filter(|o| of.get((servers + o.client) as usize).copied().flatten() == Some(z))
-                .cloned()
-                .collect();
-            if ops.is_empty() {
-                return None;
-            }
-            let h = History { ops, ..History::new() };
-            Some(ZoneFigures {
-                zone: zone.name.clone(),
-                ops: crate::report::outcome::OpFigures::from_history(&h),
-            })
-        })
-        .collect()
-}
-
-/// Checks the client history for linearizability (key-value model, each key on its own).
-pub fn linearizability(s: &Scenario, history: &History) -> (CheckResult, LinearizabilityFigures) {
+/// The linearizability options of a scenario (its budget over the defaults).
+pub fn linearizability_options(s: &Scenario) -> lin::Options {
     let mut options = lin::Options::default();
     if let Some(b) = s.checks.linearizability_budget {
         options.budget.max_time = Some(std::time::Duration::from_nanos(b.0.as_nanos()));
     }
-    let report = match lin::check_history(history, &options) {
+    options
+}
+
+/// The linearizability check's result and figures from its report.
+pub fn judge_linearizability(
+    report: &Result<lin::CheckReport, FormatError>,
+) -> (CheckResult, LinearizabilityFigures) {
+    let report = match report {
         Ok(r) => r,
         Err(e) => {
             let detail = format!("the history could not be checked: {e}");

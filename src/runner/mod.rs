@@ -3,11 +3,14 @@
 
 pub mod broadcast;
 pub mod bugs;
+pub mod history;
 pub mod kv;
 pub mod network;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::rc::Rc;
 
 use thiserror::Error;
 
@@ -24,8 +27,9 @@ use crate::report::outcome::{
     ZoneFigures,
 };
 use crate::scenario::{Protocol, Scenario};
-use crate::sim::{Node, NodeFactory, NodeId, RngStreams, SimTime};
+use crate::sim::{Node, NodeFactory, NodeId, RngStreams, SimDuration, SimTime};
 use crate::workload::history::History;
+use crate::workload::stream::{HistoryLog, HistoryStream};
 use crate::world::{
     Clock, CpuCost, Membership, RecorderConfig, Recording, Security, Trace, World, WorldConfig,
 };
@@ -36,6 +40,9 @@ pub enum RunError {
     /// The trace could not be written.
     #[error("writing the trace failed: {0}")]
     Trace(#[from] std::io::Error),
+    /// The history could not be written.
+    #[error("writing the history failed: {0}")]
+    History(std::io::Error),
     /// The run was interrupted (Ctrl-C, SIGTERM) before its end.
     #[error("interrupted at {0} of simulated time")]
     Interrupted(SimTime),
@@ -52,12 +59,27 @@ pub struct RunOptions {
     pub record: Option<RecorderConfig>,
     /// Stop early (with [`RunError::Interrupted`]) when this flag is set.
     pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// What to do with a key-value run's history (by default: keep it and return it).
+    pub history: HistoryOutput,
+    /// Called every so often of simulated time (for progress and measurements).
+    pub checkpoint: Option<Checkpoints>,
 }
 
+/// A callback at regular instants of simulated time. Running up to each instant and on is
+/// the same run as running straight through: the digest does not change.
+pub struct Checkpoints {
+    /// How often.
+    pub every: SimDuration,
+    /// Called with the instant reached and the events handled so far.
+    pub call: Box<dyn FnMut(SimTime, u64)>,
+}
+
+pub use history::HistoryOutput;
+
 impl RunOptions {
-    /// Options for a plain run of `seed`: no trace, no recording (what sweeps use).
+    /// Options for a plain run of `seed`: no trace, no recording, the history kept.
     pub fn seed(seed: u64) -> Self {
-        RunOptions { seed, trace: None, record: None, interrupt: None }
+        RunOptions { seed, ..RunOptions::default() }
     }
 }
 
@@ -85,7 +107,7 @@ pub struct Finished {
 pub struct RunOutput {
     /// Verdicts and figures.
     pub outcome: Outcome,
-    /// The operation history, for `history.json` and the checkers.
+    /// The operation history, if it was kept ([`HistoryOutput::Keep`]).
     pub history: Option<History>,
     /// The flight recording, if one was asked for.
     pub recording: Option<Recording>,
@@ -97,9 +119,14 @@ pub fn default_recording(s: &Scenario) -> RecorderConfig {
     RecorderConfig::for_run(s.duration.0, first)
 }
 
-/// Runs `scenario` with the given options and returns its outcome.
+/// Runs `scenario` with the given options and returns its outcome (the history is not
+/// kept, whatever the options say).
 pub fn run(scenario: &Scenario, opts: RunOptions) -> Result<Outcome, RunError> {
-    run_full(scenario, opts).map(|o| o.outcome)
+    let history = match opts.history {
+        HistoryOutput::Keep => HistoryOutput::Discard,
+        other => other,
+    };
+    run_full(scenario, RunOptions { history, ..opts }).map(|o| o.outcome)
 }
 
 /// Runs `scenario` and returns its outcome and its history.
@@ -120,27 +147,38 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
             if let Some(f) = opts.interrupt {
                 world.set_interrupt(f);
             }
-            let mut fin = simulate(scenario, &mut world, opts.trace, opts.record)?;
+            let mut fin = simulate(scenario, &mut world, opts.trace, opts.record, opts.checkpoint)?;
             broadcast::evaluate(scenario, &world, &mut fin);
             let recording = world.take_recording();
             Ok(RunOutput { outcome: outcome(scenario, seed, &world, fin, started), history: None, recording })
         }
         Protocol::Raft | Protocol::Paxos | Protocol::Quorum => {
             let start = kv::client_config(scenario).2;
-            let mut world = build_world(scenario, streams, Box::new(kv::factory(scenario, streams)), start);
+            let quiet = Schedule::new(&scenario.faults, scenario.cluster.nodes).quiet_after();
+            let options = kv::linearizability_options(scenario);
+            let recorder = history::Recorder::new(scenario, quiet, opts.history, options);
+            let stream = Rc::new(RefCell::new(HistoryStream::new(scenario.client_count(), recorder)));
+            let log = HistoryLog::new(stream.clone());
+            let mut world =
+                build_world(scenario, streams, Box::new(kv::factory(scenario, streams, log)), start);
             let servers = scenario.cluster.nodes as usize;
             world.add_observer(Box::new(Invariants::new(servers)));
             world.add_observer(Box::new(Leadership::new(servers)));
             if let Some(f) = opts.interrupt {
                 world.set_interrupt(f);
             }
-            let mut fin = simulate(scenario, &mut world, opts.trace, opts.record)?;
-            let history = kv::history(scenario, &mut world);
-            kv::evaluate(scenario, &world, &history, &mut fin);
+            let mut fin = simulate(scenario, &mut world, opts.trace, opts.record, opts.checkpoint)?;
+            let recorded = {
+                let mut stream = stream.borrow_mut();
+                kv::end_history(scenario, &world, &mut stream);
+                stream.sink_mut().take()
+            };
+            kv::evaluate(scenario, &world, &recorded, &mut fin);
+            recorded.written.map_err(RunError::History)?;
             let recording = world.take_recording();
             Ok(RunOutput {
                 outcome: outcome(scenario, seed, &world, fin, started),
-                history: Some(history),
+                history: recorded.history,
                 recording,
             })
         }
@@ -215,6 +253,7 @@ fn simulate<N: Node>(
     world: &mut World<N>,
     trace: Option<Box<dyn Write + Send>>,
     record: Option<RecorderConfig>,
+    checkpoint: Option<Checkpoints>,
 ) -> Result<Finished, RunError> {
     if let Some(sink) = trace {
         world.set_trace(Trace::new(sink));
@@ -222,7 +261,16 @@ fn simulate<N: Node>(
     if let Some(r) = record {
         world.set_recorder(r);
     }
-    world.run_until(SimTime(s.duration.0.as_nanos()));
+    let end = SimTime(s.duration.0.as_nanos());
+    if let Some(mut c) = checkpoint.filter(|c| c.every > SimDuration::ZERO) {
+        let mut at = SimTime::ZERO + c.every;
+        while at < end && world.halted().is_none() && !world.interrupted() {
+            world.run_until(at);
+            (c.call)(at, world.counts().total);
+            at += c.every;
+        }
+    }
+    world.run_until(end);
     if world.interrupted() {
         return Err(RunError::Interrupted(world.now()));
     }

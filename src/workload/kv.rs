@@ -11,12 +11,14 @@
 //! - after `op_timeout` the client gives up: the operation is recorded `info` (it may still
 //!   take effect) — or `fail` if every attempt was definitely refused.
 //!
-//! Every operation lands in the client's [`History`].
+//! Every operation, once it ends, is reported to the run's [`HistoryLog`]; the client keeps
+//! only the one in flight.
 
 use std::collections::BTreeMap;
 
 use super::history::{HistoryOp, OpKind, OpOutcome};
 use super::keys::KeyDist;
+use super::stream::HistoryLog;
 use crate::proto::kv::{ClientReply, ClientRequest, Key, KvOp, KvResult};
 use crate::sim::rng::Draw;
 use crate::sim::{Ctx, Message, NodeId, Observation, Role, SimDuration, SimRng, SimTime, Term, TimerId};
@@ -108,35 +110,19 @@ pub struct KvClient {
     current: Option<Current>,
     leader: Option<NodeId>,
     known: BTreeMap<Key, Option<String>>,
-    history: Vec<HistoryOp>,
+    log: HistoryLog,
 }
 
 impl KvClient {
-    /// A client drawing its operations from `workload` (its own stream).
-    pub fn new(config: KvClientConfig, workload: SimRng) -> Self {
-        KvClient {
-            config,
-            workload,
-            seq: 0,
-            current: None,
-            leader: None,
-            known: BTreeMap::new(),
-            history: Vec::new(),
-        }
+    /// A client drawing its operations from `workload` (its own stream) and reporting
+    /// each one that ends to `log`.
+    pub fn new(config: KvClientConfig, workload: SimRng, log: HistoryLog) -> Self {
+        KvClient { config, workload, seq: 0, current: None, leader: None, known: BTreeMap::new(), log }
     }
 
-    /// The operations completed or abandoned so far (the one in flight is not included).
-    pub fn history(&self) -> &[HistoryOp] {
-        &self.history
-    }
-
-    /// Moves the recorded operations out of the client (after the run), with the one still
-    /// in flight appended as `info`.
-    pub fn take_history(&mut self) -> Vec<HistoryOp> {
-        let last = self.unfinished();
-        let mut h = std::mem::take(&mut self.history);
-        h.extend(last);
-        h
+    /// The client's number (0-based).
+    pub fn number(&self) -> u32 {
+        self.config.client
     }
 
     /// The operation in flight at the end of a run, recorded as `info` (it may take effect).
@@ -172,7 +158,7 @@ impl KvClient {
                 ctx.cancel_timer(BACKOFF);
                 self.learn(&cur.op, &result);
                 let h = self.record(&cur, OpOutcome::Ok, Some((ctx.now(), result)));
-                self.history.push(h);
+                self.log.finished(ctx.now(), h);
                 ctx.set_timer(NEXT, self.config.think);
             }
             ClientReply::NotLeader { leader, .. } => {
@@ -222,6 +208,7 @@ impl KvClient {
 
     fn next_op<M: Message + From<ClientRequest>>(&mut self, ctx: &mut Ctx<'_, M>) {
         if ctx.now() >= self.config.stop || (self.config.max_ops > 0 && self.seq >= self.config.max_ops) {
+            self.log.stopped(self.config.client);
             return;
         }
         self.seq += 1;
@@ -269,7 +256,7 @@ impl KvClient {
             } else {
                 h.complete_ns = Some(ctx.now().as_nanos());
             }
-            self.history.push(h);
+            self.log.finished(ctx.now(), h);
             ctx.cancel_timer(ATTEMPT);
             ctx.set_timer(NEXT, self.config.think);
             return;

@@ -46,7 +46,7 @@ pub fn operations(history: &History) -> Result<Vec<KvOperation>, FormatError> {
 }
 
 /// One operation, or `None` for a `fail`; errors name the field and the problem.
-fn operation(op: &HistoryOp) -> Result<Option<KvOperation>, (&'static str, String)> {
+pub(crate) fn operation(op: &HistoryOp) -> Result<Option<KvOperation>, (&'static str, String)> {
     if op.outcome == OpOutcome::Fail {
         return Ok(None);
     }

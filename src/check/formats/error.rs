@@ -58,7 +58,7 @@ impl FormatError {
     }
 
     /// A malformed JSON field.
-    pub(super) fn field(path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn field(path: impl Into<String>, message: impl Into<String>) -> Self {
         FormatError::Field { path: path.into(), message: message.into() }
     }
 }

@@ -64,6 +64,11 @@ impl Bitset {
         }
     }
 
+    /// True if `i` is present.
+    pub(super) fn contains(&self, i: u32) -> bool {
+        self.words[(i / 64) as usize] & (1 << (i % 64)) != 0
+    }
+
     /// Removes `i` (which must be present).
     pub(super) fn remove(&mut self, i: u32) {
         let w = (i / 64) as usize;

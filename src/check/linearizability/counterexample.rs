@@ -40,6 +40,31 @@ pub struct Counterexample {
     /// The longest order of operations the model accepts that the search found (held and
     /// relaxed ones): after it, no remaining operation can take effect.
     pub partial: Vec<PartialStep>,
+    /// When the history was checked piece by piece and the failure lies after a quiescent
+    /// cut: where the operations before the cut can leave the partition. The counts above
+    /// ([`partition_ops`](Self::partition_ops), …) then count from the cut, and
+    /// [`initial_state`](Self::initial_state) is the state the partial order starts from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried_in: Option<CarriedIn>,
+}
+
+/// What the part of a partition before a quiescent cut tells the part after it.
+///
+/// At the cut every operation invoked before it had returned (or never will), so each of
+/// them happened before every operation invoked after it: the later part only depends on
+/// the states the earlier part can end in, and on the timed-out operations that may still
+/// take effect.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CarriedIn {
+    /// The time of the cut (the call of the first operation after it).
+    pub cut: u64,
+    /// How many operations of the partition were invoked before the cut.
+    pub before: usize,
+    /// The states they can leave it in, described.
+    pub states: Vec<String>,
+    /// How many of them timed out and may still take effect after the cut (they take part
+    /// as operations that never returned).
+    pub pending: usize,
 }
 
 /// One operation of a counterexample.
@@ -139,6 +164,23 @@ impl Counterexample {
         } else {
             "perhaps not minimal: the shrinking budget ran out".to_string()
         };
+        if let Some(c) = &self.carried_in {
+            let states = match c.states.as_slice() {
+                [one] => one.clone(),
+                many => format!("one of {}", many.join(", ")),
+            };
+            let _ = write!(
+                out,
+                "{}: the {} operations invoked before {} had all returned by then and leave it at {states}",
+                self.partition,
+                c.before,
+                notation.time(c.cut)
+            );
+            if c.pending > 0 {
+                let _ = write!(out, " ({} of them timed out and may still take effect)", c.pending);
+            }
+            let _ = writeln!(out, "; from there:");
+        }
         let _ = writeln!(out, "{}: {these} happened as observed ({minimal}):", self.partition);
         for (op, call) in self.ops.iter().zip(&calls) {
             let _ = writeln!(
@@ -171,8 +213,9 @@ impl Counterexample {
         let _ = writeln!(out, ".");
         let _ = writeln!(
             out,
-            "longest order the model accepts ({} steps, * = held), from initial state {}:",
+            "longest order the model accepts ({} steps, * = held), from {} state {}:",
             self.partial.len(),
+            if self.carried_in.is_some() { "the carried-in" } else { "initial" },
             self.initial_state
         );
         let skipped = self.partial.len().saturating_sub(PARTIAL_SHOWN);
@@ -220,6 +263,7 @@ mod tests {
             minimal: true,
             initial_state: "nil".into(),
             partial: vec![PartialStep { op: w, held: true, state_after: "\"1\"".into() }],
+            carried_in: None,
         };
         let text = c.render(Notation::Lines);
         assert!(text.contains("p1    write \"1\"  -> ok   lines 1-4"), "{text}");
@@ -233,5 +277,23 @@ mod tests {
         assert!(text.contains("  * p1    write \"1\" => \"1\""), "{text}");
         let text = c.render(Notation::Eightfold);
         assert!(text.contains("c2 "), "{text}");
+        let c = Counterexample {
+            carried_in: Some(CarriedIn {
+                cut: 2_000_000_000,
+                before: 40,
+                states: vec!["\"x\"".into()],
+                pending: 1,
+            }),
+            ..c
+        };
+        let text = c.render(Notation::Eightfold);
+        assert!(
+            text.starts_with(
+                "the register: the 40 operations invoked before 2s had all returned by then and leave it at \"x\" \
+                 (1 of them timed out and may still take effect); from there:\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("from the carried-in state nil:"), "{text}");
     }
 }

@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use super::Budget;
 use super::model::Model;
 use super::op::Operation;
-use super::search::{Progress, Search, SearchOp};
+use super::search::{Goal, Progress, Root, Search, SearchOp};
 
 /// How many of the last-completed operations may be relaxed at first.
 pub(super) const WINDOW: usize = 24;
@@ -54,15 +54,19 @@ pub(super) struct Shrunk {
     pub(super) minimal: bool,
     /// The longest partial linearization found (indices into the history).
     pub(super) partial: Vec<usize>,
+    /// The root it starts from (an index into the roots given).
+    pub(super) partial_root: usize,
     /// Search steps spent.
     pub(super) steps: u64,
 }
 
-/// Shrinks `failing` (indices into `ops` of a partition proven not linearizable).
+/// Shrinks `failing` (indices into `ops` of a partition proven not linearizable from any
+/// of `roots`, whose preset operations are indices into `ops` as well).
 pub(super) fn shrink<M: Model>(
     model: &M,
     ops: &[Operation<M::Input, M::Output>],
     failing: &[usize],
+    roots: &[Root<M::State>],
     budget: &Budget,
 ) -> Shrunk {
     let mut order = failing.to_vec();
@@ -70,6 +74,7 @@ pub(super) fn shrink<M: Model>(
     let mut tester = Tester {
         model,
         ops,
+        roots,
         left: budget.max_steps,
         per_test: (budget.max_steps / 4).max(1),
         max_memory: budget.max_memory,
@@ -127,14 +132,15 @@ pub(super) fn shrink<M: Model>(
     for &p in held.iter().chain(&candidates[width..]) {
         mask[p] = true;
     }
-    let partial = tester.longest_partial(&order, &mask, cut).into_iter().map(|p| order[p]).collect();
+    let (partial, partial_root) = tester.longest_partial(&order, &mask, cut);
     Shrunk {
         held: held.iter().map(|&p| order[p]).collect(),
         context,
         considered: order.len(),
         cut,
         minimal,
-        partial,
+        partial: partial.into_iter().map(|p| order[p]).collect(),
+        partial_root,
         steps: tester.steps,
     }
 }
@@ -143,6 +149,7 @@ pub(super) fn shrink<M: Model>(
 struct Tester<'a, M: Model> {
     model: &'a M,
     ops: &'a [Operation<M::Input, M::Output>],
+    roots: &'a [Root<M::State>],
     left: u64,
     per_test: u64,
     max_memory: usize,
@@ -153,6 +160,37 @@ struct Tester<'a, M: Model> {
 impl<'a, M: Model> Tester<'a, M> {
     fn out_of_budget(&self) -> bool {
         self.left == 0 || self.deadline.is_some_and(|(start, limit)| start.elapsed() >= limit)
+    }
+
+    /// The positions of `subset` that take part in a search: relaxed observers cannot
+    /// matter, so they are dropped.
+    fn kept(&self, subset: &[usize], held: &[bool]) -> Vec<usize> {
+        (0..subset.len())
+            .filter(|&p| held[p] || !self.model.is_observer(&self.ops[subset[p]].input, None))
+            .collect()
+    }
+
+    /// The roots, their preset operations renumbered as positions in a search over `kept`
+    /// positions of `subset` (a preset operation left out simply stays applied).
+    fn roots_for(&self, subset: &[usize], kept: &[usize]) -> Vec<Root<M::State>> {
+        let mut at = vec![u32::MAX; self.ops.len()];
+        for (q, &p) in kept.iter().enumerate() {
+            at[subset[p]] = q as u32;
+        }
+        self.roots
+            .iter()
+            .map(|r| Root {
+                state: r.state.clone(),
+                applied: r.applied.iter().map(|&i| at[i as usize]).filter(|&q| q != u32::MAX).collect(),
+            })
+            .collect()
+    }
+
+    /// A search of the configuration (see [`Tester::search_ops`]) from every root.
+    fn search(&self, subset: &[usize], held: &[bool], cut: Option<u64>, track: bool) -> Search<'a, M> {
+        let kept = self.kept(subset, held);
+        let roots = self.roots_for(subset, &kept);
+        Search::with_roots(self.model, self.search_ops(subset, held, cut), roots, Goal::First, track)
     }
 
     /// The search input: `subset[p]` held if `held[p]`, else relaxed; with `cut`, operations
@@ -190,7 +228,7 @@ impl<'a, M: Model> Tester<'a, M> {
     /// Whether the configuration is proven not linearizable (`Some(true)`), proven
     /// linearizable (`Some(false)`), or undecided within the budget (`None`).
     fn fails(&mut self, subset: &[usize], held: &[bool], cut: Option<u64>) -> Option<bool> {
-        let mut search = Search::new(self.model, self.search_ops(subset, held, cut), false);
+        let mut search = self.search(subset, held, cut, false);
         let cap = self.per_test.min(self.left);
         let progress = loop {
             if self.out_of_budget() || search.steps() >= cap || search.memo_bytes() > self.max_memory {
@@ -212,17 +250,15 @@ impl<'a, M: Model> Tester<'a, M> {
     }
 
     /// The longest partial linearization of the configuration found within one slice of
-    /// steps, as positions in `subset`.
-    fn longest_partial(&mut self, subset: &[usize], held: &[bool], cut: Option<u64>) -> Vec<usize> {
+    /// steps, as positions in `subset`, and the root it starts from.
+    fn longest_partial(&mut self, subset: &[usize], held: &[bool], cut: Option<u64>) -> (Vec<usize>, usize) {
         // Map search positions back to `subset` positions (relaxed observers were dropped).
-        let kept: Vec<usize> = (0..subset.len())
-            .filter(|&p| held[p] || !self.model.is_observer(&self.ops[subset[p]].input, None))
-            .collect();
-        let mut search = Search::new(self.model, self.search_ops(subset, held, cut), true);
+        let kept = self.kept(subset, held);
+        let mut search = self.search(subset, held, cut, true);
         // Only "if cheap": a capped search still yields a valid (if shorter) order.
         search.run(TEST_SLICE);
         self.steps += search.steps();
-        search.longest().iter().map(|&p| kept[p as usize]).collect()
+        (search.longest().iter().map(|&p| kept[p as usize]).collect(), search.longest_root())
     }
 }
 

@@ -27,6 +27,15 @@
 //! shrunk by delta debugging, or [`Verdict::Unknown`] when the budget runs out — never a
 //! wrong "linearizable".
 //!
+//! # Long histories
+//!
+//! [`check`] and [`check_history`] search a whole history held in memory. A run checks its
+//! history as it is recorded instead ([`Incremental`], [`HistoryChecker`]): each partition
+//! is cut at *quiescent points*, instants when none of its operations is running, and only
+//! the part after the last cut is held, with the set of configurations the part before it
+//! can end in. That is exact, not an approximation (see the `segment` module), so memory
+//! follows the concurrency of the history, not its length.
+//!
 //! ```
 //! use eightfold::check::linearizability::{check_history, Options, Verdict};
 //! use eightfold::workload::history::{History, HistoryOp, OpKind, OpOutcome};
@@ -48,6 +57,7 @@ mod bitset;
 mod cell;
 mod counterexample;
 mod events;
+mod incremental;
 mod kv;
 mod memo;
 mod minimize;
@@ -56,21 +66,23 @@ mod op;
 mod partition;
 mod register;
 mod search;
+mod segment;
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
 pub use cell::{CellOp, CellResult, CellState, Value};
-pub use counterexample::{Counterexample, CounterexampleOp, Notation, PartialStep};
+pub use counterexample::{CarriedIn, Counterexample, CounterexampleOp, Notation, PartialStep};
+pub use incremental::{Incremental, check_segmented};
 pub use kv::{Key, KeyValue, KeyedOp, KvOperation, NotOneKey, single_register};
 pub use model::{Model, OpText, Partition};
 pub use op::Operation;
 pub use register::Register;
 
 use crate::check::formats::{self, FormatError};
-use crate::workload::history::{History, OpOutcome};
+use crate::workload::history::{History, HistoryOp, OpOutcome};
 use partition::Settled;
-use search::{Search, SearchOp};
+use search::{Root, Search, SearchOp};
 
 /// Limits on a search: whichever runs out first ends it with [`Verdict::Unknown`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -96,11 +108,14 @@ pub struct Options {
     /// The budget for shrinking a counterexample; `None` reports the whole failing
     /// partition without shrinking.
     pub shrink: Option<Budget>,
+    /// Checking as the history is recorded ([`Incremental`]): a partition is cut at a
+    /// quiescent point only once its open segment holds this many operations (at least 1).
+    pub min_segment: usize,
 }
 
 impl Default for Options {
     /// To decide: 20 million steps, 10 s or 512 MiB of memo tables. To shrink:
-    /// 16 million steps, 5 s or 512 MiB.
+    /// 16 million steps, 5 s or 512 MiB. Segments of at least 32 operations.
     fn default() -> Self {
         Options {
             budget: Budget {
@@ -114,6 +129,7 @@ impl Default for Options {
                 max_time: Some(Duration::from_secs(5)),
                 max_memory: 512 << 20,
             }),
+            min_segment: segment::MIN_SEGMENT,
         }
     }
 }
@@ -241,6 +257,45 @@ pub fn check_history(history: &History, options: &Options) -> Result<CheckReport
     Ok(report)
 }
 
+/// Checks an eightfold history operation by operation as it is recorded, holding only its
+/// open part ([`Incremental`] over the key-value model, every key initially absent).
+/// Counterexample operations are indexed by the position each operation was pushed with.
+pub struct HistoryChecker {
+    check: Incremental<KeyValue>,
+}
+
+impl HistoryChecker {
+    /// A check with `options`.
+    pub fn new(options: Options) -> Self {
+        HistoryChecker { check: Incremental::new(KeyValue { initial: None }, options) }
+    }
+
+    /// Adds the next operation of the history (`index`: its position in `history.ops`).
+    /// Operations must come in invocation order, as `history.json` has them. Errors if
+    /// the operation is malformed (a field missing or contradictory).
+    pub fn push(&mut self, index: usize, op: &HistoryOp) -> Result<(), FormatError> {
+        let Some(o) = formats::eightfold::operation(op)
+            .map_err(|(field, message)| FormatError::field(format!("ops[{index}].{field}"), message))?
+        else {
+            return Ok(()); // a `fail`: it did not happen
+        };
+        if !self.check.failed() {
+            self.check.push(&o.input.key.clone(), index, o);
+        }
+        Ok(())
+    }
+
+    /// Operations held right now.
+    pub fn held(&self) -> usize {
+        self.check.held()
+    }
+
+    /// Ends the history and returns the verdict.
+    pub fn finish(self) -> CheckReport {
+        self.check.finish()
+    }
+}
+
 /// Checks `ops` against `model`.
 pub fn check<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>], options: &Options) -> CheckReport {
     let start = Instant::now();
@@ -295,11 +350,13 @@ pub fn check<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>], option
         },
         Settled::Failed(p) => {
             let shrink_start = Instant::now();
+            let roots = [Root { state: model.init(), applied: Vec::new() }];
             let c = counterexample(
                 model,
                 ops,
                 &partitions[p].label,
                 &kept[p],
+                &roots,
                 options.shrink.as_ref(),
                 &mut stats,
             );
@@ -310,17 +367,18 @@ pub fn check<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>], option
     CheckReport { verdict, stats }
 }
 
-/// Builds the counterexample for a partition proven not linearizable.
+/// Builds the counterexample for a partition proven not linearizable from any of `roots`.
 fn counterexample<M: Model>(
     model: &M,
     ops: &[Operation<M::Input, M::Output>],
     label: &str,
     failing: &[usize],
+    roots: &[Root<M::State>],
     shrink: Option<&Budget>,
     stats: &mut Stats,
 ) -> Counterexample {
     let shrunk = match shrink {
-        Some(budget) => minimize::shrink(model, ops, failing, budget),
+        Some(budget) => minimize::shrink(model, ops, failing, roots, budget),
         None => {
             let mut held = failing.to_vec();
             held.sort_by_key(|&i| (ops[i].call, i));
@@ -331,6 +389,7 @@ fn counterexample<M: Model>(
                 cut: None,
                 minimal: false,
                 partial: Vec::new(),
+                partial_root: 0,
                 steps: 0,
             }
         }
@@ -351,7 +410,7 @@ fn counterexample<M: Model>(
     };
     // Replay the partial linearization to describe the state after each step; relaxed
     // operations take effect with their result ignored, as in the search.
-    let mut state = model.init();
+    let mut state = roots.get(shrunk.partial_root).map_or_else(|| model.init(), |r| r.state.clone());
     let initial_state = model.describe_state(&state);
     let mut partial = Vec::with_capacity(shrunk.partial.len());
     for i in shrunk.partial {
@@ -373,6 +432,7 @@ fn counterexample<M: Model>(
         minimal: shrunk.minimal,
         initial_state,
         partial,
+        carried_in: None,
     }
 }
 

@@ -25,6 +25,13 @@
 //! For shrinking counterexamples, an operation can be *optional*: reaching its return
 //! event unlinearized, the search may also decide it never took effect (a "skip", undone
 //! like any other choice). The main check never uses this.
+//!
+//! For checking a long history piece by piece ([`segment`](super::segment)), a search can
+//! start from several [`Root`] configurations (a model state, and the indeterminate
+//! operations that already took effect), one after the other under one memo table, and can
+//! look for every [`End`] configuration ([`Goal::Ends`]) instead of one linearization: each
+//! state, with the indeterminate operations still pending, in which every operation that
+//! returned has been linearized.
 
 use super::bitset::Bitset;
 use super::events::{EventList, NIL, call_event, is_call, op_of};
@@ -48,6 +55,34 @@ impl<I, O> Clone for SearchOp<'_, I, O> {
 }
 
 impl<I, O> Copy for SearchOp<'_, I, O> {}
+
+/// A configuration a search starts from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Root<S> {
+    /// The model state.
+    pub(super) state: S,
+    /// Operations (indices into the search's operations) that already took effect: only
+    /// operations that never return can be among them.
+    pub(super) applied: Vec<u32>,
+}
+
+/// What a search looks for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) enum Goal {
+    /// One order of every operation (the check's question).
+    First,
+    /// Every configuration in which all operations that returned are linearized.
+    Ends,
+}
+
+/// A configuration found by [`Goal::Ends`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct End<S> {
+    /// The model state.
+    pub(super) state: S,
+    /// The operations that never return and have not taken effect (yet), ascending.
+    pub(super) pending: Vec<u32>,
+}
 
 /// Where a search stands.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -79,6 +114,8 @@ enum Choice {
     Forced,
     /// Optional and skipped (never took effect): undoing it leaves only backtracking.
     Skipped,
+    /// Already applied in the root configuration: never undone by backtracking.
+    Preset,
 }
 
 /// One choice on the search stack.
@@ -101,24 +138,51 @@ pub(super) struct Search<'a, M: Model> {
     linearized: Bitset,
     /// The choices made, in order.
     stack: Vec<Frame<M::State>>,
-    /// How many frames of `stack` linearized an operation (rather than skipping one).
+    /// How many frames of `stack` linearized an operation (rather than skipping one or
+    /// being preset by the root).
     applied: usize,
+    /// Operations that return and are not linearized (or skipped) yet.
+    required_left: usize,
+    /// The operations that never return.
+    open: Vec<u32>,
     state: M::State,
+    /// The configurations to start from, and the one being searched.
+    roots: Vec<Root<M::State>>,
+    root: usize,
+    /// Frames at the bottom of `stack` that the current root preset.
+    base: usize,
+    goal: Goal,
+    /// The end configurations found ([`Goal::Ends`]).
+    ends: Vec<End<M::State>>,
     memo: Memo<M::State>,
     cursor: u32,
     phase: Phase,
     steps: u64,
-    /// The longest partial linearization seen, if asked to track it.
+    /// The longest partial linearization seen, if asked to track it, and its root.
     longest: Option<Vec<u32>>,
+    longest_root: usize,
     outcome: Progress,
 }
 
 impl<'a, M: Model> Search<'a, M> {
-    /// Prepares a search over `ops`; `track_longest` records the longest partial
-    /// linearization (costs a copy of the stack each time it grows past the record).
+    /// Prepares a search over `ops` from the model's initial state for one linearization;
+    /// `track_longest` records the longest partial linearization (costs a copy of the
+    /// stack each time it grows past the record).
     pub(super) fn new(
         model: &'a M,
         ops: Vec<SearchOp<'a, M::Input, M::Output>>,
+        track_longest: bool,
+    ) -> Self {
+        let roots = vec![Root { state: model.init(), applied: Vec::new() }];
+        Search::with_roots(model, ops, roots, Goal::First, track_longest)
+    }
+
+    /// Prepares a search over `ops` from each of `roots` in turn, for `goal`.
+    pub(super) fn with_roots(
+        model: &'a M,
+        ops: Vec<SearchOp<'a, M::Input, M::Output>>,
+        roots: Vec<Root<M::State>>,
+        goal: Goal,
         track_longest: bool,
     ) -> Self {
         let times: Vec<(u64, u64)> = ops.iter().map(|o| (o.call, o.ret)).collect();
@@ -134,26 +198,111 @@ impl<'a, M: Model> Search<'a, M> {
         for (b, &i) in returning.iter().enumerate() {
             bit[i] = b as u32;
         }
-        for (j, i) in (0..ops.len()).filter(|&i| ops[i].ret == u64::MAX).enumerate() {
-            bit[i] = linearized.tail_position(j);
+        let open: Vec<u32> = (0..ops.len()).filter(|&i| ops[i].ret == u64::MAX).map(|i| i as u32).collect();
+        for (j, &i) in open.iter().enumerate() {
+            bit[i as usize] = linearized.tail_position(j);
         }
-        let cursor = events.first();
-        Search {
+        let state = roots.first().map_or_else(|| model.init(), |r| r.state.clone());
+        let mut search = Search {
             model,
             stack: Vec::with_capacity(ops.len()),
             applied: 0,
+            required_left: returning.len(),
+            open,
             ops,
             observer,
             events,
             bit,
             linearized,
-            state: model.init(),
+            state,
+            roots,
+            root: 0,
+            base: 0,
+            goal,
+            ends: Vec::new(),
             memo: Memo::new(),
-            cursor,
+            cursor: NIL,
             phase: Phase::Observers,
             steps: 0,
             longest: track_longest.then(Vec::new),
-            outcome: if cursor == NIL { Progress::Linearizable } else { Progress::Running },
+            longest_root: 0,
+            outcome: Progress::Running,
+        };
+        if !search.start_root() {
+            search.outcome = search.exhausted();
+        }
+        search
+    }
+
+    /// Sets up the current root (or the next one whose configuration is new), and returns
+    /// true; false when no root is left. A root that already meets the goal is done at
+    /// once: with [`Goal::First`] the search is then over.
+    fn start_root(&mut self) -> bool {
+        while self.root < self.roots.len() {
+            let root = &self.roots[self.root];
+            self.state = root.state.clone();
+            let applied = root.applied.clone();
+            for op in applied {
+                debug_assert_eq!(self.ops[op as usize].ret, u64::MAX, "only open operations can be preset");
+                self.linearized.insert(self.bit[op as usize]);
+                self.events.lift(op);
+                self.stack.push(Frame { op, before: self.state.clone(), choice: Choice::Preset });
+            }
+            self.base = self.stack.len();
+            self.phase = Phase::Observers;
+            self.cursor = self.events.first();
+            if self.memo.insert(&self.linearized, &self.state) {
+                if self.arrived() {
+                    if self.goal == Goal::First {
+                        self.outcome = Progress::Linearizable;
+                        return true;
+                    }
+                    self.record_end();
+                } else {
+                    return true;
+                }
+            }
+            self.unwind_root();
+            self.root += 1;
+        }
+        false
+    }
+
+    /// Takes back the current root's preset operations.
+    fn unwind_root(&mut self) {
+        while let Some(frame) = self.stack.pop() {
+            debug_assert_eq!(frame.choice, Choice::Preset);
+            self.linearized.remove(self.bit[frame.op as usize]);
+            self.events.unlift(frame.op);
+        }
+        self.base = 0;
+    }
+
+    /// True if the current node meets the goal.
+    fn arrived(&self) -> bool {
+        match self.goal {
+            Goal::First => self.cursor == NIL,
+            Goal::Ends => self.required_left == 0,
+        }
+    }
+
+    /// Records the current node as an end configuration.
+    fn record_end(&mut self) {
+        let pending = self
+            .open
+            .iter()
+            .copied()
+            .filter(|&op| !self.linearized.contains(self.bit[op as usize]))
+            .collect();
+        self.ends.push(End { state: self.state.clone(), pending });
+    }
+
+    /// The outcome once every root is explored.
+    fn exhausted(&self) -> Progress {
+        if self.goal == Goal::Ends && !self.ends.is_empty() {
+            Progress::Linearizable
+        } else {
+            Progress::NotLinearizable
         }
     }
 
@@ -170,6 +319,16 @@ impl<'a, M: Model> Search<'a, M> {
     /// The longest partial linearization seen (operation indices in order), if tracked.
     pub(super) fn longest(&self) -> &[u32] {
         self.longest.as_deref().unwrap_or(&[])
+    }
+
+    /// The root the longest partial linearization started from.
+    pub(super) fn longest_root(&self) -> usize {
+        self.longest_root
+    }
+
+    /// The end configurations found ([`Goal::Ends`]; complete once the search is decided).
+    pub(super) fn take_ends(&mut self) -> Vec<End<M::State>> {
+        std::mem::take(&mut self.ends)
     }
 
     /// Runs at most `max_steps` steps.
@@ -214,12 +373,21 @@ impl<'a, M: Model> Search<'a, M> {
             if moved {
                 self.phase = Phase::Observers;
                 self.cursor = self.events.first();
-                if self.cursor == NIL {
+                if !self.arrived() {
+                    continue;
+                }
+                if self.goal == Goal::First {
                     self.outcome = Progress::Linearizable;
                     return self.outcome;
                 }
-            } else if !self.backtrack() {
-                self.outcome = Progress::NotLinearizable;
+                // Every returned operation has its place: note where that leaves the
+                // model, then look for other ways to get there.
+                self.record_end();
+            }
+            if !self.backtrack() {
+                if self.outcome == Progress::Running {
+                    self.outcome = self.exhausted();
+                }
                 return self.outcome;
             }
         }
@@ -259,32 +427,41 @@ impl<'a, M: Model> Search<'a, M> {
         self.events.lift(frame.op);
         let skipped = frame.choice == Choice::Skipped;
         self.applied += usize::from(!skipped);
+        self.required_left -= usize::from(self.ops[frame.op as usize].ret != u64::MAX);
         self.stack.push(frame);
         if let Some(longest) = &mut self.longest
             && self.applied > longest.len()
         {
             longest.clear();
-            longest.extend(self.stack.iter().filter(|f| f.choice != Choice::Skipped).map(|f| f.op));
+            longest
+                .extend(self.stack[self.base..].iter().filter(|f| f.choice != Choice::Skipped).map(|f| f.op));
+            self.longest_root = self.root;
         }
     }
 
     /// Undoes choices until one leaves an alternative (a [`Choice::Chosen`] operation:
-    /// the next candidate after it), and moves the cursor there. False if none does.
+    /// the next candidate after it), and moves the cursor there; when the current root has
+    /// none left, moves on to the next root. False if no root is left.
     fn backtrack(&mut self) -> bool {
-        while let Some(frame) = self.stack.pop() {
+        while self.stack.len() > self.base {
+            let frame = self.stack.pop().expect("above the base");
             self.state = frame.before;
             self.linearized.remove(self.bit[frame.op as usize]);
             self.events.unlift(frame.op);
             if frame.choice != Choice::Skipped {
                 self.applied -= 1;
             }
+            self.required_left += usize::from(self.ops[frame.op as usize].ret != u64::MAX);
             if frame.choice == Choice::Chosen {
                 self.phase = Phase::Others;
                 self.cursor = self.events.next(call_event(frame.op));
                 return true;
             }
         }
-        false
+        self.unwind_root();
+        self.root += 1;
+        // A later root that meets the goal at once ends a `First` search there.
+        self.start_root() && self.outcome == Progress::Running
     }
 }
 

@@ -240,3 +240,135 @@ fn check_history_reads_eightfold_histories() {
     assert_eq!(held, vec![1, 2], "{}", c.render(Notation::Eightfold));
     assert!(c.partial.iter().all(|s| failed_first.ops[s.op.index].outcome != OpOutcome::Fail));
 }
+
+/// Options that cut as often as possible.
+fn cutting(min_segment: usize) -> Options {
+    Options { min_segment, ..Options::default() }
+}
+
+#[test]
+fn the_segmented_check_agrees_on_the_hand_made_histories() {
+    let cas = CellOp::Cas { expected: Some(v("1")), new: v("2") };
+    let histories = vec![
+        vec![Operation::indeterminate(0, CellOp::Write(v("1")), 0), read(1, Some("1"), 10, 11)],
+        vec![read(1, Some("1"), 10, 11)],
+        vec![
+            Operation::indeterminate(0, CellOp::Write(v("1")), 0),
+            write(1, "2", 1, 2),
+            read(2, Some("2"), 3, 4),
+            read(2, Some("2"), 5, 6),
+        ],
+        vec![write(0, "1", 0, 1), Operation::indeterminate(1, cas.clone(), 2), read(2, Some("2"), 5, 6)],
+        vec![write(0, "3", 0, 1), Operation::indeterminate(1, cas, 2), read(2, Some("2"), 5, 6)],
+        vec![write(0, "1", 0, 1), write(1, "2", 2, 3), read(2, Some("1"), 4, 5)],
+        vec![write(0, "1", 0, 10), read(1, None, 1, 2), read(2, Some("1"), 3, 4)],
+        vec![write(0, "1", 0, 10), read(1, Some("1"), 1, 2), read(2, None, 3, 4)],
+    ];
+    for ops in histories {
+        let whole = verdict(&ops);
+        for min in [1, 2, 32] {
+            let seg = check_segmented(&Register::default(), &ops, &cutting(min)).verdict;
+            assert_eq!(
+                matches!(seg, Verdict::Linearizable),
+                matches!(whole, Verdict::Linearizable),
+                "{ops:?} with segments of {min}: {seg:?} vs {whole:?}"
+            );
+        }
+    }
+}
+
+/// A long single-key history: writes then reads of each value, one at a time, `n` pairs.
+fn long_history(n: u64) -> Vec<KvOperation> {
+    let mut ops = Vec::new();
+    for i in 0..n {
+        let t = 100 * i;
+        ops.push(put(0, "k", &i.to_string(), t, t + 10));
+        ops.push(get(1, "k", Some(&i.to_string()), t + 20, t + 30));
+    }
+    ops
+}
+
+#[test]
+fn a_long_history_is_held_only_in_part() {
+    let ops = long_history(5_000);
+    let mut check = Incremental::new(KeyValue::default(), Options::default());
+    let mut most = 0;
+    for (i, o) in ops.iter().enumerate() {
+        check.push("k", i, o.clone());
+        most = most.max(check.held());
+    }
+    assert!(most <= 2 * segment::MIN_SEGMENT, "held up to {most} operations");
+    let report = check.finish();
+    assert_eq!(report.verdict, Verdict::Linearizable);
+    assert_eq!(report.stats.ops, 10_000);
+}
+
+#[test]
+fn a_stale_read_late_in_a_long_history_is_explained_from_the_cut() {
+    let mut ops = long_history(500);
+    // Near the end, a read sees the value before the latest write.
+    let n = ops.len();
+    ops[n - 3] = get(1, "k", Some("497"), ops[n - 3].call, ops[n - 3].ret.expect("returned"));
+    let whole = check(&KeyValue::default(), &ops, &Options::default());
+    let seg = check_segmented(&KeyValue::default(), &ops, &Options::default());
+    let (Verdict::NotLinearizable(w), Verdict::NotLinearizable(c)) = (&whole.verdict, &seg.verdict) else {
+        panic!("{:?} / {:?}", whole.verdict, seg.verdict)
+    };
+    assert_eq!(c.ops.iter().map(|o| o.index).collect::<Vec<_>>(), vec![n - 4, n - 3]);
+    assert_eq!(w.ops.iter().map(|o| o.index).collect::<Vec<_>>(), vec![n - 4, n - 3]);
+    assert!(c.minimal);
+    let carried = c.carried_in.as_ref().expect("the failure lies after a cut");
+    assert!(carried.before > 900, "{carried:?}");
+    assert_eq!(carried.pending, 0);
+    assert_eq!(carried.states.len(), 1);
+    // The segment held far fewer operations than the history.
+    assert!(c.partition_ops < 100, "{}", c.partition_ops);
+    let text = c.render(Notation::Eightfold);
+    assert!(text.contains(&format!("the {} operations invoked before", carried.before)), "{text}");
+}
+
+#[test]
+fn the_segmented_check_runs_out_of_budget_as_unknown() {
+    let mut ops: Vec<_> = (0..14).map(|i| write(i, &i.to_string(), 0, 100)).collect();
+    ops.push(read(20, Some("none"), 50, 60));
+    let options =
+        Options { budget: Budget { max_steps: 1_000, max_time: None, max_memory: usize::MAX }, ..cutting(1) };
+    let report = check_segmented(&Register::default(), &ops, &options);
+    let Verdict::Unknown { reason } = report.verdict else { panic!("decided: {:?}", report.verdict) };
+    assert_eq!(reason.exhausted, Exhausted::Steps(1_000));
+    assert_eq!(reason.unresolved, vec!["the register".to_string()]);
+}
+
+#[test]
+fn the_history_checker_indexes_counterexamples_into_the_history() {
+    use crate::workload::history::{HistoryOp, OpKind, OpOutcome};
+    let op = |client, kind, value: Option<&str>, outcome, t0: u64, read: Option<Option<&str>>| HistoryOp {
+        client,
+        op: kind,
+        key: "k".into(),
+        value: value.map(Into::into),
+        expected: None,
+        invoke_ns: t0,
+        complete_ns: (outcome != OpOutcome::Info).then_some(t0 + 5),
+        outcome,
+        read: read.map(|r| r.map(Into::into)),
+        applied: None,
+    };
+    let mut check = HistoryChecker::new(cutting(1));
+    let ops = [
+        op(0, OpKind::Put, Some("a"), OpOutcome::Fail, 0, None),
+        op(1, OpKind::Put, Some("b"), OpOutcome::Ok, 10, None),
+        op(2, OpKind::Get, None, OpOutcome::Ok, 20, Some(Some("b"))),
+        op(0, OpKind::Get, None, OpOutcome::Ok, 30, Some(Some("a"))),
+    ];
+    for (i, o) in ops.iter().enumerate() {
+        check.push(i, o).expect("well formed");
+    }
+    let report = check.finish();
+    let Verdict::NotLinearizable(c) = &report.verdict else { panic!("{:?}", report.verdict) };
+    assert_eq!(c.ops.iter().map(|o| o.index).collect::<Vec<_>>(), vec![3]);
+    let mut check = HistoryChecker::new(Options::default());
+    let bad = HistoryOp { complete_ns: None, ..ops[1].clone() };
+    let err = check.push(7, &bad).expect_err("an ok put needs its completion time");
+    assert!(err.to_string().contains("ops[7].complete_ns"), "{err}");
+}

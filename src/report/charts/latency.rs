@@ -6,10 +6,13 @@
 //! orange triangle in the strip above the plot for `info` — the client never got a reply, so
 //! the operation has no latency and its effect is unknown. Dashed lines mark the median and
 //! 99th percentile of `ok` operations; shaded bands are the fault windows. A gap in the
-//! dots, or a rising cloud, during a band is the fault's cost as a client saw it.
+//! dots, or a rising cloud, during a band is the fault's cost as a client saw it. A very
+//! long run's marks are thinned to one per grid cell finer than a mark ([`super::ops`]),
+//! and the subtitle says so.
 
 use super::axes::{Axis, Frame, FrameSpec, LegendSwatch, Rect, YAxis, legend, short_number};
 use super::faults;
+use super::ops::{Named, latency_ms};
 use super::style::{FAIL, INFO, LABEL_PX, OK, SMALL_PX, WIDTH, fault_colour};
 use super::svg::{Anchor, Num, Svg};
 use super::{ChartError, Inputs};
@@ -21,21 +24,28 @@ const CSS: &str = ".op.ok{fill:#0072B2;fill-opacity:.55}.op.fail{fill:#D55E00}\
 
 /// The latency chart, or `None` for runs without client operations.
 pub fn render(input: &Inputs<'_>) -> Result<Option<String>, ChartError> {
-    let Some(history) = input.history else { return Ok(None) };
+    let Some(ops) = input.ops else { return Ok(None) };
     let end_s = input.end_ns() as f64 / 1e9;
-    let lat: Vec<f64> = history
-        .ops
-        .iter()
-        .filter_map(|o| o.complete_ns.map(|c| (c.saturating_sub(o.invoke_ns) as f64 / 1e6).max(0.001)))
-        .collect();
+    let lat: Vec<f64> = ops.latency_ms.map(|(a, b)| vec![a, b]).unwrap_or_default();
     let (lo, hi) = y_range(&lat);
-    let count = |k: OpOutcome| history.ops.iter().filter(|o| o.outcome == k).count();
+    let count = |k: OpOutcome| ops.count(k);
     let title = format!("Operation latency — {}", input.run_name());
+    let subtitle = if ops.thinned {
+        format!(
+            "Each mark is a client operation: across, when it was sent; up, how long its reply took (log scale). \
+             Shaded: fault windows. Thinned to one mark per small cell: {} of {} operations drawn.",
+            ops.marks.len(),
+            ops.total()
+        )
+    } else {
+        "Each mark is one client operation: across, when it was sent; up, how long its reply took \
+         (log scale). Shaded: fault windows."
+            .to_string()
+    };
     let spec = FrameSpec {
         size: (WIDTH, 520),
         title: &title,
-        subtitle: "Each mark is one client operation: across, when it was sent; up, how long its reply took \
-                   (log scale). Shaded: fault windows.",
+        subtitle: &subtitle,
         top: 112,
         right: 96,
         left_labels: 64,
@@ -59,7 +69,7 @@ pub fn render(input: &Inputs<'_>) -> Result<Option<String>, ChartError> {
             LegendSwatch::Triangle(INFO),
         ),
     ];
-    let suspects = counterexample_ops(input);
+    let suspects: &[Named] = &ops.named;
     if !suspects.is_empty() {
         entries.push(("ringed: operations no order can explain".to_string(), LegendSwatch::Ring(RING)));
     }
@@ -71,49 +81,30 @@ pub fn render(input: &Inputs<'_>) -> Result<Option<String>, ChartError> {
     faults::draw(&mut s, &bands, &frame.x, band_area, strip.y0 - 4.0, 2);
     percentile_lines(&mut s, input, &frame.y, plot);
     draw_ops(&mut s, input, &frame.x, &frame.y, strip);
-    draw_rings(&mut s, input, &suspects, &frame.x, &frame.y, strip);
+    draw_rings(&mut s, suspects, &frame.x, &frame.y, strip);
     Ok(Some(frame.finish(s)))
 }
 
 /// The colour of the rings around a counterexample's operations.
 const RING: &str = "#C00000";
 
-/// The history indices of the operations in the linearizability counterexample, if any.
-pub fn counterexample_ops(input: &Inputs<'_>) -> Vec<usize> {
-    let Some(cx) = input.outcome.linearizability.as_ref().and_then(|l| l.counterexample.as_ref()) else {
-        return Vec::new();
-    };
-    let n = input.history.map_or(0, |h| h.ops.len());
-    cx["ops"]
-        .as_array()
-        .map(|ops| {
-            ops.iter().filter_map(|o| o["index"].as_u64()).map(|i| i as usize).filter(|&i| i < n).collect()
-        })
-        .unwrap_or_default()
-}
-
-fn draw_rings(s: &mut Svg, input: &Inputs<'_>, ops: &[usize], x: &Axis, y: &Axis, strip: Rect) {
-    let Some(history) = input.history else { return };
+fn draw_rings(s: &mut Svg, named: &[Named], x: &Axis, y: &Axis, strip: Rect) {
     s.open_group("counterexample", &[]);
-    for &i in ops {
-        let o = &history.ops[i];
+    for n in named {
+        let o = &n.mark;
         let px = x.px(o.invoke_ns as f64 / 1e9);
-        let py = match o.complete_ns {
-            Some(c) if o.outcome != OpOutcome::Info => {
-                y.px((c.saturating_sub(o.invoke_ns) as f64 / 1e6).max(0.001))
-            }
-            _ => (strip.y0 + strip.y1) / 2.0,
-        };
+        let py = latency_ms(o).map_or((strip.y0 + strip.y1) / 2.0, |ms| y.px(ms));
         let title = format!(
             "counterexample: c{} {:?} {} at {:.3} s",
-            o.client + 1,
-            o.op,
-            o.key,
+            n.client + 1,
+            n.op,
+            n.key,
             o.invoke_ns as f64 / 1e9
         );
         s.fmt(format_args!(
-            "<circle class=\"ring\" data-index=\"{i}\" cx=\"{}\" cy=\"{}\" r=\"7\" fill=\"none\" stroke=\"{RING}\" \
+            "<circle class=\"ring\" data-index=\"{}\" cx=\"{}\" cy=\"{}\" r=\"7\" fill=\"none\" stroke=\"{RING}\" \
              stroke-width=\"2\"><title>{}</title></circle>\n",
+            o.index,
             Num(px),
             Num(py),
             super::svg::esc(&title)
@@ -174,7 +165,7 @@ fn percentile_lines(s: &mut Svg, input: &Inputs<'_>, y: &Axis, plot: Rect) {
 }
 
 fn draw_ops(s: &mut Svg, input: &Inputs<'_>, x: &Axis, y: &Axis, strip: Rect) {
-    let Some(history) = input.history else { return };
+    let Some(ops) = input.ops else { return };
     let mid = (strip.y0 + strip.y1) / 2.0;
     for pass in [OpOutcome::Ok, OpOutcome::Fail, OpOutcome::Info] {
         let class = match pass {
@@ -183,7 +174,7 @@ fn draw_ops(s: &mut Svg, input: &Inputs<'_>, x: &Axis, y: &Axis, strip: Rect) {
             OpOutcome::Info => "op info",
         };
         s.open_group(&format!("ops-{}", class.trim_start_matches("op ")), &[]);
-        for o in history.ops.iter().filter(|o| o.outcome == pass) {
+        for o in ops.marks.iter().filter(|o| o.outcome == pass) {
             let px = x.px(o.invoke_ns as f64 / 1e9);
             match (o.outcome, o.complete_ns) {
                 (OpOutcome::Info, _) | (_, None) => s.fmt(format_args!(

@@ -2,8 +2,8 @@
 //!
 //! | file | question | drawn from |
 //! |---|---|---|
-//! | `latency.svg` | how long did each operation take, and when? | `history.json` |
-//! | `throughput.svg` | how much work got done, moment by moment? | `history.json` |
+//! | `latency.svg` | how long did each operation take, and when? | `history.json` ([`ops`]) |
+//! | `throughput.svg` | how much work got done, moment by moment? | `history.json` ([`ops`]) |
 //! | `timeline.svg` | who led, in which term; who was down or cut off? | `recording.json`, `outcome.faults` |
 //! | `messages.svg` | what did the nodes say to each other around the fault? | `recording.json` |
 //! | `network.svg` | which links carried the traffic; did queues build up? | `outcome.links`, `recording.json` |
@@ -21,6 +21,7 @@ pub mod lanes;
 pub mod latency;
 pub mod messages;
 pub mod network;
+pub mod ops;
 pub mod style;
 pub mod svg;
 pub mod throughput;
@@ -29,8 +30,8 @@ pub mod timeline;
 use thiserror::Error;
 
 use crate::report::Outcome;
-use crate::workload::history::History;
 use crate::world::Recording;
+pub use ops::OpSeries;
 
 /// Why a chart could not be drawn.
 #[derive(Debug, Error)]
@@ -48,8 +49,8 @@ pub enum ChartError {
 pub struct Inputs<'a> {
     /// `outcome.json`.
     pub outcome: &'a Outcome,
-    /// `history.json` (key-value runs).
-    pub history: Option<&'a History>,
+    /// What the charts need of `history.json` (key-value runs).
+    pub ops: Option<&'a OpSeries>,
     /// `recording.json`.
     pub recording: &'a Recording,
     /// The scenario's plain-language description.
@@ -59,13 +60,18 @@ pub struct Inputs<'a> {
 impl Inputs<'_> {
     /// When the run ended, ns.
     pub fn end_ns(&self) -> u64 {
-        self.recording.end_ns.max(self.outcome.sim_time_ns).max(1)
+        end_ns(self.outcome, self.recording)
     }
 
     /// The chart title's suffix: `scenario, seed N`.
     pub fn run_name(&self) -> String {
         format!("{}, seed {}", self.outcome.scenario, self.outcome.seed)
     }
+}
+
+/// When a run ended, ns: the time axis of every chart.
+pub fn end_ns(outcome: &Outcome, recording: &Recording) -> u64 {
+    recording.end_ns.max(outcome.sim_time_ns).max(1)
 }
 
 /// One rendered file of the report.

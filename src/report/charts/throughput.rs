@@ -11,7 +11,6 @@ use super::faults;
 use super::latency::fault_legend;
 use super::style::{FAIL, INFO, OK, WIDTH};
 use super::{ChartError, Inputs};
-use crate::workload::history::OpOutcome;
 
 const CSS: &str = ".bar.ok{fill:#0072B2}.bar.fail{fill:#D55E00}.bar.info{fill:#E69F00}";
 
@@ -23,31 +22,11 @@ pub fn bucket_ns(end_ns: u64) -> u64 {
     steps.iter().map(|s| s * MS).find(|&w| end_ns.div_ceil(w) <= 200).unwrap_or(3_600_000 * MS)
 }
 
-/// Counts per bucket: `[ok, fail, info]`.
-pub fn counts(input: &Inputs<'_>, width: u64) -> Vec<[u64; 3]> {
-    let n = input.end_ns().div_ceil(width) as usize;
-    let mut c = vec![[0u64; 3]; n.max(1)];
-    if let Some(h) = input.history {
-        for o in &h.ops {
-            let (t, k) = match (o.outcome, o.complete_ns) {
-                (OpOutcome::Ok, Some(t)) => (t, 0),
-                (OpOutcome::Fail, Some(t)) => (t, 1),
-                _ => (o.invoke_ns, 2),
-            };
-            let b = ((t / width) as usize).min(c.len() - 1);
-            c[b][k] += 1;
-        }
-    }
-    c
-}
-
 /// The throughput chart, or `None` for runs without client operations.
 pub fn render(input: &Inputs<'_>) -> Result<Option<String>, ChartError> {
-    if input.history.is_none() {
-        return Ok(None);
-    }
-    let width = bucket_ns(input.end_ns());
-    let counts = counts(input, width);
+    let Some(ops) = input.ops else { return Ok(None) };
+    let width = ops.bucket_ns;
+    let counts = &ops.buckets;
     let per_s = 1e9 / width as f64;
     let peak = counts.iter().map(|c| (c[0] + c[1] + c[2]) as f64 * per_s).fold(0.0, f64::max);
     let top = if peak > 0.0 { peak * 1.12 } else { 1.0 };

@@ -1,0 +1,194 @@
+//! Checking a history while it is being recorded, one operation at a time, so that a long
+//! run never holds its whole history: each partition is a [`Lane`] that cuts its history
+//! at quiescent points and keeps only the open part (see [`segment`](super::segment) for
+//! why that is exact).
+//!
+//! Operations arrive in call order (the order of `history.json`). A partition whose cut
+//! fails ends the check at once: its counterexample is built from the failing segment and
+//! the configurations it was searched from, and later operations are ignored. When the
+//! history ends, the lanes' last segments are searched for one linearization each,
+//! interleaved under the budget as the whole-history check does.
+//!
+//! # Budgets
+//!
+//! A long run is a sequence of small independent searches, so the [`Budget`] bounds each
+//! search rather than their sum: every cut's exhaustive search (capped in proportion to
+//! its segment, where running out only means "do not cut here") and the final search of the lanes' last segments (which yields
+//! [`Verdict::Unknown`] when the budget runs out). The verdict of a run therefore does not
+//! depend on how long it ran.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use super::model::Model;
+use super::op::Operation;
+use super::partition::{self, Settled};
+use super::search::Search;
+use super::segment::{FailedSegment, Lane};
+use super::{CarriedIn, CheckReport, Counterexample, Options, Stats, UnknownReason, Verdict, counterexample};
+
+/// A linearizability check fed one operation at a time.
+pub struct Incremental<M: Model> {
+    model: M,
+    options: Options,
+    lanes: Vec<Lane<M>>,
+    /// Label → lane.
+    by_label: BTreeMap<String, usize>,
+    /// The counterexample, once a partition failed.
+    failure: Option<Box<Counterexample>>,
+    stats: Stats,
+    /// Time spent cutting so far.
+    busy: Duration,
+}
+
+impl<M: Model> Incremental<M> {
+    /// A check of `model` with `options`.
+    pub fn new(model: M, options: Options) -> Self {
+        Incremental {
+            model,
+            options,
+            lanes: Vec::new(),
+            by_label: BTreeMap::new(),
+            failure: None,
+            stats: Stats::default(),
+            busy: Duration::ZERO,
+        }
+    }
+
+    /// True once some partition is known not to be linearizable (later operations are
+    /// then ignored).
+    pub fn failed(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    /// Operations held right now (open segments and carried indeterminate operations).
+    pub fn held(&self) -> usize {
+        self.lanes.iter().map(Lane::held).sum()
+    }
+
+    /// Adds the next operation of `partition`. Operations must come in call order within
+    /// each partition; `index` is the operation's place in the caller's history, which
+    /// counterexamples name.
+    pub fn push(&mut self, partition: &str, index: usize, op: Operation<M::Input, M::Output>) {
+        if self.failure.is_some() {
+            return;
+        }
+        // An observer whose output is unknown (a timed-out read) constrains nothing.
+        if op.output.is_none() && self.model.is_observer(&op.input, None) {
+            return;
+        }
+        self.stats.ops += 1;
+        let lane = match self.by_label.get(partition) {
+            Some(&l) => l,
+            None => {
+                self.lanes.push(Lane::new(partition.to_string(), &self.model, self.options.min_segment));
+                self.by_label.insert(partition.to_string(), self.lanes.len() - 1);
+                self.lanes.len() - 1
+            }
+        };
+        let start = Instant::now();
+        let pushed = self.lanes[lane].push(&self.model, index, op, &self.options.budget);
+        self.busy += start.elapsed();
+        if pushed.is_err() {
+            let lanes = std::mem::take(&mut self.lanes);
+            self.stats.steps += lanes.iter().map(|l| l.steps).sum::<u64>();
+            let lane = lanes.into_iter().nth(lane).expect("the lane exists");
+            self.failure = Some(Box::new(self.explain(lane)));
+        }
+    }
+
+    /// Ends the history and returns the verdict.
+    pub fn finish(mut self) -> CheckReport {
+        let start = Instant::now();
+        self.stats.partitions = self.by_label.len();
+        if let Some(c) = self.failure.take() {
+            self.stats.elapsed = self.busy;
+            return CheckReport { verdict: Verdict::NotLinearizable(c), stats: self.stats };
+        }
+        self.stats.steps += self.lanes.iter().map(|l| l.steps).sum::<u64>();
+        // Label order, as the whole-history check orders partitions.
+        let order: Vec<usize> = self.by_label.values().copied().collect();
+        let searches: Vec<(usize, Search<'_, M>)> =
+            order.iter().map(|&l| (l, self.lanes[l].final_search(&self.model))).collect();
+        let (settled, steps) =
+            partition::interleave(searches, &self.options.budget, self.options.slice_steps, start);
+        self.stats.steps += steps;
+        self.stats.elapsed = self.busy + start.elapsed();
+        let verdict = match settled {
+            Settled::AllLinearizable => Verdict::Linearizable,
+            Settled::Exhausted { by, unresolved } => Verdict::Unknown {
+                reason: UnknownReason {
+                    exhausted: by,
+                    unresolved: unresolved.iter().map(|&l| self.lanes[l].label.clone()).collect(),
+                },
+            },
+            Settled::Failed(l) => {
+                let lanes = std::mem::take(&mut self.lanes);
+                let lane = lanes.into_iter().nth(l).expect("the lane exists");
+                Verdict::NotLinearizable(Box::new(self.explain(lane)))
+            }
+        };
+        CheckReport { verdict, stats: self.stats }
+    }
+
+    /// The counterexample of a lane whose open segment cannot be linearized.
+    fn explain(&mut self, lane: Lane<M>) -> Counterexample {
+        let label = lane.label.clone();
+        let mut states: Vec<String> = Vec::new();
+        for s in lane.frontier_states() {
+            let d = self.model.describe_state(s);
+            if !states.contains(&d) {
+                states.push(d);
+            }
+        }
+        let FailedSegment { ops, roots, carried, before, cut } = lane.into_failed();
+        let indices: Vec<usize> = ops.iter().map(|o| o.index).collect();
+        let ops: Vec<Operation<M::Input, M::Output>> = ops.into_iter().map(|o| o.op).collect();
+        let failing: Vec<usize> = (0..ops.len()).collect();
+        let start = Instant::now();
+        let mut c = counterexample(
+            &self.model,
+            &ops,
+            &label,
+            &failing,
+            &roots,
+            self.options.shrink.as_ref(),
+            &mut self.stats,
+        );
+        self.stats.shrink_elapsed = start.elapsed();
+        for op in c.ops.iter_mut().chain(c.partial.iter_mut().map(|s| &mut s.op)) {
+            op.index = indices[op.index];
+        }
+        if let Some(cut) = cut {
+            c.carried_in = Some(CarriedIn { cut, before, states, pending: carried });
+        }
+        c
+    }
+}
+
+/// Checks `ops` against `model` the way a run does: operation by operation in call order,
+/// each partition cut at its quiescent points ([`Incremental`]). Gives the same verdict as
+/// [`check`](super::check) whenever neither runs out of budget.
+pub fn check_segmented<M>(model: &M, ops: &[Operation<M::Input, M::Output>], options: &Options) -> CheckReport
+where
+    M: Model + Clone,
+    M::Input: Clone,
+    M::Output: Clone,
+{
+    let partitions = model.partition(ops);
+    let mut part = vec![0; ops.len()];
+    for (p, partition) in partitions.iter().enumerate() {
+        for &i in &partition.ops {
+            part[i] = p;
+        }
+    }
+    let mut order: Vec<usize> = (0..ops.len()).collect();
+    order.sort_by_key(|&i| (ops[i].call, i));
+    let mut check = Incremental::new(model.clone(), *options);
+    for i in order {
+        check.push(&partitions[part[i]].label, i, ops[i].clone());
+    }
+    let mut report = check.finish();
+    report.stats.partitions = partitions.len();
+    report
+}

@@ -1,0 +1,265 @@
+//! The client operations as the charts draw them, gathered in one pass over the history
+//! (read back from `history.json`, so a long run's history is never held whole).
+//!
+//! - counts by outcome, and per throughput bucket ([`throughput::bucket_ns`]);
+//! - the latency range of all operations;
+//! - one latency mark per operation — up to [`MAX_MARKS`] of them. A longer history is
+//!   *thinned* deterministically: the plot is divided into a fine grid of cells (
+//!   [`COLUMNS`] across the run, [`ROWS_PER_DECADE`] per decade of latency, one strip for
+//!   operations without a reply) and only the first operation of each outcome in each cell
+//!   is drawn. Cells are finer than a mark, so the cloud keeps its shape, its gaps and its
+//!   outliers; what is lost is how many marks overlap;
+//! - the operations a linearizability counterexample names, to ring them.
+
+use std::collections::HashSet;
+
+use super::throughput::bucket_ns;
+use crate::report::Outcome;
+use crate::workload::history::{HistoryOp, OpKind, OpOutcome, read_history};
+
+/// Histories with more operations than this get thinned latency marks.
+pub const MAX_MARKS: usize = 100_000;
+
+/// Grid columns across the run when thinning (about one per pixel of the plot; a mark is
+/// four pixels wide).
+pub const COLUMNS: u64 = 1024;
+
+/// Grid rows per decade of latency when thinning (about one per pixel).
+pub const ROWS_PER_DECADE: f64 = 100.0;
+
+/// One operation's mark on the latency chart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    /// Its position in the history.
+    pub index: usize,
+    /// When it was invoked, ns.
+    pub invoke_ns: u64,
+    /// When its outcome was learned, ns (none for `info`).
+    pub complete_ns: Option<u64>,
+    /// How it ended.
+    pub outcome: OpOutcome,
+}
+
+/// An operation a counterexample names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Named {
+    /// Its mark.
+    pub mark: Mark,
+    /// The client.
+    pub client: u32,
+    /// The operation.
+    pub op: OpKind,
+    /// The key.
+    pub key: String,
+}
+
+/// What the charts need of a history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpSeries {
+    /// Operations: `ok`, `fail`, `info`.
+    pub counts: [u64; 3],
+    /// Width of a throughput bucket, ns.
+    pub bucket_ns: u64,
+    /// Per throughput bucket: `ok` and `fail` by completion, `info` by invocation.
+    pub buckets: Vec<[u64; 3]>,
+    /// Latency marks, in history order.
+    pub marks: Vec<Mark>,
+    /// True if `marks` was thinned (one per grid cell).
+    pub thinned: bool,
+    /// The least and greatest latency (ms, at least 0.001) of operations with a reply.
+    pub latency_ms: Option<(f64, f64)>,
+    /// The operations the linearizability counterexample names, in its order.
+    pub named: Vec<Named>,
+}
+
+/// The history indices of the operations the linearizability counterexample of `outcome`
+/// names, in its order.
+pub fn named_indices(outcome: &Outcome) -> Vec<usize> {
+    outcome
+        .linearizability
+        .as_ref()
+        .and_then(|l| l.counterexample.as_ref())
+        .and_then(|c| c["ops"].as_array())
+        .map(|ops| ops.iter().filter_map(|o| o["index"].as_u64()).map(|i| i as usize).collect())
+        .unwrap_or_default()
+}
+
+impl OpSeries {
+    /// The series of `ops` (in history order) for a run ending at `end_ns`, naming the
+    /// operations at indices `named`.
+    pub fn new<'a>(ops: impl IntoIterator<Item = &'a HistoryOp>, named: &[usize], end_ns: u64) -> Self {
+        let mut b = OpSeriesBuilder::new(named.to_vec(), end_ns);
+        for (i, op) in ops.into_iter().enumerate() {
+            b.push(i, op);
+        }
+        b.finish()
+    }
+
+    /// The series of a `history.json` read from `input` one operation at a time (see
+    /// [`OpSeries::new`]).
+    pub fn read(input: impl std::io::Read, named: &[usize], end_ns: u64) -> Result<Self, serde_json::Error> {
+        let mut b = OpSeriesBuilder::new(named.to_vec(), end_ns);
+        read_history(input, |i, op| b.push(i, &op))?;
+        Ok(b.finish())
+    }
+
+    /// Operations in the history.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// The count of one outcome.
+    pub fn count(&self, outcome: OpOutcome) -> u64 {
+        self.counts[slot(outcome)]
+    }
+}
+
+fn slot(o: OpOutcome) -> usize {
+    match o {
+        OpOutcome::Ok => 0,
+        OpOutcome::Fail => 1,
+        OpOutcome::Info => 2,
+    }
+}
+
+/// Builds an [`OpSeries`] one operation at a time.
+pub struct OpSeriesBuilder {
+    series: OpSeries,
+    end_ns: u64,
+    /// Counterexample indices still to find.
+    wanted: Vec<usize>,
+    /// Occupied cells, once thinning.
+    cells: HashSet<(u32, i32, u8)>,
+}
+
+impl OpSeriesBuilder {
+    /// A builder for a run ending at `end_ns`, naming the operations at indices `wanted`.
+    pub fn new(wanted: Vec<usize>, end_ns: u64) -> Self {
+        let end_ns = end_ns.max(1);
+        let width = bucket_ns(end_ns);
+        OpSeriesBuilder {
+            series: OpSeries {
+                counts: [0; 3],
+                bucket_ns: width,
+                buckets: vec![[0; 3]; (end_ns.div_ceil(width) as usize).max(1)],
+                marks: Vec::new(),
+                thinned: false,
+                latency_ms: None,
+                named: Vec::new(),
+            },
+            end_ns,
+            wanted,
+            cells: HashSet::new(),
+        }
+    }
+
+    /// Adds the operation at `index` of the history.
+    pub fn push(&mut self, index: usize, op: &HistoryOp) {
+        let s = &mut self.series;
+        let k = slot(op.outcome);
+        s.counts[k] += 1;
+        let (t, k) = match (op.outcome, op.complete_ns) {
+            (OpOutcome::Ok | OpOutcome::Fail, Some(t)) => (t, k),
+            _ => (op.invoke_ns, 2),
+        };
+        let b = ((t / s.bucket_ns) as usize).min(s.buckets.len() - 1);
+        s.buckets[b][k] += 1;
+        let mark = Mark { index, invoke_ns: op.invoke_ns, complete_ns: op.complete_ns, outcome: op.outcome };
+        if let Some(ms) = latency_ms(&mark) {
+            s.latency_ms = Some(s.latency_ms.map_or((ms, ms), |(lo, hi)| (lo.min(ms), hi.max(ms))));
+        }
+        if self.wanted.contains(&index) {
+            s.named.push(Named { mark: mark.clone(), client: op.client, op: op.op, key: op.key.clone() });
+        }
+        if !s.thinned && s.marks.len() == MAX_MARKS {
+            s.thinned = true;
+            let marks = std::mem::take(&mut s.marks);
+            for m in marks {
+                self.keep_thinned(m);
+            }
+        }
+        if self.series.thinned {
+            self.keep_thinned(mark);
+        } else {
+            self.series.marks.push(mark);
+        }
+    }
+
+    /// Keeps `mark` if its cell has no mark of its outcome yet.
+    fn keep_thinned(&mut self, mark: Mark) {
+        let col = (u128::from(mark.invoke_ns) * u128::from(COLUMNS) / u128::from(self.end_ns)) as u32;
+        let row = latency_ms(&mark).map_or(i32::MAX, |ms| (ms.log10() * ROWS_PER_DECADE).floor() as i32);
+        if self.cells.insert((col, row, slot(mark.outcome) as u8)) {
+            self.series.marks.push(mark);
+        }
+    }
+
+    /// The series, with the named operations in the counterexample's order.
+    pub fn finish(mut self) -> OpSeries {
+        let order = &self.wanted;
+        self.series.named.sort_by_key(|n| order.iter().position(|&i| i == n.mark.index));
+        self.series
+    }
+}
+
+/// The latency a mark is drawn at (ms, at least 0.001), or `None` in the no-reply strip.
+pub fn latency_ms(m: &Mark) -> Option<f64> {
+    match (m.outcome, m.complete_ns) {
+        (OpOutcome::Info, _) | (_, None) => None,
+        (_, Some(c)) => Some((c.saturating_sub(m.invoke_ns) as f64 / 1e6).max(0.001)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(i: u64, outcome: OpOutcome) -> HistoryOp {
+        HistoryOp {
+            client: (i % 7) as u32,
+            op: OpKind::Get,
+            key: "k1".into(),
+            value: None,
+            expected: None,
+            invoke_ns: i * 1_000_000,
+            complete_ns: (outcome != OpOutcome::Info)
+                .then_some(i * 1_000_000 + 2_000_000 + (i % 13) * 10_000),
+            outcome,
+            read: None,
+            applied: None,
+        }
+    }
+
+    #[test]
+    fn short_histories_get_one_mark_per_operation() {
+        let ops: Vec<HistoryOp> =
+            (0..1000).map(|i| op(i, if i % 10 == 0 { OpOutcome::Info } else { OpOutcome::Ok })).collect();
+        let s = OpSeries::new(&ops, &[17, 3], 2_000_000_000);
+        assert_eq!(s.marks.len(), 1000);
+        assert!(!s.thinned);
+        assert_eq!(s.counts, [900, 0, 100]);
+        assert_eq!(s.named.iter().map(|n| n.mark.index).collect::<Vec<_>>(), vec![17, 3]);
+        assert_eq!(s.buckets.iter().map(|b| b.iter().sum::<u64>()).sum::<u64>(), 1000);
+    }
+
+    #[test]
+    fn long_histories_are_thinned_to_one_mark_per_cell() {
+        let n = 3 * MAX_MARKS as u64;
+        let ops: Vec<HistoryOp> = (0..n).map(|i| op(i, OpOutcome::Ok)).collect();
+        let end = n * 1_000_000 + 10_000_000;
+        let s = OpSeries::new(&ops, &[], end);
+        assert!(s.thinned);
+        assert!(s.marks.len() < MAX_MARKS, "{} marks", s.marks.len());
+        // 13 distinct latencies 10 us apart around 2 ms, a few grid rows: every column keeps
+        // each row it had.
+        let rows: HashSet<i32> = s
+            .marks
+            .iter()
+            .map(|m| (latency_ms(m).expect("ok").log10() * ROWS_PER_DECADE).floor() as i32)
+            .collect();
+        assert!(rows.len() >= 2);
+        assert_eq!(s.counts[0], n);
+        let again = OpSeries::new(&ops, &[], end);
+        assert_eq!(again, s, "thinning is deterministic");
+    }
+}
