@@ -49,8 +49,11 @@ pub struct RaftConfig {
     pub heartbeat_interval: SimDuration,
     /// Most entries carried by one AppendEntries.
     pub max_entries_per_msg: u32,
-    /// Most entry payload bytes carried by one AppendEntries (at least one entry is always
-    /// sent, however large).
+    /// Most payload bytes carried by one message: the entries of an AppendEntries (at least
+    /// one entry is always sent, however large) and the chunk of an InstallSnapshot (a larger
+    /// snapshot is sent in chunks, §7). The default, 32 KiB, leaves a full message room in a
+    /// link queue of the default 64 KiB: a message larger than a link's whole queue is
+    /// dropped every time it is sent, so it could never arrive.
     pub max_bytes_per_msg: u32,
     /// Most AppendEntries carrying entries in flight to one follower (the pipeline depth).
     pub max_inflight: u32,
@@ -61,7 +64,7 @@ pub struct RaftConfig {
     /// refuses new requests: a leader cut off from its majority must not grow without bound
     /// while clients retry.
     pub max_uncommitted: u64,
-    /// How long a leader waits for an InstallSnapshot answer before sending it again.
+    /// How long a leader waits for an InstallSnapshot answer before sending the chunk again.
     pub snapshot_retry: SimDuration,
     /// How linearizable reads are served.
     pub read_mode: ReadMode,
@@ -85,7 +88,7 @@ impl Default for RaftConfig {
             election_timeout_max: SimDuration::from_millis(300),
             heartbeat_interval: SimDuration::from_millis(50),
             max_entries_per_msg: 64,
-            max_bytes_per_msg: 64 * 1024,
+            max_bytes_per_msg: 32 * 1024,
             max_inflight: 4,
             snapshot_threshold: 1000,
             max_uncommitted: 4096,
@@ -115,8 +118,8 @@ impl RaftConfig {
                 "raft: no log compaction".to_string()
             } else {
                 format!(
-                    "raft: snapshot every {} applied entries, InstallSnapshot retry {}",
-                    self.snapshot_threshold, self.snapshot_retry
+                    "raft: snapshot every {} applied entries, sent in chunks of up to {} bytes, InstallSnapshot retry {}",
+                    self.snapshot_threshold, self.max_bytes_per_msg, self.snapshot_retry
                 )
             },
             format!(

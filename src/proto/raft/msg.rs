@@ -110,7 +110,8 @@ pub enum RaftMsg {
         /// Match or conflict.
         outcome: AppendOutcome,
     },
-    /// Leader → follower whose next entry was compacted away: the whole snapshot (§7).
+    /// Leader → follower whose next entry was compacted away: one chunk of the snapshot
+    /// (§7, Figure 13). A snapshot larger than one message is sent as consecutive chunks.
     InstallSnapshot {
         /// The leader's term.
         term: Term,
@@ -118,17 +119,28 @@ pub enum RaftMsg {
         round: u64,
         /// What the snapshot covers.
         meta: SnapshotMeta,
-        /// The state machine's serialized state.
+        /// Byte offset of `data` in the serialized snapshot.
+        offset: u64,
+        /// True for the last chunk.
+        done: bool,
+        /// Bytes `offset ..` of the state machine's serialized state.
         data: Arc<[u8]>,
     },
-    /// Follower → leader: the snapshot is durable.
+    /// Follower → leader: how much of the snapshot ending at `index` it holds, or that it is
+    /// installed and durable.
     InstallSnapshotResp {
         /// The follower's term.
         term: Term,
         /// The round of the request answered.
         round: u64,
-        /// Last index covered by the installed snapshot.
+        /// Last index covered by the snapshot this answer is about.
         index: LogIndex,
+        /// Bytes of that snapshot received so far, contiguous from offset 0 (the offset of
+        /// the chunk the follower wants next).
+        received: u64,
+        /// True once the whole snapshot is installed and durable (or the follower already
+        /// had everything it covers).
+        installed: bool,
     },
     /// Operator → leader: change the membership by one server (§4.1).
     AdminChange {
@@ -180,10 +192,12 @@ impl RaftMsg {
                         AppendOutcome::Conflict { prev, index, .. } => ok(prev.0) && ok(index.0),
                     }
             }
-            RaftMsg::InstallSnapshot { term, meta, .. } => {
-                ok(term.0) && ok(meta.index.0) && meta.term <= *term
+            RaftMsg::InstallSnapshot { term, meta, offset, .. } => {
+                ok(term.0) && ok(meta.index.0) && ok(*offset) && meta.term <= *term
             }
-            RaftMsg::InstallSnapshotResp { term, index, .. } => ok(term.0) && ok(index.0),
+            RaftMsg::InstallSnapshotResp { term, index, received, .. } => {
+                ok(term.0) && ok(index.0) && ok(*received)
+            }
             RaftMsg::AdminChange { .. } => true,
         }
     }
@@ -202,8 +216,10 @@ impl RaftMsg {
                     AppendOutcome::Conflict { term, .. } => 17 + if term.is_some() { 9 } else { 1 },
                 }
             }
-            RaftMsg::InstallSnapshot { meta, data, .. } => 16 + meta.encoded_len() + 4 + data.len() as u32,
-            RaftMsg::InstallSnapshotResp { .. } => 24,
+            RaftMsg::InstallSnapshot { meta, data, .. } => {
+                16 + meta.encoded_len() + 9 + 4 + data.len() as u32
+            }
+            RaftMsg::InstallSnapshotResp { .. } => 33,
             RaftMsg::AdminChange { .. } => 5,
         }
     }
@@ -265,13 +281,13 @@ impl Message for RaftMsg {
                     }
                 }
             }
-            RaftMsg::InstallSnapshot { term, round, meta, data } => {
+            RaftMsg::InstallSnapshot { term, round, meta, offset, done, data } => {
                 w.u8(7).u64(term.0).u64(*round);
                 meta.encode(&mut w);
-                w.bytes(data);
+                w.u64(*offset).bool(*done).bytes(data);
             }
-            RaftMsg::InstallSnapshotResp { term, round, index } => {
-                w.u8(8).u64(term.0).u64(*round).u64(index.0);
+            RaftMsg::InstallSnapshotResp { term, round, index, received, installed } => {
+                w.u8(8).u64(term.0).u64(*round).u64(index.0).u64(*received).bool(*installed);
             }
             RaftMsg::AdminChange { change } => {
                 match change {
@@ -338,12 +354,16 @@ impl Message for RaftMsg {
                 term: Term(r.u64()?),
                 round: r.u64()?,
                 meta: SnapshotMeta::decode(&mut r)?,
+                offset: r.u64()?,
+                done: r.bool()?,
                 data: r.bytes()?.into(),
             },
             8 => RaftMsg::InstallSnapshotResp {
                 term: Term(r.u64()?),
                 round: r.u64()?,
                 index: LogIndex(r.u64()?),
+                received: r.u64()?,
+                installed: r.bool()?,
             },
             9 => {
                 let change = match r.u8()? {
@@ -418,8 +438,21 @@ mod tests {
                 round: 8,
                 outcome: AppendOutcome::Conflict { prev: LogIndex(6), term: None, index: LogIndex(3) },
             },
-            RaftMsg::InstallSnapshot { term: Term(4), round: 2, meta, data: vec![9u8; 1000].into() },
-            RaftMsg::InstallSnapshotResp { term: Term(4), round: 2, index: LogIndex(9) },
+            RaftMsg::InstallSnapshot {
+                term: Term(4),
+                round: 2,
+                meta,
+                offset: 4096,
+                done: true,
+                data: vec![9u8; 1000].into(),
+            },
+            RaftMsg::InstallSnapshotResp {
+                term: Term(4),
+                round: 2,
+                index: LogIndex(9),
+                received: 5096,
+                installed: false,
+            },
             RaftMsg::AdminChange { change: MembershipChange::Add(NodeId(4)) },
             RaftMsg::AdminChange { change: MembershipChange::Remove(NodeId(1)) },
         ]
@@ -462,7 +495,13 @@ mod tests {
 
     #[test]
     fn snapshots_weigh_what_they_carry() {
-        let small = RaftMsg::InstallSnapshotResp { term: Term(1), round: 0, index: LogIndex(1) };
+        let small = RaftMsg::InstallSnapshotResp {
+            term: Term(1),
+            round: 0,
+            index: LogIndex(1),
+            received: 0,
+            installed: true,
+        };
         let big = samples().into_iter().find(|m| m.kind() == "InstallSnapshot").unwrap();
         assert!(big.wire_size() > 1000 && small.wire_size() < 64);
     }

@@ -37,7 +37,7 @@ use super::log::RaftLog;
 use super::membership::Membership;
 use super::msg::{MembershipChange, RaftMsg};
 use super::replication::LeaderState;
-use super::snapshot::SnapJob;
+use super::snapshot::{Incoming, SnapJob};
 use super::storage::{self, RecoveryError, Snapshot, WAL};
 
 /// The kernel message type a Raft server is embedded in: it must carry Raft messages and
@@ -144,6 +144,8 @@ pub struct RaftNode<M> {
     /// The latest durable snapshot (what a leader sends to lagging followers).
     pub(super) snapshot: Option<Snapshot>,
     pub(super) snap_job: Option<SnapJob>,
+    /// A snapshot being received from a leader, chunk by chunk.
+    pub(super) incoming: Option<Incoming>,
     /// What the WAL needs at start: cut a torn tail, or a rewrite after an interrupted
     /// compaction.
     startup_repair: Option<DiskOp>,
@@ -192,6 +194,7 @@ impl<M: RaftHost> RaftNode<M> {
             disk: DiskState::default(),
             snapshot: None,
             snap_job: None,
+            incoming: None,
             startup_repair: None,
             _msg: PhantomData,
         };
@@ -459,11 +462,11 @@ impl<M: RaftHost> RaftNode<M> {
             RaftMsg::AppendEntriesResp { term, round, outcome } => {
                 self.on_append_resp(ctx, from, term, round, outcome)
             }
-            RaftMsg::InstallSnapshot { term, round, meta, data } => {
-                self.on_install_snapshot(ctx, from, term, round, meta, data)
+            RaftMsg::InstallSnapshot { term, round, meta, offset, done, data } => {
+                self.on_install_snapshot(ctx, from, term, round, meta, (offset, done), data)
             }
-            RaftMsg::InstallSnapshotResp { term, round, index } => {
-                self.on_install_snapshot_resp(ctx, from, term, round, index)
+            RaftMsg::InstallSnapshotResp { term, round, index, received, installed } => {
+                self.on_install_snapshot_resp(ctx, from, term, round, index, (received, installed))
             }
             RaftMsg::AdminChange { change } => self.on_admin_change(ctx, change),
         }

@@ -31,7 +31,7 @@ use super::log::{Entry, Payload};
 use super::msg::{AppendOutcome, RaftMsg};
 use super::node::{HEARTBEAT_TIMER, QUORUM_TIMER, RaftHost, RaftNode};
 use super::read::PendingRead;
-use super::storage::{self, WAL};
+use super::storage::{self, Snapshot, WAL};
 
 /// How many heartbeat intervals without an acknowledged batch make in-flight batches lost
 /// (heartbeat answers do not count: they may overtake batches that are merely slow).
@@ -46,8 +46,9 @@ pub(super) enum Phase {
     Probe,
     /// Streaming entries, up to `max_inflight` batches ahead.
     Replicate,
-    /// Waiting for an InstallSnapshot covering `index`, sent at `sent_at`.
-    Snapshot { index: LogIndex, sent_at: SimTime },
+    /// Streaming the snapshot covering `index` (kept in [`Progress::snapshot`]) one chunk at a
+    /// time: the follower acknowledged `offset` bytes; the latest chunk was sent at `sent_at`.
+    Snapshot { index: LogIndex, offset: u64, sent_at: SimTime },
 }
 
 /// The leader's view of one follower (Figure 2's nextIndex and matchIndex, and more).
@@ -68,6 +69,9 @@ pub(super) struct Progress {
     pub heard: bool,
     /// Heartbeat ticks since an in-flight batch was last acknowledged.
     pub stalled_ticks: u8,
+    /// The snapshot being streamed in [`Phase::Snapshot`]. Pinned, so that a compaction in
+    /// the middle of a transfer does not restart it with a newer snapshot.
+    pub snapshot: Option<Snapshot>,
 }
 
 impl Progress {
@@ -81,13 +85,15 @@ impl Progress {
             ack_sent_at: None,
             heard: false,
             stalled_ticks: 0,
+            snapshot: None,
         }
     }
 
-    fn probe_from(&mut self, next: LogIndex) {
+    pub(super) fn probe_from(&mut self, next: LogIndex) {
         self.phase = Phase::Probe;
         self.next = next;
         self.inflight.clear();
+        self.snapshot = None;
     }
 }
 
@@ -320,7 +326,8 @@ impl<M: RaftHost> RaftNode<M> {
                 }
             }
             if snapshot {
-                self.send_snapshot(ctx, p);
+                // The chunk (or its answer) was lost: send it again.
+                self.send_snapshot_chunk(ctx, p);
             } else if resend {
                 self.replicate(ctx, p);
             } else {

@@ -23,8 +23,16 @@
 //!
 //! # InstallSnapshot
 //!
-//! A follower whose next entry the leader has compacted receives the whole snapshot in one
-//! message (its wire size is the snapshot's size, so slow links feel it). If its log holds
+//! A follower whose next entry the leader has compacted receives the snapshot in chunks of
+//! at most `max_bytes_per_msg` bytes (Figure 13's `offset` and `done`), one at a time: the
+//! leader sends the next chunk when the follower acknowledges the previous one, and resends
+//! the chunk after `snapshot_retry` without an answer. A snapshot in one message would be as
+//! large as the whole store: on a bandwidth-limited link whose queue is smaller, it would be
+//! dropped every time it was sent, and the follower would never catch up. The leader pins
+//! the snapshot it is sending, so a compaction during the transfer does not restart it. The
+//! follower reassembles the chunks in memory, in order (a chunk that does not continue what
+//! it holds is answered with what it holds; one of a transfer it knows nothing of, with 0:
+//! start over), and installs the snapshot once the last chunk arrives. If its log holds
 //! the snapshot's last entry with the same term, it keeps the entries after it; otherwise
 //! its whole log is discarded (§7). It installs the state machine at once, then persists
 //! through the same two steps, and answers only when both are durable. While the snapshot
@@ -119,36 +127,61 @@ impl<M: RaftHost> RaftNode<M> {
         if let Some(job) = self.snap_job.as_mut() {
             job.stage = Stage::Rewriting(token);
         }
+        let received = data.len() as u64;
         self.snapshot = Some((meta.clone(), data));
         if let Some((to, term, round)) = reply {
-            self.send_durable(ctx, to, RaftMsg::InstallSnapshotResp { term, round, index: meta.index });
+            let resp =
+                RaftMsg::InstallSnapshotResp { term, round, index: meta.index, received, installed: true };
+            self.send_durable(ctx, to, resp);
         }
     }
 
-    /// Leader: sends its latest durable snapshot to `peer`.
+    /// Leader: starts streaming its latest durable snapshot to `peer`, from the first chunk.
     pub(super) fn send_snapshot(&mut self, ctx: &mut Ctx<'_, M>, peer: NodeId) {
         let now = ctx.now();
-        let Some((meta, data)) = &self.snapshot else {
+        let Some(snapshot) = self.snapshot.clone() else {
             return;
         };
+        let Some(pr) = self.lead.as_mut().and_then(|l| l.progress.get_mut(&peer)) else {
+            return;
+        };
+        pr.phase = Phase::Snapshot { index: snapshot.0.index, offset: 0, sent_at: now };
+        pr.inflight.clear();
+        pr.snapshot = Some(snapshot);
+        self.send_snapshot_chunk(ctx, peer);
+    }
+
+    /// Leader: sends `peer` the chunk of its pinned snapshot that starts where the follower's
+    /// acknowledgements got to.
+    pub(super) fn send_snapshot_chunk(&mut self, ctx: &mut Ctx<'_, M>, peer: NodeId) {
+        let now = ctx.now();
+        let chunk = self.cfg.max_bytes_per_msg.max(1) as usize;
         let Some(lead) = self.lead.as_mut() else {
             return;
         };
+        let round = lead.round;
         let Some(pr) = lead.progress.get_mut(&peer) else {
             return;
         };
-        pr.phase = Phase::Snapshot { index: meta.index, sent_at: now };
-        pr.inflight.clear();
+        let (Phase::Snapshot { index, offset, .. }, Some((meta, data))) = (pr.phase, &pr.snapshot) else {
+            return;
+        };
+        let start = (offset as usize).min(data.len());
+        let end = data.len().min(start + chunk);
         let msg = RaftMsg::InstallSnapshot {
             term: self.term,
-            round: lead.round,
+            round,
             meta: meta.clone(),
-            data: data.clone(),
+            offset: start as u64,
+            done: end == data.len(),
+            data: data[start..end].into(),
         };
+        pr.phase = Phase::Snapshot { index, offset, sent_at: now };
         self.send_now(ctx, peer, msg);
     }
 
-    /// Follower: a leader sent its snapshot.
+    /// Follower: a leader sent a chunk of its snapshot.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn on_install_snapshot(
         &mut self,
         ctx: &mut Ctx<'_, M>,
@@ -156,29 +189,71 @@ impl<M: RaftHost> RaftNode<M> {
         term: Term,
         round: u64,
         meta: SnapshotMeta,
+        (offset, done): (u64, bool),
         data: Arc<[u8]>,
     ) {
         if term < self.term {
-            self.send_durable(
-                ctx,
-                from,
-                RaftMsg::InstallSnapshotResp { term: self.term, round, index: LogIndex(0) },
-            );
+            let resp = RaftMsg::InstallSnapshotResp {
+                term: self.term,
+                round,
+                index: LogIndex(0),
+                received: 0,
+                installed: false,
+            };
+            self.send_durable(ctx, from, resp);
             return;
         }
         if self.role == Role::Leader {
             return;
         }
         self.heard_leader(ctx, from, term);
-        if self.snap_job.is_some() {
-            return;
-        }
-        if meta.index <= self.commit {
+        let index = meta.index;
+        if index <= self.commit {
+            if self.snap_job.is_some() {
+                // A snapshot being persisted may be what covers it: the leader asks again.
+                return;
+            }
             // Already have it all (durably, once what was written so far is synced).
-            self.send_durable(ctx, from, RaftMsg::InstallSnapshotResp { term, round, index: meta.index });
+            self.incoming = None;
+            let resp = RaftMsg::InstallSnapshotResp { term, round, index, received: 0, installed: true };
+            self.send_durable(ctx, from, resp);
             return;
         }
+        // Reassemble: chunks are accepted in order only; the first chunk of another transfer
+        // starts over (a late copy of this transfer's first chunk changes nothing).
+        let same = |i: &Incoming| i.from == from && i.term == term && i.meta == meta;
+        if offset == 0 && !self.incoming.as_ref().is_some_and(same) {
+            self.incoming = Some(Incoming { from, term, meta: meta.clone(), data: Vec::new() });
+        }
+        let Some(inc) = self.incoming.as_mut().filter(|i| same(i)) else {
+            // A chunk of a transfer this server knows nothing of (it restarted, or the first
+            // chunk was lost): ask for the beginning.
+            let resp = RaftMsg::InstallSnapshotResp { term, round, index, received: 0, installed: false };
+            self.send_durable(ctx, from, resp);
+            return;
+        };
+        let held = inc.data.len() as u64;
+        let complete = done && offset == held;
+        if complete && self.snap_job.is_some() {
+            // Still persisting another snapshot: the leader sends the last chunk again.
+            return;
+        }
+        if offset == held {
+            inc.data.extend_from_slice(&data);
+        }
+        if !complete {
+            let received = inc.data.len() as u64;
+            let resp = RaftMsg::InstallSnapshotResp { term, round, index, received, installed: false };
+            self.send_durable(ctx, from, resp);
+            return;
+        }
+        let Some(inc) = self.incoming.take() else {
+            return;
+        };
+        let data: Arc<[u8]> = inc.data.into();
         let Some(kv) = KvStore::restore(&data) else {
+            let resp = RaftMsg::InstallSnapshotResp { term, round, index, received: 0, installed: false };
+            self.send_durable(ctx, from, resp);
             return;
         };
         let keep = self.log.term_at(meta.index) == Some(meta.term);
@@ -202,7 +277,7 @@ impl<M: RaftHost> RaftNode<M> {
         );
     }
 
-    /// Leader: a follower installed (or already had) a snapshot.
+    /// Leader: a follower acknowledged a chunk, or installed (or already had) a snapshot.
     pub(super) fn on_install_snapshot_resp(
         &mut self,
         ctx: &mut Ctx<'_, M>,
@@ -210,6 +285,7 @@ impl<M: RaftHost> RaftNode<M> {
         term: Term,
         round: u64,
         index: LogIndex,
+        (received, installed): (u64, bool),
     ) {
         if term != self.term || self.role != Role::Leader || !self.acknowledged(from, round) {
             return;
@@ -218,15 +294,42 @@ impl<M: RaftHost> RaftNode<M> {
         let Some(pr) = self.lead.as_mut().and_then(|l| l.progress.get_mut(&from)) else {
             return;
         };
+        if !installed {
+            // Only an answer about the chunk in flight moves the transfer: further along, or
+            // back to the start if the follower lost what it had. Duplicates and stale
+            // answers are ignored (a lost chunk is sent again after `snapshot_retry`).
+            let Phase::Snapshot { index: sending, offset, sent_at } = pr.phase else {
+                return;
+            };
+            let total = pr.snapshot.as_ref().map_or(0, |(_, d)| d.len() as u64);
+            let received = received.min(total);
+            let moved = received > offset || (received == 0 && offset > 0);
+            if sending == index && moved {
+                pr.phase = Phase::Snapshot { index, offset: received, sent_at };
+                self.send_snapshot_chunk(ctx, from);
+            }
+            self.serve_reads(ctx);
+            return;
+        }
         pr.matched = pr.matched.max(index.min(last));
         if matches!(pr.phase, Phase::Snapshot { .. }) {
             let next = pr.matched.next();
-            pr.phase = Phase::Probe;
-            pr.next = next;
-            pr.inflight.clear();
+            pr.probe_from(next);
         }
         self.maybe_commit(ctx);
         self.replicate(ctx, from);
         self.serve_reads(ctx);
     }
+}
+
+/// A snapshot a follower is receiving, chunk by chunk (volatile: lost in a crash).
+#[derive(Debug)]
+pub(super) struct Incoming {
+    /// The leader sending it, and its term.
+    from: NodeId,
+    term: Term,
+    /// What the snapshot covers.
+    meta: SnapshotMeta,
+    /// The bytes received so far, contiguous from offset 0.
+    data: Vec<u8>,
 }
