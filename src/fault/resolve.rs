@@ -237,8 +237,10 @@ pub fn fault(f: &Fault, view: &impl ClusterView, rng: &mut SimRng) -> Resolved {
         Fault::RemoveServer { node: r } => {
             Resolved::Admin { to: None, cmd: AdminCommand::RemoveServer(node(*r, view, rng)) }
         }
-        // Expanded by the schedule into one crash per server; never resolved as a whole.
-        Fault::RollingRestart { .. } => Resolved::Heal,
+        // The schedule expands it into one action per server (`Action::part`), which the
+        // world applies without resolving; answering anything here (it used to be `Heal`)
+        // would silently do the wrong fault.
+        Fault::RollingRestart { .. } => unreachable!("a rolling restart is applied server by server"),
         Fault::SlowNode { node: r, factor } => {
             Resolved::SlowNode { node: node(*r, view, rng), factor: *factor }
         }
