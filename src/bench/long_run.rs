@@ -82,15 +82,7 @@ pub struct LongRunReport {
 
 /// The process's current resident memory in KiB, from `/proc/self/status` (0 if unknown).
 pub fn rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+    super::proc_status_kb("VmRSS")
 }
 
 /// Runs `s` (the benchmark's scenario, or any other), noting resident memory every

@@ -113,15 +113,7 @@ pub fn run(deliveries: u64) -> RingReport {
 
 /// The process's peak resident set size in KiB, from `/proc/self/status` (0 if unknown).
 pub fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+    super::proc_status_kb("VmHWM")
 }
 
 #[cfg(test)]

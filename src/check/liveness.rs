@@ -25,11 +25,14 @@ pub struct LivenessInput {
 
 /// The first completion of an `ok` operation of `ops` at or after `quiet_after`.
 pub fn first_ok_after(ops: &[HistoryOp], quiet_after: SimTime) -> Option<SimTime> {
-    ops.iter()
-        .filter(|o| o.outcome == OpOutcome::Ok)
-        .filter_map(|o| o.complete_ns.map(SimTime))
-        .filter(|&t| t >= quiet_after)
-        .min()
+    ops.iter().filter_map(|o| ok_at_or_after(o, quiet_after)).min()
+}
+
+/// When `op` completed `ok`, if it did at or after `quiet_after`: the operations liveness
+/// looks at (a run streaming its history takes the least of these as it goes).
+pub fn ok_at_or_after(op: &HistoryOp, quiet_after: SimTime) -> Option<SimTime> {
+    let t = SimTime(op.complete_ns?);
+    (op.outcome == OpOutcome::Ok && t >= quiet_after).then_some(t)
 }
 
 /// Judges liveness: an operation must complete `ok` within `bound` after `quiet_after`.

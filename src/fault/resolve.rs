@@ -1,7 +1,7 @@
 //! Resolving a fault's node references against the cluster as it is when the fault fires.
 
 use crate::net::{Cut, LinkMod};
-use crate::scenario::{Fault, GroupRef, NodeRef};
+use crate::scenario::{Fault, GroupRef, NodeRef, RaftSpec};
 use crate::sim::rng::Draw;
 use crate::sim::{AdminCommand, ConfigPatch, NodeId, Role, SimRng, Term};
 
@@ -229,12 +229,7 @@ pub fn fault(f: &Fault, view: &impl ClusterView, rng: &mut SimRng) -> Resolved {
         }
         Fault::Reconfigure { node: r, raft } => Resolved::Admin {
             to: Some(node(*r, view, rng)),
-            cmd: AdminCommand::Configure(ConfigPatch {
-                election_timeout: raft.election_timeout.map(|e| (e.min.0, e.max.0)),
-                heartbeat: raft.heartbeat.map(|h| h.0),
-                pre_vote: raft.pre_vote,
-                check_quorum: raft.check_quorum,
-            }),
+            cmd: AdminCommand::Configure(config_patch(raft)),
         },
         Fault::AddServer { node: r } => {
             Resolved::Admin { to: None, cmd: AdminCommand::AddServer(node(*r, view, rng)) }
@@ -242,8 +237,10 @@ pub fn fault(f: &Fault, view: &impl ClusterView, rng: &mut SimRng) -> Resolved {
         Fault::RemoveServer { node: r } => {
             Resolved::Admin { to: None, cmd: AdminCommand::RemoveServer(node(*r, view, rng)) }
         }
-        // Expanded by the schedule into one crash per server; never resolved as a whole.
-        Fault::RollingRestart { .. } => Resolved::Heal,
+        // The schedule expands it into one action per server (`Action::part`), which the
+        // world applies without resolving; answering anything here (it used to be `Heal`)
+        // would silently do the wrong fault.
+        Fault::RollingRestart { .. } => unreachable!("a rolling restart is applied server by server"),
         Fault::SlowNode { node: r, factor } => {
             Resolved::SlowNode { node: node(*r, view, rng), factor: *factor }
         }
@@ -270,6 +267,18 @@ pub fn fault(f: &Fault, view: &impl ClusterView, rng: &mut SimRng) -> Resolved {
             blocked.sort();
             Resolved::Cut(Cut::Pairs(blocked))
         }
+    }
+}
+
+/// The timing settings of a scenario's Raft settings (election timeout, heartbeat,
+/// pre-vote, check-quorum), as an operator's command carries them: what a `reconfigure`
+/// fault changes at runtime, and what a node override changes at boot.
+pub fn config_patch(raft: &RaftSpec) -> ConfigPatch {
+    ConfigPatch {
+        election_timeout: raft.election_timeout.map(|e| (e.min.0, e.max.0)),
+        heartbeat: raft.heartbeat.map(|h| h.0),
+        pre_vote: raft.pre_vote,
+        check_quorum: raft.check_quorum,
     }
 }
 

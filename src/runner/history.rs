@@ -9,10 +9,11 @@ use std::io::{self, Write};
 
 use crate::check::formats::FormatError;
 use crate::check::linearizability::{CheckReport, HistoryChecker, Options};
+use crate::check::liveness;
 use crate::report::tally::OpTally;
 use crate::scenario::Scenario;
 use crate::sim::SimTime;
-use crate::workload::history::{History, HistoryOp, HistoryWriter, OpOutcome};
+use crate::workload::history::{History, HistoryOp, HistoryWriter};
 use crate::workload::stream::OpSink;
 
 /// Where a run's history goes.
@@ -34,8 +35,8 @@ pub struct Recorder {
     zones: Vec<OpTally>,
     /// Per client: its zone.
     zone_of: Vec<Option<usize>>,
-    quiet_after: u64,
-    first_ok: Option<u64>,
+    quiet_after: SimTime,
+    first_ok: Option<SimTime>,
     check: Option<HistoryChecker>,
     error: Option<FormatError>,
     writer: Option<HistoryWriter<Box<dyn Write + Send>>>,
@@ -75,7 +76,7 @@ impl Recorder {
             total: OpTally::default(),
             zones: vec![OpTally::default(); s.cluster.zones.len()],
             zone_of: of.into_iter().skip(servers as usize).collect(),
-            quiet_after: quiet_after.as_nanos(),
+            quiet_after,
             first_ok: None,
             check: Some(HistoryChecker::new(options)),
             error: None,
@@ -98,7 +99,7 @@ impl Recorder {
                 .enumerate()
                 .filter(|(_, t)| t.total() > 0)
                 .collect(),
-            first_ok: self.first_ok.map(SimTime),
+            first_ok: self.first_ok,
             check,
             history: self.kept.take().map(|ops| History { ops, ..History::new() }),
             written: self.writer.take().map_or(Ok(()), HistoryWriter::finish),
@@ -112,9 +113,7 @@ impl OpSink for Recorder {
         if let Some(z) = self.zone_of.get(op.client as usize).copied().flatten() {
             self.zones[z].add(&op);
         }
-        if op.outcome == OpOutcome::Ok
-            && let Some(t) = op.complete_ns.filter(|&t| t >= self.quiet_after)
-        {
+        if let Some(t) = liveness::ok_at_or_after(&op, self.quiet_after) {
             self.first_ok = Some(self.first_ok.map_or(t, |f| f.min(t)));
         }
         if let Some(c) = &mut self.check

@@ -8,6 +8,7 @@ use crate::check::invariants::Invariants;
 use crate::check::leadership::Leadership;
 use crate::check::linearizability as lin;
 use crate::check::liveness::{self, LivenessInput};
+use crate::fault::resolve::config_patch;
 use crate::proto::paxos::{PaxosConfig, PaxosNode};
 use crate::proto::quorum::{QuorumConfig, QuorumNode};
 use crate::proto::raft::{RaftConfig, RaftNode, ReadMode};
@@ -15,7 +16,8 @@ use crate::proto::service::ServiceMsg;
 use crate::report::outcome::{LinearizabilityFigures, ZoneFigures};
 use crate::scenario::{KeyDistSpec, Protocol, ReadModeSpec, Scenario, WorkloadSpec};
 use crate::sim::{
-    AdminCommand, Ctx, DiskEvent, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView, TimerId,
+    AdminCommand, ConfigPatch, Ctx, DiskEvent, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView,
+    TimerId,
 };
 use crate::workload::keys::KeyDist;
 use crate::workload::kv::{KvClient, KvClientConfig, OpMix};
@@ -95,19 +97,7 @@ impl Node for KvNode {
 pub fn raft_config(s: &Scenario) -> RaftConfig {
     let mut c = RaftConfig::default();
     if let Some(r) = &s.cluster.raft {
-        if let Some(e) = r.election_timeout {
-            c.election_timeout_min = e.min.0;
-            c.election_timeout_max = e.max.0;
-        }
-        if let Some(h) = r.heartbeat {
-            c.heartbeat_interval = h.0;
-        }
-        if let Some(p) = r.pre_vote {
-            c.pre_vote = p;
-        }
-        if let Some(q) = r.check_quorum {
-            c.check_quorum = q;
-        }
+        apply_patch(&mut c, &config_patch(r));
         if let Some(m) = r.read_mode {
             c.read_mode = match m {
                 ReadModeSpec::Log => ReadMode::Log,
@@ -138,22 +128,28 @@ pub fn raft_config_for(s: &Scenario, id: NodeId) -> RaftConfig {
     for o in &s.cluster.overrides {
         let named = o.nodes.iter().any(|n| super::network::concrete(n, s.cluster.nodes) == Some(id));
         if let (true, Some(r)) = (named, &o.raft) {
-            if let Some(e) = r.election_timeout {
-                c.election_timeout_min = e.min.0;
-                c.election_timeout_max = e.max.0;
-            }
-            if let Some(h) = r.heartbeat {
-                c.heartbeat_interval = h.0;
-            }
-            if let Some(p) = r.pre_vote {
-                c.pre_vote = p;
-            }
-            if let Some(q) = r.check_quorum {
-                c.check_quorum = q;
-            }
+            apply_patch(&mut c, &config_patch(r));
         }
     }
     c
+}
+
+/// Sets the timing settings a patch names, as written (no clamping: the scenario was
+/// validated).
+fn apply_patch(c: &mut RaftConfig, p: &ConfigPatch) {
+    if let Some((lo, hi)) = p.election_timeout {
+        c.election_timeout_min = lo;
+        c.election_timeout_max = hi;
+    }
+    if let Some(h) = p.heartbeat {
+        c.heartbeat_interval = h;
+    }
+    if let Some(v) = p.pre_vote {
+        c.pre_vote = v;
+    }
+    if let Some(q) = p.check_quorum {
+        c.check_quorum = q;
+    }
 }
 
 /// The Multi-Paxos settings of a scenario, defaults filled in, named bugs switched on.

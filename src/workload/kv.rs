@@ -120,11 +120,6 @@ impl KvClient {
         KvClient { config, workload, seq: 0, current: None, leader: None, known: BTreeMap::new(), log }
     }
 
-    /// The client's number (0-based).
-    pub fn number(&self) -> u32 {
-        self.config.client
-    }
-
     /// The operation in flight at the end of a run, recorded as `info` (it may take effect).
     pub fn unfinished(&self) -> Option<HistoryOp> {
         let c = self.current.as_ref()?;

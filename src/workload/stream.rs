@@ -116,11 +116,6 @@ impl<S: OpSink> HistoryStream<S> {
         &mut self.sink
     }
 
-    /// Operations released so far.
-    pub fn released(&self) -> usize {
-        self.released
-    }
-
     /// The most operations held back at once.
     pub fn most_held(&self) -> usize {
         self.most_held

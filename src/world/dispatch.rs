@@ -245,7 +245,8 @@ impl<N: Node> World<N> {
         let size = msg.wire_size();
         let route = self.net.route(t, from, to, size);
         self.digest.event(t.0, code::SEND, from.0, id.0, size);
-        if to.index() >= self.slots.len() {
+        // The network already refused an address outside the cluster (same size as `slots`).
+        if let Route::Drop(DropReason::Unroutable) = route {
             self.digest.word(to.0 as u64);
             if let Some(tr) = &mut self.trace {
                 let f = &self.slots[from.index()].name;

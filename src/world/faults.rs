@@ -424,12 +424,10 @@ impl<N: Node> World<N> {
     }
 
     fn close_node_windows(&mut self, node: &str, fault: &str, t: SimTime) {
-        for (i, r) in self.fault_log.iter_mut().enumerate() {
+        for r in &mut self.fault_log {
             if r.end.is_none() && r.fault == fault && r.nodes.iter().any(|n| n == node) {
                 r.end = Some(t);
-                let entry = r.entry;
-                let _ = i;
-                self.active[entry] = None;
+                self.active[r.entry] = None;
             }
         }
     }

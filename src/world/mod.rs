@@ -445,12 +445,6 @@ impl<N: Node> World<N> {
         self.slots[id.index()].node.as_ref()
     }
 
-    /// The node with this id, if it is running, for collecting what it recorded after the
-    /// run (changing a node's state mid-run would bypass the kernel).
-    pub fn node_mut(&mut self, id: NodeId) -> Option<&mut N> {
-        self.slots[id.index()].node.as_mut()
-    }
-
     /// True if the node is up (not crashed) — it may be paused.
     pub fn is_up(&self, id: NodeId) -> bool {
         self.slots[id.index()].node.is_some()
