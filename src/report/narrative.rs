@@ -69,7 +69,7 @@ fn set(names: &[String]) -> String {
 }
 
 /// Joins `a`, `a and b`, `a, b and c`.
-fn and_list(items: &[String]) -> String {
+pub fn and_list(items: &[String]) -> String {
     match items {
         [] => String::new(),
         [a] => a.clone(),

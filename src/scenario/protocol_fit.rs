@@ -19,8 +19,11 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
         let path = format!("faults[{i}]");
         raft_only(&f.fault, protocol, &path)?;
         if !has_leader(protocol) {
-            for (field, r) in references(&f.fault) {
-                if let NodeRef::Leader | NodeRef::Follower = r {
+            let mut fault = f.fault.clone();
+            for (field, t) in targets(&mut fault) {
+                if let Target::Node(r) = t
+                    && needs_leader(r)
+                {
                     return Err(ScenarioError::at(
                         format!("{path}.{field}"),
                         format!(
@@ -61,37 +64,53 @@ fn raft_only(f: &Fault, protocol: Protocol, path: &str) -> Result<(), ScenarioEr
     ))
 }
 
-/// Every node reference a fault makes, with the field it sits in (relative to the fault).
-fn references(f: &Fault) -> Vec<(String, NodeRef)> {
-    let mut out: Vec<(String, NodeRef)> = Vec::new();
-    let mut group = |field: String, g: &GroupRef| {
-        if let GroupRef::Nodes(nodes) = g {
-            out.extend(nodes.iter().map(|&n| (field.clone(), n)));
+/// True for `"leader"` and `"follower"`, the references that resolve against a leader.
+pub fn needs_leader(r: &NodeRef) -> bool {
+    matches!(r, NodeRef::Leader | NodeRef::Follower)
+}
+
+/// A place in a fault that names nodes.
+#[derive(Debug)]
+pub enum Target<'a> {
+    /// One node: a fault's `node`, or one member of an explicit list of nodes.
+    Node(&'a mut NodeRef),
+    /// A symbolic group: `"minority"` or `"majority"`.
+    Group(&'a mut GroupRef),
+}
+
+/// Every node reference and symbolic group a fault makes, with the field it sits in
+/// (relative to the fault); an explicit list of nodes comes node by node, under its field.
+pub fn targets(f: &mut Fault) -> Vec<(String, Target<'_>)> {
+    fn group<'a>(out: &mut Vec<(String, Target<'a>)>, field: String, g: &'a mut GroupRef) {
+        match g {
+            GroupRef::Nodes(nodes) => out.extend(nodes.iter_mut().map(|n| (field.clone(), Target::Node(n)))),
+            symbolic => out.push((field, Target::Group(symbolic))),
         }
-    };
+    }
+    let mut out = Vec::new();
     match f {
         Fault::Partition { groups } => {
-            for (k, g) in groups.iter().enumerate() {
-                group(format!("groups[{k}]"), g);
+            for (k, g) in groups.iter_mut().enumerate() {
+                group(&mut out, format!("groups[{k}]"), g);
             }
         }
         Fault::PartitionOneway { from, to }
         | Fault::LinkDown { from, to, .. }
         | Fault::LinkUp { from, to, .. }
         | Fault::Degrade { from, to, .. } => {
-            group("from".into(), from);
-            group("to".into(), to);
+            group(&mut out, "from".into(), from);
+            group(&mut out, "to".into(), to);
         }
         Fault::LatencySpike { node, from, to, .. } => {
             if let Some(g) = from {
-                group("from".into(), g);
+                group(&mut out, "from".into(), g);
             }
             if let Some(g) = to {
-                group("to".into(), g);
+                group(&mut out, "to".into(), g);
             }
-            out.extend(node.map(|n| ("node".to_string(), n)));
+            out.extend(node.as_mut().map(|n| ("node".to_string(), Target::Node(n))));
         }
-        Fault::Bridge { node } => out.extend(node.map(|n| ("node".to_string(), n))),
+        Fault::Bridge { node } => out.extend(node.as_mut().map(|n| ("node".to_string(), Target::Node(n)))),
         Fault::Isolate { node }
         | Fault::Crash { node }
         | Fault::Restart { node }
@@ -104,7 +123,7 @@ fn references(f: &Fault) -> Vec<(String, NodeRef)> {
         | Fault::SlowNode { node, .. }
         | Fault::SlowDisk { node, .. }
         | Fault::CorruptDisk { node }
-        | Fault::FailFsync { node, .. } => out.push(("node".to_string(), *node)),
+        | Fault::FailFsync { node, .. } => out.push(("node".to_string(), Target::Node(node))),
         Fault::Heal {}
         | Fault::Ring {}
         | Fault::RollingRestart { .. }

@@ -28,8 +28,10 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::runner::bugs;
+use crate::scenario::protocol_fit::{Target, has_leader, needs_leader, targets};
 use crate::scenario::{
-    Fault, NodeOverride, PaxosSpec, Protocol, RaftSpec, Scenario, ScenarioError, WorkloadSpec, validate,
+    Fault, NodeOverride, NodeRef, PaxosSpec, Protocol, RaftSpec, Scenario, ScenarioError, WorkloadSpec,
+    validate,
 };
 
 /// Why a scenario could not be adapted to a protocol.
@@ -123,7 +125,7 @@ pub fn adapt(s: &Scenario, target: Protocol) -> Result<Adapted, AdaptError> {
     overrides(&mut out, target, &mut changes);
     let kept_faults = faults(&mut out, target, &mut changes);
     named_bugs(&mut out, target, &mut changes);
-    if target == Protocol::Quorum {
+    if !has_leader(target) {
         leaderless_notes(s, &mut changes);
         aim_at_random(&mut out);
     }
@@ -356,19 +358,13 @@ fn named_bugs(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) {
 /// Rewrites `"leader"` and `"follower"` targets as `"random"`: validation refuses them for
 /// a leaderless protocol, and a server chosen at random is what they come to there.
 fn aim_at_random(s: &mut Scenario) {
-    fn rewrite(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::String(w) if w == "leader" || w == "follower" => *w = "random".to_string(),
-            serde_json::Value::Array(a) => a.iter_mut().for_each(rewrite),
-            serde_json::Value::Object(o) => o.values_mut().for_each(rewrite),
-            _ => {}
-        }
-    }
     for f in &mut s.faults {
-        let Ok(mut v) = serde_json::to_value(&f.fault) else { continue };
-        rewrite(&mut v);
-        if let Ok(fault) = serde_json::from_value(v) {
-            f.fault = fault;
+        for (_, t) in targets(&mut f.fault) {
+            if let Target::Node(n) = t
+                && needs_leader(n)
+            {
+                *n = NodeRef::Random;
+            }
         }
     }
 }
@@ -376,11 +372,10 @@ fn aim_at_random(s: &mut Scenario) {
 /// Notes for faults whose symbolic targets assume a leader.
 fn leaderless_notes(original: &Scenario, changes: &mut Vec<Change>) {
     for (i, f) in original.faults.iter().enumerate() {
-        let v = serde_json::to_value(&f.fault).unwrap_or_default();
-        let mut words = Vec::new();
-        strings(&v, &mut words);
-        let node = words.iter().any(|w| matches!(w.as_str(), "leader" | "follower"));
-        let group = words.iter().any(|w| matches!(w.as_str(), "minority" | "majority"));
+        let mut fault = f.fault.clone();
+        let targets = targets(&mut fault);
+        let node = targets.iter().any(|(_, t)| matches!(t, Target::Node(n) if needs_leader(n)));
+        let group = targets.iter().any(|(_, t)| matches!(t, Target::Group(_)));
         let why = match (node, group) {
             (true, _) => {
                 "aimed at the leader (or a follower); the quorum store has no leader, so it hits a server \
@@ -393,17 +388,6 @@ fn leaderless_notes(original: &Scenario, changes: &mut Vec<Change>) {
             _ => continue,
         };
         changes.push(change(format!("faults[{i}]"), ChangeKind::Note, why));
-    }
-}
-
-fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
-    match v {
-        serde_json::Value::String(s) => out.push(s.clone()),
-        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
-        serde_json::Value::Object(o) => {
-            o.iter().filter(|(k, _)| *k != "fault").for_each(|(_, x)| strings(x, out))
-        }
-        _ => {}
     }
 }
 

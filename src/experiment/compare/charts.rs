@@ -17,7 +17,7 @@
 use super::findings::{cap, ms};
 use super::protocols::protocol_of;
 use super::summary::{Comparison, ProtocolSummary};
-use crate::report::charts::axes::{Frame, FrameSpec, LegendSwatch, YAxis, legend};
+use crate::report::charts::axes::{Frame, FrameSpec, LegendSwatch, YAxis, legend, log_range};
 use crate::report::charts::faults::{self, Band};
 use crate::report::charts::latency::fault_legend;
 use crate::report::charts::style::{SMALL_PX, WIDTH, protocol_colour};
@@ -53,17 +53,7 @@ pub fn render(c: &Comparison) -> Result<Vec<ReportFile>, ChartError> {
 
 /// Powers of ten around the latencies, at least two decades apart.
 fn x_range(c: &Comparison) -> (f64, f64) {
-    let pts = c.protocols.iter().flat_map(|p| p.latency_cdf.iter().map(|q| q[0].max(0.001)));
-    let (min, max) = pts.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
-    if !min.is_finite() || max <= 0.0 {
-        return (1.0, 1000.0);
-    }
-    let mut lo = 10f64.powf(min.log10().floor());
-    let hi = 10f64.powf((max * 1.05).log10().ceil());
-    while hi / lo < 99.0 {
-        lo /= 10.0;
-    }
-    (lo, hi)
+    log_range(c.protocols.iter().flat_map(|p| p.latency_cdf.iter().map(|q| q[0].max(0.001))))
 }
 
 /// `latency-cdf.svg`.

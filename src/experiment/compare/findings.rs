@@ -9,7 +9,7 @@
 
 use super::measure::Anomaly;
 use super::summary::{Comparison, ProtocolSummary};
-use crate::report::narrative::count;
+use crate::report::narrative::{and_list, count};
 
 /// One finding: a short topic and its sentences.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,15 +54,6 @@ pub fn bytes(v: f64) -> String {
         format!("{:.1} KB", v / 1e3)
     } else {
         format!("{:.1} MB", v / 1e6)
-    }
-}
-
-/// Joins phrases: `A`, `A and B`, `A, B and C`.
-pub fn list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [a] => a.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 
@@ -153,7 +144,7 @@ fn availability(c: &Comparison) -> Option<Finding> {
             }
         })
         .collect();
-    let mut text = format!("While a fault was in effect, clients got an answer to {}.", list(&parts));
+    let mut text = format!("While a fault was in effect, clients got an answer to {}.", and_list(&parts));
     let by_time = ranked(ps, |p| p.availability.during_faults_time);
     if !by_time.is_empty() {
         let parts: Vec<String> = by_time.iter().map(|(p, v)| format!("{} {}", p.name, pct(*v))).collect();
@@ -161,7 +152,7 @@ fn availability(c: &Comparison) -> Option<Finding> {
             " Counted in {} slices of time instead, the share of fault time in which at least one operation \
              completed was: {}.",
             crate::sim::SimDuration(c.bucket_ns),
-            list(&parts)
+            and_list(&parts)
         ));
         if by_ops.len() > 1 && spread(&by_ops) < 0.02 && spread(&by_time) >= 0.05 {
             let waits: Vec<String> = by_time
@@ -191,7 +182,7 @@ fn availability(c: &Comparison) -> Option<Finding> {
                 " Counted by operations the protocols look alike, because a client keeps retrying an operation for \
                  up to {}{how_long}; what differs is how long clients waited. No client got any answer during {}.",
                 seconds(c.clients.give_up_s),
-                list(&waits)
+                and_list(&waits)
             ));
         }
     }
@@ -199,7 +190,7 @@ fn availability(c: &Comparison) -> Option<Finding> {
     if !outside.is_empty() {
         text.push_str(&format!(
             " Outside the fault windows: {}.",
-            list(&outside.iter().map(|(p, v)| format!("{} {}", p.name, pct(*v))).collect::<Vec<_>>())
+            and_list(&outside.iter().map(|(p, v)| format!("{} {}", p.name, pct(*v))).collect::<Vec<_>>())
         ));
     }
     let best = by_time.first().or(by_ops.first()).map(|b| b.0);
@@ -246,7 +237,7 @@ fn latency(ps: &[ProtocolSummary], c_attempt_ms: f64) -> Option<Finding> {
         return None;
     }
     let part = |f: &dyn Fn(&ProtocolSummary) -> Option<f64>| {
-        list(
+        and_list(
             &with
                 .iter()
                 .map(|p| format!("{} {}", p.name, f(p).map_or("–".to_string(), ms)))
@@ -279,7 +270,7 @@ fn latency(ps: &[ProtocolSummary], c_attempt_ms: f64) -> Option<Finding> {
         })
         .collect();
     if !split.is_empty() {
-        let pairs = list(
+        let pairs = and_list(
             &split.iter().map(|(n, d, o)| format!("{n} {} against {}", ms(*d), ms(*o))).collect::<Vec<_>>(),
         );
         if split.iter().all(|(_, d, o)| *d >= 1.5 * o) {
@@ -320,7 +311,7 @@ fn throughput(ps: &[ProtocolSummary]) -> Finding {
     let text = format!(
         "On average, {}. The clients are closed-loop — each waits for its reply before sending the next request — \
          so a protocol with lower latency also completes more operations.",
-        list(&parts)
+        and_list(&parts)
     );
     Finding { topic: "Throughput", text }
 }
@@ -344,7 +335,7 @@ fn cost(ps: &[ProtocolSummary]) -> Option<Finding> {
     let mut text = format!(
         "Per completed operation, the nodes sent: {}. That is everything servers and clients sent — replication, \
          heartbeats, elections, repair and retries — divided by the operations that completed.",
-        list(&parts)
+        and_list(&parts)
     );
     let key = |p: &&ProtocolSummary| p.cost.messages_per_op.unwrap_or(0.0);
     let cheapest = with.iter().min_by(|a, b| key(a).total_cmp(&key(b)));
@@ -388,7 +379,7 @@ fn troubles(p: &ProtocolSummary) -> String {
         if !s.anomalies.is_empty() {
             let kinds: Vec<String> =
                 s.anomalies.iter().map(|(a, k)| format!("{} in {k}", anomaly_short(*a))).collect();
-            t.push_str(&format!(": the checker's smallest counterexample shows {}", list(&kinds)));
+            t.push_str(&format!(": the checker's smallest counterexample shows {}", and_list(&kinds)));
             if s.anomalies_outside_faults > 0 {
                 t.push_str(&format!(
                     "; in {} of the {} the violation surfaced while no fault was in effect",
@@ -439,7 +430,7 @@ fn safety(c: &Comparison) -> Finding {
     let good: Vec<&ProtocolSummary> = ps.iter().filter(|p| clean(p)).collect();
     let mut sentences = Vec::new();
     if !good.is_empty() {
-        let names = list(&good.iter().map(|p| p.name.clone()).collect::<Vec<_>>());
+        let names = and_list(&good.iter().map(|p| p.name.clone()).collect::<Vec<_>>());
         let leaders = good.iter().any(|p| p.protocol != "quorum");
         sentences.push(format!(
             "{} kept every promise in all {} seeds: every history was linearizable{}, and operations completed \
@@ -467,7 +458,7 @@ fn trade_off(ps: &[ProtocolSummary]) -> Option<Finding> {
     if unsafe_.is_empty() || safe.is_empty() {
         return None;
     }
-    let names = |v: &[&ProtocolSummary]| list(&v.iter().map(|p| p.name.clone()).collect::<Vec<_>>());
+    let names = |v: &[&ProtocolSummary]| and_list(&v.iter().map(|p| p.name.clone()).collect::<Vec<_>>());
     let best = |f: fn(&ProtocolSummary) -> Option<f64>| {
         safe.iter().filter_map(|p| f(p)).fold(f64::NEG_INFINITY, f64::max)
     };
@@ -540,7 +531,7 @@ fn adaptations(ps: &[ProtocolSummary]) -> Option<Finding> {
             "Settings and faults that only one protocol has were adapted for {}: see \"How the scenario was \
              adapted\" below for each change and why. Everything else — network, disks, clients, the other faults \
              and their timing — is identical.",
-            list(&changed)
+            and_list(&changed)
         ),
     })
 }
@@ -671,7 +662,7 @@ mod tests {
         assert_eq!(ms(1075.9), "1.08 s");
         assert_eq!(bytes(830.2), "830 B");
         assert_eq!(bytes(2430.0), "2.4 KB");
-        assert_eq!(list(&["a".into(), "b".into(), "c".into()]), "a, b and c");
+        assert_eq!(and_list(&["a".into(), "b".into(), "c".into()]), "a, b and c");
         assert_eq!(cap("the quorum store"), "The quorum store");
     }
 }

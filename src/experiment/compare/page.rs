@@ -18,6 +18,7 @@ use super::protocols::protocol_of;
 use super::summary::{Comparison, ProtocolSummary, VerdictCounts};
 use crate::report::charts::style::protocol_colour;
 use crate::report::charts::svg::esc;
+use crate::report::html::figures;
 use crate::report::narrative::count;
 
 const CSS: &str = include_str!("../../report/html/page.css");
@@ -373,17 +374,7 @@ fn anomaly_name(a: Anomaly) -> &'static str {
 
 fn chart_section(h: &mut String, charts: &[&str]) {
     h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
-    for (file, title, caption) in CHARTS {
-        if !charts.contains(&file) {
-            continue;
-        }
-        let _ = write!(
-            h,
-            "<figure id=\"{}\">\n<h3>{title}</h3>\n<a href=\"{file}\"><img src=\"{file}\" alt=\"{title}\"></a>\n<figcaption>{}</figcaption>\n</figure>\n",
-            file.trim_end_matches(".svg"),
-            esc(caption)
-        );
-    }
+    figures(h, &CHARTS, charts);
     h.push_str("</section>\n");
 }
 

@@ -402,6 +402,21 @@ impl LegendSwatch {
     }
 }
 
+/// Powers of ten around positive values, at least two decades apart, for a log axis
+/// (`1..1000` when there are none).
+pub fn log_range(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
+    let (min, max) = values.into_iter().fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    if !min.is_finite() || max <= 0.0 {
+        return (1.0, 1000.0);
+    }
+    let mut lo = 10f64.powf(min.log10().floor());
+    let hi = 10f64.powf((max * 1.05).log10().ceil());
+    while hi / lo < 99.0 {
+        lo /= 10.0;
+    }
+    (lo, hi)
+}
+
 /// A time range in seconds from nanoseconds.
 pub fn secs(r: Range<u64>) -> (f64, f64) {
     (r.start as f64 / 1e9, r.end as f64 / 1e9)

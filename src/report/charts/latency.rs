@@ -10,7 +10,7 @@
 //! long run's marks are thinned to one per grid cell finer than a mark ([`super::ops`]),
 //! and the subtitle says so.
 
-use super::axes::{Axis, Frame, FrameSpec, LegendSwatch, Rect, YAxis, legend, short_number};
+use super::axes::{Axis, Frame, FrameSpec, LegendSwatch, Rect, YAxis, legend, log_range, short_number};
 use super::faults;
 use super::ops::{Named, latency_ms};
 use super::style::{FAIL, INFO, LABEL_PX, OK, SMALL_PX, WIDTH, fault_colour};
@@ -115,17 +115,7 @@ fn draw_rings(s: &mut Svg, named: &[Named], x: &Axis, y: &Axis, strip: Rect) {
 
 /// Powers of ten around the latencies, at least two decades apart.
 fn y_range(lat: &[f64]) -> (f64, f64) {
-    let min = lat.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = lat.iter().copied().fold(0.0f64, f64::max);
-    if !min.is_finite() || max <= 0.0 {
-        return (1.0, 1000.0);
-    }
-    let mut lo = 10f64.powf(min.log10().floor());
-    let hi = 10f64.powf((max * 1.05).log10().ceil());
-    while hi / lo < 99.0 {
-        lo /= 10.0;
-    }
-    (lo, hi)
+    log_range(lat.iter().copied())
 }
 
 /// Legend entries for the kinds of fault shaded in this run, one per colour.

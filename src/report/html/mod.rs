@@ -338,8 +338,15 @@ fn chart_section(h: &mut String, charts: &[&str]) {
              so there is no latency or throughput chart; the key figures give how fast values spread.</p>\n",
         );
     }
-    for (file, title, caption) in CHARTS {
-        if !charts.contains(&file) {
+    figures(h, &CHARTS, charts);
+    h.push_str("</section>\n");
+}
+
+/// One `<figure>` per chart of `table` (file, title, caption) that is among `present`, in
+/// the table's order.
+pub fn figures(h: &mut String, table: &[(&str, &str, &str)], present: &[&str]) {
+    for &(file, title, caption) in table {
+        if !present.contains(&file) {
             continue;
         }
         let _ = write!(
@@ -349,5 +356,4 @@ fn chart_section(h: &mut String, charts: &[&str]) {
             esc(caption)
         );
     }
-    h.push_str("</section>\n");
 }
