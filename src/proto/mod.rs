@@ -6,5 +6,6 @@ pub mod kv;
 pub mod paxos;
 pub mod quorum;
 pub mod raft;
+pub mod replica;
 pub mod service;
 pub mod wire;

@@ -240,7 +240,7 @@ impl<M: PaxosHost> PaxosNode<M> {
         ctx.disk(DiskOp::Replace { file: SNAPSHOT, data: storage::snapshot_file(&job.base, &job.data) });
         let token = self.disk.token();
         ctx.disk(DiskOp::Fsync { file: SNAPSHOT, token });
-        self.disk.syncs.push_back((token, SyncKind::Snapshot));
+        self.syncs.push_back((token, SyncKind::Snapshot));
         self.snap_job = Some(job);
     }
 
@@ -259,7 +259,7 @@ impl<M: PaxosHost> PaxosNode<M> {
         }
         let wal = storage::rewritten_wal(&self.decided, self.written_promise, &self.accepted);
         self.wal_write(ctx, DiskOp::Replace { file: WAL, data: wal });
-        let token = self.disk.write_token;
+        let token = self.disk.write_token();
         if let Some(job) = self.snap_job.as_mut() {
             job.stage = Stage::Rewriting(token);
         }

@@ -18,12 +18,10 @@ use std::collections::{BTreeMap, VecDeque};
 use std::marker::PhantomData;
 
 use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
-use crate::proto::raft::RecoveryError;
 use crate::proto::raft::log::RaftLog;
-use crate::sim::rng::Draw;
+use crate::proto::replica::{Pipeline, RecoveryError, Status, random_timeout};
 use crate::sim::{
-    Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimDuration, SimTime, StorageView,
-    TimerId,
+    Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimTime, StorageView, TimerId,
 };
 
 use super::ballot::Ballot;
@@ -46,17 +44,6 @@ pub const HEARTBEAT_TIMER: TimerId = TimerId(2);
 /// Timer: the leader's check-quorum interval (when `check_quorum` is on).
 pub const QUORUM_TIMER: TimerId = TimerId(3);
 
-/// Whether the server runs.
-#[derive(Debug)]
-pub(super) enum Status {
-    /// Normal operation.
-    Running,
-    /// The disk held damaged durable state: the server stays silent forever.
-    Refused(RecoveryError),
-    /// An fsync failed: the server asked to be crashed and ignores everything until then.
-    Halted,
-}
-
 /// Fsyncs in flight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum SyncKind {
@@ -64,31 +51,6 @@ pub(super) enum SyncKind {
     Wal,
     /// The snapshot file's fsync.
     Snapshot,
-}
-
-/// The persistence pipeline's bookkeeping.
-#[derive(Debug, Default)]
-pub(super) struct DiskState {
-    /// The next fsync token.
-    pub next_token: u64,
-    /// Something was written to the WAL since the last fsync request.
-    pub dirty: bool,
-    /// The token of the fsync that covers the latest WAL write.
-    pub write_token: u64,
-    /// The highest WAL token known complete.
-    pub synced: u64,
-    /// Fsyncs requested and not yet complete.
-    pub syncs: VecDeque<(u64, SyncKind)>,
-    /// Messages waiting for an fsync: (token, destination, message).
-    pub held: VecDeque<(u64, NodeId, PaxosMsg)>,
-}
-
-impl DiskState {
-    /// A fresh token.
-    pub fn token(&mut self) -> u64 {
-        self.next_token += 1;
-        self.next_token - 1
-    }
 }
 
 /// A Multi-Paxos server, embedded in the kernel message type `M`.
@@ -136,7 +98,10 @@ pub struct PaxosNode<M> {
     pub(super) max_round: u64,
     pub(super) campaign: Option<Campaign>,
     pub(super) lead: Option<Box<LeaderState>>,
-    pub(super) disk: DiskState,
+    /// The WAL's group commit, holding answers until what they promise is durable.
+    pub(super) disk: Pipeline<PaxosMsg>,
+    /// Fsyncs requested and not yet complete.
+    pub(super) syncs: VecDeque<(u64, SyncKind)>,
     /// What the WAL needs at start: cut a torn tail, or a rewrite after an interrupted
     /// compaction.
     startup_repair: Option<DiskOp>,
@@ -184,7 +149,8 @@ impl<M: PaxosHost> PaxosNode<M> {
             max_round: 0,
             campaign: None,
             lead: None,
-            disk: DiskState::default(),
+            disk: Pipeline::default(),
+            syncs: VecDeque::new(),
             startup_repair: None,
             _msg: PhantomData,
         };
@@ -276,29 +242,21 @@ impl<M: PaxosHost> PaxosNode<M> {
 
     /// Why this server refuses to run, if it does.
     pub fn refused(&self) -> Option<&RecoveryError> {
-        match &self.status {
-            Status::Refused(e) => Some(e),
-            _ => None,
-        }
+        self.status.refused()
     }
 
     fn running(&self) -> bool {
-        matches!(self.status, Status::Running)
+        self.status.running()
     }
 
     /// Boot (also after every restart): repair the WAL, announce the recovered state,
     /// re-apply the decided prefix, arm the election timer.
     pub fn on_start(&mut self, ctx: &mut Ctx<'_, M>) {
-        if matches!(self.status, Status::Refused(_)) {
-            ctx.observe(Observation::Rejected { reason: "disk-corrupt".into() });
+        if !self.status.boot(ctx) {
             return;
         }
         self.servers = ctx.servers().to_vec();
-        // Tokens of a previous incarnation's fsyncs must never match ours.
-        let base = (ctx.rng().word() >> 2) | 1;
-        self.disk.next_token = base;
-        self.disk.synced = base - 1;
-        self.disk.write_token = base - 1;
+        self.disk.boot(ctx);
         if let Some(op) = self.startup_repair.take() {
             self.wal_write(ctx, op);
         }
@@ -386,11 +344,7 @@ impl<M: PaxosHost> PaxosNode<M> {
         }
         match event {
             DiskEvent::Synced { token } => self.synced(ctx, token),
-            DiskEvent::SyncFailed { .. } => {
-                self.status = Status::Halted;
-                ctx.crash_self();
-                return;
-            }
+            DiskEvent::SyncFailed { .. } => return self.status.halt(ctx),
         }
         self.flush(ctx);
     }
@@ -399,23 +353,12 @@ impl<M: PaxosHost> PaxosNode<M> {
 
     /// Queues a WAL write; the fsync covering it is requested at the end of the handler.
     pub(super) fn wal_write(&mut self, ctx: &mut Ctx<'_, M>, op: DiskOp) {
-        ctx.disk(op);
-        if !self.disk.dirty {
-            self.disk.dirty = true;
-            self.disk.write_token = self.disk.token();
-        }
-    }
-
-    /// True while some WAL write is not yet known durable.
-    pub(super) fn unsynced(&self) -> bool {
-        self.disk.write_token > self.disk.synced
+        self.disk.write(ctx, op);
     }
 
     /// Sends a message once everything written so far is durable.
     pub(super) fn send_durable(&mut self, ctx: &mut Ctx<'_, M>, to: NodeId, msg: PaxosMsg) {
-        if self.unsynced() {
-            self.disk.held.push_back((self.disk.write_token, to, msg));
-        } else {
+        if let Some(msg) = self.disk.hold(to, msg) {
             ctx.send(to, M::from(msg));
         }
     }
@@ -433,28 +376,25 @@ impl<M: PaxosHost> PaxosNode<M> {
     /// End of every handler: one fsync for everything written, then the proposals made
     /// during the handler go out in batches.
     fn flush(&mut self, ctx: &mut Ctx<'_, M>) {
-        if self.disk.dirty {
-            self.disk.dirty = false;
-            let token = self.disk.write_token;
-            ctx.disk(DiskOp::Fsync { file: WAL, token });
-            self.disk.syncs.push_back((token, SyncKind::Wal));
+        if let Some(token) = self.disk.flush(ctx, WAL) {
+            self.syncs.push_back((token, SyncKind::Wal));
         }
         self.send_fresh_proposals(ctx);
     }
 
     fn synced(&mut self, ctx: &mut Ctx<'_, M>, token: u64) {
-        let Some(pos) = self.disk.syncs.iter().position(|(t, _)| *t == token) else {
+        let Some(pos) = self.syncs.iter().position(|(t, _)| *t == token) else {
             return;
         };
-        match self.disk.syncs[pos].1 {
+        match self.syncs[pos].1 {
             SyncKind::Snapshot => {
-                self.disk.syncs.remove(pos);
+                self.syncs.remove(pos);
                 self.snapshot_durable(ctx);
             }
             SyncKind::Wal => {
                 // This fsync covers every WAL write before it.
-                self.disk.syncs.retain(|(t, kind)| *kind != SyncKind::Wal || *t > token);
-                self.disk.synced = self.disk.synced.max(token);
+                self.syncs.retain(|(t, kind)| *kind != SyncKind::Wal || *t > token);
+                self.disk.synced_upto(token);
                 self.release_held(ctx);
                 self.wal_synced(ctx);
             }
@@ -462,11 +402,7 @@ impl<M: PaxosHost> PaxosNode<M> {
     }
 
     fn release_held(&mut self, ctx: &mut Ctx<'_, M>) {
-        while let Some((token, _, _)) = self.disk.held.front() {
-            if *token > self.disk.synced {
-                break;
-            }
-            let (_, to, msg) = self.disk.held.pop_front().expect("front exists");
+        while let Some((to, msg)) = self.disk.release() {
             // A Prepare for a ballot this server no longer campaigns with is pointless.
             let stale = matches!(&msg, PaxosMsg::Prepare { ballot, .. }
                 if self.campaign.as_ref().is_none_or(|c| c.ballot != *ballot));
@@ -479,7 +415,7 @@ impl<M: PaxosHost> PaxosNode<M> {
     /// Reactions to newly durable WAL content.
     fn wal_synced(&mut self, ctx: &mut Ctx<'_, M>) {
         if let Some(job) = &self.snap_job
-            && job.rewrite_done(self.disk.synced)
+            && job.rewrite_done(self.disk.synced())
         {
             self.snap_job = None;
         }
@@ -552,9 +488,7 @@ impl<M: PaxosHost> PaxosNode<M> {
 
     /// Arms the election timer with a fresh random timeout in `[min, max]`.
     pub(super) fn reset_election_timer(&mut self, ctx: &mut Ctx<'_, M>) {
-        let lo = self.cfg.election_timeout_min.as_nanos();
-        let hi = self.cfg.election_timeout_max.as_nanos().max(lo);
-        let after = ctx.rng().between(lo, hi);
-        ctx.set_timer(ELECTION_TIMER, SimDuration(after));
+        let after = random_timeout(ctx, self.cfg.election_timeout_min, self.cfg.election_timeout_max);
+        ctx.set_timer(ELECTION_TIMER, after);
     }
 }

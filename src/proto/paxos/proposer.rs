@@ -135,7 +135,7 @@ impl<M: PaxosHost> PaxosNode<M> {
         self.leader = None;
         self.campaign = Some(Campaign { ballot, token: 0, promises: BTreeMap::new() });
         self.raise_promise(ctx, ballot);
-        let token = self.disk.write_token;
+        let token = self.disk.write_token();
         if let Some(c) = self.campaign.as_mut() {
             c.token = token;
         }
@@ -181,7 +181,7 @@ impl<M: PaxosHost> PaxosNode<M> {
         let Some(c) = self.campaign.as_ref() else {
             return;
         };
-        let own = usize::from(self.disk.synced >= c.token);
+        let own = usize::from(self.disk.synced() >= c.token);
         if c.promises.len() + own < self.quorum() {
             return;
         }
@@ -266,7 +266,7 @@ impl<M: PaxosHost> PaxosNode<M> {
         storage::accept_record(&mut data, ballot, slot, std::iter::once(&entry));
         self.wal_write(ctx, DiskOp::Append { file: WAL, data });
         self.accepted.insert(slot, AcceptedValue { ballot, entry: entry.clone() });
-        let token = self.disk.write_token;
+        let token = self.disk.write_token();
         if let Some(l) = self.lead.as_mut() {
             l.next_slot = slot.next();
             l.proposals
@@ -350,7 +350,7 @@ impl<M: PaxosHost> PaxosNode<M> {
 
     /// The leader's own acceptances that became durable count.
     pub(super) fn self_accepted(&mut self, ctx: &mut Ctx<'_, M>) {
-        let (quorum, synced, me) = (self.quorum(), self.disk.synced, self.id);
+        let (quorum, synced, me) = (self.quorum(), self.disk.synced(), self.id);
         let Some(lead) = self.lead.as_mut() else {
             return;
         };

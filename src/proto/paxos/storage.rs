@@ -30,10 +30,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::disk::wal::{self, Tail};
+use crate::disk::wal;
 use crate::proto::kv::KvStore;
-use crate::proto::raft::RecoveryError;
 use crate::proto::raft::log::{Entry, LogBase, RaftLog};
+use crate::proto::replica::{RecoveryError, recovery};
 use crate::proto::wire::{Reader, Writer};
 use crate::sim::{FileId, LogIndex, StorageView, Term};
 
@@ -171,18 +171,13 @@ pub struct Recovered {
 pub fn recover(storage: &dyn StorageView) -> Result<Recovered, RecoveryError> {
     let snapshot = read_snapshot(&storage.read(SNAPSHOT))?;
     let bytes = storage.read(WAL);
-    let found = wal::recover(&bytes);
-    let truncate_wal_to = match found.tail {
-        Tail::Clean => None,
-        Tail::Torn { .. } => Some(found.valid_len),
-        Tail::Corrupt { at } => return Err(RecoveryError::CorruptWal { at }),
-    };
+    let (records, truncate_wal_to) = recovery::read_wal(&bytes)?;
     let snap_base = snapshot.as_ref().map(|(b, _)| *b).unwrap_or_default();
     let mut decided = RaftLog::new(snap_base);
     let mut promised = Ballot::ZERO;
     let mut accepted: BTreeMap<LogIndex, AcceptedValue> = BTreeMap::new();
     let mut wal_base = LogIndex(0);
-    for (n, payload) in found.records.iter().enumerate() {
+    for (n, payload) in records.iter().enumerate() {
         let bad = || RecoveryError::MalformedWal { n };
         let mut r = Reader::new(payload);
         match r.u8().ok_or_else(bad)? {
@@ -265,14 +260,10 @@ pub fn recover(storage: &dyn StorageView) -> Result<Recovered, RecoveryError> {
 }
 
 fn read_snapshot(bytes: &[u8]) -> Result<Option<Snapshot>, RecoveryError> {
-    if bytes.is_empty() {
+    let Some(record) = recovery::read_snapshot_record(bytes)? else {
         return Ok(None);
-    }
-    let found = wal::recover(bytes);
-    if found.tail != Tail::Clean || found.records.len() != 1 {
-        return Err(RecoveryError::CorruptSnapshot);
-    }
-    let mut r = Reader::new(&found.records[0]);
+    };
+    let mut r = Reader::new(&record);
     let bad = || RecoveryError::CorruptSnapshot;
     let base = LogBase {
         index: LogIndex(r.u64().ok_or_else(bad)?),

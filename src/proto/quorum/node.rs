@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::marker::PhantomData;
 
 use crate::proto::kv::{ClientReply, ClientRequest, Key};
-use crate::proto::raft::RecoveryError;
+use crate::proto::replica::{Pipeline, RecoveryError, Status};
 use crate::sim::digest::mix64;
 use crate::sim::rng::Draw;
 use crate::sim::{
@@ -32,16 +32,6 @@ pub const HANDOFF_TIMER: TimerId = TimerId(2);
 /// Hinted values handed back per replica per handoff round.
 const HANDOFF_BATCH: usize = 64;
 
-/// Whether the server runs.
-#[derive(Debug)]
-enum Status {
-    Running,
-    /// The disk held damaged durable state: the server stays silent forever.
-    Refused(RecoveryError),
-    /// An fsync failed: the server asked to be crashed.
-    Halted,
-}
-
 /// A quorum-store server, embedded in the kernel message type `M`: a replica of the keys
 /// whose preference lists name it, and a coordinator for any client request it receives.
 ///
@@ -61,13 +51,8 @@ pub struct QuorumNode<M> {
     pub(super) hints: BTreeMap<(NodeId, Key), Versioned>,
     /// Records in the WAL.
     records: usize,
-    // Persistence pipeline.
-    next_token: u64,
-    dirty: bool,
-    write_token: u64,
-    synced: u64,
-    /// Messages waiting for an fsync: (token, destination, message).
-    held: VecDeque<(u64, NodeId, QuorumMsg)>,
+    /// The WAL's group commit, holding answers until what they promise is durable.
+    disk: Pipeline<QuorumMsg>,
     /// Messages this server sends itself (it coordinates for keys it also stores).
     loopback: VecDeque<QuorumMsg>,
     // Coordinator (volatile).
@@ -106,11 +91,7 @@ impl<M: QuorumHost> QuorumNode<M> {
             store: BTreeMap::new(),
             hints: BTreeMap::new(),
             records: 0,
-            next_token: 0,
-            dirty: false,
-            write_token: 0,
-            synced: 0,
-            held: VecDeque::new(),
+            disk: Pipeline::default(),
             loopback: VecDeque::new(),
             ops: BTreeMap::new(),
             wakeups: std::collections::BTreeSet::new(),
@@ -161,27 +142,22 @@ impl<M: QuorumHost> QuorumNode<M> {
 
     /// Why this server refuses to run, if it does.
     pub fn refused(&self) -> Option<&RecoveryError> {
-        match &self.status {
-            Status::Refused(e) => Some(e),
-            _ => None,
-        }
+        self.status.refused()
     }
 
     fn running(&self) -> bool {
-        matches!(self.status, Status::Running)
+        self.status.running()
     }
 
     /// Boot (also after every restart): repair the WAL, announce the (role-less) role,
     /// resume handing off hints.
     pub fn on_start(&mut self, ctx: &mut Ctx<'_, M>) {
-        if matches!(self.status, Status::Refused(_)) {
-            ctx.observe(Observation::Rejected { reason: "disk-corrupt".into() });
+        if !self.status.boot(ctx) {
             return;
         }
         self.servers = ctx.servers().to_vec();
         // Ids of a previous incarnation's tokens and requests must never match ours.
-        let base = (ctx.rng().word() >> 2) | 1;
-        (self.next_token, self.synced, self.write_token) = (base, base - 1, base - 1);
+        self.disk.boot(ctx);
         self.next_rid = (ctx.rng().word() >> 2) | 1;
         ctx.observe(Observation::Role { role: Role::Peer, term: Term(0) });
         if let Some(op) = self.startup_repair.take() {
@@ -235,21 +211,12 @@ impl<M: QuorumHost> QuorumNode<M> {
         }
         match event {
             DiskEvent::Synced { token } => {
-                self.synced = self.synced.max(token);
-                while let Some((t, _, _)) = self.held.front() {
-                    if *t > self.synced {
-                        break;
-                    }
-                    let (_, to, msg) = self.held.pop_front().expect("front exists");
+                self.disk.synced_upto(token);
+                while let Some((to, msg)) = self.disk.release() {
                     self.send(ctx, to, msg);
                 }
             }
-            DiskEvent::SyncFailed { .. } => {
-                // See `raft/node.rs`: after a failed fsync nothing unsynced can be trusted.
-                self.status = Status::Halted;
-                ctx.crash_self();
-                return;
-            }
+            DiskEvent::SyncFailed { .. } => return self.status.halt(ctx),
         }
         self.flush(ctx);
     }
@@ -330,12 +297,7 @@ impl<M: QuorumHost> QuorumNode<M> {
     // ---- persistence pipeline ----
 
     fn wal_write(&mut self, ctx: &mut Ctx<'_, M>, op: DiskOp) {
-        ctx.disk(op);
-        if !self.dirty {
-            self.dirty = true;
-            self.write_token = self.next_token;
-            self.next_token += 1;
-        }
+        self.disk.write(ctx, op);
     }
 
     /// Appends a record to the WAL; rewrites the WAL once it holds far more records than
@@ -353,9 +315,7 @@ impl<M: QuorumHost> QuorumNode<M> {
 
     /// Sends once everything written so far is durable.
     fn send_durable(&mut self, ctx: &mut Ctx<'_, M>, to: NodeId, msg: QuorumMsg) {
-        if self.write_token > self.synced {
-            self.held.push_back((self.write_token, to, msg));
-        } else {
+        if let Some(msg) = self.disk.hold(to, msg) {
             self.send(ctx, to, msg);
         }
     }
@@ -380,10 +340,7 @@ impl<M: QuorumHost> QuorumNode<M> {
             let me = self.id;
             self.handle_peer(ctx, me, msg);
         }
-        if self.dirty {
-            self.dirty = false;
-            ctx.disk(DiskOp::Fsync { file: WAL, token: self.write_token });
-        }
+        self.disk.flush(ctx, WAL);
         let first = self.wakeups.first().map(|(t, _)| *t);
         if first != self.armed {
             match first {

@@ -11,14 +11,14 @@
 //! it acknowledged. Replay keeps the highest version per key. The log is rewritten (one
 //! `Replace`, atomic) with only the live state once it holds many more records than keys.
 //! A torn last record is cut off at start; a complete record failing its checksum makes the
-//! server refuse to run ([`crate::proto::raft::RecoveryError`]), as in Raft and Paxos: a
+//! server refuse to run ([`crate::proto::replica::RecoveryError`]), as in Raft and Paxos: a
 //! replica that silently lost acknowledged values would make a quorum lie.
 
 use std::collections::BTreeMap;
 
-use crate::disk::wal::{self, Tail};
+use crate::disk::wal;
 use crate::proto::kv::Key;
-use crate::proto::raft::RecoveryError;
+use crate::proto::replica::{RecoveryError, recovery};
 use crate::proto::wire::{Reader, Writer};
 use crate::sim::{FileId, NodeId, StorageView};
 
@@ -98,14 +98,9 @@ pub fn keep_newer<K: Ord>(map: &mut BTreeMap<K, Versioned>, key: K, v: Versioned
 /// Reads a replica's durable state.
 pub fn recover(storage: &dyn StorageView) -> Result<Recovered, RecoveryError> {
     let bytes = storage.read(WAL);
-    let found = wal::recover(&bytes);
-    let mut out = Recovered { records: found.records.len(), ..Recovered::default() };
-    match found.tail {
-        Tail::Clean => {}
-        Tail::Torn { .. } => out.truncate_wal_to = Some(found.valid_len),
-        Tail::Corrupt { at } => return Err(RecoveryError::CorruptWal { at }),
-    }
-    for (n, payload) in found.records.iter().enumerate() {
+    let (records, truncate_wal_to) = recovery::read_wal(&bytes)?;
+    let mut out = Recovered { records: records.len(), truncate_wal_to, ..Recovered::default() };
+    for (n, payload) in records.iter().enumerate() {
         let bad = || RecoveryError::MalformedWal { n };
         let mut r = Reader::new(payload);
         match r.u8().ok_or_else(bad)? {

@@ -75,7 +75,7 @@ impl<M: RaftHost> RaftNode<M> {
         self.role = Role::Candidate;
         self.leader = None;
         self.persist_hard_state(ctx);
-        self.self_vote_token = self.disk.write_token;
+        self.self_vote_token = self.disk.write_token();
         self.votes = vec![self.id];
         self.reset_election_timer(ctx);
         self.announce_role(ctx);
@@ -170,7 +170,7 @@ impl<M: RaftHost> RaftNode<M> {
     /// Becomes leader once a majority voted and the self-vote is durable.
     pub(super) fn check_election_won(&mut self, ctx: &mut Ctx<'_, M>) {
         if self.role == Role::Candidate
-            && self.disk.synced >= self.self_vote_token
+            && self.disk.synced() >= self.self_vote_token
             && self.membership.has_quorum(&self.votes)
         {
             self.become_leader(ctx);

@@ -26,10 +26,10 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
-use crate::sim::rng::Draw;
+use crate::proto::replica::{Pipeline, Status, random_timeout};
 use crate::sim::{
-    AdminCommand, Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimDuration, SimTime,
-    StorageView, Term, TimerId,
+    AdminCommand, Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimTime, StorageView,
+    Term, TimerId,
 };
 
 use super::config::RaftConfig;
@@ -52,17 +52,6 @@ pub const HEARTBEAT_TIMER: TimerId = TimerId(2);
 /// Timer: the leader's check-quorum interval (when `check_quorum` is on).
 pub const QUORUM_TIMER: TimerId = TimerId(3);
 
-/// Whether the server runs.
-#[derive(Debug)]
-pub(super) enum Status {
-    /// Normal operation.
-    Running,
-    /// The disk held damaged durable state: the server stays silent forever.
-    Refused(RecoveryError),
-    /// An fsync failed: the server asked to be crashed and ignores everything until then.
-    Halted,
-}
-
 /// Fsyncs in flight.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum SyncKind {
@@ -72,37 +61,22 @@ pub(super) enum SyncKind {
     Snapshot,
 }
 
-/// The persistence pipeline's bookkeeping.
+/// The fsyncs a Raft server has in flight and how much of its log they made durable (the
+/// group commit itself is the shared [`Pipeline`]).
 #[derive(Debug, Default)]
-pub(super) struct DiskState {
-    /// The next fsync token.
-    pub next_token: u64,
-    /// Something was written to the WAL since the last fsync request.
-    pub dirty: bool,
-    /// The token of the fsync that covers the latest WAL write.
-    pub write_token: u64,
-    /// The highest WAL token known complete.
-    pub synced: u64,
+pub(super) struct Syncs {
     /// Fsyncs requested and not yet complete.
-    pub syncs: VecDeque<(u64, SyncKind)>,
-    /// Messages waiting for an fsync: (token, destination, message).
-    pub held: VecDeque<(u64, NodeId, RaftMsg)>,
+    pub pending: VecDeque<(u64, SyncKind)>,
     /// The log prefix up to here is durable (in the snapshot or the WAL).
     pub persisted: LogIndex,
 }
 
-impl DiskState {
-    /// A fresh token.
-    pub fn token(&mut self) -> u64 {
-        self.next_token += 1;
-        self.next_token - 1
-    }
-
+impl Syncs {
     /// Clamps what is known durable after a truncation at `from`.
     pub fn truncated(&mut self, from: LogIndex) {
         let keep = from.prev();
         self.persisted = self.persisted.min(keep);
-        for (_, kind) in self.syncs.iter_mut() {
+        for (_, kind) in self.pending.iter_mut() {
             if let SyncKind::Wal { last } = kind {
                 *last = (*last).min(keep);
             }
@@ -140,7 +114,10 @@ pub struct RaftNode<M> {
     /// The WAL token covering this candidate's self-vote.
     pub(super) self_vote_token: u64,
     pub(super) lead: Option<Box<LeaderState>>,
-    pub(super) disk: DiskState,
+    /// The WAL's group commit, holding answers until what they promise is durable.
+    pub(super) disk: Pipeline<RaftMsg>,
+    /// Fsyncs in flight and the durable log prefix.
+    pub(super) syncs: Syncs,
     /// The latest durable snapshot (what a leader sends to lagging followers).
     pub(super) snapshot: Option<Snapshot>,
     pub(super) snap_job: Option<SnapJob>,
@@ -191,7 +168,8 @@ impl<M: RaftHost> RaftNode<M> {
             votes: Vec::new(),
             self_vote_token: 0,
             lead: None,
-            disk: DiskState::default(),
+            disk: Pipeline::default(),
+            syncs: Syncs::default(),
             snapshot: None,
             snap_job: None,
             incoming: None,
@@ -208,7 +186,7 @@ impl<M: RaftHost> RaftNode<M> {
                 // entries after it are applied again once a leader says they are committed.
                 node.commit = node.log.base().index;
                 node.applied = node.log.base().index;
-                node.disk.persisted = node.log.last_index();
+                node.syncs.persisted = node.log.last_index();
                 node.snapshot = r.snapshot;
                 node.startup_repair = if r.rewrite_wal {
                     let data = storage::rewritten_wal(&node.log, node.term, node.durable_vote());
@@ -274,10 +252,7 @@ impl<M: RaftHost> RaftNode<M> {
 
     /// Why this server refuses to run, if it does.
     pub fn refused(&self) -> Option<&RecoveryError> {
-        match &self.status {
-            Status::Refused(e) => Some(e),
-            _ => None,
-        }
+        self.status.refused()
     }
 
     /// Entries held in memory (bounded by compaction).
@@ -286,22 +261,17 @@ impl<M: RaftHost> RaftNode<M> {
     }
 
     fn running(&self) -> bool {
-        matches!(self.status, Status::Running)
+        self.status.running()
     }
 
     /// Boot (also after every restart): repair the WAL (cut a torn tail, or finish a
     /// compaction a crash interrupted), announce the recovered state, arm the election
     /// timer.
     pub fn on_start(&mut self, ctx: &mut Ctx<'_, M>) {
-        if matches!(self.status, Status::Refused(_)) {
-            ctx.observe(Observation::Rejected { reason: "disk-corrupt".into() });
+        if !self.status.boot(ctx) {
             return;
         }
-        // Tokens of a previous incarnation's fsyncs must never match ours.
-        let base = (ctx.rng().word() >> 2) | 1;
-        self.disk.next_token = base;
-        self.disk.synced = base - 1;
-        self.disk.write_token = base - 1;
+        self.disk.boot(ctx);
         if let Some(op) = self.startup_repair.take() {
             self.wal_write(ctx, op);
         }
@@ -415,13 +385,9 @@ impl<M: RaftHost> RaftNode<M> {
         }
         match event {
             DiskEvent::Synced { token } => self.synced(ctx, token),
-            DiskEvent::SyncFailed { .. } => {
-                // See the module documentation: nothing written since the last good fsync
-                // can be trusted, and retrying would lie. Crash and recover from disk.
-                self.status = Status::Halted;
-                ctx.crash_self();
-                return;
-            }
+            // See the module documentation: nothing written since the last good fsync can
+            // be trusted, and retrying would lie. Crash and recover from disk.
+            DiskEvent::SyncFailed { .. } => return self.status.halt(ctx),
         }
         self.flush(ctx);
     }
@@ -476,11 +442,7 @@ impl<M: RaftHost> RaftNode<M> {
 
     /// Queues a WAL write; the fsync covering it is requested at the end of the handler.
     pub(super) fn wal_write(&mut self, ctx: &mut Ctx<'_, M>, op: DiskOp) {
-        ctx.disk(op);
-        if !self.disk.dirty {
-            self.disk.dirty = true;
-            self.disk.write_token = self.disk.token();
-        }
+        self.disk.write(ctx, op);
     }
 
     /// Writes the current term and vote.
@@ -497,16 +459,9 @@ impl<M: RaftHost> RaftNode<M> {
         }
     }
 
-    /// True while some WAL write is not yet known durable.
-    pub(super) fn unsynced(&self) -> bool {
-        self.disk.write_token > self.disk.synced
-    }
-
     /// Sends a Raft message once everything written so far is durable.
     pub(super) fn send_durable(&mut self, ctx: &mut Ctx<'_, M>, to: NodeId, msg: RaftMsg) {
-        if self.unsynced() {
-            self.disk.held.push_back((self.disk.write_token, to, msg));
-        } else {
+        if let Some(msg) = self.disk.hold(to, msg) {
             ctx.send(to, M::from(msg));
         }
     }
@@ -523,11 +478,8 @@ impl<M: RaftHost> RaftNode<M> {
 
     /// End of every handler: one fsync for everything written, then pending broadcasts.
     fn flush(&mut self, ctx: &mut Ctx<'_, M>) {
-        if self.disk.dirty {
-            self.disk.dirty = false;
-            let token = self.disk.write_token;
-            ctx.disk(DiskOp::Fsync { file: WAL, token });
-            self.disk.syncs.push_back((token, SyncKind::Wal { last: self.log.last_index() }));
+        if let Some(token) = self.disk.flush(ctx, WAL) {
+            self.syncs.pending.push_back((token, SyncKind::Wal { last: self.log.last_index() }));
         }
         if self.lead.as_ref().is_some_and(|l| l.need_round) {
             self.broadcast_round(ctx, false);
@@ -535,27 +487,27 @@ impl<M: RaftHost> RaftNode<M> {
     }
 
     fn synced(&mut self, ctx: &mut Ctx<'_, M>, token: u64) {
-        let Some(pos) = self.disk.syncs.iter().position(|(t, _)| *t == token) else {
+        let Some(pos) = self.syncs.pending.iter().position(|(t, _)| *t == token) else {
             return;
         };
-        match self.disk.syncs[pos].1 {
+        match self.syncs.pending[pos].1 {
             SyncKind::Snapshot => {
-                self.disk.syncs.remove(pos);
+                self.syncs.pending.remove(pos);
                 self.snapshot_durable(ctx);
             }
             SyncKind::Wal { .. } => {
                 // This fsync covers every WAL write before it, so earlier WAL fsyncs are
                 // complete too.
-                let mut durable = self.disk.persisted;
-                self.disk.syncs.retain(|(t, kind)| match kind {
+                let mut durable = self.syncs.persisted;
+                self.syncs.pending.retain(|(t, kind)| match kind {
                     SyncKind::Wal { last } if *t <= token => {
                         durable = durable.max(*last);
                         false
                     }
                     _ => true,
                 });
-                self.disk.persisted = durable.min(self.log.last_index());
-                self.disk.synced = self.disk.synced.max(token);
+                self.syncs.persisted = durable.min(self.log.last_index());
+                self.disk.synced_upto(token);
                 self.release_held(ctx);
                 self.wal_synced(ctx);
             }
@@ -563,11 +515,7 @@ impl<M: RaftHost> RaftNode<M> {
     }
 
     fn release_held(&mut self, ctx: &mut Ctx<'_, M>) {
-        while let Some((token, _, _)) = self.disk.held.front() {
-            if *token > self.disk.synced {
-                break;
-            }
-            let (_, to, msg) = self.disk.held.pop_front().expect("front exists");
+        while let Some((to, msg)) = self.disk.release() {
             let stale = match &msg {
                 RaftMsg::RequestVote { term, .. }
                 | RaftMsg::RequestVoteResp { term, .. }
@@ -584,7 +532,7 @@ impl<M: RaftHost> RaftNode<M> {
     /// Reactions to newly durable WAL content.
     fn wal_synced(&mut self, ctx: &mut Ctx<'_, M>) {
         if let Some(job) = &self.snap_job
-            && job.rewrite_done(self.disk.synced)
+            && job.rewrite_done(self.disk.synced())
         {
             self.snap_job = None;
         }
@@ -658,10 +606,8 @@ impl<M: RaftHost> RaftNode<M> {
 
     /// Arms the election timer with a fresh random timeout in `[min, max]`.
     pub(super) fn reset_election_timer(&mut self, ctx: &mut Ctx<'_, M>) {
-        let lo = self.cfg.election_timeout_min.as_nanos();
-        let hi = self.cfg.election_timeout_max.as_nanos().max(lo);
-        let after = ctx.rng().between(lo, hi);
-        ctx.set_timer(ELECTION_TIMER, SimDuration(after));
+        let after = random_timeout(ctx, self.cfg.election_timeout_min, self.cfg.election_timeout_max);
+        ctx.set_timer(ELECTION_TIMER, after);
     }
 
     /// Advances the commit index and applies what became committed.

@@ -102,7 +102,7 @@ impl<M: RaftHost> RaftNode<M> {
         ctx.disk(DiskOp::Replace { file: SNAPSHOT, data: storage::snapshot_file(&job.meta, &job.data) });
         let token = self.disk.token();
         ctx.disk(DiskOp::Fsync { file: SNAPSHOT, token });
-        self.disk.syncs.push_back((token, SyncKind::Snapshot));
+        self.syncs.pending.push_back((token, SyncKind::Snapshot));
         self.snap_job = Some(job);
     }
 
@@ -120,10 +120,10 @@ impl<M: RaftHost> RaftNode<M> {
             self.membership.compact(meta.index);
             ctx.observe(Observation::Snapshot { index: meta.index, term: meta.term });
         }
-        self.disk.persisted = self.disk.persisted.max(meta.index).min(self.log.last_index());
+        self.syncs.persisted = self.syncs.persisted.max(meta.index).min(self.log.last_index());
         let wal = storage::rewritten_wal(&self.log, self.term, self.durable_vote());
         self.wal_write(ctx, DiskOp::Replace { file: WAL, data: wal });
-        let token = self.disk.write_token;
+        let token = self.disk.write_token();
         if let Some(job) = self.snap_job.as_mut() {
             job.stage = Stage::Rewriting(token);
         }
@@ -259,7 +259,7 @@ impl<M: RaftHost> RaftNode<M> {
         let keep = self.log.term_at(meta.index) == Some(meta.term);
         if !keep && self.log.last_index() > self.commit {
             let from_index = self.commit.next();
-            self.disk.truncated(from_index);
+            self.syncs.truncated(from_index);
             ctx.observe(Observation::Truncated { from: from_index });
         }
         self.log.compact_to(meta.base());

@@ -26,10 +26,10 @@
 
 use std::sync::Arc;
 
-use thiserror::Error;
-
-use crate::disk::wal::{self, Tail};
+use crate::disk::wal;
 use crate::proto::kv::KvStore;
+pub use crate::proto::replica::RecoveryError;
+use crate::proto::replica::recovery;
 use crate::proto::wire::{Reader, Writer};
 use crate::sim::{FileId, LogIndex, NodeId, StorageView, Term};
 
@@ -147,36 +147,6 @@ pub fn rewritten_wal(log: &RaftLog, term: Term, vote: Option<NodeId>) -> Vec<u8>
     out
 }
 
-/// Why a server refuses to run on what it found on its disk.
-#[derive(Clone, Debug, Error, PartialEq, Eq)]
-pub enum RecoveryError {
-    /// A complete WAL record fails its checksum: durable promises may be lost.
-    #[error("WAL record at byte {at} is corrupt")]
-    CorruptWal {
-        /// Byte offset of the record.
-        at: u64,
-    },
-    /// A WAL record passes its checksum but does not make sense (unknown kind, entries
-    /// that leave a gap, a truncation below the base).
-    #[error("WAL record {n} is malformed")]
-    MalformedWal {
-        /// Position of the record in the file.
-        n: usize,
-    },
-    /// The snapshot file is damaged or malformed.
-    #[error("snapshot file is corrupt")]
-    CorruptSnapshot,
-    /// The WAL starts after the snapshot ends (the snapshot it was compacted against is
-    /// missing).
-    #[error("WAL base {wal} is past the snapshot index {snapshot}")]
-    WalAhead {
-        /// The WAL's base index.
-        wal: LogIndex,
-        /// The snapshot's last index.
-        snapshot: LogIndex,
-    },
-}
-
 /// The durable state read back at start.
 #[derive(Debug)]
 pub struct Recovered {
@@ -204,16 +174,11 @@ pub struct Recovered {
 pub fn recover(storage: &dyn StorageView) -> Result<Recovered, RecoveryError> {
     let snapshot = read_snapshot(&storage.read(SNAPSHOT))?;
     let bytes = storage.read(WAL);
-    let found = wal::recover(&bytes);
-    let truncate_wal_to = match found.tail {
-        Tail::Clean => None,
-        Tail::Torn { .. } => Some(found.valid_len),
-        Tail::Corrupt { at } => return Err(RecoveryError::CorruptWal { at }),
-    };
+    let (records, truncate_wal_to) = recovery::read_wal(&bytes)?;
     let mut term = Term(0);
     let mut vote = None;
     let mut log = RaftLog::default();
-    for (n, payload) in found.records.iter().enumerate() {
+    for (n, payload) in records.iter().enumerate() {
         let bad = || RecoveryError::MalformedWal { n };
         let mut r = Reader::new(payload);
         match r.u8().ok_or_else(bad)? {
@@ -277,14 +242,10 @@ pub fn recover(storage: &dyn StorageView) -> Result<Recovered, RecoveryError> {
 }
 
 fn read_snapshot(bytes: &[u8]) -> Result<Option<Snapshot>, RecoveryError> {
-    if bytes.is_empty() {
+    let Some(record) = recovery::read_snapshot_record(bytes)? else {
         return Ok(None);
-    }
-    let found = wal::recover(bytes);
-    if found.tail != Tail::Clean || found.records.len() != 1 {
-        return Err(RecoveryError::CorruptSnapshot);
-    }
-    let mut r = Reader::new(&found.records[0]);
+    };
+    let mut r = Reader::new(&record);
     let meta = SnapshotMeta::decode(&mut r).ok_or(RecoveryError::CorruptSnapshot)?;
     let data = r.bytes().ok_or(RecoveryError::CorruptSnapshot)?;
     r.finish(()).ok_or(RecoveryError::CorruptSnapshot)?;
