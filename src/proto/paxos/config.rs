@@ -21,8 +21,10 @@ pub struct PaxosConfig {
     pub heartbeat_interval: SimDuration,
     /// Most values carried by one Accept or Learn message.
     pub max_entries_per_msg: u32,
-    /// Most value bytes carried by one Accept or Learn message (at least one value is
-    /// always sent, however large).
+    /// Most payload bytes carried by one message: the values of an Accept or Learn (at
+    /// least one value is always sent, however large) and a snapshot chunk. The default,
+    /// 32 KiB, leaves a full message room in a link queue of the default 64 KiB: a message
+    /// larger than a link's whole queue is dropped every time it is sent.
     pub max_bytes_per_msg: u32,
     /// Snapshot the state machine once this many decided slots follow the last snapshot
     /// (0: never compact).
@@ -30,7 +32,8 @@ pub struct PaxosConfig {
     /// Most proposals a leader lets wait undecided before it refuses new requests: a
     /// leader cut off from its majority must not grow without bound while clients retry.
     pub max_uncommitted: u64,
-    /// How long a server waits before sending the same snapshot to the same peer again.
+    /// How long a server waits before starting another snapshot transfer to the same peer,
+    /// and how long a learner waits for a transfer to move before giving it up.
     pub snapshot_retry: SimDuration,
     /// A leader steps down if it has not heard from a majority within
     /// `election_timeout_max` (like Raft's check-quorum, dissertation §6.2): without it a
@@ -48,7 +51,7 @@ impl Default for PaxosConfig {
             election_timeout_max: SimDuration::from_millis(300),
             heartbeat_interval: SimDuration::from_millis(50),
             max_entries_per_msg: 64,
-            max_bytes_per_msg: 64 * 1024,
+            max_bytes_per_msg: 32 * 1024,
             snapshot_threshold: 1000,
             max_uncommitted: 4096,
             snapshot_retry: SimDuration::from_secs(1),
@@ -77,8 +80,8 @@ impl PaxosConfig {
                 "paxos: no log compaction".to_string()
             } else {
                 format!(
-                    "paxos: snapshot every {} decided slots, snapshot resend after {}",
-                    self.snapshot_threshold, self.snapshot_retry
+                    "paxos: snapshot every {} decided slots, sent in chunks of up to {} bytes, transfer retry {}",
+                    self.snapshot_threshold, self.max_bytes_per_msg, self.snapshot_retry
                 )
             },
         ];

@@ -9,8 +9,14 @@
 //! - **Catching up.** A slot the learner did not accept in that ballot (it missed the
 //!   Accept, or accepted an older proposal) is fetched: `Fetch{from}` to the peer that
 //!   reported the longer prefix, answered by `Learn` (a batch of decided values) or, if the
-//!   peer has compacted them, its `Snapshot`. A new leader behind the decided prefix some
-//!   promise reported does the same before it can establish itself.
+//!   peer has compacted them, its snapshot. A snapshot is as large as the store, so it comes
+//!   in `Snapshot` chunks of at most `max_bytes_per_msg` bytes ([`crate::proto::replica::chunk`]):
+//!   the learner asks for each next one with `FetchChunk` (its offset is what it holds), asks
+//!   again for the same one if it is lost, and gives the transfer up if it stops making
+//!   progress for `snapshot_retry` (the sender crashed). The sender pins the snapshot it is
+//!   sending to each peer, so its own compactions do not restart the transfer. A new leader
+//!   behind the decided prefix some promise reported does the same before it can establish
+//!   itself.
 //! - **Applying.** Every server applies the decided prefix in slot order to its
 //!   [`crate::proto::kv::KvStore`] and announces `Appended` (the value and the chain hash of
 //!   the decided prefix ending there), `Committed` and `Applied` for each slot. The leader
@@ -25,7 +31,8 @@ use std::sync::Arc;
 
 use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
 use crate::proto::raft::log::{Entry, LogBase, Payload, RaftLog};
-use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, SimDuration};
+use crate::proto::replica::chunk::{self, Chunk};
+use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, SimDuration, SimTime};
 
 use super::ballot::Ballot;
 use super::msg::PaxosMsg;
@@ -48,6 +55,28 @@ pub(super) struct SnapJob {
     stage: Stage,
     /// Installed from a peer (the decided prefix was already replaced in memory).
     installed: bool,
+}
+
+/// What a learner last asked a peer for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Want {
+    /// Decided values from this slot on (`Fetch`).
+    Slots(LogIndex),
+    /// The chunk at this offset of the snapshot ending at this slot (`FetchChunk`).
+    Chunk(LogIndex, u64),
+}
+
+/// A peer's snapshot a learner is receiving, chunk by chunk (volatile: lost in a crash).
+#[derive(Debug)]
+pub(super) struct Incoming {
+    /// The peer sending it.
+    from: NodeId,
+    /// What it covers.
+    base: LogBase,
+    /// The bytes received so far, contiguous from offset 0.
+    data: Vec<u8>,
+    /// When the last chunk that moved the transfer arrived (or the transfer started).
+    progress_at: SimTime,
 }
 
 impl SnapJob {
@@ -104,16 +133,39 @@ impl<M: PaxosHost> PaxosNode<M> {
         if self.installing() || target == self.id {
             return;
         }
-        let from = self.decided.last_index().next();
+        let now = ctx.now();
+        // A transfer that stopped moving (its sender crashed or lost the snapshot) is given
+        // up; the plain Fetch below starts a new one.
+        if self
+            .incoming
+            .as_ref()
+            .is_some_and(|i| now.saturating_since(i.progress_at) >= self.cfg.snapshot_retry)
+        {
+            self.incoming = None;
+        }
+        let (to, want, msg) = match &self.incoming {
+            Some(i) => {
+                let offset = i.data.len() as u64;
+                (
+                    i.from,
+                    Want::Chunk(i.base.index, offset),
+                    PaxosMsg::FetchChunk { index: i.base.index, offset },
+                )
+            }
+            None => {
+                let from = self.decided.last_index().next();
+                (target, Want::Slots(from), PaxosMsg::Fetch { from })
+            }
+        };
         let retry = SimDuration(self.cfg.heartbeat_interval.as_nanos().saturating_mul(2));
-        if let Some((f, at)) = self.fetching
-            && f == from
-            && ctx.now().saturating_since(at) < retry
+        if let Some((w, at)) = self.fetching
+            && w == want
+            && now.saturating_since(at) < retry
         {
             return;
         }
-        self.fetching = Some((from, ctx.now()));
-        self.send_now(ctx, target, PaxosMsg::Fetch { from });
+        self.fetching = Some((want, now));
+        self.send_now(ctx, to, msg);
     }
 
     /// A peer asks for decided values.
@@ -123,13 +175,12 @@ impl<M: PaxosHost> PaxosNode<M> {
             let now = ctx.now();
             let recent =
                 self.snap_sent.get(&to).is_some_and(|&t| now.saturating_since(t) < self.cfg.snapshot_retry);
-            if let Some((b, data)) = &self.snapshot
-                && b.index >= from
+            if let Some(snapshot) = self.snapshot.clone()
+                && snapshot.0.index >= from
                 && !recent
             {
-                let msg = PaxosMsg::Snapshot { base: *b, data: data.clone() };
                 self.snap_sent.insert(to, now);
-                self.send_now(ctx, to, msg);
+                self.send_chunk(ctx, to, snapshot, 0);
             }
             return;
         }
@@ -138,6 +189,40 @@ impl<M: PaxosHost> PaxosNode<M> {
             let decided = self.decided.last_index();
             self.send_now(ctx, to, PaxosMsg::Learn { first: from, entries, decided });
         }
+    }
+
+    /// A peer asks for the next chunk of the snapshot ending at `index`: served from the
+    /// snapshot pinned for it, or from the current one if that is the same. A request for
+    /// any other is not answered (the learner gives up and starts over).
+    pub(super) fn on_fetch_chunk(&mut self, ctx: &mut Ctx<'_, M>, to: NodeId, index: LogIndex, offset: u64) {
+        let pinned = self.serving.get(&to).map(|(s, _)| s).filter(|s| s.0.index == index);
+        let Some(snapshot) = pinned.or(self.snapshot.as_ref().filter(|s| s.0.index == index)).cloned() else {
+            return;
+        };
+        self.send_chunk(ctx, to, snapshot, offset);
+    }
+
+    /// Sends `to` the chunk of `snapshot` at `offset`, keeping the snapshot pinned for it
+    /// until the last chunk has gone out.
+    fn send_chunk(&mut self, ctx: &mut Ctx<'_, M>, to: NodeId, snapshot: storage::Snapshot, offset: u64) {
+        let (base, data) = &snapshot;
+        let Chunk { offset, done, data } = chunk::at(data, offset, self.cfg.max_bytes_per_msg);
+        let msg = PaxosMsg::Snapshot { base: *base, offset, done, data };
+        if done {
+            // The transfer is over: the next one (the learner may need a newer snapshot
+            // already) need not wait for `snapshot_retry`.
+            self.serving.remove(&to);
+            self.snap_sent.remove(&to);
+        } else {
+            self.serving.insert(to, (snapshot, ctx.now()));
+        }
+        self.send_now(ctx, to, msg);
+    }
+
+    /// True while this server is sending `peer` a snapshot: a chunk went out within
+    /// `snapshot_retry` and the last one has not.
+    pub(super) fn sending_snapshot_to(&self, peer: NodeId, now: SimTime) -> bool {
+        self.serving.get(&peer).is_some_and(|(_, at)| now.saturating_since(*at) < self.cfg.snapshot_retry)
     }
 
     /// Decided values from a peer.
@@ -271,12 +356,42 @@ impl<M: PaxosHost> PaxosNode<M> {
         }
     }
 
-    /// A peer's snapshot, answering a Fetch for slots it compacted.
-    pub(super) fn on_snapshot(&mut self, ctx: &mut Ctx<'_, M>, base: LogBase, data: Arc<[u8]>) {
+    /// A chunk of a peer's snapshot, answering a Fetch for slots it compacted or a
+    /// FetchChunk. Chunks are taken in order only; the first chunk of another transfer
+    /// starts over. The last one installs the snapshot.
+    pub(super) fn on_snapshot(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, base: LogBase, c: Chunk) {
         self.fetching = None;
-        if self.snap_job.is_some() || base.index <= self.decided.last_index() {
+        if base.index <= self.decided.last_index() {
+            self.incoming = None;
             return;
         }
+        let now = ctx.now();
+        let same = |i: &Incoming| i.from == from && i.base == base;
+        if c.offset == 0 && !self.incoming.as_ref().is_some_and(same) {
+            self.incoming = Some(Incoming { from, base, data: Vec::new(), progress_at: now });
+        }
+        let Some(inc) = self.incoming.as_mut().filter(|i| same(i)) else {
+            // A chunk of a transfer this learner gave up or never started.
+            return;
+        };
+        if c.offset != inc.data.len() as u64 {
+            // A duplicate, or a chunk after a lost one: the next FetchChunk says what is held.
+            return;
+        }
+        // Still persisting another snapshot: the last chunk is asked for again later.
+        if c.done && self.snap_job.is_some() {
+            return;
+        }
+        inc.data.extend_from_slice(&c.data);
+        inc.progress_at = now;
+        if !c.done {
+            self.maybe_fetch(ctx, from);
+            return;
+        }
+        let Some(inc) = self.incoming.take() else {
+            return;
+        };
+        let data: Arc<[u8]> = inc.data.into();
         let Some(kv) = KvStore::restore(&data) else {
             return;
         };

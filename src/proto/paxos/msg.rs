@@ -107,12 +107,26 @@ pub enum PaxosMsg {
         /// The sender's decided prefix (there is more to fetch if it is beyond the batch).
         decided: LogIndex,
     },
-    /// The sender's snapshot, for a learner that needs slots the sender has compacted.
+    /// One chunk of the sender's snapshot, for a learner that needs slots the sender has
+    /// compacted (a snapshot larger than one message comes in several, each asked for
+    /// with `FetchChunk`).
     Snapshot {
         /// The last slot the snapshot covers, with its value's term and prefix chain.
         base: LogBase,
-        /// The serialized key-value store.
+        /// Byte offset of `data` in the serialized key-value store.
+        offset: u64,
+        /// True for the last chunk.
+        done: bool,
+        /// Bytes `offset ..` of the serialized key-value store.
         data: Arc<[u8]>,
+    },
+    /// A learner holding the first `offset` bytes of the sender's snapshot ending at slot
+    /// `index` asks for the next chunk.
+    FetchChunk {
+        /// The last slot of the snapshot being transferred.
+        index: LogIndex,
+        /// Bytes already received, contiguous from offset 0.
+        offset: u64,
     },
 }
 
@@ -130,7 +144,10 @@ impl PaxosMsg {
             | PaxosMsg::Heartbeat { ballot, .. }
             | PaxosMsg::HeartbeatAck { ballot } => Some(*ballot),
             PaxosMsg::Nack { promised } => Some(*promised),
-            PaxosMsg::Fetch { .. } | PaxosMsg::Learn { .. } | PaxosMsg::Snapshot { .. } => None,
+            PaxosMsg::Fetch { .. }
+            | PaxosMsg::Learn { .. }
+            | PaxosMsg::Snapshot { .. }
+            | PaxosMsg::FetchChunk { .. } => None,
         }
     }
 
@@ -175,7 +192,8 @@ impl PaxosMsg {
                     && ok(decided.0)
                     && entries.iter().all(|e| value(e, LIMIT))
             }
-            PaxosMsg::Snapshot { base, .. } => ok(base.index.0) && ok(base.term.0),
+            PaxosMsg::Snapshot { base, offset, .. } => ok(base.index.0) && ok(base.term.0) && ok(*offset),
+            PaxosMsg::FetchChunk { index, offset } => ok(index.0) && ok(*offset),
         }
     }
 
@@ -196,7 +214,8 @@ impl PaxosMsg {
             PaxosMsg::Heartbeat { .. } => Ballot::ENCODED_LEN + 8,
             PaxosMsg::Fetch { .. } => 8,
             PaxosMsg::Learn { entries: e, .. } => 16 + entries(e),
-            PaxosMsg::Snapshot { data, .. } => 24 + 4 + data.len() as u32,
+            PaxosMsg::Snapshot { data, .. } => 24 + 9 + 4 + data.len() as u32,
+            PaxosMsg::FetchChunk { .. } => 16,
         }
     }
 }
@@ -239,6 +258,7 @@ impl Message for PaxosMsg {
             PaxosMsg::Fetch { .. } => "Fetch",
             PaxosMsg::Learn { .. } => "Learn",
             PaxosMsg::Snapshot { .. } => "Snapshot",
+            PaxosMsg::FetchChunk { .. } => "FetchChunk",
         }
     }
 
@@ -291,8 +311,12 @@ impl Message for PaxosMsg {
                 w.u8(9).u64(first.0).u64(decided.0);
                 encode_entries(&mut w, entries);
             }
-            PaxosMsg::Snapshot { base, data } => {
-                w.u8(10).u64(base.index.0).u64(base.term.0).u64(base.chain).bytes(data);
+            PaxosMsg::Snapshot { base, offset, done, data } => {
+                w.u8(10).u64(base.index.0).u64(base.term.0).u64(base.chain);
+                w.u64(*offset).bool(*done).bytes(data);
+            }
+            PaxosMsg::FetchChunk { index, offset } => {
+                w.u8(11).u64(index.0).u64(*offset);
             }
         }
     }
@@ -340,8 +364,11 @@ impl Message for PaxosMsg {
             },
             10 => PaxosMsg::Snapshot {
                 base: LogBase { index: LogIndex(r.u64()?), term: Term(r.u64()?), chain: r.u64()? },
+                offset: r.u64()?,
+                done: r.bool()?,
                 data: r.bytes()?.into(),
             },
+            11 => PaxosMsg::FetchChunk { index: LogIndex(r.u64()?), offset: r.u64()? },
             _ => return None,
         };
         r.finish(m)
@@ -387,8 +414,11 @@ mod tests {
             PaxosMsg::Learn { first: LogIndex(3), entries: vec![noop(1), cmd(1, 2)], decided: LogIndex(9) },
             PaxosMsg::Snapshot {
                 base: LogBase { index: LogIndex(9), term: Term(4), chain: 77 },
+                offset: 2048,
+                done: false,
                 data: vec![5u8; 1000].into(),
             },
+            PaxosMsg::FetchChunk { index: LogIndex(9), offset: 3048 },
         ]
     }
 

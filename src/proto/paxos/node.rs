@@ -19,6 +19,7 @@ use std::marker::PhantomData;
 
 use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
 use crate::proto::raft::log::RaftLog;
+use crate::proto::replica::chunk::Chunk;
 use crate::proto::replica::{Pipeline, RecoveryError, Status, random_timeout};
 use crate::sim::{
     Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimTime, StorageView, TimerId,
@@ -26,7 +27,7 @@ use crate::sim::{
 
 use super::ballot::Ballot;
 use super::config::PaxosConfig;
-use super::learner::SnapJob;
+use super::learner::{Incoming, SnapJob, Want};
 use super::msg::PaxosMsg;
 use super::proposer::{Campaign, LeaderState};
 use super::storage::{self, AcceptedValue, Snapshot, WAL};
@@ -82,10 +83,16 @@ pub struct PaxosNode<M> {
     pub(super) kv: KvStore,
     /// The highest decided slot a peer reported, and who reported it (the catch-up goal).
     pub(super) commit_hint: (LogIndex, Option<NodeId>),
-    /// The last Fetch sent: first slot asked for, and when.
-    pub(super) fetching: Option<(LogIndex, SimTime)>,
-    /// When a snapshot was last sent to each peer.
+    /// The last Fetch or FetchChunk sent: what it asked for, and when.
+    pub(super) fetching: Option<(Want, SimTime)>,
+    /// A peer's snapshot being received, chunk by chunk.
+    pub(super) incoming: Option<Incoming>,
+    /// When a snapshot transfer to each peer last started.
     pub(super) snap_sent: BTreeMap<NodeId, SimTime>,
+    /// The snapshot each peer is being sent, pinned so a compaction during the transfer
+    /// does not pull it from under the remaining chunks, and when a chunk of it last went
+    /// out.
+    pub(super) serving: BTreeMap<NodeId, (Snapshot, SimTime)>,
     /// The latest durable snapshot.
     pub(super) snapshot: Option<Snapshot>,
     pub(super) snap_job: Option<SnapJob>,
@@ -140,7 +147,9 @@ impl<M: PaxosHost> PaxosNode<M> {
             kv: KvStore::new(),
             commit_hint: (LogIndex(0), None),
             fetching: None,
+            incoming: None,
             snap_sent: BTreeMap::new(),
+            serving: BTreeMap::new(),
             snapshot: None,
             snap_job: None,
             role: Role::Follower,
@@ -240,6 +249,11 @@ impl<M: PaxosHost> PaxosNode<M> {
         self.decided.len()
     }
 
+    /// The last slot covered by the latest durable snapshot (0 before the first).
+    pub fn snapshot_index(&self) -> LogIndex {
+        self.snapshot.as_ref().map_or(LogIndex(0), |(base, _)| base.index)
+    }
+
     /// Why this server refuses to run, if it does.
     pub fn refused(&self) -> Option<&RecoveryError> {
         self.status.refused()
@@ -306,7 +320,10 @@ impl<M: PaxosHost> PaxosNode<M> {
             PaxosMsg::HeartbeatAck { ballot } => self.on_heartbeat_ack(from, ballot),
             PaxosMsg::Fetch { from: slot } => self.on_fetch(ctx, from, slot),
             PaxosMsg::Learn { first, entries, decided } => self.on_learn(ctx, from, first, entries, decided),
-            PaxosMsg::Snapshot { base, data } => self.on_snapshot(ctx, base, data),
+            PaxosMsg::Snapshot { base, offset, done, data } => {
+                self.on_snapshot(ctx, from, base, Chunk { offset, done, data })
+            }
+            PaxosMsg::FetchChunk { index, offset } => self.on_fetch_chunk(ctx, from, index, offset),
             // Phase 1a, 2a and heartbeats come from the ballot's own proposer; anything else
             // is forged or misrouted.
             _ => ctx.observe(Observation::Rejected { reason: "implausible".into() }),

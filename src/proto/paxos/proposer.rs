@@ -299,6 +299,13 @@ impl<M: PaxosHost> PaxosNode<M> {
         first: LogIndex,
         end: LogIndex,
     ) -> LogIndex {
+        // A peer being sent a snapshot gets no Accepts until the transfer ends: they would
+        // compete with the chunks for its link, and on a slow one crowd them out of the
+        // queue for good (Raft likewise sends a follower in its snapshot phase nothing else).
+        // Its acceptances are not needed while a majority of the others answers.
+        if self.sending_snapshot_to(peer, ctx.now()) {
+            return end;
+        }
         let commit = self.decided.last_index();
         let Some(lead) = self.lead.as_ref() else {
             return end;

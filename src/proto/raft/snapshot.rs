@@ -44,6 +44,7 @@
 use std::sync::Arc;
 
 use crate::proto::kv::KvStore;
+use crate::proto::replica::chunk;
 use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role, Term};
 
 use super::msg::RaftMsg;
@@ -155,7 +156,6 @@ impl<M: RaftHost> RaftNode<M> {
     /// acknowledgements got to.
     pub(super) fn send_snapshot_chunk(&mut self, ctx: &mut Ctx<'_, M>, peer: NodeId) {
         let now = ctx.now();
-        let chunk = self.cfg.max_bytes_per_msg.max(1) as usize;
         let Some(lead) = self.lead.as_mut() else {
             return;
         };
@@ -166,15 +166,14 @@ impl<M: RaftHost> RaftNode<M> {
         let (Phase::Snapshot { index, offset, .. }, Some((meta, data))) = (pr.phase, &pr.snapshot) else {
             return;
         };
-        let start = (offset as usize).min(data.len());
-        let end = data.len().min(start + chunk);
+        let c = chunk::at(data, offset, self.cfg.max_bytes_per_msg);
         let msg = RaftMsg::InstallSnapshot {
             term: self.term,
             round,
             meta: meta.clone(),
-            offset: start as u64,
-            done: end == data.len(),
-            data: data[start..end].into(),
+            offset: c.offset,
+            done: c.done,
+            data: c.data,
         };
         pr.phase = Phase::Snapshot { index, offset, sent_at: now };
         self.send_now(ctx, peer, msg);

@@ -1,8 +1,9 @@
 //! Plumbing every replica of the key-value service shares, whatever its protocol: whether
 //! it runs at all ([`Status`]), reading its durable state back after a crash ([`recovery`]),
-//! and the group-committed write-ahead log that holds answers until what they promise is
-//! durable ([`Pipeline`]).
+//! the group-committed write-ahead log that holds answers until what they promise is
+//! durable ([`Pipeline`]), and sending snapshots in chunks ([`chunk`]).
 
+pub mod chunk;
 pub mod pipeline;
 pub mod recovery;
 
