@@ -6,6 +6,8 @@
 pub mod chunk;
 pub mod pipeline;
 pub mod recovery;
+#[cfg(test)]
+pub mod test_disk;
 
 pub use pipeline::Pipeline;
 pub use recovery::RecoveryError;

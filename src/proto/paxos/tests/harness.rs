@@ -1,7 +1,7 @@
 //! A deterministic test harness: N Paxos servers, an in-memory network the test pumps by
 //! hand (deliver, drop, reorder), timers fired on demand, and disks that apply `DiskOp`s,
 //! complete fsyncs when told, and crash back to their synced content — the approach of the
-//! Raft harness. (The quorum store's tests use its [`Disk`] too.)
+//! Raft harness, with the shared [`Disk`].
 //!
 //! Two judges watch every step:
 //! - the run's real consensus invariant checker ([`Invariants`]), fed the observations the
@@ -12,16 +12,17 @@
 //!   for one slot, two values proposed in one ballot for one slot, and a server applying a
 //!   value that was not (yet) chosen there.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use crate::check::invariants::Invariants;
 use crate::proto::kv::{ClientReply, ClientRequest, KvOp};
 use crate::proto::paxos::storage::{self, WAL};
 use crate::proto::paxos::{Ballot, ELECTION_TIMER, HEARTBEAT_TIMER, PaxosConfig, PaxosMsg, PaxosNode};
+pub use crate::proto::replica::test_disk::Disk;
 use crate::proto::wire::{Reader, Writer};
 use crate::sim::{
-    Ctx, DiskEvent, DiskOp, FileId, LogIndex, Message, NodeId, Observation, Outbox, RngStreams, Role,
-    SimDuration, SimRng, SimTime, StorageView, Term, TimerId,
+    Ctx, DiskEvent, FileId, LogIndex, Message, NodeId, Observation, Outbox, RngStreams, Role, SimDuration,
+    SimRng, SimTime, StorageView, Term, TimerId,
 };
 use crate::world::{Lifecycle, Observer};
 
@@ -97,60 +98,6 @@ impl Message for TestMsg {
 
 /// The client every test request comes from.
 pub const CLIENT: NodeId = NodeId(99);
-
-/// An in-memory disk: writes are volatile until an fsync the test completes.
-#[derive(Clone, Debug, Default)]
-pub struct Disk {
-    pub durable: BTreeMap<FileId, Vec<u8>>,
-    volatile: BTreeMap<FileId, Vec<u8>>,
-    /// Fsyncs requested: (file, token, content at the time of the request).
-    pending: VecDeque<(FileId, u64, Vec<u8>)>,
-    /// Every op applied (for tests that look at what was written).
-    pub ops: Vec<DiskOp>,
-}
-
-impl Disk {
-    /// Carries out a disk request (an fsync only records what it will make durable).
-    pub fn apply(&mut self, op: DiskOp) {
-        self.ops.push(op.clone());
-        match op {
-            DiskOp::Append { file, data } => self.volatile.entry(file).or_default().extend_from_slice(&data),
-            DiskOp::Truncate { file, len } => self.volatile.entry(file).or_default().truncate(len as usize),
-            DiskOp::Replace { file, data } => {
-                self.volatile.insert(file, data);
-            }
-            DiskOp::Fsync { file, token } => {
-                let content = self.volatile.get(&file).cloned().unwrap_or_default();
-                self.pending.push_back((file, token, content));
-            }
-        }
-    }
-
-    /// Completes the `k`-th pending fsync; returns its file and token.
-    pub fn complete_at(&mut self, k: usize) -> Option<(FileId, u64)> {
-        let (file, token, content) = self.pending.remove(k)?;
-        self.durable.insert(file, content);
-        Some((file, token))
-    }
-
-    /// Loses everything not durable.
-    pub fn crash(&mut self) {
-        self.volatile = self.durable.clone();
-        self.pending.clear();
-    }
-
-    /// Changes the durable content of a file (to simulate torn writes and corruption).
-    pub fn damage(&mut self, file: FileId, f: impl FnOnce(&mut Vec<u8>)) {
-        f(self.durable.entry(file).or_default());
-        self.volatile = self.durable.clone();
-    }
-}
-
-impl StorageView for Disk {
-    fn read(&self, file: FileId) -> Vec<u8> {
-        self.durable.get(&file).cloned().unwrap_or_default()
-    }
-}
 
 /// A message on the wire.
 #[derive(Clone, Debug)]
@@ -399,7 +346,7 @@ impl Cluster {
 
     /// Completes the oldest pending fsync of `file` on server `i`; false if there is none.
     pub fn sync_file(&mut self, i: usize, file: FileId) -> bool {
-        match self.disks[i].pending.iter().position(|(f, _, _)| *f == file) {
+        match self.disks[i].pending_of(file) {
             Some(k) => self.complete(i, k),
             None => false,
         }
@@ -414,7 +361,7 @@ impl Cluster {
 
     /// Fails the oldest pending fsync of server `i`.
     pub fn fail_sync(&mut self, i: usize) {
-        if let Some((_, token, _)) = self.disks[i].pending.pop_front() {
+        if let Some(token) = self.disks[i].fail_oldest() {
             self.drive(i, |node, ctx| node.on_disk(ctx, DiskEvent::SyncFailed { token }));
         }
     }

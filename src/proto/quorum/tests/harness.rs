@@ -1,12 +1,12 @@
-//! A deterministic harness for the quorum store: servers with in-memory disks (the Paxos
-//! harness's [`Disk`]), a network the test pumps by hand, timers, and a per-server clock
-//! offset (to show what clock skew does to last-writer-wins).
+//! A deterministic harness for the quorum store: servers with the in-memory disks of
+//! [`crate::proto::replica::test_disk`], a network the test pumps by hand, timers, and a
+//! per-server clock offset (to show what clock skew does to last-writer-wins).
 
 use std::collections::BTreeMap;
 
 use crate::proto::kv::{ClientReply, ClientRequest, KvOp};
-use crate::proto::paxos::tests::harness::Disk;
 use crate::proto::quorum::{QuorumConfig, QuorumMsg, QuorumNode};
+use crate::proto::replica::test_disk::Disk;
 use crate::proto::wire::{Reader, Writer};
 use crate::sim::{
     Ctx, DiskEvent, Message, NodeId, Observation, Outbox, RngStreams, SimDuration, SimRng, SimTime, TimerId,

@@ -2,14 +2,15 @@
 //! hand (deliver, drop, reorder), timers fired on demand, and disks that apply `DiskOp`s,
 //! complete fsyncs when told, and crash back to their synced content.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use crate::proto::kv::{ClientReply, ClientRequest, KvOp};
 use crate::proto::raft::{ELECTION_TIMER, HEARTBEAT_TIMER, RaftConfig, RaftMsg, RaftNode};
+use crate::proto::replica::test_disk::Disk;
 use crate::proto::wire::{Reader, Writer};
 use crate::sim::{
-    Ctx, DiskEvent, DiskOp, FileId, LogIndex, Message, NodeId, Observation, Outbox, RngStreams, Role,
-    SimDuration, SimRng, SimTime, StorageView, Term, TimerId,
+    Ctx, DiskEvent, FileId, LogIndex, Message, NodeId, Observation, Outbox, RngStreams, Role, SimDuration,
+    SimRng, SimTime, Term, TimerId,
 };
 
 /// The kernel message type of the tests: Raft traffic plus the client protocol.
@@ -84,71 +85,6 @@ impl Message for TestMsg {
 
 /// The client every test request comes from.
 pub const CLIENT: NodeId = NodeId(99);
-
-/// An in-memory disk: writes are volatile until an fsync the test completes.
-#[derive(Clone, Debug, Default)]
-pub struct Disk {
-    pub durable: BTreeMap<FileId, Vec<u8>>,
-    volatile: BTreeMap<FileId, Vec<u8>>,
-    /// Fsyncs requested: (file, token, content at the time of the request).
-    pending: VecDeque<(FileId, u64, Vec<u8>)>,
-    /// Every op applied (for tests that look at what was written).
-    pub ops: Vec<DiskOp>,
-}
-
-impl Disk {
-    fn apply(&mut self, op: DiskOp) {
-        self.ops.push(op.clone());
-        match op {
-            DiskOp::Append { file, data } => self.volatile.entry(file).or_default().extend_from_slice(&data),
-            DiskOp::Truncate { file, len } => self.volatile.entry(file).or_default().truncate(len as usize),
-            DiskOp::Replace { file, data } => {
-                self.volatile.insert(file, data);
-            }
-            DiskOp::Fsync { file, token } => {
-                let content = self.volatile.get(&file).cloned().unwrap_or_default();
-                self.pending.push_back((file, token, content));
-            }
-        }
-    }
-
-    /// Completes the oldest pending fsync.
-    fn complete(&mut self) -> Option<u64> {
-        let (file, token, content) = self.pending.pop_front()?;
-        self.durable.insert(file, content);
-        Some(token)
-    }
-
-    /// Completes the oldest pending fsync of `file`.
-    fn complete_file(&mut self, file: FileId) -> Option<u64> {
-        let k = self.pending.iter().position(|(f, _, _)| *f == file)?;
-        let (_, token, content) = self.pending.remove(k).expect("position is valid");
-        self.durable.insert(file, content);
-        Some(token)
-    }
-
-    /// Fsyncs requested and not completed.
-    pub fn pending(&self) -> usize {
-        self.pending.len()
-    }
-
-    fn crash(&mut self) {
-        self.volatile = self.durable.clone();
-        self.pending.clear();
-    }
-
-    /// Appends raw bytes to a durable file (to simulate torn writes and corruption).
-    pub fn damage(&mut self, file: FileId, f: impl FnOnce(&mut Vec<u8>)) {
-        f(self.durable.entry(file).or_default());
-        self.volatile = self.durable.clone();
-    }
-}
-
-impl StorageView for Disk {
-    fn read(&self, file: FileId) -> Vec<u8> {
-        self.durable.get(&file).cloned().unwrap_or_default()
-    }
-}
 
 /// A message on the wire.
 #[derive(Clone, Debug)]
@@ -362,7 +298,7 @@ impl Cluster {
     /// Completes every pending fsync of server `i`, oldest first.
     pub fn sync(&mut self, i: usize) {
         while self.up(i) {
-            let Some(token) = self.disks[i].complete() else {
+            let Some(token) = self.disks[i].complete_at(0).map(|(_, token)| token) else {
                 break;
             };
             self.drive(i, |node, ctx| node.on_disk(ctx, DiskEvent::Synced { token }));
@@ -388,7 +324,7 @@ impl Cluster {
 
     /// Fails the oldest pending fsync of server `i`.
     pub fn fail_sync(&mut self, i: usize) {
-        if let Some((_, token, _)) = self.disks[i].pending.pop_front() {
+        if let Some(token) = self.disks[i].fail_oldest() {
             self.drive(i, |node, ctx| node.on_disk(ctx, DiskEvent::SyncFailed { token }));
         }
     }
