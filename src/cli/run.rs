@@ -75,6 +75,25 @@ pub(super) fn load(path: &Path) -> Result<(Scenario, String), Failure> {
     Ok((s, text))
 }
 
+/// Switches on the bugs named by `--bug` (on top of the scenario's own), refusing one that
+/// does not exist or does not fit the scenario's protocol.
+pub(super) fn with_bugs(s: &mut Scenario, bugs: &[String]) -> Result<(), Failure> {
+    if bugs.is_empty() {
+        return Ok(());
+    }
+    for b in bugs {
+        if !s.bugs.contains(b) {
+            s.bugs.push(b.clone());
+        }
+    }
+    runner::bugs::validate(s).map_err(|e| {
+        Failure::input(format!(
+            "--bug: {}",
+            e.to_string().trim_start_matches(|c| c != ':').trim_start_matches(": ")
+        ))
+    })
+}
+
 /// `eightfold bugs`: the named bugs, what they do and where they are caught.
 pub(super) fn bugs() -> Result<Exit, Failure> {
     for b in runner::bugs::BUGS {
@@ -101,19 +120,7 @@ pub(super) fn validate(path: &Path) -> Result<Exit, Failure> {
 
 pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
     let (mut s, text) = load(&args.scenario)?;
-    if !args.bugs.is_empty() {
-        for b in &args.bugs {
-            if !s.bugs.contains(b) {
-                s.bugs.push(b.clone());
-            }
-        }
-        runner::bugs::validate(&s).map_err(|e| {
-            Failure::input(format!(
-                "--bug: {}",
-                e.to_string().trim_start_matches(|c| c != ':').trim_start_matches(": ")
-            ))
-        })?;
-    }
+    with_bugs(&mut s, &args.bugs)?;
     let seed = args.seed.unwrap_or(s.seed);
     if args.out.exists() && !args.out.is_dir() {
         return Err(Failure::input(format!("--out: {} exists and is not a directory", args.out.display())));

@@ -26,6 +26,10 @@ pub(super) struct ShrinkArgs {
     /// Directory to write into [default: reports/<name>-seed<N>-shrink].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Switch on a named protocol bug (repeatable; see `eightfold bugs`), as the failing
+    /// run did.
+    #[arg(long = "bug", value_name = "NAME")]
+    bugs: Vec<String>,
     /// Do not list every attempt.
     #[arg(long, short)]
     quiet: bool,
@@ -40,7 +44,8 @@ pub(super) fn shrink(args: ShrinkArgs) -> Result<Exit, Failure> {
     if args.max_runs == 0 {
         return Err(Failure::input("--max-runs: expected at least 1, found 0"));
     }
-    let (scenario, _) = super::run::load(&args.scenario)?;
+    let (mut scenario, _) = super::run::load(&args.scenario)?;
+    super::run::with_bugs(&mut scenario, &args.bugs)?;
     let dir = args
         .out
         .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-seed{seed}-shrink", scenario.name)));

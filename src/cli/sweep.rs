@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{Exit, Failure};
 use crate::experiment::chart;
 use crate::experiment::seeds::{SeedRange, Shard};
-use crate::experiment::summary::{StopReason, SweepSummary};
+use crate::experiment::summary::{StopReason, SweepSpec, SweepSummary};
 use crate::experiment::sweep::{self, SweepError, SweepPlan};
 use crate::experiment::{Metric, SeedRecord};
 
@@ -46,6 +46,10 @@ pub(super) struct SweepArgs {
     /// time_without_leader_s, leader_changes, events or ops_ok.
     #[arg(long, default_value = "latency_p99_ms")]
     metric: String,
+    /// Switch on a named protocol bug in every seed (repeatable; see `eightfold bugs`): how
+    /// often the checks catch it, and the first seed that does.
+    #[arg(long = "bug", value_name = "NAME")]
+    bugs: Vec<String>,
 }
 
 pub(super) fn sweep(args: SweepArgs) -> Result<Exit, Failure> {
@@ -65,7 +69,8 @@ pub(super) fn sweep(args: SweepArgs) -> Result<Exit, Failure> {
     };
     let jobs = parse_jobs(args.jobs.as_deref())?;
     let metric: Metric = args.metric.parse().map_err(Failure::input)?;
-    let (scenario, text) = super::run::load(&args.scenario)?;
+    let (mut scenario, text) = super::run::load(&args.scenario)?;
+    super::run::with_bugs(&mut scenario, &args.bugs)?;
     let out = args.out.clone().unwrap_or_else(|| {
         let suffix = shard.map(|s| format!("-shard{}of{}", s.index, s.count)).unwrap_or_default();
         PathBuf::from("reports").join(format!("{}-sweep{suffix}.json", scenario.name))
@@ -73,7 +78,10 @@ pub(super) fn sweep(args: SweepArgs) -> Result<Exit, Failure> {
     check_out(&out)?;
     let plan = SweepPlan {
         scenario: &scenario,
-        spec: sweep::spec_for(&scenario, &text, &args.scenario.display().to_string(), seeds),
+        spec: SweepSpec {
+            bugs: args.bugs.clone(),
+            ..sweep::spec_for(&scenario, &text, &args.scenario.display().to_string(), seeds)
+        },
         shard,
         jobs,
         fail_fast: args.fail_fast,
@@ -191,9 +199,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
 pub(super) fn print_summary(s: &SweepSummary) {
     let c = &s.counts;
     let shard = s.shard.as_ref().map(|sh| format!(" shard {}/{} ({})", sh.index, sh.count, sh.seeds));
+    let bugs =
+        if s.spec.bugs.is_empty() { String::new() } else { format!(" with --bug {}", s.spec.bugs.join(",")) };
     let t = &s.timing;
     println!(
-        "sweep of {} seeds {}{}: {} run, {} passed, {} failed ({:.2}%) in {:.2} s with {} jobs ({:.1} seeds/s)",
+        "sweep of {} seeds {}{}{bugs}: {} run, {} passed, {} failed ({:.2}%) in {:.2} s with {} jobs ({:.1} seeds/s)",
         s.spec.scenario,
         s.spec.seeds,
         shard.unwrap_or_default(),

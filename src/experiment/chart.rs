@@ -207,6 +207,7 @@ mod tests {
             scenario_file: "s.json".into(),
             scenario_hash: "0".into(),
             seeds: SeedRange::new(1, 3).unwrap(),
+            bugs: Vec::new(),
         };
         let recs: Vec<SeedRecord> = (1..=3)
             .map(|s| SeedRecord { events: 10 * s, ..SeedRecord::panicked(s, String::new()) })

@@ -106,12 +106,20 @@ pub fn merge(mut inputs: Vec<MergeInput>) -> Result<SweepSummary, MergeError> {
     for pair in inputs.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
         let (sa, sb) = (&a.summary.spec, &b.summary.spec);
-        if sa.scenario_hash != sb.scenario_hash || sa.scenario != sb.scenario {
+        if sa.scenario_hash != sb.scenario_hash || sa.scenario != sb.scenario || sa.bugs != sb.bugs {
+            let what = |s: &SweepSpec| {
+                let bugs = if s.bugs.is_empty() {
+                    String::new()
+                } else {
+                    format!(" with --bug {}", s.bugs.join(","))
+                };
+                format!("{} hash {}{bugs}", s.scenario, s.scenario_hash)
+            };
             return Err(MergeError::DifferentScenario {
                 a: a.name.clone(),
                 b: b.name.clone(),
-                what_a: format!("{} hash {}", sa.scenario, sa.scenario_hash),
-                what_b: format!("{} hash {}", sb.scenario, sb.scenario_hash),
+                what_a: what(sa),
+                what_b: what(sb),
             });
         }
         let (ra, rb) = (a.summary.planned_seeds(), b.summary.planned_seeds());
@@ -155,6 +163,7 @@ mod tests {
             scenario_file: "s.json".into(),
             scenario_hash: hash.into(),
             seeds: SeedRange::new(1, 10).unwrap(),
+            bugs: Vec::new(),
         }
     }
 
@@ -186,6 +195,10 @@ mod tests {
         assert!(matches!(merge(vec![]), Err(MergeError::Empty)));
         let e = merge(vec![shard(1, 2, "h"), shard(2, 2, "other")]).unwrap_err();
         assert!(matches!(e, MergeError::DifferentScenario { .. }), "{e}");
+        let mut buggy = shard(2, 2, "h");
+        buggy.summary.spec.bugs = vec!["no_log_check".into()];
+        let e = merge(vec![shard(1, 2, "h"), buggy]).unwrap_err();
+        assert!(e.to_string().contains("--bug no_log_check"), "shards run with other bugs: {e}");
         let e = merge(vec![shard(1, 2, "h"), shard(1, 2, "h")]).unwrap_err();
         assert!(matches!(e, MergeError::Overlap { .. }), "{e}");
         let e = merge(vec![shard(1, 3, "h"), shard(3, 3, "h")]).unwrap_err();

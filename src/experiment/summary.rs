@@ -28,6 +28,10 @@ pub struct SweepSpec {
     pub scenario_hash: String,
     /// The whole seed range asked for.
     pub seeds: SeedRange,
+    /// Named bugs switched on by `--bug`, on top of the scenario file's own (in the replay
+    /// and shrink commands of failing seeds; shards with different bugs do not merge).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bugs: Vec<String>,
 }
 
 /// The slice a sharded sweep ran.
@@ -145,6 +149,7 @@ impl SweepSummary {
             *failed_checks.entry(c.clone()).or_insert(0) += 1;
         }
         let file = shell_quote(&spec.scenario_file);
+        let bugs: String = spec.bugs.iter().map(|b| format!(" --bug {}", shell_quote(b))).collect();
         let failures = records
             .iter()
             .filter(|r| !r.passed)
@@ -152,8 +157,8 @@ impl SweepSummary {
                 seed: r.seed,
                 failed_checks: r.failed_checks.clone(),
                 details: r.details.clone(),
-                replay: format!("eightfold run {file} --seed {} --trace", r.seed),
-                shrink: format!("eightfold shrink {file} --seed {}", r.seed),
+                replay: format!("eightfold run {file} --seed {}{bugs} --trace", r.seed),
+                shrink: format!("eightfold shrink {file} --seed {}{bugs}", r.seed),
             })
             .collect();
         let distributions = Metric::SUMMARISED
@@ -206,6 +211,7 @@ mod tests {
             scenario_file: "my dir/s.json".into(),
             scenario_hash: "00".into(),
             seeds: SeedRange::new(1, 4).unwrap(),
+            bugs: Vec::new(),
         }
     }
 

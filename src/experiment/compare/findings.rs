@@ -592,6 +592,7 @@ mod tests {
                 scenario_file: "s.json".into(),
                 scenario_hash: String::new(),
                 seeds: SeedRange::new(1, 10).unwrap(),
+                bugs: Vec::new(),
             },
             description: String::new(),
             duration_s: 10.0,
