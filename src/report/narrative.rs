@@ -47,6 +47,20 @@ pub fn span(ns: u64) -> String {
     }
 }
 
+/// Bytes in a short human form: `812 B`, `67.9 kB`, `2.9 MB`.
+pub fn bytes(b: u64) -> String {
+    let f = b as f64;
+    if b < 1000 {
+        format!("{b} B")
+    } else if f < 1e6 {
+        format!("{:.1} kB", f / 1e3)
+    } else if f < 1e9 {
+        format!("{:.1} MB", f / 1e6)
+    } else {
+        format!("{:.1} GB", f / 1e9)
+    }
+}
+
 /// A count with thousands separators: `4,230`.
 pub fn count(n: u64) -> String {
     let s = n.to_string();
@@ -687,6 +701,9 @@ mod tests {
         assert_eq!(count(4230), "4,230");
         assert_eq!(count(12), "12");
         assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(bytes(812), "812 B");
+        assert_eq!(bytes(67_914), "67.9 kB");
+        assert_eq!(bytes(2_863_345), "2.9 MB");
         assert_eq!(at(3_231_000_000), "3.231 s");
         assert_eq!(span(231_400_000), "231 ms");
         assert_eq!(span(4_000_000_000), "4.0 s");

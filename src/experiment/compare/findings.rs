@@ -9,7 +9,7 @@
 
 use super::measure::Anomaly;
 use super::summary::{Comparison, ProtocolSummary};
-use crate::report::narrative::{and_list, count};
+use crate::report::narrative::{and_list, bytes, count};
 
 /// One finding: a short topic and its sentences.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,17 +43,6 @@ pub fn ms(v: f64) -> String {
         format!("{} ms", v.round())
     } else {
         format!("{:.2} s", v / 1000.0)
-    }
-}
-
-/// A size: `830 B`, `2.4 KB`, `1.2 MB`.
-pub fn bytes(v: f64) -> String {
-    if v < 1000.0 {
-        format!("{} B", v.round())
-    } else if v < 1e6 {
-        format!("{:.1} KB", v / 1e3)
-    } else {
-        format!("{:.1} MB", v / 1e6)
     }
 }
 
@@ -328,7 +317,7 @@ fn cost(ps: &[ProtocolSummary]) -> Option<Finding> {
                 "{} {:.1} messages ({})",
                 p.name,
                 p.cost.messages_per_op.unwrap_or(0.0),
-                bytes(p.cost.bytes_per_op.unwrap_or(0.0))
+                bytes(p.cost.bytes_per_op.unwrap_or(0.0).round() as u64)
             )
         })
         .collect();
@@ -661,8 +650,6 @@ mod tests {
         assert_eq!(ms(4.24), "4.2 ms");
         assert_eq!(ms(65.4), "65 ms");
         assert_eq!(ms(1075.9), "1.08 s");
-        assert_eq!(bytes(830.2), "830 B");
-        assert_eq!(bytes(2430.0), "2.4 KB");
         assert_eq!(and_list(&["a".into(), "b".into(), "c".into()]), "a, b and c");
         assert_eq!(cap("the quorum store"), "The quorum store");
     }

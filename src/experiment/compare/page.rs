@@ -12,14 +12,14 @@
 use std::fmt::Write;
 
 use super::adapt::ChangeKind;
-use super::findings::{bytes, cap, findings, ms, pct};
+use super::findings::{cap, findings, ms, pct};
 use super::measure::Anomaly;
 use super::protocols::protocol_of;
 use super::summary::{Comparison, ProtocolSummary, VerdictCounts};
 use crate::report::charts::style::protocol_colour;
 use crate::report::charts::svg::esc;
 use crate::report::html::figures;
-use crate::report::narrative::count;
+use crate::report::narrative::{bytes, count};
 
 const CSS: &str = include_str!("../../report/html/page.css");
 const EXTRA_CSS: &str = ".swatch{display:inline-block;width:14px;height:4px;vertical-align:middle;margin-right:6px}\
@@ -299,7 +299,7 @@ fn table(h: &mut String, c: &Comparison) {
         ("latency max", Box::new(|p| opt(p.latency_ms.max, ms))),
         ("throughput (ok operations/s)", Box::new(|p| format!("{:.1}", p.throughput_ops_per_s))),
         ("messages per ok operation", Box::new(|p| opt(p.cost.messages_per_op, |v| format!("{v:.1}")))),
-        ("bytes per ok operation", Box::new(|p| opt(p.cost.bytes_per_op, bytes))),
+        ("bytes per ok operation", Box::new(|p| opt(p.cost.bytes_per_op, |b| bytes(b.round() as u64)))),
         (
             "leader elections per run",
             Box::new(|p| {

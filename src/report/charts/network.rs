@@ -18,6 +18,7 @@ use super::fonts::text_width;
 use super::style::{LABEL_PX, SMALL_PX, WIDTH};
 use super::svg::{Anchor, Num, Svg};
 use super::{ChartError, Inputs};
+use crate::report::narrative::bytes;
 use crate::report::outcome::LinkFigures;
 
 const CSS: &str = ".cell{stroke:#fff;stroke-width:1}.cell-text{fill:#222}.cell-text.light{fill:#fff}\
@@ -28,20 +29,6 @@ const QUEUE_COLOURS: [&str; 8] =
     ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C564B"];
 /// Most queue lines drawn.
 const MAX_QUEUES: usize = 8;
-
-/// Bytes in a short human form: `812 B`, `67.9 kB`, `2.9 MB`.
-pub fn human_bytes(b: u64) -> String {
-    let f = b as f64;
-    if b < 1000 {
-        format!("{b} B")
-    } else if f < 1e6 {
-        format!("{:.1} kB", f / 1e3)
-    } else if f < 1e9 {
-        format!("{:.1} MB", f / 1e6)
-    } else {
-        format!("{:.1} GB", f / 1e9)
-    }
-}
 
 /// The network chart.
 pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
@@ -105,7 +92,7 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
         .enumerate()
         .map(|(i, q)| {
             let peak = q.max_bytes.iter().copied().max().unwrap_or(0);
-            (format!("{} (peak {})", q.name, human_bytes(peak)), LegendSwatch::Line(QUEUE_COLOURS[i % 8]))
+            (format!("{} (peak {})", q.name, bytes(peak)), LegendSwatch::Line(QUEUE_COLOURS[i % 8]))
         })
         .collect();
     legend(&mut s, 14.0, queue_top - 46.0, f64::from(WIDTH) - 20.0, &entries);
@@ -191,9 +178,9 @@ fn matrix(s: &mut Svg, input: &Inputs<'_>, names: &[&str], (mx, my): (f64, f64),
             let title = format!(
                 "{from}→{to}: {} messages, {}, {} lost, peak queue {}",
                 l.messages,
-                human_bytes(l.bytes),
+                bytes(l.bytes),
                 l.dropped,
-                human_bytes(l.peak_queue_bytes)
+                bytes(l.peak_queue_bytes)
             );
             s.rect(
                 x,
@@ -211,7 +198,7 @@ fn matrix(s: &mut Svg, input: &Inputs<'_>, names: &[&str], (mx, my): (f64, f64),
                 Some(&title),
             );
             let light = if f > 0.62 { " light" } else { "" };
-            let text = human_bytes(l.bytes);
+            let text = bytes(l.bytes);
             let px = if text_width(&text, SMALL_PX) + 4.0 < cw { SMALL_PX } else { SMALL_PX - 2.0 };
             let ty = if l.dropped > 0 { y + ch / 2.0 - 1.0 } else { y + ch / 2.0 + 3.5 };
             s.text(x + cw / 2.0, ty, px, Anchor::Middle, &format!("cell-text{light}"), &text);
@@ -248,9 +235,6 @@ mod tests {
 
     #[test]
     fn sizes_read_naturally() {
-        assert_eq!(human_bytes(812), "812 B");
-        assert_eq!(human_bytes(67_914), "67.9 kB");
-        assert_eq!(human_bytes(2_863_345), "2.9 MB");
         assert_eq!(shade(0.0), "#FFFFFF");
         assert_eq!(shade(1.0), "#084594");
     }
