@@ -31,6 +31,7 @@ use std::sync::Arc;
 
 use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
 use crate::proto::raft::log::{Entry, LogBase, Payload, RaftLog};
+use crate::proto::replica::SnapStage as Stage;
 use crate::proto::replica::chunk::{self, Chunk};
 use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, SimDuration, SimTime};
 
@@ -38,14 +39,6 @@ use super::ballot::Ballot;
 use super::msg::PaxosMsg;
 use super::node::{PaxosHost, PaxosNode, SyncKind};
 use super::storage::{self, SNAPSHOT, WAL};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Stage {
-    /// The snapshot file is being written and fsynced.
-    Writing,
-    /// The WAL is being rewritten; done when this WAL token is durable.
-    Rewriting(u64),
-}
 
 /// A snapshot being made durable (local compaction or one installed from a peer).
 #[derive(Debug)]
@@ -82,7 +75,7 @@ pub(super) struct Incoming {
 impl SnapJob {
     /// True once the WAL rewrite is durable.
     pub fn rewrite_done(&self, synced: u64) -> bool {
-        matches!(self.stage, Stage::Rewriting(t) if synced >= t)
+        self.stage.rewrite_done(synced)
     }
 }
 

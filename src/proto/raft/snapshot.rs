@@ -44,6 +44,7 @@
 use std::sync::Arc;
 
 use crate::proto::kv::KvStore;
+use crate::proto::replica::SnapStage as Stage;
 use crate::proto::replica::chunk;
 use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role, Term};
 
@@ -51,14 +52,6 @@ use super::msg::RaftMsg;
 use super::node::{RaftHost, RaftNode, SyncKind};
 use super::replication::Phase;
 use super::storage::{self, SNAPSHOT, SnapshotMeta, WAL};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Stage {
-    /// The snapshot file is being written and fsynced.
-    Writing,
-    /// The WAL is being rewritten; done when this WAL token is durable.
-    Rewriting(u64),
-}
 
 /// A snapshot being made durable (local compaction or one installed from a leader).
 #[derive(Debug)]
@@ -78,7 +71,7 @@ impl SnapJob {
 
     /// True once the WAL rewrite is durable.
     pub fn rewrite_done(&self, synced: u64) -> bool {
-        matches!(self.stage, Stage::Rewriting(t) if synced >= t)
+        self.stage.rewrite_done(synced)
     }
 }
 

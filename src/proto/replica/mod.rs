@@ -15,6 +15,25 @@ pub use recovery::RecoveryError;
 use crate::sim::rng::Draw;
 use crate::sim::{Ctx, Observation, SimDuration};
 
+/// Where a snapshot being made durable stands. Compaction and installation take two steps
+/// (Raft §7; Multi-Paxos's learners do the same): the snapshot file is written and fsynced,
+/// then the WAL is rewritten without the prefix the snapshot covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SnapStage {
+    /// The snapshot file is being written and fsynced.
+    Writing,
+    /// The WAL is being rewritten; done when this WAL token is durable.
+    Rewriting(u64),
+}
+
+impl SnapStage {
+    /// True once the WAL rewrite is durable (`synced` is the highest WAL token known
+    /// complete).
+    pub fn rewrite_done(self, synced: u64) -> bool {
+        matches!(self, SnapStage::Rewriting(t) if synced >= t)
+    }
+}
+
 /// Whether a server runs.
 #[derive(Debug)]
 pub enum Status {
