@@ -32,8 +32,8 @@ pub struct Incremental<M: Model> {
     model: M,
     options: Options,
     lanes: Vec<Lane<M>>,
-    /// Label → lane.
-    by_label: BTreeMap<String, usize>,
+    /// Partition key → lane (its order is the order partitions are reported in).
+    by_key: BTreeMap<String, usize>,
     /// The counterexample, once a partition failed.
     failure: Option<Box<Counterexample>>,
     stats: Stats,
@@ -48,7 +48,7 @@ impl<M: Model> Incremental<M> {
             model,
             options,
             lanes: Vec::new(),
-            by_label: BTreeMap::new(),
+            by_key: BTreeMap::new(),
             failure: None,
             stats: Stats::default(),
             busy: Duration::ZERO,
@@ -66,10 +66,22 @@ impl<M: Model> Incremental<M> {
         self.lanes.iter().map(Lane::held).sum()
     }
 
-    /// Adds the next operation of `partition`. Operations must come in call order within
-    /// each partition; `index` is the operation's place in the caller's history, which
-    /// counterexamples name.
-    pub fn push(&mut self, partition: &str, index: usize, op: Operation<M::Input, M::Output>) {
+    /// The lane of the partition with `key`, created with the label `label()` when the
+    /// partition's first operation arrives (even one that constrains nothing: it still
+    /// counts as a partition, as in the whole-history check).
+    pub fn lane(&mut self, key: &str, label: impl FnOnce() -> String) -> usize {
+        if let Some(&l) = self.by_key.get(key) {
+            return l;
+        }
+        self.lanes.push(Lane::new(label(), &self.model, self.options.min_segment));
+        self.by_key.insert(key.to_string(), self.lanes.len() - 1);
+        self.lanes.len() - 1
+    }
+
+    /// Adds the next operation of `lane` (from [`Incremental::lane`]). Operations must come
+    /// in call order within each partition; `index` is the operation's place in the
+    /// caller's history, which counterexamples name.
+    pub fn push(&mut self, lane: usize, index: usize, op: Operation<M::Input, M::Output>) {
         if self.failure.is_some() {
             return;
         }
@@ -78,14 +90,6 @@ impl<M: Model> Incremental<M> {
             return;
         }
         self.stats.ops += 1;
-        let lane = match self.by_label.get(partition) {
-            Some(&l) => l,
-            None => {
-                self.lanes.push(Lane::new(partition.to_string(), &self.model, self.options.min_segment));
-                self.by_label.insert(partition.to_string(), self.lanes.len() - 1);
-                self.lanes.len() - 1
-            }
-        };
         let start = Instant::now();
         let pushed = self.lanes[lane].push(&self.model, index, op, &self.options.budget);
         self.busy += start.elapsed();
@@ -100,14 +104,14 @@ impl<M: Model> Incremental<M> {
     /// Ends the history and returns the verdict.
     pub fn finish(mut self) -> CheckReport {
         let start = Instant::now();
-        self.stats.partitions = self.by_label.len();
+        self.stats.partitions = self.by_key.len();
         if let Some(c) = self.failure.take() {
             self.stats.elapsed = self.busy;
             return CheckReport { verdict: Verdict::NotLinearizable(c), stats: self.stats };
         }
         self.stats.steps += self.lanes.iter().map(|l| l.steps).sum::<u64>();
-        // Label order, as the whole-history check orders partitions.
-        let order: Vec<usize> = self.by_label.values().copied().collect();
+        // Key order, as the whole-history check orders partitions.
+        let order: Vec<usize> = self.by_key.values().copied().collect();
         let searches: Vec<(usize, Search<'_, M>)> =
             order.iter().map(|&l| (l, self.lanes[l].final_search(&self.model))).collect();
         let (settled, steps) =
@@ -186,9 +190,9 @@ where
     order.sort_by_key(|&i| (ops[i].call, i));
     let mut check = Incremental::new(model.clone(), *options);
     for i in order {
-        check.push(&partitions[part[i]].label, i, ops[i].clone());
+        let label = &partitions[part[i]].label;
+        let lane = check.lane(label, || label.clone());
+        check.push(lane, i, ops[i].clone());
     }
-    let mut report = check.finish();
-    report.stats.partitions = partitions.len();
-    report
+    check.finish()
 }

@@ -280,14 +280,11 @@ impl HistoryChecker {
             return Ok(()); // a `fail`: it did not happen
         };
         if !self.check.failed() {
-            self.check.push(&o.input.key.clone(), index, o);
+            // Labelled as the whole-history check labels a key's partition.
+            let lane = self.check.lane(&o.input.key, || format!("key {:?}", o.input.key));
+            self.check.push(lane, index, o);
         }
         Ok(())
-    }
-
-    /// Operations held right now.
-    pub fn held(&self) -> usize {
-        self.check.held()
     }
 
     /// Ends the history and returns the verdict.

@@ -294,7 +294,8 @@ fn a_long_history_is_held_only_in_part() {
     let mut check = Incremental::new(KeyValue::default(), Options::default());
     let mut most = 0;
     for (i, o) in ops.iter().enumerate() {
-        check.push("k", i, o.clone());
+        let lane = check.lane("k", || "k".into());
+        check.push(lane, i, o.clone());
         most = most.max(check.held());
     }
     assert!(most <= 2 * segment::MIN_SEGMENT, "held up to {most} operations");
