@@ -85,13 +85,14 @@ pub struct Convergence {
     pub convergence_after_faults_s: Option<f64>,
 }
 
+/// The 1-based nearest rank of the `q`-quantile among `n` values (`n` ≥ 1).
+pub fn nearest_rank(q: f64, n: usize) -> usize {
+    ((q * n as f64).ceil() as usize).clamp(1, n)
+}
+
 /// Nearest-rank percentile of sorted values.
-pub fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    Some(sorted[rank - 1])
+pub fn percentile<T: Copy>(sorted: &[T], q: f64) -> Option<T> {
+    (!sorted.is_empty()).then(|| sorted[nearest_rank(q, sorted.len()) - 1])
 }
 
 /// Judges a broadcast run: `acked` lists (value, ack time); `holdings` lists the value sets

@@ -78,10 +78,7 @@ pub(super) fn compare(args: CompareArgs) -> Result<Exit, Failure> {
     let bar = progress_bar(plan.runs(), "runs");
     let failing = AtomicU64::new(0);
     let on_run = |_: Protocol, f: &RunFigures| {
-        let bad = f.panic.is_some()
-            || [f.invariants, f.linearizable, f.liveness]
-                .iter()
-                .any(|v| *v != compare::measure::Verdict::Pass && *v != compare::measure::Verdict::Absent);
+        let bad = f.failed();
         let n = failing.fetch_add(u64::from(bad), Ordering::Relaxed) + u64::from(bad);
         bar.inc(1);
         let rate = bar.position() as f64 / bar.elapsed().as_secs_f64().max(1e-3);

@@ -9,6 +9,7 @@
 //! histogram is a fixed 64 × 128 counters, whatever the run's length.
 
 use super::outcome::OpFigures;
+use crate::check::convergence::{nearest_rank, percentile};
 use crate::workload::history::{HistoryOp, OpOutcome};
 
 /// How many latencies are kept exactly before switching to the histogram.
@@ -83,12 +84,12 @@ impl Latencies {
         if self.count == 0 {
             return None;
         }
-        let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
         if self.buckets.is_empty() {
             let mut sorted = self.exact.clone();
             sorted.sort_unstable();
-            return Some(sorted[rank as usize - 1] as f64 / 1e6);
+            return percentile(&sorted, q).map(|ns| ns as f64 / 1e6);
         }
+        let rank = nearest_rank(q, self.count as usize) as u64;
         let mut seen = 0;
         for (b, &n) in self.buckets.iter().enumerate() {
             seen += n;
@@ -143,11 +144,7 @@ impl OpTally {
         });
         // One sort for all three percentiles while exact.
         let q = |q: f64| match &sorted {
-            Some(v) if !v.is_empty() => {
-                let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len());
-                Some(v[rank - 1] as f64 / 1e6)
-            }
-            Some(_) => None,
+            Some(v) => percentile(v, q).map(|ns| ns as f64 / 1e6),
             None => self.latency.quantile_ms(q),
         };
         OpFigures {

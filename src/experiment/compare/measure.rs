@@ -190,6 +190,16 @@ pub struct RunFigures {
     pub panic: Option<String>,
 }
 
+impl RunFigures {
+    /// True if the run panicked or a check failed or could not decide.
+    pub fn failed(&self) -> bool {
+        self.panic.is_some()
+            || [self.invariants, self.linearizable, self.liveness]
+                .iter()
+                .any(|v| matches!(v, Verdict::Fail | Verdict::Unknown))
+    }
+}
+
 /// One run's figures plus the raw series the aggregate needs (not stored per run).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunData {

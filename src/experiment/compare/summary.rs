@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::adapt::{Adapted, Change, display_name};
 use super::measure::{Anomaly, OpCounts, RunData, RunFigures, Verdict};
-use crate::check::convergence::percentile;
+use crate::check::convergence::{nearest_rank, percentile};
 use crate::experiment::summary::SweepSpec;
 use crate::report::charts::throughput::bucket_ns;
 use crate::runner::kv;
@@ -263,7 +263,7 @@ pub fn cdf_points(sorted: &[f64]) -> Vec<[f64; 2]> {
     if n == 0 {
         return Vec::new();
     }
-    let rank = |q: f64| ((q * n as f64).ceil() as usize).clamp(1, n);
+    let rank = |q: f64| nearest_rank(q, n);
     let mut ranks: Vec<usize> = (0..=CDF_POINTS).map(|i| rank(i as f64 / CDF_POINTS as f64)).collect();
     let mut j = 1;
     loop {
@@ -326,7 +326,7 @@ impl ProtocolSummary {
         let mut lat: Vec<(f64, bool)> = Vec::new();
         let mut buckets = vec![0u64; end.div_ceil(width) as usize];
         let mut lead: Vec<(u64, f64)> = Vec::new();
-        let file = format!("scenario-{}.json", adapted.protocol.name());
+        let file = super::scenario_file(adapted.protocol);
         for r in &runs {
             let f = &r.figures;
             ops.merge(&f.ops);
@@ -350,14 +350,10 @@ impl ProtocolSummary {
             if f.anomaly_during_faults == Some(false) {
                 safety.anomalies_outside_faults += 1;
             }
-            let failed = f.panic.is_some()
-                || [f.invariants, f.linearizable, f.liveness]
-                    .iter()
-                    .any(|v| matches!(v, Verdict::Fail | Verdict::Unknown));
             if f.panic.is_some() {
                 safety.panicked += 1;
             }
-            if failed {
+            if f.failed() {
                 safety.failed_runs += 1;
                 safety.replay.get_or_insert_with(|| format!("eightfold run {file} --seed {}", f.seed));
             }
