@@ -10,8 +10,8 @@ use crate::workload::history::{HistoryOp, OpOutcome};
 /// What the liveness judgement needs to know about a run.
 #[derive(Clone, Debug)]
 pub struct LivenessInput {
-    /// When the first `ok` operation completed at or after `quiet_after`
-    /// ([`first_ok_after`] for a history in memory).
+    /// When the first `ok` operation completed at or after `quiet_after` (the least
+    /// [`ok_at_or_after`] of the run's operations).
     pub first_ok: Option<SimTime>,
     /// When the last fault action happened.
     pub quiet_after: SimTime,
@@ -24,7 +24,8 @@ pub struct LivenessInput {
 }
 
 /// The first completion of an `ok` operation of `ops` at or after `quiet_after`.
-pub fn first_ok_after(ops: &[HistoryOp], quiet_after: SimTime) -> Option<SimTime> {
+#[cfg(test)]
+fn first_ok_after(ops: &[HistoryOp], quiet_after: SimTime) -> Option<SimTime> {
     ops.iter().filter_map(|o| ok_at_or_after(o, quiet_after)).min()
 }
 

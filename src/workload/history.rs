@@ -144,6 +144,7 @@ impl<W: Write> HistoryWriter<W> {
     }
 
     /// Operations written.
+    #[cfg(test)]
     pub fn written(&self) -> usize {
         self.written
     }

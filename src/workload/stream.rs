@@ -89,6 +89,8 @@ pub struct HistoryStream<S: OpSink> {
     held: BTreeMap<(u64, u32, u64), HistoryOp>,
     arrivals: u64,
     released: usize,
+    /// The most operations held back at once (for tests of the bound).
+    #[cfg(test)]
     most_held: usize,
 }
 
@@ -102,11 +104,13 @@ impl<S: OpSink> HistoryStream<S> {
             held: BTreeMap::new(),
             arrivals: 0,
             released: 0,
+            #[cfg(test)]
             most_held: 0,
         }
     }
 
     /// The sink.
+    #[cfg(test)]
     pub fn sink(&self) -> &S {
         &self.sink
     }
@@ -117,6 +121,7 @@ impl<S: OpSink> HistoryStream<S> {
     }
 
     /// The most operations held back at once.
+    #[cfg(test)]
     pub fn most_held(&self) -> usize {
         self.most_held
     }
@@ -157,7 +162,10 @@ impl<S: OpSink> OpLog for HistoryStream<S> {
         let client = op.client;
         self.held.insert((op.invoke_ns, client, self.arrivals), op);
         self.arrivals += 1;
-        self.most_held = self.most_held.max(self.held.len());
+        #[cfg(test)]
+        {
+            self.most_held = self.most_held.max(self.held.len());
+        }
         self.raise(client, now.as_nanos());
     }
 
