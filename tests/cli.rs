@@ -187,7 +187,7 @@ fn run_writes_a_complete_report_and_prints_the_digest_last() {
     for key in ["sent", "delivered", "dropped", "duplicated", "bytes"] {
         assert!(outcome["network"].get(key).is_some(), "network lacks {key}");
     }
-    assert_eq!(outcome["checks"]["convergence"]["passed"], true);
+    assert_eq!(outcome["checks"]["convergence"]["status"], "pass");
     assert!(report.join("scenario.json").exists());
     assert!(!report.join("trace.jsonl").exists(), "no trace without --trace");
     // Nothing temporary is left behind.

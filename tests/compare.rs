@@ -98,9 +98,9 @@ fn every_figure_agrees_with_the_individual_runs() {
             (ok, fail, info) = (ok + ops.ok, fail + ops.fail, info + ops.info);
             messages += o.cost.messages;
             bytes += o.cost.bytes;
-            lin_pass += u64::from(o.checks["linearizable"].passed);
-            inv_pass += u64::from(o.checks["invariants"].passed);
-            live_pass += u64::from(o.checks.get("liveness").is_some_and(|c| c.passed));
+            lin_pass += u64::from(o.checks["linearizable"].passed());
+            inv_pass += u64::from(o.checks["invariants"].passed());
+            live_pass += u64::from(o.checks.get("liveness").is_some_and(|c| c.passed()));
             // Operations invoked inside a fault window, recounted here from the outcome's
             // fault log (cut-off operations aside, which only info operations can be).
             let wins = windows(o, s.duration.0.as_nanos());

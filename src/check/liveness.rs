@@ -39,7 +39,7 @@ pub fn ok_at_or_after(op: &HistoryOp, quiet_after: SimTime) -> Option<SimTime> {
 /// Judges liveness: an operation must complete `ok` within `bound` after `quiet_after`.
 pub fn judge(input: &LivenessInput) -> CheckResult {
     if !input.still_faulty.is_empty() {
-        return CheckResult::pass(format!(
+        return CheckResult::not_judged(format!(
             "not judged: faults are still in effect at the end ({})",
             input.still_faulty.join(", ")
         ));
@@ -55,7 +55,7 @@ pub fn judge(input: &LivenessInput) -> CheckResult {
             "the first operation after the last fault action at {} completed only at {t}, later than the bound of {}",
             input.quiet_after, input.bound
         )),
-        None if deadline > input.end => CheckResult::pass(format!(
+        None if deadline > input.end => CheckResult::not_judged(format!(
             "not judged: the run ends {} after the last fault action, before the recovery bound of {}",
             input.end.saturating_since(input.quiet_after),
             input.bound
@@ -99,12 +99,12 @@ mod tests {
             bound: SimDuration(10_000),
             still_faulty: vec![],
         };
-        assert!(!judge(&input).passed);
+        assert!(!judge(&input).passed());
         input.first_ok = first_ok_after(&[op(1_000), op(9_000)], quiet);
-        assert!(judge(&input).passed);
+        assert!(judge(&input).passed());
         input.first_ok = first_ok_after(&[op(1_000), op(90_000)], quiet);
-        assert!(!judge(&input).passed);
+        assert!(!judge(&input).passed());
         input.still_faulty = vec!["partition".into()];
-        assert!(judge(&input).passed);
+        assert_eq!(judge(&input).status, crate::check::Status::NotJudged);
     }
 }

@@ -11,11 +11,42 @@ pub mod liveness;
 
 use serde::{Deserialize, Serialize};
 
+/// What a check concluded about a run.
+///
+/// Only [`Status::Fail`] is a finding against the system under test; [`Status::Unknown`]
+/// (the check could not decide within its deterministic budget) and [`Status::NotJudged`]
+/// (the run gave the check nothing it could judge, the detail says why) are neither a pass
+/// nor a failure and are reported as what they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The property held.
+    Pass,
+    /// The property was violated.
+    Fail,
+    /// The check ran out of its budget before it could decide.
+    Unknown,
+    /// There was nothing the check could judge (for example, faults still in effect at the end).
+    NotJudged,
+}
+
+impl Status {
+    /// The word used for this status in summaries and pages.
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Unknown => "UNKNOWN",
+            Status::NotJudged => "NOT JUDGED",
+        }
+    }
+}
+
 /// One check's verdict, as stored under `checks` in `outcome.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
-    /// Whether the check passed.
-    pub passed: bool,
+    /// What the check concluded.
+    pub status: Status,
     /// What it found, in a sentence.
     pub detail: String,
 }
@@ -23,10 +54,27 @@ pub struct CheckResult {
 impl CheckResult {
     /// A passing verdict.
     pub fn pass(detail: impl Into<String>) -> Self {
-        CheckResult { passed: true, detail: detail.into() }
+        CheckResult { status: Status::Pass, detail: detail.into() }
     }
     /// A failing verdict.
     pub fn fail(detail: impl Into<String>) -> Self {
-        CheckResult { passed: false, detail: detail.into() }
+        CheckResult { status: Status::Fail, detail: detail.into() }
+    }
+    /// The check could not decide within its budget.
+    pub fn unknown(detail: impl Into<String>) -> Self {
+        CheckResult { status: Status::Unknown, detail: detail.into() }
+    }
+    /// The run gave the check nothing to judge; `detail` says why.
+    pub fn not_judged(detail: impl Into<String>) -> Self {
+        CheckResult { status: Status::NotJudged, detail: detail.into() }
+    }
+    /// True unless the check found a violation (an undecided or unjudged check does not fail
+    /// a run).
+    pub fn passed(&self) -> bool {
+        self.status != Status::Fail
+    }
+    /// True only when the check found a violation.
+    pub fn failed(&self) -> bool {
+        self.status == Status::Fail
     }
 }

@@ -322,7 +322,7 @@ pub(super) fn print_summary(o: &Outcome, path: &Path, quiet: bool) {
             );
         }
         for (name, c) in &o.checks {
-            println!("  check {name}: {} — {}", if c.passed { "PASS" } else { "FAIL" }, c.detail);
+            println!("  check {name}: {} — {}", c.status.word(), c.detail);
         }
         if let Some(text) = o.linearizability.as_ref().and_then(|l| l.explanation.as_ref()) {
             println!("  linearizability counterexample:");

@@ -67,7 +67,7 @@ impl SeedRecord {
             details: o
                 .checks
                 .iter()
-                .filter(|(_, c)| !c.passed)
+                .filter(|(_, c)| c.failed())
                 .map(|(k, c)| (k.clone(), c.detail.clone()))
                 .collect(),
             events: o.events,

@@ -250,6 +250,6 @@ pub struct Outcome {
 impl Outcome {
     /// The names of the checks that failed.
     pub fn failed_checks(&self) -> Vec<&str> {
-        self.checks.iter().filter(|(_, c)| !c.passed).map(|(k, _)| k.as_str()).collect()
+        self.checks.iter().filter(|(_, c)| c.failed()).map(|(k, _)| k.as_str()).collect()
     }
 }

@@ -128,7 +128,13 @@ pub fn evaluate(s: &Scenario, world: &World<BroadcastNode>, fin: &mut Finished) 
         .collect();
     let tracker = world.observer::<SpreadTracker>().expect("the runner installs a spread tracker");
     let (passed, detail, figures) = judge(injected, &acked, &holdings, tracker, fin.quiet_after);
-    fin.checks.insert("convergence".into(), CheckResult { passed, detail });
+    fin.checks.insert(
+        "convergence".into(),
+        CheckResult {
+            status: if passed { crate::check::Status::Pass } else { crate::check::Status::Fail },
+            detail,
+        },
+    );
     fin.useful_ops = acked.len() as u64;
     fin.broadcast = Some(figures);
 }

@@ -300,7 +300,7 @@ fn outcome<N: Node>(
     fin: Finished,
     started: std::time::Instant,
 ) -> Outcome {
-    let passed = world.halted().is_none() && fin.checks.values().all(|c| c.passed);
+    let passed = world.halted().is_none() && fin.checks.values().all(|c| c.passed());
     let links = world
         .network()
         .link_counters()

@@ -29,6 +29,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::Status;
 use crate::check::linearizability::Counterexample;
 use crate::report::Outcome;
 use crate::report::charts::throughput::bucket_ns;
@@ -227,9 +228,11 @@ fn inside(windows: &[(u64, u64)], t: u64) -> bool {
 
 fn verdict(outcome: &Outcome, check: &str) -> Verdict {
     match outcome.checks.get(check) {
-        Some(c) if c.passed => Verdict::Pass,
-        Some(c) if c.detail.starts_with("unknown") => Verdict::Unknown,
-        Some(_) => Verdict::Fail,
+        Some(c) => match c.status {
+            Status::Pass | Status::NotJudged => Verdict::Pass,
+            Status::Unknown => Verdict::Unknown,
+            Status::Fail => Verdict::Fail,
+        },
         None => Verdict::Absent,
     }
 }

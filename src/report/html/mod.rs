@@ -14,6 +14,7 @@ pub mod step;
 
 use std::fmt::Write;
 
+use crate::check::Status;
 use crate::report::charts::Inputs;
 use crate::report::charts::svg::esc;
 use crate::report::narrative::{at, count, narrative};
@@ -125,8 +126,19 @@ pub fn index(input: &Inputs<'_>, charts: &[&str]) -> String {
 
 fn header(h: &mut String, input: &Inputs<'_>) {
     let o = input.outcome;
-    let verdict = if o.passed {
+    let undecided: Vec<String> = o
+        .checks
+        .iter()
+        .filter(|(_, c)| c.status != Status::Pass && !c.failed())
+        .map(|(k, c)| format!("{k} {}", c.status.word().to_lowercase()))
+        .collect();
+    let verdict = if o.passed && undecided.is_empty() {
         "<span class=\"verdict pass\">PASSED — every check held</span>".to_string()
+    } else if o.passed {
+        format!(
+            "<span class=\"verdict pass\">PASSED — no check failed ({})</span>",
+            esc(&undecided.join(", "))
+        )
     } else {
         format!("<span class=\"verdict fail\">FAILED — {}</span>", esc(&o.failed_checks().join(", ")))
     };
@@ -168,7 +180,12 @@ fn checks_and_figures(h: &mut String, input: &Inputs<'_>) {
     let o = input.outcome;
     h.push_str("<div class=\"cols\">\n<section id=\"checks\"><h2>Checks</h2>\n<table>\n<tr><th>check</th><th>verdict</th><th>what it found</th></tr>\n");
     for (name, c) in &o.checks {
-        let (class, word) = if c.passed { ("pass-cell", "PASS") } else { ("fail-cell", "FAIL") };
+        let class = match c.status {
+            Status::Pass => "pass-cell",
+            Status::Fail => "fail-cell",
+            Status::Unknown | Status::NotJudged => "undecided-cell",
+        };
+        let word = c.status.word();
         let meaning = check_meaning(name);
         let _ = writeln!(
             h,
