@@ -20,6 +20,11 @@ pub const MAX_FAULTS: usize = 10_000;
 /// client retrying every 200 ns makes a two-second run take minutes.
 pub const MIN_PERIOD: SimDuration = SimDuration::from_micros(100);
 
+/// The highest `limits.events_per_second` accepted: the kernel handles a few million events
+/// per second of wall-clock time, so a run that busy would take minutes per simulated
+/// second — past that the budget would no longer stop anything in practice.
+pub const MAX_EVENTS_PER_SECOND: u64 = 1_000_000_000;
+
 /// Checks every cross-field rule; the first violation is returned.
 pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
     if s.name.is_empty()
@@ -43,6 +48,14 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
         return Err(ScenarioError::at(
             "duration",
             format!("the longest run accepted is {MAX_DURATION}, found {duration}"),
+        ));
+    }
+    if let Some(e) = s.limits.events_per_second
+        && !(1..=MAX_EVENTS_PER_SECOND).contains(&e)
+    {
+        return Err(ScenarioError::at(
+            "limits.events_per_second",
+            format!("expected between 1 and {MAX_EVENTS_PER_SECOND} events per simulated second, found {e}"),
         ));
     }
     let n = s.cluster.nodes;
