@@ -45,6 +45,14 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
             format!("the longest run accepted is {MAX_DURATION}, found {duration}"),
         ));
     }
+    if let Some(m) = s.checks.linearizability_budget.and_then(|b| b.memory)
+        && m.0 < 1 << 20
+    {
+        return Err(ScenarioError::at(
+            "checks.linearizability_budget.memory",
+            format!("expected at least 1MiB of search state, found {}B", m.0),
+        ));
+    }
     let n = s.cluster.nodes;
     if n == 0 || n > MAX_SERVERS {
         return Err(ScenarioError::at(
