@@ -6,14 +6,11 @@
 //! replayed through exactly the same code on every CI run. Each function returns normally
 //! for any input; a panic is the finding.
 
-use std::time::Duration;
-
 use crate::check::formats;
 use crate::check::linearizability as lin;
 use crate::proto::gossip::GossipMsg;
 use crate::proto::service::ServiceMsg;
 use crate::runner::{self, RunOptions};
-use crate::scenario::units::HumanDuration;
 use crate::sim::{Message, SimDuration};
 use crate::workload::history::History;
 
@@ -43,7 +40,7 @@ pub fn scenario(data: &[u8]) {
 
 /// Any valid small scenario runs to the end, checks and all, without panicking. Larger
 /// scenarios are skipped so each input stays fast: at most 7 servers, 6 clients and two
-/// simulated seconds, with a 200 ms linearizability budget.
+/// simulated seconds, with a linearizability budget of 200,000 steps.
 pub fn run_scenario(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Ok(mut s) = crate::scenario::parse(text) else { return };
@@ -53,7 +50,8 @@ pub fn run_scenario(data: &[u8]) {
     if s.cluster.nodes > 7 || s.client_count() > 6 || s.duration.0 > SimDuration::from_secs(2) {
         return;
     }
-    s.checks.linearizability_budget = Some(HumanDuration(SimDuration::from_millis(200)));
+    s.checks.linearizability_budget =
+        Some(crate::scenario::model::LinBudgetSpec { steps: Some(200_000), memory: None });
     let record = Some(runner::default_recording(&s));
     let _ = runner::run_full(&s, RunOptions { record, ..RunOptions::seed(1) });
 }
@@ -66,7 +64,6 @@ pub fn history(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(rest) else { return };
     let mut options = lin::Options::default();
     options.budget.max_steps = 20_000;
-    options.budget.max_time = Some(Duration::from_millis(200));
     options.shrink = None;
     match which % 3 {
         0 => {

@@ -28,12 +28,10 @@ fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/porcupine")
 }
 
-/// The defaults, with a wall-clock limit loose enough for a loaded machine: the verdict
-/// must come from the (deterministic) step budget, never from a timeout.
+/// The defaults: every budget counts steps and accounted bytes, so the verdicts are the
+/// same on any machine under any load.
 fn options() -> Options {
-    let mut o = Options::default();
-    o.budget.max_time = Some(Duration::from_secs(120));
-    o
+    Options::default()
 }
 
 fn check_ops(
@@ -225,7 +223,7 @@ fn cli_exit_codes() {
 
     // Undecided within the budget: exit 3.
     let (code, out, _) =
-        run_cli(&["check", good.to_str().unwrap(), "--format", "porcupine-etcd", "--steps", "10"]);
+        run_cli(&["check", good.to_str().unwrap(), "--format", "porcupine-etcd", "--budget", "10"]);
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("unknown: the budget of 10 search steps ran out"), "{out}");
 
@@ -251,7 +249,22 @@ fn cli_exit_codes() {
     let (code, _, err) =
         run_cli(&["check", good.to_str().unwrap(), "--format", "porcupine-etcd", "--budget", "soon"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("--budget: expected a duration"), "{err}");
+    assert!(err.contains("--budget: expected a number of search steps"), "{err}");
+    // A wall-clock budget is refused: it would make the verdict depend on the machine.
+    let (code, _, err) =
+        run_cli(&["check", good.to_str().unwrap(), "--format", "porcupine-etcd", "--budget", "10s"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(
+            "--budget: expected a number of search steps (e.g. 20000000 or 20M), found the duration \"10s\""
+        ),
+        "{err}"
+    );
+    let (code, _, err) =
+        run_cli(&["check", good.to_str().unwrap(), "--format", "porcupine-etcd", "--memory", "1KB"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--memory: expected a size of at least 1MiB"), "{err}");
     // Several keys cannot be one register.
     let (code, _, err) =
         run_cli(&["check", bad.to_str().unwrap(), "--format", "porcupine-kv", "--model", "register"]);
@@ -264,7 +277,7 @@ fn budget_is_respected_deterministically() {
     let parsed = formats::load(&corpus().join("jepsen/etcd_002.log"), Format::PorcupineEtcd).unwrap();
     let ops = single_register(parsed.ops).unwrap();
     let mut o = options();
-    o.budget = Budget { max_steps: 5_000, max_time: None, max_memory: usize::MAX };
+    o.budget = Budget { max_steps: 5_000, max_memory: usize::MAX };
     let a = check(&Register::default(), &ops, &o);
     let b = check(&Register::default(), &ops, &o);
     assert!(matches!(a.verdict, Verdict::Unknown { .. }), "{:?}", a.verdict);

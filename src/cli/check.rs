@@ -1,18 +1,17 @@
 //! `eightfold check`: run the linearizability checker on a history file.
 //!
 //! Exit codes: 0 linearizable, 1 not linearizable, 2 bad input, 3 undecided within the
-//! budget.
+//! budget (or stopped by the wall-clock watchdog, which is never a verdict).
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
 use super::{Exit, Failure};
 use crate::check::formats::{self, Format};
-use crate::check::linearizability::{self, KeyValue, Options, Register, Verdict, single_register};
-use crate::scenario::units::parse_duration;
+use crate::check::linearizability::{self, KeyValue, Options, Register, Verdict, Watchdog, single_register};
+use crate::scenario::units::{parse_size, parse_steps};
 
 #[derive(Args)]
 pub(super) struct CheckArgs {
@@ -24,12 +23,13 @@ pub(super) struct CheckArgs {
     /// The sequential model [default: register for porcupine-etcd, kv otherwise].
     #[arg(long, value_enum)]
     model: Option<ModelArg>,
-    /// Wall-clock budget for deciding, e.g. "10s" (running out gives exit code 3).
-    #[arg(long, default_value = "10s")]
+    /// Search steps for deciding, e.g. 20000000 or 20M (running out gives exit code 3).
+    /// Deterministic: the same file and budget give the same answer on any machine.
+    #[arg(long, default_value = "20M")]
     budget: String,
-    /// Search-step budget for deciding; deterministic, unlike --budget [default: 20000000].
-    #[arg(long)]
-    steps: Option<u64>,
+    /// Bytes of search state the checker may hold (as it accounts them), e.g. 512MiB.
+    #[arg(long, default_value = "512MiB")]
+    memory: String,
 }
 
 #[derive(Copy, Clone, ValueEnum)]
@@ -50,13 +50,14 @@ enum ModelArg {
     Kv,
 }
 
-pub(super) fn check(args: CheckArgs) -> Result<Exit, Failure> {
-    let budget = parse_duration(&args.budget).map_err(|e| Failure::input(format!("--budget: {e}")))?;
-    let mut options = Options::default();
-    options.budget.max_time = Some(Duration::from_nanos(budget.as_nanos()));
-    if let Some(steps) = args.steps {
-        options.budget.max_steps = steps;
-    }
+pub(super) fn check(args: CheckArgs, watchdog: Option<Watchdog>) -> Result<Exit, Failure> {
+    let steps = parse_steps(&args.budget).map_err(|e| Failure::input(format!("--budget: {e}")))?;
+    let memory = parse_size(&args.memory).ok().filter(|&m| m >= 1 << 20).ok_or_else(|| {
+        Failure::input(format!("--memory: expected a size of at least 1MiB, found {:?}", args.memory))
+    })?;
+    let mut options = Options { watchdog, ..Options::default() };
+    options.budget.max_steps = steps;
+    options.budget.max_memory = usize::try_from(memory).unwrap_or(usize::MAX);
     let (format, default_model) = match args.format {
         FormatArg::Eightfold => (Format::Eightfold, ModelArg::Kv),
         FormatArg::PorcupineEtcd => (Format::PorcupineEtcd, ModelArg::Register),

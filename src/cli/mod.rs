@@ -1,5 +1,6 @@
 //! The command-line front end: parses flags with clap and maps every outcome to an exit
-//! code (0 passed, 1 a check failed, 2 bad input, 3 internal error).
+//! code (0 passed, 1 a check failed, 2 bad input, 3 a check could not decide within its
+//! budget, or an internal error).
 
 mod bench;
 mod chart;
@@ -16,6 +17,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::check::linearizability::{Overrun, Watchdog};
+
 /// Exit codes, as documented in the README.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -25,10 +28,19 @@ pub enum Exit {
     CheckFailed = 1,
     /// Bad input: a scenario, a history file or a flag.
     BadInput = 2,
-    /// Something broke inside eightfold or its environment (a write failed).
+    /// Something broke inside eightfold or its environment (a write failed), or the
+    /// linearizability watchdog stopped the process.
     Internal = 3,
     /// A sweep was interrupted (Ctrl-C) with no failure among the seeds it finished.
     Interrupted = 130,
+}
+
+impl Exit {
+    /// No check failed, but one could not decide within its budget: neither a pass nor a
+    /// failure. The same code as an internal error (3), as `eightfold check` has always
+    /// used for an undecided history; the report or summary says which.
+    #[allow(non_upper_case_globals)]
+    pub const Undecided: Exit = Exit::Internal;
 }
 
 impl From<Exit> for ExitCode {
@@ -65,6 +77,29 @@ impl Failure {
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Wall-clock safety net of each linearizability check, e.g. "10m", or "off": past it
+    /// the process stops with exit code 3 and says which budget to change. It never
+    /// decides a verdict (budgets count search steps, which are the same on any machine).
+    #[arg(long, global = true, default_value = "10m", value_name = "DURATION")]
+    watchdog: String,
+}
+
+/// The watchdog of `--watchdog`: `off` (or `0`) for none.
+fn watchdog(text: &str) -> Result<Option<Watchdog>, Failure> {
+    if matches!(text.trim(), "off" | "0") {
+        return Ok(None);
+    }
+    let d = crate::scenario::units::parse_duration(text)
+        .map_err(|e| Failure::input(format!("--watchdog: {e}")))?;
+    Ok(Some(Watchdog { limit: std::time::Duration::from_nanos(d.as_nanos()), fire: watchdog_fired }))
+}
+
+/// What the watchdog does when a check runs too long: remove unfinished report
+/// directories, say which budget to change, exit 3. No verdict is written.
+fn watchdog_fired(overrun: &Overrun) -> ! {
+    crate::report::writer::remove_unfinished();
+    eprintln!("error: {overrun}");
+    std::process::exit(Exit::Internal as i32)
 }
 
 #[derive(Subcommand)]
@@ -107,12 +142,20 @@ pub fn main() -> ExitCode {
             return code.into();
         }
     };
+    let watchdog = match watchdog(&cli.watchdog) {
+        Ok(w) => w,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            return f.exit.into();
+        }
+    };
+    crate::runner::kv::set_watchdog(watchdog);
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Validate { scenario } => run::validate(&scenario),
         Command::Bench(b) => bench::bench(b),
         Command::Bugs => run::bugs(),
-        Command::Check(args) => check::check(args),
+        Command::Check(args) => check::check(args, watchdog),
         Command::Replay(args) => replay::replay(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Compare(args) => compare::compare(args),

@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::{Exit, Failure};
 use crate::experiment::replay::{self, Divergence, ReplayError};
+use crate::report::outcome::RunVerdict;
 
 #[derive(Args)]
 pub(super) struct ReplayArgs {
@@ -20,8 +21,13 @@ pub(super) fn replay(args: ReplayArgs) -> Result<Exit, Failure> {
         e => Failure::input(e.to_string()),
     })?;
     let o = &r.outcome;
-    let verdict =
-        if o.passed { "passed".to_string() } else { format!("failed {}", o.failed_checks().join(", ")) };
+    let verdict = match o.verdict() {
+        RunVerdict::Failed => format!("failed {}", o.failed_checks().join(", ")),
+        RunVerdict::Undecided => {
+            format!("left {} undecided (neither passed nor failed)", o.unknown_checks().join(", "))
+        }
+        RunVerdict::Passed => "passed".to_string(),
+    };
     if r.reproduced() {
         let trace = if r.trace.is_some() { ", and so does every line of trace.jsonl" } else { "" };
         println!(
@@ -34,10 +40,15 @@ pub(super) fn replay(args: ReplayArgs) -> Result<Exit, Failure> {
         "replay of {} seed {} DIVERGED: recorded digest {} ({} events), replay digest {} ({} events)",
         o.scenario, r.seed, r.recorded_digest, r.recorded_events, o.digest, o.events
     );
+    if !r.changed_checks.is_empty() {
+        eprintln!("  checks whose verdict changed: {}", r.changed_checks.join(", "));
+    }
     match &r.trace {
+        None if r.recorded_digest == o.digest => {}
         None => {
             eprintln!("  the report has no trace.jsonl; record one with `eightfold run --trace` to see where")
         }
+        Some(None) if r.recorded_digest == o.digest => {}
         Some(None) => eprintln!(
             "  every line of trace.jsonl matches, so the events are the same: outcome.json was edited, or written by another build"
         ),

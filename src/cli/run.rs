@@ -9,6 +9,7 @@ use clap::Args;
 use super::{Exit, Failure};
 use crate::report::charts::OpSeries;
 use crate::report::charts::ops::named_indices;
+use crate::report::outcome::RunVerdict;
 use crate::report::{Outcome, ReportDir};
 use crate::runner::{self, HistoryOutput, RunOptions};
 use crate::scenario::units::parse_window;
@@ -159,7 +160,17 @@ pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
     if let Some(e) = charts {
         return Err(e);
     }
-    Ok(if outcome.passed { Exit::Passed } else { Exit::CheckFailed })
+    Ok(exit_code(&outcome))
+}
+
+/// Exit 1 if a check failed; else 3 if a check could not decide within its budget (neither
+/// a pass nor a failure, as `eightfold check` says of an undecided history); else 0.
+pub(super) fn exit_code(o: &Outcome) -> Exit {
+    match o.verdict() {
+        RunVerdict::Passed => Exit::Passed,
+        RunVerdict::Failed => Exit::CheckFailed,
+        RunVerdict::Undecided => Exit::Undecided,
+    }
 }
 
 /// Runs `s` with `seed` and writes its report directory `out/<name>-seed<N>/` atomically
@@ -337,12 +348,13 @@ pub(super) fn print_summary(o: &Outcome, path: &Path, quiet: bool) {
         if !o.passed {
             println!("  replay with: eightfold run <scenario> --seed {}", o.seed);
         }
+        let unknown = o.unknown_checks();
+        if o.passed && !unknown.is_empty() {
+            println!(
+                "  no check failed, but {} could not decide within its budget: the run is neither passed nor failed",
+                unknown.join(", ")
+            );
+        }
     }
-    println!(
-        "{} seed {}: {} digest {}",
-        o.scenario,
-        o.seed,
-        if o.passed { "PASSED" } else { "FAILED" },
-        o.digest
-    );
+    println!("{} seed {}: {} digest {}", o.scenario, o.seed, o.verdict().word(), o.digest);
 }

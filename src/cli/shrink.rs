@@ -113,6 +113,7 @@ fn print_attempt(a: &Attempt) {
     let verdict = match a.verdict {
         Verdict::StillFails => "still fails: kept".to_string(),
         Verdict::Passes => "passes: undone".to_string(),
+        Verdict::Undecided => "undecided (a check ran out of budget): undone".to_string(),
         Verdict::FailsDifferently => format!("fails differently ({}): undone", a.failed_checks.join(", ")),
         Verdict::Invalid => format!("invalid, not run: {}", a.note.as_deref().unwrap_or("")),
     };

@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Exit, Failure};
 use crate::experiment::chart;
+use crate::experiment::record::SeedVerdict;
 use crate::experiment::seeds::{SeedRange, Shard};
 use crate::experiment::summary::{StopReason, SweepSpec, SweepSummary};
 use crate::experiment::sweep::{self, SweepError, SweepPlan};
@@ -93,11 +94,14 @@ pub(super) fn sweep(args: SweepArgs) -> Result<Exit, Failure> {
     );
     let bar = progress_bar(slice.len(), "seeds");
     let failures = AtomicU64::new(0);
+    let undecided = AtomicU64::new(0);
     let on_seed = |r: &SeedRecord| {
-        let failed = failures.fetch_add(u64::from(!r.passed), Ordering::Relaxed) + u64::from(!r.passed);
+        let (f, u) = (r.verdict() == SeedVerdict::Failed, r.verdict() == SeedVerdict::Unknown);
+        let failed = failures.fetch_add(u64::from(f), Ordering::Relaxed) + u64::from(f);
+        let unknown = undecided.fetch_add(u64::from(u), Ordering::Relaxed) + u64::from(u);
         bar.inc(1);
         let rate = bar.position() as f64 / bar.elapsed().as_secs_f64().max(1e-3);
-        bar.set_message(format!("{failed} failed · {rate:.1} seeds/s"));
+        bar.set_message(format!("{failed} failed · {unknown} undecided · {rate:.1} seeds/s"));
     };
     let result = sweep::sweep(&plan, &stop, &on_seed);
     bar.finish_and_clear();
@@ -129,12 +133,15 @@ pub(super) fn check_out(out: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Exit 1 if any seed failed; else 130 if interrupted (the shell's code for Ctrl-C); else 0.
+/// Exit 1 if any seed failed; else 130 if interrupted (the shell's code for Ctrl-C); else 3
+/// if some seed could not be decided (like `eightfold check`: not a pass); else 0.
 pub(super) fn exit_code(s: &SweepSummary) -> Exit {
     if s.counts.failed > 0 {
         Exit::CheckFailed
     } else if s.stopped == Some(StopReason::Interrupted) {
         Exit::Interrupted
+    } else if s.counts.unknown > 0 {
+        Exit::Undecided
     } else {
         Exit::Passed
     }
@@ -203,13 +210,14 @@ pub(super) fn print_summary(s: &SweepSummary) {
         if s.spec.bugs.is_empty() { String::new() } else { format!(" with --bug {}", s.spec.bugs.join(",")) };
     let t = &s.timing;
     println!(
-        "sweep of {} seeds {}{}{bugs}: {} run, {} passed, {} failed ({:.2}%) in {:.2} s with {} jobs ({:.1} seeds/s)",
+        "sweep of {} seeds {}{}{bugs}: {} run, {} passed, {} failed, {} undecided ({:.2}% failed) in {:.2} s with {} jobs ({:.1} seeds/s)",
         s.spec.scenario,
         s.spec.seeds,
         shard.unwrap_or_default(),
         c.run,
         c.passed,
         c.failed,
+        c.unknown,
         s.failure_rate * 100.0,
         t.wall_s,
         t.jobs,
@@ -238,6 +246,18 @@ pub(super) fn print_summary(s: &SweepSummary) {
     }
     if s.failures.len() > LISTED {
         println!("  … and {} more failing seeds in the summary file", s.failures.len() - LISTED);
+    }
+    if !s.unknown_checks.is_empty() {
+        let checks: Vec<String> = s.unknown_checks.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        println!("  undecided checks (seeds; neither passed nor failed): {}", checks.join(", "));
+    }
+    for u in s.unknown.iter().take(LISTED) {
+        let detail = u.details.values().next().map(|d| format!(": {d}")).unwrap_or_default();
+        println!("  seed {} undecided {}{detail}", u.seed, u.unknown_checks.join(", "));
+        println!("    replay: {}", u.replay);
+    }
+    if s.unknown.len() > LISTED {
+        println!("  … and {} more undecided seeds in the summary file", s.unknown.len() - LISTED);
     }
     for (name, d) in &s.distributions {
         if d.count == 0 {

@@ -1,5 +1,5 @@
-//! `sweep.svg`: a histogram of one metric across the seeds of a sweep, passing and failing
-//! seeds stacked in different colours, with the failure rate in the heading.
+//! `sweep.svg`: a histogram of one metric across the seeds of a sweep, passing, undecided
+//! and failing seeds stacked in different colours, with the failure rate in the heading.
 //!
 //! Drawn with plotters' SVG backend only: text is written as SVG `<text>` elements and laid
 //! out by the viewer, so no font files are needed to draw it (plotters is built without its
@@ -9,7 +9,7 @@
 use plotters::prelude::*;
 use thiserror::Error;
 
-use super::record::Metric;
+use super::record::{Metric, SeedVerdict};
 use super::summary::SweepSummary;
 
 /// The chart could not be drawn.
@@ -21,19 +21,27 @@ const WIDTH: u32 = 820;
 const HEIGHT: u32 = 500;
 const PASS: RGBColor = RGBColor(70, 130, 180);
 const FAIL: RGBColor = RGBColor(200, 40, 40);
+const UNKNOWN: RGBColor = RGBColor(214, 160, 20);
 
-/// One histogram bar: `[lo, hi)` with its passing and failing seeds.
+/// One histogram bar: `[lo, hi)` with its passing, undecided and failing seeds.
 #[derive(Clone, Debug, PartialEq)]
 struct Bin {
     lo: f64,
     hi: f64,
     passed: u64,
+    unknown: u64,
     failed: u64,
+}
+
+impl Bin {
+    fn total(&self) -> u64 {
+        self.passed + self.unknown + self.failed
+    }
 }
 
 /// Splits the values into bins: one per whole value for counts with a small span, else
 /// about √n equal-width bins (between 5 and 40).
-fn bins(values: &[(f64, bool)], counts: bool) -> Vec<Bin> {
+fn bins(values: &[(f64, SeedVerdict)], counts: bool) -> Vec<Bin> {
     let Some(lo) = values.iter().map(|v| v.0).min_by(f64::total_cmp) else { return Vec::new() };
     let hi = values.iter().map(|v| v.0).max_by(f64::total_cmp).unwrap_or(lo);
     let (lo, width, n) = if counts && hi - lo <= 40.0 {
@@ -45,14 +53,20 @@ fn bins(values: &[(f64, bool)], counts: bool) -> Vec<Bin> {
         (lo, (hi - lo) / n as f64, n)
     };
     let mut out: Vec<Bin> = (0..n)
-        .map(|i| Bin { lo: lo + i as f64 * width, hi: lo + (i + 1) as f64 * width, passed: 0, failed: 0 })
+        .map(|i| Bin {
+            lo: lo + i as f64 * width,
+            hi: lo + (i + 1) as f64 * width,
+            passed: 0,
+            unknown: 0,
+            failed: 0,
+        })
         .collect();
-    for &(v, passed) in values {
+    for &(v, verdict) in values {
         let b = &mut out[(((v - lo) / width) as usize).min(n - 1)];
-        if passed {
-            b.passed += 1;
-        } else {
-            b.failed += 1;
+        match verdict {
+            SeedVerdict::Passed => b.passed += 1,
+            SeedVerdict::Unknown => b.unknown += 1,
+            SeedVerdict::Failed => b.failed += 1,
         }
     }
     out
@@ -60,8 +74,8 @@ fn bins(values: &[(f64, bool)], counts: bool) -> Vec<Bin> {
 
 /// Draws the histogram of `metric` across the summary's seeds as an SVG document.
 pub fn histogram_svg(summary: &SweepSummary, metric: Metric) -> Result<String, ChartError> {
-    let values: Vec<(f64, bool)> =
-        summary.records.iter().filter_map(|r| metric.value(r).map(|v| (v, r.passed))).collect();
+    let values: Vec<(f64, SeedVerdict)> =
+        summary.records.iter().filter_map(|r| metric.value(r).map(|v| (v, r.verdict()))).collect();
     let bins = bins(&values, metric.is_count());
     let c = &summary.counts;
     let title = format!("{}: {} across {} seeds", summary.spec.scenario, metric.label(), c.run);
@@ -76,6 +90,9 @@ pub fn histogram_svg(summary: &SweepSummary, metric: Metric) -> Result<String, C
     if !summary.failed_checks.is_empty() {
         let checks: Vec<String> = summary.failed_checks.iter().map(|(k, v)| format!("{k} {v}")).collect();
         subtitle.push_str(&format!(" (failed checks: {})", checks.join(", ")));
+    }
+    if c.unknown > 0 {
+        subtitle.push_str(&format!("; {} undecided", c.unknown));
     }
     if values.len() < c.run as usize {
         subtitle.push_str(&format!("; {} seeds have no value", c.run as usize - values.len()));
@@ -110,7 +127,7 @@ fn draw(
     }
     let x0 = bins[0].lo;
     let x1 = bins[bins.len() - 1].hi;
-    let top = bins.iter().map(|b| b.passed + b.failed).max().unwrap_or(1) as f64;
+    let top = bins.iter().map(Bin::total).max().unwrap_or(1) as f64;
     let mut chart = ChartBuilder::on(&body)
         .margin(16)
         .x_label_area_size(44)
@@ -126,6 +143,7 @@ fn draw(
         .x_label_formatter(&|v| tick(*v, metric.is_count()))
         .draw()?;
     let passed: u64 = bins.iter().map(|b| b.passed).sum();
+    let unknown: u64 = bins.iter().map(|b| b.unknown).sum();
     let failed: u64 = bins.iter().map(|b| b.failed).sum();
     chart
         .draw_series(bins.iter().filter(|b| b.passed > 0).map(|b| {
@@ -133,9 +151,19 @@ fn draw(
         }))?
         .label(format!("passed ({passed})"))
         .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], PASS.mix(0.85).filled()));
+    if unknown > 0 {
+        chart
+            .draw_series(bins.iter().filter(|b| b.unknown > 0).map(|b| {
+                let base = b.passed as f64;
+                let top = base + b.unknown as f64;
+                Rectangle::new([(b.lo + gap(b), base), (b.hi - gap(b), top)], UNKNOWN.filled())
+            }))?
+            .label(format!("undecided ({unknown})"))
+            .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], UNKNOWN.filled()));
+    }
     chart
         .draw_series(bins.iter().filter(|b| b.failed > 0).map(|b| {
-            let base = b.passed as f64;
+            let base = (b.passed + b.unknown) as f64;
             Rectangle::new([(b.lo + gap(b), base), (b.hi - gap(b), base + b.failed as f64)], FAIL.filled())
         }))?
         .label(format!("failed ({failed})"))
@@ -179,21 +207,23 @@ mod tests {
 
     #[test]
     fn counts_get_one_bin_per_value() {
-        let v = [(1.0, true), (3.0, true), (3.0, false)];
+        use SeedVerdict::*;
+        let v = [(1.0, Passed), (3.0, Passed), (3.0, Failed), (3.0, Unknown)];
         let b = bins(&v, true);
         assert_eq!(b.len(), 3);
-        assert_eq!((b[2].passed, b[2].failed), (1, 1));
-        assert_eq!(b[1].passed + b[1].failed, 0);
+        assert_eq!((b[2].passed, b[2].unknown, b[2].failed), (1, 1, 1));
+        assert_eq!(b[1].total(), 0);
     }
 
     #[test]
     fn continuous_values_fill_equal_bins_and_keep_the_maximum() {
-        let v: Vec<(f64, bool)> = (0..100).map(|i| (i as f64 / 10.0, i % 10 != 0)).collect();
+        let verdict = |i: i32| if i % 10 != 0 { SeedVerdict::Passed } else { SeedVerdict::Failed };
+        let v: Vec<(f64, SeedVerdict)> = (0..100).map(|i| (f64::from(i) / 10.0, verdict(i))).collect();
         let b = bins(&v, false);
         assert_eq!(b.len(), 10);
-        assert_eq!(b.iter().map(|b| b.passed + b.failed).sum::<u64>(), 100);
+        assert_eq!(b.iter().map(Bin::total).sum::<u64>(), 100);
         assert_eq!(b.iter().map(|b| b.failed).sum::<u64>(), 10);
-        assert!(bins(&[(2.0, true)], false).len() == 1);
+        assert!(bins(&[(2.0, SeedVerdict::Passed)], false).len() == 1);
         assert!(bins(&[], false).is_empty());
     }
 

@@ -11,8 +11,21 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::Status;
 use crate::check::convergence::percentile;
 use crate::report::Outcome;
+
+/// What one seed concluded, as a sweep counts it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SeedVerdict {
+    /// Every check held (or had nothing to judge).
+    Passed,
+    /// A check failed (or the run panicked).
+    Failed,
+    /// No check failed, but one could not decide within its budget: neither a pass nor a
+    /// failure.
+    Unknown,
+}
 
 /// The verdict and key figures of one seed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -21,12 +34,15 @@ pub struct SeedRecord {
     pub seed: u64,
     /// The run's trace digest.
     pub digest: String,
-    /// Whether every check passed.
+    /// Whether every check passed (false when one failed or could not decide).
     pub passed: bool,
     /// Names of the checks that failed (sorted).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failed_checks: Vec<String>,
-    /// What each failed check found (check name → detail).
+    /// Names of the checks that could not decide within their budget (sorted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_checks: Vec<String>,
+    /// What each failed or undecided check found (check name → detail).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub details: BTreeMap<String, String>,
     /// Events the kernel handled.
@@ -62,15 +78,18 @@ impl SeedRecord {
     pub fn from_outcome(o: &Outcome) -> SeedRecord {
         let ops = o.ops.as_ref();
         let lead = o.raft.as_ref().map(|r| &r.leadership);
+        let unknown_checks: Vec<String> =
+            o.checks.iter().filter(|(_, c)| c.status == Status::Unknown).map(|(k, _)| k.clone()).collect();
         SeedRecord {
             seed: o.seed,
             digest: o.digest.clone(),
-            passed: o.passed,
+            passed: o.passed && unknown_checks.is_empty(),
             failed_checks: o.failed_checks().into_iter().map(str::to_string).collect(),
+            unknown_checks,
             details: o
                 .checks
                 .iter()
-                .filter(|(_, c)| c.failed())
+                .filter(|(_, c)| matches!(c.status, Status::Fail | Status::Unknown))
                 .map(|(k, c)| (k.clone(), c.detail.clone()))
                 .collect(),
             events: o.events,
@@ -85,6 +104,18 @@ impl SeedRecord {
         }
     }
 
+    /// What the seed concluded: failed if any check failed, else unknown if a check could
+    /// not decide, else passed.
+    pub fn verdict(&self) -> SeedVerdict {
+        if self.passed {
+            SeedVerdict::Passed
+        } else if self.failed_checks.is_empty() && !self.unknown_checks.is_empty() {
+            SeedVerdict::Unknown
+        } else {
+            SeedVerdict::Failed
+        }
+    }
+
     /// The record of a run that panicked: failed, with the pseudo-check `panic`.
     pub fn panicked(seed: u64, message: String) -> SeedRecord {
         SeedRecord {
@@ -92,6 +123,7 @@ impl SeedRecord {
             digest: String::new(),
             passed: false,
             failed_checks: vec!["panic".to_string()],
+            unknown_checks: Vec::new(),
             details: BTreeMap::from([("panic".to_string(), message)]),
             events: 0,
             peak_events_per_s: 0,

@@ -8,6 +8,7 @@
 //! so even a long trace needs no memory, and the first line that differs names the first
 //! diverging event.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::check::Status;
 use crate::report::Outcome;
 use crate::runner::{self, RunError, RunOptions};
 use crate::scenario;
@@ -79,13 +81,19 @@ pub struct Replay {
     pub outcome: Outcome,
     /// `None` if the report has no trace; else `Some(first divergence, if any)`.
     pub trace: Option<Option<Divergence>>,
+    /// Checks whose status (pass, fail, unknown, not judged) differs from the recorded one
+    /// (checks count deterministic budgets, so the same events must give the same
+    /// verdicts); empty when they all agree or the report records no statuses.
+    pub changed_checks: Vec<String>,
 }
 
 impl Replay {
-    /// True if the replay reproduced the recorded run: same digest and, when a trace was
-    /// recorded, the same trace.
+    /// True if the replay reproduced the recorded run: same digest, the same verdict from
+    /// every check and, when a trace was recorded, the same trace.
     pub fn reproduced(&self) -> bool {
-        self.recorded_digest == self.outcome.digest && !matches!(self.trace, Some(Some(_)))
+        self.recorded_digest == self.outcome.digest
+            && !matches!(self.trace, Some(Some(_)))
+            && self.changed_checks.is_empty()
     }
 
     /// The first diverging trace line, if a trace was compared and differs.
@@ -100,6 +108,10 @@ struct Recorded {
     seed: u64,
     digest: String,
     events: u64,
+    /// Each check's recorded result; its status is read if it has one (older reports
+    /// stored a `passed` flag instead).
+    #[serde(default)]
+    checks: BTreeMap<String, serde_json::Value>,
 }
 
 /// Replays the report in `dir`.
@@ -131,12 +143,22 @@ pub fn replay(dir: &Path) -> Result<Replay, ReplayError> {
         .map(|c| c.finish())
         .transpose()
         .map_err(|e| ReplayError::Unreadable { file: trace_file, reason: e.to_string() })?;
+    let changed_checks = recorded
+        .checks
+        .iter()
+        .filter_map(|(name, c)| {
+            let was: Status = serde_json::from_value(c.get("status")?.clone()).ok()?;
+            let now = outcome.checks.get(name).map(|c| c.status);
+            (now != Some(was)).then(|| name.clone())
+        })
+        .collect();
     Ok(Replay {
         seed: recorded.seed,
         recorded_digest: recorded.digest,
         recorded_events: recorded.events,
         outcome,
         trace,
+        changed_checks,
     })
 }
 

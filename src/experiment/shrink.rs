@@ -49,8 +49,8 @@ const MS: u64 = 1_000_000;
 /// Why shrinking could not start.
 #[derive(Debug, Error)]
 pub enum ShrinkError {
-    /// The seed passes: there is nothing to shrink.
-    #[error("{scenario} seed {seed} passes every check; shrinking needs a failing run")]
+    /// No check of the seed fails: there is nothing to shrink.
+    #[error("{scenario} seed {seed} fails no check; shrinking needs a failing run")]
     Passes {
         /// Scenario name.
         scenario: String,
@@ -100,6 +100,9 @@ pub enum Verdict {
     StillFails,
     /// Every check passes: the change is undone.
     Passes,
+    /// No check fails, but one could not decide within its budget (neither a pass nor a
+    /// failure): the change is undone.
+    Undecided,
     /// Some check fails, but not the target one: the change is undone.
     FailsDifferently,
     /// The candidate is not a valid scenario (not run): the change is undone.
@@ -369,6 +372,8 @@ impl Shrinker<'_> {
                         a.digest = Some(outcome.digest.clone());
                         a.verdict = if a.failed_checks.contains(&self.check) {
                             Verdict::StillFails
+                        } else if outcome.passed && !outcome.unknown_checks().is_empty() {
+                            Verdict::Undecided
                         } else if outcome.passed {
                             Verdict::Passes
                         } else {

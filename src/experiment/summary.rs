@@ -10,11 +10,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::record::{Distribution, Metric, SeedRecord};
+use super::record::{Distribution, Metric, SeedRecord, SeedVerdict};
 use super::seeds::{SeedRange, Shard};
 
-/// The value of the `format` field this version writes and reads.
-pub const FORMAT: &str = "eightfold-sweep/1";
+/// The value of the `format` field this version writes and reads (version 2 counts seeds
+/// whose checks could not decide apart from failures; version 1 counted them as failed).
+pub const FORMAT: &str = "eightfold-sweep/2";
 
 /// What was swept: the scenario and the seeds. Everything two shards of one sweep share,
 /// apart from the slice they ran.
@@ -62,7 +63,8 @@ pub enum StopReason {
     FailFast,
 }
 
-/// How many seeds were planned, run, passed and failed.
+/// How many seeds were planned and run, and how many of those passed, failed, or could not
+/// be decided (`passed + failed + unknown = run`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Seeds in the range (or the shard's slice).
@@ -73,6 +75,9 @@ pub struct Counts {
     pub passed: u64,
     /// Seeds with a failed check.
     pub failed: u64,
+    /// Seeds with no failed check but one that could not decide within its budget:
+    /// neither passed nor failed.
+    pub unknown: u64,
 }
 
 /// A failing seed, with the commands to study it.
@@ -88,6 +93,19 @@ pub struct FailingSeed {
     pub replay: String,
     /// Searches for the smallest scenario that still fails the same way.
     pub shrink: String,
+}
+
+/// A seed whose checks could not all decide (and none failed), with the command to study it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownSeed {
+    /// The seed.
+    pub seed: u64,
+    /// Checks that could not decide.
+    pub unknown_checks: Vec<String>,
+    /// What each of them said (which budget ran out).
+    pub details: BTreeMap<String, String>,
+    /// Re-runs it and writes its report.
+    pub replay: String,
 }
 
 /// Wall-clock figures (the only part of a summary that differs between identical sweeps).
@@ -121,8 +139,12 @@ pub struct SweepSummary {
     pub failure_rate: f64,
     /// Check name → number of seeds where it failed.
     pub failed_checks: BTreeMap<String, u64>,
+    /// Check name → number of seeds where it could not decide.
+    pub unknown_checks: BTreeMap<String, u64>,
     /// The failing seeds, in seed order.
     pub failures: Vec<FailingSeed>,
+    /// The seeds that neither passed nor failed (a check could not decide), in seed order.
+    pub unknown: Vec<UnknownSeed>,
     /// Metric name → its distribution across the seeds run.
     pub distributions: BTreeMap<String, Distribution>,
     /// Wall-clock figures.
@@ -143,22 +165,37 @@ impl SweepSummary {
         records.sort_by_key(|r| r.seed);
         let planned = shard.as_ref().map_or(spec.seeds, |s| s.seeds).len();
         let run = records.len() as u64;
-        let failed = records.iter().filter(|r| !r.passed).count() as u64;
+        let count = |v: SeedVerdict| records.iter().filter(|r| r.verdict() == v).count() as u64;
+        let (failed, unknown) = (count(SeedVerdict::Failed), count(SeedVerdict::Unknown));
         let mut failed_checks = BTreeMap::new();
         for c in records.iter().flat_map(|r| &r.failed_checks) {
             *failed_checks.entry(c.clone()).or_insert(0) += 1;
+        }
+        let mut unknown_checks = BTreeMap::new();
+        for c in records.iter().flat_map(|r| &r.unknown_checks) {
+            *unknown_checks.entry(c.clone()).or_insert(0) += 1;
         }
         let file = shell_quote(&spec.scenario_file);
         let bugs: String = spec.bugs.iter().map(|b| format!(" --bug {}", shell_quote(b))).collect();
         let failures = records
             .iter()
-            .filter(|r| !r.passed)
+            .filter(|r| r.verdict() == SeedVerdict::Failed)
             .map(|r| FailingSeed {
                 seed: r.seed,
                 failed_checks: r.failed_checks.clone(),
                 details: r.details.clone(),
                 replay: format!("eightfold run {file} --seed {}{bugs} --trace", r.seed),
                 shrink: format!("eightfold shrink {file} --seed {}{bugs}", r.seed),
+            })
+            .collect();
+        let undecided = records
+            .iter()
+            .filter(|r| r.verdict() == SeedVerdict::Unknown)
+            .map(|r| UnknownSeed {
+                seed: r.seed,
+                unknown_checks: r.unknown_checks.clone(),
+                details: r.details.clone(),
+                replay: format!("eightfold run {file} --seed {}{bugs}", r.seed),
             })
             .collect();
         let distributions = Metric::SUMMARISED
@@ -171,10 +208,12 @@ impl SweepSummary {
             shard,
             complete: run == planned,
             stopped: if run == planned { None } else { stopped },
-            counts: Counts { planned, run, passed: run - failed, failed },
+            counts: Counts { planned, run, passed: run - failed - unknown, failed, unknown },
             failure_rate: if run == 0 { 0.0 } else { failed as f64 / run as f64 },
             failed_checks,
+            unknown_checks,
             failures,
+            unknown: undecided,
             distributions,
             timing,
             records,
@@ -228,11 +267,36 @@ mod tests {
         let recs = vec![rec(3, &["invariants"]), rec(1, &[]), rec(2, &["invariants", "liveness"])];
         let s = SweepSummary::assemble(spec(), None, recs, Some(StopReason::Interrupted), Timing::default());
         assert_eq!(s.records.iter().map(|r| r.seed).collect::<Vec<_>>(), [1, 2, 3]);
-        assert_eq!(s.counts, Counts { planned: 4, run: 3, passed: 1, failed: 2 });
+        assert_eq!(s.counts, Counts { planned: 4, run: 3, passed: 1, failed: 2, unknown: 0 });
         assert!(!s.complete);
         assert_eq!(s.stopped, Some(StopReason::Interrupted));
         assert_eq!(s.failed_checks["invariants"], 2);
         assert_eq!(s.failures[0].replay, "eightfold run 'my dir/s.json' --seed 2 --trace");
+        let back: SweepSummary = serde_json::from_str(&s.to_json()).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn undecided_seeds_are_neither_passed_nor_failed() {
+        let undecided = |seed: u64, also_failed: &[&str]| SeedRecord {
+            passed: false,
+            unknown_checks: vec!["linearizable".to_string()],
+            details: BTreeMap::from([(
+                "linearizable".to_string(),
+                "the budget of 5 search steps ran out".into(),
+            )]),
+            ..rec(seed, also_failed)
+        };
+        let recs = vec![rec(1, &[]), undecided(2, &[]), undecided(3, &["invariants"]), rec(4, &[])];
+        let s = SweepSummary::assemble(spec(), None, recs, None, Timing::default());
+        assert_eq!(s.counts, Counts { planned: 4, run: 4, passed: 2, failed: 1, unknown: 1 });
+        assert_eq!(s.failure_rate, 0.25);
+        assert_eq!(s.unknown_checks["linearizable"], 2);
+        assert_eq!(s.failures.iter().map(|f| f.seed).collect::<Vec<_>>(), [3]);
+        assert_eq!(s.unknown.len(), 1);
+        assert_eq!(s.unknown[0].seed, 2);
+        assert_eq!(s.unknown[0].replay, "eightfold run 'my dir/s.json' --seed 2");
+        assert!(s.unknown[0].details["linearizable"].contains("search steps"));
         let back: SweepSummary = serde_json::from_str(&s.to_json()).unwrap();
         assert_eq!(back, s);
     }

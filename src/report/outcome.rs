@@ -123,7 +123,19 @@ pub struct LinearizabilityFigures {
     pub partitions: u64,
     /// Search steps spent deciding.
     pub steps: u64,
-    /// Wall-clock time spent deciding, seconds.
+    /// The most bytes of search state held at once while deciding, as the checker accounts
+    /// them (memo tables and the values their states hold): deterministic, and what the
+    /// memory budget is compared with.
+    #[serde(default)]
+    pub memory_bytes: u64,
+    /// The budget it decided within: search steps…
+    #[serde(default)]
+    pub budget_steps: u64,
+    /// …and bytes of search state.
+    #[serde(default)]
+    pub budget_memory_bytes: u64,
+    /// Wall-clock time spent deciding, seconds (a timing field: it differs from run to
+    /// run and never decides anything).
     pub time_s: f64,
     /// The smallest set of operations found that cannot be ordered (when not linearizable).
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -212,9 +224,11 @@ pub struct Outcome {
     pub peak_events_per_s: u64,
     /// Virtual time simulated, ns.
     pub sim_time_ns: u64,
-    /// Wall-clock time the run took, seconds (the one figure that varies between runs).
+    /// Wall-clock time the run took, seconds (a timing field: it varies between runs).
     pub wall_s: f64,
-    /// True if every check passed.
+    /// True if no check failed and the run did not halt. An undecided check (status
+    /// `unknown`) does not fail a run, so this is also true for a run that is neither
+    /// passed nor failed: [`Outcome::verdict`] tells the three apart.
     pub passed: bool,
     /// Each check's verdict.
     pub checks: BTreeMap<String, CheckResult>,
@@ -251,9 +265,53 @@ pub struct Outcome {
     pub parameters: Vec<String>,
 }
 
+/// What a run concluded, all checks taken together.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RunVerdict {
+    /// Every check held (or had nothing to judge).
+    Passed,
+    /// A check failed.
+    Failed,
+    /// No check failed, but one could not decide within its budget: neither a pass nor a
+    /// failure.
+    Undecided,
+}
+
+impl RunVerdict {
+    /// The verdict in one capitalised word, for summaries.
+    pub fn word(self) -> &'static str {
+        match self {
+            RunVerdict::Passed => "PASSED",
+            RunVerdict::Failed => "FAILED",
+            RunVerdict::Undecided => "UNDECIDED",
+        }
+    }
+}
+
 impl Outcome {
     /// The names of the checks that failed.
     pub fn failed_checks(&self) -> Vec<&str> {
         self.checks.iter().filter(|(_, c)| c.failed()).map(|(k, _)| k.as_str()).collect()
+    }
+
+    /// The names of the checks that could not decide within their budget.
+    pub fn unknown_checks(&self) -> Vec<&str> {
+        self.checks
+            .iter()
+            .filter(|(_, c)| c.status == crate::check::Status::Unknown)
+            .map(|(k, _)| k.as_str())
+            .collect()
+    }
+
+    /// The run's verdict: failed if a check failed (or the run halted), else undecided if
+    /// a check could not decide within its budget, else passed.
+    pub fn verdict(&self) -> RunVerdict {
+        if !self.passed {
+            RunVerdict::Failed
+        } else if self.unknown_checks().is_empty() {
+            RunVerdict::Passed
+        } else {
+            RunVerdict::Undecided
+        }
     }
 }

@@ -25,6 +25,7 @@ impl ReportDir {
             fs::remove_dir_all(&tmp)?;
         }
         fs::create_dir(&tmp)?;
+        unfinished().push(tmp.clone());
         Ok(ReportDir { tmp, dest: dest.to_path_buf() })
     }
 
@@ -58,6 +59,7 @@ impl ReportDir {
             fs::rename(&self.tmp, &dest)?;
         }
         let path = dest.clone();
+        finished(&self.tmp);
         std::mem::forget(self);
         Ok(path)
     }
@@ -71,5 +73,25 @@ impl ReportDir {
 impl Drop for ReportDir {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.tmp);
+        finished(&self.tmp);
+    }
+}
+
+/// The temporary directories of reports not yet committed or dropped.
+fn unfinished() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    static DIRS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    DIRS.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn finished(tmp: &Path) {
+    unfinished().retain(|d| d != tmp);
+}
+
+/// Removes the temporary directory of every report still being written: for a process
+/// about to exit without unwinding (the linearizability watchdog), so that it leaves no
+/// half-written report behind.
+pub fn remove_unfinished() {
+    for dir in unfinished().drain(..) {
+        let _ = fs::remove_dir_all(dir);
     }
 }

@@ -337,23 +337,40 @@ pub fn evaluate(s: &Scenario, world: &World<KvNode>, recorded: &Recorded, fin: &
         .iter()
         .map(|(z, t)| ZoneFigures { zone: s.cluster.zones[*z].name.clone(), ops: t.figures() })
         .collect();
-    let (check, figures) = judge_linearizability(&recorded.check);
+    let (check, figures) = judge_linearizability(&recorded.check, &linearizability_options(s).budget);
     fin.checks.insert("linearizable".into(), check);
     fin.linearizability = Some(figures);
 }
 
-/// The linearizability options of a scenario (its budget over the defaults).
+/// The linearizability options of a scenario: its budget over the defaults, and the
+/// process's watchdog ([`set_watchdog`]).
 pub fn linearizability_options(s: &Scenario) -> lin::Options {
-    let mut options = lin::Options::default();
+    let mut options = lin::Options { watchdog: WATCHDOG.get().copied().flatten(), ..lin::Options::default() };
     if let Some(b) = s.checks.linearizability_budget {
-        options.budget.max_time = Some(std::time::Duration::from_nanos(b.0.as_nanos()));
+        if let Some(steps) = b.steps {
+            options.budget.max_steps = steps;
+        }
+        if let Some(m) = b.memory {
+            options.budget.max_memory = usize::try_from(m.0).unwrap_or(usize::MAX);
+        }
     }
     options
 }
 
-/// The linearizability check's result and figures from its report.
+/// The wall-clock safety net of every linearizability check this process runs.
+static WATCHDOG: std::sync::OnceLock<Option<lin::Watchdog>> = std::sync::OnceLock::new();
+
+/// Sets the watchdog every run's linearizability check gets (the command line does, once,
+/// from `--watchdog`); it aborts the process and never becomes a verdict. Later calls are
+/// ignored. Without a call, checks have no watchdog.
+pub fn set_watchdog(watchdog: Option<lin::Watchdog>) {
+    let _ = WATCHDOG.set(watchdog);
+}
+
+/// The linearizability check's result and figures from its report, checked within `budget`.
 pub fn judge_linearizability(
     report: &Result<lin::CheckReport, FormatError>,
+    budget: &lin::Budget,
 ) -> (CheckResult, LinearizabilityFigures) {
     let report = match report {
         Ok(r) => r,
@@ -368,6 +385,9 @@ pub fn judge_linearizability(
         ops: st.ops as u64,
         partitions: st.partitions as u64,
         steps: st.steps,
+        memory_bytes: st.memory as u64,
+        budget_steps: budget.max_steps,
+        budget_memory_bytes: budget.max_memory as u64,
         time_s: st.elapsed.as_secs_f64(),
         counterexample: None,
         explanation: None,
@@ -390,7 +410,11 @@ pub fn judge_linearizability(
         }
         lin::Verdict::Unknown { reason } => {
             figures.verdict = "unknown".into();
-            CheckResult::unknown(format!("unknown: {reason}"))
+            let raise = match reason.exhausted {
+                lin::Exhausted::Steps(_) => "raise checks.linearizability_budget (steps) to decide it",
+                lin::Exhausted::Memory(_) => "raise checks.linearizability_budget.memory to decide it",
+            };
+            CheckResult::unknown(format!("undecided, neither pass nor fail: {reason}; {raise}"))
         }
     };
     (check, figures)

@@ -68,9 +68,92 @@ pub struct ChecksSpec {
     /// maximum election timeouts plus one second).
     #[serde(default)]
     pub liveness_bound: Option<HumanDuration>,
-    /// Time budget of the linearizability checker (default 10 s).
+    /// Budget of the linearizability checker, in deterministic units (default 20 million
+    /// search steps and 512 MiB of search state).
     #[serde(default)]
-    pub linearizability_budget: Option<HumanDuration>,
+    pub linearizability_budget: Option<LinBudgetSpec>,
+}
+
+/// The linearizability checker's budget in a scenario: a number of search steps
+/// (`20000000`, `"20M"`), or `{"steps": 20000000, "memory": "512MiB"}` (memory: the bytes
+/// of search state the checker accounts itself). A duration is refused: the verdict must
+/// not depend on the machine's speed.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinBudgetSpec {
+    /// Search steps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steps: Option<u64>,
+    /// Bytes of search state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<HumanSize>,
+}
+
+/// The object form of [`LinBudgetSpec`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinBudgetFields {
+    #[serde(default, deserialize_with = "steps_field")]
+    steps: Option<u64>,
+    #[serde(default)]
+    memory: Option<HumanSize>,
+}
+
+fn steps_field<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    d.deserialize_any(StepsVisitor).map(Some)
+}
+
+/// Search steps as a number or a string (`"20M"`).
+struct StepsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StepsVisitor {
+    type Value = u64;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a number of search steps")
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
+        if v == 0 { Err(E::custom("expected at least 1 search step, found 0")) } else { Ok(v) }
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u64, E> {
+        Err(E::custom(format!("expected a number of search steps, found the negative number {v}")))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<u64, E> {
+        Err(E::custom(format!("expected a whole number of search steps, found {v}")))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<u64, E> {
+        super::units::parse_steps(v).map_err(E::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for LinBudgetSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = LinBudgetSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a number of search steps (e.g. 20000000) or {\"steps\": N, \"memory\": \"512MiB\"}",
+                )
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<LinBudgetSpec, E> {
+                Ok(LinBudgetSpec { steps: Some(StepsVisitor.visit_u64(v)?), memory: None })
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<LinBudgetSpec, E> {
+                StepsVisitor.visit_i64(v).map(|_| LinBudgetSpec::default())
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<LinBudgetSpec, E> {
+                StepsVisitor.visit_f64(v).map(|_| LinBudgetSpec::default())
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<LinBudgetSpec, E> {
+                Ok(LinBudgetSpec { steps: Some(StepsVisitor.visit_str(v)?), memory: None })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<LinBudgetSpec, A::Error> {
+                let f = LinBudgetFields::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(LinBudgetSpec { steps: f.steps, memory: f.memory })
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// The simulated disk every server has.

@@ -114,6 +114,36 @@ pub fn parse_rate(s: &str) -> Result<u64, String> {
     Ok(bps.round() as u64)
 }
 
+/// Parses a number of search steps: `20000000`, `20_000_000`, `500k`, `20M` or `1G`. A
+/// duration (`"10s"`) is refused with a message saying why: a wall-clock budget would make
+/// the verdict depend on the machine's speed and load, and no duration maps to a number of
+/// steps that is the same everywhere.
+pub fn parse_steps(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    if parse_duration(t).is_ok() && !t.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!(
+            "expected a number of search steps (e.g. 20000000 or 20M), found the duration \"{s}\": a wall-clock budget would make the verdict depend on the machine's speed and load"
+        ));
+    }
+    let (digits, scale) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 1_000),
+        Some((i, 'M')) => (&t[..i], 1_000_000),
+        Some((i, 'G')) => (&t[..i], 1_000_000_000),
+        _ => (t, 1),
+    };
+    let digits: String = digits.chars().filter(|&c| c != '_').collect();
+    let n = if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+        digits.parse::<u64>().ok().and_then(|n| n.checked_mul(scale))
+    } else {
+        None
+    };
+    match n {
+        Some(n) if n > 0 => Ok(n),
+        Some(_) => Err("expected at least 1 search step, found 0".to_string()),
+        None => Err(format!("expected a number of search steps (e.g. 20000000 or 20M), found \"{s}\"")),
+    }
+}
+
 /// A duration written as a human string in JSON.
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Default)]
 pub struct HumanDuration(pub SimDuration);
@@ -247,6 +277,23 @@ mod tests {
         assert!(parse_duration("5").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("s").is_err());
+    }
+
+    #[test]
+    fn steps() {
+        assert_eq!(parse_steps("20000000"), Ok(20_000_000));
+        assert_eq!(parse_steps("20_000_000"), Ok(20_000_000));
+        assert_eq!(parse_steps("500k"), Ok(500_000));
+        assert_eq!(parse_steps("20M"), Ok(20_000_000));
+        assert_eq!(parse_steps("1G"), Ok(1_000_000_000));
+        assert!(
+            parse_steps("10s").unwrap_err().contains("a wall-clock budget would make the verdict depend")
+        );
+        assert!(parse_steps("1.5m").unwrap_err().contains("found the duration"));
+        assert!(parse_steps("0").unwrap_err().contains("at least 1"));
+        assert!(parse_steps("soon").unwrap_err().contains("expected a number of search steps"));
+        assert!(parse_steps("99999999999999999999").is_err());
+        assert!(parse_steps("-5").is_err());
     }
 
     #[test]

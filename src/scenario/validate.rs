@@ -58,6 +58,14 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
             format!("expected between 1 and {MAX_EVENTS_PER_SECOND} events per simulated second, found {e}"),
         ));
     }
+    if let Some(m) = s.checks.linearizability_budget.and_then(|b| b.memory)
+        && m.0 < 1 << 20
+    {
+        return Err(ScenarioError::at(
+            "checks.linearizability_budget.memory",
+            format!("expected at least 1MiB of search state, found {}B", m.0),
+        ));
+    }
     let n = s.cluster.nodes;
     if n == 0 || n > MAX_SERVERS {
         return Err(ScenarioError::at(

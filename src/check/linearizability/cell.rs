@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::model::OpText;
+use super::model::{OpText, TextOp};
 
 /// A value: shared, so states clone in O(1).
 pub type Value = Arc<str>;
@@ -80,6 +80,50 @@ impl CellOp {
         )
     }
 
+    /// The operation as an append-only text operation: appends and reads are; writes,
+    /// compare-and-sets and results of the wrong kind are not.
+    pub fn text_op<'a>(&'a self, result: Option<&'a CellResult>) -> Option<TextOp<'a>> {
+        match (self, result) {
+            (CellOp::Append(v), None | Some(CellResult::Done)) => Some(TextOp::Append(v)),
+            (CellOp::Read, Some(CellResult::Read(seen))) => Some(TextOp::Read(seen.as_deref())),
+            (CellOp::Read, None) => Some(TextOp::UnknownRead),
+            _ => None,
+        }
+    }
+
+    /// Whether a read that saw `result` could still be legal after `state` goes through
+    /// some of `others` (with their results). Appends only extend a value, so the value
+    /// read must extend either the present one or the new value of one of `others` that
+    /// replaces it (a write, or a compare-and-set that may apply), after which only appends
+    /// came. Conservative: true whenever that cannot be ruled out.
+    pub fn may_still_observe(
+        &self,
+        state: &CellState,
+        result: &CellResult,
+        others: &mut dyn Iterator<Item = (&CellOp, Option<&CellResult>)>,
+    ) -> bool {
+        let (CellOp::Read, CellResult::Read(seen)) = (self, result) else { return true };
+        let Some(seen) = seen else {
+            // Absent: only reachable if absent now (nothing deletes a value).
+            return state.is_none();
+        };
+        let extends = |v: &str| seen.starts_with(v);
+        if state.as_deref().is_none_or(extends) {
+            return true;
+        }
+        for (op, r) in others {
+            let replaced_by = match (op, r) {
+                (CellOp::Write(v), _) => v,
+                (CellOp::Cas { new, .. }, None | Some(CellResult::Cas { applied: true })) => new,
+                _ => continue,
+            };
+            if extends(replaced_by) {
+                return true;
+            }
+        }
+        false
+    }
+
     /// The operation's name.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -116,6 +160,11 @@ pub fn describe_result(result: Option<&CellResult>) -> String {
         Some(CellResult::Cas { applied: true }) => "applied".to_string(),
         Some(CellResult::Cas { applied: false }) => "not applied".to_string(),
     }
+}
+
+/// Heap bytes a cell state holds: the string and the two counters of its `Arc`.
+pub fn heap_bytes(state: &CellState) -> usize {
+    state.as_ref().map_or(0, |v| v.len() + 2 * std::mem::size_of::<usize>())
 }
 
 /// A value for people: quoted, or `nil` when absent.

@@ -11,20 +11,22 @@
 //!
 //! # Budgets
 //!
-//! A long run is a sequence of small independent searches, so the [`Budget`] bounds each
-//! search rather than their sum: every cut's exhaustive search (capped in proportion to
-//! its segment, where running out only means "do not cut here") and the final search of the lanes' last segments (which yields
-//! [`Verdict::Unknown`] when the budget runs out). The verdict of a run therefore does not
-//! depend on how long it ran.
+//! A long run is a sequence of small independent searches, so the [`Budget`]
+//! (super::Budget) bounds each search rather than their sum: every cut's exhaustive search
+//! (capped in proportion to its segment, where running out only means "do not cut here")
+//! and the final search of the lanes' last segments (which yields [`Verdict::Unknown`] when
+//! the budget runs out). The verdict of a run therefore does not depend on how long it ran.
+//! The watchdog, if any, limits the wall-clock time spent in the check as a whole (cuts
+//! and the final search), and only aborts.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
 
 use super::model::Model;
 use super::op::Operation;
 use super::partition::{self, Settled};
 use super::search::Search;
 use super::segment::{FailedSegment, Lane};
+use super::watchdog::Timer;
 use super::{CarriedIn, CheckReport, Counterexample, Options, Stats, UnknownReason, Verdict, counterexample};
 
 /// A linearizability check fed one operation at a time.
@@ -37,8 +39,8 @@ pub struct Incremental<M: Model> {
     /// The counterexample, once a partition failed.
     failure: Option<Box<Counterexample>>,
     stats: Stats,
-    /// Time spent cutting so far.
-    busy: Duration,
+    /// Time spent in the check so far (timing only; and the watchdog).
+    timer: Timer,
 }
 
 impl<M: Model> Incremental<M> {
@@ -51,7 +53,7 @@ impl<M: Model> Incremental<M> {
             by_key: BTreeMap::new(),
             failure: None,
             stats: Stats::default(),
-            busy: Duration::ZERO,
+            timer: Timer::new(options.watchdog),
         }
     }
 
@@ -90,35 +92,43 @@ impl<M: Model> Incremental<M> {
             return;
         }
         self.stats.ops += 1;
-        let start = Instant::now();
-        let pushed = self.lanes[lane].push(&self.model, index, op, &self.options.budget);
-        self.busy += start.elapsed();
+        self.timer.start();
+        let (budget, fast) = (self.options.budget, self.options.shortcuts);
+        let pushed = self.lanes[lane].push(&self.model, index, op, &budget, fast);
+        self.timer.poll(self.lanes[lane].steps, &budget);
         if pushed.is_err() {
             let lanes = std::mem::take(&mut self.lanes);
             self.stats.steps += lanes.iter().map(|l| l.steps).sum::<u64>();
+            self.stats.memory = lanes.iter().map(|l| l.memory).max().unwrap_or(0);
             let lane = lanes.into_iter().nth(lane).expect("the lane exists");
-            self.failure = Some(Box::new(self.explain(lane)));
+            self.stats.elapsed = self.timer.elapsed();
+            let c = self.explain(lane);
+            self.stats.shrink_elapsed = self.timer.elapsed() - self.stats.elapsed;
+            self.failure = Some(Box::new(c));
         }
+        self.timer.stop();
     }
 
     /// Ends the history and returns the verdict.
     pub fn finish(mut self) -> CheckReport {
-        let start = Instant::now();
+        self.timer.start();
         self.stats.partitions = self.by_key.len();
         if let Some(c) = self.failure.take() {
-            self.stats.elapsed = self.busy;
             return CheckReport { verdict: Verdict::NotLinearizable(c), stats: self.stats };
         }
         self.stats.steps += self.lanes.iter().map(|l| l.steps).sum::<u64>();
+        let cuts = self.lanes.iter().map(|l| l.memory).max().unwrap_or(0);
         // Key order, as the whole-history check orders partitions.
         let order: Vec<usize> = self.by_key.values().copied().collect();
+        let fast = self.options.shortcuts;
         let searches: Vec<(usize, Search<'_, M>)> =
-            order.iter().map(|&l| (l, self.lanes[l].final_search(&self.model))).collect();
-        let (settled, steps) =
-            partition::interleave(searches, &self.options.budget, self.options.slice_steps, start);
-        self.stats.steps += steps;
-        self.stats.elapsed = self.busy + start.elapsed();
-        let verdict = match settled {
+            order.iter().map(|&l| (l, self.lanes[l].final_search(&self.model, fast))).collect();
+        let done =
+            partition::interleave(searches, &self.options.budget, self.options.slice_steps, &self.timer);
+        self.stats.steps += done.steps;
+        self.stats.memory = cuts.max(done.memory);
+        self.stats.elapsed = self.timer.elapsed();
+        let verdict = match done.settled {
             Settled::AllLinearizable => Verdict::Linearizable,
             Settled::Exhausted { by, unresolved } => Verdict::Unknown {
                 reason: UnknownReason {
@@ -129,7 +139,9 @@ impl<M: Model> Incremental<M> {
             Settled::Failed(l) => {
                 let lanes = std::mem::take(&mut self.lanes);
                 let lane = lanes.into_iter().nth(l).expect("the lane exists");
-                Verdict::NotLinearizable(Box::new(self.explain(lane)))
+                let c = self.explain(lane);
+                self.stats.shrink_elapsed = self.timer.elapsed() - self.stats.elapsed;
+                Verdict::NotLinearizable(Box::new(c))
             }
         };
         CheckReport { verdict, stats: self.stats }
@@ -149,17 +161,16 @@ impl<M: Model> Incremental<M> {
         let indices: Vec<usize> = ops.iter().map(|o| o.index).collect();
         let ops: Vec<Operation<M::Input, M::Output>> = ops.into_iter().map(|o| o.op).collect();
         let failing: Vec<usize> = (0..ops.len()).collect();
-        let start = Instant::now();
         let mut c = counterexample(
             &self.model,
             &ops,
             &label,
             &failing,
             &roots,
-            self.options.shrink.as_ref(),
+            &self.options,
+            &self.timer,
             &mut self.stats,
         );
-        self.stats.shrink_elapsed = start.elapsed();
         for op in c.ops.iter_mut().chain(c.partial.iter_mut().map(|s| &mut s.op)) {
             op.index = indices[op.index];
         }

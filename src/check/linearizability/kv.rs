@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::cell::{CellOp, CellResult, CellState, Value, describe_value};
-use super::model::{Model, OpText, Partition};
+use super::cell::{self, CellOp, CellResult, CellState, Value, describe_value};
+use super::model::{Model, OpText, Partition, TextOp};
 use super::op::Operation;
 
 /// A key.
@@ -45,6 +45,32 @@ impl Model for KeyValue {
 
     fn is_observer(&self, input: &KeyedOp, output: Option<&CellResult>) -> bool {
         input.op.is_observer(output)
+    }
+
+    fn may_still_observe(
+        &self,
+        state: &CellState,
+        input: &KeyedOp,
+        output: &CellResult,
+        others: &mut dyn Iterator<Item = (&KeyedOp, Option<&CellResult>)>,
+    ) -> bool {
+        input.op.may_still_observe(state, output, &mut others.map(|(o, r)| (&o.op, r)))
+    }
+
+    fn heap_bytes(&self, state: &CellState) -> usize {
+        cell::heap_bytes(state)
+    }
+
+    fn text_op<'a>(&self, input: &'a KeyedOp, output: Option<&'a CellResult>) -> Option<TextOp<'a>> {
+        input.op.text_op(output)
+    }
+
+    fn state_text<'a>(&self, state: &'a CellState) -> Option<Option<&'a str>> {
+        Some(state.as_deref())
+    }
+
+    fn text_state(&self, text: Option<&str>) -> Option<CellState> {
+        Some(text.map(Value::from))
     }
 
     /// One partition per key, in key order (so results do not depend on hashing).

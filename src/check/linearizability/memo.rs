@@ -6,6 +6,13 @@
 //!
 //! Entries live in flat arenas (one `Vec` of encoded sets, one of states), chained per
 //! hash bucket, so a lookup that hits clones nothing.
+//!
+//! The table accounts its own size ([`Memo::bytes`]): its arrays by capacity, plus the heap
+//! bytes each recorded state holds as the model reports them ([`Model::heap_bytes`]
+//! (super::Model::heap_bytes): an append-only value is a string that grows with the
+//! history, and a table of such states is mostly strings). The figure depends only on what
+//! was inserted, never on the allocator or the machine, so a memory budget compared with it
+//! ends a search at the same step everywhere.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -25,6 +32,8 @@ pub(super) struct Memo<S> {
     /// The encoded sets ([`Bitset::encode`]).
     sets: Vec<u64>,
     states: Vec<S>,
+    /// Heap bytes the recorded states hold, as reported when they were inserted.
+    heap: usize,
     /// Scratch space for encoding.
     scratch: Vec<u64>,
 }
@@ -38,12 +47,15 @@ impl<S: Clone + Eq + Hash> Memo<S> {
             starts: Vec::new(),
             sets: Vec::new(),
             states: Vec::new(),
+            heap: 0,
             scratch: Vec::new(),
         }
     }
 
     /// Records (`set`, `state`) and returns true, or returns false if it was already there.
-    pub(super) fn insert(&mut self, set: &Bitset, state: &S) -> bool {
+    /// `heap` is what `state` holds on the heap (counted once per entry, even when entries
+    /// share one value: an overestimate, never an underestimate).
+    pub(super) fn insert(&mut self, set: &Bitset, state: &S, heap: usize) -> bool {
         let key = mix(set.hash() ^ hash_state(state));
         set.encode(&mut self.scratch);
         let head = self.heads.get(&key).copied().unwrap_or(NONE);
@@ -60,6 +72,7 @@ impl<S: Clone + Eq + Hash> Memo<S> {
         self.starts.push(self.sets.len());
         self.sets.extend_from_slice(&self.scratch);
         self.states.push(state.clone());
+        self.heap += heap;
         self.next.push(head);
         self.heads.insert(key, index);
         true
@@ -71,11 +84,12 @@ impl<S: Clone + Eq + Hash> Memo<S> {
         self.states.len()
     }
 
-    /// Approximately how many bytes the table holds (not counting heap data the states
-    /// point to).
+    /// The bytes the table accounts for: its arrays (by capacity) and the heap data of the
+    /// states recorded.
     pub(super) fn bytes(&self) -> usize {
         use std::mem::size_of;
-        self.sets.capacity() * size_of::<u64>()
+        self.heap
+            + self.sets.capacity() * size_of::<u64>()
             + self.starts.capacity() * size_of::<usize>()
             + self.next.capacity() * size_of::<u32>()
             + self.states.capacity() * size_of::<S>()
@@ -169,12 +183,28 @@ mod tests {
         let mut m: Memo<Option<std::sync::Arc<str>>> = Memo::new();
         let mut set = Bitset::new(10, 0);
         set.insert(2);
-        assert!(m.insert(&set, &Some("a".into())));
-        assert!(!m.insert(&set, &Some("a".into())));
-        assert!(m.insert(&set, &Some("b".into())));
-        assert!(m.insert(&set, &None));
+        assert!(m.insert(&set, &Some("a".into()), 1));
+        assert!(!m.insert(&set, &Some("a".into()), 1));
+        assert!(m.insert(&set, &Some("b".into()), 1));
+        assert!(m.insert(&set, &None, 0));
         set.insert(3);
-        assert!(m.insert(&set, &Some("a".into())));
+        assert!(m.insert(&set, &Some("a".into()), 1));
         assert_eq!(m.len(), 4);
+    }
+
+    #[test]
+    fn accounts_the_heap_of_its_states() {
+        let mut m: Memo<Option<std::sync::Arc<str>>> = Memo::new();
+        let mut set = Bitset::new(10, 0);
+        let empty = m.bytes();
+        assert!(m.insert(&set, &Some("x".repeat(10_000).into()), 10_000));
+        assert!(m.bytes() >= empty + 10_000);
+        // A repeat is not recorded, so not counted.
+        let before = m.bytes();
+        assert!(!m.insert(&set, &Some("x".repeat(10_000).into()), 10_000));
+        assert_eq!(m.bytes(), before);
+        set.insert(1);
+        assert!(m.insert(&set, &None, 0));
+        assert!(m.bytes() < before + 1_000);
     }
 }

@@ -24,20 +24,20 @@
 //!    decisive, relaxing any one remaining held operation of the window makes the history
 //!    linearizable (1-minimal).
 //!
-//! Every test runs under a step cap; a test that hits it counts as "not shown to fail", so
-//! the result is always a proven counterexample, only perhaps not minimal.
-
-use std::time::{Duration, Instant};
+//! Every test runs under a step cap and the memory budget, both deterministic; a test that
+//! hits one counts as "not shown to fail", so the result is always a proven
+//! counterexample, only perhaps not minimal, and the same one on every machine.
 
 use super::Budget;
 use super::model::Model;
 use super::op::Operation;
 use super::search::{Goal, Progress, Root, Search, SearchOp};
+use super::watchdog::Timer;
 
 /// How many of the last-completed operations may be relaxed at first.
 pub(super) const WINDOW: usize = 24;
 
-/// Steps a test runs between checks of the time and memory budgets.
+/// Steps a test runs between checks of the memory budget and the watchdog.
 const TEST_SLICE: u64 = 100_000;
 
 /// The outcome of shrinking.
@@ -61,13 +61,17 @@ pub(super) struct Shrunk {
 }
 
 /// Shrinks `failing` (indices into `ops` of a partition proven not linearizable from any
-/// of `roots`, whose preset operations are indices into `ops` as well).
+/// of `roots`, whose preset operations are indices into `ops` as well) within `budget`;
+/// `fast` lets tests of append-only configurations be decided without search; `timer`
+/// carries the check's watchdog.
 pub(super) fn shrink<M: Model>(
     model: &M,
     ops: &[Operation<M::Input, M::Output>],
     failing: &[usize],
     roots: &[Root<M::State>],
     budget: &Budget,
+    fast: bool,
+    timer: &Timer,
 ) -> Shrunk {
     let mut order = failing.to_vec();
     order.sort_by_key(|&i| (ops[i].call, i));
@@ -77,8 +81,9 @@ pub(super) fn shrink<M: Model>(
         roots,
         left: budget.max_steps,
         per_test: (budget.max_steps / 4).max(1),
-        max_memory: budget.max_memory,
-        deadline: budget.max_time.map(|t| (Instant::now(), t)),
+        budget: *budget,
+        fast,
+        timer,
         steps: 0,
     };
 
@@ -152,14 +157,15 @@ struct Tester<'a, M: Model> {
     roots: &'a [Root<M::State>],
     left: u64,
     per_test: u64,
-    max_memory: usize,
-    deadline: Option<(Instant, Duration)>,
+    budget: Budget,
+    fast: bool,
+    timer: &'a Timer,
     steps: u64,
 }
 
 impl<'a, M: Model> Tester<'a, M> {
     fn out_of_budget(&self) -> bool {
-        self.left == 0 || self.deadline.is_some_and(|(start, limit)| start.elapsed() >= limit)
+        self.left == 0
     }
 
     /// The positions of `subset` that take part in a search: relaxed observers cannot
@@ -190,7 +196,8 @@ impl<'a, M: Model> Tester<'a, M> {
     fn search(&self, subset: &[usize], held: &[bool], cut: Option<u64>, track: bool) -> Search<'a, M> {
         let kept = self.kept(subset, held);
         let roots = self.roots_for(subset, &kept);
-        Search::with_roots(self.model, self.search_ops(subset, held, cut), roots, Goal::First, track)
+        let fast = self.fast;
+        Search::with_roots(self.model, self.search_ops(subset, held, cut), roots, Goal::First, track, fast)
     }
 
     /// The search input: `subset[p]` held if `held[p]`, else relaxed; with `cut`, operations
@@ -231,7 +238,8 @@ impl<'a, M: Model> Tester<'a, M> {
         let mut search = self.search(subset, held, cut, false);
         let cap = self.per_test.min(self.left);
         let progress = loop {
-            if self.out_of_budget() || search.steps() >= cap || search.memo_bytes() > self.max_memory {
+            self.timer.poll(self.budget.max_steps - self.left, &self.budget);
+            if self.out_of_budget() || search.steps() >= cap || search.memo_bytes() > self.budget.max_memory {
                 break Progress::Running;
             }
             let before = search.steps();

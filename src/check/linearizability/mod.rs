@@ -14,7 +14,9 @@
 //! searching, the history is split by the model's partition function (per key for a
 //! key-value store) and the parts are checked independently (P-compositionality, Horn &
 //! Kroening 2015), interleaved under one shared [`Budget`] so one expensive key cannot
-//! starve the rest.
+//! starve the rest. A partition of appends and reads only is decided without search: a
+//! read of an appended value pins the order of everything before it (see the `append`
+//! module), which turns the search's worst case into one linear pass.
 //!
 //! Operations whose outcome is unknown (Jepsen `info`, a timeout) may take effect at any
 //! point after their call, or never: they get an infinite return time and an output every
@@ -26,6 +28,14 @@
 //! [`Verdict::Linearizable`], [`Verdict::NotLinearizable`] with a [`Counterexample`]
 //! shrunk by delta debugging, or [`Verdict::Unknown`] when the budget runs out — never a
 //! wrong "linearizable".
+//!
+//! # Budgets
+//!
+//! A [`Budget`] counts search steps and the bytes of search state the checker accounts
+//! itself (memo entries and the states they hold), never elapsed time or the process's
+//! memory, so a verdict, a counterexample and every figure but the timing ones are the same
+//! on any machine under any load. The only wall-clock limit is an optional [`Watchdog`]: a
+//! safety net that aborts, and never becomes a verdict.
 //!
 //! # Long histories
 //!
@@ -53,6 +63,7 @@
 //! assert!(matches!(report.verdict, Verdict::NotLinearizable(_)));
 //! ```
 
+mod append;
 mod bitset;
 mod cell;
 mod counterexample;
@@ -67,35 +78,52 @@ mod partition;
 mod register;
 mod search;
 mod segment;
+mod watchdog;
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub use cell::{CellOp, CellResult, CellState, Value};
 pub use counterexample::{CarriedIn, Counterexample, CounterexampleOp, Notation, PartialStep};
 pub use incremental::{Incremental, check_segmented};
 pub use kv::{Key, KeyValue, KeyedOp, KvOperation, NotOneKey, single_register};
-pub use model::{Model, OpText, Partition};
+pub use model::{Model, OpText, Partition, TextOp};
 pub use op::Operation;
 pub use register::Register;
+pub use search::SLOWDOWN_ENV;
+pub use watchdog::{Overrun, Watchdog};
 
 use crate::check::formats::{self, FormatError};
 use crate::workload::history::{History, HistoryOp, OpOutcome};
 use partition::Settled;
 use search::{Root, Search, SearchOp};
+use watchdog::Timer;
 
-/// Limits on a search: whichever runs out first ends it with [`Verdict::Unknown`].
+/// Limits on a search, in deterministic units: whichever runs out first ends it with
+/// [`Verdict::Unknown`]. Neither depends on the machine or its load, so the same history and
+/// budget always give the same verdict and the same counterexample.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Budget {
-    /// Search steps (one step = one event visited); deterministic, so the same history and
-    /// budget always give the same verdict. Also bounds memory: each step adds at most one
-    /// memo entry.
+    /// Search steps (one step = one event visited; the append-only decision charges one
+    /// per operation and value it reads). Also bounds time: a step costs microseconds.
     pub max_steps: u64,
-    /// Wall-clock time (not simulated time), as a safety net.
-    pub max_time: Option<Duration>,
-    /// Bytes of memo tables held at once (approximate: excludes heap data that states
-    /// point to, such as long strings), so parallel sweeps stay within memory.
+    /// Bytes of search state held at once, as the checker accounts them: memo tables
+    /// (their arrays, and the heap data of every state recorded, such as a long appended
+    /// value) and end configurations. So parallel sweeps stay within memory.
     pub max_memory: usize,
+}
+
+impl Budget {
+    /// The default budget for deciding: 20 million steps, 512 MiB.
+    pub const DECIDE: Budget = Budget { max_steps: 20_000_000, max_memory: 512 << 20 };
+    /// The default budget for shrinking a counterexample: 16 million steps, 512 MiB.
+    pub const SHRINK: Budget = Budget { max_steps: 16_000_000, max_memory: 512 << 20 };
+}
+
+impl fmt::Display for Budget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} steps, {} MiB", self.max_steps, self.max_memory >> 20)
+    }
 }
 
 /// How to check.
@@ -111,25 +139,27 @@ pub struct Options {
     /// Checking as the history is recorded ([`Incremental`]): a partition is cut at a
     /// quiescent point only once its open segment holds this many operations (at least 1).
     pub min_segment: usize,
+    /// Take the exact shortcuts: decide append-only partitions without search (the
+    /// `append` module), and drop a configuration as soon as the next read due can no
+    /// longer see its value ([`Model::may_still_observe`]). Off only to compare them with
+    /// the plain search.
+    pub shortcuts: bool,
+    /// A wall-clock safety net: past it the check aborts through the watchdog (never a
+    /// verdict). `None`: no limit.
+    pub watchdog: Option<Watchdog>,
 }
 
 impl Default for Options {
-    /// To decide: 20 million steps, 10 s or 512 MiB of memo tables. To shrink:
-    /// 16 million steps, 5 s or 512 MiB. Segments of at least 32 operations.
+    /// To decide: [`Budget::DECIDE`]. To shrink: [`Budget::SHRINK`]. Segments of at least
+    /// 32 operations; the shortcuts on; no watchdog.
     fn default() -> Self {
         Options {
-            budget: Budget {
-                max_steps: 20_000_000,
-                max_time: Some(Duration::from_secs(10)),
-                max_memory: 512 << 20,
-            },
+            budget: Budget::DECIDE,
             slice_steps: 10_000,
-            shrink: Some(Budget {
-                max_steps: 16_000_000,
-                max_time: Some(Duration::from_secs(5)),
-                max_memory: 512 << 20,
-            }),
+            shrink: Some(Budget::SHRINK),
             min_segment: segment::MIN_SEGMENT,
+            shortcuts: true,
+            watchdog: None,
         }
     }
 }
@@ -162,8 +192,6 @@ pub struct UnknownReason {
 pub enum Exhausted {
     /// The step budget.
     Steps(u64),
-    /// The wall-clock budget.
-    Time(Duration),
     /// The memory budget (bytes).
     Memory(usize),
 }
@@ -172,7 +200,6 @@ impl fmt::Display for UnknownReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.exhausted {
             Exhausted::Steps(n) => write!(f, "the budget of {n} search steps ran out")?,
-            Exhausted::Time(t) => write!(f, "the time budget of {:.3} s ran out", t.as_secs_f64())?,
             Exhausted::Memory(b) => write!(f, "the memory budget of {} MiB ran out", b >> 20)?,
         }
         let n = self.unresolved.len();
@@ -197,11 +224,14 @@ pub struct Stats {
     pub partitions: usize,
     /// Search steps spent deciding.
     pub steps: u64,
-    /// Wall-clock time spent deciding.
+    /// The most bytes of search state held at once while deciding, as the checker accounts
+    /// them against [`Budget::max_memory`] (deterministic).
+    pub memory: usize,
+    /// Wall-clock time spent deciding (a timing figure: it never decides anything).
     pub elapsed: Duration,
     /// Search steps spent shrinking the counterexample.
     pub shrink_steps: u64,
-    /// Wall-clock time spent shrinking the counterexample.
+    /// Wall-clock time spent shrinking the counterexample (a timing figure).
     pub shrink_elapsed: Duration,
 }
 
@@ -219,11 +249,12 @@ impl CheckReport {
     pub fn summary(&self) -> String {
         let s = &self.stats;
         let figures = format!(
-            "{} ops in {} partition{}, {} steps, {:.3} s",
+            "{} ops in {} partition{}, {} steps, {:.1} MiB, {:.3} s",
             s.ops,
             s.partitions,
             if s.partitions == 1 { "" } else { "s" },
             s.steps,
+            s.memory as f64 / f64::from(1 << 20),
             s.elapsed.as_secs_f64()
         );
         match &self.verdict {
@@ -295,7 +326,8 @@ impl HistoryChecker {
 
 /// Checks `ops` against `model`.
 pub fn check<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>], options: &Options) -> CheckReport {
-    let start = Instant::now();
+    let mut timer = Timer::new(options.watchdog);
+    timer.start();
     let partitions = model.partition(ops);
     // Per partition, the operations that can matter: an observer whose output is unknown
     // (a timed-out read) constrains nothing.
@@ -326,17 +358,19 @@ pub fn check<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>], option
                     }
                 })
                 .collect();
-            (p, Search::new(model, sops, false))
+            (p, Search::new(model, sops, false, options.shortcuts))
         })
         .collect();
-    let (settled, steps) = partition::interleave(searches, &options.budget, options.slice_steps, start);
+    let interleaved = partition::interleave(searches, &options.budget, options.slice_steps, &timer);
     let mut stats = Stats {
         ops: kept.iter().map(Vec::len).sum(),
         partitions: partitions.len(),
-        steps,
-        elapsed: start.elapsed(),
+        steps: interleaved.steps,
+        memory: interleaved.memory,
+        elapsed: timer.elapsed(),
         ..Stats::default()
     };
+    let settled = interleaved.settled;
     let verdict = match settled {
         Settled::AllLinearizable => Verdict::Linearizable,
         Settled::Exhausted { by, unresolved } => Verdict::Unknown {
@@ -346,7 +380,6 @@ pub fn check<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>], option
             },
         },
         Settled::Failed(p) => {
-            let shrink_start = Instant::now();
             let roots = [Root { state: model.init(), applied: Vec::new() }];
             let c = counterexample(
                 model,
@@ -354,28 +387,32 @@ pub fn check<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>], option
                 &partitions[p].label,
                 &kept[p],
                 &roots,
-                options.shrink.as_ref(),
+                options,
+                &timer,
                 &mut stats,
             );
-            stats.shrink_elapsed = shrink_start.elapsed();
+            stats.shrink_elapsed = timer.elapsed() - stats.elapsed;
             Verdict::NotLinearizable(Box::new(c))
         }
     };
     CheckReport { verdict, stats }
 }
 
-/// Builds the counterexample for a partition proven not linearizable from any of `roots`.
+/// Builds the counterexample for a partition proven not linearizable from any of `roots`,
+/// shrunk within `options.shrink` (the watchdog of `timer` still applies).
+#[allow(clippy::too_many_arguments)]
 fn counterexample<M: Model>(
     model: &M,
     ops: &[Operation<M::Input, M::Output>],
     label: &str,
     failing: &[usize],
     roots: &[Root<M::State>],
-    shrink: Option<&Budget>,
+    options: &Options,
+    timer: &Timer,
     stats: &mut Stats,
 ) -> Counterexample {
-    let shrunk = match shrink {
-        Some(budget) => minimize::shrink(model, ops, failing, roots, budget),
+    let shrunk = match &options.shrink {
+        Some(budget) => minimize::shrink(model, ops, failing, roots, budget, options.shortcuts, timer),
         None => {
             let mut held = failing.to_vec();
             held.sort_by_key(|&i| (ops[i].call, i));

@@ -52,11 +52,68 @@ pub trait Model {
         vec![Partition { label: "all operations".to_string(), ops: (0..ops.len()).collect() }]
     }
 
+    /// Whether an observer (`input`, which returned `output`) could still be legal after
+    /// the model goes from `state` through some of `others` (the operations, with their
+    /// outputs, that may take effect before it), in some order. Saying true is always
+    /// safe; saying false lets the search drop a configuration at once rather than find
+    /// out several steps later (a value that only grows by appends can never again be
+    /// read as a string it is not a prefix of).
+    fn may_still_observe(
+        &self,
+        _state: &Self::State,
+        _input: &Self::Input,
+        _output: &Self::Output,
+        _others: &mut dyn Iterator<Item = (&Self::Input, Option<&Self::Output>)>,
+    ) -> bool {
+        true
+    }
+
+    /// Bytes `state` holds on the heap beyond its own size (a long string value), so that
+    /// the memory budget counts what the memo table really keeps. The default, 0, suits
+    /// states without heap data. Only ever compared with a budget: an estimate that is the
+    /// same on every machine is what matters.
+    fn heap_bytes(&self, _state: &Self::State) -> usize {
+        0
+    }
+
+    /// The operation as an append-only text operation, if it is one: what the append-only
+    /// decision procedure ([`append`](super::append)) needs to decide a partition without
+    /// searching. `None` (the default) for anything else, which leaves the partition to the
+    /// general search.
+    fn text_op<'a>(&self, _input: &'a Self::Input, _output: Option<&'a Self::Output>) -> Option<TextOp<'a>> {
+        None
+    }
+
+    /// The text a state holds (`Some(None)`: absent), if states are texts that appends
+    /// extend; `None` (the default) if not.
+    fn state_text<'a>(&self, _state: &'a Self::State) -> Option<Option<&'a str>> {
+        None
+    }
+
+    /// The state holding `text` (`None`: absent); `None` (the default) if states are not
+    /// texts. The inverse of [`Model::state_text`].
+    fn text_state(&self, _text: Option<&str>) -> Option<Self::State> {
+        None
+    }
+
     /// Describes an operation for people: its kind, its arguments and its result.
     fn describe_operation(&self, input: &Self::Input, output: Option<&Self::Output>) -> OpText;
 
     /// Describes a state for people.
     fn describe_state(&self, state: &Self::State) -> String;
+}
+
+/// An operation seen as acting on a text that only grows by appending (see
+/// [`Model::text_op`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TextOp<'a> {
+    /// Appends this (non-empty, for the fast path to apply) text; an absent value counts
+    /// as empty.
+    Append(&'a str),
+    /// Reads and saw this value (`None`: absent).
+    Read(Option<&'a str>),
+    /// Reads, with the result unknown: it constrains nothing.
+    UnknownRead,
 }
 
 /// An independent part of a history.

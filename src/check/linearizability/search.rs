@@ -33,6 +33,7 @@
 //! state, with the indeterminate operations still pending, in which every operation that
 //! returned has been linearized.
 
+use super::append::{self, Decided};
 use super::bitset::Bitset;
 use super::events::{EventList, NIL, call_event, is_call, op_of};
 use super::memo::Memo;
@@ -162,29 +163,45 @@ pub(super) struct Search<'a, M: Model> {
     longest: Option<Vec<u32>>,
     longest_root: usize,
     outcome: Progress,
+    /// Bytes held by `ends`.
+    ends_bytes: usize,
+    /// Reused by [`Search::viable`].
+    scratch: Vec<u32>,
+    /// Whether to prune with [`Search::viable`].
+    prune: bool,
+    /// The partition's answer, if it is append-only ([`append`]): `run` then only charges
+    /// its cost in steps.
+    decided: Option<Decided<M::State>>,
 }
 
 impl<'a, M: Model> Search<'a, M> {
     /// Prepares a search over `ops` from the model's initial state for one linearization;
     /// `track_longest` records the longest partial linearization (costs a copy of the
-    /// stack each time it grows past the record).
+    /// stack each time it grows past the record); `fast` takes the exact shortcuts: an
+    /// append-only partition decided without search ([`append`]), and the prune of
+    /// [`Search::viable`].
     pub(super) fn new(
         model: &'a M,
         ops: Vec<SearchOp<'a, M::Input, M::Output>>,
         track_longest: bool,
+        fast: bool,
     ) -> Self {
         let roots = vec![Root { state: model.init(), applied: Vec::new() }];
-        Search::with_roots(model, ops, roots, Goal::First, track_longest)
+        Search::with_roots(model, ops, roots, Goal::First, track_longest, fast)
     }
 
-    /// Prepares a search over `ops` from each of `roots` in turn, for `goal`.
+    /// Prepares a search over `ops` from each of `roots` in turn, for `goal`. With `fast`
+    /// (and no longest partial linearization to track), an append-only partition is decided
+    /// at once by [`append::decide`], which gives the same answer.
     pub(super) fn with_roots(
         model: &'a M,
         ops: Vec<SearchOp<'a, M::Input, M::Output>>,
         roots: Vec<Root<M::State>>,
         goal: Goal,
         track_longest: bool,
+        fast: bool,
     ) -> Self {
+        let decided = if fast && !track_longest { append::decide(model, &ops, &roots, goal) } else { None };
         let times: Vec<(u64, u64)> = ops.iter().map(|o| (o.call, o.ret)).collect();
         let observer =
             ops.iter().map(|o| o.output.is_some() && model.is_observer(o.input, o.output)).collect();
@@ -227,7 +244,16 @@ impl<'a, M: Model> Search<'a, M> {
             longest: track_longest.then(Vec::new),
             longest_root: 0,
             outcome: Progress::Running,
+            ends_bytes: 0,
+            scratch: Vec::new(),
+            // The longest partial linearization explains a counterexample: found without
+            // the prune, it shows how far the plain order gets.
+            prune: fast && !track_longest,
+            decided,
         };
+        if search.decided.is_some() {
+            return search;
+        }
         if !search.start_root() {
             search.outcome = search.exhausted();
         }
@@ -251,7 +277,8 @@ impl<'a, M: Model> Search<'a, M> {
             self.base = self.stack.len();
             self.phase = Phase::Observers;
             self.cursor = self.events.first();
-            if self.memo.insert(&self.linearized, &self.state) {
+            let heap = self.model.heap_bytes(&self.state);
+            if self.memo.insert(&self.linearized, &self.state, heap) {
                 if self.arrived() {
                     if self.goal == Goal::First {
                         self.outcome = Progress::Linearizable;
@@ -293,7 +320,8 @@ impl<'a, M: Model> Search<'a, M> {
             .iter()
             .copied()
             .filter(|&op| !self.linearized.contains(self.bit[op as usize]))
-            .collect();
+            .collect::<Vec<u32>>();
+        self.ends_bytes += std::mem::size_of::<End<M::State>>() + 4 * pending.len();
         self.ends.push(End { state: self.state.clone(), pending });
     }
 
@@ -311,9 +339,14 @@ impl<'a, M: Model> Search<'a, M> {
         self.steps
     }
 
-    /// Approximate bytes held by the memo table.
+    /// The bytes the search accounts for: its memo table (with the heap data of the states
+    /// recorded) and the end configurations found. Deterministic: the same history and
+    /// step count give the same figure on every machine.
     pub(super) fn memo_bytes(&self) -> usize {
-        self.memo.bytes()
+        match &self.decided {
+            Some(d) => d.bytes,
+            None => self.memo.bytes() + self.ends_bytes,
+        }
     }
 
     /// The longest partial linearization seen (operation indices in order), if tracked.
@@ -336,9 +369,30 @@ impl<'a, M: Model> Search<'a, M> {
         if self.outcome != Progress::Running {
             return self.outcome;
         }
+        let slow = test_slowdown();
+        if let Some(d) = &mut self.decided {
+            // Charge the decision's cost as steps, so budgets treat it like a search.
+            let left = d.cost - self.steps;
+            let taken = left.min(max_steps);
+            if let Some(pause) = slow {
+                std::thread::sleep(pause * (taken / SLOW_EVERY) as u32);
+            }
+            self.steps += taken;
+            if taken < left {
+                return Progress::Running;
+            }
+            self.ends = std::mem::take(&mut d.ends);
+            self.outcome = d.outcome;
+            return self.outcome;
+        }
         let end = self.steps.saturating_add(max_steps);
         while self.steps < end {
             self.steps += 1;
+            if let Some(pause) = slow
+                && self.steps % SLOW_EVERY == 0
+            {
+                std::thread::sleep(pause);
+            }
             let event = self.cursor;
             let op = op_of(event);
             let moved = if !is_call(event) {
@@ -400,9 +454,15 @@ impl<'a, M: Model> Search<'a, M> {
         let Some(next) = self.model.step(&self.state, o.input, o.output) else {
             return Tried::Illegal;
         };
+        // An observer leaves the state as it was; anything else must leave the next
+        // observer due still within reach.
+        if self.prune && !self.observer[op as usize] && !self.viable(&next, op) {
+            return Tried::Illegal;
+        }
         let bit = self.bit[op as usize];
         self.linearized.insert(bit);
-        if !self.memo.insert(&self.linearized, &next) {
+        let heap = self.model.heap_bytes(&next);
+        if !self.memo.insert(&self.linearized, &next, heap) {
             self.linearized.remove(bit);
             return Tried::Seen;
         }
@@ -411,11 +471,56 @@ impl<'a, M: Model> Search<'a, M> {
         Tried::Placed
     }
 
+    /// Whether, with `placed` linearized and the model in `next`, the first observer with a
+    /// known result whose return is still ahead can be linearized: it must take effect
+    /// before that return, after some of the operations called before it, and the model
+    /// may know that none of them can bring back the state it saw
+    /// ([`Model::may_still_observe`]). A sound prune: a configuration it rejects has no
+    /// linearization. It looks at most [`LOOKAHEAD`] events ahead, as part of the step that
+    /// placed `placed` (so a step budget is never overrun; a step's work stays bounded).
+    fn viable(&mut self, next: &M::State, placed: u32) -> bool {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let mut e = self.events.first();
+        let mut due = None;
+        let mut walked = 0;
+        while e != NIL && walked < LOOKAHEAD {
+            walked += 1;
+            let op = op_of(e);
+            if op != placed {
+                if is_call(e) {
+                    scratch.push(op);
+                } else if self.observer[op as usize] {
+                    due = Some(op);
+                    break;
+                }
+            }
+            e = self.events.next(e);
+        }
+        let viable = match due {
+            Some(d) => {
+                let target = &self.ops[d as usize];
+                let ops = &self.ops;
+                let mut others = scratch
+                    .iter()
+                    .filter(|&&i| i != d)
+                    .map(|&i| (ops[i as usize].input, ops[i as usize].output));
+                target
+                    .output
+                    .is_none_or(|out| self.model.may_still_observe(next, target.input, out, &mut others))
+            }
+            None => true,
+        };
+        self.scratch = scratch;
+        viable
+    }
+
     /// Decides that optional `op` never took effect, if that configuration is new.
     fn try_skip(&mut self, op: u32) -> bool {
         let bit = self.bit[op as usize];
         self.linearized.insert(bit);
-        if !self.memo.insert(&self.linearized, &self.state) {
+        let heap = self.model.heap_bytes(&self.state);
+        if !self.memo.insert(&self.linearized, &self.state, heap) {
             self.linearized.remove(bit);
             return false;
         }
@@ -465,6 +570,28 @@ impl<'a, M: Model> Search<'a, M> {
     }
 }
 
+/// How many events [`Search::viable`] looks ahead for an observer's return.
+const LOOKAHEAD: usize = 256;
+
+/// With the test-only slowdown, the search sleeps once every this many steps.
+const SLOW_EVERY: u64 = 1_000;
+
+/// The environment variable of the test-only slowdown: a duration (`"200us"`) the search
+/// sleeps every [`SLOW_EVERY`] steps. It exists so that a test can run the same seeds with
+/// the process slowed down and show that no verdict, counterexample or figure of
+/// `outcome.json` (other than its timing fields) changes: budgets count steps, not time.
+pub const SLOWDOWN_ENV: &str = "EIGHTFOLD_TEST_SLOW_SEARCH";
+
+/// The test-only slowdown, read from [`SLOWDOWN_ENV`] once per process.
+fn test_slowdown() -> Option<std::time::Duration> {
+    static SLOW: std::sync::OnceLock<Option<std::time::Duration>> = std::sync::OnceLock::new();
+    *SLOW.get_or_init(|| {
+        let text = std::env::var(SLOWDOWN_ENV).ok()?;
+        let d = crate::scenario::units::parse_duration(&text).ok()?;
+        Some(std::time::Duration::from_nanos(d.as_nanos()))
+    })
+}
+
 /// What trying to linearize an operation did.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum Tried {
@@ -501,10 +628,10 @@ mod tests {
         let model = Register::default();
         // write [0,10] overlaps both reads; a read of nil then 1 is fine…
         let ops = vec![op(&w, Some(&done), 0, 10), op(&r, Some(&saw_nil), 1, 2), op(&r, Some(&saw1), 3, 4)];
-        assert_eq!(Search::new(&model, ops, false).run(1000), Progress::Linearizable);
+        assert_eq!(Search::new(&model, ops, false, true).run(1000), Progress::Linearizable);
         // …but 1 then nil is not.
         let ops = vec![op(&w, Some(&done), 0, 10), op(&r, Some(&saw1), 1, 2), op(&r, Some(&saw_nil), 3, 4)];
-        let mut s = Search::new(&model, ops, true);
+        let mut s = Search::new(&model, ops, true, true);
         assert_eq!(s.run(1000), Progress::NotLinearizable);
         assert_eq!(s.longest().len(), 2);
     }
@@ -517,16 +644,16 @@ mod tests {
         let model = Register::default();
         // A write that finished before a read of nil: illegal if it must happen…
         let ops = vec![op(&w1, None, 0, 1), op(&r, Some(&saw_nil), 2, 3)];
-        assert_eq!(Search::new(&model, ops, false).run(100), Progress::NotLinearizable);
+        assert_eq!(Search::new(&model, ops, false, true).run(100), Progress::NotLinearizable);
         // …fine if it may not have.
         let mut ops = vec![op(&w1, None, 0, 1), op(&r, Some(&saw_nil), 2, 3)];
         ops[0].optional = true;
-        assert_eq!(Search::new(&model, ops, false).run(100), Progress::Linearizable);
+        assert_eq!(Search::new(&model, ops, false, true).run(100), Progress::Linearizable);
         // An optional op still cannot take effect outside its interval.
         let saw1 = CellResult::Read(Some(Value::from("1")));
         let mut ops = vec![op(&r, Some(&saw1), 0, 1), op(&w1, None, 2, 3)];
         ops[1].optional = true;
-        assert_eq!(Search::new(&model, ops, false).run(100), Progress::NotLinearizable);
+        assert_eq!(Search::new(&model, ops, false, true).run(100), Progress::NotLinearizable);
     }
 
     #[test]
@@ -535,7 +662,7 @@ mod tests {
         let done = CellResult::Done;
         let model = Register::default();
         let ops: Vec<_> = (0..20).map(|i| op(&w, Some(&done), i, 100)).collect();
-        let mut s = Search::new(&model, ops, false);
+        let mut s = Search::new(&model, ops, false, true);
         let mut slices = 0;
         while s.run(3) == Progress::Running {
             slices += 1;

@@ -121,6 +121,8 @@ pub(super) struct Lane<M: Model> {
     cut: Option<u64>,
     /// Search steps spent cutting.
     pub(super) steps: u64,
+    /// The most bytes a cut's search held, as it accounts them.
+    pub(super) memory: usize,
 }
 
 impl<M: Model> Lane<M> {
@@ -140,6 +142,7 @@ impl<M: Model> Lane<M> {
             before: 0,
             cut: None,
             steps: 0,
+            memory: 0,
         }
     }
 
@@ -151,17 +154,19 @@ impl<M: Model> Lane<M> {
     /// Adds the partition's next operation (operations must come in call order), first
     /// closing the open segment if `op` starts after all of it. `Err` if that segment
     /// cannot be linearized from any configuration: the partition is not linearizable,
-    /// and [`Lane::into_failed`] has the evidence.
+    /// and [`Lane::into_failed`] has the evidence. `fast` lets an append-only segment be
+    /// settled without search.
     pub(super) fn push(
         &mut self,
         model: &M,
         index: usize,
         op: Operation<M::Input, M::Output>,
         budget: &Budget,
+        fast: bool,
     ) -> Result<(), ()> {
         debug_assert!(self.open.last().is_none_or(|o| o.op.call <= op.call), "operations out of call order");
         if self.returning > 0 && self.open.len() >= self.next_try && self.horizon < op.call {
-            match self.try_cut(model, budget, op.call) {
+            match self.try_cut(model, budget, op.call, fast) {
                 Cut::Done | Cut::Kept => {}
                 Cut::Failed => return Err(()),
             }
@@ -204,14 +209,16 @@ impl<M: Model> Lane<M> {
 
     /// Searches the open segment for every end configuration and, if that settles within
     /// the limits, moves the frontier past it; `at` is the call of the next operation.
-    fn try_cut(&mut self, model: &M, budget: &Budget, at: u64) -> Cut {
+    fn try_cut(&mut self, model: &M, budget: &Budget, at: u64, fast: bool) -> Cut {
         let cap = (CUT_STEPS_PER_OP * self.held() as u64).clamp(CUT_STEPS_MIN, CUT_STEPS_MAX);
-        let mut search = Search::with_roots(model, self.search_ops(), self.roots(), Goal::Ends, false);
+        let mut search = Search::with_roots(model, self.search_ops(), self.roots(), Goal::Ends, false, fast);
         let progress = search.run(cap.min(budget.max_steps));
         let steps = search.steps();
-        let too_big = search.memo_bytes() > budget.max_memory;
+        let bytes = search.memo_bytes();
+        let too_big = bytes > budget.max_memory;
         let ends = search.take_ends();
         drop(search);
+        self.memory = self.memory.max(bytes);
         self.steps += steps;
         match progress {
             Progress::NotLinearizable => return Cut::Failed,
@@ -259,8 +266,8 @@ impl<M: Model> Lane<M> {
 
     /// A search of everything held, from every frontier configuration, for one
     /// linearization: the lane's last segment, when the history ends.
-    pub(super) fn final_search<'a>(&'a self, model: &'a M) -> Search<'a, M> {
-        Search::with_roots(model, self.search_ops(), self.roots(), Goal::First, false)
+    pub(super) fn final_search<'a>(&'a self, model: &'a M, fast: bool) -> Search<'a, M> {
+        Search::with_roots(model, self.search_ops(), self.roots(), Goal::First, false, fast)
     }
 
     /// The evidence of a failed segment (the open one, with what it was searched from).
@@ -284,7 +291,7 @@ impl<M: Model> Lane<M> {
 
 /// The end configurations no other one covers (same state, a superset of the pending
 /// operations).
-fn uncovered<S: Eq>(mut ends: Vec<End<S>>) -> Vec<End<S>> {
+pub(super) fn uncovered<S: Eq>(mut ends: Vec<End<S>>) -> Vec<End<S>> {
     if ends.len() > 4 * MAX_FRONTIER {
         return ends; // too many to compare pairwise; the caller will not cut anyway
     }
@@ -306,7 +313,7 @@ mod tests {
     use crate::check::linearizability::register::Register;
 
     fn budget() -> Budget {
-        Budget { max_steps: 1_000_000, max_time: None, max_memory: usize::MAX }
+        Budget { max_steps: 1_000_000, max_memory: usize::MAX }
     }
 
     fn write(val: &str, call: u64, ret: u64) -> Operation<CellOp, CellResult> {
@@ -325,12 +332,12 @@ mod tests {
             let v = format!("{}", i / 2);
             let op =
                 if i % 2 == 0 { write(&v, 10 * i, 10 * i + 5) } else { read(Some(&v), 10 * i, 10 * i + 5) };
-            lane.push(&model, i as usize, op, &budget()).expect("linearizable");
+            lane.push(&model, i as usize, op, &budget(), true).expect("linearizable");
         }
         assert!(lane.held() < 2 * MIN_SEGMENT, "holds {}", lane.held());
         assert_eq!(lane.before + lane.open.len(), 200);
         assert_eq!(lane.frontier.len(), 1, "sequential operations leave one state");
-        let mut search = lane.final_search(&model);
+        let mut search = lane.final_search(&model, true);
         assert_eq!(search.run(10_000), Progress::Linearizable);
     }
 
@@ -340,15 +347,16 @@ mod tests {
         // Segments of one operation: every quiescent point is a cut.
         let mut lane = Lane::new("r".into(), &model, 1);
         for i in 0..4 {
-            lane.push(&model, i, write("a", 10 * i as u64, 10 * i as u64 + 1), &budget()).expect("fine");
+            lane.push(&model, i, write("a", 10 * i as u64, 10 * i as u64 + 1), &budget(), true)
+                .expect("fine");
         }
-        lane.push(&model, 4, read(Some("a"), 40, 41), &budget()).expect("fine");
+        lane.push(&model, 4, read(Some("a"), 40, 41), &budget(), true).expect("fine");
         assert_eq!((lane.before, lane.cut), (4, Some(40)));
-        lane.push(&model, 5, write("b", 50, 51), &budget()).expect("fine");
-        lane.push(&model, 6, read(Some("b"), 60, 61), &budget()).expect("fine");
-        lane.push(&model, 7, read(Some("a"), 80, 81), &budget()).expect("fine");
+        lane.push(&model, 5, write("b", 50, 51), &budget(), true).expect("fine");
+        lane.push(&model, 6, read(Some("b"), 60, 61), &budget(), true).expect("fine");
+        lane.push(&model, 7, read(Some("a"), 80, 81), &budget(), true).expect("fine");
         // The stale read is refuted when the next operation closes its segment.
-        assert!(lane.push(&model, 8, read(Some("b"), 90, 91), &budget()).is_err());
+        assert!(lane.push(&model, 8, read(Some("b"), 90, 91), &budget(), true).is_err());
         let failed = lane.into_failed();
         assert_eq!((failed.before, failed.cut), (7, Some(80)));
         assert_eq!(failed.ops.iter().map(|o| o.index).collect::<Vec<_>>(), vec![7]);
@@ -360,31 +368,43 @@ mod tests {
     fn a_timed_out_write_stays_pending_across_cuts() {
         let model = Register::default();
         let mut lane = Lane::new("r".into(), &model, MIN_SEGMENT);
-        lane.push(&model, 0, Operation::indeterminate(2, CellOp::Write(Value::from("x")), 0), &budget())
-            .expect("fine");
+        lane.push(
+            &model,
+            0,
+            Operation::indeterminate(2, CellOp::Write(Value::from("x")), 0),
+            &budget(),
+            true,
+        )
+        .expect("fine");
         let mut t = 10;
         for i in 0..3 * MIN_SEGMENT {
-            lane.push(&model, 1 + i, read(None, t, t + 1), &budget()).expect("fine");
+            lane.push(&model, 1 + i, read(None, t, t + 1), &budget(), true).expect("fine");
             t += 10;
         }
         // The write never showed up so far, but may still take effect: carried, pending.
         assert_eq!(lane.carried.len(), 1);
         assert!(lane.frontier.iter().any(|c| c.pending == [0] && c.state.is_none()));
-        lane.push(&model, 500, read(Some("x"), t, t + 1), &budget()).expect("fine");
+        lane.push(&model, 500, read(Some("x"), t, t + 1), &budget(), true).expect("fine");
         let mut t2 = t + 10;
         for i in 0..MIN_SEGMENT {
-            lane.push(&model, 501 + i, read(Some("x"), t2, t2 + 1), &budget()).expect("fine");
+            lane.push(&model, 501 + i, read(Some("x"), t2, t2 + 1), &budget(), true).expect("fine");
             t2 += 10;
         }
-        let mut search = lane.final_search(&model);
+        let mut search = lane.final_search(&model, true);
         assert_eq!(search.run(10_000), Progress::Linearizable);
         drop(search);
         // Once it has shown, reading nil again is not possible.
         let r = (0..MIN_SEGMENT + 1).try_for_each(|i| {
-            lane.push(&model, 600 + i, read(None, t2 + 10 * i as u64, t2 + 10 * i as u64 + 1), &budget())
+            lane.push(
+                &model,
+                600 + i,
+                read(None, t2 + 10 * i as u64, t2 + 10 * i as u64 + 1),
+                &budget(),
+                true,
+            )
         });
         let failed_now = r.is_err() || {
-            let mut s = lane.final_search(&model);
+            let mut s = lane.final_search(&model, true);
             s.run(100_000) == Progress::NotLinearizable
         };
         assert!(failed_now);

@@ -16,6 +16,18 @@ fn read(client: u32, seen: Option<&str>, call: u64, ret: u64) -> Operation<CellO
     Operation::completed(client, CellOp::Read, CellResult::Read(seen.map(v)), call, ret)
 }
 
+/// `n` concurrent writes of "0" to "n-1", then reads of the last value, of the one before,
+/// and of the last again, which cannot be: refuting it means trying the orders of the
+/// writes, and no shortcut can tell early (every read's value is still being written).
+fn expensive_to_refute(n: u32) -> Vec<Operation<CellOp, CellResult>> {
+    let mut ops: Vec<_> = (0..n).map(|i| write(i, &i.to_string(), 0, 100)).collect();
+    let (last, before) = ((n - 1).to_string(), (n - 2).to_string());
+    ops.push(read(n, Some(&last), 50, 60));
+    ops.push(read(n, Some(&before), 70, 80));
+    ops.push(read(n, Some(&last), 85, 95));
+    ops
+}
+
 fn verdict(ops: &[Operation<CellOp, CellResult>]) -> Verdict {
     check(&Register::default(), ops, &Options::default()).verdict
 }
@@ -114,12 +126,9 @@ fn counterexample_is_minimal_on_a_larger_history() {
 #[test]
 fn step_budget_exhaustion_gives_unknown() {
     // Many concurrent writes and a read of a value none wrote: refuting it takes a while.
-    let mut ops: Vec<_> = (0..14).map(|i| write(i, &i.to_string(), 0, 100)).collect();
-    ops.push(read(20, Some("none"), 50, 60));
-    let options = Options {
-        budget: Budget { max_steps: 1_000, max_time: None, max_memory: usize::MAX },
-        ..Options::default()
-    };
+    let ops = expensive_to_refute(14);
+    let options =
+        Options { budget: Budget { max_steps: 1_000, max_memory: usize::MAX }, ..Options::default() };
     let report = check(&Register::default(), &ops, &options);
     let Verdict::Unknown { reason } = report.verdict else { panic!("decided: {:?}", report.verdict) };
     assert_eq!(reason.exhausted, Exhausted::Steps(1_000));
@@ -132,25 +141,56 @@ fn step_budget_exhaustion_gives_unknown() {
 
 #[test]
 fn memory_budget_exhaustion_gives_unknown() {
-    let mut ops: Vec<_> = (0..14).map(|i| write(i, &i.to_string(), 0, 100)).collect();
-    ops.push(read(20, Some("none"), 50, 60));
-    let budget = Budget { max_steps: u64::MAX, max_time: None, max_memory: 64 << 10 };
+    let ops = expensive_to_refute(14);
+    let budget = Budget { max_steps: u64::MAX, max_memory: 64 << 10 };
     let report = check(&Register::default(), &ops, &Options { budget, ..Options::default() });
     let Verdict::Unknown { reason } = report.verdict else { panic!("decided") };
     assert_eq!(reason.exhausted, Exhausted::Memory(64 << 10));
 }
 
 #[test]
-fn time_budget_exhaustion_gives_unknown() {
-    let ops = vec![write(0, "1", 0, 1), read(1, Some("1"), 2, 3)];
+fn the_watchdog_aborts_and_never_gives_a_verdict() {
+    fn fire(o: &Overrun) -> ! {
+        std::panic::panic_any(o.clone())
+    }
+    // An expensive refutation under a watchdog that has already run out.
+    let ops = expensive_to_refute(8);
+    let options = Options { watchdog: Some(Watchdog { limit: Duration::ZERO, fire }), ..Options::default() };
+    let aborted = std::panic::catch_unwind(|| check(&Register::default(), &ops, &options));
+    let overrun = aborted.expect_err("the watchdog fired").downcast::<Overrun>().expect("with what it saw");
+    assert_eq!(overrun.budget, Budget::DECIDE);
+    assert!(overrun.to_string().contains("raise the watchdog (--watchdog)"), "{overrun}");
+    // Without it, the same history is decided, whatever the time it takes.
+    let report = check(&Register::default(), &ops, &Options::default());
+    assert!(matches!(report.verdict, Verdict::NotLinearizable(_)));
+}
+
+#[test]
+fn the_memory_budget_counts_the_values_states_hold() {
+    // Concurrent appends of long values, refuted by a read of nothing they wrote: every
+    // memo entry holds a long text, and the budget must see it (the general search: the
+    // fast path needs no memo).
+    let long = |i: u32| format!("{}{i};", "x".repeat(10_000));
+    let mut ops: Vec<_> = (0..10)
+        .map(|i| Operation::completed(i, CellOp::Append(v(&long(i))), CellResult::Done, 0, 100))
+        .collect();
+    ops.push(read(20, Some("none"), 50, 60));
     let options = Options {
-        budget: Budget { max_steps: u64::MAX, max_time: Some(Duration::ZERO), max_memory: usize::MAX },
+        budget: Budget { max_steps: u64::MAX, max_memory: 4 << 20 },
+        shortcuts: false,
         ..Options::default()
     };
-    let Verdict::Unknown { reason } = check(&Register::default(), &ops, &options).verdict else {
-        panic!("decided")
-    };
-    assert_eq!(reason.exhausted, Exhausted::Time(Duration::ZERO));
+    let report = check(&Register::default(), &ops, &options);
+    let Verdict::Unknown { reason } = report.verdict else { panic!("decided: {:?}", report.verdict) };
+    assert_eq!(reason.exhausted, Exhausted::Memory(4 << 20));
+    // Its figure: past the budget by at most one slice of steps' worth of entries.
+    assert!(report.stats.memory > 4 << 20 && report.stats.memory < 200 << 20, "{}", report.stats.memory);
+    // Deterministic: the same steps and bytes again.
+    let again = check(&Register::default(), &ops, &options);
+    assert_eq!((again.stats.steps, again.stats.memory), (report.stats.steps, report.stats.memory));
+    // The fast path decides it at once.
+    let fast = check(&Register::default(), &ops, &Options { shortcuts: true, ..options });
+    assert!(matches!(fast.verdict, Verdict::NotLinearizable(_)), "{:?}", fast.verdict);
 }
 
 fn put(client: u32, key: &str, val: &str, call: u64, ret: u64) -> KvOperation {
@@ -166,13 +206,22 @@ fn get(client: u32, key: &str, seen: Option<&str>, call: u64, ret: u64) -> KvOpe
 #[test]
 fn partitions_are_interleaved_so_an_expensive_key_cannot_starve_a_cheap_one() {
     // Key "a" (checked first) is expensive to refute; key "b" is a plain stale read.
-    let mut ops: Vec<_> = (0..16).map(|i| put(i, "a", &i.to_string(), 0, 100)).collect();
-    ops.push(get(30, "a", Some("none"), 50, 60));
+    let mut ops: Vec<_> = expensive_to_refute(16)
+        .into_iter()
+        .map(|o| {
+            let output = o.output.clone();
+            Operation {
+                client: o.client,
+                input: KeyedOp { key: v("a"), op: o.input },
+                output,
+                call: o.call,
+                ret: o.ret,
+            }
+        })
+        .collect();
     ops.extend([put(40, "b", "1", 0, 1), put(40, "b", "2", 2, 3), get(41, "b", Some("1"), 4, 5)]);
-    let options = Options {
-        budget: Budget { max_steps: 200_000, max_time: None, max_memory: usize::MAX },
-        ..Options::default()
-    };
+    let options =
+        Options { budget: Budget { max_steps: 200_000, max_memory: usize::MAX }, ..Options::default() };
     let report = check(&KeyValue::default(), &ops, &options);
     let Verdict::NotLinearizable(c) = &report.verdict else { panic!("{:?}", report.verdict) };
     assert_eq!(c.partition, "key \"b\"");
@@ -330,10 +379,8 @@ fn a_stale_read_late_in_a_long_history_is_explained_from_the_cut() {
 
 #[test]
 fn the_segmented_check_runs_out_of_budget_as_unknown() {
-    let mut ops: Vec<_> = (0..14).map(|i| write(i, &i.to_string(), 0, 100)).collect();
-    ops.push(read(20, Some("none"), 50, 60));
-    let options =
-        Options { budget: Budget { max_steps: 1_000, max_time: None, max_memory: usize::MAX }, ..cutting(1) };
+    let ops = expensive_to_refute(14);
+    let options = Options { budget: Budget { max_steps: 1_000, max_memory: usize::MAX }, ..cutting(1) };
     let report = check_segmented(&Register::default(), &ops, &options);
     let Verdict::Unknown { reason } = report.verdict else { panic!("decided: {:?}", report.verdict) };
     assert_eq!(reason.exhausted, Exhausted::Steps(1_000));

@@ -106,7 +106,8 @@ const DEFINITIONS: [(&str, &str); 8] = [
         "Linearizable",
         "Whether the clients' history can be explained by the operations taking effect one at a time, each at \
          some instant between its request and its reply — what a single copy would have shown. Checked per seed; \
-         'undecided' means the checker ran out of its time budget.",
+         'undecided' means the checker ran out of its budget of search steps or memory before it could tell \
+         (neither a pass nor a failure; the same on every machine).",
     ),
 ];
 
@@ -120,13 +121,15 @@ fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
 }
 
 fn verdicts(v: &VerdictCounts, runs: u64) -> String {
-    let mut s = if v.failed == 0 && v.unknown == 0 && v.absent == 0 {
+    let mut s = if v.failed > 0 {
+        format!("<span class=\"fail-cell\">failed in {} of {runs}</span>", v.failed)
+    } else if v.unknown == 0 && v.absent == 0 {
         format!("<span class=\"pass-cell\">held in all {runs}</span>")
     } else {
-        format!("<span class=\"fail-cell\">failed in {} of {runs}</span>", v.failed)
+        format!("<span class=\"pass-cell\">held in {} of {runs}</span>", v.passed)
     };
     if v.unknown > 0 {
-        let _ = write!(s, ", undecided in {}", v.unknown);
+        let _ = write!(s, ", <span class=\"undecided-cell\">undecided in {}</span>", v.unknown);
     }
     if v.absent > 0 {
         let _ = write!(s, ", not checked in {}", v.absent);

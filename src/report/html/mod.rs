@@ -136,8 +136,15 @@ fn header(h: &mut String, input: &Inputs<'_>) {
         .filter(|(_, c)| c.status != Status::Pass && !c.failed())
         .map(|(k, c)| format!("{k} {}", c.status.word().to_lowercase()))
         .collect();
+    let unknown = o.unknown_checks();
     let verdict = if o.passed && undecided.is_empty() {
         "<span class=\"verdict pass\">PASSED — every check held</span>".to_string()
+    } else if o.passed && !unknown.is_empty() {
+        // Neither a pass nor a failure: a check ran out of its budget before it could tell.
+        format!(
+            "<span class=\"verdict undecided\">UNDECIDED — no check failed, but {} could not decide within its budget</span>",
+            esc(&unknown.join(", "))
+        )
     } else if o.passed {
         format!(
             "<span class=\"verdict pass\">PASSED — no check failed ({})</span>",
@@ -270,10 +277,14 @@ fn checks_and_figures(h: &mut String, input: &Inputs<'_>) {
             h,
             "linearizability",
             &format!(
-                "{} ({} operations on {} keys)",
+                "{} ({} operations on {} keys; {} of {} search steps, {:.1} of {} MiB of search state)",
                 l.verdict.replace('_', " "),
                 count(l.ops),
-                count(l.partitions)
+                count(l.partitions),
+                count(l.steps),
+                count(l.budget_steps),
+                l.memory_bytes as f64 / f64::from(1 << 20),
+                l.budget_memory_bytes >> 20
             ),
         );
     }
