@@ -5,9 +5,9 @@
 //! in that server's life: running → crashed → running, running → paused → running. The
 //! steps are replayed in time order (at one instant, what ends goes before what starts) and
 //! a step that does not fit the state the server is in is refused, naming **both** faults
-//! and the conflict: "faults[1] crashes n1 at 1.5s, but faults[0] keeps n1 paused from 1s
-//! to 3s: …". At run time each of these would be quietly ignored ("already down"), so the
-//! run would not be the one the file describes.
+//! and the conflict: `faults[1]: crashes n1 at 1.5s, but faults[0] keeps n1 paused from 1s
+//! to 3s: a crashed node cannot be resumed at 3s; …`. At run time each of these would be
+//! quietly ignored ("already down"), so the run would not be the one the file describes.
 //!
 //! The rules, for a server in each state:
 //!

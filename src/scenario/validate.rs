@@ -615,6 +615,19 @@ fn validate_link(l: &LinkSpec, path: &str) -> Result<(), ScenarioError> {
             ));
         }
     }
+    let zero = |d: &HumanDuration| d.0 == SimDuration::ZERO;
+    let always_zero = match &l.latency {
+        Some(LatencySpec::Constant { value }) => zero(value),
+        Some(LatencySpec::Uniform { max, .. }) => zero(max),
+        Some(LatencySpec::Normal { mean, stddev }) => zero(mean) && zero(stddev),
+        _ => false,
+    };
+    if always_zero {
+        return Err(ScenarioError::at(
+            format!("{path}.latency"),
+            "expected a latency above 0: a message that always arrives the instant it is sent lets a client and a server trade messages without end at one instant, and simulated time never moves on",
+        ));
+    }
     if let Some(LatencySpec::Normal { stddev, .. }) = &l.latency {
         if stddev.0 > SimDuration::from_secs(3600) {
             return Err(ScenarioError::at(format!("{path}.latency.stddev"), "expected at most 1h"));
