@@ -241,6 +241,7 @@ pub(super) fn write_report(
     let written = |path, charts| Written { outcome: outcome.clone(), path, charts, dest: dest.clone() };
     // From here on the run is over: a write that fails loses the report, not the verdicts.
     let files = || -> Result<(), String> {
+        out.history_written.as_ref().map_err(|e| format!("writing history.json: {e}"))?;
         if let Some(rec) = &out.recording {
             report.write_json("recording.json", rec).map_err(|e| format!("writing recording.json: {e}"))?;
         }
