@@ -10,8 +10,12 @@
 //! skipped and counted (validation is a feature, not the subject here). Every other one
 //! runs, and must:
 //!
-//! - not panic and not hang (each run has a generous wall-clock guard here, a safety net
-//!   that stops it through its interrupt flag: a test may use a clock, a run may not);
+//! - not panic and not hang: the harness keeps its own deterministic event budget
+//!   ([`EVENTS_PER_SECOND`] per simulated second, looked at every 10 ms of simulated time
+//!   through the runner's checkpoints) and stops a run past it through its interrupt flag —
+//!   the same case is stopped at the same instant on every machine; behind it, a generous
+//!   wall-clock guard catches a run whose simulated time stops advancing (a test may use a
+//!   clock, a run may not);
 //! - fail no check other than those a fault may legitimately fail: liveness (faults can
 //!   stop progress) and, for the Dynamo-style quorum store, linearizability (it is not
 //!   linearizable by design). Invariants always; linearizability for Raft and Multi-Paxos;
@@ -19,7 +23,13 @@
 //!   check a run may gain (an event budget) counts too.
 //!
 //! A failure prints the case, its scenario JSON (runnable as it is: the run seed is the
-//! scenario's own) and the command that replays it.
+//! scenario's own) and the command that replays it. Every campaign prints the cases it ran
+//! and records each one's protocol, run seed and verdict in
+//! `target/tmp/adversarial-cases-FIRST-LAST.tsv`.
+//!
+//! The harness is shown able to fail: with a named protocol bug switched on
+//! (`ack_before_commit` for Raft, `ignore_accepted` for Multi-Paxos) the same generator and
+//! judge find broken cases, and a budget a case cannot meet stops it and says so.
 //!
 //! CI runs [`CI_CASES`] cases (about ten seconds on two cores in release mode). A larger
 //! campaign: `EIGHTFOLD_ADVERSARIAL_CASES=5000 cargo test --release --test adversarial`
@@ -45,11 +55,23 @@ use serde_json::{Value, json};
 use eightfold::check::Status;
 use eightfold::runner::{self, RunOptions};
 use eightfold::scenario::Protocol;
+use eightfold::sim::time::{SimDuration, SimTime};
 
 /// Cases the CI share runs.
 const CI_CASES: usize = 1000;
-/// The wall-clock guard of one run. Normal cases take well under a second.
+/// The wall-clock guard of one run. Normal cases take well under a second; the event
+/// budget stops a storm long before this (it is a safety net for a run whose simulated time
+/// stops advancing).
 const GUARD: Duration = Duration::from_secs(60);
+/// The harness's own event budget, in events per simulated second (counted from a one-second
+/// allowance, so that a burst at start-up is not a storm): a run that handles more is a
+/// hang in the making (issue 14.1 grows 1.5x every 10 ms) and is stopped and reported. It
+/// is deterministic, unlike the wall-clock guard: the same case is stopped at the same
+/// instant on any machine. The busiest passing case of the CI share handles about
+/// 35 000 per simulated second (case 694); this leaves a margin of 50 times.
+const EVENTS_PER_SECOND: u64 = 2_000_000;
+/// How often the budget is looked at, in simulated time.
+const BUDGET_EVERY: SimDuration = SimDuration::from_millis(10);
 
 /// SplitMix64: a tiny seeded stream, stable across platforms and crate versions.
 struct Gen(u64);
@@ -89,6 +111,23 @@ impl Gen {
 #[derive(Copy, Clone)]
 struct Options {
     known: bool,
+    /// A named bug switched on in every case of a protocol it applies to (to show the
+    /// harness catches what it is meant to catch).
+    bug: Option<&'static str>,
+    /// The event budget, in events per simulated second ([`EVENTS_PER_SECOND`]).
+    events_per_second: u64,
+}
+
+impl Options {
+    fn new() -> Options {
+        Options { known: false, bug: None, events_per_second: EVENTS_PER_SECOND }
+    }
+}
+
+/// The most events a run may have handled by simulated instant `at`.
+fn budget(at: SimTime, per_second: u64) -> u64 {
+    let allowance = at.as_nanos().saturating_add(1_000_000_000);
+    (u128::from(per_second) * u128::from(allowance) / 1_000_000_000).min(u128::from(u64::MAX)) as u64
 }
 
 fn protocol_of(case: u64) -> &'static str {
@@ -446,6 +485,12 @@ fn scenario(case: u64, opt: Options) -> Value {
         "faults": faults,
         "checks": {"linearizability_budget": "5s"},
     });
+    if let Some(bug) = opt.bug
+        && eightfold::runner::bugs::find(bug)
+            .is_some_and(|b| b.protocols.iter().any(|p| p.name() == protocol))
+    {
+        s["bugs"] = json!([bug]);
+    }
     if g.chance(0.2) {
         s["disk"] = json!({"torn_writes": true, "fsync_latency": latency(&mut g)});
     }
@@ -478,7 +523,7 @@ enum Verdict {
     Known(&'static str),
     /// Ran; every check that must hold held. `unknown`: the linearizability check could not
     /// decide within its budget.
-    Held { unknown: bool, events: u64, ops: u64 },
+    Held { unknown: bool, events: u64, ops: u64, peak: u64 },
     /// Something that must not happen.
     Broken(String),
 }
@@ -499,12 +544,36 @@ fn judge(case: u64, opt: Options) -> (Verdict, String) {
         return (Verdict::Known(issue), text);
     }
     let stop = Arc::new(AtomicBool::new(false));
+    // The first instant the budget was exceeded, and the events handled by then; and the
+    // highest rate seen at any checkpoint (events per simulated second).
+    let over: Arc<Mutex<Option<(SimTime, u64)>>> = Arc::new(Mutex::new(None));
+    let peak = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = mpsc::channel();
     let flag = stop.clone();
     let sc = s.clone();
+    let (over_w, peak_w) = (over.clone(), peak.clone());
+    let per_second = opt.events_per_second;
     let handle = std::thread::spawn(move || {
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            runner::run(&sc, RunOptions { interrupt: Some(flag), ..RunOptions::seed(sc.seed) })
+            let halt = flag.clone();
+            let watch = runner::Checkpoints {
+                every: BUDGET_EVERY,
+                call: Box::new(move |at: SimTime, events: u64| {
+                    let rate = u128::from(events) * 1_000_000_000 / u128::from(at.as_nanos().max(1));
+                    peak_w.fetch_max(rate.min(usize::MAX as u128) as usize, Ordering::Relaxed);
+                    if events > budget(at, per_second) {
+                        let mut o = over_w.lock().expect("budget");
+                        if o.is_none() {
+                            *o = Some((at, events));
+                        }
+                        halt.store(true, Ordering::SeqCst);
+                    }
+                }),
+            };
+            runner::run(
+                &sc,
+                RunOptions { interrupt: Some(flag), checkpoint: Some(watch), ..RunOptions::seed(sc.seed) },
+            )
         }));
         let _ = tx.send(());
         out
@@ -515,12 +584,19 @@ fn judge(case: u64, opt: Options) -> (Verdict, String) {
         stop.store(true, Ordering::SeqCst);
     }
     let result = handle.join();
+    let over = *over.lock().expect("budget");
     let verdict = match result {
         Err(_) | Ok(Err(_)) => Verdict::Broken("the run panicked".into()),
-        Ok(Ok(Err(runner::RunError::Interrupted(at)))) => Verdict::Broken(format!(
-            "no end after {:.0} s of wall-clock time: stopped at {at} of simulated time",
-            started.elapsed().as_secs_f64()
-        )),
+        Ok(Ok(Err(runner::RunError::Interrupted(at)))) => match over {
+            Some((when, events)) => Verdict::Broken(format!(
+                "event budget exceeded: {events} events by {when} of simulated time (budget {} per simulated second, plus one second's worth), stopped at {at}",
+                opt.events_per_second
+            )),
+            None => Verdict::Broken(format!(
+                "no end after {:.0} s of wall-clock time: stopped at {at} of simulated time",
+                started.elapsed().as_secs_f64()
+            )),
+        },
         Ok(Ok(Err(e))) => Verdict::Broken(format!("the run failed: {e}")),
         Ok(Ok(Ok(o))) => {
             let may_fail = |name: &str| {
@@ -536,7 +612,7 @@ fn judge(case: u64, opt: Options) -> (Verdict, String) {
                 let unknown = o.checks.get("linearizable").is_some_and(|c| c.status == Status::Unknown);
                 let ops =
                     o.ops.as_ref().map_or(0, |x| x.ok) + o.broadcast.as_ref().map_or(0, |b| b.acknowledged);
-                Verdict::Held { unknown, events: o.events, ops }
+                Verdict::Held { unknown, events: o.events, ops, peak: peak.load(Ordering::Relaxed) as u64 }
             } else {
                 Verdict::Broken(broken.join("; "))
             }
@@ -555,7 +631,7 @@ fn campaign(first: u64, count: u64) {
         .map(|j| j as usize)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    let opt = Options { known: env("EIGHTFOLD_ADVERSARIAL_KNOWN").is_some_and(|k| k > 0) };
+    let opt = Options { known: env("EIGHTFOLD_ADVERSARIAL_KNOWN").is_some_and(|k| k > 0), ..Options::new() };
     let save = std::env::var("EIGHTFOLD_ADVERSARIAL_SAVE").ok();
     let next = AtomicUsize::new(0);
     let results: Mutex<BTreeMap<u64, (Verdict, String)>> = Mutex::new(BTreeMap::new());
@@ -581,8 +657,20 @@ fn campaign(first: u64, count: u64) {
     let mut broken = Vec::new();
     let mut events = 0u64;
     let mut ops = 0u64;
+    let mut peak = (0u64, first);
     let verbose = env("EIGHTFOLD_ADVERSARIAL_VERBOSE").is_some_and(|v| v > 0);
+    // The record of what ran: one line per case with its run seed and verdict.
+    let mut record = String::from("case\tprotocol\tseed\tverdict\n");
     for (case, (v, text)) in &results {
+        let seed = serde_json::from_str::<Value>(text).ok().and_then(|j| j["seed"].as_u64()).unwrap_or(0);
+        let what = match v {
+            Verdict::Refused(_) => "refused",
+            Verdict::Known(_) => "left-out",
+            Verdict::Held { unknown: true, .. } => "held-undecided",
+            Verdict::Held { .. } => "held",
+            Verdict::Broken(_) => "broken",
+        };
+        record.push_str(&format!("{case}\t{}\t{seed}\t{what}\n", protocol_of(*case)));
         let row = per.entry(protocol_of(*case)).or_default();
         match v {
             Verdict::Refused(why) => {
@@ -598,7 +686,10 @@ fn campaign(first: u64, count: u64) {
                 row[1] += 1;
                 *reasons.entry(format!("left out: issue {issue}")).or_default() += 1;
             }
-            Verdict::Held { unknown, events: e, ops: n } => {
+            Verdict::Held { unknown, events: e, ops: n, peak: p } => {
+                if *p > peak.0 {
+                    peak = (*p, *case);
+                }
                 row[2] += 1;
                 row[3] += u64::from(*unknown);
                 events += e;
@@ -616,10 +707,18 @@ fn campaign(first: u64, count: u64) {
             }
         }
     }
+    let last = first + count - 1;
+    let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("adversarial-cases-{first}-{last}.tsv"));
+    let recorded = std::fs::write(&file, &record)
+        .map_or_else(|e| format!("not recorded: {e}"), |_| file.display().to_string());
     println!(
-        "adversarial cases {first}..{} ({count} cases, {jobs} jobs, {:.1} s, {events} events, {ops} operations completed)",
-        first + count - 1,
+        "adversarial cases {first}..={last} ({count} cases, {jobs} jobs, {:.1} s, {events} events, {ops} operations completed; case, protocol, run seed and verdict of each in {recorded})",
         started.elapsed().as_secs_f64()
+    );
+    println!(
+        "  busiest case: {} events per simulated second (case {}); budget {}",
+        peak.0, peak.1, opt.events_per_second
     );
     for (p, [refused, known, held, unknown, bad]) in &per {
         println!(
@@ -655,9 +754,43 @@ fn campaign_of_fifty_thousand() {
 /// The generator is deterministic: a case is the same scenario every time.
 #[test]
 fn a_case_is_the_same_scenario_every_time() {
-    let opt = Options { known: false };
+    let opt = Options::new();
     for case in [0, 1, 2, 3, 77, 4242] {
         assert_eq!(scenario(case, opt), scenario(case, opt));
     }
     assert_ne!(scenario(4, opt), scenario(8, opt));
+}
+
+/// The harness has teeth: with a named bug switched on, the same generator and judge find
+/// broken cases (Raft acknowledging writes before they commit, Paxos ignoring accepted
+/// values in phase 1).
+#[test]
+fn the_same_cases_with_a_protocol_bug_are_caught() {
+    for (bug, protocol) in [("ack_before_commit", 0), ("ignore_accepted", 1)] {
+        let opt = Options { bug: Some(bug), ..Options::new() };
+        // Cases of that protocol only (the protocol cycles with the case number).
+        let broken = (0..200u64)
+            .map(|i| i * 4 + protocol)
+            .filter(|&case| matches!(judge(case, opt).0, Verdict::Broken(_)))
+            .count();
+        assert!(broken > 0, "{bug}: no case of 200 caught it");
+        println!("{bug}: {broken} of 200 cases caught it");
+    }
+}
+
+/// The event budget has teeth and is deterministic: a case that holds with the budget of
+/// CI's campaign is stopped by a budget it cannot meet, at the same simulated instant every
+/// time (it counts events, not seconds of wall-clock time).
+#[test]
+fn a_run_past_the_event_budget_is_stopped_and_reported() {
+    let case = (0..64u64)
+        .find(|&c| matches!(judge(c, Options::new()).0, Verdict::Held { events, .. } if events > 20_000))
+        .expect("a case of 64 that runs and handles some events");
+    let tight = Options { events_per_second: 1_000, ..Options::new() };
+    let stopped = |v: Verdict| match v {
+        Verdict::Broken(why) if why.starts_with("event budget exceeded") => why,
+        other => panic!("case {case} with a budget of 1000 events per second: {other:?}"),
+    };
+    let first = stopped(judge(case, tight).0);
+    assert_eq!(first, stopped(judge(case, tight).0), "the budget stopped the run at another instant");
 }

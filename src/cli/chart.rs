@@ -96,7 +96,7 @@ fn resimulate(
 /// Writes a file into an existing directory atomically (temporary file, then rename).
 fn write_atomic(dir: &Path, name: &str, contents: &[u8]) -> Result<(), Failure> {
     crate::report::writer::remove_stale(dir);
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = dir.join(crate::report::writer::temporary_name(name, "tmp"));
     std::fs::write(&tmp, contents).and_then(|_| std::fs::rename(&tmp, dir.join(name))).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         Failure::internal(format!("writing {}: {e}", dir.join(name).display()))

@@ -74,7 +74,7 @@ pub(super) fn writable(dir: &Path) -> io::Result<()> {
 
 /// Creates and removes a hidden file in `dir`.
 fn probe(dir: &Path) -> io::Result<()> {
-    let probe = dir.join(format!(".eightfold-probe.tmp-{}", std::process::id()));
+    let probe = dir.join(crate::report::writer::temporary_name("eightfold-probe", "tmp"));
     fs::OpenOptions::new().write(true).create_new(true).open(&probe)?;
     fs::remove_file(&probe)
 }

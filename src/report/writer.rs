@@ -5,31 +5,75 @@
 //!
 //! A run killed outright (SIGKILL, a crash of the machine) cannot remove its temporary
 //! directory; the next report written into the same directory does, with
-//! [`remove_stale`]: every hidden `.NAME.tmp-PID` (or `.NAME.old-PID`) whose process is no
-//! longer alive. One whose process still runs is never touched.
+//! [`remove_stale`]. Temporary names carry who made them — `.NAME.tmp-HOST-PID` (and
+//! `.NAME.old-HOST-PID` for a report being replaced), where `HOST` stands for this machine
+//! and PID namespace ([`host`]) — so that a directory shared by several machines or
+//! containers (a cluster's shared file system, a volume mounted in many pods) is cleaned
+//! only of this host's leftovers whose process is gone. A live process's entry is never
+//! touched; another host's only once it is older than [`STALE_AFTER`]. Names without
+//! `HOST` (written by earlier versions) are taken as this host's.
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
-/// How old a temporary entry must be before it is removed where this system cannot tell
-/// whether the process that made it is still alive.
+/// How old a temporary entry must be before it is removed when it is not known to be
+/// stale: made on another host, or where this system cannot tell whether its process is
+/// alive.
 pub const STALE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// The process id in the name of a temporary entry (`.x-seed1.tmp-4242`, `.sweep.json.old-7`).
-pub fn temporary_owner(name: &str) -> Option<u32> {
-    if !name.starts_with('.') {
-        return None;
-    }
-    let (stem, pid) = name.rsplit_once('-')?;
-    if !(stem.ends_with(".tmp") || stem.ends_with(".old")) || stem.len() <= ".tmp".len() + 1 {
-        return None;
-    }
+/// This host, as 8 hex digits: a hash of the kernel's boot id and this process's PID
+/// namespace on Linux (two containers on one machine differ), of the host name elsewhere.
+pub fn host() -> &'static str {
+    static HOST: OnceLock<String> = OnceLock::new();
+    HOST.get_or_init(|| {
+        let boot = fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap_or_default();
+        let ns = fs::read_link("/proc/self/ns/pid").map(|p| p.display().to_string()).unwrap_or_default();
+        let name = std::env::var("HOSTNAME").unwrap_or_default();
+        let seed = if boot.is_empty() && ns.is_empty() { name } else { format!("{boot}/{ns}") };
+        // FNV-1a: a name, not a digest of anything the simulation does.
+        let h = seed
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        format!("{:08x}", (h ^ (h >> 32)) as u32)
+    })
+}
+
+/// The hidden temporary name of `name` made by this process: `.{name}.{kind}-HOST-PID`,
+/// `kind` being `tmp` (being written) or `old` (being replaced).
+pub fn temporary_name(name: &str, kind: &str) -> String {
+    format!(".{name}.{kind}-{}-{}", host(), std::process::id())
+}
+
+/// Who made a temporary entry: the host (absent in names written by earlier versions) and
+/// the process id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    /// [`host`] of the process that made it.
+    pub host: Option<String>,
+    /// Its process id.
+    pub pid: u32,
+}
+
+/// The owner in the name of a temporary entry (`.x-seed1.tmp-0a1b2c3d-4242`, or the older
+/// `.x-seed1.tmp-4242`); `None` for any other name.
+pub fn temporary_owner(name: &str) -> Option<Owner> {
+    let rest = name.strip_prefix('.')?;
+    let (stem, pid) = rest.rsplit_once('-')?;
     if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    pid.parse().ok()
+    let pid = pid.parse().ok()?;
+    let marked =
+        |s: &str| [".tmp", ".old"].iter().any(|k| s.strip_suffix(k).is_some_and(|base| !base.is_empty()));
+    if marked(stem) {
+        return Some(Owner { host: None, pid });
+    }
+    let (stem, host) = stem.rsplit_once('-')?;
+    (host.len() == 8 && host.bytes().all(|b| b.is_ascii_hexdigit()) && marked(stem))
+        .then(|| Owner { host: Some(host.to_string()), pid })
 }
 
 /// Whether process `pid` is alive: `Some` where the system says (Linux's `/proc`),
@@ -51,18 +95,22 @@ pub fn remove_stale(dir: &Path) -> usize {
     let mut removed = 0;
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(temporary_owner) else { continue };
-        if pid == own {
+        let Some(owner) = name.to_str().and_then(temporary_owner) else { continue };
+        let here = owner.host.as_deref().is_none_or(|h| h == host());
+        if here && owner.pid == own {
             continue;
         }
-        let stale = match alive(pid) {
-            Some(alive) => !alive,
-            None => entry
+        let old = || {
+            entry
                 .metadata()
                 .and_then(|m| m.modified())
                 .ok()
                 .and_then(|t| SystemTime::now().duration_since(t).ok())
-                .is_some_and(|age| age > STALE_AFTER),
+                .is_some_and(|age| age > STALE_AFTER)
+        };
+        let stale = match (here, alive(owner.pid)) {
+            (true, Some(alive)) => !alive,
+            _ => old(),
         };
         if !stale {
             continue;
@@ -92,7 +140,7 @@ impl ReportDir {
         remove_stale(parent);
         let name =
             dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
-        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        let tmp = parent.join(temporary_name(&name, "tmp"));
         if tmp.exists() {
             fs::remove_dir_all(&tmp)?;
         }
@@ -123,7 +171,7 @@ impl ReportDir {
         let dest = self.dest.clone();
         if dest.exists() {
             let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let old = self.tmp.with_file_name(format!(".{name}.old-{}", std::process::id()));
+            let old = self.tmp.with_file_name(temporary_name(&name, "old"));
             fs::rename(&dest, &old)?;
             fs::rename(&self.tmp, &dest)?;
             fs::remove_dir_all(&old)?;
@@ -153,18 +201,33 @@ mod tests {
 
     #[test]
     fn temporary_names_and_their_owner() {
-        assert_eq!(temporary_owner(".raft-seed1.tmp-4242"), Some(4242));
-        assert_eq!(temporary_owner(".x-sweep.json.tmp-7"), Some(7));
-        assert_eq!(temporary_owner(".raft-seed1.old-12"), Some(12));
-        for name in
-            ["raft-seed1.tmp-4242", ".raft-seed1.tmp-", ".raft-seed1.tmp-12a", ".tmp-5", ".a.bak-5", ".x.tmp"]
-        {
+        let mine = temporary_name("raft-seed1", "tmp");
+        assert_eq!(
+            temporary_owner(&mine),
+            Some(Owner { host: Some(host().into()), pid: std::process::id() })
+        );
+        assert_eq!(temporary_owner(".raft-seed1.tmp-4242"), Some(Owner { host: None, pid: 4242 }));
+        assert_eq!(
+            temporary_owner(".x-sweep.json.old-0a1b2c3d-7"),
+            Some(Owner { host: Some("0a1b2c3d".into()), pid: 7 })
+        );
+        for name in [
+            "raft-seed1.tmp-4242",
+            ".raft-seed1.tmp-",
+            ".raft-seed1.tmp-12a",
+            ".tmp-5",
+            ".a.bak-5",
+            ".x.tmp",
+            ".x.tmp-0a1b2c3-5",
+            ".x.tmp-zz1b2c3d-5",
+        ] {
             assert_eq!(temporary_owner(name), None, "{name}");
         }
+        assert_eq!(host().len(), 8);
     }
 
     #[test]
-    fn only_the_leftovers_of_dead_processes_are_removed() {
+    fn only_the_leftovers_of_dead_processes_of_this_host_are_removed() {
         let dir = std::env::temp_dir().join(format!("eightfold-stale-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
@@ -175,17 +238,23 @@ mod tests {
         // A process that is still running.
         let mut sleeper = std::process::Command::new("sleep").arg("30").spawn().expect("spawn");
         let live = sleeper.id();
-        let stale_dir = dir.join(format!(".x-seed1.tmp-{dead}"));
+        let h = host();
+        let other = if h == "00000000" { "00000001" } else { "00000000" };
+        let stale_dir = dir.join(format!(".x-seed1.tmp-{h}-{dead}"));
         fs::create_dir(&stale_dir).unwrap();
         fs::write(stale_dir.join("outcome.json"), "{}").unwrap();
-        fs::write(dir.join(format!(".x-sweep.json.tmp-{dead}")), "{}").unwrap();
+        fs::write(dir.join(format!(".x-sweep.json.tmp-{h}-{dead}")), "{}").unwrap();
         fs::create_dir(dir.join(format!(".x-seed1.old-{dead}"))).unwrap();
-        let busy = dir.join(format!(".x-seed2.tmp-{live}"));
-        fs::create_dir(&busy).unwrap();
-        let own = dir.join(format!(".x-seed3.tmp-{}", std::process::id()));
-        fs::create_dir(&own).unwrap();
-        let unrelated = dir.join(format!("x-seed1.tmp-{dead}"));
-        fs::create_dir(&unrelated).unwrap();
+        let kept = [
+            format!(".x-seed2.tmp-{h}-{live}"),
+            format!(".x-seed3.tmp-{h}-{}", std::process::id()),
+            // Another machine's: its process may well be alive there.
+            format!(".x-seed4.tmp-{other}-{dead}"),
+            format!("x-seed1.tmp-{dead}"),
+        ];
+        for k in &kept {
+            fs::create_dir(dir.join(k)).unwrap();
+        }
         let removed = remove_stale(&dir);
         let _ = sleeper.kill();
         let _ = sleeper.wait();
@@ -199,11 +268,7 @@ mod tests {
             return; // no /proc: liveness cannot be told, and nothing this young is removed
         }
         assert_eq!(removed, 3, "{left:?}");
-        let mut want = vec![
-            format!(".x-seed2.tmp-{live}"),
-            format!(".x-seed3.tmp-{}", std::process::id()),
-            format!("x-seed1.tmp-{dead}"),
-        ];
+        let mut want = kept.to_vec();
         want.sort();
         assert_eq!(left, want);
     }
