@@ -31,6 +31,9 @@ pub struct SeedRecord {
     pub details: BTreeMap<String, String>,
     /// Events the kernel handled.
     pub events: u64,
+    /// The most events handled in one simulated second (the event budget's measure).
+    #[serde(default)]
+    pub peak_events_per_s: u64,
     /// Client operations that completed with a result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ops_ok: Option<u64>,
@@ -71,6 +74,7 @@ impl SeedRecord {
                 .map(|(k, c)| (k.clone(), c.detail.clone()))
                 .collect(),
             events: o.events,
+            peak_events_per_s: o.peak_events_per_s,
             ops_ok: ops.map(|f| f.ok),
             ops_info: ops.map(|f| f.info),
             ops_fail: ops.map(|f| f.fail),
@@ -90,6 +94,7 @@ impl SeedRecord {
             failed_checks: vec!["panic".to_string()],
             details: BTreeMap::from([("panic".to_string(), message)]),
             events: 0,
+            peak_events_per_s: 0,
             ops_ok: None,
             ops_info: None,
             ops_fail: None,
@@ -114,18 +119,21 @@ pub enum Metric {
     LeaderChanges,
     /// Kernel events.
     Events,
+    /// The most kernel events in one simulated second.
+    PeakEventsPerSecond,
     /// Completed operations.
     OpsOk,
 }
 
 impl Metric {
     /// Every metric, in the order `--metric` lists them.
-    pub const ALL: [Metric; 6] = [
+    pub const ALL: [Metric; 7] = [
         Metric::LatencyP99,
         Metric::LatencyP50,
         Metric::TimeWithoutLeader,
         Metric::LeaderChanges,
         Metric::Events,
+        Metric::PeakEventsPerSecond,
         Metric::OpsOk,
     ];
 
@@ -141,6 +149,7 @@ impl Metric {
             Metric::TimeWithoutLeader => "time_without_leader_s",
             Metric::LeaderChanges => "leader_changes",
             Metric::Events => "events",
+            Metric::PeakEventsPerSecond => "peak_events_per_s",
             Metric::OpsOk => "ops_ok",
         }
     }
@@ -153,13 +162,14 @@ impl Metric {
             Metric::TimeWithoutLeader => "time without a leader (s)",
             Metric::LeaderChanges => "leader changes",
             Metric::Events => "kernel events",
+            Metric::PeakEventsPerSecond => "kernel events in the busiest simulated second",
             Metric::OpsOk => "operations completed",
         }
     }
 
     /// Whether the metric only takes whole values (charted one bar per value when few).
     pub fn is_count(self) -> bool {
-        matches!(self, Metric::LeaderChanges | Metric::Events | Metric::OpsOk)
+        matches!(self, Metric::LeaderChanges | Metric::Events | Metric::PeakEventsPerSecond | Metric::OpsOk)
     }
 
     /// The metric's value in a record, if the run has it.
@@ -170,6 +180,7 @@ impl Metric {
             Metric::TimeWithoutLeader => r.time_without_leader_s,
             Metric::LeaderChanges => r.leader_changes.map(|v| v as f64),
             Metric::Events => Some(r.events as f64),
+            Metric::PeakEventsPerSecond => Some(r.peak_events_per_s as f64),
             Metric::OpsOk => r.ops_ok.map(|v| v as f64),
         }
     }

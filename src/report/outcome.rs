@@ -206,6 +206,10 @@ pub struct Outcome {
     pub digest: String,
     /// Events the kernel handled.
     pub events: u64,
+    /// The most events handled in one simulated second (what the event budget,
+    /// `limits.events_per_second`, is measured against).
+    #[serde(default)]
+    pub peak_events_per_s: u64,
     /// Virtual time simulated, ns.
     pub sim_time_ns: u64,
     /// Wall-clock time the run took, seconds (the one figure that varies between runs).

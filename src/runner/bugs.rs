@@ -56,6 +56,13 @@ pub const BUGS: &[BugInfo] = &[
         caught_in: "raft-leader-churn",
     },
     BugInfo {
+        name: "leader_local_lease",
+        protocols: &[Protocol::Raft],
+        what: "with lease reads, the leader reckons its lease from its own minimum election timeout instead of from what each follower promised (fallacy 6: it assumes one administrator set every server's timeout alike)",
+        breaks: "linearizability: a leader given a longer timeout than its followers keeps serving reads locally after they elected a new leader that committed writes (linearizable check)",
+        caught_in: "raft-lease-differing-timeouts",
+    },
+    BugInfo {
         name: "no_promise_check",
         protocols: &[Protocol::Paxos],
         what: "an acceptor accepts a proposal whose ballot is lower than the one it promised (Paxos Made Simple, P1a)",

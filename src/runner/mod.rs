@@ -31,7 +31,7 @@ use crate::sim::{Node, NodeFactory, NodeId, RngStreams, SimDuration, SimTime};
 use crate::workload::history::History;
 use crate::workload::stream::{HistoryLog, HistoryStream};
 use crate::world::{
-    Clock, CpuCost, Membership, RecorderConfig, Recording, Security, Trace, World, WorldConfig,
+    Clock, CpuCost, EventBudget, Membership, RecorderConfig, Recording, Security, Trace, World, WorldConfig,
 };
 
 /// What can go wrong while running (the scenario itself was already validated).
@@ -228,6 +228,7 @@ pub fn build_world<N: Node>(
         },
     };
     let mut world = World::new(config, net, factory);
+    world.set_event_budget(event_budget(s));
     for o in &s.cluster.overrides {
         if let Some(f) = o.slowness {
             for n in &o.nodes {
@@ -244,6 +245,11 @@ pub fn build_world<N: Node>(
         });
     }
     world
+}
+
+/// The run's event budget: `limits.events_per_second`, or the kernel's default.
+pub fn event_budget(s: &Scenario) -> EventBudget {
+    s.limits.events_per_second.map_or(EventBudget::DEFAULT, |per_second| EventBudget { per_second })
 }
 
 /// The disk every node gets: the scenario's settings over the defaults.
@@ -329,6 +335,7 @@ fn outcome<N: Node>(
         seed,
         digest: world.digest().hex(),
         events: world.counts().total,
+        peak_events_per_s: world.peak_events_per_second(),
         sim_time_ns: world.now().as_nanos(),
         wall_s: started.elapsed().as_secs_f64(),
         passed,
@@ -391,6 +398,11 @@ pub fn parameters(s: &Scenario, seed: u64) -> Vec<String> {
     if !s.bugs.is_empty() {
         out.push(format!("bugs switched on: {}", s.bugs.join(", ")));
     }
+    out.push(format!(
+        "limits: at most {} events per simulated second{}",
+        event_budget(s).per_second,
+        if s.limits.events_per_second.is_some() { "" } else { " (default)" }
+    ));
     if s.faults.is_empty() {
         out.push("faults: none".to_string());
     }

@@ -42,9 +42,23 @@ pub struct Scenario {
     /// Settings of the checks.
     #[serde(default)]
     pub checks: ChecksSpec,
+    /// Limits on the run itself.
+    #[serde(default)]
+    pub limits: LimitsSpec,
     /// Named protocol bugs to switch on (see `eightfold bugs`), to prove the checkers catch them.
     #[serde(default)]
     pub bugs: Vec<String>,
+}
+
+/// Limits on the run itself, enforced by the kernel.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSpec {
+    /// Most events the kernel may handle in any one simulated second (default 2,000,000):
+    /// past it the run stops with the check `event_budget` failed, naming the busiest
+    /// message kinds — a message storm ends with a verdict instead of never ending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_per_second: Option<u64>,
 }
 
 /// Settings of the checks that judge a run.

@@ -26,6 +26,11 @@ pub const DEFAULT_ELECTION_TIMEOUT_MIN: SimDuration = SimDuration::from_millis(1
 /// message into more fragments than it has bytes of payload.
 pub const MIN_MTU: u64 = 68;
 
+/// The highest `limits.events_per_second` accepted: the kernel handles a few million events
+/// per second of wall-clock time, so a run that busy would take minutes per simulated
+/// second — past that the budget would no longer stop anything in practice.
+pub const MAX_EVENTS_PER_SECOND: u64 = 1_000_000_000;
+
 /// Checks every cross-field rule; the first violation is returned.
 pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
     if s.name.is_empty()
@@ -49,6 +54,14 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
         return Err(ScenarioError::at(
             "duration",
             format!("the longest run accepted is {MAX_DURATION}, found {duration}"),
+        ));
+    }
+    if let Some(e) = s.limits.events_per_second
+        && !(1..=MAX_EVENTS_PER_SECOND).contains(&e)
+    {
+        return Err(ScenarioError::at(
+            "limits.events_per_second",
+            format!("expected between 1 and {MAX_EVENTS_PER_SECOND} events per simulated second, found {e}"),
         ));
     }
     let n = s.cluster.nodes;

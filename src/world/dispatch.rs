@@ -2,7 +2,7 @@
 //! node asked for.
 
 use super::security::{Payload, Sealed};
-use super::{Event, Halt, Lifecycle, World, code};
+use super::{BUDGET_CHECK, Event, Halt, Lifecycle, World, code};
 use crate::net::{DropReason, Route};
 use crate::sim::{Ctx, DiskEvent, Message, MsgId, Node, NodeId, Observation, SimDuration, SimTime};
 
@@ -11,6 +11,9 @@ impl<N: Node> World<N> {
     pub(super) fn handle(&mut self, t: SimTime, ev: Event<N::Msg>) {
         self.now = t;
         self.counts.total += 1;
+        if self.budget.count(t) && self.over_budget(&ev) {
+            return;
+        }
         match ev {
             Event::Deliver { from, to, id, msg } => self.deliver(from, to, id, msg),
             Event::Arrived { from, to, id, msg } => self.hand_over(from, to, id, msg),
@@ -64,6 +67,39 @@ impl<N: Node> World<N> {
             Event::Fault { action } => self.apply_fault(action as usize),
             Event::Adversary { entry } => self.adversary(entry as usize),
         }
+    }
+
+    /// The current window is past half its event budget: tally the event by kind (a
+    /// message's own kind label) and node; past the whole budget, halt the run with the
+    /// check `event_budget` (the event is not handled). True if the run halted.
+    #[cold]
+    #[inline(never)]
+    fn over_budget(&mut self, ev: &Event<N::Msg>) -> bool {
+        let (kind, node) = match ev {
+            Event::Deliver { to, msg, .. } => (msg.kind(), Some(*to)),
+            Event::Arrived { to, msg, .. } => (msg.kind(), Some(*to)),
+            Event::Timer { node, .. } => ("timer", Some(*node)),
+            Event::Disk { node, .. } => ("fsync", Some(*node)),
+            Event::Start { node } => ("start", Some(*node)),
+            Event::Fault { .. } => ("fault", None),
+            Event::Adversary { .. } => ("adversary", None),
+        };
+        if !self.budget.note(kind, node, self.slots.len()) {
+            return false;
+        }
+        if self.halted.is_none() {
+            let node = match self.budget.busiest_node() {
+                Some(n) => self.slots[n.index()].name.clone(),
+                None => "the cluster".to_string(),
+            };
+            self.halted = Some(Halt {
+                at: self.now,
+                node,
+                check: BUDGET_CHECK.to_string(),
+                detail: self.budget.verdict(),
+            });
+        }
+        true
     }
 
     /// Keeps an event for later: in the paused node's backlog, or until its CPU is free.

@@ -10,6 +10,7 @@
 //! Nothing here reads the OS clock, spawns a thread, or iterates a hash map: a run is a
 //! pure function of `(scenario, seed)`.
 
+mod budget;
 pub mod clock;
 mod dispatch;
 mod faults;
@@ -32,6 +33,7 @@ use crate::sim::{
     SimTime, Term, TimerId,
 };
 
+pub use budget::EventBudget;
 pub use clock::Clock;
 pub use faults::ActiveFault;
 pub use recorder::{Recorder, RecorderConfig, Recording};
@@ -109,12 +111,16 @@ pub trait Observer: std::any::Any {
     fn name(&self) -> &str;
 }
 
+/// The name of the check a run fails when it exceeds its [`EventBudget`].
+pub const BUDGET_CHECK: &str = "event_budget";
+
 /// Why a run stopped before its end.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Halt {
     /// When.
     pub at: SimTime,
-    /// Which node's observation triggered it.
+    /// Which node's observation triggered it (for the event budget: the node that handled
+    /// the most events while the budget ran out).
     pub node: String,
     /// The check that failed.
     pub check: String,
@@ -276,6 +282,7 @@ pub struct World<N: Node> {
     recorder: Option<Recorder>,
     interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     interrupted: bool,
+    budget: budget::Budget,
 }
 
 impl<N: Node> World<N> {
@@ -341,6 +348,7 @@ impl<N: Node> World<N> {
             recorder: None,
             interrupt: None,
             interrupted: false,
+            budget: budget::Budget::new(EventBudget::DEFAULT),
         };
         for i in 0..w.slots.len() {
             let at = if w.slots[i].kind == NodeKind::Client { client_start } else { SimTime::ZERO };
@@ -378,6 +386,18 @@ impl<N: Node> World<N> {
     /// Adds a check that sees every observation and lifecycle event.
     pub fn add_observer(&mut self, o: Box<dyn Observer>) {
         self.observers.push(o);
+    }
+
+    /// Limits the events the run may handle per simulated second (by default
+    /// [`EventBudget::DEFAULT`]); past it the run halts with the check `event_budget`.
+    /// Set it before the run starts.
+    pub fn set_event_budget(&mut self, budget: EventBudget) {
+        self.budget = budget::Budget::new(budget);
+    }
+
+    /// The most events handled in any one simulated second so far.
+    pub fn peak_events_per_second(&self) -> u64 {
+        self.budget.peak()
     }
 
     /// Charges CPU time for every message handled and sent (fallacy 7).

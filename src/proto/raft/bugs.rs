@@ -34,6 +34,14 @@ pub struct RaftBugs {
     /// can win and then overwrite them on its followers (leader completeness, state-machine
     /// safety).
     pub no_log_check: bool,
+    /// With `read_mode: lease`, the leader reckons its lease from its *own* minimum
+    /// election timeout (counted from the send time of the latest round a majority
+    /// acknowledged) instead of from what each follower promised. That is the textbook
+    /// rule (dissertation §6.4.1), and it assumes every server waits as long as the leader:
+    /// when an operator gave the leader a longer timeout than its followers (a runtime
+    /// reconfiguration, a per-server override), the followers elect a new leader that
+    /// commits writes while the old one still serves reads locally — stale reads.
+    pub leader_local_lease: bool,
 }
 
 impl RaftBugs {
@@ -44,6 +52,7 @@ impl RaftBugs {
         forget_vote: false,
         ack_before_commit: false,
         no_log_check: false,
+        leader_local_lease: false,
     };
 
     /// The names of the enabled bugs, for the parameter listing.
@@ -54,6 +63,7 @@ impl RaftBugs {
             (self.forget_vote, "forget_vote"),
             (self.ack_before_commit, "ack_before_commit"),
             (self.no_log_check, "no_log_check"),
+            (self.leader_local_lease, "leader_local_lease"),
         ];
         flags.iter().filter(|(on, _)| *on).map(|(_, name)| *name).collect()
     }
@@ -66,6 +76,7 @@ impl RaftBugs {
             "forget_vote" => &mut self.forget_vote,
             "ack_before_commit" => &mut self.ack_before_commit,
             "no_log_check" => &mut self.no_log_check,
+            "leader_local_lease" => &mut self.leader_local_lease,
             _ => return false,
         };
         *flag = true;

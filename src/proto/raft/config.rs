@@ -18,10 +18,11 @@ pub enum ReadMode {
     /// heartbeats acknowledged by a majority, waits until it has applied that index, then
     /// reads its state machine (§6.4). A new leader first commits an entry of its term.
     ReadIndex,
-    /// The leader reads locally while its lease holds: a majority acknowledged heartbeats it
-    /// sent less than `election_timeout_min` ago (by its local clock), and no follower grants
-    /// a vote within `election_timeout_min` of hearing from a leader (§6.4.1). Safe only
-    /// if clocks drift by a bounded amount; falls back to ReadIndex when the lease lapsed.
+    /// The leader reads locally while its lease holds: a majority of voters promised, in
+    /// their acknowledgements, to vote for no one until then (each for its own
+    /// `election_timeout_min`, counted by the leader from when it sent the round; §6.4.1 and
+    /// `read.rs`). Safe only if clocks drift by a bounded amount; falls back to ReadIndex
+    /// when the lease lapsed.
     Lease,
 }
 
@@ -40,7 +41,8 @@ impl ReadMode {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RaftConfig {
     /// Lower bound of the randomized election timeout (also the leader-stickiness window of
-    /// §4.2.3 and the lease length).
+    /// §4.2.3 and, with leases, how long this server promises a leader it heard from to
+    /// vote for no one — never longer than the value it booted with).
     pub election_timeout_min: SimDuration,
     /// Upper bound of the randomized election timeout; a fresh timeout is drawn uniformly in
     /// `[min, max]` at every reset.

@@ -12,12 +12,14 @@
 //!   partitioned away cannot inflate terms and depose a healthy leader when it returns.
 //! - A server that heard from a leader within the minimum election timeout ignores
 //!   RequestVote and refuses pre-votes: a removed or partitioned server cannot disrupt a
-//!   working cluster, and it is what makes a leader's lease sound.
+//!   working cluster. With leases, that window is also a *promise* the server reports to
+//!   the leader and keeps whatever its settings become: until it runs out the server
+//!   grants no vote, refuses pre-votes and does not campaign (`read.rs`).
 //! - A candidate with the votes of a majority of the voters of its configuration becomes
 //!   leader and immediately appends a no-op entry of its term (§8), which lets it commit
 //!   entries of earlier terms (§5.4.2) and serve reads (§6.4).
 
-use crate::sim::{Ctx, LogIndex, NodeId, Role, Term};
+use crate::sim::{Ctx, LogIndex, NodeId, Role, SimDuration, Term};
 
 use super::msg::RaftMsg;
 use super::node::{ELECTION_TIMER, HEARTBEAT_TIMER, QUORUM_TIMER, RaftHost, RaftNode};
@@ -37,6 +39,14 @@ impl<M: RaftHost> RaftNode<M> {
         let member = self.membership.is_voter(self.id) || self.membership.latest_index() > self.commit;
         if !member || self.snap_job.as_ref().is_some_and(|j| j.installing()) {
             self.reset_election_timer(ctx);
+            return;
+        }
+        // A promise to a leader (leases) covers this server's own candidacy too: a vote for
+        // itself is a vote. An operator may have lowered its timeout since it promised, so
+        // the timer can fire early; it waits out the rest.
+        let owed = self.promise_left(ctx.now());
+        if owed > SimDuration::ZERO {
+            ctx.set_timer(ELECTION_TIMER, owed);
             return;
         }
         if self.cfg.pre_vote {

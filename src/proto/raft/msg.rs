@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use crate::proto::wire::{Reader, Writer};
-use crate::sim::{LogIndex, Message, NodeId, Term};
+use crate::sim::{LogIndex, Message, NodeId, SimDuration, Term};
 
 use super::log::{Entry, MIN_ENTRY_BYTES};
 use super::storage::SnapshotMeta;
@@ -107,6 +107,10 @@ pub enum RaftMsg {
         term: Term,
         /// The round of the request answered.
         round: u64,
+        /// How much longer, from when this answer was written, the follower will grant no
+        /// vote and start no election (its own promise, by its own clock; zero when it
+        /// promises nothing). A leader's lease rests on these (`read.rs`).
+        promise: SimDuration,
         /// Match or conflict.
         outcome: AppendOutcome,
     },
@@ -141,6 +145,8 @@ pub enum RaftMsg {
         /// True once the whole snapshot is installed and durable (or the follower already
         /// had everything it covers).
         installed: bool,
+        /// The follower's promise, as in [`RaftMsg::AppendEntriesResp`].
+        promise: SimDuration,
     },
     /// Operator → leader: change the membership by one server (§4.1).
     AdminChange {
@@ -185,8 +191,9 @@ impl RaftMsg {
                     && prev_term <= term
                     && entries.iter().all(|e| e.term <= *term && e.term >= *prev_term)
             }
-            RaftMsg::AppendEntriesResp { term, outcome, .. } => {
+            RaftMsg::AppendEntriesResp { term, promise, outcome, .. } => {
                 ok(term.0)
+                    && ok(promise.as_nanos())
                     && match outcome {
                         AppendOutcome::Match { index } => ok(index.0),
                         AppendOutcome::Conflict { prev, index, .. } => ok(prev.0) && ok(index.0),
@@ -195,8 +202,8 @@ impl RaftMsg {
             RaftMsg::InstallSnapshot { term, meta, offset, .. } => {
                 ok(term.0) && ok(meta.index.0) && ok(*offset) && meta.term <= *term
             }
-            RaftMsg::InstallSnapshotResp { term, index, received, .. } => {
-                ok(term.0) && ok(index.0) && ok(*received)
+            RaftMsg::InstallSnapshotResp { term, index, received, promise, .. } => {
+                ok(term.0) && ok(index.0) && ok(*received) && ok(promise.as_nanos())
             }
             RaftMsg::AdminChange { .. } => true,
         }
@@ -211,7 +218,7 @@ impl RaftMsg {
                 40 + 4 + entries.iter().map(Entry::encoded_len).sum::<u32>()
             }
             RaftMsg::AppendEntriesResp { outcome, .. } => {
-                16 + match outcome {
+                24 + match outcome {
                     AppendOutcome::Match { .. } => 9,
                     AppendOutcome::Conflict { term, .. } => 17 + if term.is_some() { 9 } else { 1 },
                 }
@@ -219,7 +226,7 @@ impl RaftMsg {
             RaftMsg::InstallSnapshot { meta, data, .. } => {
                 16 + meta.encoded_len() + 9 + 4 + data.len() as u32
             }
-            RaftMsg::InstallSnapshotResp { .. } => 33,
+            RaftMsg::InstallSnapshotResp { .. } => 41,
             RaftMsg::AdminChange { .. } => 5,
         }
     }
@@ -266,8 +273,8 @@ impl Message for RaftMsg {
                     e.encode(&mut w);
                 }
             }
-            RaftMsg::AppendEntriesResp { term, round, outcome } => {
-                w.u8(6).u64(term.0).u64(*round);
+            RaftMsg::AppendEntriesResp { term, round, promise, outcome } => {
+                w.u8(6).u64(term.0).u64(*round).u64(promise.as_nanos());
                 match outcome {
                     AppendOutcome::Match { index } => {
                         w.u8(1).u64(index.0);
@@ -286,8 +293,9 @@ impl Message for RaftMsg {
                 meta.encode(&mut w);
                 w.u64(*offset).bool(*done).bytes(data);
             }
-            RaftMsg::InstallSnapshotResp { term, round, index, received, installed } => {
+            RaftMsg::InstallSnapshotResp { term, round, index, received, installed, promise } => {
                 w.u8(8).u64(term.0).u64(*round).u64(index.0).u64(*received).bool(*installed);
+                w.u64(promise.as_nanos());
             }
             RaftMsg::AdminChange { change } => {
                 match change {
@@ -334,6 +342,7 @@ impl Message for RaftMsg {
             6 => {
                 let term = Term(r.u64()?);
                 let round = r.u64()?;
+                let promise = SimDuration::from_nanos(r.u64()?);
                 let outcome = match r.u8()? {
                     1 => AppendOutcome::Match { index: LogIndex(r.u64()?) },
                     2 => {
@@ -348,7 +357,7 @@ impl Message for RaftMsg {
                     }
                     _ => return None,
                 };
-                RaftMsg::AppendEntriesResp { term, round, outcome }
+                RaftMsg::AppendEntriesResp { term, round, promise, outcome }
             }
             7 => RaftMsg::InstallSnapshot {
                 term: Term(r.u64()?),
@@ -364,6 +373,7 @@ impl Message for RaftMsg {
                 index: LogIndex(r.u64()?),
                 received: r.u64()?,
                 installed: r.bool()?,
+                promise: SimDuration::from_nanos(r.u64()?),
             },
             9 => {
                 let change = match r.u8()? {
@@ -422,11 +432,13 @@ mod tests {
             RaftMsg::AppendEntriesResp {
                 term: Term(4),
                 round: 8,
+                promise: SimDuration::from_millis(150),
                 outcome: AppendOutcome::Match { index: LogIndex(6) },
             },
             RaftMsg::AppendEntriesResp {
                 term: Term(4),
                 round: 8,
+                promise: SimDuration::from_millis(150),
                 outcome: AppendOutcome::Conflict {
                     prev: LogIndex(6),
                     term: Some(Term(2)),
@@ -436,6 +448,7 @@ mod tests {
             RaftMsg::AppendEntriesResp {
                 term: Term(4),
                 round: 8,
+                promise: SimDuration::from_millis(150),
                 outcome: AppendOutcome::Conflict { prev: LogIndex(6), term: None, index: LogIndex(3) },
             },
             RaftMsg::InstallSnapshot {
@@ -452,6 +465,7 @@ mod tests {
                 index: LogIndex(9),
                 received: 5096,
                 installed: false,
+                promise: SimDuration::from_millis(120),
             },
             RaftMsg::AdminChange { change: MembershipChange::Add(NodeId(4)) },
             RaftMsg::AdminChange { change: MembershipChange::Remove(NodeId(1)) },
@@ -479,9 +493,17 @@ mod tests {
         let huge = RaftMsg::AppendEntriesResp {
             term: Term(1),
             round: 0,
+            promise: SimDuration::ZERO,
             outcome: AppendOutcome::Match { index: LogIndex(u64::MAX) },
         };
         assert!(!huge.plausible());
+        let forever = RaftMsg::AppendEntriesResp {
+            term: Term(1),
+            round: 0,
+            promise: SimDuration::from_nanos(u64::MAX),
+            outcome: AppendOutcome::Match { index: LogIndex(1) },
+        };
+        assert!(!forever.plausible(), "a promise no clock could keep is refused");
         let future = RaftMsg::AppendEntries {
             term: Term(2),
             round: 0,
@@ -501,6 +523,7 @@ mod tests {
             index: LogIndex(1),
             received: 0,
             installed: true,
+            promise: SimDuration::ZERO,
         };
         let big = samples().into_iter().find(|m| m.kind() == "InstallSnapshot").unwrap();
         assert!(big.wire_size() > 1000 && small.wire_size() < 64);

@@ -28,8 +28,8 @@ use std::sync::Arc;
 use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
 use crate::proto::replica::{Pipeline, Status, random_timeout};
 use crate::sim::{
-    AdminCommand, Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimTime, StorageView,
-    Term, TimerId,
+    AdminCommand, Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimDuration, SimTime,
+    StorageView, Term, TimerId,
 };
 
 use super::config::RaftConfig;
@@ -105,6 +105,10 @@ pub struct RaftNode<M> {
     pub(super) leader: Option<NodeId>,
     /// Local time this server last heard from a leader of its current term (§4.2.3).
     pub(super) leader_seen: Option<SimTime>,
+    /// With leases: the local time until which this server has promised to grant no vote
+    /// and start no election (see `read.rs`). Kept as an instant, not recomputed from the
+    /// settings, so a promise already given outlives an operator lowering the timeout.
+    pub(super) promised_until: Option<SimTime>,
     pub(super) commit: LogIndex,
     pub(super) applied: LogIndex,
     pub(super) kv: KvStore,
@@ -161,6 +165,7 @@ impl<M: RaftHost> RaftNode<M> {
             announced: None,
             leader: None,
             leader_seen: None,
+            promised_until: None,
             commit: LogIndex(0),
             applied: LogIndex(0),
             kv: KvStore::new(),
@@ -298,12 +303,14 @@ impl<M: RaftHost> RaftNode<M> {
             i = i.next();
         }
         ctx.observe(Observation::Membership { voters: self.membership.voters().to_vec() });
-        // With leases, a restarted server may have acknowledged a leader just before it
-        // crashed: it honours leader stickiness (and so the leader's lease) as if it had
-        // just heard from one. Without leases nothing depends on it, and plain Raft has no
-        // such rule.
+        // With leases, a restarted server may have promised a leader, just before it
+        // crashed, to vote for no one for a while; the promise was in memory and is gone.
+        // It never promised longer than the election timeout it boots with (`promise`), so
+        // promising that again from now covers whatever it promised before the crash,
+        // without an fsync per heartbeat. Without leases nothing depends on it, and plain
+        // Raft has no such rule.
         if self.cfg.read_mode == super::ReadMode::Lease {
-            self.leader_seen = Some(ctx.now());
+            self.promised_until = Some(ctx.now() + self.boot_cfg.election_timeout_min);
         }
         self.reset_election_timer(ctx);
         self.flush(ctx);
@@ -425,14 +432,14 @@ impl<M: RaftHost> RaftNode<M> {
             RaftMsg::AppendEntries { term, round, prev_index, prev_term, commit, entries } => {
                 self.on_append_entries(ctx, from, term, round, (prev_index, prev_term), commit, entries)
             }
-            RaftMsg::AppendEntriesResp { term, round, outcome } => {
-                self.on_append_resp(ctx, from, term, round, outcome)
+            RaftMsg::AppendEntriesResp { term, round, promise, outcome } => {
+                self.on_append_resp(ctx, from, (term, round, promise), outcome)
             }
             RaftMsg::InstallSnapshot { term, round, meta, offset, done, data } => {
                 self.on_install_snapshot(ctx, from, term, round, meta, (offset, done), data)
             }
-            RaftMsg::InstallSnapshotResp { term, round, index, received, installed } => {
-                self.on_install_snapshot_resp(ctx, from, term, round, index, (received, installed))
+            RaftMsg::InstallSnapshotResp { term, round, index, received, installed, promise } => {
+                self.on_install_snapshot_resp(ctx, from, (term, round, promise), index, (received, installed))
             }
             RaftMsg::AdminChange { change } => self.on_admin_change(ctx, change),
         }
@@ -587,7 +594,8 @@ impl<M: RaftHost> RaftNode<M> {
     }
 
     /// A leader of the current term spoke (AppendEntries, InstallSnapshot): follow it, reset
-    /// the election timer, and remember when (leader stickiness, §4.2.3).
+    /// the election timer, remember when (leader stickiness, §4.2.3) and, with leases,
+    /// promise it a while without voting.
     pub(super) fn heard_leader(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, term: Term) {
         if self.role != Role::Follower || self.leader != Some(from) {
             self.become_follower(ctx, term, Some(from));
@@ -595,12 +603,34 @@ impl<M: RaftHost> RaftNode<M> {
             self.reset_election_timer(ctx);
         }
         self.leader_seen = Some(ctx.now());
+        self.promise(ctx.now());
     }
 
-    /// True if a leader was heard from within the minimum election timeout (or this server
-    /// is the leader): such a server ignores RequestVote and refuses pre-votes (§4.2.3).
+    /// With leases: promises, from `now`, to grant no vote and start no election for this
+    /// server's minimum election timeout — but never longer than the one it boots with,
+    /// which is what it honours again after a crash (`on_start`), since the promise itself
+    /// lives only in memory. A later promise never shortens an earlier one.
+    fn promise(&mut self, now: SimTime) {
+        if self.cfg.read_mode != super::ReadMode::Lease {
+            return;
+        }
+        let span = self.cfg.election_timeout_min.min(self.boot_cfg.election_timeout_min);
+        let until = now + span;
+        self.promised_until = Some(self.promised_until.map_or(until, |u| u.max(until)));
+    }
+
+    /// How much of its promise this server still owes at `now` (zero: none). Every answer
+    /// to a leader carries it.
+    pub(super) fn promise_left(&self, now: SimTime) -> SimDuration {
+        self.promised_until.map_or(SimDuration::ZERO, |u| u.saturating_since(now))
+    }
+
+    /// True if a leader was heard from within the minimum election timeout, or a promise is
+    /// still owed, or this server is the leader: such a server ignores RequestVote and
+    /// refuses pre-votes (§4.2.3).
     pub(super) fn leader_recent(&self, now: SimTime) -> bool {
         self.role == Role::Leader
+            || self.promise_left(now) > SimDuration::ZERO
             || self.leader_seen.is_some_and(|t| now.saturating_since(t) < self.cfg.election_timeout_min)
     }
 

@@ -25,7 +25,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role, SimTime, Term};
+use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role, SimDuration, SimTime, Term};
 
 use super::log::{Entry, Payload};
 use super::msg::{AppendOutcome, RaftMsg};
@@ -63,8 +63,11 @@ pub(super) struct Progress {
     pub inflight: VecDeque<LogIndex>,
     /// Highest heartbeat round the follower acknowledged.
     pub acked_round: u64,
-    /// Leader-clock send time of that round (for the lease).
+    /// Leader-clock send time of that round (for the `leader_local_lease` bug's lease).
     pub ack_sent_at: Option<SimTime>,
+    /// Leader-clock time until which this follower has promised to vote for no one: the
+    /// latest of `send time of the round + promise` over its answers (for the lease).
+    pub lease_until: Option<SimTime>,
     /// Heard from since the last check-quorum.
     pub heard: bool,
     /// Heartbeat ticks since an in-flight batch was last acknowledged.
@@ -83,6 +86,7 @@ impl Progress {
             inflight: VecDeque::new(),
             acked_round: 0,
             ack_sent_at: None,
+            lease_until: None,
             heard: false,
             stalled_ticks: 0,
             snapshot: None,
@@ -386,7 +390,9 @@ impl<M: RaftHost> RaftNode<M> {
             // Tell a stale leader about the newer term.
             let outcome =
                 AppendOutcome::Conflict { prev: prev_index, term: None, index: self.log.last_index().next() };
-            self.send_durable(ctx, from, RaftMsg::AppendEntriesResp { term: self.term, round, outcome });
+            let promise = self.promise_left(ctx.now());
+            let resp = RaftMsg::AppendEntriesResp { term: self.term, round, promise, outcome };
+            self.send_durable(ctx, from, resp);
             return;
         }
         if self.role == Role::Leader {
@@ -394,6 +400,7 @@ impl<M: RaftHost> RaftNode<M> {
             return;
         }
         self.heard_leader(ctx, from, term);
+        let promise = self.promise_left(ctx.now());
         if self.snap_job.as_ref().is_some_and(|j| j.installing()) {
             // The log is being replaced by a snapshot; the leader retries.
             return;
@@ -408,6 +415,7 @@ impl<M: RaftHost> RaftNode<M> {
                 let resp = RaftMsg::AppendEntriesResp {
                     term,
                     round,
+                    promise,
                     outcome: AppendOutcome::Match { index: matched },
                 };
                 self.send_durable(ctx, from, resp);
@@ -430,7 +438,7 @@ impl<M: RaftHost> RaftNode<M> {
                     index: self.log.first_index_of_term(t).max(self.commit.next()),
                 },
             };
-            self.send_durable(ctx, from, RaftMsg::AppendEntriesResp { term, round, outcome });
+            self.send_durable(ctx, from, RaftMsg::AppendEntriesResp { term, round, promise, outcome });
             return;
         }
         // Skip the entries already held; truncate at the first conflict.
@@ -456,8 +464,12 @@ impl<M: RaftHost> RaftNode<M> {
                 self.append_entry(ctx, e);
             }
         }
-        let resp =
-            RaftMsg::AppendEntriesResp { term, round, outcome: AppendOutcome::Match { index: matched } };
+        let resp = RaftMsg::AppendEntriesResp {
+            term,
+            round,
+            promise,
+            outcome: AppendOutcome::Match { index: matched },
+        };
         self.send_durable(ctx, from, resp);
         self.set_commit(ctx, leader_commit.min(matched));
     }
@@ -467,14 +479,13 @@ impl<M: RaftHost> RaftNode<M> {
         &mut self,
         ctx: &mut Ctx<'_, M>,
         from: NodeId,
-        term: Term,
-        round: u64,
+        (term, round, promise): (Term, u64, SimDuration),
         outcome: AppendOutcome,
     ) {
         if term != self.term || self.role != Role::Leader {
             return;
         }
-        if !self.acknowledged(from, round) {
+        if !self.acknowledged(from, round, promise) {
             return;
         }
         let last = self.log.last_index();
@@ -524,10 +535,15 @@ impl<M: RaftHost> RaftNode<M> {
         self.serve_reads(ctx);
     }
 
-    /// Records that `from` answered a message of heartbeat round `round` in this term:
-    /// liveness for check-quorum, leadership confirmation for reads, lease extension.
-    /// False if `from` is not a follower this leader tracks.
-    pub(super) fn acknowledged(&mut self, from: NodeId, round: u64) -> bool {
+    /// Records that `from` answered a message of heartbeat round `round` in this term,
+    /// promising `promise` more of no votes: liveness for check-quorum, leadership
+    /// confirmation for reads, lease extension. False if `from` is not a follower this
+    /// leader tracks.
+    ///
+    /// The follower's promise runs from when it wrote the answer, which is after it received
+    /// the round, which is after this leader sent it: counting it from the round's send
+    /// time ends it no later than the follower keeps it (with clocks at the same rate).
+    pub(super) fn acknowledged(&mut self, from: NodeId, round: u64, promise: SimDuration) -> bool {
         let Some(lead) = self.lead.as_mut() else {
             return false;
         };
@@ -537,11 +553,20 @@ impl<M: RaftHost> RaftNode<M> {
             return false;
         };
         pr.heard = true;
-        if round > pr.acked_round && round <= current {
+        if round > current {
+            return true;
+        }
+        if round > pr.acked_round {
             pr.acked_round = round;
             if sent_at.is_some() {
                 pr.ack_sent_at = sent_at;
             }
+        }
+        if let Some(sent) = sent_at
+            && promise > SimDuration::ZERO
+        {
+            let until = sent + promise;
+            pr.lease_until = Some(pr.lease_until.map_or(until, |u| u.max(until)));
         }
         true
     }

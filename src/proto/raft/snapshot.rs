@@ -46,7 +46,7 @@ use std::sync::Arc;
 use crate::proto::kv::KvStore;
 use crate::proto::replica::SnapStage as Stage;
 use crate::proto::replica::chunk;
-use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role, Term};
+use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role, SimDuration, Term};
 
 use super::msg::RaftMsg;
 use super::node::{RaftHost, RaftNode, SyncKind};
@@ -124,8 +124,15 @@ impl<M: RaftHost> RaftNode<M> {
         let received = data.len() as u64;
         self.snapshot = Some((meta.clone(), data));
         if let Some((to, term, round)) = reply {
-            let resp =
-                RaftMsg::InstallSnapshotResp { term, round, index: meta.index, received, installed: true };
+            let promise = self.promise_left(ctx.now());
+            let resp = RaftMsg::InstallSnapshotResp {
+                term,
+                round,
+                index: meta.index,
+                received,
+                installed: true,
+                promise,
+            };
             self.send_durable(ctx, to, resp);
         }
     }
@@ -191,6 +198,7 @@ impl<M: RaftHost> RaftNode<M> {
                 index: LogIndex(0),
                 received: 0,
                 installed: false,
+                promise: self.promise_left(ctx.now()),
             };
             self.send_durable(ctx, from, resp);
             return;
@@ -199,6 +207,7 @@ impl<M: RaftHost> RaftNode<M> {
             return;
         }
         self.heard_leader(ctx, from, term);
+        let promise = self.promise_left(ctx.now());
         let index = meta.index;
         if index <= self.commit {
             if self.snap_job.is_some() {
@@ -207,7 +216,8 @@ impl<M: RaftHost> RaftNode<M> {
             }
             // Already have it all (durably, once what was written so far is synced).
             self.incoming = None;
-            let resp = RaftMsg::InstallSnapshotResp { term, round, index, received: 0, installed: true };
+            let resp =
+                RaftMsg::InstallSnapshotResp { term, round, index, received: 0, installed: true, promise };
             self.send_durable(ctx, from, resp);
             return;
         }
@@ -220,7 +230,8 @@ impl<M: RaftHost> RaftNode<M> {
         let Some(inc) = self.incoming.as_mut().filter(|i| same(i)) else {
             // A chunk of a transfer this server knows nothing of (it restarted, or the first
             // chunk was lost): ask for the beginning.
-            let resp = RaftMsg::InstallSnapshotResp { term, round, index, received: 0, installed: false };
+            let resp =
+                RaftMsg::InstallSnapshotResp { term, round, index, received: 0, installed: false, promise };
             self.send_durable(ctx, from, resp);
             return;
         };
@@ -235,7 +246,8 @@ impl<M: RaftHost> RaftNode<M> {
         }
         if !complete {
             let received = inc.data.len() as u64;
-            let resp = RaftMsg::InstallSnapshotResp { term, round, index, received, installed: false };
+            let resp =
+                RaftMsg::InstallSnapshotResp { term, round, index, received, installed: false, promise };
             self.send_durable(ctx, from, resp);
             return;
         }
@@ -244,7 +256,8 @@ impl<M: RaftHost> RaftNode<M> {
         };
         let data: Arc<[u8]> = inc.data.into();
         let Some(kv) = KvStore::restore(&data) else {
-            let resp = RaftMsg::InstallSnapshotResp { term, round, index, received: 0, installed: false };
+            let resp =
+                RaftMsg::InstallSnapshotResp { term, round, index, received: 0, installed: false, promise };
             self.send_durable(ctx, from, resp);
             return;
         };
@@ -274,12 +287,11 @@ impl<M: RaftHost> RaftNode<M> {
         &mut self,
         ctx: &mut Ctx<'_, M>,
         from: NodeId,
-        term: Term,
-        round: u64,
+        (term, round, promise): (Term, u64, SimDuration),
         index: LogIndex,
         (received, installed): (u64, bool),
     ) {
-        if term != self.term || self.role != Role::Leader || !self.acknowledged(from, round) {
+        if term != self.term || self.role != Role::Leader || !self.acknowledged(from, round, promise) {
             return;
         }
         let last = self.log.last_index();

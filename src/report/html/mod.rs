@@ -78,6 +78,10 @@ fn check_meaning(name: &str) -> &'static str {
             "After the last fault, the cluster went back to completing operations within the bound."
         }
         "convergence" => "After the faults, every server ended up holding every acknowledged value.",
+        "event_budget" => {
+            "The run stayed within its budget of events per simulated second (limits.events_per_second); a run \
+             that exceeds it, usually a message storm, is stopped there."
+        }
         _ => "",
     }
 }

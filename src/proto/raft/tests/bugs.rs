@@ -4,7 +4,7 @@
 use super::harness::*;
 use crate::proto::kv::{ClientReply, KvResult};
 use crate::proto::raft::{RaftBugs, RaftConfig, ReadMode};
-use crate::sim::{LogIndex, Role, Term};
+use crate::sim::{AdminCommand, ConfigPatch, LogIndex, Role, SimDuration, Term};
 
 fn with(bugs: RaftBugs) -> RaftConfig {
     RaftConfig { bugs, ..cfg() }
@@ -138,4 +138,46 @@ fn the_bugs_are_listed_in_the_description() {
     assert!(text.contains("BUGS ENABLED: forget_vote"), "{text}");
     assert!(text.contains("reads via lease"), "{text}");
     assert!(!RaftConfig::default().describe().join("\n").contains("BUGS"));
+}
+
+#[test]
+fn leader_local_lease_serves_stale_reads_when_the_leader_waits_longer_than_its_followers() {
+    for bug in [false, true] {
+        let bugs = RaftBugs { leader_local_lease: bug, ..RaftBugs::NONE };
+        let mut c = Cluster::new(3, RaftConfig { read_mode: ReadMode::Lease, ..with(bugs) });
+        c.elect(0);
+        c.client(0, put(1, 1, "old"));
+        c.settle();
+        // A second administrator gives the leader a 1.5 s election timeout; its followers
+        // keep 150 ms. A round acknowledged by both renews the lease.
+        let slow = (SimDuration::from_millis(1500), SimDuration::from_millis(1600));
+        c.operator(
+            0,
+            AdminCommand::Configure(ConfigPatch { election_timeout: Some(slow), ..Default::default() }),
+        );
+        c.heartbeat(0);
+        c.settle();
+        // The leader is cut off. The followers wait their own 150 ms, elect n2, and it
+        // commits a newer write.
+        let cut = |f: &Flight| f.to == n(0) || f.from == n(0);
+        c.timeout(1);
+        c.settle_cut(cut);
+        assert_eq!(c.node(1).role(), Role::Leader, "bug {bug}");
+        c.client(1, put(2, 1, "new"));
+        c.settle_cut(cut);
+        assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Done }]);
+        // A client still talking to n1 reads.
+        c.client(0, get(3, 1));
+        if bug {
+            assert_eq!(
+                c.replies_for(3),
+                vec![ClientReply::Ok { seq: 3, result: KvResult::Value(Some("old".into())) }]
+            );
+        } else {
+            assert!(
+                c.replies_for(3).is_empty(),
+                "outside its followers' promises n1 must confirm, and cannot"
+            );
+        }
+    }
 }

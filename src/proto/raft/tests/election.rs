@@ -133,6 +133,7 @@ fn a_higher_term_makes_a_leader_step_down() {
         msg: RaftMsg::AppendEntriesResp {
             term: Term(7),
             round: 1,
+            promise: SimDuration::ZERO,
             outcome: crate::proto::raft::AppendOutcome::Match { index: LogIndex(0) },
         },
     });

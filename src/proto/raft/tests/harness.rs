@@ -414,6 +414,11 @@ impl Cluster {
         self.drive(i, |node, ctx| node.on_client(ctx, CLIENT, req));
     }
 
+    /// An operator's command typed at server `i`'s console (a settings change, say).
+    pub fn operator(&mut self, i: usize, cmd: crate::sim::AdminCommand) {
+        self.drive(i, |node, ctx| node.on_admin(ctx, &cmd));
+    }
+
     /// An AdminChange to server `i`.
     pub fn admin(&mut self, i: usize, change: crate::proto::raft::MembershipChange) {
         self.drive(i, |node, ctx| node.on_peer(ctx, NodeId(98), RaftMsg::AdminChange { change }));
