@@ -31,7 +31,8 @@
 //! (`ack_before_commit` for Raft, `ignore_accepted` for Multi-Paxos) the same generator and
 //! judge find broken cases, and a budget a case cannot meet stops it and says so.
 //!
-//! CI runs [`CI_CASES`] cases (about ten seconds on two cores in release mode). A larger
+//! CI runs [`CI_CASES`] cases (25 to 30 seconds on two busy shared cores in release mode; the
+//! whole test binary, teeth included, about 35 seconds). A larger
 //! campaign: `EIGHTFOLD_ADVERSARIAL_CASES=5000 cargo test --release --test adversarial`
 //! (`EIGHTFOLD_ADVERSARIAL_FIRST` picks the first case, `EIGHTFOLD_ADVERSARIAL_JOBS` the
 //! threads, `EIGHTFOLD_ADVERSARIAL_SAVE=DIR` writes each failing scenario there), or the
