@@ -430,7 +430,12 @@ fn kv_with(protocol: &str, settings: &str, faults: &str) -> String {
 #[test]
 fn raft_only_settings_and_leader_targets_are_refused_for_other_protocols() {
     let raft_only = [
-        ("", r#"{"at": "1s", "fault": "add_server", "node": "n3"}"#, r#"faults[0].fault: "add_server""#),
+        // (n3 votes from the start: Raft can add it back once it is removed.)
+        (
+            "",
+            r#"{"at": "1s", "fault": "add_server", "node": "n3"}, {"at": "0.5s", "fault": "remove_server", "node": "n3"}"#,
+            r#"faults[0].fault: "add_server""#,
+        ),
         (
             "",
             r#"{"at": "1s", "fault": "remove_server", "node": "n3"}"#,
@@ -487,4 +492,232 @@ fn raft_only_settings_and_leader_targets_are_refused_for_other_protocols() {
         assert!(o.status.success(), "paxos has a leader: {}", String::from_utf8_lossy(&o.stderr));
         let _ = std::fs::remove_dir_all(dir);
     }
+}
+
+/// Malformed inputs found by hunting through the scenario model (wrong top-level and nested
+/// types, zero or absurd sizes and settings, misleading messages, contradictory
+/// schedules): each is refused with exit 2, one line, and the exact JSON path.
+#[test]
+fn malformed_inputs_name_their_json_path() {
+    let raft = |cluster: &str, rest: &str| {
+        format!(
+            r#"{{"name": "t", "duration": "3s", "cluster": {{"protocol": "raft", "nodes": 3{cluster}}},
+                "workload": {{"type": "kv", "clients": 2}}{rest}}}"#
+        )
+    };
+    let net = |default: &str| raft("", &format!(r#", "network": {{"default": {{{default}}}}}"#));
+    let faults = |f: &str| raft("", &format!(r#", "faults": [{f}]"#));
+    let kv = |w: &str| {
+        format!(
+            r#"{{"name": "t", "duration": "3s", "cluster": {{"protocol": "raft", "nodes": 3}}, "workload": {{"type": "kv"{w}}}}}"#
+        )
+    };
+    let cases: Vec<(&str, String, &str, &str)> = vec![
+        // Wrong types where an object is expected: serde would read an array as the fields
+        // in order, or report the first element.
+        ("top-level-array", "[1, 2, 3]".into(), "(top level)", "expected an object, found an array"),
+        ("cluster-array", r#"{"name": "t", "duration": "3s", "cluster": ["raft", 3]}"#.into(), "cluster", "found an array"),
+        ("workload-array", raft("", r#", "network": {}"#).replace(r#"{"type": "kv", "clients": 2}"#, r#"["kv"]"#), "workload", "found an array"),
+        ("network-array", raft("", r#", "network": []"#), "network", "found an array"),
+        ("checks-array", raft("", r#", "checks": []"#), "checks", "found an array"),
+        ("security-array", raft("", r#", "network": {"security": [true]}"#), "network.security", "found an array"),
+        ("mix-array", kv(r#", "mix": [1, 2, 3, 4]"#), "workload.mix", "found an array"),
+        // Errors inside tagged objects name the field, not just the object.
+        ("keys-string", kv(r#", "keys": "10""#), "workload.keys", "expected a whole number"),
+        ("factor-string", faults(r#"{"at": "1s", "fault": "slow_node", "node": "n1", "factor": "x"}"#), "faults[0].factor", "expected a number"),
+        ("fault-typo", faults(r#"{"at": "1s", "fault": "crash", "nodes": "n1"}"#), "faults[0].nodes", "unknown field `nodes`"),
+        ("fault-kind-number", faults(r#"{"at": "1s", "fault": 3}"#), "faults[0].fault", "expected a string like \"crash\""),
+        ("fault-kind-unknown", faults(r#"{"at": "1s", "fault": "meteor"}"#), "faults[0].fault", "unknown variant `meteor`"),
+        ("group-node-name", faults(r#"{"at": "1s", "fault": "partition", "groups": [["server1"]]}"#), "faults[0].groups[0][0]", "expected a node like"),
+        ("latency-bare-number", net(r#""latency": {"dist": "uniform", "min": 5, "max": "2ms"}"#), "network.default.latency.min", "with a unit"),
+        ("latency-dist", net(r#""latency": {"dist": "weird"}"#), "network.default.latency.dist", "unknown variant `weird`"),
+        ("latency-min-max", net(r#""latency": {"dist": "uniform", "min": "5ms", "max": "2ms"}"#), "network.default.latency.max", "min <= max"),
+        ("loss-percent", net(r#""loss": "5%""#), "network.default.loss", "a probability between 0 and 1"),
+        // Zero or absurd sizes, rates and settings.
+        // Found by tests/adversarial.rs: with every message arriving the instant it is sent,
+        // closed-loop clients ran without end at 0 s of simulated time.
+        ("latency-zero", net(r#""latency": "0ms""#), "network.default.latency", "expected a latency above 0"),
+        ("latency-uniform-zero", net(r#""latency": {"dist": "uniform", "min": "0ms", "max": "0ms"}"#), "network.default.latency", "above 0"),
+        ("mtu-zero", net(r#""mtu": "0B""#), "network.default.mtu", "at least 68B"),
+        ("mtu-tiny", net(r#""mtu": "1B""#), "network.default.mtu", "at least 68B"),
+        ("degrade-mtu", faults(r#"{"at": "1s", "for": "1s", "fault": "degrade", "from": ["n1"], "to": ["n2"], "profile": {"mtu": "0B"}}"#), "faults[0].profile.mtu", "at least 68B"),
+        ("cost-negative", net(r#""cost_per_gb": -1"#), "network.default.cost_per_gb", "non-negative"),
+        ("reorder-no-delay", net(r#""reorder": 0.5, "reorder_delay": "0s""#), "network.default.reorder_delay", "positive delay"),
+        ("no-clients", kv(r#", "clients": 0"#), "workload.clients", "at least 1 client"),
+        ("no-ops", kv(r#", "max_ops": 0"#), "workload.max_ops", "at least 1 operation"),
+        ("stop-after-end", kv(r#", "stop": "10s""#), "workload.stop", "the run ends at 3s"),
+        (
+            "no-values",
+            r#"{"name": "t", "duration": "3s", "cluster": {"protocol": "gossip", "nodes": 3}, "workload": {"type": "broadcast", "values": 0, "interval": "10ms"}}"#.into(),
+            "workload.values",
+            "1 to 1000000",
+        ),
+        (
+            "fanout",
+            r#"{"name": "t", "duration": "3s", "cluster": {"protocol": "gossip", "nodes": 3, "gossip": {"fanout": 7}}}"#.into(),
+            "cluster.gossip.fanout",
+            "at most 2 peers",
+        ),
+        ("liveness-zero", raft("", r#", "checks": {"liveness_bound": "0s"}"#), "checks.liveness_bound", "positive"),
+        ("budget-zero", raft("", r#", "checks": {"linearizability_budget": "0s"}"#), "checks.linearizability_budget", "positive"),
+        ("heartbeat-default-timeout", raft(r#", "raft": {"heartbeat": "1s"}"#, ""), "cluster.raft.heartbeat", "default minimum election timeout (150ms)"),
+        (
+            "paxos-heartbeat",
+            r#"{"name": "t", "duration": "3s", "cluster": {"protocol": "paxos", "nodes": 3, "paxos": {"heartbeat": "300ms", "election_timeout": {"min": "100ms", "max": "200ms"}}}}"#.into(),
+            "cluster.paxos.heartbeat",
+            "shorter than the minimum election timeout",
+        ),
+        // Overrides: what they are about is servers that differ.
+        ("override-voters", raft(r#", "overrides": [{"nodes": ["n1"], "raft": {"initial_voters": ["n1"]}}]"#, ""), "cluster.overrides[0].raft.initial_voters", "the whole cluster's membership"),
+        ("override-nothing", raft(r#", "overrides": [{"nodes": ["n1"]}]"#, ""), "cluster.overrides[0]", "at least one setting"),
+        ("override-twice", raft(r#", "overrides": [{"nodes": ["n1", "n1"], "slowness": 2}]"#, ""), "cluster.overrides[0].nodes[1]", "listed twice"),
+        (
+            "override-conflict",
+            raft(r#", "overrides": [{"nodes": ["n1"], "slowness": 2}, {"nodes": ["n2", "n1"], "slowness": 4}]"#, ""),
+            "cluster.overrides[1].nodes[1]",
+            "n1's slowness is already set by cluster.overrides[0]",
+        ),
+        (
+            "link-twice",
+            raft("", r#", "network": {"links": [{"from": "n1", "to": "n2", "both_ways": true, "profile": {"loss": 0.1}}, {"from": "n2", "to": "n1", "profile": {"loss": 0.2}}]}"#),
+            "network.links[1]",
+            "already set by network.links[0]",
+        ),
+        // Faults that change nothing or contradict the schedule.
+        ("link-to-itself", faults(r#"{"at": "1s", "fault": "link_down", "from": ["n1"], "to": ["n1"]}"#), "faults[0].to", "no link to itself"),
+        ("degrade-nothing", faults(r#"{"at": "1s", "for": "1s", "fault": "degrade", "from": ["n1"], "to": ["n2"], "profile": {}}"#), "faults[0].profile", "at least one link field"),
+        ("reconfigure-nothing", faults(r#"{"at": "1s", "fault": "reconfigure", "node": "n1", "raft": {}}"#), "faults[0].raft", "at least one setting"),
+        ("add-a-voter", faults(r#"{"at": "1s", "fault": "add_server", "node": "n2"}"#), "faults[0]", "already a voter"),
+        (
+            "remove-every-voter",
+            faults(r#"{"at": "1s", "fault": "remove_server", "node": "n1"}, {"at": "1.2s", "fault": "remove_server", "node": "n2"}, {"at": "1.4s", "fault": "remove_server", "node": "n3"}"#),
+            "faults[2]",
+            "the last voter",
+        ),
+        (
+            "crash-inside-pause",
+            faults(r#"{"at": "1s", "for": "2s", "fault": "pause", "node": "n1"}, {"at": "1.5s", "for": "500ms", "fault": "crash", "node": "n1"}"#),
+            "faults[1]",
+            "faults[0] keeps n1 paused from 1s to 3s",
+        ),
+        (
+            "resume-a-crashed-node",
+            faults(r#"{"at": "1s", "fault": "crash", "node": "n2"}, {"at": "2s", "fault": "resume", "node": "n2"}"#),
+            "faults[1]",
+            "a crashed node is restarted, not resumed",
+        ),
+    ];
+    assert!(cases.len() >= 40);
+    let dir = tempdir("malformed-table");
+    for (name, json, path, says) in &cases {
+        let file = dir.join(format!("{name}.json"));
+        std::fs::write(&file, json).expect("write scenario");
+        let o = run_bin(&["validate", file.to_str().expect("utf8")]);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {e}");
+        assert_eq!(e.trim_end().lines().count(), 1, "{name}: {e}");
+        let want = format!("{}: {path}: ", file.display());
+        assert!(e.starts_with(&format!("error: {want}")), "{name}: expected the path {path}: {e}");
+        assert!(e.contains(says), "{name}: expected {says:?} in {e}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Every command that writes checks where it writes before it runs anything: a path under
+/// /proc or under a file is bad input (exit 2, one line naming the flag), not a failure
+/// after every seed has run.
+#[test]
+fn every_command_that_writes_checks_its_output_first() {
+    let dir = tempdir("outputs");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "x").expect("write");
+    let gossip = root().join("scenarios/gossip-happy-path.json");
+    let raft = root().join("scenarios/raft-leader-crash.json");
+    let (g, r) = (gossip.to_str().expect("utf8"), raft.to_str().expect("utf8"));
+    let under_file = file.join("x.json");
+    let under_file_dir = file.join("sub");
+    // A shard file for `merge`, from a real one-seed sweep.
+    let shard = dir.join("shard.json");
+    let o = run_bin(&["sweep", g, "--seeds", "1", "--out", shard.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let shard = shard.to_str().expect("utf8");
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["run", g, "--out", "/proc/forbidden"],
+        vec!["run", g, "--out", under_file_dir.to_str().expect("utf8")],
+        vec!["sweep", r, "--seeds", "1..50", "--out", "/proc/x.json"],
+        vec!["sweep", r, "--seeds", "1..50", "--out", under_file.to_str().expect("utf8")],
+        vec!["merge", shard, "--out", "/proc/x.json"],
+        vec!["merge", shard, "--out", under_file.to_str().expect("utf8")],
+        vec!["compare", r, "--seeds", "1..5", "--out", "/proc/forbidden"],
+        vec!["compare", r, "--seeds", "1..5", "--out", under_file_dir.to_str().expect("utf8")],
+        vec!["shrink", r, "--seed", "1", "--out", "/proc/forbidden/x"],
+        vec!["shrink", r, "--seed", "1", "--out", under_file_dir.to_str().expect("utf8")],
+    ];
+    for args in cases {
+        let started = std::time::Instant::now();
+        let o = run_bin(&args);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert_eq!(e.trim_end().lines().count(), 1, "{args:?}: {e}");
+        assert!(e.starts_with("error: --out: "), "{args:?}: {e}");
+        // Nothing ran: no seed, no summary.
+        assert!(
+            String::from_utf8_lossy(&o.stdout).trim().is_empty(),
+            "{args:?} ran: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{args:?}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A run killed outright leaves its hidden temporary report directory behind; the next run
+/// into the same directory removes it, and never one of a process still running.
+#[test]
+fn the_next_run_removes_what_killed_runs_left_behind() {
+    let dir = tempdir("stale");
+    let mut done = std::process::Command::new("true").spawn().expect("spawn");
+    let dead = done.id();
+    done.wait().expect("wait");
+    let mut sleeper = std::process::Command::new("sleep").arg("60").spawn().expect("spawn");
+    let live = sleeper.id();
+    let stale = dir.join(format!(".gossip-happy-path-seed7.tmp-{dead}"));
+    std::fs::create_dir(&stale).expect("mkdir");
+    std::fs::write(stale.join("history.json"), "[").expect("write");
+    let busy = dir.join(format!(".other-seed1.tmp-{live}"));
+    std::fs::create_dir(&busy).expect("mkdir");
+    // Another machine's (a shared file system): its process may be alive there.
+    let elsewhere = dir.join(format!(
+        ".other-seed2.tmp-{}-{dead}",
+        if eightfold::report::writer::host() == "00000000" { "00000001" } else { "00000000" }
+    ));
+    std::fs::create_dir(&elsewhere).expect("mkdir");
+    let s = root().join("scenarios/gossip-happy-path.json");
+    let o = run_bin(&[
+        "run",
+        s.to_str().expect("utf8"),
+        "-q",
+        "--no-charts",
+        "--out",
+        dir.to_str().expect("utf8"),
+    ]);
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!stale.exists(), "the dead run's temporary directory is still there");
+    assert!(busy.exists(), "a live process's temporary directory was removed");
+    assert!(elsewhere.exists(), "another host's temporary directory was removed");
+    let mut hidden: Vec<String> = std::fs::read_dir(&dir)
+        .expect("readable")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    hidden.sort();
+    let mut want = vec![
+        format!(".other-seed1.tmp-{live}"),
+        elsewhere.file_name().expect("name").to_string_lossy().into_owned(),
+    ];
+    want.sort();
+    assert_eq!(hidden, want);
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -95,7 +95,8 @@ fn resimulate(
 
 /// Writes a file into an existing directory atomically (temporary file, then rename).
 fn write_atomic(dir: &Path, name: &str, contents: &[u8]) -> Result<(), Failure> {
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    crate::report::writer::remove_stale(dir);
+    let tmp = dir.join(crate::report::writer::temporary_name(name, "tmp"));
     std::fs::write(&tmp, contents).and_then(|_| std::fs::rename(&tmp, dir.join(name))).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         Failure::internal(format!("writing {}: {e}", dir.join(name).display()))
@@ -115,6 +116,10 @@ pub(super) fn chart(args: ChartArgs) -> Result<Exit, Failure> {
             dir.display()
         )));
     }
+    // Checked before a re-simulation, which may take a while.
+    super::out::writable(dir).map_err(|e| {
+        Failure::input(format!("{}: cannot write into this report directory: {e}", dir.display()))
+    })?;
     let outcome: Outcome = read(dir, "outcome.json")?;
     let s = scenario_as_run(dir, &outcome)?;
     let has_history = dir.join("history.json").is_file();

@@ -48,15 +48,13 @@ pub(super) fn compare(args: CompareArgs) -> Result<Exit, Failure> {
         args.protocols.parse().map_err(|e: compare::ProtocolsError| Failure::input(e.to_string()))?;
     let seeds: SeedRange = args.seeds.parse().map_err(|e: SeedsError| Failure::input(e.to_string()))?;
     let jobs = parse_jobs(args.jobs.as_deref())?;
-    if args.out.exists() && !args.out.is_dir() {
-        return Err(Failure::input(format!("--out: {} exists and is not a directory", args.out.display())));
-    }
     let (scenario, text) = super::run::load(&args.scenario)?;
     let file = args.scenario.display().to_string();
     // Adapt up front, so a scenario that cannot be compared is refused before anything runs.
     for &p in &protocols.0 {
         compare::adapt(&scenario, p).map_err(|e| Failure::input(format!("{file}: {e}")))?;
     }
+    super::out::dir("--out", &args.out)?;
     let plan = ComparePlan {
         scenario: &scenario,
         spec: spec_for(&scenario, &text, &file, seeds),
@@ -93,18 +91,28 @@ pub(super) fn compare(args: CompareArgs) -> Result<Exit, Failure> {
     })?;
     let dest = args.out.join(format!("compare-{}", scenario.name));
     let files = compare::files(&out, &text).map_err(|e| Failure::internal(e.to_string()))?;
-    let report = ReportDir::create(&dest).map_err(|e| {
-        Failure::internal(format!("cannot create the report directory in {}: {e}", args.out.display()))
-    })?;
-    for f in &files {
-        report
-            .write(f.name, &f.contents)
-            .map_err(|e| Failure::internal(format!("writing {}: {e}", f.name)))?;
-    }
-    let path = report
-        .commit()
-        .map_err(|e| Failure::internal(format!("moving the report into {}: {e}", dest.display())))?;
+    // The summary first: if the report cannot be written, what the runs found is still shown.
     print_summary(&out.comparison);
+    let write = || -> Result<PathBuf, String> {
+        let report = ReportDir::create(&dest)
+            .map_err(|e| format!("cannot create the report directory in {}: {e}", args.out.display()))?;
+        for f in &files {
+            report.write(f.name, &f.contents).map_err(|e| format!("writing {}: {e}", f.name))?;
+        }
+        report.commit().map_err(|e| format!("moving the report into {}: {e}", dest.display()))
+    };
+    let path = write().map_err(|why| {
+        let json = files
+            .iter()
+            .find(|f| f.name == "compare.json")
+            .map(|f| f.contents.as_bytes())
+            .unwrap_or_default();
+        super::out::lost(
+            &dest.display().to_string(),
+            &why,
+            super::out::fallback(&format!("compare-{}.json", scenario.name), json),
+        )
+    })?;
     println!("  report: {}", path.join("index.html").display());
     Ok(Exit::Passed)
 }

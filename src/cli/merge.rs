@@ -41,9 +41,11 @@ pub(super) fn merge(args: MergeArgs) -> Result<Exit, Failure> {
     if args.files.iter().any(|f| f == &out) {
         return Err(Failure::input(format!("--out: {} is one of the inputs", out.display())));
     }
-    let svg = save(&summary, &out, metric)?;
     println!("merged {n} sweep files");
     print_summary(&summary);
+    let svg = save(&summary, &out, metric).map_err(|why| {
+        Failure::internal(format!("{why} (the {n} sweep files merged are unchanged: run the merge again)"))
+    })?;
     println!("  wrote {} and {}", out.display(), svg.display());
     Ok(exit_code(&summary))
 }

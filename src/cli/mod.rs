@@ -7,6 +7,7 @@ mod chart;
 mod check;
 mod compare;
 mod merge;
+mod out;
 mod replay;
 mod run;
 mod shrink;

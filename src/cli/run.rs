@@ -123,9 +123,17 @@ pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
     let (mut s, text) = load(&args.scenario)?;
     with_bugs(&mut s, &args.bugs)?;
     let seed = args.seed.unwrap_or(s.seed);
-    if args.out.exists() && !args.out.is_dir() {
-        return Err(Failure::input(format!("--out: {} exists and is not a directory", args.out.display())));
+    let mut record = runner::default_recording(&s);
+    if let Some(w) = args.window {
+        if w.1.as_nanos() > s.duration.0.as_nanos() {
+            return Err(Failure::input(format!(
+                "--window: it ends at {} but the run ends at {}",
+                w.1, s.duration.0
+            )));
+        }
+        record.window = w;
     }
+    super::out::dir("--out", &args.out)?;
     if !args.quiet {
         println!("effective parameters:");
         for line in runner::parameters(&s, seed) {
@@ -144,23 +152,15 @@ pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
         }
         println!("determinism check passed: two runs gave digest {} ({} events)", a.digest, a.events);
     }
-    let mut record = runner::default_recording(&s);
-    if let Some(w) = args.window {
-        if w.1.as_nanos() > s.duration.0.as_nanos() {
-            return Err(Failure::input(format!(
-                "--window: it ends at {} but the run ends at {}",
-                w.1, s.duration.0
-            )));
-        }
-        record.window = w;
+    let w = write_report(&s, &text, seed, &args.out, args.trace, Some(record), !args.no_charts)?;
+    print_summary(&w.outcome, w.path.as_deref().ok(), args.quiet);
+    if let Err(why) = &w.path {
+        return Err(w.keep_outcome(why));
     }
-    let (outcome, path, charts) =
-        write_report(&s, &text, seed, &args.out, args.trace, Some(record), !args.no_charts)?;
-    print_summary(&outcome, &path, args.quiet);
-    if let Some(e) = charts {
+    if let Some(e) = w.charts {
         return Err(e);
     }
-    Ok(exit_code(&outcome))
+    Ok(exit_code(&w.outcome))
 }
 
 /// Exit 1 if a check failed; else 3 if a check could not decide within its budget (neither
@@ -173,11 +173,39 @@ pub(super) fn exit_code(o: &Outcome) -> Exit {
     }
 }
 
+/// A run's report as written by [`write_report`].
+pub(super) struct Written {
+    /// The run's verdicts and figures (whether or not they could be written).
+    pub outcome: Outcome,
+    /// The report directory, or why it could not be written after the run.
+    pub path: Result<PathBuf, String>,
+    /// A chart that could not be drawn (the report was kept without it).
+    pub charts: Option<Failure>,
+    /// Where the report was to go.
+    pub dest: PathBuf,
+}
+
+impl Written {
+    /// The error for a report that could not be written, after saving `outcome.json` in
+    /// the temporary directory so the run's verdicts are not lost.
+    pub(super) fn keep_outcome(&self, why: &str) -> Failure {
+        let json = serde_json::to_string_pretty(&self.outcome).unwrap_or_default() + "\n";
+        let name = format!("{}-seed{}-outcome.json", self.outcome.scenario, self.outcome.seed);
+        super::out::lost(
+            &format!("the report {}", self.dest.display()),
+            why,
+            super::out::fallback(&name, json.as_bytes()),
+        )
+    }
+}
+
 /// Runs `s` with `seed` and writes its report directory `out/<name>-seed<N>/` atomically
 /// (`outcome.json`, `scenario.json` = `text`, `history.json`, `recording.json`, and
 /// `trace.jsonl` if asked) and, with `charts`, the SVG charts and `index.html`: the code
 /// path of `eightfold run`, shared with `eightfold shrink`. A chart that could not be drawn
-/// is returned beside the committed report rather than losing the run's other files.
+/// is returned beside the committed report rather than losing the run's other files; a
+/// report that cannot be written once the run is over is returned as such, with the
+/// outcome, so the caller can still show and keep the run's verdicts.
 ///
 /// The history is streamed into the (temporary) report as the run goes and read back, one
 /// operation at a time, for the charts: a long run never holds it whole.
@@ -189,7 +217,7 @@ pub(super) fn write_report(
     with_trace: bool,
     record: Option<RecorderConfig>,
     charts: bool,
-) -> Result<(Outcome, PathBuf, Option<Failure>), Failure> {
+) -> Result<Written, Failure> {
     let dest = out.join(format!("{}-seed{seed}", s.name));
     let report = ReportDir::create(&dest).map_err(|e| {
         Failure::internal(format!("cannot create the report directory in {}: {e}", out.display()))
@@ -220,19 +248,21 @@ pub(super) fn write_report(
         },
         e => Failure::internal(e.to_string()),
     })?;
-    if let Some(rec) = &out.recording {
-        report
-            .write_json("recording.json", rec)
-            .map_err(|e| Failure::internal(format!("writing recording.json: {e}")))?;
-    }
     let outcome = out.outcome;
-    let json = serde_json::to_string_pretty(&outcome).map_err(|e| Failure::internal(e.to_string()))?;
-    report
-        .write("outcome.json", json + "\n")
-        .map_err(|e| Failure::internal(format!("writing outcome.json: {e}")))?;
-    report
-        .write("scenario.json", text)
-        .map_err(|e| Failure::internal(format!("writing scenario.json: {e}")))?;
+    let written = |path, charts| Written { outcome: outcome.clone(), path, charts, dest: dest.clone() };
+    // From here on the run is over: a write that fails loses the report, not the verdicts.
+    let files = || -> Result<(), String> {
+        out.history_written.as_ref().map_err(|e| format!("writing history.json: {e}"))?;
+        if let Some(rec) = &out.recording {
+            report.write_json("recording.json", rec).map_err(|e| format!("writing recording.json: {e}"))?;
+        }
+        let json = serde_json::to_string_pretty(&outcome).map_err(|e| e.to_string())?;
+        report.write("outcome.json", json + "\n").map_err(|e| format!("writing outcome.json: {e}"))?;
+        report.write("scenario.json", text).map_err(|e| format!("writing scenario.json: {e}"))
+    };
+    if let Err(why) = files() {
+        return Ok(written(Err(why), None));
+    }
     // A chart that cannot be drawn is an internal error, but the run's own files are still
     // worth keeping: the report is committed either way and the error reported after.
     let charts = match (&out.recording, charts) {
@@ -242,7 +272,10 @@ pub(super) fn write_report(
                 let read = File::open(report.path("history.json")).map_err(|e| e.to_string()).and_then(|f| {
                     OpSeries::read(f, &named_indices(&outcome), end).map_err(|e| e.to_string())
                 });
-                Some(read.map_err(|e| Failure::internal(format!("reading history.json back: {e}")))?)
+                match read {
+                    Ok(ops) => Some(ops),
+                    Err(e) => return Ok(written(Err(format!("reading history.json back: {e}")), None)),
+                }
             } else {
                 None
             };
@@ -262,13 +295,13 @@ pub(super) fn write_report(
         }
         _ => Ok(()),
     };
-    let path = report
-        .commit()
-        .map_err(|e| Failure::internal(format!("moving the report into {}: {e}", dest.display())))?;
-    Ok((outcome, path, charts.err()))
+    let path = report.commit().map_err(|e| format!("moving the report into {}: {e}", dest.display()));
+    Ok(written(path, charts.err()))
 }
 
-pub(super) fn print_summary(o: &Outcome, path: &Path, quiet: bool) {
+/// Prints a run's summary; `path` is its report directory, `None` if it could not be
+/// written.
+pub(super) fn print_summary(o: &Outcome, path: Option<&Path>, quiet: bool) {
     if !quiet {
         println!(
             "ran {} seed {}: {} events, {:.3} s simulated in {:.3} s",
@@ -344,7 +377,10 @@ pub(super) fn print_summary(o: &Outcome, path: &Path, quiet: bool) {
         if let Some(h) = &o.halted {
             println!("  the run stopped at {} when {} saw: {}", h.at, h.check, h.detail);
         }
-        println!("  report: {}", path.display());
+        match path {
+            Some(p) => println!("  report: {}", p.display()),
+            None => println!("  report: NOT written (the error below says why)"),
+        }
         if !o.passed {
             println!("  replay with: eightfold run <scenario> --seed {}", o.seed);
         }

@@ -52,6 +52,8 @@ pub(super) fn shrink(args: ShrinkArgs) -> Result<Exit, Failure> {
     if dir.exists() && !dir.is_dir() {
         return Err(Failure::input(format!("--out: {} exists and is not a directory", dir.display())));
     }
+    // The results are written beside `dir` first, then renamed into place.
+    super::out::dir("--out", super::out::parent(&dir))?;
     println!("shrinking {} seed {seed} (at most {} runs)", scenario.name, args.max_runs);
     let opts = ShrinkOptions { seed, check: args.check, max_runs: args.max_runs };
     let quiet = args.quiet;
@@ -65,13 +67,22 @@ pub(super) fn shrink(args: ShrinkArgs) -> Result<Exit, Failure> {
         e => Failure::input(e.to_string()),
     })?;
     let log = &shrunk.log;
-    let report = ReportDir::create(&dir)
-        .map_err(|e| Failure::internal(format!("cannot create {}: {e}", dir.display())))?;
     let file = format!("{}.json", shrunk.scenario.name);
-    report.write(&file, &shrunk.text).map_err(|e| Failure::internal(format!("writing {file}: {e}")))?;
+    // The minimal scenario is what the search was for: if it cannot be written where asked,
+    // it is kept in the temporary directory and the error says where.
+    let keep = |why: String| {
+        super::out::lost(
+            &dir.display().to_string(),
+            &why,
+            super::out::fallback(&file, shrunk.text.as_bytes()),
+        )
+    };
+    let report =
+        ReportDir::create(&dir).map_err(|e| keep(format!("cannot create {}: {e}", dir.display())))?;
+    report.write(&file, &shrunk.text).map_err(|e| keep(format!("writing {file}: {e}")))?;
     let json = serde_json::to_string_pretty(log).map_err(|e| Failure::internal(e.to_string()))? + "\n";
-    report.write("shrink.json", json).map_err(|e| Failure::internal(format!("writing shrink.json: {e}")))?;
-    let (outcome, run_dir, charts) = super::run::write_report(
+    report.write("shrink.json", json).map_err(|e| keep(format!("writing shrink.json: {e}")))?;
+    let written = super::run::write_report(
         &shrunk.scenario,
         &shrunk.text,
         seed,
@@ -79,8 +90,13 @@ pub(super) fn shrink(args: ShrinkArgs) -> Result<Exit, Failure> {
         true,
         Some(crate::runner::default_recording(&shrunk.scenario)),
         true,
-    )?;
-    if let Some(e) = charts {
+    )
+    .map_err(|f| keep(f.message))?;
+    let (outcome, run_dir) = match written.path {
+        Ok(p) => (written.outcome, p),
+        Err(why) => return Err(keep(why)),
+    };
+    if let Some(e) = written.charts {
         return Err(e);
     }
     if outcome.digest != shrunk.outcome.digest {
@@ -90,9 +106,8 @@ pub(super) fn shrink(args: ShrinkArgs) -> Result<Exit, Failure> {
         )));
     }
     let run_name = run_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let path = report
-        .commit()
-        .map_err(|e| Failure::internal(format!("moving the results into {}: {e}", dir.display())))?;
+    let path =
+        report.commit().map_err(|e| keep(format!("moving the results into {}: {e}", dir.display())))?;
     println!(
         "shrunk {} seed {seed} with {} runs{}: still fails `{}`",
         log.scenario,

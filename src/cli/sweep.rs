@@ -109,8 +109,16 @@ pub(super) fn sweep(args: SweepArgs) -> Result<Exit, Failure> {
         SweepError::Seeds(e) => Failure::input(e.to_string()),
         e => Failure::internal(e.to_string()),
     })?;
-    let svg = save(&summary, &out, metric)?;
+    // The summary first: if the files cannot be written, what the seeds found is still shown.
     print_summary(&summary);
+    let svg = save(&summary, &out, metric).map_err(|why| {
+        let name = out.file_name().map_or_else(|| "sweep.json".into(), |n| n.to_string_lossy().into_owned());
+        super::out::lost(
+            &out.display().to_string(),
+            &why,
+            super::out::fallback(&name, summary.to_json().as_bytes()),
+        )
+    })?;
     println!("  wrote {} and {}", out.display(), svg.display());
     Ok(exit_code(&summary))
 }
@@ -125,10 +133,16 @@ pub(super) fn parse_jobs(jobs: Option<&str>) -> Result<usize, Failure> {
     }
 }
 
-/// Refuses an output path that is a directory.
+/// Checks, before anything runs, that the summary `out` and the chart beside it can be
+/// written.
 pub(super) fn check_out(out: &Path) -> Result<(), Failure> {
-    if out.is_dir() {
-        return Err(Failure::input(format!("--out: {} is a directory; give a file name", out.display())));
+    super::out::file("--out", out)?;
+    let svg = out.with_extension("svg");
+    if svg.is_dir() {
+        return Err(Failure::input(format!(
+            "--out: the chart goes to {}, which is a directory; give another file name",
+            svg.display()
+        )));
     }
     Ok(())
 }
@@ -179,23 +193,27 @@ pub(super) fn progress_bar(len: u64, unit: &str) -> ProgressBar {
 }
 
 /// Writes the summary to `out` and the chart next to it, each atomically (temporary file,
-/// then rename); returns the chart's path.
-pub(super) fn save(summary: &SweepSummary, out: &Path, metric: Metric) -> Result<PathBuf, Failure> {
+/// then rename); returns the chart's path, or why a file could not be written.
+pub(super) fn save(summary: &SweepSummary, out: &Path, metric: Metric) -> Result<PathBuf, String> {
     let svg = out.with_extension("svg");
-    let chart = chart::histogram_svg(summary, metric).map_err(|e| Failure::internal(e.to_string()))?;
     write_atomically(out, summary.to_json().as_bytes())?;
+    let chart =
+        chart::histogram_svg(summary, metric).map_err(|e| format!("drawing {}: {e}", svg.display()))?;
     write_atomically(&svg, chart.as_bytes())?;
     Ok(svg)
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let fail = |e: std::io::Error| Failure::internal(format!("writing {}: {e}", path.display()));
-    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(fail)?;
-    }
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let fail = |e: std::io::Error| format!("writing {}: {e}", path.display());
+    let dir = super::out::parent(path);
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    crate::report::writer::remove_stale(dir);
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(fail)?;
+    let tmp = path.with_file_name(crate::report::writer::temporary_name(&name, "tmp"));
+    std::fs::write(&tmp, bytes).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(e)
+    })?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         fail(e)

@@ -2,10 +2,129 @@
 //! directory next to the destination, which is renamed into place only when complete.
 //! An interrupted run therefore leaves either the previous report or the new one, never
 //! a half-written mix.
+//!
+//! A run killed outright (SIGKILL, a crash of the machine) cannot remove its temporary
+//! directory; the next report written into the same directory does, with
+//! [`remove_stale`]. Temporary names carry who made them — `.NAME.tmp-HOST-PID` (and
+//! `.NAME.old-HOST-PID` for a report being replaced), where `HOST` stands for this machine
+//! and PID namespace ([`host`]) — so that a directory shared by several machines or
+//! containers (a cluster's shared file system, a volume mounted in many pods) is cleaned
+//! only of this host's leftovers whose process is gone. A live process's entry is never
+//! touched; another host's only once it is older than [`STALE_AFTER`]. Names without
+//! `HOST` (written by earlier versions) are taken as this host's.
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime};
+
+/// How old a temporary entry must be before it is removed when it is not known to be
+/// stale: made on another host, or where this system cannot tell whether its process is
+/// alive.
+pub const STALE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// This host, as 8 hex digits: a hash of the kernel's boot id and this process's PID
+/// namespace on Linux (two containers on one machine differ), of the host name elsewhere.
+pub fn host() -> &'static str {
+    static HOST: OnceLock<String> = OnceLock::new();
+    HOST.get_or_init(|| {
+        let boot = fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap_or_default();
+        let ns = fs::read_link("/proc/self/ns/pid").map(|p| p.display().to_string()).unwrap_or_default();
+        let name = std::env::var("HOSTNAME").unwrap_or_default();
+        let seed = if boot.is_empty() && ns.is_empty() { name } else { format!("{boot}/{ns}") };
+        // FNV-1a: a name, not a digest of anything the simulation does.
+        let h = seed
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        format!("{:08x}", (h ^ (h >> 32)) as u32)
+    })
+}
+
+/// The hidden temporary name of `name` made by this process: `.{name}.{kind}-HOST-PID`,
+/// `kind` being `tmp` (being written) or `old` (being replaced).
+pub fn temporary_name(name: &str, kind: &str) -> String {
+    format!(".{name}.{kind}-{}-{}", host(), std::process::id())
+}
+
+/// Who made a temporary entry: the host (absent in names written by earlier versions) and
+/// the process id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    /// [`host`] of the process that made it.
+    pub host: Option<String>,
+    /// Its process id.
+    pub pid: u32,
+}
+
+/// The owner in the name of a temporary entry (`.x-seed1.tmp-0a1b2c3d-4242`, or the older
+/// `.x-seed1.tmp-4242`); `None` for any other name.
+pub fn temporary_owner(name: &str) -> Option<Owner> {
+    let rest = name.strip_prefix('.')?;
+    let (stem, pid) = rest.rsplit_once('-')?;
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let pid = pid.parse().ok()?;
+    let marked =
+        |s: &str| [".tmp", ".old"].iter().any(|k| s.strip_suffix(k).is_some_and(|base| !base.is_empty()));
+    if marked(stem) {
+        return Some(Owner { host: None, pid });
+    }
+    let (stem, host) = stem.rsplit_once('-')?;
+    (host.len() == 8 && host.bytes().all(|b| b.is_ascii_hexdigit()) && marked(stem))
+        .then(|| Owner { host: Some(host.to_string()), pid })
+}
+
+/// Whether process `pid` is alive: `Some` where the system says (Linux's `/proc`),
+/// `None` where it cannot be known.
+fn alive(pid: u32) -> Option<bool> {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return None;
+    }
+    Some(proc.join(pid.to_string()).exists())
+}
+
+/// Removes the temporary entries left in `dir` by processes that died before they could
+/// (see the module docs); returns how many it removed. Errors are ignored: cleaning up
+/// must never stop a new report from being written.
+pub fn remove_stale(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else { return 0 };
+    let own = std::process::id();
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(owner) = name.to_str().and_then(temporary_owner) else { continue };
+        let here = owner.host.as_deref().is_none_or(|h| h == host());
+        if here && owner.pid == own {
+            continue;
+        }
+        let old = || {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| SystemTime::now().duration_since(t).ok())
+                .is_some_and(|age| age > STALE_AFTER)
+        };
+        let stale = match (here, alive(owner.pid)) {
+            (true, Some(alive)) => !alive,
+            _ => old(),
+        };
+        if !stale {
+            continue;
+        }
+        let path = entry.path();
+        let gone = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        removed += usize::from(gone.is_ok());
+    }
+    removed
+}
 
 /// A report directory being written.
 pub struct ReportDir {
@@ -18,9 +137,10 @@ impl ReportDir {
     pub fn create(dest: &Path) -> io::Result<ReportDir> {
         let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         fs::create_dir_all(parent)?;
+        remove_stale(parent);
         let name =
             dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
-        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        let tmp = parent.join(temporary_name(&name, "tmp"));
         if tmp.exists() {
             fs::remove_dir_all(&tmp)?;
         }
@@ -51,7 +171,8 @@ impl ReportDir {
     pub fn commit(self) -> io::Result<PathBuf> {
         let dest = self.dest.clone();
         if dest.exists() {
-            let old = self.tmp.with_extension("old");
+            let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let old = self.tmp.with_file_name(temporary_name(&name, "old"));
             fs::rename(&dest, &old)?;
             fs::rename(&self.tmp, &dest)?;
             fs::remove_dir_all(&old)?;
@@ -93,5 +214,84 @@ fn finished(tmp: &Path) {
 pub fn remove_unfinished() {
     for dir in unfinished().drain(..) {
         let _ = fs::remove_dir_all(dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_names_and_their_owner() {
+        let mine = temporary_name("raft-seed1", "tmp");
+        assert_eq!(
+            temporary_owner(&mine),
+            Some(Owner { host: Some(host().into()), pid: std::process::id() })
+        );
+        assert_eq!(temporary_owner(".raft-seed1.tmp-4242"), Some(Owner { host: None, pid: 4242 }));
+        assert_eq!(
+            temporary_owner(".x-sweep.json.old-0a1b2c3d-7"),
+            Some(Owner { host: Some("0a1b2c3d".into()), pid: 7 })
+        );
+        for name in [
+            "raft-seed1.tmp-4242",
+            ".raft-seed1.tmp-",
+            ".raft-seed1.tmp-12a",
+            ".tmp-5",
+            ".a.bak-5",
+            ".x.tmp",
+            ".x.tmp-0a1b2c3-5",
+            ".x.tmp-zz1b2c3d-5",
+        ] {
+            assert_eq!(temporary_owner(name), None, "{name}");
+        }
+        assert_eq!(host().len(), 8);
+    }
+
+    #[test]
+    fn only_the_leftovers_of_dead_processes_of_this_host_are_removed() {
+        let dir = std::env::temp_dir().join(format!("eightfold-stale-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        // A process that has ended: its id is free (and is not reused this soon).
+        let mut child = std::process::Command::new("true").spawn().expect("spawn");
+        let dead = child.id();
+        child.wait().expect("wait");
+        // A process that is still running.
+        let mut sleeper = std::process::Command::new("sleep").arg("30").spawn().expect("spawn");
+        let live = sleeper.id();
+        let h = host();
+        let other = if h == "00000000" { "00000001" } else { "00000000" };
+        let stale_dir = dir.join(format!(".x-seed1.tmp-{h}-{dead}"));
+        fs::create_dir(&stale_dir).unwrap();
+        fs::write(stale_dir.join("outcome.json"), "{}").unwrap();
+        fs::write(dir.join(format!(".x-sweep.json.tmp-{h}-{dead}")), "{}").unwrap();
+        fs::create_dir(dir.join(format!(".x-seed1.old-{dead}"))).unwrap();
+        let kept = [
+            format!(".x-seed2.tmp-{h}-{live}"),
+            format!(".x-seed3.tmp-{h}-{}", std::process::id()),
+            // Another machine's: its process may well be alive there.
+            format!(".x-seed4.tmp-{other}-{dead}"),
+            format!("x-seed1.tmp-{dead}"),
+        ];
+        for k in &kept {
+            fs::create_dir(dir.join(k)).unwrap();
+        }
+        let removed = remove_stale(&dir);
+        let _ = sleeper.kill();
+        let _ = sleeper.wait();
+        let mut left: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let _ = fs::remove_dir_all(&dir);
+        if alive(dead).is_none() {
+            return; // no /proc: liveness cannot be told, and nothing this young is removed
+        }
+        assert_eq!(removed, 3, "{left:?}");
+        let mut want = kept.to_vec();
+        want.sort();
+        assert_eq!(left, want);
     }
 }

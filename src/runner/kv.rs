@@ -14,7 +14,7 @@ use crate::proto::quorum::{QuorumConfig, QuorumNode};
 use crate::proto::raft::{RaftConfig, RaftNode, ReadMode};
 use crate::proto::service::ServiceMsg;
 use crate::report::outcome::{LinearizabilityFigures, ZoneFigures};
-use crate::scenario::{KeyDistSpec, Protocol, ReadModeSpec, Scenario, WorkloadSpec};
+use crate::scenario::{KeyDistSpec, Protocol, RaftSpec, ReadModeSpec, Scenario, WorkloadSpec};
 use crate::sim::{
     AdminCommand, ConfigPatch, Ctx, DiskEvent, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView,
     TimerId,
@@ -98,19 +98,7 @@ pub fn raft_config(s: &Scenario) -> RaftConfig {
     let mut c = RaftConfig::default();
     if let Some(r) = &s.cluster.raft {
         apply_patch(&mut c, &config_patch(r));
-        if let Some(m) = r.read_mode {
-            c.read_mode = match m {
-                ReadModeSpec::Log => ReadMode::Log,
-                ReadModeSpec::ReadIndex => ReadMode::ReadIndex,
-                ReadModeSpec::Lease => ReadMode::Lease,
-            };
-        }
-        if let Some(n) = r.snapshot_every {
-            c.snapshot_threshold = n;
-        }
-        if let Some(b) = r.max_batch {
-            c.max_entries_per_msg = b;
-        }
+        apply_server_settings(&mut c, r);
         if let Some(v) = &r.initial_voters {
             c.initial_voters =
                 Some(v.iter().filter_map(|n| super::network::concrete(n, s.cluster.nodes)).collect());
@@ -129,9 +117,28 @@ pub fn raft_config_for(s: &Scenario, id: NodeId) -> RaftConfig {
         let named = o.nodes.iter().any(|n| super::network::concrete(n, s.cluster.nodes) == Some(id));
         if let (true, Some(r)) = (named, &o.raft) {
             apply_patch(&mut c, &config_patch(r));
+            apply_server_settings(&mut c, r);
         }
     }
     c
+}
+
+/// Sets the settings a server keeps from boot to crash (how it serves reads, when it
+/// snapshots, how many entries it sends at once), as written.
+fn apply_server_settings(c: &mut RaftConfig, r: &RaftSpec) {
+    if let Some(m) = r.read_mode {
+        c.read_mode = match m {
+            ReadModeSpec::Log => ReadMode::Log,
+            ReadModeSpec::ReadIndex => ReadMode::ReadIndex,
+            ReadModeSpec::Lease => ReadMode::Lease,
+        };
+    }
+    if let Some(n) = r.snapshot_every {
+        c.snapshot_threshold = n;
+    }
+    if let Some(b) = r.max_batch {
+        c.max_entries_per_msg = b;
+    }
 }
 
 /// Sets the timing settings a patch names, as written (no clamping: the scenario was
@@ -502,6 +509,41 @@ mod tests {
         let s = scenario("paxos", "", r#""ignore_accepted""#);
         let caught = (1..=10).any(|seed| !run(&s, RunOptions::seed(seed)).expect("runs").passed);
         assert!(caught, "ignore_accepted went unnoticed");
+    }
+
+    /// Validation compares a cluster's heartbeat with the default election timeout when
+    /// the scenario gives none; it must be the protocols' own default.
+    #[test]
+    fn the_default_election_timeout_validation_uses_is_the_protocols_own() {
+        use crate::scenario::validate::DEFAULT_ELECTION_TIMEOUT_MIN;
+        assert_eq!(
+            crate::proto::raft::RaftConfig::default().election_timeout_min,
+            DEFAULT_ELECTION_TIMEOUT_MIN
+        );
+        assert_eq!(
+            crate::proto::paxos::PaxosConfig::default().election_timeout_min,
+            DEFAULT_ELECTION_TIMEOUT_MIN
+        );
+    }
+
+    /// What a server keeps to itself — how it serves reads, when it snapshots, how many
+    /// entries it sends at once — may differ per server (fallacy 6), over the cluster's.
+    #[test]
+    fn per_server_settings_apply_to_the_servers_named() {
+        use crate::proto::raft::ReadMode;
+        use crate::sim::NodeId;
+        let s = parse(
+            r#"{ "name": "x", "duration": "1s",
+                 "cluster": { "protocol": "raft", "nodes": 3,
+                   "raft": { "read_mode": "read_index", "snapshot_every": 50 },
+                   "overrides": [ { "nodes": ["n2"], "raft": { "read_mode": "log", "max_batch": 3, "snapshot_every": 7 } } ] } }"#,
+        )
+        .expect("valid");
+        let n1 = super::raft_config_for(&s, NodeId(0));
+        let n2 = super::raft_config_for(&s, NodeId(1));
+        assert_eq!((n1.read_mode, n1.snapshot_threshold), (ReadMode::ReadIndex, 50));
+        assert_eq!((n2.read_mode, n2.snapshot_threshold, n2.max_entries_per_msg), (ReadMode::Log, 7, 3));
+        assert_eq!(n1.max_entries_per_msg, crate::proto::raft::RaftConfig::default().max_entries_per_msg);
     }
 
     #[test]

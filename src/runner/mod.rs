@@ -111,6 +111,9 @@ pub struct RunOutput {
     pub history: Option<History>,
     /// The flight recording, if one was asked for.
     pub recording: Option<Recording>,
+    /// Whether a streamed history ([`HistoryOutput::Stream`]) was written whole: a failed
+    /// write (a full disk) loses the file, not the run's verdicts.
+    pub history_written: Result<(), std::io::Error>,
 }
 
 /// The default recording for a scenario: the message window around its first fault.
@@ -126,7 +129,9 @@ pub fn run(scenario: &Scenario, opts: RunOptions) -> Result<Outcome, RunError> {
         HistoryOutput::Keep => HistoryOutput::Discard,
         other => other,
     };
-    run_full(scenario, RunOptions { history, ..opts }).map(|o| o.outcome)
+    let out = run_full(scenario, RunOptions { history, ..opts })?;
+    out.history_written.map_err(RunError::History)?;
+    Ok(out.outcome)
 }
 
 /// Runs `scenario` and returns its outcome and its history.
@@ -150,7 +155,12 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
             let mut fin = simulate(scenario, &mut world, opts.trace, opts.record, opts.checkpoint)?;
             broadcast::evaluate(scenario, &world, &mut fin);
             let recording = world.take_recording();
-            Ok(RunOutput { outcome: outcome(scenario, seed, &world, fin, started), history: None, recording })
+            Ok(RunOutput {
+                outcome: outcome(scenario, seed, &world, fin, started),
+                history: None,
+                recording,
+                history_written: Ok(()),
+            })
         }
         Protocol::Raft | Protocol::Paxos | Protocol::Quorum => {
             let start = kv::client_config(scenario).2;
@@ -174,12 +184,12 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
                 stream.sink_mut().take()
             };
             kv::evaluate(scenario, &world, &recorded, &mut fin);
-            recorded.written.map_err(RunError::History)?;
             let recording = world.take_recording();
             Ok(RunOutput {
                 outcome: outcome(scenario, seed, &world, fin, started),
                 history: recorded.history,
                 recording,
+                history_written: recorded.written,
             })
         }
     }

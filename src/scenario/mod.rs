@@ -5,6 +5,8 @@
 //! value and the value found. Nothing runs and no report is written for a bad scenario.
 
 pub mod error;
+pub mod json;
+pub mod lifecycle;
 pub mod model;
 pub mod nodes;
 pub mod protocol_fit;
@@ -38,33 +40,62 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Parses and validates scenario JSON text.
 pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+    json::reset();
     let de = &mut serde_json::Deserializer::from_str(text);
     let scenario: Scenario = match serde_path_to_error::deserialize(de) {
         Ok(s) => s,
         Err(e) => {
             let path = e.path().to_string();
             let inner = e.into_inner();
+            let (message, core) = describe_json_error(&inner);
             let path = if inner.is_syntax() || inner.is_eof() {
                 "(file)".to_string()
-            } else if path == "." {
-                "(top level)".to_string()
             } else {
-                path
+                let outer = if path == "." { "" } else { path.as_str() };
+                // An error inside a tagged object (a fault, the workload, a latency
+                // distribution) carries the path inside it.
+                let full = match json::take_inner_path(&core) {
+                    Some(inner) => json::join(outer, &inner),
+                    None => outer.to_string(),
+                };
+                if full.is_empty() { "(top level)".to_string() } else { full }
             };
-            return Err(ScenarioError::at(path, describe_json_error(&inner)));
+            return Err(ScenarioError::at(path, message));
         }
     };
     validate::validate(&scenario)?;
     Ok(scenario)
 }
 
-/// Rewrites serde_json's "… at line 3 column 7" into "… (line 3, column 7)".
-fn describe_json_error(e: &serde_json::Error) -> String {
+/// serde_json's message in plain words, with "… at line 3 column 7" turned into
+/// "… (line 3, column 7)"; and the message alone (as the code that raised it wrote it).
+fn describe_json_error(e: &serde_json::Error) -> (String, String) {
     let msg = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
-    let core = msg.strip_suffix(&suffix).unwrap_or(&msg);
-    let core = if e.is_syntax() || e.is_eof() { format!("not valid JSON: {core}") } else { core.to_string() };
-    if e.line() > 0 { format!("{core} (line {}, column {})", e.line(), e.column()) } else { core }
+    let core = msg.strip_suffix(&suffix).unwrap_or(&msg).to_string();
+    let shown =
+        if e.is_syntax() || e.is_eof() { format!("not valid JSON: {core}") } else { plain_words(&core) };
+    let shown =
+        if e.line() > 0 { format!("{shown} (line {}, column {})", e.line(), e.column()) } else { shown };
+    (shown, core)
+}
+
+/// serde names JSON types as Rust sees them ("map", "sequence", "u32"); a scenario's author
+/// thinks in JSON ("object", "array", "whole number").
+fn plain_words(message: &str) -> String {
+    const WORDS: [(&str, &str); 10] = [
+        ("invalid type: map,", "invalid type: an object,"),
+        ("invalid type: sequence,", "invalid type: an array,"),
+        ("invalid type: unit value,", "invalid type: null,"),
+        ("expected a map", "expected an object"),
+        ("expected a sequence", "expected an array"),
+        ("expected f64", "expected a number"),
+        ("expected u64", "expected a whole number"),
+        ("expected u32", "expected a whole number (at most 4294967295)"),
+        ("expected a borrowed string", "expected a string"),
+        ("floating point `", "the number `"),
+    ];
+    WORDS.iter().fold(message.to_string(), |m, (from, to)| m.replace(from, to))
 }
 
 impl Scenario {

@@ -5,14 +5,15 @@
 //! Cross-field rules (a node that exists, a fault inside the run) are checked afterwards by
 //! [`super::validate`].
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::json::{self, object_only};
 use super::nodes::{GroupRef, NodeRef};
 use super::units::{HumanDuration, HumanRate, HumanSize, Probability, SignedDuration};
 
 /// A complete scenario: the cluster, its network, its workload and its fault schedule.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Scenario {
     /// Short identifier; names the report directory.
     pub name: String,
@@ -62,7 +63,7 @@ pub struct LimitsSpec {
 
 /// Settings of the checks that judge a run.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ChecksSpec {
     /// How long after the last fault the cluster may take to commit again (default: ten
     /// maximum election timeouts plus one second).
@@ -158,7 +159,7 @@ impl<'de> Deserialize<'de> for LinBudgetSpec {
 
 /// The simulated disk every server has.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct DiskSpec {
     /// How long an fsync takes.
     #[serde(default)]
@@ -196,7 +197,7 @@ impl Protocol {
 
 /// The cluster: how many servers and which protocol.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ClusterSpec {
     /// The protocol every server runs.
     pub protocol: Protocol,
@@ -228,7 +229,7 @@ pub struct ClusterSpec {
 
 /// A zone: a named group of nodes.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ZoneSpec {
     /// The zone's name (`"eu-west"`).
     pub name: String,
@@ -238,7 +239,7 @@ pub struct ZoneSpec {
 
 /// Settings that differ on some nodes: the operators did not all agree.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct NodeOverride {
     /// The nodes concerned.
     pub nodes: Vec<NodeRef>,
@@ -255,7 +256,7 @@ pub struct NodeOverride {
 
 /// A node's clock against true (virtual) time.
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ClockSpec {
     /// How far ahead (or, with a leading `-`, behind) the clock reads at time zero.
     #[serde(default)]
@@ -267,7 +268,7 @@ pub struct ClockSpec {
 
 /// CPU cost of messages.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct CpuSpec {
     /// Fixed cost per message handled or sent.
     #[serde(default)]
@@ -291,7 +292,7 @@ pub enum ReadModeSpec {
 
 /// A range of durations, e.g. the randomized election timeout.
 #[derive(Copy, Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct DurationRange {
     /// Lower bound.
     pub min: HumanDuration,
@@ -301,7 +302,7 @@ pub struct DurationRange {
 
 /// Raft settings; absent fields take the defaults of a LAN deployment.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct RaftSpec {
     /// Randomized election timeout range (default 150–300 ms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -332,7 +333,7 @@ pub struct RaftSpec {
 
 /// Multi-Paxos settings; absent fields take the defaults (Raft's timing).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct PaxosSpec {
     /// Randomized timeout before a server starts phase 1 (default 150–300 ms).
     #[serde(default)]
@@ -353,7 +354,7 @@ pub struct PaxosSpec {
 
 /// Quorum-store settings; absent fields take Dynamo's common `(N, R, W) = (3, 2, 2)`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct QuorumSpec {
     /// Replicas per key.
     #[serde(default)]
@@ -380,7 +381,7 @@ pub struct QuorumSpec {
 
 /// Gossip protocol settings.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct GossipSpec {
     /// How often each node runs a round of anti-entropy with a random peer.
     #[serde(default = "default_gossip_interval")]
@@ -402,7 +403,7 @@ impl Default for GossipSpec {
 
 /// The network: a default link profile and per-link overrides.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct NetworkSpec {
     /// The profile of every link not overridden.
     #[serde(default)]
@@ -421,7 +422,7 @@ pub struct NetworkSpec {
 /// Message protection settings. Every message is authenticated with the cluster's key
 /// (switching that off is the documented `no_auth` bug).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct SecuritySpec {
     /// Receivers also reject envelopes seen before (an anti-replay window, as in IPsec).
     #[serde(default)]
@@ -430,7 +431,7 @@ pub struct SecuritySpec {
 
 /// A link profile; missing fields take the default profile's value (or the built-in one).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct LinkSpec {
     /// One-way latency distribution.
     #[serde(default)]
@@ -469,7 +470,7 @@ pub struct LinkSpec {
 
 /// The profile of every link from one zone to another (or within one).
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ZoneLink {
     /// Sending zone.
     pub from: String,
@@ -484,7 +485,7 @@ pub struct ZoneLink {
 
 /// An override of the profile of the link(s) between two nodes.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct LinkOverride {
     /// Sending end.
     pub from: NodeRef,
@@ -533,8 +534,10 @@ pub enum LatencySpec {
     },
 }
 
+/// serde's own form of a latency object: externally tagged, read from the `"dist"`-tagged
+/// object of a scenario file by [`json::read_tagged_map`].
 #[derive(Deserialize)]
-#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 enum LatencyObject {
     Constant { value: HumanDuration },
     Uniform { min: HumanDuration, max: HumanDuration },
@@ -551,16 +554,20 @@ impl<'de> Deserialize<'de> for LatencySpec {
                 let value = HumanDuration::deserialize(v).map_err(D::Error::custom)?;
                 Ok(LatencySpec::Constant { value })
             }
-            serde_json::Value::Object(_) => {
-                let o = LatencyObject::deserialize(v).map_err(D::Error::custom)?;
+            serde_json::Value::Object(map) => {
+                let o = json::read_tagged_map(map, "dist", "uniform", |d| LatencyObject::deserialize(d))
+                    .map_err(json::NestedError::into_error::<D::Error>)?;
                 Ok(match o {
                     LatencyObject::Constant { value } => LatencySpec::Constant { value },
                     LatencyObject::Uniform { min, max } => {
                         if max < min {
-                            return Err(D::Error::custom(format!(
-                                "uniform latency needs min <= max, found min {} > max {}",
-                                min.0, max.0
-                            )));
+                            return Err(json::fail_at(
+                                "max",
+                                format!(
+                                    "uniform latency needs min <= max, found min {} > max {}",
+                                    min.0, max.0
+                                ),
+                            ));
                         }
                         LatencySpec::Uniform { min, max }
                     }
@@ -573,20 +580,24 @@ impl<'de> Deserialize<'de> for LatencySpec {
                                 ));
                             }
                             (Some(s), None) if !(0.0..=5.0).contains(&s) => {
-                                return Err(D::Error::custom(format!(
-                                    "lognormal sigma must be between 0 and 5, found {s}"
-                                )));
+                                return Err(json::fail_at(
+                                    "sigma",
+                                    format!("lognormal sigma must be between 0 and 5, found {s}"),
+                                ));
                             }
                             (None, Some(p)) if p < median => {
-                                return Err(D::Error::custom(format!(
-                                    "lognormal p99 ({}) must not be below the median ({})",
-                                    p.0, median.0
-                                )));
+                                return Err(json::fail_at(
+                                    "p99",
+                                    format!(
+                                        "lognormal p99 ({}) must not be below the median ({})",
+                                        p.0, median.0
+                                    ),
+                                ));
                             }
                             _ => {}
                         }
                         if median.0.as_nanos() == 0 {
-                            return Err(D::Error::custom("lognormal median must be positive"));
+                            return Err(json::fail_at("median", "lognormal median must be positive"));
                         }
                         LatencySpec::Lognormal { median, sigma, p99 }
                     }
@@ -600,8 +611,11 @@ impl<'de> Deserialize<'de> for LatencySpec {
 }
 
 /// What the clients do.
+///
+/// Written as an object tagged by `"type"` (`{"type": "kv", "clients": 5}`); serde's own
+/// form of it (externally tagged) is only a step of reading and writing that object.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(remote = "Self", rename_all = "snake_case", deny_unknown_fields)]
 pub enum WorkloadSpec {
     /// Clients inject values into random servers, which must broadcast them to all.
     Broadcast {
@@ -623,9 +637,21 @@ pub enum WorkloadSpec {
     Kv(KvWorkloadSpec),
 }
 
+impl<'de> Deserialize<'de> for WorkloadSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        json::read_tagged(d, "type", "kv", |d| WorkloadSpec::deserialize(d))
+    }
+}
+
+impl Serialize for WorkloadSpec {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        json::write_tagged(s, "type", WorkloadSpec::serialize(self, serde_json::value::Serializer))
+    }
+}
+
 /// Relative weights of the operation kinds.
 #[derive(Copy, Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct MixSpec {
     /// Weight of gets.
     #[serde(default)]
@@ -653,7 +679,7 @@ pub enum KeyDistSpec {
 
 /// The key-value workload.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct KvWorkloadSpec {
     /// Number of clients.
     #[serde(default = "default_kv_clients")]
@@ -727,8 +753,12 @@ pub struct FaultEntry {
 }
 
 /// A fault the schedule can inject.
+///
+/// Written as an object tagged by `"fault"` (`{"fault": "crash", "node": "n1"}`, beside the
+/// entry's `at` and `for`); serde's own form of it (externally tagged) is only a step of
+/// reading and writing that object, so that an error inside names its field.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(tag = "fault", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(remote = "Self", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Fault {
     /// Split the nodes into groups that cannot reach each other (both directions).
     /// Servers left out of every group form one more group together.
@@ -912,6 +942,18 @@ fn yes() -> bool {
     true
 }
 
+impl<'de> Deserialize<'de> for Fault {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        json::read_tagged(d, "fault", "crash", |d| Fault::deserialize(d))
+    }
+}
+
+impl Serialize for Fault {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        json::write_tagged(s, "fault", Fault::serialize(self, serde_json::value::Serializer))
+    }
+}
+
 impl Fault {
     /// The fault's name as written in scenario files.
     pub fn name(&self) -> &'static str {
@@ -963,20 +1005,38 @@ impl Fault {
 
 impl<'de> Deserialize<'de> for FaultEntry {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let mut map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
-        let at = map.remove("at").ok_or_else(|| D::Error::missing_field("at"))?;
-        let at = HumanDuration::deserialize(at).map_err(|e| D::Error::custom(format!("at: {e}")))?;
+        let mut map = serde_json::Map::<String, serde_json::Value>::deserialize(json::ObjectOnly(d))?;
+        let at = map.remove("at").ok_or_else(|| serde::de::Error::missing_field("at"))?;
+        let at = HumanDuration::deserialize(at).map_err(|e| json::fail_at::<D::Error>("at", e))?;
         let lasts = match map.remove("for") {
             None => None,
-            Some(v) => {
-                Some(HumanDuration::deserialize(v).map_err(|e| D::Error::custom(format!("for: {e}")))?)
-            }
+            Some(v) => Some(HumanDuration::deserialize(v).map_err(|e| json::fail_at::<D::Error>("for", e))?),
         };
-        if !map.contains_key("fault") {
-            return Err(D::Error::missing_field("fault"));
-        }
-        let fault = Fault::deserialize(serde_json::Value::Object(map)).map_err(D::Error::custom)?;
+        let fault = json::read_tagged_map(map, "fault", "crash", |d| Fault::deserialize(d))
+            .map_err(json::NestedError::into_error)?;
         Ok(FaultEntry { at, lasts, fault })
     }
 }
+
+object_only!(
+    Scenario,
+    ChecksSpec,
+    DiskSpec,
+    ClusterSpec,
+    ZoneSpec,
+    NodeOverride,
+    ClockSpec,
+    CpuSpec,
+    DurationRange,
+    RaftSpec,
+    PaxosSpec,
+    QuorumSpec,
+    GossipSpec,
+    NetworkSpec,
+    SecuritySpec,
+    LinkSpec,
+    ZoneLink,
+    LinkOverride,
+    MixSpec,
+    KvWorkloadSpec,
+);

@@ -122,8 +122,8 @@ impl<'de> Deserialize<'de> for GroupRef {
             serde_json::Value::Array(items) => {
                 let mut nodes = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    let n =
-                        NodeRef::deserialize(item).map_err(|e| D::Error::custom(format!("[{i}]: {e}")))?;
+                    let n = NodeRef::deserialize(item)
+                        .map_err(|e| super::json::fail_at::<D::Error>(&format!("[{i}]"), e))?;
                     nodes.push(n);
                 }
                 Ok(GroupRef::Nodes(nodes))

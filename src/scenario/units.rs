@@ -251,12 +251,27 @@ pub struct Probability(pub f64);
 
 impl<'de> Deserialize<'de> for Probability {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = f64::deserialize(d)?;
-        if (0.0..=1.0).contains(&v) {
-            Ok(Probability(v))
-        } else {
-            Err(de::Error::custom(format!("expected a probability between 0 and 1, found {v}")))
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Probability;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a probability between 0 and 1 (like 0.05)")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Probability, E> {
+                if (0.0..=1.0).contains(&v) {
+                    Ok(Probability(v))
+                } else {
+                    Err(E::custom(format!("expected a probability between 0 and 1, found {v}")))
+                }
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Probability, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Probability, E> {
+                self.visit_f64(v as f64)
+            }
         }
+        d.deserialize_any(V)
     }
 }
 

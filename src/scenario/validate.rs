@@ -19,6 +19,12 @@ pub const MAX_FAULTS: usize = 10_000;
 /// timeouts, gossip and attack intervals): shorter ones only flood the event queue — a
 /// client retrying every 200 ns makes a two-second run take minutes.
 pub const MIN_PERIOD: SimDuration = SimDuration::from_micros(100);
+/// The shortest election timeout Raft and Multi-Paxos use when a scenario gives none (the
+/// protocols' defaults are 150–300 ms; a test in `runner::kv` keeps the two in step).
+pub const DEFAULT_ELECTION_TIMEOUT_MIN: SimDuration = SimDuration::from_millis(150);
+/// The smallest MTU accepted: IPv4's minimum (RFC 791), 68 bytes. A smaller one cuts every
+/// message into more fragments than it has bytes of payload.
+pub const MIN_MTU: u64 = 68;
 
 /// The highest `limits.events_per_second` accepted: the kernel handles a few million events
 /// per second of wall-clock time, so a run that busy would take minutes per simulated
@@ -81,6 +87,16 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
     }
     if let Some(g) = &s.cluster.gossip {
         at_least_min_period(&Some(g.interval), "cluster.gossip.interval")?;
+        if g.fanout >= n {
+            return Err(ScenarioError::at(
+                "cluster.gossip.fanout",
+                format!(
+                    "expected at most {} peers (the other servers; 0 means all of them), found {}",
+                    n.saturating_sub(1),
+                    g.fanout
+                ),
+            ));
+        }
     }
     let clients = s.client_count();
     if clients > MAX_CLIENTS {
@@ -90,6 +106,7 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
         ));
     }
     validate_workload(s)?;
+    validate_checks(s)?;
     validate_raft(s)?;
     validate_paxos(s)?;
     validate_quorum(s)?;
@@ -106,6 +123,23 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
             ));
         }
         validate_link(&l.profile, &format!("{path}.profile"))?;
+        let covers = |o: &LinkOverride, a: &NodeRef, b: &NodeRef| {
+            (o.from == *a && o.to == *b) || (o.both_ways && o.from == *b && o.to == *a)
+        };
+        let mut directions = vec![(l.from, l.to)];
+        if l.both_ways {
+            directions.push((l.to, l.from));
+        }
+        for (a, b) in directions {
+            if let Some(j) = s.network.links[..i].iter().position(|o| covers(o, &a, &b)) {
+                return Err(ScenarioError::at(
+                    path,
+                    format!(
+                        "the link {a} -> {b} is already set by network.links[{j}]; give each link one profile"
+                    ),
+                ));
+            }
+        }
     }
     if s.faults.len() > MAX_FAULTS {
         return Err(ScenarioError::at(
@@ -117,115 +151,8 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
         validate_fault(f, &format!("faults[{i}]"), duration, &ctx)?;
     }
     super::protocol_fit::validate(s)?;
-    contradictions(s)?;
+    super::lifecycle::validate(s)?;
     validate_cluster(s, &ctx)?;
-    Ok(())
-}
-
-/// What a schedule does to one concrete server at one instant.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-enum Step {
-    Crash,
-    Restart,
-    Pause,
-    Resume,
-}
-
-/// Rejects schedules that contradict themselves on a named server: crashing a node that is
-/// already down, restarting one that is up, pausing a crashed one, resuming one that is
-/// not paused.
-fn contradictions(s: &Scenario) -> Result<(), ScenarioError> {
-    let mut steps: Vec<(u64, usize, u32, Step)> = Vec::new();
-    for (i, f) in s.faults.iter().enumerate() {
-        let at = f.at.0.as_nanos();
-        let end = f.lasts.map(|d| at + d.0.as_nanos());
-        let mut add = |n: &NodeRef, start: Step, undo: Step| {
-            if let NodeRef::Server(id) = n {
-                steps.push((at, i, *id, start));
-                if let Some(e) = end {
-                    steps.push((e, i, *id, undo));
-                }
-            }
-        };
-        match &f.fault {
-            Fault::Crash { node } => add(node, Step::Crash, Step::Restart),
-            Fault::Restart { node } => add(node, Step::Restart, Step::Restart),
-            Fault::Pause { node } => add(node, Step::Pause, Step::Resume),
-            Fault::Resume { node } => add(node, Step::Resume, Step::Resume),
-            Fault::RollingRestart { interval, downtime } => {
-                for id in 0..s.cluster.nodes {
-                    let start = at + interval.0.as_nanos() * id as u64;
-                    steps.push((start, i, id, Step::Crash));
-                    steps.push((start + downtime.0.as_nanos(), i, id, Step::Restart));
-                }
-            }
-            _ => {}
-        }
-    }
-    // At equal times, undo before do (a restart at the instant a new crash happens is fine).
-    let rank = |st: Step| match st {
-        Step::Restart | Step::Resume => 0,
-        Step::Crash | Step::Pause => 1,
-    };
-    steps.sort_by_key(|&(t, i, _, st)| (t, rank(st), i));
-    // Per server: crashed since (entry), paused since (entry).
-    let mut down: Vec<Option<usize>> = vec![None; s.cluster.nodes as usize];
-    let mut paused: Vec<Option<usize>> = vec![None; s.cluster.nodes as usize];
-    for (t, i, id, st) in steps {
-        let n = id as usize;
-        let node = format!("n{}", id + 1);
-        let when = SimDuration(t);
-        let path = format!("faults[{i}]");
-        match st {
-            Step::Crash => {
-                if let Some(j) = down[n] {
-                    return Err(ScenarioError::at(
-                        path,
-                        format!(
-                            "{node} is already down at {when} (crashed by faults[{j}]); it cannot crash again before it restarts"
-                        ),
-                    ));
-                }
-                down[n] = Some(i);
-                paused[n] = None;
-            }
-            Step::Restart => {
-                if down[n].is_none() {
-                    return Err(ScenarioError::at(
-                        path,
-                        format!("{node} is not down at {when}: there is nothing to restart"),
-                    ));
-                }
-                down[n] = None;
-            }
-            Step::Pause => {
-                if let Some(j) = down[n] {
-                    return Err(ScenarioError::at(
-                        path,
-                        format!(
-                            "{node} is down at {when} (crashed by faults[{j}]); a crashed node cannot be paused"
-                        ),
-                    ));
-                }
-                if let Some(j) = paused[n] {
-                    return Err(ScenarioError::at(
-                        path,
-                        format!("{node} is already paused at {when} (by faults[{j}])"),
-                    ));
-                }
-                paused[n] = Some(i);
-            }
-            Step::Resume => {
-                if paused[n].is_none() && down[n].is_none() {
-                    return Err(ScenarioError::at(
-                        path,
-                        format!("{node} is not paused at {when}: there is nothing to resume"),
-                    ));
-                }
-                paused[n] = None;
-            }
-        }
-    }
     Ok(())
 }
 
@@ -279,6 +206,13 @@ fn validate_cluster(s: &Scenario, refs: &Refs) -> Result<(), ScenarioError> {
         if o.nodes.is_empty() {
             return Err(ScenarioError::at(format!("{path}.nodes"), "expected at least one node, found []"));
         }
+        let settings = override_settings(o);
+        if settings.is_empty() {
+            return Err(ScenarioError::at(
+                path,
+                "expected at least one setting (`raft`, `clock` or `slowness`) for these nodes, found none",
+            ));
+        }
         for (j, n) in o.nodes.iter().enumerate() {
             refs.concrete(n, &format!("{path}.nodes[{j}]"))?;
             if o.raft.is_some() && matches!(n, NodeRef::Client(_)) {
@@ -286,6 +220,21 @@ fn validate_cluster(s: &Scenario, refs: &Refs) -> Result<(), ScenarioError> {
                     format!("{path}.nodes[{j}]"),
                     format!("{n} is a client: raft settings apply to servers"),
                 ));
+            }
+            if o.nodes[..j].contains(n) {
+                return Err(ScenarioError::at(format!("{path}.nodes[{j}]"), format!("{n} is listed twice")));
+            }
+            // Two overrides setting the same thing on one node: one would silently win.
+            for (k, earlier) in s.cluster.overrides[..i].iter().enumerate() {
+                if !earlier.nodes.contains(n) {
+                    continue;
+                }
+                if let Some(both) = override_settings(earlier).into_iter().find(|x| settings.contains(x)) {
+                    return Err(ScenarioError::at(
+                        format!("{path}.nodes[{j}]"),
+                        format!("{n}'s {both} is already set by cluster.overrides[{k}]; set it once"),
+                    ));
+                }
             }
         }
         if let Some(r) = &o.raft {
@@ -298,7 +247,7 @@ fn validate_cluster(s: &Scenario, refs: &Refs) -> Result<(), ScenarioError> {
                     ),
                 ));
             }
-            runtime_settings(r, &format!("{path}.raft"))?;
+            server_settings(r, &format!("{path}.raft"))?;
         }
         if let Some(c) = &o.clock {
             if !(c.drift.is_finite() && c.drift > -0.5 && c.drift < 10.0) {
@@ -339,6 +288,49 @@ fn validate_cluster(s: &Scenario, refs: &Refs) -> Result<(), ScenarioError> {
     Ok(())
 }
 
+/// The names of the settings an override sets (`raft.heartbeat`, `clock`, `slowness`, …).
+fn override_settings(o: &NodeOverride) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if let Some(r) = &o.raft {
+        out.extend(raft_fields(r).into_iter().filter(|(_, set)| *set).map(|(name, _)| name));
+    }
+    if o.clock.is_some() {
+        out.push("clock");
+    }
+    if o.slowness.is_some() {
+        out.push("slowness");
+    }
+    out
+}
+
+/// Each Raft setting's name and whether `r` sets it.
+fn raft_fields(r: &RaftSpec) -> [(&'static str, bool); 8] {
+    [
+        ("raft.election_timeout", r.election_timeout.is_some()),
+        ("raft.heartbeat", r.heartbeat.is_some()),
+        ("raft.pre_vote", r.pre_vote.is_some()),
+        ("raft.check_quorum", r.check_quorum.is_some()),
+        ("raft.read_mode", r.read_mode.is_some()),
+        ("raft.snapshot_every", r.snapshot_every.is_some()),
+        ("raft.max_batch", r.max_batch.is_some()),
+        ("raft.initial_voters", r.initial_voters.is_some()),
+    ]
+}
+
+/// Checks the settings of a liveness and linearizability check.
+fn validate_checks(s: &Scenario) -> Result<(), ScenarioError> {
+    if s.checks.liveness_bound.is_some_and(|d| d.0 == SimDuration::ZERO) {
+        return Err(ScenarioError::at("checks.liveness_bound", "expected a positive duration, found 0s"));
+    }
+    if s.checks.linearizability_budget.and_then(|b| b.steps) == Some(0) {
+        return Err(ScenarioError::at(
+            "checks.linearizability_budget",
+            "expected a positive number of search steps, found 0",
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a timeout or period against [`MIN_PERIOD`].
 fn at_least_min_period(d: &Option<HumanDuration>, path: &str) -> Result<(), ScenarioError> {
     match d {
@@ -353,14 +345,26 @@ fn at_least_min_period(d: &Option<HumanDuration>, path: &str) -> Result<(), Scen
     }
 }
 
+/// A workload with no clients does nothing: the scenario should leave `workload` out.
+fn at_least_one_client(clients: u32) -> Result<(), ScenarioError> {
+    if clients == 0 {
+        return Err(ScenarioError::at(
+            "workload.clients",
+            "expected at least 1 client (leave `workload` out for a run without clients), found 0",
+        ));
+    }
+    Ok(())
+}
+
 fn validate_workload(s: &Scenario) -> Result<(), ScenarioError> {
     match (&s.workload, s.cluster.protocol) {
         (None, _) => Ok(()),
-        (Some(WorkloadSpec::Broadcast { values, interval, timeout, start, .. }), Protocol::Gossip) => {
-            if *values > 1_000_000 {
+        (Some(WorkloadSpec::Broadcast { clients, values, interval, timeout, start }), Protocol::Gossip) => {
+            at_least_one_client(*clients)?;
+            if *values == 0 || *values > 1_000_000 {
                 return Err(ScenarioError::at(
                     "workload.values",
-                    format!("expected at most 1000000 values per client, found {values}"),
+                    format!("expected 1 to 1000000 values per client, found {values}"),
                 ));
             }
             at_least_min_period(&Some(*interval), "workload.interval")?;
@@ -374,6 +378,13 @@ fn validate_workload(s: &Scenario) -> Result<(), ScenarioError> {
             Ok(())
         }
         (Some(WorkloadSpec::Kv(k)), p) if p != Protocol::Gossip => {
+            at_least_one_client(k.clients)?;
+            if k.max_ops == Some(0) {
+                return Err(ScenarioError::at(
+                    "workload.max_ops",
+                    "expected at least 1 operation per client (leave max_ops out for no limit), found 0",
+                ));
+            }
             if k.keys == 0 || k.keys > 1_000_000 {
                 return Err(ScenarioError::at(
                     "workload.keys",
@@ -434,6 +445,15 @@ fn validate_workload(s: &Scenario) -> Result<(), ScenarioError> {
                         format!("the workload stops at {} but starts at {}", stop.0, k.start.0),
                     ));
                 }
+                if stop.0 > s.duration.0 {
+                    return Err(ScenarioError::at(
+                        "workload.stop",
+                        format!(
+                            "the workload stops at {} but the run ends at {} (leave stop out to run to the end)",
+                            stop.0, s.duration.0
+                        ),
+                    ));
+                }
             }
             Ok(())
         }
@@ -477,26 +497,8 @@ fn validate_raft(s: &Scenario) -> Result<(), ScenarioError> {
             ),
         ));
     }
-    if let Some(e) = r.election_timeout {
-        if e.min.0 < MIN_PERIOD || e.max < e.min {
-            return Err(ScenarioError::at(
-                "cluster.raft.election_timeout",
-                format!("expected {MIN_PERIOD} <= min <= max, found min {} max {}", e.min.0, e.max.0),
-            ));
-        }
-        if let Some(h) = r.heartbeat {
-            if h.0 >= e.min.0 {
-                return Err(ScenarioError::at(
-                    "cluster.raft.heartbeat",
-                    format!(
-                        "the heartbeat ({}) must be shorter than the minimum election timeout ({}), or followers time out while the leader is healthy",
-                        h.0, e.min.0
-                    ),
-                ));
-            }
-        }
-    }
-    at_least_min_period(&r.heartbeat, "cluster.raft.heartbeat")?;
+    timing(r, "cluster.raft")?;
+    heartbeat_within_timeout(r.heartbeat, r.election_timeout, "cluster.raft")?;
     if r.snapshot_every == Some(0) {
         return Err(ScenarioError::at(
             "cluster.raft.snapshot_every",
@@ -507,6 +509,31 @@ fn validate_raft(s: &Scenario) -> Result<(), ScenarioError> {
         return Err(ScenarioError::at(
             "cluster.raft.max_batch",
             "expected a positive number of entries, found 0",
+        ));
+    }
+    Ok(())
+}
+
+/// The cluster-wide heartbeat must be shorter than the cluster-wide minimum election
+/// timeout (the default one if only the heartbeat is given), or followers time out while
+/// the leader is healthy. (Per-server overrides may break this on purpose: fallacy 6.)
+fn heartbeat_within_timeout(
+    heartbeat: Option<HumanDuration>,
+    timeout: Option<DurationRange>,
+    path: &str,
+) -> Result<(), ScenarioError> {
+    let Some(h) = heartbeat else { return Ok(()) };
+    let (min, whose) = match timeout {
+        Some(e) => (e.min.0, ""),
+        None => (DEFAULT_ELECTION_TIMEOUT_MIN, "default "),
+    };
+    if h.0 >= min {
+        return Err(ScenarioError::at(
+            format!("{path}.heartbeat"),
+            format!(
+                "the heartbeat ({}) must be shorter than the {whose}minimum election timeout ({min}), or followers time out while the leader is healthy",
+                h.0
+            ),
         ));
     }
     Ok(())
@@ -529,6 +556,7 @@ fn validate_paxos(s: &Scenario) -> Result<(), ScenarioError> {
         ));
     }
     at_least_min_period(&p.heartbeat, "cluster.paxos.heartbeat")?;
+    heartbeat_within_timeout(p.heartbeat, p.election_timeout, "cluster.paxos")?;
     for (v, path) in [(p.snapshot_every, "snapshot_every"), (p.max_batch.map(u64::from), "max_batch")] {
         if v == Some(0) {
             return Err(ScenarioError::at(
@@ -582,9 +610,70 @@ fn validate_link(l: &LinkSpec, path: &str) -> Result<(), ScenarioError> {
             return Err(ScenarioError::at(format!("{path}.queue"), "expected a positive size, found 0B"));
         }
     }
+    if let Some(m) = &l.mtu {
+        if m.0 < MIN_MTU {
+            return Err(ScenarioError::at(
+                format!("{path}.mtu"),
+                format!("expected at least {MIN_MTU}B (the smallest MTU IPv4 allows), found {}B", m.0),
+            ));
+        }
+    }
+    if let Some(c) = l.cost_per_gb {
+        if !(c.is_finite() && c >= 0.0) {
+            return Err(ScenarioError::at(
+                format!("{path}.cost_per_gb"),
+                format!("expected a non-negative amount of money per gigabyte, found {c}"),
+            ));
+        }
+    }
+    if let (Some(r), Some(d)) = (l.reorder, l.reorder_delay) {
+        if r.0 > 0.0 && d.0 == SimDuration::ZERO {
+            return Err(ScenarioError::at(
+                format!("{path}.reorder_delay"),
+                format!(
+                    "a reorder probability of {} needs a positive delay to hold messages back, found 0s",
+                    r.0
+                ),
+            ));
+        }
+    }
+    let zero = |d: &HumanDuration| d.0 == SimDuration::ZERO;
+    let always_zero = match &l.latency {
+        Some(LatencySpec::Constant { value }) => zero(value),
+        Some(LatencySpec::Uniform { max, .. }) => zero(max),
+        Some(LatencySpec::Normal { mean, stddev }) => zero(mean) && zero(stddev),
+        _ => false,
+    };
+    if always_zero {
+        return Err(ScenarioError::at(
+            format!("{path}.latency"),
+            "expected a latency above 0: a message that always arrives the instant it is sent lets a client and a server trade messages without end at one instant, and simulated time never moves on",
+        ));
+    }
     if let Some(LatencySpec::Normal { stddev, .. }) = &l.latency {
         if stddev.0 > SimDuration::from_secs(3600) {
             return Err(ScenarioError::at(format!("{path}.latency.stddev"), "expected at most 1h"));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses `from`/`to` lists that name no link at all: each names only the same single
+/// node (a node has no link to itself).
+fn some_link(from: &GroupRef, to: &GroupRef, path: &str) -> Result<(), ScenarioError> {
+    let concrete = |g: &GroupRef| match g {
+        GroupRef::Nodes(v) => {
+            v.iter().all(|n| matches!(n, NodeRef::Server(_) | NodeRef::Client(_))).then_some(v.clone())
+        }
+        _ => None,
+    };
+    if let (Some(a), Some(b)) = (concrete(from), concrete(to)) {
+        if a.iter().all(|x| b.iter().all(|y| x == y)) {
+            let n = a.first().map(|n| n.to_string()).unwrap_or_default();
+            return Err(ScenarioError::at(
+                format!("{path}.to"),
+                format!("from and to name only {n}, and a node has no link to itself"),
+            ));
         }
     }
     Ok(())
@@ -665,7 +754,8 @@ impl Refs {
     }
 }
 
-/// Rejects Raft settings that cannot change while a server runs.
+/// Rejects Raft settings that cannot change while a server runs (a `reconfigure` fault),
+/// and a change that changes nothing.
 fn runtime_settings(r: &RaftSpec, path: &str) -> Result<(), ScenarioError> {
     let fixed = [
         ("read_mode", r.read_mode.is_some()),
@@ -679,6 +769,39 @@ fn runtime_settings(r: &RaftSpec, path: &str) -> Result<(), ScenarioError> {
             "only election_timeout, heartbeat, pre_vote and check_quorum can change at runtime",
         ));
     }
+    if !raft_fields(r).iter().any(|(_, set)| *set) {
+        return Err(ScenarioError::at(
+            path,
+            "expected at least one setting to change (election_timeout, heartbeat, pre_vote or check_quorum), found none",
+        ));
+    }
+    timing(r, path)
+}
+
+/// Checks the Raft settings of some servers (`cluster.overrides[].raft`): any setting a
+/// server keeps to itself, which is every one but the cluster's membership.
+fn server_settings(r: &RaftSpec, path: &str) -> Result<(), ScenarioError> {
+    if r.initial_voters.is_some() {
+        return Err(ScenarioError::at(
+            format!("{path}.initial_voters"),
+            "the voters are the whole cluster's membership, not one server's setting: set them in cluster.raft",
+        ));
+    }
+    for (v, name) in [(r.snapshot_every, "snapshot_every"), (r.max_batch.map(u64::from), "max_batch")] {
+        if v == Some(0) {
+            return Err(ScenarioError::at(
+                format!("{path}.{name}"),
+                "expected a positive number of entries, found 0",
+            ));
+        }
+    }
+    timing(r, path)
+}
+
+/// The election timeout range and heartbeat of `r`, each on its own (a server may be given
+/// a heartbeat longer than its election timeout: that is an operator's mistake worth
+/// simulating, fallacy 6).
+fn timing(r: &RaftSpec, path: &str) -> Result<(), ScenarioError> {
     if let Some(e) = r.election_timeout {
         if e.min.0 < MIN_PERIOD || e.max < e.min {
             return Err(ScenarioError::at(
@@ -781,11 +904,40 @@ fn validate_fault(
         Fault::LinkDown { from, to, .. } | Fault::LinkUp { from, to, .. } => {
             refs.group(from, &format!("{path}.from"))?;
             refs.group(to, &format!("{path}.to"))?;
+            some_link(from, to, path)?;
         }
         Fault::Degrade { from, to, profile, .. } => {
             refs.group(from, &format!("{path}.from"))?;
             refs.group(to, &format!("{path}.to"))?;
+            some_link(from, to, path)?;
             validate_link(profile, &format!("{path}.profile"))?;
+            let LinkSpec {
+                latency,
+                loss,
+                duplicate,
+                reorder,
+                reorder_delay,
+                bandwidth,
+                queue,
+                mtu,
+                fragmentation,
+                cost_per_gb,
+                corrupt,
+            } = profile;
+            let empty = latency.is_none()
+                && [loss, duplicate, reorder, corrupt].iter().all(|p| p.is_none())
+                && reorder_delay.is_none()
+                && bandwidth.is_none()
+                && queue.is_none()
+                && mtu.is_none()
+                && fragmentation.is_none()
+                && cost_per_gb.is_none();
+            if empty {
+                return Err(ScenarioError::at(
+                    format!("{path}.profile"),
+                    "expected at least one link field to change (loss, latency, bandwidth, …), found none",
+                ));
+            }
         }
         Fault::LatencySpike { node, from, to, factor } => {
             if !(factor.is_finite() && *factor > 0.0 && *factor <= 10_000.0) {
@@ -808,6 +960,9 @@ fn validate_fault(
                     }
                     if let Some(g) = to {
                         refs.group(g, &format!("{path}.to"))?;
+                    }
+                    if let (Some(a), Some(b)) = (from, to) {
+                        some_link(a, b, path)?;
                     }
                 }
             }

@@ -5,8 +5,9 @@
 //! - `info` operations are indeterminate (any `complete_ns` is ignored);
 //! - `fail` operations definitely did not take effect and are dropped.
 //!
-//! An `ok` get reads `read` (`null` = the key was absent). Note that serde cannot tell
-//! `"read": null` from a missing `read` in [`HistoryOp`], so both mean "absent".
+//! An `ok` get reads `read` (`null` = the key was absent); an `ok` get without a `read` is
+//! an error, as an `ok` cas without `applied` is: the history does not say what it
+//! returned, and guessing "absent" could turn a wrong read into a right one.
 
 use super::{FormatError, MAX_OPS, ParsedHistory};
 use crate::check::linearizability::{CellOp, CellResult, Key, KeyedOp, KvOperation, Notation, Value};
@@ -95,7 +96,11 @@ pub(crate) fn operation(op: &HistoryOp) -> Result<Option<KvOperation>, (&'static
     let output = match op.op {
         OpKind::Get => {
             none("applied", op.applied.is_some(), name)?;
-            CellResult::Read(op.read.clone().flatten().map(Value::from))
+            let read = op.read.clone().ok_or((
+                "read",
+                "expected the value an ok get read (null if the key was absent), found none".to_string(),
+            ))?;
+            CellResult::Read(read.map(Value::from))
         }
         OpKind::Put | OpKind::Append => {
             none("read", op.read.is_some(), name)?;
@@ -190,6 +195,15 @@ mod tests {
             parse(no_applied).unwrap_err().to_string(),
             "ops[0].applied: expected whether an ok cas applied, found none"
         );
+        let no_read =
+            r#"{"ops":[{"client":0,"op":"get","key":"k","invoke_ns":1,"complete_ns":2,"outcome":"ok"}]}"#;
+        assert_eq!(
+            parse(no_read).unwrap_err().to_string(),
+            "ops[0].read: expected the value an ok get read (null if the key was absent), found none"
+        );
+        // An indeterminate get has no result, so no `read`.
+        let info_get = r#"{"ops":[{"client":0,"op":"get","key":"k","invoke_ns":1,"outcome":"info"}]}"#;
+        assert!(parse(info_get).is_ok());
         let wrong_tag = r#"{"format":"other/2","ops":[]}"#;
         assert_eq!(
             parse(wrong_tag).unwrap_err().to_string(),
