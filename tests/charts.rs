@@ -183,7 +183,7 @@ fn a_raft_report_has_charts_that_reflect_the_run() {
             && html.contains("id=\"step-next\"")
             && html.contains("id=\"stage\"")
     );
-    assert!(!html.contains(&outcome["wall_s"].to_string()), "no wall-clock time on the page");
+    assert!(!html.contains(&outcome["timing"]["wall_s"].to_string()), "no wall-clock time on the page");
 
     // Redrawing from the saved files gives byte-identical files.
     let before: Vec<String> = ["latency.svg", "timeline.svg", "messages.svg", "network.svg", "index.html"]

@@ -265,7 +265,7 @@ pub(super) fn print_summary(o: &Outcome, path: &Path, quiet: bool) {
             o.seed,
             o.events,
             o.sim_time_ns as f64 / 1e9,
-            o.wall_s
+            o.timing.wall_s
         );
         for f in &o.faults {
             let end = f.end.map(|e| format!(" until {e}")).unwrap_or_default();

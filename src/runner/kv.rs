@@ -340,6 +340,7 @@ pub fn evaluate(s: &Scenario, world: &World<KvNode>, recorded: &Recorded, fin: &
     let (check, figures) = judge_linearizability(&recorded.check);
     fin.checks.insert("linearizable".into(), check);
     fin.linearizability = Some(figures);
+    fin.linearizability_s = recorded.check.as_ref().ok().map(|r| r.stats.elapsed.as_secs_f64());
 }
 
 /// The linearizability options of a scenario (its budget over the defaults).
@@ -368,7 +369,6 @@ pub fn judge_linearizability(
         ops: st.ops as u64,
         partitions: st.partitions as u64,
         steps: st.steps,
-        time_s: st.elapsed.as_secs_f64(),
         counterexample: None,
         explanation: None,
     };
