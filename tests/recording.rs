@@ -271,8 +271,8 @@ fn shown(log: &[LogPoint], t: u64) -> (Option<LogPoint>, Option<LogPoint>) {
 
 /// True if `node` was crashed just before `t` and did not restart at `t`.
 fn crashed_during(life: &[(u64, Lifecycle)], t: u64) -> bool {
-    let before = life.iter().filter(|e| e.0 < t).map(|e| e.1);
-    before.filter(|e| matches!(e, Lifecycle::Crash | Lifecycle::Start)).last() == Some(Lifecycle::Crash)
+    let before = life.iter().rev().find(|e| e.0 < t && matches!(e.1, Lifecycle::Crash | Lifecycle::Start));
+    before.is_some_and(|e| e.1 == Lifecycle::Crash)
         && !life.iter().any(|&(at, e)| at == t && e == Lifecycle::Start)
 }
 

@@ -29,7 +29,8 @@ use crate::world::{Recording, recorder};
 pub(super) struct ChartArgs {
     /// A report directory written by `eightfold run`.
     report: PathBuf,
-    /// Record the message diagram over this window instead, e.g. `4.9s..5.4s` (re-simulates).
+    /// Record this window instead (its messages and every log change), e.g. `4.9s..5.4s`
+    /// (re-simulates).
     #[arg(long, value_parser = parse_window)]
     window: Option<(SimTime, SimTime)>,
 }
@@ -42,17 +43,28 @@ fn read<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<T, Failure> {
     serde_json::from_str(&text).map_err(|e| Failure::input(format!("{}: {e}", path.display())))
 }
 
-/// `recording.json`; one in an older format (which this build does not draw) gives `None`
-/// and the window it recorded, so that the run is recorded again over the same window.
-fn read_recording(dir: &Path) -> Result<(Option<Recording>, Option<(u64, u64)>), Failure> {
+/// A report's `recording.json`.
+enum Saved {
+    /// None was saved.
+    Missing,
+    /// One in an older format, which this build does not draw, and the window it recorded
+    /// (the run is recorded again over the same window).
+    Older(Option<(u64, u64)>),
+    /// One this build draws.
+    Current(Recording),
+}
+
+fn read_recording(dir: &Path) -> Result<Saved, Failure> {
+    if !dir.join("recording.json").is_file() {
+        return Ok(Saved::Missing);
+    }
     let v: serde_json::Value = read(dir, "recording.json")?;
     if v.get("format").and_then(|f| f.as_str()) != Some(recorder::FORMAT) {
-        let window = serde_json::from_value::<(u64, u64)>(v["window"].clone()).ok();
-        return Ok((None, window));
+        return Ok(Saved::Older(serde_json::from_value::<(u64, u64)>(v["window"].clone()).ok()));
     }
     let path = dir.join("recording.json");
     let r = serde_json::from_value(v).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-    Ok((Some(r), None))
+    Ok(Saved::Current(r))
 }
 
 /// The scenario as it ran: `scenario.json` plus any bugs switched on with `--bug`, which
@@ -132,8 +144,11 @@ pub(super) fn chart(args: ChartArgs) -> Result<Exit, Failure> {
     let outcome: Outcome = read(dir, "outcome.json")?;
     let s = scenario_as_run(dir, &outcome)?;
     let has_history = dir.join("history.json").is_file();
-    let (saved, old_window) =
-        if dir.join("recording.json").is_file() { read_recording(dir)? } else { (None, None) };
+    let (saved, old_window) = match read_recording(dir)? {
+        Saved::Missing => (None, None),
+        Saved::Older(window) => (None, window),
+        Saved::Current(r) => (Some(r), None),
+    };
     let wanted = args.window.map(|w| (w.0.as_nanos(), w.1.as_nanos()));
     // A key-value run whose history.json was left out (the shipped examples drop it to stay
     // small) gets its history back from a re-simulation too.

@@ -35,7 +35,8 @@ pub(super) struct RunArgs {
     /// Print only the final summary line.
     #[arg(long, short)]
     quiet: bool,
-    /// The time window of the message diagram, e.g. `4.9s..5.4s` (default: around the first fault).
+    /// The recorded window: its messages one by one and every change of a server's log, e.g.
+    /// `4.9s..5.4s` (default: around the first fault).
     #[arg(long, value_parser = parse_window)]
     window: Option<(SimTime, SimTime)>,
     /// Switch on a named protocol bug (repeatable; see `eightfold bugs`).

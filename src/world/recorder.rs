@@ -21,9 +21,11 @@
 //! previous point and `since` the previous point holds; from `since` to the point the log
 //! was moving from one to the other, and readers show that stretch as a range, not as a
 //! value. Since every bucket's changes end in a point, at each bucket boundary every
-//! server's state is known exactly. Truncations, snapshots, votes, membership changes,
-//! crashes and restarts are always recorded exactly, whatever the window: before one of
-//! them, the thinned changes still pending become their point.
+//! server's state is known exactly. Truncations, votes, membership changes, crashes and
+//! restarts are always recorded exactly, whatever the window: before one of them, the
+//! thinned changes still pending become their point. Snapshots are recorded inside the
+//! window, and outside it when they change the log (an installed one) or are loaded at a
+//! start: a compaction changes nothing shown, and a long run takes thousands.
 //!
 //! A restart is recorded when the node has finished booting: the state it announced while
 //! booting (rebuilt from its disk alone) becomes a [`Recovery`] and an exact point at the
@@ -258,7 +260,8 @@ pub struct Track {
     /// Each discarded suffix.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub truncations: Vec<Truncation>,
-    /// Each snapshot taken or installed.
+    /// Each snapshot taken or installed inside the window; outside it, those that changed
+    /// the log (installed ones) and those loaded at a start.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub snapshots: Vec<SnapshotPoint>,
     /// Each vote granted.
@@ -565,7 +568,8 @@ impl Recorder {
             _ => return,
         }
         let truncation = matches!(obs, Observation::Truncated { .. });
-        let exact = truncation || matches!(obs, Observation::Snapshot { .. }) || self.in_window(t);
+        let window = self.in_window(t);
+        let exact = truncation || window;
         let bucket = t.0 / self.rec.thin_ns;
         if !booting && (exact || pending.is_some_and(|p| p.bucket != bucket)) {
             self.flush(i);
@@ -576,7 +580,11 @@ impl Recorder {
             Observation::Truncated { from: LogIndex(from) } if changed => {
                 self.rec.tracks[k].truncations.push(Truncation { t: t.0, from });
             }
-            Observation::Snapshot { index: LogIndex(index), term: Term(term) } => {
+            // Compactions outside the window change nothing shown and are left out, so
+            // that a long run's recording does not grow with them.
+            Observation::Snapshot { index: LogIndex(index), term: Term(term) }
+                if window || changed || booting =>
+            {
                 self.rec.tracks[k].snapshots.push(SnapshotPoint { t: t.0, index, term });
             }
             _ => {}

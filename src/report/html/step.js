@@ -64,7 +64,7 @@
       case 1:
         m = D.life[e[2]];
         var r = m[2] === 0 ? recovered[m[1] + '@' + m[0]] : null;
-        return name(m[1]) + ' ' + LIFE[m[2]] + (r ? ' and read from its disk: log ' + r[3] + ' (t' + r[4] + ')' +
+        return name(m[1]) + ' ' + (m[2] === 0 && m[0] > 0 ? 'restarted' : LIFE[m[2]]) + (r ? ' and read from its disk: log ' + r[3] + ' (t' + r[4] + ')' +
           (r[2] > 0 ? ', snapshot up to ' + r[2] : '') + ', commit ' + r[5] : '');
       case 2: return 'fault begins: ' + D.faults[e[2]][2];
       case 3: return 'fault ends: ' + D.faults[e[2]][2];
@@ -107,8 +107,9 @@
     var label = el('text', { x: pos[i][0], y: pos[i][1] + 4, 'text-anchor': 'middle', 'class': 'st-name' }, g, name(i));
     var l1 = el('text', { x: pos[i][0], y: pos[i][1] + r + 14, 'text-anchor': 'middle', 'class': 'st-sub' }, g, '');
     var l2 = el('text', { x: pos[i][0], y: pos[i][1] + r + 27, 'text-anchor': 'middle', 'class': 'st-sub' }, g, '');
+    var l3 = el('text', { x: pos[i][0], y: pos[i][1] + r + 40, 'text-anchor': 'middle', 'class': 'st-sub' }, g, '');
     if (!isServer(i)) { l1.setAttribute('x', pos[i][0] + 20); l1.setAttribute('y', pos[i][1] + 4); l1.setAttribute('text-anchor', 'start'); }
-    view.push({ circle: c, name: label, l1: l1, l2: l2 });
+    view.push({ circle: c, name: label, l1: l1, l2: l2, l3: l3 });
   }
 
   function stateAt(n, t) {
@@ -130,10 +131,11 @@
     if (!s.to || s.to[k] === a) { return String(a); }
     return a + '\u2013' + s.to[k];
   }
+  // The log on one line and the commit index on the next (a range is marked \u2248).
   function logText(s) {
-    if (!s.prog && !s.to) { return ''; }
-    var text = 'log ' + fig(s, 2) + ' (t' + fig(s, 3) + ') \u00b7 commit ' + fig(s, 4);
-    return s.to ? text + ' \u2248' : text;
+    if (!s.prog && !s.to) { return ['', '']; }
+    var mark = s.to ? ' \u2248' : '';
+    return ['log ' + fig(s, 2) + ' (t' + fig(s, 3) + ')' + mark, 'commit ' + fig(s, 4) + mark];
   }
 
   var table = document.getElementById('step-table');
@@ -176,7 +178,9 @@
         var peer = s.role && D.roleNames[s.role[2]] === 'peer';
         var state = s.down ? 'crashed' : s.paused ? 'paused' : peer ? 'up' : s.role ? D.roleNames[s.role[2]] : '';
         v.l1.textContent = s.down ? 'crashed' : state + (s.role && !peer ? ', term ' + s.role[3] : '');
-        v.l2.textContent = s.down ? '' : logText(s);
+        var lines = s.down ? ['', ''] : logText(s);
+        v.l2.textContent = lines[0];
+        v.l3.textContent = lines[1];
         if (!s.down && s.to) { moving.push(name(n)); }
         if (rows[n]) {
           var c = rows[n].cells;
