@@ -183,7 +183,7 @@ fn a_raft_report_has_charts_that_reflect_the_run() {
             && html.contains("id=\"step-next\"")
             && html.contains("id=\"stage\"")
     );
-    assert!(!html.contains(&outcome["wall_s"].to_string()), "no wall-clock time on the page");
+    assert!(!html.contains(&outcome["timing"]["wall_s"].to_string()), "no wall-clock time on the page");
 
     // Redrawing from the saved files gives byte-identical files.
     let before: Vec<String> = ["latency.svg", "timeline.svg", "messages.svg", "network.svg", "index.html"]
@@ -312,6 +312,28 @@ fn chart_re_simulates_a_new_window_and_checks_the_digest() {
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("digest") && err.trim().lines().count() == 1, "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn chart_records_again_a_recording_of_an_older_format_over_its_window() {
+    let dir = tempdir("charts-old-format");
+    let report = run("raft-leader-crash", &dir, &["--no-charts", "--window", "5.9s..6.1s"]);
+    let fresh = read(&report.join("recording.json"));
+    // What the previous format looked like: no format field, sampled `progress`.
+    let old = serde_json::json!({
+        "nodes": read_json(&report.join("recording.json"))["nodes"],
+        "end_ns": 10_000_000_000u64,
+        "window": [5_900_000_000u64, 6_100_000_000u64],
+        "roles": [], "lifecycle": [], "progress": [[6_000_000_000u64, 3, 1000, 1, 1000]],
+        "messages": [], "messages_dropped": 0, "queues": []
+    });
+    std::fs::write(report.join("recording.json"), old.to_string()).expect("write");
+    let o = run_bin(&["chart", report.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("matches"), "re-simulated");
+    assert_eq!(read(&report.join("recording.json")), fresh, "the same recording, over the same window");
+    assert!(read(&report.join("index.html")).contains("step-data"));
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -160,3 +160,87 @@ fn every_shipped_scenario_passes_the_determinism_self_check() {
         let _ = std::fs::remove_dir_all(out);
     }
 }
+
+/// `text` with its `"timing": {...}` object cut out (the one place wall-clock figures live),
+/// so that everything else can be compared byte for byte.
+fn without_timing(text: &str) -> String {
+    let Some(start) = text.find("\"timing\": {") else { return text.to_string() };
+    let end = start + text[start..].find('}').expect("the timing object closes") + 1;
+    // The object is the last field of outcome.json: drop the comma before it too.
+    let head = text[..start].trim_end().trim_end_matches(',');
+    format!("{head}{}", &text[end..])
+}
+
+#[test]
+fn two_runs_write_byte_identical_reports_apart_from_the_timing_figures() {
+    let dir = tempdir("identical-reports");
+    for name in
+        ["raft-leader-crash", "paxos-leader-churn", "quorum-minority-partition", "gossip-partition-heal"]
+    {
+        let scenario = root().join(format!("scenarios/{name}.json"));
+        for seed in ["1", "2"] {
+            let mut reports = Vec::new();
+            for run in ["a", "b"] {
+                let out = dir.join(format!("{name}-{seed}-{run}"));
+                let o = run_bin(&[
+                    "run",
+                    scenario.to_str().expect("utf8"),
+                    "--seed",
+                    seed,
+                    "--out",
+                    out.to_str().expect("utf8"),
+                    "-q",
+                ]);
+                assert!(o.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&o.stderr));
+                reports.push(out.join(format!("{name}-seed{seed}")));
+            }
+            let mut files: Vec<String> = std::fs::read_dir(&reports[0])
+                .expect("report written")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+            files.sort();
+            for wanted in ["outcome.json", "recording.json", "index.html", "timeline.svg", "messages.svg"] {
+                assert!(files.iter().any(|f| f == wanted), "{name}: no {wanted} in {files:?}");
+            }
+            if name != "gossip-partition-heal" {
+                for wanted in ["history.json", "latency.svg", "throughput.svg"] {
+                    assert!(files.iter().any(|f| f == wanted), "{name}: no {wanted} in {files:?}");
+                }
+            }
+            for f in &files {
+                let a = std::fs::read_to_string(reports[0].join(f)).expect("read");
+                let b = std::fs::read_to_string(reports[1].join(f))
+                    .unwrap_or_else(|_| panic!("{name}: {f} only once"));
+                if f == "outcome.json" {
+                    let timing = &read_json(&reports[0].join(f))["timing"];
+                    assert!(timing["wall_s"].as_f64().is_some(), "{name}: the timing object holds wall_s");
+                    assert!(
+                        timing
+                            .as_object()
+                            .is_some_and(|o| o.keys().all(|k| k == "wall_s" || k == "linearizability_s")),
+                        "{name}: only the documented timing fields: {timing}"
+                    );
+                    assert!(
+                        without_timing(&a) == without_timing(&b),
+                        "{name} seed {seed}: {f} differs outside timing"
+                    );
+                } else {
+                    assert!(a == b, "{name} seed {seed}: {f} differs between two runs");
+                }
+            }
+            assert_eq!(
+                files.len(),
+                std::fs::read_dir(&reports[1]).expect("report").count(),
+                "{name}: the same files"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn cutting_the_timing_object_leaves_everything_else() {
+    let text = "{\n  \"digest\": \"ab\",\n  \"timing\": {\n    \"wall_s\": 0.5\n  }\n}\n";
+    assert_eq!(without_timing(text), "{\n  \"digest\": \"ab\"\n}\n");
+    assert_ne!(without_timing(text), without_timing(&text.replace("ab", "cd")));
+}

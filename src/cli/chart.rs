@@ -6,7 +6,8 @@
 //! a pure function of (scenario, seed), so the re-simulation must reproduce the saved trace
 //! digest exactly; if it does not (the report came from another build or was edited), the
 //! command refuses with exit code 1 rather than draw a picture of a different run. A missing
-//! `recording.json`, or a missing `history.json` of a key-value run, is recovered the same way.
+//! `recording.json` (or one in an older format), or a missing `history.json` of a key-value
+//! run, is recovered the same way.
 
 use std::path::{Path, PathBuf};
 
@@ -22,13 +23,14 @@ use crate::scenario::units::parse_window;
 use crate::scenario::{self, Protocol, Scenario};
 use crate::sim::SimTime;
 use crate::workload::history::History;
-use crate::world::Recording;
+use crate::world::{Recording, recorder};
 
 #[derive(Args)]
 pub(super) struct ChartArgs {
     /// A report directory written by `eightfold run`.
     report: PathBuf,
-    /// Record the message diagram over this window instead, e.g. `4.9s..5.4s` (re-simulates).
+    /// Record this window instead (its messages and every log change), e.g. `4.9s..5.4s`
+    /// (re-simulates).
     #[arg(long, value_parser = parse_window)]
     window: Option<(SimTime, SimTime)>,
 }
@@ -39,6 +41,30 @@ fn read<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<T, Failure> {
     let text =
         std::fs::read_to_string(&path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
     serde_json::from_str(&text).map_err(|e| Failure::input(format!("{}: {e}", path.display())))
+}
+
+/// A report's `recording.json`.
+enum Saved {
+    /// None was saved.
+    Missing,
+    /// One in an older format, which this build does not draw, and the window it recorded
+    /// (the run is recorded again over the same window).
+    Older(Option<(u64, u64)>),
+    /// One this build draws.
+    Current(Recording),
+}
+
+fn read_recording(dir: &Path) -> Result<Saved, Failure> {
+    if !dir.join("recording.json").is_file() {
+        return Ok(Saved::Missing);
+    }
+    let v: serde_json::Value = read(dir, "recording.json")?;
+    if v.get("format").and_then(|f| f.as_str()) != Some(recorder::FORMAT) {
+        return Ok(Saved::Older(serde_json::from_value::<(u64, u64)>(v["window"].clone()).ok()));
+    }
+    let path = dir.join("recording.json");
+    let r = serde_json::from_value(v).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    Ok(Saved::Current(r))
 }
 
 /// The scenario as it ran: `scenario.json` plus any bugs switched on with `--bug`, which
@@ -123,8 +149,11 @@ pub(super) fn chart(args: ChartArgs) -> Result<Exit, Failure> {
     let outcome: Outcome = read(dir, "outcome.json")?;
     let s = scenario_as_run(dir, &outcome)?;
     let has_history = dir.join("history.json").is_file();
-    let saved: Option<Recording> =
-        if dir.join("recording.json").is_file() { Some(read(dir, "recording.json")?) } else { None };
+    let (saved, old_window) = match read_recording(dir)? {
+        Saved::Missing => (None, None),
+        Saved::Older(window) => (None, window),
+        Saved::Current(r) => (Some(r), None),
+    };
     let wanted = args.window.map(|w| (w.0.as_nanos(), w.1.as_nanos()));
     // A key-value run whose history.json was left out (the shipped examples drop it to stay
     // small) gets its history back from a re-simulation too.
@@ -132,7 +161,11 @@ pub(super) fn chart(args: ChartArgs) -> Result<Exit, Failure> {
     let (recording, history) = match saved {
         Some(r) if wanted.is_none_or(|w| w == r.window) && !lacks_history => (r, None),
         saved => {
-            let window = args.window.or(saved.as_ref().map(|r| (SimTime(r.window.0), SimTime(r.window.1))));
+            let window = args.window.or(saved
+                .as_ref()
+                .map(|r| r.window)
+                .or(old_window)
+                .map(|w| (SimTime(w.0), SimTime(w.1))));
             let (r, h) = resimulate(&s, &outcome, window)?;
             if saved.as_ref() != Some(&r) {
                 let json = serde_json::to_string(&r).map_err(|e| Failure::internal(e.to_string()))?;

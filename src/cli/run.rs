@@ -36,7 +36,8 @@ pub(super) struct RunArgs {
     /// Print only the final summary line.
     #[arg(long, short)]
     quiet: bool,
-    /// The time window of the message diagram, e.g. `4.9s..5.4s` (default: around the first fault).
+    /// The recorded window: its messages one by one and every change of a server's log, e.g.
+    /// `4.9s..5.4s` (default: around the first fault).
     #[arg(long, value_parser = parse_window)]
     window: Option<(SimTime, SimTime)>,
     /// Switch on a named protocol bug (repeatable; see `eightfold bugs`).
@@ -309,7 +310,7 @@ pub(super) fn print_summary(o: &Outcome, path: Option<&Path>, quiet: bool) {
             o.seed,
             o.events,
             o.sim_time_ns as f64 / 1e9,
-            o.wall_s
+            o.timing.wall_s
         );
         for f in &o.faults {
             let end = f.end.map(|e| format!(" until {e}")).unwrap_or_default();

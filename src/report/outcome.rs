@@ -134,9 +134,6 @@ pub struct LinearizabilityFigures {
     /// …and bytes of search state.
     #[serde(default)]
     pub budget_memory_bytes: u64,
-    /// Wall-clock time spent deciding, seconds (a timing field: it differs from run to
-    /// run and never decides anything).
-    pub time_s: f64,
     /// The smallest set of operations found that cannot be ordered (when not linearizable).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub counterexample: Option<serde_json::Value>,
@@ -224,8 +221,6 @@ pub struct Outcome {
     pub peak_events_per_s: u64,
     /// Virtual time simulated, ns.
     pub sim_time_ns: u64,
-    /// Wall-clock time the run took, seconds (a timing field: it varies between runs).
-    pub wall_s: f64,
     /// True if no check failed and the run did not halt. An undecided check (status
     /// `unknown`) does not fail a run, so this is also true for a run that is neither
     /// passed nor failed: [`Outcome::verdict`] tells the three apart.
@@ -263,6 +258,21 @@ pub struct Outcome {
     pub security: Option<crate::world::SecurityStats>,
     /// Every effective parameter of the run, one per line.
     pub parameters: Vec<String>,
+    /// Wall-clock figures: the only part of the file that differs between two runs of the
+    /// same scenario and seed by the same build.
+    pub timing: RunTiming,
+}
+
+/// How long a run took on the machine that ran it. Everything else in `outcome.json` is a
+/// function of (scenario, seed, binary); these figures are not, so they are kept apart here
+/// for a reader or a test to drop, and nothing a run decides depends on them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunTiming {
+    /// Wall-clock time of the whole run (simulation, checks, figures), seconds.
+    pub wall_s: f64,
+    /// Wall-clock time the linearizability checker spent deciding, seconds (key-value runs).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub linearizability_s: Option<f64>,
 }
 
 /// What a run concluded, all checks taken together.

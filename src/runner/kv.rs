@@ -347,6 +347,7 @@ pub fn evaluate(s: &Scenario, world: &World<KvNode>, recorded: &Recorded, fin: &
     let (check, figures) = judge_linearizability(&recorded.check, &linearizability_options(s).budget);
     fin.checks.insert("linearizable".into(), check);
     fin.linearizability = Some(figures);
+    fin.linearizability_s = recorded.check.as_ref().ok().map(|r| r.stats.elapsed.as_secs_f64());
 }
 
 /// The linearizability options of a scenario: its budget over the defaults, and the
@@ -395,7 +396,6 @@ pub fn judge_linearizability(
         memory_bytes: st.memory as u64,
         budget_steps: budget.max_steps,
         budget_memory_bytes: budget.max_memory as u64,
-        time_s: st.elapsed.as_secs_f64(),
         counterexample: None,
         explanation: None,
     };

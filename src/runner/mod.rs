@@ -23,7 +23,7 @@ use crate::fault::Schedule;
 use crate::net::Latency;
 use crate::report::Outcome;
 use crate::report::outcome::{
-    ConsensusFigures, CostFigures, LinearizabilityFigures, LinkFigures, NetworkFigures, OpFigures,
+    ConsensusFigures, CostFigures, LinearizabilityFigures, LinkFigures, NetworkFigures, OpFigures, RunTiming,
     ZoneFigures,
 };
 use crate::scenario::{Protocol, Scenario};
@@ -101,6 +101,8 @@ pub struct Finished {
     pub useful_ops: u64,
     /// Client latency per zone.
     pub zones: Vec<ZoneFigures>,
+    /// Wall-clock time the linearizability check took, s (a timing figure, never a verdict).
+    pub linearizability_s: Option<f64>,
 }
 
 /// What a run produced: its outcome, and the history its clients recorded (key-value runs).
@@ -306,6 +308,7 @@ fn simulate<N: Node>(
         linearizability: None,
         useful_ops: 0,
         zones: Vec::new(),
+        linearizability_s: None,
     })
 }
 
@@ -337,7 +340,6 @@ fn outcome<N: Node>(
         events: world.counts().total,
         peak_events_per_s: world.peak_events_per_second(),
         sim_time_ns: world.now().as_nanos(),
-        wall_s: started.elapsed().as_secs_f64(),
         passed,
         checks: fin.checks,
         network: NetworkFigures::from(world.net_stats()),
@@ -352,6 +354,10 @@ fn outcome<N: Node>(
         cost: CostFigures::new(world.net_stats(), world.cpu_time(), fin.useful_ops),
         zones: fin.zones,
         parameters: parameters(s, seed),
+        timing: RunTiming {
+            wall_s: started.elapsed().as_secs_f64(),
+            linearizability_s: fin.linearizability_s,
+        },
     }
 }
 

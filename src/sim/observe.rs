@@ -67,6 +67,19 @@ pub enum Observation {
         /// Hash of the log prefix ending at this entry.
         chain: u64,
     },
+    /// The node (a Paxos acceptor) accepted values for the slots `first..=last`, in a ballot
+    /// of round `term`, and holds them until they are decided. Paxos only: Raft's log
+    /// entries are [`Observation::Appended`]. Acceptances are not decisions (two acceptors
+    /// may hold different values at one slot), so checkers of decided logs ignore them; the
+    /// flight recorder uses them to show how far each acceptor's log reaches.
+    Accepted {
+        /// First slot accepted.
+        first: LogIndex,
+        /// Last slot accepted.
+        last: LogIndex,
+        /// The ballot's round.
+        term: Term,
+    },
     /// The node discarded every log entry from `from` onward (a conflicting suffix).
     Truncated {
         /// First discarded index.
@@ -125,6 +138,7 @@ impl Observation {
             Observation::Learned { .. } => 8,
             Observation::Membership { .. } => 9,
             Observation::Rejected { .. } => 10,
+            Observation::Accepted { .. } => 11,
         }
     }
 }

@@ -28,6 +28,10 @@ impl<N: Node> World<N> {
         node_ref.on_start(&mut ctx);
         self.notify(node, Lifecycle::Start);
         self.flush(node, None);
+        // What the node announced while booting is what it recovered from its disk.
+        if let Some(r) = &mut self.recorder {
+            r.booted(t, node);
+        }
     }
 
     /// Crashes a node: memory, timers, queued events and unsynced writes are lost.

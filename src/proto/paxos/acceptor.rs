@@ -17,7 +17,7 @@
 //! is durable (its WAL cannot describe a prefix it has not stored yet); proposers retry.
 
 use crate::proto::raft::log::Entry;
-use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Role};
+use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role};
 
 use super::ballot::Ballot;
 use super::msg::{AcceptedSlot, PaxosMsg};
@@ -104,9 +104,12 @@ impl<M: PaxosHost> PaxosNode<M> {
         let mut data = Vec::new();
         storage::accept_record(&mut data, ballot, start, entries[skip..].iter());
         self.wal_write(ctx, DiskOp::Append { file: WAL, data });
+        let mut last = start;
         for (k, entry) in entries.into_iter().skip(skip).enumerate() {
-            self.accepted.insert(LogIndex(start.0 + k as u64), AcceptedValue { ballot, entry });
+            last = LogIndex(start.0 + k as u64);
+            self.accepted.insert(last, AcceptedValue { ballot, entry });
         }
+        ctx.observe(Observation::Accepted { first: start, last, term: ballot.term() });
     }
 
     /// A leader's heartbeat.

@@ -44,10 +44,14 @@
 //!   safety is then "one leader per ballot".
 //! - `Appended{slot, term, chain}` is announced for **decided** slots only, in order, with
 //!   `term` the round that first proposed the value and `chain` the hash of the decided
-//!   prefix ending there. Acceptances are not announced: two acceptors may hold different
+//!   prefix ending there. Acceptances are not `Appended`: two acceptors may hold different
 //!   values at one slot without anything being wrong, and a hash over undecided slots would
 //!   make log matching fail on healthy runs. Over decided prefixes the checks are sound: any
 //!   two decided prefixes are equal where they overlap unless Paxos is broken.
+//! - `Accepted{first, last, round}` when an acceptor (the leader's own included) accepts
+//!   values, and at start for the acceptances it recovered. The invariant checker ignores
+//!   it; the flight recorder shows with it how far each acceptor's log reaches, so that a
+//!   slot decided by a majority of acceptances is seen held by that majority.
 //! - `Committed{end of the decided prefix}` right after the `Appended` it covers, then
 //!   `Applied` for every slot applied: state-machine safety becomes "no two servers apply
 //!   different values at one slot". A leader extends its decided prefix only in steps that
@@ -59,8 +63,8 @@
 //!   (Paxos has no votes to count per term, never discards decided slots, and runs on a
 //!   fixed configuration).
 //!
-//! At start a server re-announces its role, its snapshot and its recovered decided prefix
-//! (`Appended`, `Committed`, `Applied`).
+//! At start a server re-announces its role, its snapshot, its recovered decided prefix
+//! (`Appended`, `Committed`, `Applied`) and its recovered acceptances (`Accepted`).
 
 mod acceptor;
 pub mod ballot;

@@ -22,7 +22,7 @@ use crate::proto::raft::log::RaftLog;
 use crate::proto::replica::chunk::Chunk;
 use crate::proto::replica::{Pipeline, RecoveryError, Status, random_timeout};
 use crate::sim::{
-    Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimTime, StorageView, TimerId,
+    Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimTime, StorageView, Term, TimerId,
 };
 
 use super::ballot::Ballot;
@@ -287,6 +287,25 @@ impl<M: PaxosHost> PaxosNode<M> {
         }
         if self.decided.last_index() > base.index {
             ctx.observe(Observation::Committed { index: self.decided.last_index() });
+        }
+        // The acceptances recovered above the decided prefix, one announcement per run of
+        // consecutive slots accepted in the same round.
+        let mut run: Option<(LogIndex, LogIndex, Term)> = None;
+        for (&slot, a) in &self.accepted {
+            match run {
+                Some((first, last, term)) if slot == last.next() && term == a.ballot.term() => {
+                    run = Some((first, slot, term));
+                }
+                _ => {
+                    if let Some((first, last, term)) = run {
+                        ctx.observe(Observation::Accepted { first, last, term });
+                    }
+                    run = Some((slot, slot, a.ballot.term()));
+                }
+            }
+        }
+        if let Some((first, last, term)) = run {
+            ctx.observe(Observation::Accepted { first, last, term });
         }
         self.apply_decided(ctx);
         self.reset_election_timer(ctx);

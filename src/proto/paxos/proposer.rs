@@ -266,6 +266,7 @@ impl<M: PaxosHost> PaxosNode<M> {
         storage::accept_record(&mut data, ballot, slot, std::iter::once(&entry));
         self.wal_write(ctx, DiskOp::Append { file: WAL, data });
         self.accepted.insert(slot, AcceptedValue { ballot, entry: entry.clone() });
+        ctx.observe(crate::sim::Observation::Accepted { first: slot, last: slot, term: ballot.term() });
         let token = self.disk.write_token();
         if let Some(l) = self.lead.as_mut() {
             l.next_slot = slot.next();

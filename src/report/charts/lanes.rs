@@ -1,6 +1,6 @@
 //! Each node's story over time, derived once from the recording and shared by the timeline,
 //! the message diagram and the narrative: which role it held in which term (role spans),
-//! when it was crashed or paused, and its sampled log progress.
+//! when it was crashed or paused, and its log's points (see [`crate::world::recorder`]).
 //!
 //! A role span starts at a role change and ends at the node's next role change or crash,
 //! whichever comes first: a crashed node has no role until it restarts (a restarted server
@@ -22,7 +22,10 @@ pub struct RoleSpan {
     pub term: u64,
 }
 
-/// A sample of a server's log: (time ns, last index, last term, commit index).
+/// A point of a server's log: (time ns, last index, last term, commit index). Outside the
+/// recorded window a point may stand for several changes (see
+/// [`LogPoint::since`](crate::world::recorder::LogPoint::since)); it is the true state at its
+/// own time either way.
 pub type Sample = (u64, u64, u64, u64);
 
 /// One node's derived history.
@@ -40,7 +43,7 @@ pub struct Lane {
     pub down: Vec<(u64, u64)>,
     /// Paused periods `[start, end)`, ns.
     pub paused: Vec<(u64, u64)>,
-    /// Log progress samples, in time order.
+    /// Log points, in time order.
     pub progress: Vec<Sample>,
 }
 
@@ -61,7 +64,7 @@ impl Lane {
         self.paused.iter().any(|&(a, b)| a <= t && t < b)
     }
 
-    /// The last log sample at or before `t`.
+    /// The last log point at or before `t`.
     pub fn progress_at(&self, t: u64) -> Option<Sample> {
         let i = self.progress.partition_point(|s| s.0 <= t);
         i.checked_sub(1).map(|i| self.progress[i])
@@ -136,13 +139,10 @@ pub fn lanes(rec: &Recording) -> Vec<Lane> {
         }
         lane.roles.retain(|s| s.end > s.start || s.start == end);
     }
-    for p in &rec.progress {
-        if let Some(l) = lanes.get_mut(p.node as usize) {
-            l.progress.push((p.t, p.last, p.last_term, p.commit));
+    for track in &rec.tracks {
+        if let Some(l) = lanes.get_mut(track.node as usize) {
+            l.progress = track.log.iter().map(|p| (p.t, p.last, p.last_term, p.commit)).collect();
         }
-    }
-    for l in &mut lanes {
-        l.progress.sort_by_key(|s| s.0);
     }
     lanes
 }

@@ -338,16 +338,19 @@ fn step_through(h: &mut String, input: &Inputs<'_>) {
         "<section id=\"step\" tabindex=\"0\">\n<h2>Step through the run</h2>\n\
          <p class=\"explain\">The cluster at one instant: each server's role and term, its log (last index, the \
          term of that entry, and the commit index), crashed or paused servers, and the messages in flight as \
-         dots travelling from sender to receiver (messages are recorded between {} and {}). Drag the slider, or \
-         step from one event to the next with the buttons or the arrow keys. The strip above the slider shows \
-         fault windows (pink), the message window (blue outline) and elections (green ticks); click it to jump.</p>\n\
+         dots travelling from sender to receiver. Between {} and {} (the recorded window) every message and every \
+         change of a log is shown at the instant it happened; outside it, a server's log changes are recorded \
+         once per {} ms, and while one was changing between two recorded values the page shows the range it \
+         moved through, marked \u{2248}. Drag the slider, or step from one event to the next with the buttons or \
+         the arrow keys. The strip above the slider shows fault windows (pink), the recorded window (blue \
+         outline) and elections (green ticks); click it to jump.</p>\n\
          <div class=\"controls\"><button id=\"step-prev\" type=\"button\">\u{25c0} previous event</button>\
          <button id=\"step-play\" type=\"button\">\u{25b6} play</button>\
          <button id=\"step-next\" type=\"button\">next event \u{25b6}</button>\
          <label>speed <select id=\"step-speed\"><option value=\"1000\">1 ms per second</option>\
          <option value=\"10000\" selected>10 ms per second</option><option value=\"100000\">100 ms per second</option>\
          <option value=\"1000000\">real time</option></select></label>\
-         <button id=\"step-window\" type=\"button\">go to the message window</button>\
+         <button id=\"step-window\" type=\"button\">go to the recorded window</button>\
          <span id=\"step-time\"></span></div>\n\
          <svg id=\"step-strip\" viewBox=\"0 0 1000 26\" preserveAspectRatio=\"none\"></svg>\n\
          <input id=\"step-slider\" type=\"range\" min=\"0\" max=\"1\" step=\"1\" value=\"0\" aria-label=\"time\">\n\
@@ -358,7 +361,8 @@ fn step_through(h: &mut String, input: &Inputs<'_>) {
          <th>last index</th><th>last term</th><th>commit</th></tr></thead><tbody></tbody></table></div>\n\
          </section>\n",
         at(w.0),
-        at(w.1)
+        at(w.1),
+        input.recording.thin_ns as f64 / 1e6
     );
 }
 

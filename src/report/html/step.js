@@ -33,7 +33,10 @@
   for (var i = 0; i < N; i++) { roles.push([]); life.push([]); prog.push([]); }
   D.roles.forEach(function (r) { roles[r[1]].push(r); });
   D.life.forEach(function (e) { life[e[1]].push(e); });
-  D.progress.forEach(function (p) { prog[p[1]].push(p); });
+  D.log.forEach(function (p) { prog[p[1]].push(p); });
+  // What each restart read from disk, by node and time: [t, node, snapshot, last, term, commit].
+  var recovered = {};
+  D.recoveries.forEach(function (r) { recovered[r[1] + '@' + r[0]] = r; });
   for (i = 0; i < N; i++) { roles[i].sort(byTime); life[i].sort(byTime); prog[i].sort(byTime); }
   var msgs = D.msgs.slice().sort(byTime);
   var longest = 0;
@@ -42,12 +45,14 @@
   var flash = Math.max(Math.round(span / 40), 500);
   var delivered = D.fates.indexOf('delivered');
 
-  // Events: [time, type, index]. 0 role, 1 lifecycle, 2 fault start, 3 fault end, 4 send, 5 message end.
+  // Events: [time, type, index]. 0 role, 1 lifecycle, 2 fault start, 3 fault end, 4 send,
+  // 5 message end, 6 log truncation.
   var events = [];
   D.roles.forEach(function (r, k) { if (isServer(r[1]) && !(r[0] === 0 && r[3] === 0)) { events.push([r[0], 0, k]); } });
   D.life.forEach(function (e, k) { if (e[0] > 0) { events.push([e[0], 1, k]); } });
   D.faults.forEach(function (f, k) { events.push([f[0], 2, k]); if (f[1] < D.end) { events.push([f[1], 3, k]); } });
   msgs.forEach(function (m, k) { events.push([m[0], 4, k]); if (m[1] > m[0]) { events.push([m[1], 5, k]); } });
+  D.truncations.forEach(function (x, k) { events.push([x[0], 6, k]); });
   events.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]; });
   var times = [];
   events.forEach(function (e) { if (times.length === 0 || times[times.length - 1] !== e[0]) { times.push(e[0]); } });
@@ -56,14 +61,22 @@
     var m;
     switch (e[1]) {
       case 0: m = D.roles[e[2]]; return name(m[1]) + ' became ' + D.roleNames[m[2]] + ' (term ' + m[3] + ')';
-      case 1: m = D.life[e[2]]; return name(m[1]) + ' ' + LIFE[m[2]];
+      case 1:
+        m = D.life[e[2]];
+        var r = m[2] === 0 ? recovered[m[1] + '@' + m[0]] : null;
+        return name(m[1]) + ' ' + (m[2] === 0 && m[0] > 0 ? 'restarted' : LIFE[m[2]]) + (r ? ' and read from its disk: log ' + r[3] + ' (t' + r[4] + ')' +
+          (r[2] > 0 ? ', snapshot up to ' + r[2] : '') + ', commit ' + r[5] : '');
       case 2: return 'fault begins: ' + D.faults[e[2]][2];
       case 3: return 'fault ends: ' + D.faults[e[2]][2];
       case 4: m = msgs[e[2]]; return D.kinds[m[4]] + ' ' + name(m[2]) + '\u2192' + name(m[3]) + ' sent' +
         (m[1] === m[0] && m[5] !== delivered ? ' and lost at once (' + D.fates[m[5]] + ')' : '');
-      default: m = msgs[e[2]];
+      case 5: m = msgs[e[2]];
         return D.kinds[m[4]] + ' ' + name(m[2]) + '\u2192' + name(m[3]) +
           (m[5] === delivered ? ' arrived' : ' lost (' + D.fates[m[5]] + ')');
+      default: m = D.truncations[e[2]];
+        return name(m[1]) + ' discarded its log from index ' + m[2] + ' on' + (m[3] > 0
+          ? ' and installed the leader\u2019s snapshot up to ' + m[3]
+          : ' (entries that conflicted with the leader\u2019s log)');
     }
   }
 
@@ -94,8 +107,9 @@
     var label = el('text', { x: pos[i][0], y: pos[i][1] + 4, 'text-anchor': 'middle', 'class': 'st-name' }, g, name(i));
     var l1 = el('text', { x: pos[i][0], y: pos[i][1] + r + 14, 'text-anchor': 'middle', 'class': 'st-sub' }, g, '');
     var l2 = el('text', { x: pos[i][0], y: pos[i][1] + r + 27, 'text-anchor': 'middle', 'class': 'st-sub' }, g, '');
+    var l3 = el('text', { x: pos[i][0], y: pos[i][1] + r + 40, 'text-anchor': 'middle', 'class': 'st-sub' }, g, '');
     if (!isServer(i)) { l1.setAttribute('x', pos[i][0] + 20); l1.setAttribute('y', pos[i][1] + 4); l1.setAttribute('text-anchor', 'start'); }
-    view.push({ circle: c, name: label, l1: l1, l2: l2 });
+    view.push({ circle: c, name: label, l1: l1, l2: l2, l3: l3 });
   }
 
   function stateAt(n, t) {
@@ -105,7 +119,23 @@
     var role = ri >= 0 ? roles[n][ri] : null;
     var pi = upto(prog[n], t);
     var p = pi >= 0 ? prog[n][pi] : null;
-    return { down: lc === 1, paused: lc === 2, role: role, prog: p };
+    // A thinned point ahead whose changes have begun: the log is somewhere between the two.
+    var q = prog[n][pi + 1];
+    var moving = q && q.length > 5 && t >= q[0] - q[5] ? q : null;
+    return { down: lc === 1, paused: lc === 2, role: role, prog: p, to: moving };
+  }
+
+  // A log figure (field k of a point), or the range it was moving through.
+  function fig(s, k) {
+    var a = s.prog ? s.prog[k] : 0;
+    if (!s.to || s.to[k] === a) { return String(a); }
+    return a + '\u2013' + s.to[k];
+  }
+  // The log on one line and the commit index on the next (a range is marked \u2248).
+  function logText(s) {
+    if (!s.prog && !s.to) { return ['', '']; }
+    var mark = s.to ? ' \u2248' : '';
+    return ['log ' + fig(s, 2) + ' (t' + fig(s, 3) + ')' + mark, 'commit ' + fig(s, 4) + mark];
   }
 
   var table = document.getElementById('step-table');
@@ -135,6 +165,7 @@
   function render() {
     slider.value = t;
     clock.textContent = 't = ' + secs(t);
+    var moving = [];
     for (var n = 0; n < N; n++) {
       var s = stateAt(n, t), v = view[n];
       var fill = s.role ? D.roleColours[s.role[2]] : '#eee';
@@ -147,15 +178,19 @@
         var peer = s.role && D.roleNames[s.role[2]] === 'peer';
         var state = s.down ? 'crashed' : s.paused ? 'paused' : peer ? 'up' : s.role ? D.roleNames[s.role[2]] : '';
         v.l1.textContent = s.down ? 'crashed' : state + (s.role && !peer ? ', term ' + s.role[3] : '');
-        v.l2.textContent = s.down || !s.prog ? '' : 'log ' + s.prog[2] + ' (t' + s.prog[3] + ') \u00b7 commit ' + s.prog[4];
+        var lines = s.down ? ['', ''] : logText(s);
+        v.l2.textContent = lines[0];
+        v.l3.textContent = lines[1];
+        if (!s.down && s.to) { moving.push(name(n)); }
         if (rows[n]) {
           var c = rows[n].cells;
           c[1].textContent = s.down ? 'crashed' : s.paused ? 'paused' : 'up';
           c[2].textContent = s.down ? '' : s.role ? D.roleNames[s.role[2]] : '';
           c[3].textContent = s.down || !s.role || peer ? '' : s.role[3];
-          c[4].textContent = s.down || !s.prog ? '' : s.prog[2];
-          c[5].textContent = s.down || !s.prog ? '' : s.prog[3];
-          c[6].textContent = s.down || !s.prog ? '' : s.prog[4];
+          var shown = !s.down && (s.prog || s.to);
+          c[4].textContent = shown ? fig(s, 2) : '';
+          c[5].textContent = shown ? fig(s, 3) : '';
+          c[6].textContent = shown ? fig(s, 4) : '';
           rows[n].className = s.down ? 'down' : s.role && D.roleNames[s.role[2]] === 'leader' ? 'leader' : '';
         }
       } else {
@@ -193,9 +228,13 @@
     var e0 = lowerBound(t);
     for (var j = e0; j < events.length && events[j][0] === t; j++) { here.push(describe(events[j])); }
     var msgNote = t < D.window[0] || t > D.window[1] + longest
-      ? 'Messages are recorded only between ' + secs(D.window[0]) + ' and ' + secs(D.window[1]) + ' (the message window).'
+      ? 'Messages are recorded only between ' + secs(D.window[0]) + ' and ' + secs(D.window[1]) + ' (the recorded window).'
       : shown + ' message' + (shown === 1 ? '' : 's') + ' in flight or just lost.';
-    what.textContent = (here.length ? here.slice(0, 6).join('; ') + (here.length > 6 ? '; and ' + (here.length - 6) + ' more' : '') + '. ' : '') + msgNote;
+    var thinNote = moving.length
+      ? ' Outside the recorded window a server\u2019s log changes are recorded once per ' + (D.thin / 1000) + ' ms: ' +
+        moving.join(', ') + (moving.length === 1 ? ' was' : ' were') + ' somewhere in the range shown (\u2248).'
+      : '';
+    what.textContent = (here.length ? here.slice(0, 6).join('; ') + (here.length > 6 ? '; and ' + (here.length - 6) + ' more' : '') + '. ' : '') + msgNote + thinNote;
     var now = D.faults.filter(function (f) { return f[0] <= t && t < f[1]; }).map(function (f) { return f[2]; });
     active.textContent = now.length ? 'In effect now: ' + now.join('; ') : 'No fault in effect.';
   }

@@ -2,10 +2,14 @@
 //!
 //! Times are whole microseconds (a message takes at least a few of them), arrays replace
 //! objects, and names are listed once and referred to by position, so a 60-second run with
-//! thousands of log samples and a window of messages stays a few hundred kilobytes. The
+//! thousands of log points and a window of messages stays a few hundred kilobytes. The
 //! script rebuilds each node's state at any instant from these lists: its role and term
-//! (role changes), crashed or paused (lifecycle), log (progress samples), and the messages
-//! in flight (the window's messages with their send and end times).
+//! (role changes), crashed or paused (lifecycle), log (the recording's log points, each
+//! `[t, node, last, last term, commit]`, with a sixth number on a thinned point: how long
+//! before `t` the changes it stands for began, a stretch the page shows as a range), what
+//! each restart recovered from disk, each truncation (with the snapshot that replaced the
+//! log, if any), and the messages in flight (the window's messages with their send and end
+//! times).
 
 use std::collections::BTreeMap;
 
@@ -49,8 +53,25 @@ pub fn data(input: &Inputs<'_>) -> Value {
         rec.roles.iter().map(|r| json!([us(r.t), r.node, role_code(r.role), r.term])).collect();
     let life: Vec<Value> =
         rec.lifecycle.iter().map(|e| json!([us(e.t), e.node, life_code(e.event)])).collect();
-    let progress: Vec<Value> =
-        rec.progress.iter().map(|p| json!([us(p.t), p.node, p.last, p.last_term, p.commit])).collect();
+    let mut log: Vec<Value> = Vec::new();
+    let mut recoveries: Vec<Value> = Vec::new();
+    let mut truncations: Vec<Value> = Vec::new();
+    for track in &rec.tracks {
+        let n = track.node;
+        log.extend(track.log.iter().map(|p| match p.since {
+            // A thinned point: how long before it the changes it stands for began.
+            Some(since) => json!([us(p.t), n, p.last, p.last_term, p.commit, us(p.t) - us(since)]),
+            None => json!([us(p.t), n, p.last, p.last_term, p.commit]),
+        }));
+        recoveries.extend(
+            track.recoveries.iter().map(|r| json!([us(r.t), n, r.snapshot, r.last, r.last_term, r.commit])),
+        );
+        // A truncation with a snapshot installed at the same instant: the log was replaced.
+        truncations.extend(track.truncations.iter().map(|x| {
+            let snapshot = track.snapshots.iter().find(|s| s.t == x.t).map_or(0, |s| s.index);
+            json!([us(x.t), n, x.from, snapshot])
+        }));
+    }
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
     let mut fates: BTreeMap<&str, usize> = BTreeMap::new();
     fates.insert("delivered", 0);
@@ -90,7 +111,10 @@ pub fn data(input: &Inputs<'_>) -> Value {
         "roleNames": ROLES.iter().map(|r| r.name()).collect::<Vec<_>>(),
         "roleColours": ROLES.iter().map(|&r| role_colour(r)).collect::<Vec<_>>(),
         "life": life,
-        "progress": progress,
+        "log": log,
+        "thin": us(rec.thin_ns).max(1),
+        "recoveries": recoveries,
+        "truncations": truncations,
         "kinds": kinds.keys().collect::<Vec<_>>(),
         "kindColours": kinds.iter().map(|(k, i)| kind_colour(k, *i)).collect::<Vec<_>>(),
         "fates": fates.keys().collect::<Vec<_>>(),
