@@ -34,7 +34,9 @@ pub struct SeedRecord {
     pub seed: u64,
     /// The run's trace digest.
     pub digest: String,
-    /// Whether every check passed (false when one failed or could not decide).
+    /// True if no check failed, as `outcome.json`'s `passed` (an undecided check fails
+    /// nothing, so an undecided seed has `passed` true and its `unknown_checks` listed):
+    /// [`SeedRecord::verdict`] tells the three apart.
     pub passed: bool,
     /// Names of the checks that failed (sorted).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -83,7 +85,7 @@ impl SeedRecord {
         SeedRecord {
             seed: o.seed,
             digest: o.digest.clone(),
-            passed: o.passed && unknown_checks.is_empty(),
+            passed: o.passed,
             failed_checks: o.failed_checks().into_iter().map(str::to_string).collect(),
             unknown_checks,
             details: o
@@ -107,12 +109,12 @@ impl SeedRecord {
     /// What the seed concluded: failed if any check failed, else unknown if a check could
     /// not decide, else passed.
     pub fn verdict(&self) -> SeedVerdict {
-        if self.passed {
-            SeedVerdict::Passed
-        } else if self.failed_checks.is_empty() && !self.unknown_checks.is_empty() {
-            SeedVerdict::Unknown
-        } else {
+        if !self.passed {
             SeedVerdict::Failed
+        } else if self.unknown_checks.is_empty() {
+            SeedVerdict::Passed
+        } else {
+            SeedVerdict::Unknown
         }
     }
 
