@@ -147,7 +147,7 @@ pub type CompareTask = (usize, u64);
 #[serde(rename_all = "snake_case")]
 pub enum CompareResult {
     /// The run's measurements.
-    Done(compare::run::Measured),
+    Done(Box<compare::run::Measured>),
     /// The run was interrupted.
     Interrupted,
     /// The run failed for a reason other than a check.
@@ -231,7 +231,7 @@ pub fn serve(
                 let a = adapted.get(p).ok_or_else(|| ServeError::Protocol(format!("no protocol {p}")))?;
                 let result = match compare::run::run_one(a, seed, &interrupt) {
                     None => CompareResult::Interrupted,
-                    Some(Ok(m)) => CompareResult::Done(m),
+                    Some(Ok(m)) => CompareResult::Done(Box::new(m)),
                     Some(Err(e)) => CompareResult::Failed(e.to_string()),
                 };
                 send(&mut output, &Reply::Done(result))?;

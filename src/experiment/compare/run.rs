@@ -170,7 +170,7 @@ pub fn compare(
             let done = |(p, seed): CompareTask, fate: Fate<CompareResult>| {
                 let r = match fate {
                     Fate::Done(CompareResult::Interrupted) => return,
-                    Fate::Done(CompareResult::Done(m)) => Ok(m),
+                    Fate::Done(CompareResult::Done(m)) => Ok(*m),
                     Fate::Done(CompareResult::Failed(reason)) => {
                         Err(CompareError::InWorker { protocol: adapted[p].protocol.name(), seed, reason })
                     }
