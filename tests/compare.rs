@@ -18,6 +18,7 @@ use eightfold::experiment::SeedRange;
 use eightfold::experiment::compare::measure::windows;
 use eightfold::experiment::compare::{self, ChangeKind, CompareOutput, ComparePlan};
 use eightfold::experiment::sweep::spec_for;
+use eightfold::experiment::worker::Isolation;
 use eightfold::runner::{self, RunOptions};
 use eightfold::scenario::{self, Protocol, Scenario};
 use eightfold::workload::history::OpOutcome;
@@ -64,6 +65,7 @@ fn run_compare(s: &Scenario, jobs: usize) -> CompareOutput {
         spec: spec_for(s, SMALL, "compare-small.json", SeedRange::new(SEEDS.0, SEEDS.1).unwrap()),
         protocols: vec![Protocol::Raft, Protocol::Paxos, Protocol::Quorum],
         jobs,
+        isolation: Isolation::Threads,
     };
     compare::compare(&plan, &Arc::new(AtomicBool::new(false)), &|_, _| {}).expect("the comparison runs")
 }

@@ -321,6 +321,7 @@ fn a_stopped_library_sweep_runs_nothing() {
         shard: None,
         jobs: 2,
         fail_fast: false,
+        isolation: eightfold::experiment::worker::Isolation::Threads,
     };
     let summary = sweep(&plan, &AtomicBool::new(true), &|_| {}).expect("sweep");
     assert_eq!(summary.counts.run, 0);

@@ -41,6 +41,10 @@ pub(super) struct CompareArgs {
     /// Directory to write the report directory (compare-<name>/) into.
     #[arg(long, default_value = "reports")]
     out: PathBuf,
+    /// Run on threads of this process instead of worker processes: a little cheaper, but a
+    /// run that aborts (a failed allocation) ends the whole comparison.
+    #[arg(long)]
+    in_process: bool,
 }
 
 pub(super) fn compare(args: CompareArgs) -> Result<Exit, Failure> {
@@ -60,6 +64,7 @@ pub(super) fn compare(args: CompareArgs) -> Result<Exit, Failure> {
         spec: spec_for(&scenario, &text, &file, seeds),
         protocols: protocols.0.clone(),
         jobs,
+        isolation: super::sweep::isolation(args.in_process, text.clone())?,
     };
     println!(
         "comparing {} on {}: seeds {} ({} runs, {jobs} jobs)",

@@ -131,6 +131,27 @@ enum Command {
     Shrink(shrink::ShrinkArgs),
     /// Redraw a report's charts and index.html (re-simulating for a new `--window`).
     Chart(chart::ChartArgs),
+    /// A worker process of `sweep` or `compare` (internal: reads its job on stdin).
+    #[command(name = crate::experiment::worker::COMMAND, hide = true)]
+    Worker,
+}
+
+/// The hidden worker subcommand: serves the job its parent writes on stdin. The first
+/// Ctrl-C is the parent's to act on (it also receives it); the second quits at once.
+fn worker() -> Result<Exit, Failure> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let interrupt = Arc::new(AtomicBool::new(false));
+    let flag = interrupt.clone();
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(Exit::Interrupted as i32);
+        }
+    });
+    let (stdin, stdout) = (std::io::stdin(), std::io::stdout());
+    crate::experiment::worker::serve(stdin.lock(), stdout.lock(), interrupt)
+        .map(|()| Exit::Passed)
+        .map_err(|e| Failure::internal(e.to_string()))
 }
 
 /// Runs the CLI on the process arguments and returns the exit code.
@@ -163,6 +184,7 @@ pub fn main() -> ExitCode {
         Command::Merge(args) => merge::merge(args),
         Command::Shrink(args) => shrink::shrink(args),
         Command::Chart(args) => chart::chart(args),
+        Command::Worker => worker(),
     };
     match result {
         Ok(exit) => exit.into(),

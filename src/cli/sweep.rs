@@ -16,6 +16,7 @@ use crate::experiment::record::SeedVerdict;
 use crate::experiment::seeds::{SeedRange, Shard};
 use crate::experiment::summary::{StopReason, SweepSpec, SweepSummary};
 use crate::experiment::sweep::{self, SweepError, SweepPlan};
+use crate::experiment::worker::{Isolation, Workers};
 use crate::experiment::{Metric, SeedRecord};
 
 /// Most worker threads `--jobs` accepts.
@@ -51,6 +52,10 @@ pub(super) struct SweepArgs {
     /// often the checks catch it, and the first seed that does.
     #[arg(long = "bug", value_name = "NAME")]
     bugs: Vec<String>,
+    /// Run the seeds on threads of this process instead of worker processes: a little
+    /// cheaper, but a seed that aborts (a failed allocation) ends the whole sweep.
+    #[arg(long)]
+    in_process: bool,
 }
 
 pub(super) fn sweep(args: SweepArgs) -> Result<Exit, Failure> {
@@ -86,6 +91,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<Exit, Failure> {
         shard,
         jobs,
         fail_fast: args.fail_fast,
+        isolation: isolation(args.in_process, text.clone())?,
     };
     let stop = Arc::new(AtomicBool::new(false));
     install_interrupt_handler(
@@ -131,6 +137,17 @@ pub(super) fn parse_jobs(jobs: Option<&str>) -> Result<usize, Failure> {
             Failure::input(format!("--jobs: expected a number of threads from 1 to {MAX_JOBS}, found {j:?}"))
         }),
     }
+}
+
+/// Where the simulations run: worker processes of this executable, or (`--in-process`)
+/// threads of this process.
+pub(super) fn isolation(in_process: bool, text: String) -> Result<Isolation, Failure> {
+    if in_process {
+        return Ok(Isolation::Threads);
+    }
+    Workers::this_executable(text)
+        .map(Isolation::Processes)
+        .map_err(|e| Failure::internal(format!("cannot find this executable to start worker processes: {e}")))
 }
 
 /// Checks, before anything runs, that the summary `out` and the chart beside it can be

@@ -15,6 +15,10 @@
 //!   over the fault list and binary searches over durations, clients and operations;
 //! - **compare** ([`compare`]) — run the same scenario and seeds on Raft, Multi-Paxos and the
 //!   quorum store, and report availability, latency, cost and safety side by side.
+//!
+//! Sweeps and comparisons run their simulations in [`worker`] processes, so that a
+//! simulation that aborts (a failed allocation, say) is recorded as a failure instead of
+//! ending the experiment.
 
 pub mod chart;
 pub mod compare;
@@ -26,6 +30,7 @@ pub mod seeds;
 pub mod shrink;
 pub mod summary;
 pub mod sweep;
+pub mod worker;
 
 pub use record::{Metric, SeedRecord};
 pub use seeds::{SeedRange, Shard};

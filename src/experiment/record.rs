@@ -120,13 +120,24 @@ impl SeedRecord {
 
     /// The record of a run that panicked: failed, with the pseudo-check `panic`.
     pub fn panicked(seed: u64, message: String) -> SeedRecord {
+        SeedRecord::crashed(seed, "panic", message)
+    }
+
+    /// The record of a run that aborted its process (a failed allocation, a stack
+    /// overflow; see [`super::worker`]): failed, with the pseudo-check `abort`.
+    pub fn aborted(seed: u64, how: String) -> SeedRecord {
+        SeedRecord::crashed(seed, "abort", how)
+    }
+
+    /// A run that ended without a verdict: failed, with `check` as its pseudo-check.
+    fn crashed(seed: u64, check: &str, detail: String) -> SeedRecord {
         SeedRecord {
             seed,
             digest: String::new(),
             passed: false,
-            failed_checks: vec!["panic".to_string()],
+            failed_checks: vec![check.to_string()],
             unknown_checks: Vec::new(),
-            details: BTreeMap::from([("panic".to_string(), message)]),
+            details: BTreeMap::from([(check.to_string(), detail)]),
             events: 0,
             peak_events_per_s: 0,
             ops_ok: None,

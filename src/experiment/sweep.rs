@@ -8,9 +8,16 @@
 //!
 //! A seed whose simulation panics is recorded as failed with the pseudo-check `panic`
 //! rather than aborting the sweep: a panic in protocol code is a finding like any other.
+//!
+//! An abort (a failed allocation, a stack overflow) cannot be caught that way: it ends the
+//! process. With [`Isolation::Processes`] (what `eightfold sweep` uses) every seed runs in a
+//! worker process instead ([`super::worker`]); a seed that kills two workers in a row is
+//! recorded as failed with the pseudo-check `abort` and how the worker ended, and the
+//! sweep goes on. Either way the records are the same, so is the summary.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -19,6 +26,7 @@ use thiserror::Error;
 use super::record::SeedRecord;
 use super::seeds::{SeedRange, SeedsError, Shard};
 use super::summary::{ShardInfo, StopReason, SweepSpec, SweepSummary, Timing};
+use super::worker::{self, Fate, Isolation, Job, PoolError, SweepResult};
 use crate::runner::{self, RunError, RunOptions};
 use crate::scenario::Scenario;
 use crate::sim::digest::hash_bytes;
@@ -45,6 +53,17 @@ pub enum SweepError {
         /// What went wrong.
         source: RunError,
     },
+    /// A run in a worker process failed for a reason other than a check.
+    #[error("seed {seed}: {reason}")]
+    InWorker {
+        /// The seed.
+        seed: u64,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The worker processes could not be started or broke their protocol.
+    #[error(transparent)]
+    Workers(#[from] PoolError),
 }
 
 /// A sweep to run.
@@ -59,6 +78,9 @@ pub struct SweepPlan<'a> {
     pub jobs: usize,
     /// Stop starting new seeds after the first failure.
     pub fail_fast: bool,
+    /// Where the seeds run: threads of this process, or worker processes that an abort
+    /// cannot take the sweep down with.
+    pub isolation: Isolation,
 }
 
 /// The identity of a sweep over `seeds` of `scenario`, whose file text is `text` and which
@@ -84,32 +106,69 @@ pub fn sweep(
     let shard = plan.shard.map(|s| plan.spec.seeds.shard(s).map(|r| ShardInfo::new(s, r))).transpose()?;
     let seeds = shard.as_ref().map_or(plan.spec.seeds, |s| s.seeds);
     let jobs = plan.jobs.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .thread_name(|i| format!("sweep-{i}"))
-        .build()
-        .map_err(|e| SweepError::Threads { jobs, reason: e.to_string() })?;
     let failed = AtomicBool::new(false);
-    let results: Vec<Option<Result<SeedRecord, SweepError>>> = pool.install(|| {
-        seeds
-            .iter()
-            .into_par_iter()
-            .map(|seed| {
-                if stop.load(Ordering::Relaxed) || (plan.fail_fast && failed.load(Ordering::Relaxed)) {
+    let halted = || stop.load(Ordering::Relaxed) || (plan.fail_fast && failed.load(Ordering::Relaxed));
+    let finished = |r: &SeedRecord| {
+        if !r.passed {
+            failed.store(true, Ordering::Relaxed);
+        }
+        on_seed(r);
+    };
+    let records = match &plan.isolation {
+        Isolation::Threads => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(jobs)
+                .thread_name(|i| format!("sweep-{i}"))
+                .build()
+                .map_err(|e| SweepError::Threads { jobs, reason: e.to_string() })?;
+            let results: Vec<Option<Result<SeedRecord, SweepError>>> = pool.install(|| {
+                seeds
+                    .iter()
+                    .into_par_iter()
+                    .map(|seed| {
+                        if halted() {
+                            return None;
+                        }
+                        let rec = run_seed(plan.scenario, seed);
+                        if let Ok(r) = &rec {
+                            finished(r);
+                        }
+                        Some(rec)
+                    })
+                    .collect()
+            });
+            results.into_iter().flatten().collect::<Result<Vec<_>, _>>()?
+        }
+        Isolation::Processes(workers) => {
+            // Seeds are handed out in order, one per free worker (with one job, in order).
+            let handed = AtomicU64::new(0);
+            let next = || {
+                if halted() {
                     return None;
                 }
-                let rec = run_seed(plan.scenario, seed);
-                if let Ok(r) = &rec {
-                    if !r.passed {
-                        failed.store(true, Ordering::Relaxed);
+                let k = handed.fetch_add(1, Ordering::Relaxed);
+                (k < seeds.len()).then(|| seeds.first + k)
+            };
+            let results: Mutex<Vec<Result<SeedRecord, SweepError>>> = Mutex::new(Vec::new());
+            let done = |seed: u64, fate: Fate<SweepResult>| {
+                let rec = match fate {
+                    Fate::Done(Ok(r)) => Ok(r),
+                    Fate::Done(Err(reason)) => Err(SweepError::InWorker { seed, reason }),
+                    Fate::Died(how) => {
+                        Ok(SeedRecord::aborted(seed, format!("its worker process {how}, twice")))
                     }
-                    on_seed(r);
+                };
+                if let Ok(r) = &rec {
+                    finished(r);
                 }
-                Some(rec)
-            })
-            .collect()
-    });
-    let records = results.into_iter().flatten().collect::<Result<Vec<_>, _>>()?;
+                results.lock().expect("unpoisoned").push(rec);
+            };
+            let job = Job::Sweep { scenario: workers.text.clone(), bugs: plan.spec.bugs.clone() };
+            let expect = worker::fingerprint(&[plan.scenario]);
+            worker::run_pool(workers, &job, &expect, jobs, &next, &done, None)?;
+            results.into_inner().expect("unpoisoned").into_iter().collect::<Result<Vec<_>, _>>()?
+        }
+    };
     let stopped = if stop.load(Ordering::Relaxed) {
         Some(StopReason::Interrupted)
     } else if plan.fail_fast && failed.load(Ordering::Relaxed) {
@@ -126,8 +185,10 @@ pub fn sweep(
     Ok(SweepSummary::assemble(plan.spec.clone(), shard, records, stopped, timing))
 }
 
-/// Runs one seed; a panic becomes a failed record.
-fn run_seed(scenario: &Scenario, seed: u64) -> Result<SeedRecord, SweepError> {
+/// Runs one seed; a panic becomes a failed record (an abort ends the process: see
+/// [`worker`]).
+pub fn run_seed(scenario: &Scenario, seed: u64) -> Result<SeedRecord, SweepError> {
+    worker::abort_if_asked(seed);
     match catch_unwind(AssertUnwindSafe(|| runner::run(scenario, RunOptions::seed(seed)))) {
         Ok(Ok(outcome)) => Ok(SeedRecord::from_outcome(&outcome)),
         Ok(Err(source)) => Err(SweepError::Run { seed, source }),

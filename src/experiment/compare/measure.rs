@@ -202,7 +202,7 @@ impl RunFigures {
 }
 
 /// One run's figures plus the raw series the aggregate needs (not stored per run).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunData {
     /// The stored figures.
     pub figures: RunFigures,

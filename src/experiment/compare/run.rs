@@ -12,10 +12,15 @@
 //! Ctrl-C ends the comparison within one event; an interrupted comparison reports
 //! [`CompareError::Interrupted`] and produces nothing (half the seeds of one protocol would
 //! make a misleading table).
+//!
+//! With [`Isolation::Processes`] (what `eightfold compare` uses) the runs happen in worker
+//! processes ([`crate::experiment::worker`]), each measuring its run and sending back the
+//! figures; the stop flag then kills the workers. A run that kills two workers in a row is
+//! recorded like a run that panicked, its message saying how the worker ended.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -26,6 +31,7 @@ use super::measure::{self, RunData, RunFigures};
 use super::summary::{Clients, Comparison, FORMAT, ProtocolSummary, Timing, fault_windows};
 use crate::experiment::summary::SweepSpec;
 use crate::experiment::sweep::panic_message;
+use crate::experiment::worker::{self, CompareResult, CompareTask, Fate, Isolation, Job, PoolError};
 use crate::report::charts::throughput::bucket_ns;
 use crate::runner::{self, RunError, RunOptions, kv};
 use crate::scenario::{Protocol, Scenario};
@@ -54,6 +60,19 @@ pub enum CompareError {
         /// What went wrong.
         source: RunError,
     },
+    /// A run in a worker process failed for a reason other than a check.
+    #[error("{protocol} seed {seed}: {reason}")]
+    InWorker {
+        /// The protocol.
+        protocol: &'static str,
+        /// The seed.
+        seed: u64,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The worker processes could not be started or broke their protocol.
+    #[error(transparent)]
+    Workers(#[from] PoolError),
     /// Ctrl-C (or SIGTERM) stopped the comparison.
     #[error("interrupted after {finished} of {planned} runs: no report written")]
     Interrupted {
@@ -74,6 +93,8 @@ pub struct ComparePlan<'a> {
     pub protocols: Vec<Protocol>,
     /// Worker threads (at least one).
     pub jobs: usize,
+    /// Where the runs happen: threads of this process, or worker processes.
+    pub isolation: Isolation,
 }
 
 /// A finished comparison: `compare.json`'s contents and the scenario each protocol ran.
@@ -92,7 +113,7 @@ impl ComparePlan<'_> {
 }
 
 /// One run's measurements, plus its fault log as `(entry, start, end)`.
-type Measured = (RunData, Vec<(usize, u64, u64)>);
+pub type Measured = (RunData, Vec<(usize, u64, u64)>);
 
 /// Runs the plan. `stop` is polled between runs and interrupts running simulations;
 /// `on_run` is called from the worker threads as each run finishes, for progress display.
@@ -104,30 +125,76 @@ pub fn compare(
     let started = Instant::now();
     let adapted = plan.protocols.iter().map(|&p| adapt(plan.scenario, p)).collect::<Result<Vec<_>, _>>()?;
     let jobs = plan.jobs.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .thread_name(|i| format!("compare-{i}"))
-        .build()
-        .map_err(|e| CompareError::Threads { jobs, reason: e.to_string() })?;
     let tasks: Vec<(usize, u64)> =
         (0..adapted.len()).flat_map(|p| plan.spec.seeds.iter().map(move |seed| (p, seed))).collect();
     let finished = AtomicU64::new(0);
-    let results: Vec<Option<Result<Measured, CompareError>>> = pool.install(|| {
-        tasks
-            .par_iter()
-            .map(|&(p, seed)| {
+    let results: Vec<Option<Result<Measured, CompareError>>> = match &plan.isolation {
+        Isolation::Threads => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(jobs)
+                .thread_name(|i| format!("compare-{i}"))
+                .build()
+                .map_err(|e| CompareError::Threads { jobs, reason: e.to_string() })?;
+            pool.install(|| {
+                tasks
+                    .par_iter()
+                    .map(|&(p, seed)| {
+                        if stop.load(Ordering::Relaxed) {
+                            return None;
+                        }
+                        let r = run_one(&adapted[p], seed, stop)?;
+                        if let Ok((d, _)) = &r {
+                            finished.fetch_add(1, Ordering::Relaxed);
+                            on_run(adapted[p].protocol, &d.figures);
+                        }
+                        Some(r)
+                    })
+                    .collect()
+            })
+        }
+        Isolation::Processes(workers) => {
+            let slots: Mutex<Vec<Option<Result<Measured, CompareError>>>> =
+                Mutex::new((0..tasks.len()).map(|_| None).collect());
+            let handed = AtomicU64::new(0);
+            let next = || {
                 if stop.load(Ordering::Relaxed) {
                     return None;
                 }
-                let r = run_one(&adapted[p], seed, stop)?;
+                let k = handed.fetch_add(1, Ordering::Relaxed) as usize;
+                tasks.get(k).copied()
+            };
+            // Tasks are (protocol, seed), protocol-major: the slot of a result follows.
+            let slot = |(p, seed): CompareTask| {
+                p * plan.spec.seeds.len() as usize + (seed - plan.spec.seeds.first) as usize
+            };
+            let done = |(p, seed): CompareTask, fate: Fate<CompareResult>| {
+                let r = match fate {
+                    Fate::Done(CompareResult::Interrupted) => return,
+                    Fate::Done(CompareResult::Done(m)) => Ok(*m),
+                    Fate::Done(CompareResult::Failed(reason)) => {
+                        Err(CompareError::InWorker { protocol: adapted[p].protocol.name(), seed, reason })
+                    }
+                    Fate::Died(how) => Ok((
+                        measure::panicked(seed, format!("the run aborted: its worker process {how}, twice")),
+                        Vec::new(),
+                    )),
+                };
                 if let Ok((d, _)) = &r {
                     finished.fetch_add(1, Ordering::Relaxed);
                     on_run(adapted[p].protocol, &d.figures);
                 }
-                Some(r)
-            })
-            .collect()
-    });
+                slots.lock().expect("unpoisoned")[slot((p, seed))] = Some(r);
+            };
+            let job = Job::Compare {
+                scenario: workers.text.clone(),
+                protocols: adapted.iter().map(|a| a.protocol).collect(),
+            };
+            let all: Vec<&Scenario> = adapted.iter().map(|a| &a.scenario).collect();
+            let expect = worker::fingerprint(&all);
+            worker::run_pool(workers, &job, &expect, jobs, &next, &done, Some(stop))?;
+            slots.into_inner().expect("unpoisoned")
+        }
+    };
     if stop.load(Ordering::Relaxed) || results.iter().any(Option::is_none) {
         return Err(CompareError::Interrupted {
             finished: finished.load(Ordering::Relaxed),
@@ -174,7 +241,8 @@ pub fn compare(
 }
 
 /// Runs and measures one seed of one adapted scenario; `None` if it was interrupted.
-fn run_one(a: &Adapted, seed: u64, stop: &Arc<AtomicBool>) -> Option<Result<Measured, CompareError>> {
+pub fn run_one(a: &Adapted, seed: u64, stop: &Arc<AtomicBool>) -> Option<Result<Measured, CompareError>> {
+    worker::abort_if_asked(seed);
     let opts = RunOptions { interrupt: Some(stop.clone()), ..RunOptions::seed(seed) };
     match catch_unwind(AssertUnwindSafe(|| runner::run_full(&a.scenario, opts))) {
         Ok(Ok(out)) => {

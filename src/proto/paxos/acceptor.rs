@@ -9,7 +9,9 @@
 //! - **Accept** with a ballot at least as high as the promise: adopt the ballot, store the
 //!   values (durably, before acknowledging) except in slots already decided, and learn
 //!   the leader's decided prefix. A lower ballot gets a `Nack` (unless the
-//!   `no_promise_check` bug is on).
+//!   `no_promise_check` bug is on). Values at slots more than
+//!   [`super::PaxosConfig::max_gap`] above every decided prefix the acceptor knows of are
+//!   implausible (no honest leader proposes there) and dropped unanswered.
 //! - **Heartbeat**: the same ballot rule; it resets the election timer and carries the
 //!   leader's decided prefix.
 //!
@@ -72,6 +74,14 @@ impl<M: PaxosHost> PaxosNode<M> {
         if !current && !self.cfg.bugs.no_promise_check {
             let promised = self.promised;
             self.send_now(ctx, from, PaxosMsg::Nack { promised });
+            return;
+        }
+        // Values far above every decided prefix this acceptor knows of (its own, the one the
+        // leader reports) cannot come from an honest leader (`max_gap`): stored, they would
+        // ride along in every later promise. Dropped unanswered, like any implausible message.
+        let horizon = self.decided.last_index().max(commit).0.saturating_add(self.cfg.max_gap());
+        if first.0.saturating_add(entries.len() as u64) > horizon.saturating_add(1) {
+            ctx.observe(Observation::Rejected { reason: "implausible".into() });
             return;
         }
         if ballot > self.promised {

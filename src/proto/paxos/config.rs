@@ -19,12 +19,15 @@ pub struct PaxosConfig {
     /// Interval between a leader's heartbeats (which carry its decided prefix, and on
     /// which it retransmits unanswered proposals).
     pub heartbeat_interval: SimDuration,
-    /// Most values carried by one Accept or Learn message.
+    /// Most values carried by one Accept message.
     pub max_entries_per_msg: u32,
     /// Most payload bytes carried by one message: the values of an Accept or Learn (at
     /// least one value is always sent, however large) and a snapshot chunk. The default,
     /// 32 KiB, leaves a full message room in a link queue of the default 64 KiB: a message
-    /// larger than a link's whole queue is dropped every time it is sent.
+    /// larger than a link's whole queue is dropped every time it is sent. A Learn is
+    /// bounded by this alone, not by `max_entries_per_msg`: it answers a learner's only
+    /// outstanding catch-up request, so it carries as much as one message can, or a
+    /// learner fetching one value per round trip would never catch up with a busy leader.
     pub max_bytes_per_msg: u32,
     /// Snapshot the state machine once this many decided slots follow the last snapshot
     /// (0: never compact).
@@ -62,6 +65,17 @@ impl Default for PaxosConfig {
 }
 
 impl PaxosConfig {
+    /// How far above the highest decided prefix it knows of an honest server's acceptances
+    /// can lie: a leader proposes at most `max_uncommitted` undecided values (plus the ones
+    /// it re-proposes, which earlier leaders bounded the same way), so eight pipelines — and
+    /// never less than 65,536 slots — is a generous bound. A slot number beyond it can only
+    /// come from a corrupted or forged message; a leader that believed it would propose a
+    /// no-op in every slot up to it (the unbounded gap fill of issue 14), and an acceptor
+    /// that stored it would carry it in every later promise.
+    pub fn max_gap(&self) -> u64 {
+        self.max_uncommitted.saturating_mul(8).max(1 << 16)
+    }
+
     /// Parameter lines for the run's effective-parameter listing.
     pub fn describe(&self) -> Vec<String> {
         let mut out = vec![
@@ -73,8 +87,11 @@ impl PaxosConfig {
                 if self.check_quorum { "on" } else { "off" }
             ),
             format!(
-                "paxos: batches of up to {} values / {} bytes, at most {} undecided proposals, reads through the log",
-                self.max_entries_per_msg, self.max_bytes_per_msg, self.max_uncommitted
+                "paxos: batches of up to {} values / {} bytes (catch-up: {} bytes), at most {} undecided proposals, reads through the log",
+                self.max_entries_per_msg,
+                self.max_bytes_per_msg,
+                self.max_bytes_per_msg,
+                self.max_uncommitted
             ),
             if self.snapshot_threshold == 0 {
                 "paxos: no log compaction".to_string()

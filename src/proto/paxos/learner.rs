@@ -9,7 +9,15 @@
 //! - **Catching up.** A slot the learner did not accept in that ballot (it missed the
 //!   Accept, or accepted an older proposal) is fetched: `Fetch{from}` to the peer that
 //!   reported the longer prefix, answered by `Learn` (a batch of decided values) or, if the
-//!   peer has compacted them, its snapshot. A snapshot is as large as the store, so it comes
+//!   peer has compacted them, its snapshot. A learner has **at most one request
+//!   outstanding** ([`Request`]); the slot (or chunk offset) it asked for is the request's
+//!   identity, and only the answer to it ends the request and sends the next one at once
+//!   (the pull pipeline of a catching-up learner). A duplicated, stale or unasked-for
+//!   answer is used for what it holds but sends nothing: otherwise each duplicate would
+//!   start a request-answer chain of its own, and with 20 % duplication the chains
+//!   multiply until the run drowns (the "fetch storm" of issue 14). A request that gets no
+//!   answer is sent again once it is two heartbeat intervals old, so catching up is paced
+//!   by the leader's heartbeats and Accepts, which are what tell a learner it is behind. A snapshot is as large as the store, so it comes
 //!   in `Snapshot` chunks of at most `max_bytes_per_msg` bytes ([`crate::proto::replica::chunk`]):
 //!   the learner asks for each next one with `FetchChunk` (its offset is what it holds), asks
 //!   again for the same one if it is lost, and gives the transfer up if it stops making
@@ -50,13 +58,43 @@ pub(super) struct SnapJob {
     installed: bool,
 }
 
-/// What a learner last asked a peer for.
+/// What a learner asked a peer for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Want {
     /// Decided values from this slot on (`Fetch`).
     Slots(LogIndex),
     /// The chunk at this offset of the snapshot ending at this slot (`FetchChunk`).
     Chunk(LogIndex, u64),
+}
+
+/// The catch-up request a learner has outstanding (at most one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Request {
+    /// What it asks for, which is also how its answer is recognised: a `Learn` starting at
+    /// the slot asked for, the chunk at the offset asked for.
+    pub want: Want,
+    /// The peer asked.
+    pub to: NodeId,
+    /// When it was sent.
+    pub at: SimTime,
+}
+
+impl Request {
+    /// True if `Learn{first, ..}` from `from` answers this request.
+    fn answered_by_learn(&self, from: NodeId, first: LogIndex) -> bool {
+        self.to == from && self.want == Want::Slots(first)
+    }
+
+    /// True if the chunk at `offset` of `from`'s snapshot ending at `index` answers this
+    /// request: the chunk asked for, or the first chunk of a snapshot sent in place of the
+    /// decided values a `Fetch` asked for (the peer had compacted them).
+    fn answered_by_chunk(&self, from: NodeId, index: LogIndex, offset: u64) -> bool {
+        self.to == from
+            && match self.want {
+                Want::Slots(first) => offset == 0 && index >= first,
+                Want::Chunk(i, o) => i == index && o == offset,
+            }
+    }
 }
 
 /// A peer's snapshot a learner is receiving, chunk by chunk (volatile: lost in a crash).
@@ -120,8 +158,9 @@ impl<M: PaxosHost> PaxosNode<M> {
         }
     }
 
-    /// Asks `target` for the decided values after this server's prefix, unless the same
-    /// request went out within two heartbeat intervals.
+    /// Asks `target` for the decided values after this server's prefix (or the sender of
+    /// the snapshot being received for its next chunk), unless a request is outstanding: one
+    /// sent less than two heartbeat intervals ago and not answered yet.
     pub(super) fn maybe_fetch(&mut self, ctx: &mut Ctx<'_, M>, target: NodeId) {
         if self.installing() || target == self.id {
             return;
@@ -151,13 +190,10 @@ impl<M: PaxosHost> PaxosNode<M> {
             }
         };
         let retry = SimDuration(self.cfg.heartbeat_interval.as_nanos().saturating_mul(2));
-        if let Some((w, at)) = self.fetching
-            && w == want
-            && now.saturating_since(at) < retry
-        {
+        if self.fetching.is_some_and(|r| now.saturating_since(r.at) < retry) {
             return;
         }
-        self.fetching = Some((want, now));
+        self.fetching = Some(Request { want, to, at: now });
         self.send_now(ctx, to, msg);
     }
 
@@ -177,7 +213,8 @@ impl<M: PaxosHost> PaxosNode<M> {
             }
             return;
         }
-        let entries = self.decided.slice(from, self.cfg.max_entries_per_msg, self.cfg.max_bytes_per_msg);
+        // As many values as one message holds: the learner asks again only once this arrives.
+        let entries = self.decided.slice(from, u32::MAX, self.cfg.max_bytes_per_msg);
         if !entries.is_empty() {
             let decided = self.decided.last_index();
             self.send_now(ctx, to, PaxosMsg::Learn { first: from, entries, decided });
@@ -230,7 +267,11 @@ impl<M: PaxosHost> PaxosNode<M> {
         if self.installing() {
             return;
         }
-        self.fetching = None;
+        // Only the answer to the outstanding request ends it (a duplicate or a late answer to
+        // an earlier request is not one: the request it answered is gone).
+        if self.fetching.is_some_and(|r| r.answered_by_learn(from, first)) {
+            self.fetching = None;
+        }
         if decided > self.commit_hint.0 {
             self.commit_hint = (decided, Some(from));
         }
@@ -353,9 +394,12 @@ impl<M: PaxosHost> PaxosNode<M> {
     /// FetchChunk. Chunks are taken in order only; the first chunk of another transfer
     /// starts over. The last one installs the snapshot.
     pub(super) fn on_snapshot(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, base: LogBase, c: Chunk) {
-        self.fetching = None;
+        let answers = self.fetching.is_some_and(|r| r.answered_by_chunk(from, base.index, c.offset));
         if base.index <= self.decided.last_index() {
             self.incoming = None;
+            if answers {
+                self.fetching = None;
+            }
             return;
         }
         let now = ctx.now();
@@ -377,6 +421,9 @@ impl<M: PaxosHost> PaxosNode<M> {
         }
         inc.data.extend_from_slice(&c.data);
         inc.progress_at = now;
+        if answers {
+            self.fetching = None;
+        }
         if !c.done {
             self.maybe_fetch(ctx, from);
             return;

@@ -27,7 +27,7 @@ use crate::sim::{
 
 use super::ballot::Ballot;
 use super::config::PaxosConfig;
-use super::learner::{Incoming, SnapJob, Want};
+use super::learner::{Incoming, Request, SnapJob};
 use super::msg::PaxosMsg;
 use super::proposer::{Campaign, LeaderState};
 use super::storage::{self, AcceptedValue, Snapshot, WAL};
@@ -83,8 +83,8 @@ pub struct PaxosNode<M> {
     pub(super) kv: KvStore,
     /// The highest decided slot a peer reported, and who reported it (the catch-up goal).
     pub(super) commit_hint: (LogIndex, Option<NodeId>),
-    /// The last Fetch or FetchChunk sent: what it asked for, and when.
-    pub(super) fetching: Option<(Want, SimTime)>,
+    /// The catch-up request (Fetch or FetchChunk) outstanding, if any.
+    pub(super) fetching: Option<Request>,
     /// A peer's snapshot being received, chunk by chunk.
     pub(super) incoming: Option<Incoming>,
     /// When a snapshot transfer to each peer last started.

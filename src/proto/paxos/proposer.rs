@@ -157,7 +157,7 @@ impl<M: PaxosHost> PaxosNode<M> {
         accepted: Vec<AcceptedSlot>,
     ) {
         let commit = self.decided.last_index();
-        let span = self.cfg.max_uncommitted.saturating_mul(8).max(1 << 16);
+        let span = self.cfg.max_gap();
         let Some(c) = self.campaign.as_mut() else {
             return;
         };
@@ -165,8 +165,8 @@ impl<M: PaxosHost> PaxosNode<M> {
             return;
         }
         // An honest acceptor's acceptances lie within a few pipelines of the decided
-        // prefix; a report far beyond would make this leader fill millions of gaps. It is
-        // not counted (ignoring a promise is always safe, it only costs a retry).
+        // prefix (`max_gap`); a report far beyond would make this leader fill millions of
+        // gaps. It is not counted (ignoring a promise is always safe, it only costs a retry).
         if accepted.last().is_some_and(|a| a.slot.0 - decided.max(commit).0.min(a.slot.0) > span) {
             ctx.observe(crate::sim::Observation::Rejected { reason: "implausible".into() });
             return;
@@ -200,14 +200,22 @@ impl<M: PaxosHost> PaxosNode<M> {
                 sources.push((n, *d));
             }
         }
-        // P2c: in every slot above the decided prefixes, the value of the highest ballot.
+        // P2c: in every slot above the decided prefixes, the value of the highest ballot —
+        // up to `max_gap` slots above them. The promises counted lie within that bound
+        // (`on_promise`); this server's own acceptances are held to it too. An acceptance
+        // beyond it cannot be honest (it came from a corrupted Accept that slipped past a
+        // switched-off authentication); filling every slot up to it would exhaust memory.
+        let limit = LogIndex(max_decided.0.saturating_add(self.cfg.max_gap()));
+        if self.accepted.range(limit.next()..).next().is_some() {
+            ctx.observe(crate::sim::Observation::Rejected { reason: "implausible".into() });
+        }
         let mut best: BTreeMap<LogIndex, (Ballot, Entry)> = BTreeMap::new();
-        let own = self.accepted.range(max_decided.next()..).map(|(&s, a)| (s, a.ballot, &a.entry));
+        let own = self.accepted.range(max_decided.next()..=limit).map(|(&s, a)| (s, a.ballot, &a.entry));
         let reported = c
             .promises
             .values()
             .flat_map(|(_, acc)| acc.iter())
-            .filter(|a| a.slot > max_decided)
+            .filter(|a| a.slot > max_decided && a.slot <= limit)
             .map(|a| (a.slot, a.ballot, &a.entry));
         for (slot, b, e) in own.chain(reported) {
             if best.get(&slot).is_none_or(|(held, _)| b > *held) {

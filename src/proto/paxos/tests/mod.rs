@@ -4,6 +4,7 @@
 //! rule, plus randomized schedules checked after every step.
 
 mod bugs;
+mod catchup;
 pub(crate) mod harness;
 mod persistence;
 mod phases;
