@@ -269,7 +269,7 @@ pub(super) fn print_summary(o: &Outcome, path: &Path, quiet: bool) {
         );
         for f in &o.faults {
             let end = f.end.map(|e| format!(" until {e}")).unwrap_or_default();
-            println!("  fault at {}{end}: {} {}", f.start, f.fault, f.detail);
+            println!("  fault at {}{end}: {} {}", f.start, f.kind, f.describe(|n| o.node_name(n)));
         }
         let n = &o.network;
         println!(

@@ -149,7 +149,7 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
             }
             let mut fin = simulate(scenario, &mut world, opts.trace, opts.record, opts.checkpoint)?;
             broadcast::evaluate(scenario, &world, &mut fin);
-            let recording = world.take_recording();
+            let recording = named(world.take_recording(), scenario);
             Ok(RunOutput { outcome: outcome(scenario, seed, &world, fin, started), history: None, recording })
         }
         Protocol::Raft | Protocol::Paxos | Protocol::Quorum => {
@@ -175,7 +175,7 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
             };
             kv::evaluate(scenario, &world, &recorded, &mut fin);
             recorded.written.map_err(RunError::History)?;
-            let recording = world.take_recording();
+            let recording = named(world.take_recording(), scenario);
             Ok(RunOutput {
                 outcome: outcome(scenario, seed, &world, fin, started),
                 history: recorded.history,
@@ -183,6 +183,11 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
             })
         }
     }
+}
+
+/// A recording with the protocol named (the kernel that made it knows no protocol).
+fn named(recording: Option<Recording>, s: &Scenario) -> Option<Recording> {
+    recording.map(|r| Recording { protocol: Some(s.cluster.protocol), ..r })
 }
 
 /// Builds the world of a scenario: membership, network, fault schedule, node factory.
@@ -317,6 +322,10 @@ fn outcome<N: Node>(
     Outcome {
         scenario: s.name.clone(),
         seed,
+        protocol: s.cluster.protocol,
+        nodes: (0..world.servers().len() + world.clients().len())
+            .map(|i| world.name(NodeId(i as u32)).to_string())
+            .collect(),
         digest: world.digest().hex(),
         events: world.counts().total,
         sim_time_ns: world.now().as_nanos(),

@@ -24,7 +24,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::disk::{Disk, DiskConfig, Epoch};
-use crate::fault::{ClusterView, Schedule};
+use crate::fault::{ClusterView, FaultRecord, Schedule};
 use crate::net::{NetStats, Network};
 use crate::sim::queue::EventQueue;
 use crate::sim::{
@@ -120,23 +120,6 @@ pub struct Halt {
     pub check: String,
     /// What it saw.
     pub detail: String,
-}
-
-/// One applied fault, with the window during which it was in effect.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FaultRecord {
-    /// Index of the schedule entry (`faults[i]`).
-    pub entry: usize,
-    /// The fault's name (`partition`, `crash`, …).
-    pub fault: String,
-    /// What it did, with concrete nodes (`{n1,n2} | {n3,n4,n5}`).
-    pub detail: String,
-    /// When it started.
-    pub start: SimTime,
-    /// When it was undone (`None` if it lasted to the end, or is instantaneous).
-    pub end: Option<SimTime>,
-    /// The nodes it affected.
-    pub nodes: Vec<String>,
 }
 
 /// Counts of handled events by kind.
@@ -477,14 +460,12 @@ impl<N: Node> World<N> {
 
     /// Faults still in effect (partitions, crashed or paused nodes), described.
     pub fn lingering_faults(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .fault_log
-            .iter()
-            .filter(|r| r.end.is_none() && r.fault != "heal")
-            .map(|r| format!("{} {}", r.fault, r.detail))
-            .collect();
-        for s in &self.slots {
-            if s.kind == NodeKind::Server && s.node.is_none() && !v.iter().any(|d| d.contains(&s.name)) {
+        let name = |n: NodeId| self.slots[n.index()].name.clone();
+        let open: Vec<&FaultRecord> = self.fault_log.iter().filter(|r| r.end.is_none()).collect();
+        let mut v: Vec<String> = open.iter().map(|r| format!("{} {}", r.kind, r.describe(name))).collect();
+        for (i, s) in self.slots.iter().enumerate() {
+            let id = NodeId(i as u32);
+            if s.kind == NodeKind::Server && s.node.is_none() && !open.iter().any(|r| r.nodes.contains(&id)) {
                 v.push(format!("{} is down", s.name));
             }
         }

@@ -133,6 +133,9 @@ pub struct QueueSeries {
 /// Everything recorded, saved as `recording.json` in the report.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recording {
+    /// The protocol the servers ran (the kernel knows no protocol: the runner names it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<crate::scenario::Protocol>,
     /// The nodes, by index.
     pub nodes: Vec<RecNode>,
     /// When the run ended (ns).
