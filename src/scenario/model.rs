@@ -899,6 +899,12 @@ impl FaultKind {
         FaultKind::FailFsync,
     ];
 
+    /// A stable number for the kind, folded into trace digests: its position in
+    /// [`FaultKind::ALL`] (new kinds go at the end, so existing digests keep their value).
+    pub fn code(self) -> u64 {
+        FaultKind::ALL.iter().position(|&k| k == self).map_or(u64::MAX, |i| i as u64)
+    }
+
     /// The name scenario files use.
     pub fn name(self) -> &'static str {
         match self {

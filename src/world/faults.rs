@@ -53,20 +53,58 @@ pub enum ActiveFault {
     },
 }
 
-impl ActiveFault {
+/// What the end of a fault's window undid.
+#[derive(Copy, Clone, Debug, PartialEq)]
+enum Undone {
+    /// The fault's effect, or `None` if something else had already undone it.
+    Fault(Option<ActiveFault>),
+    /// One server of a rolling restart came back.
+    Restarted(NodeId),
+}
+
+impl Undone {
+    /// Folds what was undone into the digest: a code for what, and the node.
+    fn fold(&self, d: &mut crate::sim::Digest) {
+        let (code, node) = match self {
+            Undone::Fault(None) => (0, None),
+            Undone::Fault(Some(ActiveFault::Cut(_))) => (1, None),
+            Undone::Fault(Some(ActiveFault::Crashed(n))) => (2, Some(*n)),
+            Undone::Fault(Some(ActiveFault::Paused(n))) => (3, Some(*n)),
+            Undone::Fault(Some(ActiveFault::Links(_))) => (4, None),
+            Undone::Fault(Some(ActiveFault::Clock { node, .. })) => (5, Some(*node)),
+            Undone::Fault(Some(ActiveFault::SlowNode { node, .. })) => (6, Some(*node)),
+            Undone::Fault(Some(ActiveFault::SlowDisk { node, .. })) => (7, Some(*node)),
+            Undone::Fault(Some(ActiveFault::Reconfigured(n))) => (8, Some(*n)),
+            Undone::Fault(Some(ActiveFault::Adversary { .. })) => (9, None),
+            Undone::Restarted(n) => (10, Some(*n)),
+        };
+        d.word(code);
+        d.word(node.map_or(u64::MAX, |n| n.0 as u64));
+    }
+
     /// What undoing it did, in words (the trace's `detail` of an `end of …` line).
-    fn describe_undone(undone: Option<&ActiveFault>, name: impl Fn(NodeId) -> String) -> String {
-        match undone {
-            Some(ActiveFault::Cut(_)) => "partition lifted".to_string(),
-            Some(ActiveFault::Crashed(n)) => format!("{} restarted", name(*n)),
-            Some(ActiveFault::Paused(n)) => format!("{} resumed", name(*n)),
-            Some(ActiveFault::Links(_)) => "links restored".to_string(),
-            Some(ActiveFault::Adversary { .. }) => "adversary gone".to_string(),
-            Some(ActiveFault::Clock { node, .. }) => format!("{}'s clock restored", name(*node)),
-            Some(ActiveFault::SlowNode { node, .. }) => format!("{} back to speed", name(*node)),
-            Some(ActiveFault::SlowDisk { node, .. }) => format!("{}'s disk back to speed", name(*node)),
-            Some(ActiveFault::Reconfigured(n)) => format!("{} back to its boot settings", name(*n)),
-            None => "nothing left to undo".to_string(),
+    fn describe(&self, name: impl Fn(NodeId) -> String) -> String {
+        match self {
+            Undone::Fault(Some(ActiveFault::Cut(_))) => "partition lifted".to_string(),
+            Undone::Fault(Some(ActiveFault::Crashed(n))) | Undone::Restarted(n) => {
+                format!("{} restarted", name(*n))
+            }
+            Undone::Fault(Some(ActiveFault::Paused(n))) => format!("{} resumed", name(*n)),
+            Undone::Fault(Some(ActiveFault::Links(_))) => "links restored".to_string(),
+            Undone::Fault(Some(ActiveFault::Adversary { .. })) => "adversary gone".to_string(),
+            Undone::Fault(Some(ActiveFault::Clock { node, .. })) => {
+                format!("{}'s clock restored", name(*node))
+            }
+            Undone::Fault(Some(ActiveFault::SlowNode { node, .. })) => {
+                format!("{} back to speed", name(*node))
+            }
+            Undone::Fault(Some(ActiveFault::SlowDisk { node, .. })) => {
+                format!("{}'s disk back to speed", name(*node))
+            }
+            Undone::Fault(Some(ActiveFault::Reconfigured(n))) => {
+                format!("{} back to its boot settings", name(*n))
+            }
+            Undone::Fault(None) => "nothing left to undo".to_string(),
         }
     }
 }
@@ -94,8 +132,7 @@ impl<N: Node> World<N> {
                 Phase::Revert => {
                     self.start(n);
                     self.close_node_windows(n, kind, t);
-                    let text = format!("{} restarted", self.name(n));
-                    self.note_revert(kind, &text);
+                    self.note_revert(kind, Undone::Restarted(n));
                 }
             }
             return;
@@ -122,8 +159,7 @@ impl<N: Node> World<N> {
                     None => {}
                 }
                 self.close_window(a.entry, t);
-                let text = ActiveFault::describe_undone(undone.as_ref(), |n| self.name(n).to_string());
-                self.note_revert(kind, &text);
+                self.note_revert(kind, Undone::Fault(undone));
             }
             Phase::Start => {
                 let mut rng = self.fault_rng.clone();
@@ -314,25 +350,30 @@ impl<N: Node> World<N> {
         }
     }
 
-    /// Folds a fault that started into the digest and writes it to the trace.
+    /// Folds a fault that started into the digest (its kind and the fields of what it did,
+    /// never their wording) and writes it to the trace.
     fn note_start(&mut self, kind: FaultKind, effect: &Effect) {
-        let detail = effect.describe(kind, |n| self.slots[n.index()].name.clone());
-        self.digest.bytes(detail.as_bytes());
+        self.digest.word(kind.code());
+        effect.fold(&mut self.digest);
         if let Some(tr) = &mut self.trace {
+            let detail = effect.describe(kind, |n| self.slots[n.index()].name.clone());
             tr.fault(self.now, kind.name(), &detail);
         }
     }
 
-    /// Folds the end of a fault's window into the digest and writes it to the trace.
-    fn note_revert(&mut self, kind: FaultKind, detail: &str) {
-        self.digest.bytes(detail.as_bytes());
+    /// Folds the end of a fault's window into the digest (the kind and what was undone, as
+    /// fields) and writes it to the trace.
+    fn note_revert(&mut self, kind: FaultKind, undone: Undone) {
+        self.digest.word(kind.code());
+        undone.fold(&mut self.digest);
         if let Some(tr) = &mut self.trace {
             let label = if kind == FaultKind::RollingRestart {
                 kind.name().to_string()
             } else {
                 format!("end of {kind}")
             };
-            tr.fault(self.now, &label, detail);
+            let detail = undone.describe(|n| self.slots[n.index()].name.clone());
+            tr.fault(self.now, &label, &detail);
         }
     }
 
@@ -406,5 +447,36 @@ impl<N: Node> World<N> {
                 self.active[r.entry] = None;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Digest;
+
+    fn fold(u: Undone) -> u64 {
+        let mut d = Digest::new();
+        u.fold(&mut d);
+        d.finish()
+    }
+
+    #[test]
+    fn the_end_of_a_window_folds_what_was_undone_and_where_not_its_wording() {
+        let crashed = |n| Undone::Fault(Some(ActiveFault::Crashed(NodeId(n))));
+        assert_ne!(fold(crashed(0)), fold(crashed(1)), "another server is another digest");
+        assert_ne!(fold(crashed(0)), fold(Undone::Fault(Some(ActiveFault::Paused(NodeId(0))))));
+        assert_ne!(fold(crashed(0)), fold(Undone::Fault(None)));
+        // Both read "n1 restarted" in the trace; the digest still tells them apart.
+        assert_eq!(crashed(0).describe(|n| format!("n{}", n.0 + 1)), "n1 restarted");
+        assert_eq!(Undone::Restarted(NodeId(0)).describe(|n| format!("n{}", n.0 + 1)), "n1 restarted");
+        assert_ne!(fold(crashed(0)), fold(Undone::Restarted(NodeId(0))));
+    }
+
+    #[test]
+    fn every_fault_kind_has_its_own_stable_code() {
+        let codes: Vec<u64> = FaultKind::ALL.iter().map(|k| k.code()).collect();
+        assert_eq!(codes, (0..FaultKind::ALL.len() as u64).collect::<Vec<_>>());
+        assert_eq!(FaultKind::Partition.code(), 0, "the first kind keeps code 0");
     }
 }
