@@ -70,6 +70,9 @@ pub(super) fn load(path: &Path) -> Result<(Scenario, String), Failure> {
         _ => Failure::input(format!("{}: {e}", path.display())),
     })?;
     runner::bugs::validate(&s).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    for w in runner::kv::warnings(&s) {
+        eprintln!("warning: {}: {w}", path.display());
+    }
     let text =
         std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
     Ok((s, text))

@@ -154,9 +154,8 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
         }
         Protocol::Raft | Protocol::Paxos | Protocol::Quorum => {
             let start = kv::client_config(scenario).2;
-            let quiet = Schedule::new(&scenario.faults, scenario.cluster.nodes).quiet_after();
             let options = kv::linearizability_options(scenario);
-            let recorder = history::Recorder::new(scenario, quiet, opts.history, options);
+            let recorder = history::Recorder::new(scenario, opts.history, options);
             let stream = Rc::new(RefCell::new(HistoryStream::new(scenario.client_count(), recorder)));
             let log = HistoryLog::new(stream.clone());
             let mut world =
