@@ -458,20 +458,6 @@ impl<N: Node> World<N> {
         &self.fault_log
     }
 
-    /// Faults still in effect (partitions, crashed or paused nodes), described.
-    pub fn lingering_faults(&self) -> Vec<String> {
-        let name = |n: NodeId| self.slots[n.index()].name.clone();
-        let open: Vec<&FaultRecord> = self.fault_log.iter().filter(|r| r.end.is_none()).collect();
-        let mut v: Vec<String> = open.iter().map(|r| format!("{} {}", r.kind, r.describe(name))).collect();
-        for (i, s) in self.slots.iter().enumerate() {
-            let id = NodeId(i as u32);
-            if s.kind == NodeKind::Server && s.node.is_none() && !open.iter().any(|r| r.nodes.contains(&id)) {
-                v.push(format!("{} is down", s.name));
-            }
-        }
-        v
-    }
-
     /// Why the run stopped early, if a check stopped it.
     pub fn halted(&self) -> Option<&Halt> {
         self.halted.as_ref()
