@@ -271,7 +271,8 @@ fn a_crash_is_drawn_and_told() {
     let dir = tempdir("charts-crash");
     let report = run("raft-leader-crash", &dir, &[]);
     let outcome = read_json(&report.join("outcome.json"));
-    let crashed = outcome["faults"][0]["nodes"][0].as_str().expect("a crashed node").to_string();
+    let id = outcome["faults"][0]["nodes"][0].as_u64().expect("a crashed node's id") as usize;
+    let crashed = outcome["nodes"][id].as_str().expect("its name").to_string();
     let text = read(&report.join("timeline.svg"));
     let doc = Document::parse(&text).expect("well-formed");
     let down = doc

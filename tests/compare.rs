@@ -20,7 +20,7 @@ use eightfold::experiment::compare::{self, ChangeKind, CompareOutput, ComparePla
 use eightfold::experiment::sweep::spec_for;
 use eightfold::experiment::worker::Isolation;
 use eightfold::runner::{self, RunOptions};
-use eightfold::scenario::{self, Protocol, Scenario};
+use eightfold::scenario::{self, FaultKind, Protocol, Scenario};
 use eightfold::workload::history::OpOutcome;
 use roxmltree::Document;
 
@@ -167,9 +167,9 @@ fn adaptations_drop_what_only_raft_has_and_say_why() {
     let timing = paxos.scenario.cluster.paxos.as_ref().expect("Raft's timing carried over");
     assert_eq!(timing.heartbeat.map(|h| h.0.as_nanos()), Some(50_000_000));
     // The membership change is a Raft-only fault window; the others face the rest.
-    let remove = c.fault_windows.iter().find(|w| w.fault == "remove_server").expect("listed");
+    let remove = c.fault_windows.iter().find(|w| w.fault == FaultKind::RemoveServer).expect("listed");
     assert_eq!(remove.protocols, ["raft"]);
-    let crash = c.fault_windows.iter().find(|w| w.fault == "crash").expect("listed");
+    let crash = c.fault_windows.iter().find(|w| w.fault == FaultKind::Crash).expect("listed");
     assert_eq!((crash.start_ns, crash.end_ns), (2_000_000_000, 2_400_000_000));
     assert_eq!(crash.protocols.len(), 3);
 }

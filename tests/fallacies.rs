@@ -5,6 +5,7 @@
 mod common;
 
 use common::root;
+use eightfold::fault::FaultKind;
 use eightfold::report::Outcome;
 use eightfold::runner::{self, RunOptions};
 use eightfold::scenario::{self, Scenario};
@@ -162,8 +163,12 @@ fn fallacy_5_changing_topology_moves_leadership_and_membership() {
     assert!(leaders(7_000_000_000, 8_100_000_000) >= 1, "isolating the leader forces a new one");
     assert!(out.outcome.raft.as_ref().expect("raft").leadership.leader_changes >= 3);
     // Membership: n4 and n5 were added, n1 removed (the leader's final configuration).
-    let lead =
-        out.outcome.faults.iter().filter(|f| f.fault == "add_server" || f.fault == "remove_server").count();
+    let lead = out
+        .outcome
+        .faults
+        .iter()
+        .filter(|f| matches!(f.kind, FaultKind::AddServer | FaultKind::RemoveServer))
+        .count();
     assert_eq!(lead, 3, "{:?}", out.outcome.faults);
     safe(&s, 10);
 }

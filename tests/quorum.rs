@@ -16,6 +16,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::root;
+use eightfold::fault::FaultKind;
+use eightfold::net::Cut;
 use eightfold::report::Outcome;
 use eightfold::runner::{self, RunOptions};
 use eightfold::scenario::{self, MixSpec, Scenario, WorkloadSpec};
@@ -165,22 +167,13 @@ fn sided(s: &Scenario, seed: u64) -> Sided {
             }
         })
         .collect();
-    let p = out.outcome.faults.iter().find(|f| f.fault == "partition").expect("the partition fired");
-    // "{n1,n4} | {n2,n3,n5}": the smaller group is the minority.
-    let groups: Vec<Vec<u32>> = p
-        .detail
-        .split('|')
-        .map(|g| {
-            g.trim()
-                .trim_matches(|c| c == '{' || c == '}')
-                .split(',')
-                .map(|n| n.trim().trim_start_matches('n').parse::<u32>().expect("a server") - 1)
-                .collect()
-        })
-        .collect();
-    assert_eq!(groups.len(), 2, "{}", p.detail);
-    let minority = groups.iter().min_by_key(|g| g.len()).expect("two groups").clone();
-    assert_eq!(minority.len(), 2, "{}", p.detail);
+    let p = out.outcome.faults.iter().find(|f| f.kind == FaultKind::Partition).expect("the partition fired");
+    // The cut's sides, as node ids: the smaller group is the minority.
+    let Some(Cut::Groups(groups)) = p.cut() else { panic!("a partition cuts into groups: {p:?}") };
+    assert_eq!(groups.len(), 2, "{p:?}");
+    let minority: Vec<u32> =
+        groups.iter().min_by_key(|g| g.len()).expect("two groups").iter().map(|n| n.0).collect();
+    assert_eq!(minority.len(), 2, "{p:?}");
     let window = (p.start.0, p.end.expect("the partition heals").0);
     Sided { history, server, minority, window, outcome: out.outcome }
 }

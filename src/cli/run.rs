@@ -72,6 +72,9 @@ pub(super) fn load(path: &Path) -> Result<(Scenario, String), Failure> {
         _ => Failure::input(format!("{}: {e}", path.display())),
     })?;
     runner::bugs::validate(&s).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    for w in runner::kv::warnings(&s) {
+        eprintln!("warning: {}: {w}", path.display());
+    }
     let text =
         std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
     Ok((s, text))
@@ -314,7 +317,7 @@ pub(super) fn print_summary(o: &Outcome, path: Option<&Path>, quiet: bool) {
         );
         for f in &o.faults {
             let end = f.end.map(|e| format!(" until {e}")).unwrap_or_default();
-            println!("  fault at {}{end}: {} {}", f.start, f.fault, f.detail);
+            println!("  fault at {}{end}: {} {}", f.start, f.kind, f.describe(|n| o.node_name(n)));
         }
         let n = &o.network;
         println!(

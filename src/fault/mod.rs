@@ -6,12 +6,20 @@
 //! cluster's state at the instant the fault fires, using the run's `"faults"` random
 //! stream, so the same seed always picks the same victim and adding a fault never changes
 //! the draws of the network or the workload.
+//!
+//! What each action did is kept as a typed [`FaultRecord`] (its [`FaultKind`], the nodes it
+//! touched, the cut as sets of node ids, its window): the World writes them, the digest
+//! folds their fields, and reports, charts and checks read them. Words are made from a
+//! record only for people to read, never parsed back.
 
+pub mod record;
 pub mod resolve;
 
 use crate::scenario::{Fault, FaultEntry};
 use crate::sim::{SimDuration, SimTime};
 
+pub use crate::scenario::FaultKind;
+pub use record::{BitFlip, Command, Effect, FaultRecord, LinkChange};
 pub use resolve::{ClusterView, Resolved};
 
 /// One timed action of the schedule.

@@ -311,21 +311,3 @@ fn pairs(
     out.dedup();
     out
 }
-
-/// A human description of a set of directed links: `n1->n2, n2->n1`.
-pub fn describe_pairs(pairs: &[(NodeId, NodeId)], name: impl Fn(NodeId) -> String) -> String {
-    let shown: Vec<String> =
-        pairs.iter().take(12).map(|&(a, b)| format!("{}->{}", name(a), name(b))).collect();
-    let more = if pairs.len() > 12 { format!(" and {} more", pairs.len() - 12) } else { String::new() };
-    format!("{}{more}", shown.join(", "))
-}
-
-/// A human description of a resolved cut: `{n1,n2} | {n3,n4,n5}` or `{n1} -> {n2,n3}`.
-pub fn describe_cut(cut: &Cut, name: impl Fn(NodeId) -> String) -> String {
-    let set = |v: &[NodeId]| format!("{{{}}}", v.iter().map(|&n| name(n)).collect::<Vec<_>>().join(","));
-    match cut {
-        Cut::Groups(groups) => groups.iter().map(|g| set(g)).collect::<Vec<_>>().join(" | "),
-        Cut::OneWay { from, to } => format!("{} -/-> {}", set(from), set(to)),
-        Cut::Pairs(p) => format!("blocked {}", describe_pairs(p, name)),
-    }
-}

@@ -6,6 +6,8 @@
 //! Several cuts can be active at once; a message is blocked if any cut blocks it. The union
 //! is kept as an `n × n` matrix so the check on the hot path is one load.
 
+use serde::{Deserialize, Serialize};
+
 use crate::sim::NodeId;
 
 /// Identifies one active cut, so it can be lifted on its own.
@@ -13,7 +15,8 @@ use crate::sim::NodeId;
 pub struct CutId(pub u64);
 
 /// One way of cutting the network.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Cut {
     /// Nodes in different groups cannot reach each other; nodes in no group are unaffected.
     Groups(Vec<Vec<NodeId>>),

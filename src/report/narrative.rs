@@ -1,8 +1,8 @@
 //! The plain-language story of a run, for the top of `index.html`.
 //!
 //! Every sentence is derived from the saved data, never from the scenario's intentions:
-//! faults and their ends from `outcome.faults` (with the sides of a partition read back from
-//! the record), elections and step-downs from the recording's role changes, crashes and
+//! faults and their ends from `outcome.faults` (with the sides of a partition from the
+//! record's typed cut), elections and step-downs from the recording's role changes, crashes and
 //! restarts from its lifecycle events, commit progress and stalls from its log samples, and
 //! the closing figures and verdicts from `outcome.json`. So if a scenario says "the leader
 //! crashes" but the fault hit a follower, the story says which node crashed and what it was.
@@ -11,10 +11,13 @@
 
 use std::collections::BTreeMap;
 
+use crate::fault::{FaultKind, FaultRecord};
+use crate::net::Cut;
 use crate::report::charts::Inputs;
-use crate::report::charts::faults::{Band, Sides, bands, is_cut, label, parse_sides};
+use crate::report::charts::faults::{Band, bands};
 use crate::report::charts::lanes::{Lane, commit_at, lanes, leader_at};
-use crate::sim::Role;
+use crate::scenario::Protocol;
+use crate::sim::{NodeId, Role};
 use crate::workload::history::OpOutcome;
 
 /// One sentence of the story, with the moment it is about (if any).
@@ -144,22 +147,31 @@ impl Story<'_> {
         &self.lanes[i].name
     }
 
-    fn lane_of(&self, name: &str) -> Option<usize> {
-        self.lanes.iter().position(|l| l.name == name)
+    fn protocol(&self) -> &'static str {
+        match self.input.outcome.protocol {
+            Protocol::Raft => "Raft",
+            p => p.name(),
+        }
     }
 
-    fn protocol(&self) -> String {
-        self.input
-            .outcome
-            .parameters
-            .iter()
-            .find_map(|p| p.strip_prefix("cluster: "))
-            .and_then(|c| c.split(" x ").nth(1))
-            .and_then(|c| c.split(',').next())
-            .map_or_else(
-                || "their protocol".to_string(),
-                |p| if p == "raft" { "Raft".into() } else { p.to_string() },
-            )
+    /// The display name of a node.
+    fn node(&self, id: NodeId) -> String {
+        self.input.outcome.node_name(id)
+    }
+
+    /// Names of nodes: `["n1", "n2"]`.
+    fn names(&self, ids: &[NodeId]) -> Vec<String> {
+        ids.iter().map(|&n| self.node(n)).collect()
+    }
+
+    /// The lane of a node, if the recording has one.
+    fn lane(&self, id: NodeId) -> Option<usize> {
+        (id.index() < self.lanes.len()).then_some(id.index())
+    }
+
+    /// A record in words, with node names.
+    fn describe(&self, r: &FaultRecord) -> String {
+        r.describe(|n| self.node(n))
     }
 
     fn setup(&self) -> String {
@@ -195,10 +207,10 @@ impl Story<'_> {
 
     /// The servers of a side, as a set: clients named in a cut (isolate names everyone) are
     /// left out of the story's sentences.
-    fn servers_set(&self, side: &[String]) -> String {
-        let servers: Vec<String> =
-            side.iter().filter(|n| self.lane_of(n).is_none_or(|i| self.lanes[i].server)).cloned().collect();
-        set(&servers)
+    fn servers_set(&self, side: &[NodeId]) -> String {
+        let servers: Vec<NodeId> =
+            side.iter().copied().filter(|&n| self.lane(n).is_none_or(|i| self.lanes[i].server)).collect();
+        set(&self.names(&servers))
     }
 
     fn majority(&self) -> usize {
@@ -206,31 +218,32 @@ impl Story<'_> {
     }
 
     fn fault(&mut self, b: &Band<'_>) {
-        let r = b.record;
+        let Some(r) = b.record else { return };
         let t = b.start;
         let before = t.saturating_sub(1);
-        let sides = parse_sides(&r.detail);
-        let text = match (r.fault.as_str(), &sides) {
-            ("isolate", Some(Sides::Groups(g))) if !g.is_empty() => {
-                let who = and_list(&g[0]);
-                let lead =
-                    leader_at(&self.lanes, before).filter(|(i, _)| g[0].iter().any(|n| n == self.name(*i)));
+        let text = match (r.kind, r.cut()) {
+            (FaultKind::Isolate, Some(Cut::Groups(g))) if !g.is_empty() => {
+                let who = and_list(&self.names(&g[0]));
+                let lead = leader_at(&self.lanes, before).filter(|(i, _)| g[0].contains(&NodeId(*i as u32)));
                 let was = lead.map(|(_, term)| format!(", the leader of term {term},")).unwrap_or_default();
                 format!("At {} {who}{was} was cut off from every other node.", at(t))
             }
-            (f, Some(Sides::Groups(g))) if is_cut(f) => {
-                let sides: Vec<String> = g.iter().map(|s| set(s)).collect();
+            (_, Some(Cut::Groups(g))) => {
+                let sides: Vec<String> = g.iter().map(|s| set(&self.names(s))).collect();
                 let mut text =
                     format!("At {} the network split the cluster into {}.", at(t), sides.join(" | "));
                 let maj = self.majority();
-                let count_servers = |s: &[String]| {
-                    s.iter().filter(|n| self.lane_of(n).is_some_and(|i| self.lanes[i].server)).count()
+                let count_servers = |s: &[NodeId]| {
+                    s.iter().filter(|&&n| self.lane(n).is_some_and(|i| self.lanes[i].server)).count()
                 };
                 if let Some((i, phrase)) = self.leader_phrase(before)
-                    && let Some(side) = g.iter().find(|s| s.iter().any(|n| n == self.name(i)))
+                    && let Some(side) = g.iter().find(|s| s.contains(&NodeId(i as u32)))
                 {
                     let kind = if count_servers(side) >= maj { "majority" } else { "minority" };
-                    text.push_str(&format!(" The leader {phrase} was on the {kind} side {}.", set(side)));
+                    text.push_str(&format!(
+                        " The leader {phrase} was on the {kind} side {}.",
+                        set(&self.names(side))
+                    ));
                 }
                 if !g.iter().any(|s| count_servers(s) >= maj) && !self.servers.is_empty() {
                     text.push_str(
@@ -239,18 +252,20 @@ impl Story<'_> {
                 }
                 text
             }
-            (_, Some(Sides::OneWay { from, to })) => format!(
+            (_, Some(Cut::OneWay { from, to })) => format!(
                 "At {} messages from {} to {} started being dropped (a one-way cut: the other direction still \
                  worked).",
                 at(t),
-                set(from),
-                set(to)
+                set(&self.names(from)),
+                set(&self.names(to))
             ),
-            (_, Some(Sides::Pairs(_))) => format!("At {} some links were cut: {}.", at(t), r.detail),
-            ("crash", _) => {
-                let node = r.nodes.first().cloned().unwrap_or_else(|| r.detail.clone());
-                let role = self
-                    .lane_of(&node)
+            (_, Some(Cut::Pairs(_))) => format!("At {} some links were cut: {}.", at(t), self.describe(r)),
+            (FaultKind::Crash, _) => {
+                let node = r.nodes.first().map_or_else(|| self.describe(r), |&n| self.node(n));
+                let role = r
+                    .nodes
+                    .first()
+                    .and_then(|&n| self.lane(n))
                     .and_then(|i| self.lanes[i].role_at(before).copied())
                     .filter(|s| s.role == Role::Leader)
                     .map(|s| format!(", the leader of term {},", s.term))
@@ -260,24 +275,26 @@ impl Story<'_> {
                     at(t)
                 )
             }
-            ("pause", _) => format!(
+            (FaultKind::Pause, _) => format!(
                 "At {} {} paused: it stopped handling messages and timers but kept its memory.",
                 at(t),
-                r.nodes.first().map_or(r.detail.as_str(), |n| n.as_str())
+                r.nodes.first().map_or_else(|| self.describe(r), |&n| self.node(n))
             ),
-            ("replay" | "forge", _) => format!("At {} an adversary appeared: {}.", at(t), r.detail),
-            (f, _) => format!("At {} the fault {f} started: {}.", at(t), r.detail),
+            (FaultKind::Replay | FaultKind::Forge, _) => {
+                format!("At {} an adversary appeared: {}.", at(t), self.describe(r))
+            }
+            (f, _) => format!("At {} the fault {f} started: {}.", at(t), self.describe(r)),
         };
         self.push(t, 1, text);
         if b.open {
             return;
         }
         let e = b.end;
-        let text = match r.fault.as_str() {
-            "crash" => {
-                let node = r.nodes.first().cloned().unwrap_or_default();
+        let text = match r.kind {
+            FaultKind::Crash => {
+                let node = r.nodes.first().map(|&n| self.node(n)).unwrap_or_default();
                 let mut text = format!("At {} {node} restarted from its disk", at(e));
-                if let Some(i) = self.lane_of(&node) {
+                if let Some(i) = r.nodes.first().and_then(|&n| self.lane(n)) {
                     let after: Vec<_> = self.lanes[i].roles.iter().filter(|s| s.start >= e).collect();
                     if let Some(first) = after.first().filter(|s| s.term > 0) {
                         text.push_str(&format!(", remembering term {}", first.term));
@@ -294,14 +311,13 @@ impl Story<'_> {
                 text.push('.');
                 text
             }
-            "pause" => {
-                format!("At {} {} resumed.", at(e), r.nodes.first().map_or("the node", |n| n.as_str()))
+            FaultKind::Pause => {
+                let node = r.nodes.first().map_or_else(|| "the node".to_string(), |&n| self.node(n));
+                format!("At {} {node} resumed.", at(e))
             }
-            f if is_cut(f) => format!(
-                "At {} the cut ({}) was lifted and every message could flow again.",
-                at(e),
-                label(f, &r.detail)
-            ),
+            k if k.cuts_network() => {
+                format!("At {} the cut ({}) was lifted and every message could flow again.", at(e), b.label())
+            }
             f => format!("At {} the {f} fault ended.", at(e)),
         };
         self.push(e, 0, text);
@@ -313,7 +329,7 @@ impl Story<'_> {
     fn many_faults(&mut self, bands: &[Band<'_>]) {
         let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
         for b in bands {
-            *kinds.entry(b.record.fault.as_str()).or_default() += 1;
+            *kinds.entry(b.kind.name()).or_default() += 1;
         }
         let parts: Vec<String> = kinds.iter().map(|(k, n)| format!("{} {k}", count(*n))).collect();
         let (first, last) = (bands[0].start, bands.iter().map(|b| b.start).max().unwrap_or(0));
@@ -387,23 +403,21 @@ impl Story<'_> {
                 bands.iter().filter(|b| b.start <= t && t - b.start <= 2_000_000_000).max_by_key(|b| b.start);
             let previous = k.checked_sub(1).map(|p| wins[p].0);
             match cause {
-                Some(b) if previous.is_none_or(|p| p < b.start) => text.push_str(&format!(
-                    ", {} after the {}",
-                    span(t - b.start),
-                    fault_noun(&b.record.fault)
-                )),
+                Some(b) if previous.is_none_or(|p| p < b.start) => {
+                    text.push_str(&format!(", {} after the {}", span(t - b.start), fault_noun(b.kind)))
+                }
                 _ if k == 0 => text.push_str(&format!(", {} after the start", span(t))),
                 _ => {}
             }
             if let Some(side) = bands
                 .iter()
-                .filter(|b| b.start <= t && t < b.end && is_cut(&b.record.fault))
-                .find_map(|b| match parse_sides(&b.record.detail) {
-                    Some(Sides::Groups(g)) => g.into_iter().find(|s| s.iter().any(|n| n == self.name(i))),
+                .filter(|b| b.start <= t && t < b.end && b.kind.cuts_network())
+                .find_map(|b| match b.record.and_then(FaultRecord::cut) {
+                    Some(Cut::Groups(g)) => g.iter().find(|s| s.contains(&NodeId(i as u32))),
                     _ => None,
                 })
             {
-                text.push_str(&format!(", on the side {}", self.servers_set(&side)));
+                text.push_str(&format!(", on the side {}", self.servers_set(side)));
             }
             text.push('.');
             self.push(t, 3, text);
@@ -447,12 +461,12 @@ impl Story<'_> {
 
     /// During each cut: which side kept committing and which did not.
     fn commits_during(&mut self, bands: &[Band<'_>]) {
-        for b in bands.iter().filter(|b| is_cut(&b.record.fault)) {
-            let Some(Sides::Groups(g)) = parse_sides(&b.record.detail) else { continue };
+        for b in bands.iter().filter(|b| b.kind.cuts_network()) {
+            let Some(Cut::Groups(g)) = b.record.and_then(FaultRecord::cut) else { continue };
             let mut parts = Vec::new();
-            for side in &g {
+            for side in g {
                 let idx: Vec<usize> =
-                    side.iter().filter_map(|n| self.lane_of(n)).filter(|&i| self.lanes[i].server).collect();
+                    side.iter().filter_map(|&n| self.lane(n)).filter(|&i| self.lanes[i].server).collect();
                 if idx.is_empty() {
                     continue;
                 }
@@ -681,13 +695,13 @@ fn lost_because(reason: &str) -> &'static str {
     }
 }
 
-fn fault_noun(fault: &str) -> &'static str {
-    match fault {
-        "partition" | "bridge" | "ring" => "split",
-        "isolate" => "isolation",
-        "partition_oneway" => "one-way cut",
-        "crash" => "crash",
-        "pause" => "pause",
+fn fault_noun(kind: FaultKind) -> &'static str {
+    match kind {
+        FaultKind::Partition | FaultKind::Bridge | FaultKind::Ring => "split",
+        FaultKind::Isolate => "isolation",
+        FaultKind::PartitionOneway => "one-way cut",
+        FaultKind::Crash => "crash",
+        FaultKind::Pause => "pause",
         _ => "fault",
     }
 }

@@ -7,9 +7,12 @@ use serde::{Deserialize, Serialize};
 use crate::check::CheckResult;
 use crate::check::convergence::Convergence;
 use crate::check::leadership::LeadershipFigures;
+use crate::fault::FaultRecord;
 use crate::net::NetStats;
+use crate::scenario::Protocol;
+use crate::sim::NodeId;
 use crate::workload::history::History;
-use crate::world::{FaultRecord, Halt};
+use crate::world::Halt;
 
 /// Network counters as stored in `outcome.json`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,6 +214,11 @@ pub struct Outcome {
     pub scenario: String,
     /// The seed the run used.
     pub seed: u64,
+    /// The protocol the servers ran.
+    pub protocol: Protocol,
+    /// Every node's name, by node id (`n1`, …, then `c1`, …): how the node ids of `faults`
+    /// read.
+    pub nodes: Vec<String>,
     /// The trace digest, 16 hex characters.
     pub digest: String,
     /// Events the kernel handled.
@@ -299,6 +307,11 @@ impl RunVerdict {
 }
 
 impl Outcome {
+    /// The name of a node (`n3`, `c1`); a node id the run did not have reads as `n<id+1>`.
+    pub fn node_name(&self, id: NodeId) -> String {
+        self.nodes.get(id.index()).cloned().unwrap_or_else(|| id.to_string())
+    }
+
     /// The names of the checks that failed.
     pub fn failed_checks(&self) -> Vec<&str> {
         self.checks.iter().filter(|(_, c)| c.failed()).map(|(k, _)| k.as_str()).collect()

@@ -12,7 +12,7 @@ use crate::check::linearizability::{CheckReport, HistoryChecker, Options};
 use crate::check::liveness;
 use crate::report::tally::OpTally;
 use crate::scenario::Scenario;
-use crate::sim::SimTime;
+use crate::sim::SimDuration;
 use crate::workload::history::{History, HistoryOp, HistoryWriter};
 use crate::workload::stream::OpSink;
 
@@ -35,8 +35,7 @@ pub struct Recorder {
     zones: Vec<OpTally>,
     /// Per client: its zone.
     zone_of: Vec<Option<usize>>,
-    quiet_after: SimTime,
-    first_ok: Option<SimTime>,
+    progress: Option<liveness::Progress>,
     check: Option<HistoryChecker>,
     error: Option<FormatError>,
     writer: Option<HistoryWriter<Box<dyn Write + Send>>>,
@@ -49,9 +48,8 @@ pub struct Recorded {
     pub total: OpTally,
     /// Per zone (index into the scenario's zones) that had operations.
     pub zones: Vec<(usize, OpTally)>,
-    /// The first completion of an `ok` operation at or after the fault schedule went
-    /// quiet.
-    pub first_ok: Option<SimTime>,
+    /// Each client's progress on each kind of operation, for the liveness check.
+    pub progress: liveness::Progress,
     /// The linearizability verdict, or why the history could not be checked.
     pub check: Result<CheckReport, FormatError>,
     /// The history, if it was kept.
@@ -61,9 +59,9 @@ pub struct Recorded {
 }
 
 impl Recorder {
-    /// A recorder for a run of `s` whose fault schedule goes quiet at `quiet_after`,
-    /// sending the history to `output` and checking it with `options`.
-    pub fn new(s: &Scenario, quiet_after: SimTime, output: HistoryOutput, options: Options) -> Self {
+    /// A recorder for a run of `s`, sending the history to `output` and checking it with
+    /// `options`.
+    pub fn new(s: &Scenario, output: HistoryOutput, options: Options) -> Self {
         let servers = s.cluster.nodes;
         let total = (servers + s.client_count()) as usize;
         let of = super::network::zone_of(&s.cluster.zones, servers, total);
@@ -76,8 +74,7 @@ impl Recorder {
             total: OpTally::default(),
             zones: vec![OpTally::default(); s.cluster.zones.len()],
             zone_of: of.into_iter().skip(servers as usize).collect(),
-            quiet_after,
-            first_ok: None,
+            progress: Some(liveness::Progress::new(s.client_count(), super::kv::liveness_bound(s))),
             check: Some(HistoryChecker::new(options)),
             error: None,
             writer,
@@ -99,7 +96,7 @@ impl Recorder {
                 .enumerate()
                 .filter(|(_, t)| t.total() > 0)
                 .collect(),
-            first_ok: self.first_ok,
+            progress: self.progress.take().unwrap_or_else(|| liveness::Progress::new(0, SimDuration::ZERO)),
             check,
             history: self.kept.take().map(|ops| History { ops, ..History::new() }),
             written: self.writer.take().map_or(Ok(()), HistoryWriter::finish),
@@ -113,8 +110,8 @@ impl OpSink for Recorder {
         if let Some(z) = self.zone_of.get(op.client as usize).copied().flatten() {
             self.zones[z].add(&op);
         }
-        if let Some(t) = liveness::ok_at_or_after(&op, self.quiet_after) {
-            self.first_ok = Some(self.first_ok.map_or(t, |f| f.min(t)));
+        if let Some(p) = &mut self.progress {
+            p.push(&op);
         }
         if let Some(c) = &mut self.check
             && let Err(e) = c.push(index, &op)

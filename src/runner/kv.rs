@@ -14,6 +14,7 @@ use crate::proto::quorum::{QuorumConfig, QuorumNode};
 use crate::proto::raft::{RaftConfig, RaftNode, ReadMode};
 use crate::proto::service::ServiceMsg;
 use crate::report::outcome::{LinearizabilityFigures, ZoneFigures};
+use crate::scenario::validate::{Warning, queues_smaller_than};
 use crate::scenario::{KeyDistSpec, Protocol, RaftSpec, ReadModeSpec, Scenario, WorkloadSpec};
 use crate::sim::{
     AdminCommand, ConfigPatch, Ctx, DiskEvent, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView,
@@ -286,6 +287,29 @@ pub fn end_history<S: OpSink>(s: &Scenario, world: &World<KvNode>, stream: &mut 
     stream.finish();
 }
 
+/// Warnings about a key-value scenario: a link queue smaller than the smallest message
+/// that carries a written value (the value, padded to `workload.value_size`, plus the wire
+/// header) drops every such message, so no write can ever complete over that link.
+pub fn warnings(s: &Scenario) -> Vec<Warning> {
+    let Some(WorkloadSpec::Kv(w)) = &s.workload else { return Vec::new() };
+    let Some(size) = w.value_size else { return Vec::new() };
+    if w.mix.as_ref().is_some_and(|m| m.put + m.append + m.cas <= 0.0) {
+        return Vec::new();
+    }
+    let message = size.0 + u64::from(crate::proto::raft::msg::HEADER);
+    queues_smaller_than(s, message)
+        .into_iter()
+        .map(|(field, q)| Warning {
+            field,
+            text: format!(
+                "a queue of {q}B can never hold a message carrying a written value ({}B value + {}B header = {message}B): every write over this link will be dropped",
+                size.0,
+                crate::proto::raft::msg::HEADER
+            ),
+        })
+        .collect()
+}
+
 /// The default liveness bound: ten maximum election timeouts (for the quorum store, request
 /// timeouts) plus a second.
 pub fn liveness_bound(s: &Scenario) -> SimDuration {
@@ -319,13 +343,20 @@ pub fn evaluate(s: &Scenario, world: &World<KvNode>, recorded: &Recorded, fin: &
         };
         fin.checks.insert("invariants".into(), CheckResult::pass(text));
     }
-    let lingering = world.lingering_faults();
+    let servers = s.cluster.nodes;
+    let progress = recorded.progress.clone().finish(end);
+    let slots = servers + s.client_count();
     let input = LivenessInput {
-        first_ok: recorded.first_ok,
-        quiet_after: fin.quiet_after,
+        progress,
+        faults: world.fault_log().to_vec(),
+        servers,
+        first_client: servers,
+        down_at_end: (0..servers).map(NodeId).filter(|&n| !world.is_up(n)).collect(),
+        names: (0..slots).map(|i| world.name(NodeId(i)).to_string()).collect(),
+        start: client_config(s).2,
+        stop: client_config(s).1.stop,
         end,
         bound: liveness_bound(s),
-        still_faulty: lingering,
     };
     if world.halted().is_none() {
         fin.checks.insert("liveness".into(), liveness::judge(&input));
@@ -453,7 +484,7 @@ pub fn describe(s: &Scenario) -> Vec<String> {
             c.think
         ));
     }
-    out.push(format!("liveness bound: {} after the last fault", liveness_bound(s)));
+    out.push(format!("liveness bound: {} (each client makes progress on each kind of operation within it, once the faults have healed)", liveness_bound(s)));
     out
 }
 

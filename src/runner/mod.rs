@@ -156,7 +156,7 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
             }
             let mut fin = simulate(scenario, &mut world, opts.trace, opts.record, opts.checkpoint)?;
             broadcast::evaluate(scenario, &world, &mut fin);
-            let recording = world.take_recording();
+            let recording = named(world.take_recording(), scenario);
             Ok(RunOutput {
                 outcome: outcome(scenario, seed, &world, fin, started),
                 history: None,
@@ -166,9 +166,8 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
         }
         Protocol::Raft | Protocol::Paxos | Protocol::Quorum => {
             let start = kv::client_config(scenario).2;
-            let quiet = Schedule::new(&scenario.faults, scenario.cluster.nodes).quiet_after();
             let options = kv::linearizability_options(scenario);
-            let recorder = history::Recorder::new(scenario, quiet, opts.history, options);
+            let recorder = history::Recorder::new(scenario, opts.history, options);
             let stream = Rc::new(RefCell::new(HistoryStream::new(scenario.client_count(), recorder)));
             let log = HistoryLog::new(stream.clone());
             let mut world =
@@ -186,7 +185,7 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
                 stream.sink_mut().take()
             };
             kv::evaluate(scenario, &world, &recorded, &mut fin);
-            let recording = world.take_recording();
+            let recording = named(world.take_recording(), scenario);
             Ok(RunOutput {
                 outcome: outcome(scenario, seed, &world, fin, started),
                 history: recorded.history,
@@ -195,6 +194,11 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
             })
         }
     }
+}
+
+/// A recording with the protocol named (the kernel that made it knows no protocol).
+fn named(recording: Option<Recording>, s: &Scenario) -> Option<Recording> {
+    recording.map(|r| Recording { protocol: Some(s.cluster.protocol), ..r })
 }
 
 /// Builds the world of a scenario: membership, network, fault schedule, node factory.
@@ -336,6 +340,10 @@ fn outcome<N: Node>(
     Outcome {
         scenario: s.name.clone(),
         seed,
+        protocol: s.cluster.protocol,
+        nodes: (0..world.servers().len() + world.clients().len())
+            .map(|i| world.name(NodeId(i as u32)).to_string())
+            .collect(),
         digest: world.digest().hex(),
         events: world.counts().total,
         peak_events_per_s: world.peak_events_per_second(),

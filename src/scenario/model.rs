@@ -938,6 +938,151 @@ pub enum Fault {
     },
 }
 
+/// Which fault of the schedule something is, without its settings: the one list of fault
+/// kinds that fault records, charts, the narrative and the checks share. Serialised as the
+/// name a scenario file uses (`"partition"`, `"crash"`, …).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// `partition`: groups that cannot reach each other.
+    Partition,
+    /// `partition_oneway`: messages from some nodes to others are dropped.
+    PartitionOneway,
+    /// `isolate`: one node cut off from every other.
+    Isolate,
+    /// `heal`: every partition lifted.
+    Heal,
+    /// `crash`: a node loses its memory (and restarts after `for`).
+    Crash,
+    /// `restart`: a crashed node boots from its disk.
+    Restart,
+    /// `pause`: a node stalls (and resumes after `for`).
+    Pause,
+    /// `resume`: a paused node goes on.
+    Resume,
+    /// `link_down`: links taken down.
+    LinkDown,
+    /// `link_up`: links brought back up.
+    LinkUp,
+    /// `latency_spike`: latency of some links multiplied.
+    LatencySpike,
+    /// `degrade`: some links' profile changed.
+    Degrade,
+    /// `bridge`: two halves joined by one node.
+    Bridge,
+    /// `ring`: every server reaches only its two neighbours.
+    Ring,
+    /// `replay`: an adversary re-sends captured envelopes.
+    Replay,
+    /// `forge`: an adversary forges messages.
+    Forge,
+    /// `clock`: a node's clock set off (skew, drift).
+    Clock,
+    /// `reconfigure`: an operator changes a server's settings.
+    Reconfigure,
+    /// `add_server`: a membership change adding a server.
+    AddServer,
+    /// `remove_server`: a membership change removing a server.
+    RemoveServer,
+    /// `rolling_restart`: every server restarted in turn.
+    RollingRestart,
+    /// `slow_node`: a node's CPU slowed.
+    SlowNode,
+    /// `slow_disk`: a server's fsyncs slowed.
+    SlowDisk,
+    /// `corrupt_disk`: a bit of a server's durable data flipped.
+    CorruptDisk,
+    /// `fail_fsync`: a server's next fsyncs fail.
+    FailFsync,
+}
+
+impl FaultKind {
+    /// Every kind, in the order of the scenario reference.
+    pub const ALL: [FaultKind; 25] = [
+        FaultKind::Partition,
+        FaultKind::PartitionOneway,
+        FaultKind::Isolate,
+        FaultKind::Heal,
+        FaultKind::Crash,
+        FaultKind::Restart,
+        FaultKind::Pause,
+        FaultKind::Resume,
+        FaultKind::LinkDown,
+        FaultKind::LinkUp,
+        FaultKind::LatencySpike,
+        FaultKind::Degrade,
+        FaultKind::Bridge,
+        FaultKind::Ring,
+        FaultKind::Replay,
+        FaultKind::Forge,
+        FaultKind::Clock,
+        FaultKind::Reconfigure,
+        FaultKind::AddServer,
+        FaultKind::RemoveServer,
+        FaultKind::RollingRestart,
+        FaultKind::SlowNode,
+        FaultKind::SlowDisk,
+        FaultKind::CorruptDisk,
+        FaultKind::FailFsync,
+    ];
+
+    /// A stable number for the kind, folded into trace digests: its position in
+    /// [`FaultKind::ALL`] (new kinds go at the end, so existing digests keep their value).
+    pub fn code(self) -> u64 {
+        FaultKind::ALL.iter().position(|&k| k == self).map_or(u64::MAX, |i| i as u64)
+    }
+
+    /// The name scenario files use.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Partition => "partition",
+            FaultKind::PartitionOneway => "partition_oneway",
+            FaultKind::Isolate => "isolate",
+            FaultKind::Heal => "heal",
+            FaultKind::Crash => "crash",
+            FaultKind::Restart => "restart",
+            FaultKind::Pause => "pause",
+            FaultKind::Resume => "resume",
+            FaultKind::LinkDown => "link_down",
+            FaultKind::LinkUp => "link_up",
+            FaultKind::LatencySpike => "latency_spike",
+            FaultKind::Degrade => "degrade",
+            FaultKind::Bridge => "bridge",
+            FaultKind::Ring => "ring",
+            FaultKind::Replay => "replay",
+            FaultKind::Forge => "forge",
+            FaultKind::Clock => "clock",
+            FaultKind::Reconfigure => "reconfigure",
+            FaultKind::AddServer => "add_server",
+            FaultKind::RemoveServer => "remove_server",
+            FaultKind::RollingRestart => "rolling_restart",
+            FaultKind::SlowNode => "slow_node",
+            FaultKind::SlowDisk => "slow_disk",
+            FaultKind::CorruptDisk => "corrupt_disk",
+            FaultKind::FailFsync => "fail_fsync",
+        }
+    }
+
+    /// True for the kinds that cut the network into sides (a partition, a one-way cut, an
+    /// isolated node, a bridge, a ring): what `heal` lifts.
+    pub fn cuts_network(self) -> bool {
+        matches!(
+            self,
+            FaultKind::Partition
+                | FaultKind::PartitionOneway
+                | FaultKind::Isolate
+                | FaultKind::Bridge
+                | FaultKind::Ring
+        )
+    }
+}
+
+impl std::fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 fn yes() -> bool {
     true
 }
@@ -955,35 +1100,40 @@ impl Serialize for Fault {
 }
 
 impl Fault {
+    /// The fault's kind: which of the schedule's faults this is, without its settings.
+    pub fn kind(&self) -> FaultKind {
+        match self {
+            Fault::Partition { .. } => FaultKind::Partition,
+            Fault::PartitionOneway { .. } => FaultKind::PartitionOneway,
+            Fault::Isolate { .. } => FaultKind::Isolate,
+            Fault::Heal {} => FaultKind::Heal,
+            Fault::Crash { .. } => FaultKind::Crash,
+            Fault::Restart { .. } => FaultKind::Restart,
+            Fault::Pause { .. } => FaultKind::Pause,
+            Fault::Resume { .. } => FaultKind::Resume,
+            Fault::LinkDown { .. } => FaultKind::LinkDown,
+            Fault::LinkUp { .. } => FaultKind::LinkUp,
+            Fault::LatencySpike { .. } => FaultKind::LatencySpike,
+            Fault::Degrade { .. } => FaultKind::Degrade,
+            Fault::Bridge { .. } => FaultKind::Bridge,
+            Fault::Ring {} => FaultKind::Ring,
+            Fault::Replay { .. } => FaultKind::Replay,
+            Fault::Forge { .. } => FaultKind::Forge,
+            Fault::Clock { .. } => FaultKind::Clock,
+            Fault::Reconfigure { .. } => FaultKind::Reconfigure,
+            Fault::AddServer { .. } => FaultKind::AddServer,
+            Fault::RemoveServer { .. } => FaultKind::RemoveServer,
+            Fault::RollingRestart { .. } => FaultKind::RollingRestart,
+            Fault::SlowNode { .. } => FaultKind::SlowNode,
+            Fault::SlowDisk { .. } => FaultKind::SlowDisk,
+            Fault::CorruptDisk { .. } => FaultKind::CorruptDisk,
+            Fault::FailFsync { .. } => FaultKind::FailFsync,
+        }
+    }
+
     /// The fault's name as written in scenario files.
     pub fn name(&self) -> &'static str {
-        match self {
-            Fault::Partition { .. } => "partition",
-            Fault::PartitionOneway { .. } => "partition_oneway",
-            Fault::Isolate { .. } => "isolate",
-            Fault::Heal {} => "heal",
-            Fault::Crash { .. } => "crash",
-            Fault::Restart { .. } => "restart",
-            Fault::Pause { .. } => "pause",
-            Fault::Resume { .. } => "resume",
-            Fault::LinkDown { .. } => "link_down",
-            Fault::LinkUp { .. } => "link_up",
-            Fault::LatencySpike { .. } => "latency_spike",
-            Fault::Degrade { .. } => "degrade",
-            Fault::Bridge { .. } => "bridge",
-            Fault::Ring {} => "ring",
-            Fault::Replay { .. } => "replay",
-            Fault::Forge { .. } => "forge",
-            Fault::Clock { .. } => "clock",
-            Fault::Reconfigure { .. } => "reconfigure",
-            Fault::AddServer { .. } => "add_server",
-            Fault::RemoveServer { .. } => "remove_server",
-            Fault::RollingRestart { .. } => "rolling_restart",
-            Fault::SlowNode { .. } => "slow_node",
-            Fault::SlowDisk { .. } => "slow_disk",
-            Fault::CorruptDisk { .. } => "corrupt_disk",
-            Fault::FailFsync { .. } => "fail_fsync",
-        }
+        self.kind().name()
     }
 
     /// True for faults that can be undone with `"for"`.

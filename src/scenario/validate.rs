@@ -31,6 +31,44 @@ pub const MIN_MTU: u64 = 68;
 /// second — past that the budget would no longer stop anything in practice.
 pub const MAX_EVENTS_PER_SECOND: u64 = 1_000_000_000;
 
+/// Something a valid scenario does that is probably not what its author meant (the run
+/// goes ahead; the command line says it on standard error).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// The field it is about (`network.default.queue`).
+    pub field: String,
+    /// What is wrong, in words.
+    pub text: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.text)
+    }
+}
+
+/// The link queues (field and capacity, bytes) that are smaller than `message` bytes, so
+/// that a message of that size can never be sent over the link: `network.default.queue`,
+/// `network.zones[i].queue`, `network.links[i].queue`.
+pub fn queues_smaller_than(s: &Scenario, message: u64) -> Vec<(String, u64)> {
+    let mut v = Vec::new();
+    let mut check = |field: String, q: Option<super::units::HumanSize>| {
+        if let Some(q) = q
+            && q.0 < message
+        {
+            v.push((field, q.0));
+        }
+    };
+    check("network.default.queue".into(), s.network.default.queue);
+    for (i, z) in s.network.zones.iter().enumerate() {
+        check(format!("network.zones[{i}].queue"), z.profile.queue);
+    }
+    for (i, l) in s.network.links.iter().enumerate() {
+        check(format!("network.links[{i}].queue"), l.profile.queue);
+    }
+    v
+}
+
 /// Checks every cross-field rule; the first violation is returned.
 pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
     if s.name.is_empty()

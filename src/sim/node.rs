@@ -207,7 +207,7 @@ impl<'a, M> Ctx<'a, M> {
 }
 
 /// Changes to a consensus server's timing settings an operator can make at runtime.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ConfigPatch {
     /// New election timeout range (min, max).
     pub election_timeout: Option<(SimDuration, SimDuration)>,

@@ -1,9 +1,9 @@
 //! Applying the fault schedule: each action resolves its targets against the cluster as it
 //! is now, changes the network or a node, and opens or closes a window in the fault log.
 
-use super::{FaultRecord, View, World, code};
-use crate::fault::{self, Phase, Resolved};
-use crate::net::CutId;
+use super::{View, World, code};
+use crate::fault::{self, BitFlip, Command, Effect, FaultKind, FaultRecord, LinkChange, Phase, Resolved};
+use crate::net::{CutId, LinkMod};
 use crate::sim::rng::Draw;
 use crate::sim::{AdminCommand, MsgId, Node, NodeId, SimDuration, SimTime};
 
@@ -53,6 +53,62 @@ pub enum ActiveFault {
     },
 }
 
+/// What the end of a fault's window undid.
+#[derive(Copy, Clone, Debug, PartialEq)]
+enum Undone {
+    /// The fault's effect, or `None` if something else had already undone it.
+    Fault(Option<ActiveFault>),
+    /// One server of a rolling restart came back.
+    Restarted(NodeId),
+}
+
+impl Undone {
+    /// Folds what was undone into the digest: a code for what, and the node.
+    fn fold(&self, d: &mut crate::sim::Digest) {
+        let (code, node) = match self {
+            Undone::Fault(None) => (0, None),
+            Undone::Fault(Some(ActiveFault::Cut(_))) => (1, None),
+            Undone::Fault(Some(ActiveFault::Crashed(n))) => (2, Some(*n)),
+            Undone::Fault(Some(ActiveFault::Paused(n))) => (3, Some(*n)),
+            Undone::Fault(Some(ActiveFault::Links(_))) => (4, None),
+            Undone::Fault(Some(ActiveFault::Clock { node, .. })) => (5, Some(*node)),
+            Undone::Fault(Some(ActiveFault::SlowNode { node, .. })) => (6, Some(*node)),
+            Undone::Fault(Some(ActiveFault::SlowDisk { node, .. })) => (7, Some(*node)),
+            Undone::Fault(Some(ActiveFault::Reconfigured(n))) => (8, Some(*n)),
+            Undone::Fault(Some(ActiveFault::Adversary { .. })) => (9, None),
+            Undone::Restarted(n) => (10, Some(*n)),
+        };
+        d.word(code);
+        d.word(node.map_or(u64::MAX, |n| n.0 as u64));
+    }
+
+    /// What undoing it did, in words (the trace's `detail` of an `end of …` line).
+    fn describe(&self, name: impl Fn(NodeId) -> String) -> String {
+        match self {
+            Undone::Fault(Some(ActiveFault::Cut(_))) => "partition lifted".to_string(),
+            Undone::Fault(Some(ActiveFault::Crashed(n))) | Undone::Restarted(n) => {
+                format!("{} restarted", name(*n))
+            }
+            Undone::Fault(Some(ActiveFault::Paused(n))) => format!("{} resumed", name(*n)),
+            Undone::Fault(Some(ActiveFault::Links(_))) => "links restored".to_string(),
+            Undone::Fault(Some(ActiveFault::Adversary { .. })) => "adversary gone".to_string(),
+            Undone::Fault(Some(ActiveFault::Clock { node, .. })) => {
+                format!("{}'s clock restored", name(*node))
+            }
+            Undone::Fault(Some(ActiveFault::SlowNode { node, .. })) => {
+                format!("{} back to speed", name(*node))
+            }
+            Undone::Fault(Some(ActiveFault::SlowDisk { node, .. })) => {
+                format!("{}'s disk back to speed", name(*node))
+            }
+            Undone::Fault(Some(ActiveFault::Reconfigured(n))) => {
+                format!("{} back to its boot settings", name(*n))
+            }
+            Undone::Fault(None) => "nothing left to undo".to_string(),
+        }
+    }
+}
+
 impl<N: Node> World<N> {
     pub(super) fn apply_fault(&mut self, action: usize) {
         let t = self.now;
@@ -60,299 +116,264 @@ impl<N: Node> World<N> {
         let a = self.schedule.actions[action].clone();
         self.digest.event(t.0, code::FAULT, 0, action as u64, a.entry as u32);
         let fault = self.schedule.fault(&a).clone();
-        let name = |w: &Self, n: NodeId| w.slots[n.index()].name.clone();
+        let kind = fault.kind();
         if let Some(part) = a.part {
             // One server of a rolling restart.
             let n = self.servers[part as usize];
-            let detail = match a.phase {
+            match a.phase {
                 Phase::Start => {
-                    if self.crash(n, &format!("faults[{}] (rolling restart)", a.entry)) {
-                        self.open_window(a.entry, "rolling_restart", &name(self, n), vec![name(self, n)]);
+                    let crashed = self.crash(n, &format!("faults[{}] (rolling restart)", a.entry));
+                    let effect = Effect::Node { node: n, changed: crashed };
+                    if crashed {
+                        self.open_window(a.entry, kind, effect.clone());
                     }
-                    format!("{} goes down", name(self, n))
+                    self.note_start(kind, &effect);
                 }
                 Phase::Revert => {
                     self.start(n);
-                    self.close_node_windows(&name(self, n), "rolling_restart", t);
-                    format!("{} restarted", name(self, n))
+                    self.close_node_windows(n, kind, t);
+                    self.note_revert(kind, Undone::Restarted(n));
                 }
-            };
-            self.digest.bytes(detail.as_bytes());
-            if let Some(tr) = &mut self.trace {
-                tr.fault(t, "rolling_restart", &detail);
             }
             return;
         }
-        let (label, detail) = match a.phase {
+        match a.phase {
             Phase::Revert => {
-                let detail = match self.active[a.entry].take() {
-                    Some(ActiveFault::Cut(cut)) => {
-                        self.net.partitions_mut().remove(cut);
-                        "partition lifted".to_string()
-                    }
-                    Some(ActiveFault::Crashed(n)) => {
-                        self.start(n);
-                        format!("{} restarted", name(self, n))
-                    }
+                let undone = self.active[a.entry].take();
+                match undone {
+                    Some(ActiveFault::Cut(cut)) => self.net.partitions_mut().remove(cut),
+                    Some(ActiveFault::Crashed(n)) => self.start(n),
                     Some(ActiveFault::Paused(n)) => {
                         self.resume(n);
-                        format!("{} resumed", name(self, n))
                     }
-                    Some(ActiveFault::Links(owner)) => {
-                        self.net.unmodify(owner);
-                        "links restored".to_string()
-                    }
-                    Some(ActiveFault::Adversary { .. }) => {
-                        self.guard.adversaries -= 1;
-                        "adversary gone".to_string()
-                    }
-                    Some(ActiveFault::Clock { node, previous }) => {
-                        self.slots[node.index()].clock = previous;
-                        format!("{}'s clock restored", name(self, node))
-                    }
+                    Some(ActiveFault::Links(owner)) => self.net.unmodify(owner),
+                    Some(ActiveFault::Adversary { .. }) => self.guard.adversaries -= 1,
+                    Some(ActiveFault::Clock { node, previous }) => self.slots[node.index()].clock = previous,
                     Some(ActiveFault::SlowNode { node, previous }) => {
-                        self.slots[node.index()].slowness = previous;
-                        format!("{} back to speed", name(self, node))
+                        self.slots[node.index()].slowness = previous
                     }
                     Some(ActiveFault::SlowDisk { node, previous }) => {
-                        self.disks[node.index()].set_slowness(previous);
-                        format!("{}'s disk back to speed", name(self, node))
+                        self.disks[node.index()].set_slowness(previous)
                     }
-                    Some(ActiveFault::Reconfigured(node)) => {
-                        self.admin(node, &AdminCommand::ResetConfig);
-                        format!("{} back to its boot settings", name(self, node))
-                    }
-                    None => "nothing left to undo".to_string(),
-                };
+                    Some(ActiveFault::Reconfigured(node)) => self.admin(node, &AdminCommand::ResetConfig),
+                    None => {}
+                }
                 self.close_window(a.entry, t);
-                (format!("end of {}", fault.name()), detail)
+                self.note_revert(kind, Undone::Fault(undone));
             }
             Phase::Start => {
                 let mut rng = self.fault_rng.clone();
                 let resolved = fault::resolve::fault(&fault, &View(self), &mut rng);
                 self.fault_rng = rng;
-                match resolved {
-                    Resolved::Cut(cut) => {
-                        let detail = fault::resolve::describe_cut(&cut, |n| name(self, n));
-                        let mut nodes: Vec<NodeId> =
-                            cut.blocked_pairs().into_iter().flat_map(|(a, b)| [a, b]).collect();
-                        nodes.sort();
-                        nodes.dedup();
-                        let nodes = nodes.iter().map(|&n| name(self, n)).collect();
-                        let id = self.net.partitions_mut().add(cut);
-                        self.active[a.entry] = Some(ActiveFault::Cut(id));
-                        self.open_window(a.entry, fault.name(), &detail, nodes);
-                        (fault.name().to_string(), detail)
-                    }
-                    Resolved::Heal => {
-                        self.net.partitions_mut().heal();
-                        for f in &mut self.active {
-                            if matches!(f, Some(ActiveFault::Cut(_))) {
-                                *f = None;
-                            }
-                        }
-                        for r in &mut self.fault_log {
-                            if r.end.is_none() && is_partition(&r.fault) {
-                                r.end = Some(t);
-                            }
-                        }
-                        ("heal".to_string(), "every partition lifted".to_string())
-                    }
-                    Resolved::Crash(n) => {
-                        let crashed = self.crash(n, &format!("faults[{}]", a.entry));
-                        let detail =
-                            format!("{}{}", name(self, n), if crashed { "" } else { " (already down)" });
-                        if crashed {
-                            self.active[a.entry] = Some(ActiveFault::Crashed(n));
-                            self.open_window(a.entry, "crash", &detail, vec![name(self, n)]);
-                        }
-                        ("crash".to_string(), detail)
-                    }
-                    Resolved::Restart(n) => {
-                        let was_down = !self.is_up(n);
-                        self.start(n);
-                        self.close_node_windows(&name(self, n), "crash", t);
-                        let detail =
-                            format!("{}{}", name(self, n), if was_down { "" } else { " (already up)" });
-                        ("restart".to_string(), detail)
-                    }
-                    Resolved::Pause(n) => {
-                        let paused = self.pause(n);
-                        let detail = format!(
-                            "{}{}",
-                            name(self, n),
-                            if paused { "" } else { " (down or already paused)" }
-                        );
-                        if paused {
-                            self.active[a.entry] = Some(ActiveFault::Paused(n));
-                            self.open_window(a.entry, "pause", &detail, vec![name(self, n)]);
-                        }
-                        ("pause".to_string(), detail)
-                    }
-                    Resolved::Links { pairs, change } => {
-                        let owner = a.entry as u64 + 1;
-                        let what = match &change {
-                            crate::net::LinkMod::Down => "down".to_string(),
-                            crate::net::LinkMod::LatencyFactor(f) => format!("latency x{f}"),
-                            crate::net::LinkMod::Overlay(_) => "degraded".to_string(),
-                        };
-                        for &(x, y) in &pairs {
-                            self.net.modify(x, y, owner, change.clone());
-                        }
-                        let detail =
-                            format!("{what}: {}", fault::resolve::describe_pairs(&pairs, |n| name(self, n)));
-                        let mut nodes: Vec<NodeId> = pairs.iter().flat_map(|&(x, y)| [x, y]).collect();
-                        nodes.sort();
-                        nodes.dedup();
-                        let nodes = nodes.iter().map(|&n| name(self, n)).collect();
-                        self.active[a.entry] = Some(ActiveFault::Links(owner));
-                        self.open_window(a.entry, fault.name(), &detail, nodes);
-                        (fault.name().to_string(), detail)
-                    }
-                    Resolved::LinksUp(pairs) => {
-                        for &(x, y) in &pairs {
-                            let link = self.net.link_mut(x, y);
-                            let owners: Vec<u64> = link
-                                .mods
-                                .iter()
-                                .filter(|(_, m)| matches!(m, crate::net::LinkMod::Down))
-                                .map(|(o, _)| *o)
-                                .collect();
-                            for o in owners {
-                                link.remove_mods(o);
-                            }
-                        }
-                        for r in &mut self.fault_log {
-                            if r.end.is_none() && r.fault == "link_down" {
-                                r.end = Some(t);
-                            }
-                        }
-                        ("link_up".to_string(), fault::resolve::describe_pairs(&pairs, |n| name(self, n)))
-                    }
-                    Resolved::Clock { node, offset_ns, rate } => {
-                        let previous = self.slots[node.index()].clock;
-                        let clock = super::Clock { offset_ns, rate: rate.max(0.01) };
-                        self.slots[node.index()].clock = clock;
-                        self.active[a.entry] = Some(ActiveFault::Clock { node, previous });
-                        let detail = format!(
-                            "{} reads {:+.3} s off true time, running {:+.1}%",
-                            name(self, node),
-                            offset_ns as f64 / 1e9,
-                            (rate - 1.0) * 100.0
-                        );
-                        self.open_window(a.entry, "clock", &detail, vec![name(self, node)]);
-                        ("clock".to_string(), detail)
-                    }
-                    Resolved::Admin { to, cmd } => {
-                        let target = to.or_else(|| fault::resolve::leader(&View(self)));
-                        let what = match &cmd {
-                            AdminCommand::AddServer(n) => format!("add {} to the cluster", name(self, *n)),
-                            AdminCommand::RemoveServer(n) => {
-                                format!("remove {} from the cluster", name(self, *n))
-                            }
-                            AdminCommand::Configure(p) => format!("change settings: {}", describe_patch(p)),
-                            AdminCommand::ResetConfig => "reset settings".to_string(),
-                        };
-                        let detail = match target {
-                            Some(n) if self.is_up(n) => {
-                                self.admin(n, &cmd);
-                                if matches!(cmd, AdminCommand::Configure(_)) {
-                                    self.active[a.entry] = Some(ActiveFault::Reconfigured(n));
-                                    self.open_window(
-                                        a.entry,
-                                        fault.name(),
-                                        &format!("{}: {what}", name(self, n)),
-                                        vec![name(self, n)],
-                                    );
-                                }
-                                format!("operator asks {} to {what}", name(self, n))
-                            }
-                            Some(n) => format!("{} is down: could not {what}", name(self, n)),
-                            None => format!("no leader to {what}"),
-                        };
-                        (fault.name().to_string(), detail)
-                    }
-                    Resolved::SlowNode { node, factor } => {
-                        let previous = self.slots[node.index()].slowness;
-                        self.slots[node.index()].slowness = factor;
-                        self.active[a.entry] = Some(ActiveFault::SlowNode { node, previous });
-                        let detail = format!("{}'s CPU is {factor}x slower", name(self, node));
-                        self.open_window(a.entry, "slow_node", &detail, vec![name(self, node)]);
-                        ("slow_node".to_string(), detail)
-                    }
-                    Resolved::SlowDisk { node, factor } => {
-                        let disk = &mut self.disks[node.index()];
-                        disk.advance(t);
-                        let previous = disk.slowness();
-                        disk.set_slowness(factor);
-                        self.active[a.entry] = Some(ActiveFault::SlowDisk { node, previous });
-                        let detail = format!("{}'s fsyncs are {factor}x slower", name(self, node));
-                        self.open_window(a.entry, "slow_disk", &detail, vec![name(self, node)]);
-                        ("slow_disk".to_string(), detail)
-                    }
-                    Resolved::CorruptDisk(node) => {
-                        let slot = &mut self.slots[node.index()];
-                        let disk = &mut self.disks[node.index()];
-                        let files: Vec<crate::sim::FileId> =
-                            disk.files().filter(|&f| disk.durable_len(f) > 0).collect();
-                        let hit = if files.is_empty() {
-                            None
-                        } else {
-                            let f = files[slot.disk_rng.below(files.len() as u64) as usize];
-                            disk.corrupt(t, f, &mut slot.disk_rng).map(|c| (f, c))
-                        };
-                        let detail = match hit {
-                            Some((f, c)) => format!(
-                                "{}: bit {} of byte {} of file {} flipped",
-                                name(self, node),
-                                c.bit,
-                                c.offset,
-                                f.0
-                            ),
-                            None => format!("{}: nothing durable to corrupt yet", name(self, node)),
-                        };
-                        ("corrupt_disk".to_string(), detail)
-                    }
-                    Resolved::FailFsync { node, count } => {
-                        self.disks[node.index()].fail_fsyncs(count as u64);
-                        (
-                            "fail_fsync".to_string(),
-                            format!("{}'s next {count} fsync(s) will fail", name(self, node)),
-                        )
-                    }
-                    Resolved::Adversary { forge, interval } => {
-                        self.guard.adversaries += 1;
-                        self.active[a.entry] = Some(ActiveFault::Adversary { forge, interval });
-                        self.queue.push(t + interval, Event::Adversary { entry: a.entry as u32 });
-                        let what = if forge { "forges" } else { "replays" };
-                        let detail = format!("an adversary {what} a message every {interval}");
-                        self.open_window(a.entry, fault.name(), &detail, Vec::new());
-                        (fault.name().to_string(), detail)
-                    }
-                    Resolved::Resume(n) => {
-                        self.resume(n);
-                        self.close_node_windows(&name(self, n), "pause", t);
-                        ("resume".to_string(), name(self, n))
-                    }
+                let (effect, window) = self.start_fault(a.entry, resolved);
+                self.note_start(kind, &effect);
+                // A fault that stays in effect opens a window; an instantaneous action (heal,
+                // restart, an operator's command…) is logged as a zero-length one, so reports
+                // can mark it.
+                if window {
+                    self.open_window(a.entry, kind, effect);
+                } else {
+                    let nodes = effect.nodes();
+                    self.fault_log.push(FaultRecord {
+                        entry: a.entry,
+                        kind,
+                        start: t,
+                        end: Some(t),
+                        nodes,
+                        effect,
+                    });
                 }
             }
-        };
-        self.digest.bytes(detail.as_bytes());
-        if let Some(tr) = &mut self.trace {
-            tr.fault(t, &label, &detail);
         }
-        // Instantaneous actions (heal, restart, an operator's command…) are logged as
-        // zero-length windows, so reports can mark them.
-        let logged = self.fault_log.iter().any(|r| r.start == t && r.entry == a.entry);
-        if a.phase == Phase::Start && !logged {
-            self.fault_log.push(FaultRecord {
-                entry: a.entry,
-                fault: label,
-                detail,
-                start: t,
-                end: Some(t),
-                nodes: Vec::new(),
-            });
+    }
+
+    /// Applies a resolved fault that starts now; returns what it did, and whether it stays in
+    /// effect (a window) or was instantaneous.
+    fn start_fault(&mut self, entry: usize, resolved: Resolved) -> (Effect, bool) {
+        let t = self.now;
+        match resolved {
+            Resolved::Cut(cut) => {
+                let id = self.net.partitions_mut().add(cut.clone());
+                self.active[entry] = Some(ActiveFault::Cut(id));
+                (Effect::Cut(cut), true)
+            }
+            Resolved::Heal => {
+                self.net.partitions_mut().heal();
+                for f in &mut self.active {
+                    if matches!(f, Some(ActiveFault::Cut(_))) {
+                        *f = None;
+                    }
+                }
+                for r in &mut self.fault_log {
+                    if r.end.is_none() && r.kind.cuts_network() {
+                        r.end = Some(t);
+                    }
+                }
+                (Effect::Heal, false)
+            }
+            Resolved::Crash(n) => {
+                let crashed = self.crash(n, &format!("faults[{entry}]"));
+                if crashed {
+                    self.active[entry] = Some(ActiveFault::Crashed(n));
+                }
+                (Effect::Node { node: n, changed: crashed }, crashed)
+            }
+            Resolved::Restart(n) => {
+                let was_down = !self.is_up(n);
+                self.start(n);
+                self.close_node_windows(n, FaultKind::Crash, t);
+                (Effect::Node { node: n, changed: was_down }, false)
+            }
+            Resolved::Pause(n) => {
+                let paused = self.pause(n);
+                if paused {
+                    self.active[entry] = Some(ActiveFault::Paused(n));
+                }
+                (Effect::Node { node: n, changed: paused }, paused)
+            }
+            Resolved::Resume(n) => {
+                let resumed = self.resume(n);
+                self.close_node_windows(n, FaultKind::Pause, t);
+                (Effect::Node { node: n, changed: resumed }, false)
+            }
+            Resolved::Links { pairs, change } => {
+                let owner = entry as u64 + 1;
+                let what = match &change {
+                    LinkMod::Down => LinkChange::Down,
+                    LinkMod::LatencyFactor(f) => LinkChange::LatencyFactor(*f),
+                    LinkMod::Overlay(_) => LinkChange::Degraded,
+                };
+                for &(x, y) in &pairs {
+                    self.net.modify(x, y, owner, change.clone());
+                }
+                self.active[entry] = Some(ActiveFault::Links(owner));
+                (Effect::Links { pairs, change: what }, true)
+            }
+            Resolved::LinksUp(pairs) => {
+                for &(x, y) in &pairs {
+                    let link = self.net.link_mut(x, y);
+                    let owners: Vec<u64> = link
+                        .mods
+                        .iter()
+                        .filter(|(_, m)| matches!(m, LinkMod::Down))
+                        .map(|(o, _)| *o)
+                        .collect();
+                    for o in owners {
+                        link.remove_mods(o);
+                    }
+                }
+                // A `link_down` window ends when none of its links is still down.
+                let net = &self.net;
+                for r in &mut self.fault_log {
+                    if r.end.is_some() || r.kind != FaultKind::LinkDown {
+                        continue;
+                    }
+                    let owner = r.entry as u64 + 1;
+                    let still_down = match &r.effect {
+                        Effect::Links { pairs, .. } => pairs.iter().any(|&(x, y)| {
+                            net.link(x, y).mods.iter().any(|(o, m)| *o == owner && matches!(m, LinkMod::Down))
+                        }),
+                        _ => false,
+                    };
+                    if !still_down {
+                        r.end = Some(t);
+                    }
+                }
+                (Effect::Links { pairs, change: LinkChange::Up }, false)
+            }
+            Resolved::Clock { node, offset_ns, rate } => {
+                let previous = self.slots[node.index()].clock;
+                self.slots[node.index()].clock = super::Clock { offset_ns, rate: rate.max(0.01) };
+                self.active[entry] = Some(ActiveFault::Clock { node, previous });
+                (Effect::Clock { node, offset_ns, rate }, true)
+            }
+            Resolved::Admin { to, cmd } => {
+                let target = to.or_else(|| fault::resolve::leader(&View(self)));
+                let command = match &cmd {
+                    AdminCommand::AddServer(n) => Command::AddServer(*n),
+                    AdminCommand::RemoveServer(n) => Command::RemoveServer(*n),
+                    AdminCommand::Configure(p) => Command::Configure(*p),
+                    AdminCommand::ResetConfig => unreachable!("the schedule never resets by itself"),
+                };
+                let delivered = target.is_some_and(|n| self.is_up(n));
+                let mut window = false;
+                if let Some(n) = target.filter(|_| delivered) {
+                    self.admin(n, &cmd);
+                    if matches!(cmd, AdminCommand::Configure(_)) {
+                        self.active[entry] = Some(ActiveFault::Reconfigured(n));
+                        window = true;
+                    }
+                }
+                (Effect::Admin { to: target, delivered, command }, window)
+            }
+            Resolved::SlowNode { node, factor } => {
+                let previous = self.slots[node.index()].slowness;
+                self.slots[node.index()].slowness = factor;
+                self.active[entry] = Some(ActiveFault::SlowNode { node, previous });
+                (Effect::Slow { node, factor }, true)
+            }
+            Resolved::SlowDisk { node, factor } => {
+                let disk = &mut self.disks[node.index()];
+                disk.advance(t);
+                let previous = disk.slowness();
+                disk.set_slowness(factor);
+                self.active[entry] = Some(ActiveFault::SlowDisk { node, previous });
+                (Effect::Slow { node, factor }, true)
+            }
+            Resolved::CorruptDisk(node) => {
+                let slot = &mut self.slots[node.index()];
+                let disk = &mut self.disks[node.index()];
+                let files: Vec<crate::sim::FileId> =
+                    disk.files().filter(|&f| disk.durable_len(f) > 0).collect();
+                let flipped = if files.is_empty() {
+                    None
+                } else {
+                    let f = files[slot.disk_rng.below(files.len() as u64) as usize];
+                    disk.corrupt(t, f, &mut slot.disk_rng).map(|c| BitFlip {
+                        file: f.0,
+                        offset: c.offset,
+                        bit: c.bit,
+                    })
+                };
+                (Effect::CorruptDisk { node, flipped }, false)
+            }
+            Resolved::FailFsync { node, count } => {
+                self.disks[node.index()].fail_fsyncs(count as u64);
+                (Effect::FailFsync { node, count }, false)
+            }
+            Resolved::Adversary { forge, interval } => {
+                self.guard.adversaries += 1;
+                self.active[entry] = Some(ActiveFault::Adversary { forge, interval });
+                self.queue.push(t + interval, Event::Adversary { entry: entry as u32 });
+                (Effect::Adversary { interval }, true)
+            }
+        }
+    }
+
+    /// Folds a fault that started into the digest (its kind and the fields of what it did,
+    /// never their wording) and writes it to the trace.
+    fn note_start(&mut self, kind: FaultKind, effect: &Effect) {
+        self.digest.word(kind.code());
+        effect.fold(&mut self.digest);
+        if let Some(tr) = &mut self.trace {
+            let detail = effect.describe(kind, |n| self.slots[n.index()].name.clone());
+            tr.fault(self.now, kind.name(), &detail);
+        }
+    }
+
+    /// Folds the end of a fault's window into the digest (the kind and what was undone, as
+    /// fields) and writes it to the trace.
+    fn note_revert(&mut self, kind: FaultKind, undone: Undone) {
+        self.digest.word(kind.code());
+        undone.fold(&mut self.digest);
+        if let Some(tr) = &mut self.trace {
+            let label = if kind == FaultKind::RollingRestart {
+                kind.name().to_string()
+            } else {
+                format!("end of {kind}")
+            };
+            let detail = undone.describe(|n| self.slots[n.index()].name.clone());
+            tr.fault(self.now, &label, &detail);
         }
     }
 
@@ -406,15 +427,9 @@ impl<N: Node> World<N> {
         self.queue.push(t + interval, Event::Adversary { entry: entry as u32 });
     }
 
-    fn open_window(&mut self, entry: usize, fault: &str, detail: &str, nodes: Vec<String>) {
-        self.fault_log.push(FaultRecord {
-            entry,
-            fault: fault.to_string(),
-            detail: detail.to_string(),
-            start: self.now,
-            end: None,
-            nodes,
-        });
+    fn open_window(&mut self, entry: usize, kind: FaultKind, effect: Effect) {
+        let nodes = effect.nodes();
+        self.fault_log.push(FaultRecord { entry, kind, start: self.now, end: None, nodes, effect });
     }
 
     fn close_window(&mut self, entry: usize, t: SimTime) {
@@ -423,9 +438,11 @@ impl<N: Node> World<N> {
         }
     }
 
-    fn close_node_windows(&mut self, node: &str, fault: &str, t: SimTime) {
+    /// Ends the open windows of `kind` that touched `node` (a restart ends a crash, a resume
+    /// a pause).
+    fn close_node_windows(&mut self, node: NodeId, kind: FaultKind, t: SimTime) {
         for r in &mut self.fault_log {
-            if r.end.is_none() && r.fault == fault && r.nodes.iter().any(|n| n == node) {
+            if r.end.is_none() && r.kind == kind && r.nodes.contains(&node) {
                 r.end = Some(t);
                 self.active[r.entry] = None;
             }
@@ -433,24 +450,33 @@ impl<N: Node> World<N> {
     }
 }
 
-fn is_partition(name: &str) -> bool {
-    matches!(name, "partition" | "partition_oneway" | "isolate" | "bridge" | "ring")
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Digest;
 
-/// A settings change in words: `election timeout 40ms-60ms, pre-vote off`.
-fn describe_patch(p: &crate::sim::ConfigPatch) -> String {
-    let mut parts = Vec::new();
-    if let Some((lo, hi)) = p.election_timeout {
-        parts.push(format!("election timeout {lo}-{hi}"));
+    fn fold(u: Undone) -> u64 {
+        let mut d = Digest::new();
+        u.fold(&mut d);
+        d.finish()
     }
-    if let Some(h) = p.heartbeat {
-        parts.push(format!("heartbeat {h}"));
+
+    #[test]
+    fn the_end_of_a_window_folds_what_was_undone_and_where_not_its_wording() {
+        let crashed = |n| Undone::Fault(Some(ActiveFault::Crashed(NodeId(n))));
+        assert_ne!(fold(crashed(0)), fold(crashed(1)), "another server is another digest");
+        assert_ne!(fold(crashed(0)), fold(Undone::Fault(Some(ActiveFault::Paused(NodeId(0))))));
+        assert_ne!(fold(crashed(0)), fold(Undone::Fault(None)));
+        // Both read "n1 restarted" in the trace; the digest still tells them apart.
+        assert_eq!(crashed(0).describe(|n| format!("n{}", n.0 + 1)), "n1 restarted");
+        assert_eq!(Undone::Restarted(NodeId(0)).describe(|n| format!("n{}", n.0 + 1)), "n1 restarted");
+        assert_ne!(fold(crashed(0)), fold(Undone::Restarted(NodeId(0))));
     }
-    if let Some(v) = p.pre_vote {
-        parts.push(format!("pre-vote {}", if v { "on" } else { "off" }));
+
+    #[test]
+    fn every_fault_kind_has_its_own_stable_code() {
+        let codes: Vec<u64> = FaultKind::ALL.iter().map(|k| k.code()).collect();
+        assert_eq!(codes, (0..FaultKind::ALL.len() as u64).collect::<Vec<_>>());
+        assert_eq!(FaultKind::Partition.code(), 0, "the first kind keeps code 0");
     }
-    if let Some(q) = p.check_quorum {
-        parts.push(format!("check-quorum {}", if q { "on" } else { "off" }));
-    }
-    if parts.is_empty() { "nothing".to_string() } else { parts.join(", ") }
 }

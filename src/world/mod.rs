@@ -25,7 +25,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::disk::{Disk, DiskConfig, Epoch};
-use crate::fault::{ClusterView, Schedule};
+use crate::fault::{ClusterView, FaultRecord, Schedule};
 use crate::net::{NetStats, Network};
 use crate::sim::queue::EventQueue;
 use crate::sim::{
@@ -126,23 +126,6 @@ pub struct Halt {
     pub check: String,
     /// What it saw.
     pub detail: String,
-}
-
-/// One applied fault, with the window during which it was in effect.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FaultRecord {
-    /// Index of the schedule entry (`faults[i]`).
-    pub entry: usize,
-    /// The fault's name (`partition`, `crash`, …).
-    pub fault: String,
-    /// What it did, with concrete nodes (`{n1,n2} | {n3,n4,n5}`).
-    pub detail: String,
-    /// When it started.
-    pub start: SimTime,
-    /// When it was undone (`None` if it lasted to the end, or is instantaneous).
-    pub end: Option<SimTime>,
-    /// The nodes it affected.
-    pub nodes: Vec<String>,
 }
 
 /// Counts of handled events by kind.
@@ -493,22 +476,6 @@ impl<N: Node> World<N> {
     /// The faults applied so far, with their windows.
     pub fn fault_log(&self) -> &[FaultRecord] {
         &self.fault_log
-    }
-
-    /// Faults still in effect (partitions, crashed or paused nodes), described.
-    pub fn lingering_faults(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .fault_log
-            .iter()
-            .filter(|r| r.end.is_none() && r.fault != "heal")
-            .map(|r| format!("{} {}", r.fault, r.detail))
-            .collect();
-        for s in &self.slots {
-            if s.kind == NodeKind::Server && s.node.is_none() && !v.iter().any(|d| d.contains(&s.name)) {
-                v.push(format!("{} is down", s.name));
-            }
-        }
-        v
     }
 
     /// Why the run stopped early, if a check stopped it.

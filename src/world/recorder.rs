@@ -317,6 +317,9 @@ pub struct QueueSeries {
 pub struct Recording {
     /// Always [`FORMAT`].
     pub format: String,
+    /// The protocol the servers ran (the kernel knows no protocol: the runner names it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<crate::scenario::Protocol>,
     /// The nodes, by index.
     pub nodes: Vec<RecNode>,
     /// When the run ended (ns).
@@ -343,6 +346,7 @@ impl Default for Recording {
     fn default() -> Self {
         Recording {
             format: FORMAT.to_string(),
+            protocol: None,
             nodes: Vec::new(),
             end_ns: 0,
             window: (0, 0),

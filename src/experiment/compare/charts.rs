@@ -17,6 +17,8 @@
 use super::findings::{cap, ms};
 use super::protocols::protocol_of;
 use super::summary::{Comparison, ProtocolSummary};
+use crate::fault::FaultKind;
+use crate::fault::record::shorten;
 use crate::report::charts::axes::{Frame, FrameSpec, LegendSwatch, YAxis, legend, log_range};
 use crate::report::charts::faults::{self, Band};
 use crate::report::charts::latency::fault_legend;
@@ -24,8 +26,6 @@ use crate::report::charts::style::{SMALL_PX, WIDTH, protocol_colour};
 use crate::report::charts::svg::{Anchor, Num};
 use crate::report::charts::{ChartError, ReportFile};
 use crate::scenario::Protocol;
-use crate::sim::SimTime;
-use crate::world::FaultRecord;
 
 const CSS: &str = ".series{fill:none;stroke-width:2.2;stroke-linejoin:round}\
 .guide{stroke:#888;stroke-width:1;stroke-dasharray:5 3}.mark{stroke:#fff;stroke-width:1.2}";
@@ -159,23 +159,26 @@ pub fn throughput(c: &Comparison) -> Result<String, ChartError> {
     let frame = Frame::new(&spec)?;
     let mut s = frame.overlay(&spec, CSS);
     let plot = frame.plot;
-    let records: Vec<FaultRecord> = c
+    let bands: Vec<Band<'_>> = c
         .fault_windows
         .iter()
-        .map(|w| FaultRecord {
-            entry: w.entry,
-            fault: w.fault.clone(),
-            detail: w.target.clone(),
-            start: SimTime(w.start_ns),
-            end: Some(SimTime(w.end_ns)),
-            nodes: Vec::new(),
-        })
-        .collect();
-    let bands: Vec<Band<'_>> = records
-        .iter()
-        .map(|r| {
-            let (start, end) = (r.start.0.min(end_ns), r.end.map_or(end_ns, |e| e.0.min(end_ns)));
-            Band { record: r, start, end, open: end >= end_ns && start < end }
+        .map(|w| {
+            let (start, end) = (w.start_ns.min(end_ns), w.end_ns.min(end_ns));
+            // The window stands for every protocol's run: its label says the target as the
+            // scenario wrote it (`crash leader`), not a node one run resolved it to.
+            let label = match w.fault {
+                FaultKind::PartitionOneway => format!("one-way cut {}", w.target),
+                k => format!("{k} {}", w.target),
+            };
+            Band {
+                entry: w.entry,
+                kind: w.fault,
+                record: None,
+                label: shorten(label),
+                start,
+                end,
+                open: end >= end_ns && start < end,
+            }
         })
         .collect();
     let mut entries: Vec<(String, LegendSwatch)> = c

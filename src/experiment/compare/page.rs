@@ -240,7 +240,7 @@ fn scenario(h: &mut String, c: &Comparison) {
             h,
             "<tr><td class=\"num\">{:.3} s</td><td class=\"num\">{until}</td><td>{} {}</td><td>{}</td></tr>",
             w.start_ns as f64 / 1e9,
-            esc(&w.fault),
+            esc(w.fault.name()),
             esc(&w.target),
             esc(&who)
         );

@@ -19,7 +19,7 @@ use crate::check::convergence::{nearest_rank, percentile};
 use crate::experiment::summary::SweepSpec;
 use crate::report::charts::throughput::bucket_ns;
 use crate::runner::kv;
-use crate::scenario::{Fault, Scenario};
+use crate::scenario::{Fault, FaultKind, Scenario};
 
 /// The value of the `format` field this version writes.
 pub const FORMAT: &str = "eightfold-compare/1";
@@ -57,7 +57,7 @@ pub struct FaultWindow {
     /// Index of the fault in the original scenario's `faults`.
     pub entry: usize,
     /// The fault (`partition`, `crash`, …).
-    pub fault: String,
+    pub fault: FaultKind,
     /// What it targets, as the scenario says it (`leader`, `minority`, `every 10ms`).
     pub target: String,
     /// Start, ns.
@@ -422,7 +422,7 @@ pub fn fault_windows(
         for &(_, start, end) in log.iter().filter(|w| w.0 == local) {
             out.push(FaultWindow {
                 entry: e,
-                fault: entry.fault.name().to_string(),
+                fault: entry.fault.kind(),
                 target: target_text(&entry.fault),
                 start_ns: start,
                 end_ns: end,

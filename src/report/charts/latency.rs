@@ -122,11 +122,11 @@ fn y_range(lat: &[f64]) -> (f64, f64) {
 pub fn fault_legend(bands: &[faults::Band<'_>], entries: &mut Vec<(String, LegendSwatch)>) {
     let mut seen: Vec<(&'static str, Vec<&str>)> = Vec::new();
     for b in bands {
-        let c = fault_colour(&b.record.fault);
+        let c = fault_colour(b.kind);
         match seen.iter_mut().find(|(col, _)| *col == c) {
-            Some((_, names)) if !names.contains(&b.record.fault.as_str()) => names.push(&b.record.fault),
+            Some((_, names)) if !names.contains(&b.kind.name()) => names.push(b.kind.name()),
             Some(_) => {}
-            None => seen.push((c, vec![&b.record.fault])),
+            None => seen.push((c, vec![b.kind.name()])),
         }
     }
     for (c, names) in seen {

@@ -5,6 +5,7 @@
 //! too. Each SVG carries its own `<style>` block, so a chart opened on its own looks the
 //! same as inside `index.html`.
 
+use crate::fault::FaultKind;
 use crate::scenario::Protocol;
 use crate::sim::Role;
 
@@ -50,13 +51,13 @@ pub fn protocol_colour(protocol: Protocol) -> &'static str {
 pub const DOWN: &str = "#3A3A3A";
 
 /// The colour of a fault band, by the fault's name.
-pub fn fault_colour(fault: &str) -> &'static str {
-    match fault {
-        "partition" | "partition_oneway" | "isolate" | "bridge" | "ring" => "#CC79A7",
-        "crash" => "#555555",
-        "pause" => "#E69F00",
-        "link_down" | "latency_spike" | "degrade" => "#009E73",
-        "replay" | "forge" => "#D55E00",
+pub fn fault_colour(kind: FaultKind) -> &'static str {
+    match kind {
+        k if k.cuts_network() => "#CC79A7",
+        FaultKind::Crash => "#555555",
+        FaultKind::Pause => "#E69F00",
+        FaultKind::LinkDown | FaultKind::LatencySpike | FaultKind::Degrade => "#009E73",
+        FaultKind::Replay | FaultKind::Forge => "#D55E00",
         _ => "#999999",
     }
 }

@@ -11,14 +11,16 @@
 //! green bar per term.
 
 use super::axes::{Frame, FrameSpec, LegendSwatch, Rect, YAxis, legend};
-use super::faults::{self, Band, Sides, is_cut, parse_sides};
+use super::faults::{self, Band};
 use super::fonts::text_width;
 use super::lanes::{Lane, lanes};
 use super::latency::fault_legend;
 use super::style::{DOWN, LABEL_PX, SMALL_PX, WIDTH, role_colour};
 use super::svg::{Anchor, Svg};
 use super::{ChartError, Inputs};
-use crate::sim::Role;
+use crate::net::Cut;
+use crate::report::Outcome;
+use crate::sim::{NodeId, Role};
 
 const CSS: &str = ".span{stroke:#fff;stroke-width:.5}.span-text{fill:#fff;font-weight:bold}\
 .span-text.dark{fill:#222;font-weight:normal}.side{stroke:#fff;stroke-width:.5}.side-text{fill:#fff}\
@@ -33,18 +35,18 @@ const STRIP: f64 = 13.0;
 /// Space between lanes.
 const GAP: f64 = 12.0;
 
-/// A network cut with parsed sides, placed in a strip row.
-struct Cut<'a> {
+/// A network cut, placed in a strip row.
+struct Strip<'a> {
     band: Band<'a>,
-    sides: Sides,
+    cut: &'a Cut,
     row: usize,
 }
 
-fn cuts<'a>(bands: &[Band<'a>]) -> (Vec<Cut<'a>>, usize) {
+fn cuts<'a>(bands: &[Band<'a>]) -> (Vec<Strip<'a>>, usize) {
     let mut rows_end: Vec<u64> = Vec::new();
     let mut out = Vec::new();
-    for b in bands.iter().filter(|b| is_cut(&b.record.fault)) {
-        let Some(sides) = parse_sides(&b.record.detail) else { continue };
+    for b in bands.iter().filter(|b| b.kind.cuts_network()) {
+        let Some(cut) = b.record.and_then(|r| r.cut()) else { continue };
         let row = match rows_end.iter().position(|&e| e <= b.start) {
             Some(r) => r,
             None if rows_end.len() < 3 => {
@@ -54,7 +56,7 @@ fn cuts<'a>(bands: &[Band<'a>]) -> (Vec<Cut<'a>>, usize) {
             None => rows_end.len() - 1,
         };
         rows_end[row] = rows_end[row].max(b.end);
-        out.push(Cut { band: b.clone(), sides, row });
+        out.push(Strip { band: b.clone(), cut, row });
     }
     (out, rows_end.len())
 }
@@ -112,20 +114,17 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
     entries.push(("paused".to_string(), LegendSwatch::Square("#999999")));
     fault_legend(&bands, &mut entries);
     let mut y = legend(&mut s, 14.0, 62.0, f64::from(WIDTH) - 20.0, &entries);
+    let names = |v: &[NodeId]| v.iter().map(|&n| input.outcome.node_name(n)).collect::<Vec<_>>().join(",");
     for c in &cuts {
-        if let Sides::Groups(g) = &c.sides {
+        if let Cut::Groups(g) = c.cut {
             let names: Vec<String> = g
                 .iter()
                 .enumerate()
-                .map(|(i, side)| format!("side {} = {{{}}}", side_letter(i), side.join(",")))
+                .map(|(i, side)| format!("side {} = {{{}}}", side_letter(i), names(side)))
                 .collect();
             if y < plot.y0 - 30.0 {
-                let text = format!(
-                    "{} at {:.3} s: {}",
-                    c.band.record.fault,
-                    c.band.start as f64 / 1e9,
-                    names.join(", ")
-                );
+                let text =
+                    format!("{} at {:.3} s: {}", c.band.kind, c.band.start as f64 / 1e9, names.join(", "));
                 s.text(14.0, y - 2.0, SMALL_PX + 1.0, Anchor::Start, "muted", &text);
                 y += 14.0;
             }
@@ -136,7 +135,7 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
         let top = plot.y0 + GAP / 2.0 + pitch * i as f64;
         draw_lane(&mut s, lane, &frame, top, consensus);
         for c in &cuts {
-            draw_side(&mut s, lane, c, &frame, top + BAR + c.row as f64 * STRIP);
+            draw_side(&mut s, lane, c, input.outcome, &frame, top + BAR + c.row as f64 * STRIP);
         }
     }
     Ok(frame.finish(s))
@@ -250,29 +249,31 @@ fn draw_lane(s: &mut Svg, lane: &Lane, frame: &Frame, top: f64, consensus: bool)
     s.close_group();
 }
 
-fn draw_side(s: &mut Svg, lane: &Lane, c: &Cut<'_>, frame: &Frame, top: f64) {
+fn draw_side(s: &mut Svg, lane: &Lane, c: &Strip<'_>, outcome: &Outcome, frame: &Frame, top: f64) {
     let name = lane.name.as_str();
-    let (text, short, colour, side) = match &c.sides {
-        Sides::Groups(g) => match c.sides.group_of(name) {
+    let me = NodeId(lane.node);
+    let names = |v: &[NodeId]| v.iter().map(|&n| outcome.node_name(n)).collect::<Vec<_>>().join(",");
+    let (text, short, colour, side) = match c.cut {
+        Cut::Groups(g) => match g.iter().position(|side| side.contains(&me)) {
             Some(i) => (
-                format!("side {}: with {}", side_letter(i), g[i].join(",")),
+                format!("side {}: with {}", side_letter(i), names(&g[i])),
                 format!("side {}", side_letter(i)),
                 SIDES[i % SIDES.len()],
                 side_letter(i).to_string(),
             ),
             None => return,
         },
-        Sides::OneWay { from, to } => {
-            if from.iter().any(|n| n == name) {
-                (format!("cannot send to {}", to.join(",")), "can't send".into(), SIDES[0], "from".into())
-            } else if to.iter().any(|n| n == name) {
-                (format!("cannot hear {}", from.join(",")), "deaf".into(), SIDES[1], "to".into())
+        Cut::OneWay { from, to } => {
+            if from.contains(&me) {
+                (format!("cannot send to {}", names(to)), "can't send".into(), SIDES[0], "from".into())
+            } else if to.contains(&me) {
+                (format!("cannot hear {}", names(from)), "deaf".into(), SIDES[1], "to".into())
             } else {
                 return;
             }
         }
-        Sides::Pairs(p) => {
-            if p.iter().any(|(a, b)| a == name || b == name) {
+        Cut::Pairs(p) => {
+            if p.iter().any(|&(a, b)| a == me || b == me) {
                 ("some links blocked".to_string(), "cut".into(), SIDES[3], "pairs".into())
             } else {
                 return;
@@ -291,7 +292,7 @@ fn draw_side(s: &mut Svg, lane: &Lane, c: &Cut<'_>, frame: &Frame, top: f64) {
         &[
             ("data-node", name.to_string()),
             ("data-side", side),
-            ("data-entry", c.band.record.entry.to_string()),
+            ("data-entry", c.band.entry.to_string()),
             ("fill", colour.to_string()),
         ],
         Some(&format!("{name}: {text} ({})", c.band.title())),

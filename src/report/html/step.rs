@@ -101,7 +101,7 @@ pub fn data(input: &Inputs<'_>) -> Value {
         .collect();
     let faults: Vec<Value> = bands(input.outcome, input.end_ns())
         .iter()
-        .map(|b| json!([us(b.start), us(b.end), b.label(), b.record.fault]))
+        .map(|b| json!([us(b.start), us(b.end), b.label(), b.kind]))
         .collect();
     json!({
         "nodes": nodes,
