@@ -93,6 +93,19 @@ pub struct OpFigures {
     pub p99_ms: Option<f64>,
     /// Worst, ms.
     pub max_ms: Option<f64>,
+    /// The operations still waiting for their outcome when the run ended (at most one per
+    /// client): cut off by the end of the run, not given up on. They are among `info`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub unfinished: Vec<Unfinished>,
+}
+
+/// An operation the end of the run cut off: its client was still waiting for the outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unfinished {
+    /// The client (0-based; printed `c1`).
+    pub client: u32,
+    /// When it was sent, ns.
+    pub invoke_ns: u64,
 }
 
 impl OpFigures {

@@ -155,6 +155,7 @@ impl OpTally {
             p90_ms: q(0.9),
             p99_ms: q(0.99),
             max_ms: self.latency.max_ms(),
+            unfinished: Vec::new(),
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::proto::paxos::{PaxosConfig, PaxosNode};
 use crate::proto::quorum::{QuorumConfig, QuorumNode};
 use crate::proto::raft::{RaftConfig, RaftNode, ReadMode};
 use crate::proto::service::ServiceMsg;
-use crate::report::outcome::{LinearizabilityFigures, ZoneFigures};
+use crate::report::outcome::{LinearizabilityFigures, Unfinished, ZoneFigures};
 use crate::scenario::validate::{Warning, queues_smaller_than};
 use crate::scenario::{KeyDistSpec, Protocol, RaftSpec, ReadModeSpec, Scenario, WorkloadSpec};
 use crate::sim::{
@@ -367,7 +367,16 @@ pub fn evaluate(s: &Scenario, world: &World<KvNode>, recorded: &Recorded, fin: &
         leadership: lead.figures(end),
         entries_committed: inv.stats().committed,
     });
-    let ops = recorded.total.figures();
+    let mut ops = recorded.total.figures();
+    // The operations still in flight (end_history recorded them `info`): the end of the run
+    // cut them off, which the report tells apart from a client giving up.
+    ops.unfinished = (0..s.client_count())
+        .filter_map(|c| match world.node(NodeId(s.cluster.nodes + c)) {
+            Some(KvNode::Client(client)) => client.unfinished(),
+            _ => None,
+        })
+        .map(|op| Unfinished { client: op.client, invoke_ns: op.invoke_ns })
+        .collect();
     fin.useful_ops = ops.ok;
     fin.ops = Some(ops);
     fin.zones = recorded

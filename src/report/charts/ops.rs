@@ -70,6 +70,75 @@ pub struct OpSeries {
     pub latency_ms: Option<(f64, f64)>,
     /// The operations the linearizability counterexample names, in its order.
     pub named: Vec<Named>,
+    /// When operations got their outcome, finely enough to find every stretch without one.
+    pub flow: Flow,
+}
+
+/// When client operations got their outcome (`ok` or `fail`), kept per fine bucket as the
+/// first and last completion in it and the earliest invocation among the operations that
+/// completed in it.
+///
+/// Two completions in different buckets with only empty buckets between them are
+/// consecutive, so every stretch without a completion that is at least one bucket wide is
+/// found exactly, in memory bounded by the bucket count ([`Flow::BUCKETS`]); and an
+/// operation of the next bucket invoked before the stretch began shows that a client was
+/// waiting through all of it (a client thinking between operations is not a stall).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flow {
+    /// Bucket width, ns.
+    pub width_ns: u64,
+    /// Per bucket: the first and last completion in it and the earliest invocation of an
+    /// operation completed in it, ns (`None`: no completion).
+    pub spans: Vec<Option<(u64, u64, u64)>>,
+}
+
+impl Flow {
+    /// At most this many buckets, each at least [`Flow::MIN_WIDTH_NS`] wide.
+    pub const BUCKETS: u64 = 16_384;
+    /// The finest bucket, ns.
+    pub const MIN_WIDTH_NS: u64 = 5_000_000;
+
+    /// An empty flow for a run ending at `end_ns`.
+    pub fn new(end_ns: u64) -> Self {
+        let width_ns = end_ns.div_ceil(Self::BUCKETS).max(Self::MIN_WIDTH_NS);
+        Flow { width_ns, spans: vec![None; end_ns.div_ceil(width_ns).max(1) as usize] }
+    }
+
+    /// Notes an operation sent at `invoke_ns` that completed at `complete_ns`.
+    pub fn add(&mut self, invoke_ns: u64, complete_ns: u64) {
+        let c = complete_ns;
+        let b = ((c / self.width_ns) as usize).min(self.spans.len() - 1);
+        self.spans[b] = Some(
+            self.spans[b]
+                .map_or((c, c, invoke_ns), |(lo, hi, inv)| (lo.min(c), hi.max(c), inv.min(invoke_ns))),
+        );
+    }
+
+    /// The first and last completion, ns.
+    pub fn range(&self) -> Option<(u64, u64)> {
+        let first = self.spans.iter().flatten().next()?.0;
+        let last = self.spans.iter().flatten().next_back()?.1;
+        Some((first, last))
+    }
+
+    /// Every stretch `(a, b)` between two consecutive completions at least `min_ns` apart
+    /// (`min_ns` at least one bucket wide, so none is missed) through which a client was
+    /// waiting for an operation, in time order.
+    pub fn gaps(&self, min_ns: u64) -> Vec<(u64, u64)> {
+        let min_ns = min_ns.max(self.width_ns);
+        let mut out = Vec::new();
+        let mut last: Option<u64> = None;
+        for &(lo, hi, invoked) in self.spans.iter().flatten() {
+            if let Some(l) = last
+                && lo - l >= min_ns
+                && invoked <= l
+            {
+                out.push((l, lo));
+            }
+            last = Some(hi);
+        }
+        out
+    }
 }
 
 /// The history indices of the operations the linearizability counterexample of `outcome`
@@ -146,6 +215,7 @@ impl OpSeriesBuilder {
                 thinned: false,
                 latency_ms: None,
                 named: Vec::new(),
+                flow: Flow::new(end_ns),
             },
             end_ns,
             wanted,
@@ -158,6 +228,9 @@ impl OpSeriesBuilder {
         let s = &mut self.series;
         let k = slot(op.outcome);
         s.counts[k] += 1;
+        if let (OpOutcome::Ok | OpOutcome::Fail, Some(c)) = (op.outcome, op.complete_ns) {
+            s.flow.add(op.invoke_ns, c);
+        }
         let (t, k) = match (op.outcome, op.complete_ns) {
             (OpOutcome::Ok | OpOutcome::Fail, Some(t)) => (t, k),
             _ => (op.invoke_ns, 2),
@@ -228,6 +301,23 @@ mod tests {
             read: None,
             applied: None,
         }
+    }
+
+    #[test]
+    fn the_flow_finds_every_stretch_a_client_waited_through_and_no_other() {
+        let ms = 1_000_000;
+        let mut f = Flow::new(10_000 * ms);
+        // Completions every 2 ms up to 1 s; one operation sent at 0.99 s answered at 1.3 s; then
+        // a client that thinks 400 ms between operations answered in 2 ms.
+        for i in 0..500 {
+            f.add(i * 2 * ms, i * 2 * ms + ms);
+        }
+        f.add(990 * ms, 1_300 * ms);
+        f.add(1_700 * ms, 1_702 * ms);
+        f.add(2_102 * ms, 2_104 * ms);
+        assert_eq!(f.gaps(100 * ms), vec![(999 * ms, 1_300 * ms)]);
+        assert_eq!(f.range(), Some((ms, 2_104 * ms)));
+        assert!(f.gaps(400 * ms).is_empty(), "300 ms is shorter than the threshold");
     }
 
     #[test]
