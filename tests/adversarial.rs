@@ -484,7 +484,7 @@ fn scenario(case: u64, opt: Options) -> Value {
         "network": network,
         "workload": workload,
         "faults": faults,
-        "checks": {"linearizability_budget": "5s"},
+        "checks": {"linearizability_budget": "5M"},
     });
     if let Some(bug) = opt.bug
         && eightfold::runner::bugs::find(bug)

@@ -559,7 +559,7 @@ fn malformed_inputs_name_their_json_path() {
             "at most 2 peers",
         ),
         ("liveness-zero", raft("", r#", "checks": {"liveness_bound": "0s"}"#), "checks.liveness_bound", "positive"),
-        ("budget-zero", raft("", r#", "checks": {"linearizability_budget": "0s"}"#), "checks.linearizability_budget", "positive"),
+        ("budget-zero", raft("", r#", "checks": {"linearizability_budget": 0}"#), "checks.linearizability_budget", "at least 1 search step"),
         ("heartbeat-default-timeout", raft(r#", "raft": {"heartbeat": "1s"}"#, ""), "cluster.raft.heartbeat", "default minimum election timeout (150ms)"),
         (
             "paxos-heartbeat",

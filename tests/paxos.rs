@@ -52,6 +52,8 @@ fn to_paxos(raft: &Scenario) -> (Scenario, Vec<String>) {
             dropped.push(format!("cluster.overrides[{i}].raft"));
         }
     }
+    // An override left with no setting says nothing, and validation refuses it.
+    s.cluster.overrides.retain(|o| o.clock.is_some() || o.slowness.is_some());
     let raft_only = |f: &Fault| {
         matches!(f, Fault::AddServer { .. } | Fault::RemoveServer { .. } | Fault::Reconfigure { .. })
     };
