@@ -139,9 +139,18 @@ impl Guard {
             env.tag ^= 1;
             return;
         }
-        let flips = 1 + self.rng.below(3);
-        for _ in 0..flips {
-            let bit = self.rng.below(env.bytes.len() as u64 * 8);
+        // One to three *different* bits: flipping the same bit twice would give back the
+        // sender's bytes, a message marked corrupted that is not (and that the MAC rightly
+        // accepts).
+        let bits = env.bytes.len() as u64 * 8;
+        let flips = (1 + self.rng.below(3)).min(bits);
+        let mut flipped = [u64::MAX; 3];
+        for i in 0..flips as usize {
+            let mut bit = self.rng.below(bits);
+            while flipped[..i].contains(&bit) {
+                bit = self.rng.below(bits);
+            }
+            flipped[i] = bit;
             env.bytes[(bit / 8) as usize] ^= 1 << (bit % 8);
         }
     }
@@ -225,6 +234,38 @@ impl Guard {
                     self.stats.accepted_replays += 1;
                 }
                 Ok(m)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::RngStreams;
+
+    /// A corrupted envelope always differs from what its sender sealed, even a one-byte
+    /// message where two flips of the same bit are likely: corruption that happened to undo
+    /// itself was counted as a tampered message that got through the MAC.
+    #[test]
+    fn corruption_always_changes_the_bytes() {
+        let mut g = Guard::new(2, ClusterKey([1, 2]), Security::default(), RngStreams::new(7).stream("guard"));
+        for len in [1usize, 2, 3, 40] {
+            for i in 0..2_000u64 {
+                let honest = SealedEnvelope {
+                    from: NodeId(0),
+                    to: NodeId(1),
+                    seq: i,
+                    bytes: (0..len as u8).collect(),
+                    tag: 0,
+                    kind: "test",
+                };
+                let mut env = honest.clone();
+                g.corrupt(&mut env);
+                assert_ne!(env.bytes, honest.bytes, "length {len}, envelope {i}");
+                let changed: u32 =
+                    env.bytes.iter().zip(&honest.bytes).map(|(a, b)| (a ^ b).count_ones()).sum();
+                assert!((1..=3).contains(&changed), "{changed} bits changed");
             }
         }
     }
