@@ -38,13 +38,10 @@
 //! threads, `EIGHTFOLD_ADVERSARIAL_SAVE=DIR` writes each failing scenario there), or the
 //! ignored test `campaign_of_fifty_thousand`.
 //!
-//! Two kinds of scenario are left out while their defects are being fixed (issue 14), so
-//! that this test stays green and still finds everything else; set
-//! `EIGHTFOLD_ADVERSARIAL_KNOWN=1` to generate them too:
-//! - Multi-Paxos with duplicated messages and small `max_batch` (14.1: a Fetch/Learn storm
-//!   that never ends);
-//! - Raft lease reads (14.3: unsafe when servers' election timeouts differ, and unsafe by
-//!   design under clock drift).
+//! Nothing is left out: the two kinds of scenario that broke before issue 14 was fixed —
+//! Multi-Paxos with duplicated messages and a small `max_batch` (the Fetch/Learn storm),
+//! and Raft lease reads with election timeouts that differ between servers — are generated
+//! like every other case (lease reads without clock drift, which can break any lease).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -108,10 +105,9 @@ impl Gen {
     }
 }
 
-/// What a case leaves out unless `EIGHTFOLD_ADVERSARIAL_KNOWN` is set.
+/// How a campaign generates and judges its cases.
 #[derive(Copy, Clone)]
 struct Options {
-    known: bool,
     /// A named bug switched on in every case of a protocol it applies to (to show the
     /// harness catches what it is meant to catch).
     bug: Option<&'static str>,
@@ -121,7 +117,7 @@ struct Options {
 
 impl Options {
     fn new() -> Options {
-        Options { known: false, bug: None, events_per_second: EVENTS_PER_SECOND }
+        Options { bug: None, events_per_second: EVENTS_PER_SECOND }
     }
 }
 
@@ -214,7 +210,7 @@ fn group(g: &mut Gen, servers: u64, leader: bool) -> Value {
 /// One or two fault entries starting within `[0, end)` ms; windowed faults end by `end` ms.
 /// A `restart` or `resume` mostly comes after the crash or pause it undoes (alone, it is
 /// refused, which tests validation rather than the protocols).
-fn faults(g: &mut Gen, protocol: &str, servers: u64, end: u64, gossip: bool) -> Vec<Value> {
+fn faults(g: &mut Gen, protocol: &str, servers: u64, end: u64, gossip: bool, lease: bool) -> Vec<Value> {
     let leader = matches!(protocol, "raft" | "paxos");
     if !gossip && g.chance(0.15) {
         let (stop, start) = if g.chance(0.5) { ("crash", "restart") } else { ("pause", "resume") };
@@ -227,11 +223,12 @@ fn faults(g: &mut Gen, protocol: &str, servers: u64, end: u64, gossip: bool) -> 
             json!({"at": format!("{back}ms"), "fault": start, "node": target}),
         ];
     }
-    vec![fault(g, protocol, servers, end, gossip)]
+    vec![fault(g, protocol, servers, end, gossip, lease)]
 }
 
-/// One fault entry starting within `[0, end)` ms; windowed faults end by `end` ms.
-fn fault(g: &mut Gen, protocol: &str, servers: u64, end: u64, gossip: bool) -> Value {
+/// One fault entry starting within `[0, end)` ms; windowed faults end by `end` ms. No clock
+/// fault under lease reads (`lease`): a drifting clock breaks any lease, by design.
+fn fault(g: &mut Gen, protocol: &str, servers: u64, end: u64, gossip: bool, lease: bool) -> Value {
     let leader = matches!(protocol, "raft" | "paxos");
     let raft = protocol == "raft";
     let at = g.int(0, end.saturating_sub(200));
@@ -249,6 +246,9 @@ fn fault(g: &mut Gen, protocol: &str, servers: u64, end: u64, gossip: bool) -> V
         "replay",
         "forge",
     ];
+    if lease {
+        kinds.retain(|k| *k != "clock");
+    }
     if servers >= 3 {
         kinds.push("bridge");
     }
@@ -401,8 +401,8 @@ fn scenario(case: u64, opt: Options) -> Value {
         json!({"election_timeout": {"min": format!("{et_min}ms"), "max": format!("{}ms", et_min + g.int(0, 300))},
                "heartbeat": format!("{}ms", g.int(5, et_min - 1))})
     };
-    // Lease reads only where they are meant to be safe, and only once issue 14.3 is fixed.
-    let lease = protocol == "raft" && opt.known && g.chance(0.3);
+    // Lease reads are safe with differing timeouts (issue 14.3), but not under clock drift.
+    let lease = protocol == "raft" && g.chance(0.3);
     match protocol {
         "raft" => {
             let mut r = timing(&mut g);
@@ -475,7 +475,7 @@ fn scenario(case: u64, opt: Options) -> Value {
     // Gossip's faults end two seconds before the run does, so it can converge.
     let fault_end = if gossip { duration_ms - 2000 } else { duration_ms };
     let faults: Vec<Value> =
-        (0..g.int(0, 8)).flat_map(|_| faults(&mut g, protocol, servers, fault_end, gossip)).collect();
+        (0..g.int(0, 8)).flat_map(|_| faults(&mut g, protocol, servers, fault_end, gossip, lease)).collect();
     let mut s = json!({
         "name": format!("adversarial-{case}"),
         "seed": g.int(1, 1_000_000),
@@ -498,30 +498,11 @@ fn scenario(case: u64, opt: Options) -> Value {
     s
 }
 
-/// Whether a case falls under a defect still being fixed (see the module docs).
-fn known_open(s: &eightfold::scenario::Scenario) -> Option<&'static str> {
-    if s.cluster.protocol == Protocol::Paxos {
-        let duplicates = std::iter::once(&s.network.default)
-            .chain(s.network.links.iter().map(|l| &l.profile))
-            .any(|p| p.duplicate.is_some_and(|d| d.0 > 0.0))
-            || s.faults.iter().any(|f| {
-                matches!(&f.fault, eightfold::scenario::Fault::Degrade { profile, .. } if profile.duplicate.is_some_and(|d| d.0 > 0.0))
-            });
-        let batch = s.cluster.paxos.as_ref().and_then(|p| p.max_batch).unwrap_or(64);
-        if duplicates && batch <= 8 {
-            return Some("14.1 (Paxos Fetch/Learn storm with duplicated messages)");
-        }
-    }
-    None
-}
-
 /// What became of one case.
 #[derive(Debug)]
 enum Verdict {
     /// Validation refused the generated scenario.
     Refused(String),
-    /// Left out: a defect still being fixed.
-    Known(&'static str),
     /// Ran; every check that must hold held. `unknown`: the linearizability check could not
     /// decide within its budget.
     Held { unknown: bool, events: u64, ops: u64, peak: u64 },
@@ -538,11 +519,6 @@ fn judge(case: u64, opt: Options) -> (Verdict, String) {
     };
     if let Err(e) = runner::bugs::validate(&s) {
         return (Verdict::Refused(e.to_string()), text);
-    }
-    if !opt.known
-        && let Some(issue) = known_open(&s)
-    {
-        return (Verdict::Known(issue), text);
     }
     let stop = Arc::new(AtomicBool::new(false));
     // The first instant the budget was exceeded, and the events handled by then; and the
@@ -632,7 +608,7 @@ fn campaign(first: u64, count: u64) {
         .map(|j| j as usize)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    let opt = Options { known: env("EIGHTFOLD_ADVERSARIAL_KNOWN").is_some_and(|k| k > 0), ..Options::new() };
+    let opt = Options::new();
     let save = std::env::var("EIGHTFOLD_ADVERSARIAL_SAVE").ok();
     let next = AtomicUsize::new(0);
     let results: Mutex<BTreeMap<u64, (Verdict, String)>> = Mutex::new(BTreeMap::new());
@@ -653,7 +629,7 @@ fn campaign(first: u64, count: u64) {
         }
     });
     let results = results.into_inner().expect("results");
-    let mut per: BTreeMap<&str, [u64; 5]> = BTreeMap::new();
+    let mut per: BTreeMap<&str, [u64; 4]> = BTreeMap::new();
     let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
     let mut broken = Vec::new();
     let mut events = 0u64;
@@ -666,7 +642,6 @@ fn campaign(first: u64, count: u64) {
         let seed = serde_json::from_str::<Value>(text).ok().and_then(|j| j["seed"].as_u64()).unwrap_or(0);
         let what = match v {
             Verdict::Refused(_) => "refused",
-            Verdict::Known(_) => "left-out",
             Verdict::Held { unknown: true, .. } => "held-undecided",
             Verdict::Held { .. } => "held",
             Verdict::Broken(_) => "broken",
@@ -683,21 +658,17 @@ fn campaign(first: u64, count: u64) {
                 let path = why.split(':').next().unwrap_or("").replace(|c: char| c.is_ascii_digit(), "");
                 *reasons.entry(path).or_default() += 1;
             }
-            Verdict::Known(issue) => {
-                row[1] += 1;
-                *reasons.entry(format!("left out: issue {issue}")).or_default() += 1;
-            }
             Verdict::Held { unknown, events: e, ops: n, peak: p } => {
                 if *p > peak.0 {
                     peak = (*p, *case);
                 }
-                row[2] += 1;
-                row[3] += u64::from(*unknown);
+                row[1] += 1;
+                row[2] += u64::from(*unknown);
                 events += e;
                 ops += n;
             }
             Verdict::Broken(what) => {
-                row[4] += 1;
+                row[3] += 1;
                 broken.push(format!(
                     "case {case}: {what}\n  scenario: {text}\n  replay: save the scenario as s.json, then `eightfold run s.json` (its seed is the scenario's)"
                 ));
@@ -721,13 +692,13 @@ fn campaign(first: u64, count: u64) {
         "  busiest case: {} events per simulated second (case {}); budget {}",
         peak.0, peak.1, opt.events_per_second
     );
-    for (p, [refused, known, held, unknown, bad]) in &per {
+    for (p, [refused, held, unknown, bad]) in &per {
         println!(
-            "  {p}: {held} ran and held ({unknown} linearizability undecided), {refused} refused by validation, {known} left out (known open issue), {bad} broken"
+            "  {p}: {held} ran and held ({unknown} linearizability undecided), {refused} refused by validation, {bad} broken"
         );
     }
-    println!("  refused or left out, by path: {reasons:?}");
-    let ran: u64 = per.values().map(|r| r[2] + r[4]).sum();
+    println!("  refused, by path: {reasons:?}");
+    let ran: u64 = per.values().map(|r| r[1] + r[3]).sum();
     assert!(
         ran * 2 >= count,
         "only {ran} of {count} generated scenarios ran: the generator tests too little"
