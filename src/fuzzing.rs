@@ -1,7 +1,7 @@
 //! The bodies of the fuzz targets, one function per input a user controls.
 //!
 //! The cargo-fuzz targets in `fuzz/` call these on whatever libFuzzer generates, and
-//! `tests/fuzz_regressions.rs` calls them on every input kept in
+//! `tests/integration/fuzz_regressions.rs` calls them on every input kept in
 //! `tests/data/fuzz-regressions/<target>/`, so an input that once crashed a target is
 //! replayed through exactly the same code on every CI run. Each function returns normally
 //! for any input; a panic is the finding.

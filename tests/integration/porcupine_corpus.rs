@@ -3,7 +3,7 @@
 //! counterexample must itself be non-linearizable — both searching each history whole and
 //! checking it piece by piece, cut at quiescent points, as a run does.
 //!
-//! Timing: `cargo test --release --test porcupine_corpus -- --nocapture`.
+//! Timing: `cargo test --release --test integration porcupine_corpus:: -- --nocapture`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -2,9 +2,8 @@
 //! measured effect in its outcome, and Raft stays safe (invariants and linearizability)
 //! through every one of them.
 
-mod common;
 
-use common::root;
+use super::common::root;
 use eightfold::fault::FaultKind;
 use eightfold::report::Outcome;
 use eightfold::runner::{self, RunOptions};

@@ -11,12 +11,11 @@
 //! `std::process::abort()` instead of running, on threads and in workers alike, so the
 //! same fault shows the old behaviour (`--in-process`) and the new one side by side.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{read_json, root, tempdir};
+use super::common::{read_json, root, tempdir};
 use serde_json::Value;
 
 const SEEDS: &str = "1..6";

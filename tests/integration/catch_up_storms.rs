@@ -10,14 +10,13 @@
 //! Raft catches up by a leader's push, bounded by its in-flight window and acknowledged
 //! snapshot chunks; the same scenarios guard it against the same kind of regression.
 
-mod common;
 
 use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::root;
+use super::common::root;
 use eightfold::report::Outcome;
 use eightfold::runner::{self, Checkpoints, RunError, RunOptions};
 use eightfold::scenario::{self, Scenario};

@@ -9,13 +9,12 @@
 //! the side of the server that answered it, read from the event trace: the `Reply`
 //! delivered to the client at the instant the operation completed.
 
-mod common;
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use common::root;
+use super::common::root;
 use eightfold::fault::FaultKind;
 use eightfold::net::Cut;
 use eightfold::report::Outcome;

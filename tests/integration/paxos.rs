@@ -13,11 +13,10 @@
 //! The timing settings carry over to `cluster.paxos`: election timeout, heartbeat,
 //! check-quorum, snapshot interval and batch size.
 
-mod common;
 
 use rayon::prelude::*;
 
-use common::shipped_scenarios;
+use super::common::shipped_scenarios;
 use eightfold::runner::{self, RunOptions};
 use eightfold::scenario::{self, Fault, PaxosSpec, Protocol, Scenario};
 

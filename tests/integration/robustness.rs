@@ -1,15 +1,14 @@
 //! Robust outputs: an interrupted run leaves no report (and no temporary directory), an
 //! unwritable output directory is a clear error, and a report is never half-written.
 
-mod common;
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{bin, root, tempdir};
+use super::common::{bin, root, tempdir};
 
 fn long_scenario(dir: &std::path::Path) -> std::path::PathBuf {
-    let mut s: serde_json::Value = common::read_json(&root().join("scenarios/raft-happy-path.json"));
+    let mut s: serde_json::Value = super::common::read_json(&root().join("scenarios/raft-happy-path.json"));
     s["name"] = "long".into();
     s["duration"] = "1h".into();
     let p = dir.join("long.json");

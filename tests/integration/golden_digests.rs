@@ -7,22 +7,21 @@
 //! it. Then regenerate the file and commit it with that change:
 //!
 //! ```sh
-//! EIGHTFOLD_BLESS=1 cargo test --release --test golden_digests
+//! EIGHTFOLD_BLESS=1 cargo test --release --test integration golden_digests::
 //! ```
 
-mod common;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{root, shipped_scenarios};
+use super::common::{root, shipped_scenarios};
 use eightfold::runner::{self, RunOptions};
 use eightfold::scenario;
 
 const SEED: u64 = 1;
 const FILE: &str = "tests/data/golden-digests.json";
-const REGENERATE: &str = "EIGHTFOLD_BLESS=1 cargo test --release --test golden_digests";
+const REGENERATE: &str = "EIGHTFOLD_BLESS=1 cargo test --release --test integration golden_digests::";
 
 /// The pinned file.
 #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]

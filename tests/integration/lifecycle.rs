@@ -2,9 +2,8 @@
 //! rebuilds the node from its disk alone, and a pause holds everything back and then
 //! delivers it in one burst.
 
-mod common;
 
-use common::probe_world;
+use super::common::probe_world;
 use eightfold::disk::DiskConfig;
 use eightfold::fault::Schedule;
 use eightfold::net::{Latency, LinkProfile, Network};
@@ -28,13 +27,13 @@ struct Writer {
 }
 
 impl Node for Writer {
-    type Msg = common::Probe;
-    fn on_start(&mut self, ctx: &mut Ctx<'_, common::Probe>) {
+    type Msg = super::common::Probe;
+    fn on_start(&mut self, ctx: &mut Ctx<'_, super::common::Probe>) {
         self.next = self.recovered.last().map_or(0, |l| l + 1);
         ctx.set_timer(TimerId(0), SimDuration::from_millis(10));
     }
-    fn on_message(&mut self, _: &mut Ctx<'_, common::Probe>, _: NodeId, _: common::Probe) {}
-    fn on_timer(&mut self, ctx: &mut Ctx<'_, common::Probe>, _: TimerId) {
+    fn on_message(&mut self, _: &mut Ctx<'_, super::common::Probe>, _: NodeId, _: super::common::Probe) {}
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, super::common::Probe>, _: TimerId) {
         ctx.disk(DiskOp::Append { file: LOG, data: self.next.to_le_bytes().to_vec() });
         self.unsynced.push(self.next);
         if self.next % 2 == 1 {
@@ -45,7 +44,7 @@ impl Node for Writer {
         self.next += 1;
         ctx.set_timer(TimerId(0), SimDuration::from_millis(10));
     }
-    fn on_disk(&mut self, _: &mut Ctx<'_, common::Probe>, ev: DiskEvent) {
+    fn on_disk(&mut self, _: &mut Ctx<'_, super::common::Probe>, ev: DiskEvent) {
         if let DiskEvent::Synced { token } = ev {
             let i = self.pending.iter().position(|p| p.0 == token).expect("known token");
             let (_, batch) = self.pending.remove(i);

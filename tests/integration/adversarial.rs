@@ -33,7 +33,7 @@
 //!
 //! CI runs [`CI_CASES`] cases (25 to 30 seconds on two busy shared cores in release mode; the
 //! whole test binary, teeth included, about 35 seconds). A larger
-//! campaign: `EIGHTFOLD_ADVERSARIAL_CASES=5000 cargo test --release --test adversarial`
+//! campaign: `EIGHTFOLD_ADVERSARIAL_CASES=5000 cargo test --release --test integration adversarial::`
 //! (`EIGHTFOLD_ADVERSARIAL_FIRST` picks the first case, `EIGHTFOLD_ADVERSARIAL_JOBS` the
 //! threads, `EIGHTFOLD_ADVERSARIAL_SAVE=DIR` writes each failing scenario there), or the
 //! ignored test `campaign_of_fifty_thousand`.
@@ -715,7 +715,7 @@ fn random_schedules_on_random_clusters_break_nothing() {
     campaign(first, count);
 }
 
-/// A larger campaign, run by hand: `cargo test --release --test adversarial -- --ignored`
+/// A larger campaign, run by hand: `cargo test --release --test integration adversarial:: -- --ignored`
 /// (cases 100000 to 149999, none of them CI's).
 #[test]
 #[ignore]

@@ -1,11 +1,10 @@
 //! The command line: exit codes, one-line errors that name the field, and no report for
 //! bad input.
 
-mod common;
 
 use std::path::Path;
 
-use common::{read_json, root, run_bin, tempdir};
+use super::common::{read_json, root, run_bin, tempdir};
 
 /// Writes `json` to a scenario file, runs `eightfold run` on it, and checks it is rejected
 /// with exit 2, a single line naming `field`, and no report.
@@ -213,7 +212,7 @@ fn run_writes_a_complete_report_and_prints_the_digest_last() {
 
 #[test]
 fn validate_accepts_every_shipped_scenario() {
-    for p in common::shipped_scenarios() {
+    for p in super::common::shipped_scenarios() {
         let o = run_bin(&["validate", p.to_str().expect("utf8")]);
         assert!(o.status.success(), "{}: {}", p.display(), String::from_utf8_lossy(&o.stderr));
     }

@@ -4,9 +4,8 @@
 //! scenario with an absurdly tight budget, and on the Multi-Paxos Fetch/Learn storm of
 //! issue 14.
 
-mod common;
 
-use common::{read_json, root, run_bin, tempdir};
+use super::common::{read_json, root, run_bin, tempdir};
 use eightfold::disk::DiskConfig;
 use eightfold::fault::Schedule;
 use eightfold::net::{LinkProfile, Network};

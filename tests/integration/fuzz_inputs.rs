@@ -3,13 +3,12 @@
 //! scenarios — every fault kind, random targets and times, random link profiles — either
 //! fail validation with an error or run to the end without a panic.
 
-mod common;
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use serde_json::{Value, json};
 
-use common::{root, shipped_scenarios};
+use super::common::{root, shipped_scenarios};
 use eightfold::experiment::{SeedRange, Shard};
 use eightfold::runner::{self, RunOptions};
 

@@ -6,14 +6,13 @@
 //! two comparisons agree byte for byte apart from wall time; bad input is a one-line error
 //! with exit 2, and Ctrl-C leaves nothing behind.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use common::{read_json, root, run_bin, tempdir};
+use super::common::{read_json, root, run_bin, tempdir};
 use eightfold::experiment::SeedRange;
 use eightfold::experiment::compare::measure::windows;
 use eightfold::experiment::compare::{self, ChangeKind, CompareOutput, ComparePlan};

@@ -3,13 +3,12 @@
 //! sharding, Ctrl-C saves what finished, and shrinking keeps a failure while making its
 //! scenario smaller, deterministically.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::AtomicBool;
 
-use common::{bin, read_json, root, tempdir};
+use super::common::{bin, read_json, root, tempdir};
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf8 path")

@@ -5,11 +5,10 @@
 //! the story, fetches nothing and embeds the step-through data; `eightfold chart` redraws
 //! byte-identical files, re-simulates for a new window, and refuses bad input.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{read_json, root, run_bin, tempdir};
+use super::common::{read_json, root, run_bin, tempdir};
 use roxmltree::{Document, Node};
 
 /// Runs a shipped scenario into `dir` and returns its report directory.

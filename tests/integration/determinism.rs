@@ -2,12 +2,11 @@
 //! process or two; another seed gives another run; and adding a fault leaves the
 //! workload's random draws alone.
 
-mod common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use common::{read_json, root, run_bin, shipped_scenarios, tempdir};
+use super::common::{read_json, root, run_bin, shipped_scenarios, tempdir};
 use eightfold::runner::{self, RunOptions};
 use eightfold::scenario;
 

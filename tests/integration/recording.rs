@@ -20,14 +20,13 @@
 //! contains it; inside the window no point is thinned; and each recovery is exactly the
 //! state the server announced while booting.
 
-mod common;
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use common::shipped_scenarios;
+use super::common::shipped_scenarios;
 use eightfold::runner::{self, RunOptions};
 use eightfold::scenario::{self, Protocol, Scenario};
 use eightfold::world::recorder::{LogPoint, Recording};
@@ -526,7 +525,7 @@ fn recordings_never_show_a_state_that_did_not_exist() {
 #[test]
 fn the_two_reported_defects_are_gone() {
     let load =
-        |name: &str| scenario::load(&common::root().join(format!("scenarios/{name}.json"))).expect("valid");
+        |name: &str| scenario::load(&super::common::root().join(format!("scenarios/{name}.json"))).expect("valid");
     let (rec, _) = record(&load("raft-minority-partition"), 1, false);
     let t = 3_003_400_000;
     let n4 = rec.track(3).expect("n4");
@@ -560,7 +559,7 @@ fn fails(f: impl FnOnce()) -> bool {
 #[test]
 fn the_checks_catch_what_the_old_recorder_did() {
     let load =
-        |name: &str| scenario::load(&common::root().join(format!("scenarios/{name}.json"))).expect("valid");
+        |name: &str| scenario::load(&super::common::root().join(format!("scenarios/{name}.json"))).expect("valid");
     let (rec, truth) = record(&load("raft-minority-partition"), 1, true);
     let truth = truth.expect("traced");
     // The old sampling, rebuilt from the true changes.

@@ -3,11 +3,10 @@
 //! hung or over-allocated a target — or one the fuzzer found to reach new code — is run on
 //! every CI build. A panic fails the test and names the file.
 
-mod common;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use common::root;
+use super::common::root;
 use eightfold::fuzzing;
 
 #[test]

@@ -2,11 +2,10 @@
 //! linearizability failure) within 200 seeds of the shipped scenario the bug table names,
 //! while the correct protocol passes the same seeds.
 
-mod common;
 
 use std::collections::BTreeMap;
 
-use common::root;
+use super::common::root;
 use eightfold::runner::{self, RunOptions, bugs::BUGS};
 use eightfold::scenario::{self, Protocol, Scenario};
 

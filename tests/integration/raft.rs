@@ -1,11 +1,10 @@
 //! Raft in the full simulator: elections, leader failure, partitions, crash recovery from
 //! disk, torn WAL tails, and a crash-restart storm over many seeds.
 
-mod common;
 
 use std::collections::BTreeMap;
 
-use common::root;
+use super::common::root;
 use eightfold::check::leadership::Leadership;
 use eightfold::net::Cut;
 use eightfold::runner::kv::KvNode;

@@ -9,12 +9,11 @@
 //! The runs go through the binary under `ulimit -v`, so that before the fix they abort
 //! quickly (exit 134) instead of taking the machine's memory.
 
-mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{read_json, root, tempdir};
+use super::common::{read_json, root, tempdir};
 
 /// Runs the binary with `args` under a 4 GB address-space limit.
 fn limited(args: &[&str]) -> Output {

@@ -1,0 +1,33 @@
+//! eightfold's integration tests, one binary with a module per capability (one link step
+//! instead of one per file: the suite builds in a fraction of the time on two cores). Run one
+//! module with `cargo test --release --test integration MODULE::`.
+
+mod common;
+
+mod abort_isolation;
+mod adversarial;
+mod budget;
+mod bugs;
+mod catch_up_storms;
+mod charts;
+mod cli;
+mod compare;
+mod corrupted_slots;
+mod determinism;
+mod deterministic_budgets;
+mod experiments;
+mod fallacies;
+mod fuzz_inputs;
+mod fuzz_regressions;
+mod golden_digests;
+mod lease;
+mod lifecycle;
+mod linearizability_props;
+mod liveness;
+mod network;
+mod paxos;
+mod porcupine_corpus;
+mod quorum;
+mod raft;
+mod recording;
+mod robustness;
