@@ -249,7 +249,8 @@ mod tests {
     /// itself was counted as a tampered message that got through the MAC.
     #[test]
     fn corruption_always_changes_the_bytes() {
-        let mut g = Guard::new(2, ClusterKey([1, 2]), Security::default(), RngStreams::new(7).stream("guard"));
+        let mut g =
+            Guard::new(2, ClusterKey([1, 2]), Security::default(), RngStreams::new(7).stream("guard"));
         for len in [1usize, 2, 3, 40] {
             for i in 0..2_000u64 {
                 let honest = SealedEnvelope {
