@@ -6,6 +6,7 @@ pub mod html;
 pub mod narrative;
 pub mod outcome;
 pub mod tally;
+pub mod words;
 pub mod writer;
 
 pub use outcome::Outcome;

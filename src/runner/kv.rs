@@ -332,8 +332,13 @@ pub fn evaluate(s: &Scenario, world: &World<KvNode>, recorded: &Recorded, fin: &
         let st = inv.stats();
         let text = if s.cluster.protocol == Protocol::Quorum {
             format!(
-                "leaderless store: no leader, log or commit to check ({} observations); consistency is judged on the history",
+                "leaderless store: no replicated order to check while it runs ({} observations); consistency is judged on the history",
                 st.observations
+            )
+        } else if s.cluster.protocol == Protocol::Paxos {
+            format!(
+                "one leader per ballot round, agreement on every slot's value and no chosen value lost held over {} observations ({} leaders, {} slots chosen)",
+                st.observations, st.leaders, st.committed
             )
         } else {
             format!(

@@ -7,8 +7,9 @@
 //! ends in a cross, coloured by why it was lost: where the network refused it at once
 //! (a partition, a full queue, random loss) the arrow is a short stub from the sender; where
 //! it died on arrival (the receiver was down, the message failed its MAC) the cross sits on
-//! the receiver's lane. Behind the lanes, the leader's lane is tinted green and a crashed
-//! node's lane dark, so a student can see, say, heartbeats stop and votes start.
+//! the receiver's lane. Behind the lanes, the leader's lane is tinted green (Raft and
+//! Multi-Paxos; the quorum store and gossip have no leader) and a crashed node's lane dark,
+//! so a student can see, say, heartbeats stop and votes start.
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,7 @@ use super::lanes::{Lane, lanes};
 use super::style::{DOWN, LABEL_PX, fate_colour, fate_meaning, kind_colour, role_colour};
 use super::svg::{Anchor, Num, Svg};
 use super::{ChartError, Inputs};
+use crate::report::words::LogWords;
 use crate::sim::Role;
 use crate::world::recorder::MsgRec;
 
@@ -88,7 +90,10 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
     for (f, c) in &fates {
         entries.push((format!("× {} ({c})", fate_meaning(f)), LegendSwatch::Cross(fate_colour(f))));
     }
-    entries.push(("leader's lane".to_string(), LegendSwatch::Block(role_colour(Role::Leader), 0.3)));
+    let words = input.vocab().log;
+    if words.is_some() {
+        entries.push(("leader's lane".to_string(), LegendSwatch::Block(role_colour(Role::Leader), 0.3)));
+    }
     if shown.iter().any(|l| l.down.iter().any(|&(a, b)| a < x_end && b > w0)) {
         entries.push(("crashed".to_string(), LegendSwatch::Block(DOWN, 0.6)));
     }
@@ -119,7 +124,7 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
     faults::draw(&mut s, &bands, &frame.x, plot, plot.y0 - 4.0, 2);
     s.open_group("lanes", &[]);
     for (i, l) in shown.iter().enumerate() {
-        lane_background(&mut s, l, &frame.x, plot, lane_y(i), (w0, x_end));
+        lane_background(&mut s, l, &frame.x, plot, lane_y(i), (w0, x_end), words);
         s.line(plot.x0, lane_y(i), plot.x1, lane_y(i), "lane-line", &[]);
         s.text(plot.x0 - 8.0, lane_y(i) + 4.5, LABEL_PX + 1.0, Anchor::End, "lane-name", &l.name);
     }
@@ -287,9 +292,18 @@ fn label(s: &mut Svg, placed: &mut Vec<Rect>, arrows: &Arrows, m: &MsgRec, x: f6
     ));
 }
 
-fn lane_background(s: &mut Svg, l: &Lane, x: &Axis, plot: Rect, y: f64, (t0, t1): (u64, u64)) {
+fn lane_background(
+    s: &mut Svg,
+    l: &Lane,
+    x: &Axis,
+    plot: Rect,
+    y: f64,
+    (t0, t1): (u64, u64),
+    words: Option<LogWords>,
+) {
     let clip = |a: u64, b: u64| (a.max(t0), b.min(t1));
-    for r in l.roles.iter().filter(|r| matches!(r.role, Role::Leader | Role::Candidate)) {
+    let roles = l.roles.iter().filter(|r| matches!(r.role, Role::Leader | Role::Candidate));
+    for (r, w) in roles.filter_map(|r| words.map(|w| (r, w))) {
         let (a, b) = clip(r.start, r.end);
         if a >= b {
             continue;
@@ -302,7 +316,7 @@ fn lane_background(s: &mut Svg, l: &Lane, x: &Axis, plot: Rect, y: f64, (t0, t1)
             LANE - 6.0,
             &format!("lane-bg {}", r.role.name()),
             &[("fill", role_colour(r.role).to_string()), ("fill-opacity", "0.22".to_string())],
-            Some(&format!("{} {} of term {}", l.name, r.role.name(), r.term)),
+            Some(&format!("{} {} of {} {}", l.name, r.role.name(), w.round, r.term)),
         );
     }
     for &(a, b) in &l.down {

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `latency.svg` | how long did each operation take, and when? | `history.json` ([`ops`]) |
 //! | `throughput.svg` | how much work got done, moment by moment? | `history.json` ([`ops`]) |
-//! | `timeline.svg` | who led, in which term; who was down or cut off? | `recording.json`, `outcome.faults` |
+//! | `timeline.svg` | who led, in which term or ballot round (protocols with leaders); who was down or cut off? | `recording.json`, `outcome.faults` |
 //! | `messages.svg` | what did the nodes say to each other around the fault? | `recording.json` |
 //! | `network.svg` | which links carried the traffic; did queues build up? | `outcome.links`, `recording.json` |
 //!
@@ -61,6 +61,11 @@ impl Inputs<'_> {
     /// When the run ended, ns.
     pub fn end_ns(&self) -> u64 {
         end_ns(self.outcome, self.recording)
+    }
+
+    /// The words of the run's protocol (from `outcome.json`'s typed `protocol`).
+    pub fn vocab(&self) -> crate::report::words::Vocab {
+        crate::report::words::Vocab::of(self.outcome.protocol)
     }
 
     /// The chart title's suffix: `scenario, seed N`.

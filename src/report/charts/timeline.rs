@@ -1,14 +1,16 @@
 //! `timeline.svg`: one lane per server over the whole run, showing what it was doing.
 //!
-//! The lane's main bar is the server's role: follower (pale blue), pre-candidate (yellow:
-//! asking whether it could win, without starting a term), candidate (orange: campaigning in a
-//! new term) and leader (green, with its term written on it). Dark grey means crashed (its
-//! memory is gone until it restarts from disk); hatched means paused (alive but handling
-//! nothing). Under the bar, one strip per overlapping network cut says which side of it the
-//! server was on (`side A` / `side B`, named in the legend), or which direction was blocked
-//! for a one-way cut. Fault windows are shaded as on every other chart. Reading down a column
-//! gives the whole cluster at one instant: in a healthy Raft cluster there is at most one
-//! green bar per term.
+//! For a protocol with leaders (Raft, Multi-Paxos) the lane's main bar is the server's role:
+//! follower (pale blue), pre-candidate (yellow: asking whether it could win, without starting
+//! a term; Raft's pre-vote), candidate (orange: campaigning in a new term, or running phase 1
+//! of a new ballot) and leader (green, with its term or ballot round written on it). The
+//! quorum store and gossip have no roles: their bar only says the server was up. Dark grey
+//! means crashed (its memory is gone until it restarts from disk); hatched means paused
+//! (alive but handling nothing). Under the bar, one strip per overlapping network cut says
+//! which side of it the server was on (`side A` / `side B`, named in the legend), or which
+//! direction was blocked for a one-way cut. Fault windows are shaded as on every other
+//! chart. Reading down a column gives the whole cluster at one instant: in a healthy Raft
+//! cluster there is at most one green bar per term.
 
 use super::axes::{Frame, FrameSpec, LegendSwatch, Rect, YAxis, legend};
 use super::faults::{self, Band};
@@ -20,6 +22,7 @@ use super::svg::{Anchor, Svg};
 use super::{ChartError, Inputs};
 use crate::net::Cut;
 use crate::report::Outcome;
+use crate::report::words::LogWords;
 use crate::sim::{NodeId, Role};
 
 const CSS: &str = ".span{stroke:#fff;stroke-width:.5}.span-text{fill:#fff;font-weight:bold}\
@@ -72,19 +75,30 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
     let n = shown.len().max(1);
     let height = 128.0 + 50.0 + pitch * n as f64;
     let end_s = input.end_ns() as f64 / 1e9;
-    let title = format!("Roles over time — {}", input.run_name());
-    let consensus = shown.iter().any(|l| l.roles.iter().any(|r| r.role != Role::Peer));
-    let subtitle = if consensus {
-        "One lane per server: its role (green = leader, with its term), crashed (dark) or paused (hatched); \
-         strips below say which side of a network cut it was on."
+    let vocab = input.vocab();
+    let words = vocab.log;
+    let consensus = words.is_some();
+    let title = if consensus {
+        format!("Roles over time — {}", input.run_name())
     } else {
-        "One lane per server (gossip servers have no leader): when each was up, crashed (dark) or paused \
-         (hatched); strips below say which side of a network cut it was on."
+        format!("Servers over time — {}", input.run_name())
+    };
+    let subtitle = match (words, vocab.leaderless()) {
+        (Some(w), _) => format!(
+            "One lane per server: its role (green = leader, with its {}), crashed (dark) or paused (hatched); \
+             strips below say which side of a network cut it was on.",
+            w.round
+        ),
+        (None, what) => format!(
+            "One lane per server ({}): when each was up, crashed (dark) or paused (hatched); strips below say \
+             which side of a network cut it was on.",
+            what.unwrap_or("servers without roles")
+        ),
     };
     let spec = FrameSpec {
         size: (WIDTH, height.round() as u32),
         title: &title,
-        subtitle,
+        subtitle: &subtitle,
         top: 128,
         right: 30,
         left_labels: 54,
@@ -133,7 +147,7 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
     faults::draw(&mut s, &bands, &frame.x, plot, plot.y0 - 4.0, 2);
     for (i, lane) in shown.iter().enumerate() {
         let top = plot.y0 + GAP / 2.0 + pitch * i as f64;
-        draw_lane(&mut s, lane, &frame, top, consensus);
+        draw_lane(&mut s, lane, &frame, top, words);
         for c in &cuts {
             draw_side(&mut s, lane, c, input.outcome, &frame, top + BAR + c.row as f64 * STRIP);
         }
@@ -145,18 +159,19 @@ fn side_letter(i: usize) -> char {
     (b'A' + (i as u8).min(25)) as char
 }
 
-fn draw_lane(s: &mut Svg, lane: &Lane, frame: &Frame, top: f64, consensus: bool) {
+fn draw_lane(s: &mut Svg, lane: &Lane, frame: &Frame, top: f64, words: Option<LogWords>) {
     let plot = frame.plot;
     s.text(plot.x0 - 8.0, top + BAR / 2.0 + 4.5, LABEL_PX + 1.0, Anchor::End, "lane-name", &lane.name);
     s.open_group("lane", &[("data-node", lane.name.clone())]);
     for r in &lane.roles {
         let (x0, x1) = (frame.x.px(r.start as f64 / 1e9), frame.x.px(r.end as f64 / 1e9));
         let class = format!("span {}", r.role.name());
-        let title = if consensus {
+        let title = if let Some(w) = words {
             format!(
-                "{} {} of term {} from {:.3} s to {:.3} s",
+                "{} {} of {} {} from {:.3} s to {:.3} s",
                 lane.name,
                 r.role.name(),
+                w.round,
                 r.term,
                 r.start as f64 / 1e9,
                 r.end as f64 / 1e9
@@ -180,15 +195,18 @@ fn draw_lane(s: &mut Svg, lane: &Lane, frame: &Frame, top: f64, consensus: bool)
             ],
             Some(&title),
         );
-        if !consensus {
-            continue;
-        }
+        let Some(w) = words else { continue };
+        let (round, short) = (w.round, w.round_short);
         let text = match r.role {
-            Role::Leader => {
-                [format!("leader, term {}", r.term), format!("term {}", r.term), format!("t{}", r.term)]
+            Role::Leader => [
+                format!("leader, {round} {}", r.term),
+                format!("{round} {}", r.term),
+                format!("{short}{}", r.term),
+            ],
+            Role::Candidate => {
+                [format!("candidate, {round} {}", r.term), format!("{short}{}", r.term), String::new()]
             }
-            Role::Candidate => [format!("candidate, term {}", r.term), format!("t{}", r.term), String::new()],
-            Role::Follower => [format!("follower, term {}", r.term), String::new(), String::new()],
+            Role::Follower => [format!("follower, {round} {}", r.term), String::new(), String::new()],
             _ => [String::new(), String::new(), String::new()],
         };
         let dark = r.role != Role::Leader;

@@ -9,6 +9,12 @@
 //! are inline, the charts are relative `<img>` links to the SVGs beside it, and the
 //! step-through's data is embedded as JSON. No wall-clock figure appears on it, so the same
 //! run gives the same page.
+//!
+//! Every caption, header and label is in the run's protocol's own words
+//! ([`Vocab`](crate::report::words::Vocab), chosen from `outcome.json`'s typed `protocol`):
+//! terms, a log and a commit index for Raft; ballot rounds and accepted and chosen slots for
+//! Multi-Paxos; for the leaderless quorum store and gossip, only what they have (which
+//! servers were up, their messages, the values and operations), never a role, round or log.
 
 pub mod step;
 
@@ -18,58 +24,99 @@ use crate::check::Status;
 use crate::report::charts::Inputs;
 use crate::report::charts::svg::esc;
 use crate::report::narrative::{at, count, narrative};
+use crate::report::words::Vocab;
+use crate::scenario::Protocol;
 
 const CSS: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("step.js");
 
-/// What each chart shows and how to read it: (file, title, caption).
-const CHARTS: [(&str, &str, &str); 5] = [
-    (
-        "timeline.svg",
-        "Roles over time",
-        "One lane per server. The bar's colour is the server's role: green = leader (its term is written on \
-         it), orange = candidate (running for election), yellow = pre-candidate (asking whether it could win \
-         before starting an election), pale blue = follower. Dark grey = crashed, hatched = paused. The strips \
-         under a lane say which side of a network cut the server was on. Shaded bands are fault windows.",
-    ),
-    (
-        "latency.svg",
-        "Operation latency",
-        "Each mark is one client operation: across, when it was sent; up, how long until its reply (log \
-         scale, so every power of ten gets the same room). Blue dots completed (ok); vermillion squares \
-         definitely failed; orange triangles in the top strip never got a reply, so whether they took effect \
-         is unknown (info). Shaded bands are fault windows: look for gaps and rising clouds inside them.",
-    ),
-    (
-        "throughput.svg",
-        "Throughput",
-        "Operations finished per second, in equal time buckets, stacked by outcome. A bar that drops to zero \
-         inside a fault band is time during which no client could get anything done.",
-    ),
-    (
-        "messages.svg",
-        "Messages around the first fault",
-        "A space-time diagram: one line per node, time running right. Each arrow is a message from its sender \
-         (when sent) to its receiver (when it arrived), coloured by type. A × marks a lost message, coloured \
-         by why it was lost. The leader's line is tinted green. Open the SVG on its own and hover an arrow for \
-         its details; `eightfold chart DIR --window 4.9s..5.4s` redraws it for another window.",
-    ),
-    (
-        "network.svg",
-        "Network traffic",
-        "Top: bytes sent from each node (row) to each node (column) over the whole run, with how many messages \
-         each link lost. Bottom: for bandwidth-limited links, how many bytes waited in the link's queue over \
-         time; a queue stuck at its limit drops new messages.",
-    ),
-];
+/// What each chart shows and how to read it, in the words of the run's protocol: (file,
+/// title, caption).
+fn chart_table(vocab: Vocab) -> Vec<(&'static str, String, String)> {
+    let timeline = match (vocab.protocol, vocab.leaderless()) {
+        (Protocol::Paxos, _) => (
+            "Roles over time".to_string(),
+            "One lane per server. The bar's colour is the server's role: green = leader (the ballot round it \
+             leads in is written on it), orange = candidate (running phase 1 of a new ballot: asking a majority \
+             of acceptors to promise it), pale blue = follower (accepting the leader's values). Dark grey = \
+             crashed, hatched = paused. The strips under a lane say which side of a network cut the server was \
+             on. Shaded bands are fault windows."
+                .to_string(),
+        ),
+        (_, Some(what)) => (
+            "Servers over time".to_string(),
+            format!(
+                "One lane per server. These are {what}, all alike: none of them leads, so the bar only says it was \
+                 up (grey). Dark grey = crashed, hatched = paused. The strips under a lane say which side of a \
+                 network cut the server was on. Shaded bands are fault windows."
+            ),
+        ),
+        _ => (
+            "Roles over time".to_string(),
+            "One lane per server. The bar's colour is the server's role: green = leader (its term is written on \
+             it), orange = candidate (running for election), yellow = pre-candidate (asking whether it could win \
+             before starting an election), pale blue = follower. Dark grey = crashed, hatched = paused. The strips \
+             under a lane say which side of a network cut the server was on. Shaded bands are fault windows."
+                .to_string(),
+        ),
+    };
+    let leader_line = if vocab.log.is_some() { " The leader's line is tinted green." } else { "" };
+    vec![
+        ("timeline.svg", timeline.0, timeline.1),
+        (
+            "latency.svg",
+            "Operation latency".to_string(),
+            "Each mark is one client operation: across, when it was sent; up, how long until its reply (log \
+             scale, so every power of ten gets the same room). Blue dots completed (ok); vermillion squares \
+             definitely failed; orange triangles in the top strip never got a reply, so whether they took effect \
+             is unknown (info). Shaded bands are fault windows: look for gaps and rising clouds inside them."
+                .to_string(),
+        ),
+        (
+            "throughput.svg",
+            "Throughput".to_string(),
+            "Operations finished per second, in equal time buckets, stacked by outcome. A bar that drops to zero \
+             inside a fault band is time during which no client could get anything done."
+                .to_string(),
+        ),
+        (
+            "messages.svg",
+            "Messages around the first fault".to_string(),
+            format!(
+                "A space-time diagram: one line per node, time running right. Each arrow is a message from its \
+                 sender (when sent) to its receiver (when it arrived), coloured by type. A × marks a lost message, \
+                 coloured by why it was lost.{leader_line} Open the SVG on its own and hover an arrow for its \
+                 details; `eightfold chart DIR --window 4.9s..5.4s` redraws it for another window."
+            ),
+        ),
+        (
+            "network.svg",
+            "Network traffic".to_string(),
+            "Top: bytes sent from each node (row) to each node (column) over the whole run, with how many messages \
+             each link lost. Bottom: for bandwidth-limited links, how many bytes waited in the link's queue over \
+             time; a queue stuck at its limit drops new messages."
+                .to_string(),
+        ),
+    ]
+}
 
-/// What a check means, in plain words, for the checks eightfold runs.
-fn check_meaning(name: &str) -> &'static str {
+/// What a check means, in plain words and the protocol's own, for the checks eightfold runs.
+fn check_meaning(name: &str, protocol: Protocol) -> &'static str {
     match name {
-        "invariants" => {
-            "Raft's safety rules held at every step: at most one leader per term, logs that agree up to an \
-             index agree before it, and nothing committed is ever lost or changed."
-        }
+        "invariants" => match protocol {
+            Protocol::Raft => {
+                "Raft's safety rules held at every step: at most one leader per term, logs that agree up to an \
+                 index agree before it, and nothing committed is ever lost or changed."
+            }
+            Protocol::Paxos => {
+                "Multi-Paxos's safety rules held at every step: at most one leader per ballot round, servers that \
+                 learned a slot's value learned the same value, and a value once chosen is never lost or changed."
+            }
+            Protocol::Quorum | Protocol::Gossip => {
+                "What the servers announced while the run went on was consistent; the store's guarantees to \
+                 clients are judged on what the clients saw."
+            }
+        },
         "linearizable" => {
             "Every client saw results consistent with the operations taking effect one at a time, each at \
              some instant between its request and its reply."
@@ -107,7 +154,7 @@ pub fn index(input: &Inputs<'_>, charts: &[&str]) -> String {
     story(&mut h, input);
     checks_and_figures(&mut h, input);
     step_through(&mut h, input);
-    chart_section(&mut h, charts);
+    chart_section(&mut h, input, charts);
     let _ = write!(
         h,
         "<section id=\"parameters\">\n<h2>Every effective parameter</h2>\n<details><summary>{} lines</summary>\
@@ -197,7 +244,7 @@ fn checks_and_figures(h: &mut String, input: &Inputs<'_>) {
             Status::Unknown | Status::NotJudged => "undecided-cell",
         };
         let word = c.status.word();
-        let meaning = check_meaning(name);
+        let meaning = check_meaning(name, o.protocol);
         let _ = writeln!(
             h,
             "<tr><td><b>{}</b><div class=\"explain\">{}</div></td><td class=\"{class}\">{word}</td><td>{}</td></tr>",
@@ -266,11 +313,12 @@ fn checks_and_figures(h: &mut String, input: &Inputs<'_>) {
             ),
         );
     }
-    if let Some(r) = &o.raft {
-        row(h, "leaders elected", &count(r.leadership.leader_changes));
-        row(h, "highest term", &r.leadership.max_term.to_string());
+    if let (Some(r), Some(w)) = (&o.raft, input.vocab().log) {
+        let leaders = if o.protocol == Protocol::Raft { "leaders elected" } else { "leaders (phase 1 won)" };
+        row(h, leaders, &count(r.leadership.leader_changes));
+        row(h, &format!("highest {}", w.round), &r.leadership.max_term.to_string());
         row(h, "time without a leader", &format!("{:.3} s", r.leadership.time_without_leader_s));
-        row(h, "entries committed", &count(r.entries_committed));
+        row(h, w.committed_count, &count(r.entries_committed));
     }
     if let Some(l) = &o.linearizability {
         row(
@@ -331,19 +379,61 @@ fn checks_and_figures(h: &mut String, input: &Inputs<'_>) {
     h.push_str("</table>\n</section>\n</div>\n");
 }
 
-fn step_through(h: &mut String, input: &Inputs<'_>) {
+/// The step-through's introduction, in the protocol's words.
+fn step_intro(input: &Inputs<'_>) -> String {
     let w = input.recording.window;
+    let vocab = input.vocab();
+    let controls = "Drag the slider, or step from one event to the next with the buttons or the arrow keys.";
+    match (vocab.log, vocab.protocol) {
+        (Some(words), protocol) => {
+            let state = if protocol == Protocol::Paxos {
+                "each server's role and the ballot round it has promised, its slots (the highest slot it has \
+                 accepted a value for, the ballot round of that value, and the highest slot whose value is chosen)"
+            } else {
+                "each server's role and term, its log (last index, the term of that entry, and the commit index)"
+            };
+            format!(
+                "The cluster at one instant: {state}, crashed or paused servers, and the messages in flight as \
+                 dots travelling from sender to receiver. Between {} and {} (the recorded window) every message \
+                 and every change of a server's {} is shown at the instant it happened; outside it, {} recorded \
+                 once per {} ms, and while one was changing between two recorded values the page shows the range \
+                 it moved through, marked \u{2248}. {controls} The strip above the slider shows fault windows \
+                 (pink), the recorded window (blue outline) and {} (green ticks); click it to jump.",
+                at(w.0),
+                at(w.1),
+                words.log,
+                words.thinned,
+                input.recording.thin_ns as f64 / 1e6,
+                words.leader_changes
+            )
+        }
+        (None, _) => format!(
+            "The cluster at one instant: which servers are up, crashed or paused, and the messages in flight as \
+             dots travelling from sender to receiver. These are {}, all alike: none of them leads. \
+             Between {} and {} (the recorded window) every message is shown from the instant it was sent to the \
+             instant it arrived or was lost. {controls} The strip above the slider shows fault windows (pink) \
+             and the recorded window (blue outline); click it to jump.",
+            vocab.leaderless().unwrap_or("servers without roles"),
+            at(w.0),
+            at(w.1)
+        ),
+    }
+}
+
+/// The step-through table's column headers, in the protocol's words.
+fn step_columns(vocab: Vocab) -> Vec<&'static str> {
+    match vocab.log {
+        Some(w) => vec!["server", "state", "role", w.round, w.last, w.last_round, w.commit_index],
+        None => vec!["server", "state"],
+    }
+}
+
+fn step_through(h: &mut String, input: &Inputs<'_>) {
+    let head: String = step_columns(input.vocab()).iter().map(|c| format!("<th>{}</th>", esc(c))).collect();
     let _ = write!(
         h,
         "<section id=\"step\" tabindex=\"0\">\n<h2>Step through the run</h2>\n\
-         <p class=\"explain\">The cluster at one instant: each server's role and term, its log (last index, the \
-         term of that entry, and the commit index), crashed or paused servers, and the messages in flight as \
-         dots travelling from sender to receiver. Between {} and {} (the recorded window) every message and every \
-         change of a log is shown at the instant it happened; outside it, a server's log changes are recorded \
-         once per {} ms, and while one was changing between two recorded values the page shows the range it \
-         moved through, marked \u{2248}. Drag the slider, or step from one event to the next with the buttons or \
-         the arrow keys. The strip above the slider shows fault windows (pink), the recorded window (blue \
-         outline) and elections (green ticks); click it to jump.</p>\n\
+         <p class=\"explain\">{}</p>\n\
          <div class=\"controls\"><button id=\"step-prev\" type=\"button\">\u{25c0} previous event</button>\
          <button id=\"step-play\" type=\"button\">\u{25b6} play</button>\
          <button id=\"step-next\" type=\"button\">next event \u{25b6}</button>\
@@ -357,16 +447,13 @@ fn step_through(h: &mut String, input: &Inputs<'_>) {
          <p id=\"step-events\"></p><p id=\"step-faults\"></p>\n\
          <div class=\"step-box\"><svg id=\"stage\" viewBox=\"0 0 900 440\" role=\"img\" \
          aria-label=\"the cluster at the chosen instant\"></svg>\n\
-         <table id=\"step-table\"><thead><tr><th>server</th><th>state</th><th>role</th><th>term</th>\
-         <th>last index</th><th>last term</th><th>commit</th></tr></thead><tbody></tbody></table></div>\n\
+         <table id=\"step-table\"><thead><tr>{head}</tr></thead><tbody></tbody></table></div>\n\
          </section>\n",
-        at(w.0),
-        at(w.1),
-        input.recording.thin_ns as f64 / 1e6
+        esc(&step_intro(input))
     );
 }
 
-fn chart_section(h: &mut String, charts: &[&str]) {
+fn chart_section(h: &mut String, input: &Inputs<'_>, charts: &[&str]) {
     h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
     if !charts.contains(&"latency.svg") {
         h.push_str(
@@ -374,7 +461,9 @@ fn chart_section(h: &mut String, charts: &[&str]) {
              so there is no latency or throughput chart; the key figures give how fast values spread.</p>\n",
         );
     }
-    figures(h, &CHARTS, charts);
+    let table = chart_table(input.vocab());
+    let table: Vec<(&str, &str, &str)> = table.iter().map(|(f, t, c)| (*f, t.as_str(), c.as_str())).collect();
+    figures(h, &table, charts);
     h.push_str("</section>\n");
 }
 
@@ -391,5 +480,64 @@ pub fn figures(h: &mut String, table: &[(&str, &str, &str)], present: &[&str]) {
             file.trim_end_matches(".svg"),
             esc(caption)
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The string literals of the step-through script (full-line comments left out).
+    fn script_strings() -> Vec<&'static str> {
+        let mut out = Vec::new();
+        for line in SCRIPT.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            let mut parts = line.split('\'');
+            parts.next();
+            while let Some(s) = parts.next() {
+                out.push(s);
+                parts.next();
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_script_says_no_protocols_words_itself() {
+        // Every round, log or commit word the step-through draws comes from the data's
+        // `words`, so a page of a protocol without them cannot show them.
+        let strings = script_strings();
+        assert!(strings.contains(&"crashed") && strings.contains(&" became "), "{strings:?}");
+        for s in strings {
+            let lower = s.to_lowercase();
+            for w in ["term", "commit", "index", "elect", "log ", "ballot", "slot"] {
+                assert!(!lower.contains(w), "step.js says {w:?} itself: {s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn each_protocol_gets_its_own_columns_and_captions() {
+        assert_eq!(step_columns(Vocab::of(Protocol::Gossip)), ["server", "state"]);
+        assert_eq!(step_columns(Vocab::of(Protocol::Quorum)), ["server", "state"]);
+        assert_eq!(
+            step_columns(Vocab::of(Protocol::Raft))[3..],
+            ["term", "last index", "last term", "commit index"]
+        );
+        assert_eq!(step_columns(Vocab::of(Protocol::Paxos))[3], "ballot round");
+        for p in [Protocol::Gossip, Protocol::Quorum] {
+            for (file, title, caption) in chart_table(Vocab::of(p)) {
+                let text = format!("{title} {caption}").to_lowercase();
+                for w in ["term", "commit", "leader", "elect", "role"] {
+                    assert!(!text.contains(w), "{p:?} {file}: {w} in {text}");
+                }
+            }
+            assert!(!check_meaning("invariants", p).contains("leader per"));
+        }
+        let paxos = chart_table(Vocab::of(Protocol::Paxos));
+        assert!(paxos[0].2.contains("ballot round") && !paxos[0].2.contains("term"));
+        assert!(check_meaning("invariants", Protocol::Paxos).contains("ballot round"));
+        let raft = chart_table(Vocab::of(Protocol::Raft));
+        assert!(raft[0].2.contains("its term is written on it"));
+        assert!(raft[3].2.contains("The leader's line is tinted green"));
     }
 }

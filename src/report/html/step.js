@@ -10,6 +10,9 @@
   var NS = stage.namespaceURI;
   var N = D.nodes.length;
   var LIFE = ['started', 'crashed', 'paused', 'resumed'];
+  // The protocol's words for its rounds, log and commit; null for protocols without a leader
+  // or a log (the quorum store, gossip), whose page shows no role, round or log at all.
+  var words = D.words;
 
   function el(tag, attrs, parent, text) {
     var e = document.createElementNS(NS, tag);
@@ -48,7 +51,7 @@
   // Events: [time, type, index]. 0 role, 1 lifecycle, 2 fault start, 3 fault end, 4 send,
   // 5 message end, 6 log truncation.
   var events = [];
-  D.roles.forEach(function (r, k) { if (isServer(r[1]) && !(r[0] === 0 && r[3] === 0)) { events.push([r[0], 0, k]); } });
+  if (words) { D.roles.forEach(function (r, k) { if (isServer(r[1]) && !(r[0] === 0 && r[3] === 0)) { events.push([r[0], 0, k]); } }); }
   D.life.forEach(function (e, k) { if (e[0] > 0) { events.push([e[0], 1, k]); } });
   D.faults.forEach(function (f, k) { events.push([f[0], 2, k]); if (f[1] < D.end) { events.push([f[1], 3, k]); } });
   msgs.forEach(function (m, k) { events.push([m[0], 4, k]); if (m[1] > m[0]) { events.push([m[1], 5, k]); } });
@@ -60,12 +63,12 @@
   function describe(e) {
     var m;
     switch (e[1]) {
-      case 0: m = D.roles[e[2]]; return name(m[1]) + ' became ' + D.roleNames[m[2]] + ' (term ' + m[3] + ')';
+      case 0: m = D.roles[e[2]]; return name(m[1]) + ' became ' + D.roleNames[m[2]] + ' (' + words.round + ' ' + m[3] + ')';
       case 1:
         m = D.life[e[2]];
-        var r = m[2] === 0 ? recovered[m[1] + '@' + m[0]] : null;
-        return name(m[1]) + ' ' + (m[2] === 0 && m[0] > 0 ? 'restarted' : LIFE[m[2]]) + (r ? ' and read from its disk: log ' + r[3] + ' (t' + r[4] + ')' +
-          (r[2] > 0 ? ', snapshot up to ' + r[2] : '') + ', commit ' + r[5] : '');
+        var r = m[2] === 0 && words ? recovered[m[1] + '@' + m[0]] : null;
+        return name(m[1]) + ' ' + (m[2] === 0 && m[0] > 0 ? 'restarted' : LIFE[m[2]]) + (r ? ' and read from its disk: ' + words.stageLog + ' ' + r[3] +
+          ' (' + words.roundShort + r[4] + ')' + (r[2] > 0 ? ', snapshot up to ' + r[2] : '') + ', ' + words.stageCommit + ' ' + r[5] : '');
       case 2: return 'fault begins: ' + D.faults[e[2]][2];
       case 3: return 'fault ends: ' + D.faults[e[2]][2];
       case 4: m = msgs[e[2]]; return D.kinds[m[4]] + ' ' + name(m[2]) + '\u2192' + name(m[3]) + ' sent' +
@@ -74,9 +77,9 @@
         return D.kinds[m[4]] + ' ' + name(m[2]) + '\u2192' + name(m[3]) +
           (m[5] === delivered ? ' arrived' : ' lost (' + D.fates[m[5]] + ')');
       default: m = D.truncations[e[2]];
-        return name(m[1]) + ' discarded its log from index ' + m[2] + ' on' + (m[3] > 0
+        return name(m[1]) + ' discarded its ' + words.log + ' from ' + words.position + ' ' + m[2] + ' on' + (m[3] > 0
           ? ' and installed the leader\u2019s snapshot up to ' + m[3]
-          : ' (entries that conflicted with the leader\u2019s log)');
+          : ' (' + words.positions + ' that conflicted with the leader\u2019s ' + words.log + ')');
     }
   }
 
@@ -131,11 +134,11 @@
     if (!s.to || s.to[k] === a) { return String(a); }
     return a + '\u2013' + s.to[k];
   }
-  // The log on one line and the commit index on the next (a range is marked \u2248).
+  // The log on one line and the committed prefix on the next (a range is marked \u2248).
   function logText(s) {
-    if (!s.prog && !s.to) { return ['', '']; }
+    if (!words || (!s.prog && !s.to)) { return ['', '']; }
     var mark = s.to ? ' \u2248' : '';
-    return ['log ' + fig(s, 2) + ' (t' + fig(s, 3) + ')' + mark, 'commit ' + fig(s, 4) + mark];
+    return [words.stageLog + ' ' + fig(s, 2) + ' (' + words.roundShort + fig(s, 3) + ')' + mark, words.stageCommit + ' ' + fig(s, 4) + mark];
   }
 
   var table = document.getElementById('step-table');
@@ -143,7 +146,7 @@
   if (table) {
     servers.forEach(function (n) {
       var tr = document.createElement('tr');
-      for (var k = 0; k < 7; k++) { tr.appendChild(document.createElement('td')); }
+      for (var k = 0; k < (words ? 7 : 2); k++) { tr.appendChild(document.createElement('td')); }
       tr.cells[0].textContent = name(n);
       table.tBodies[0].appendChild(tr);
       rows[n] = tr;
@@ -175,9 +178,9 @@
       v.circle.setAttribute('stroke-dasharray', s.paused ? '5 3' : 'none');
       v.name.setAttribute('fill', s.down || (s.role && D.roleNames[s.role[2]] === 'leader') ? '#fff' : '#111');
       if (isServer(n)) {
-        var peer = s.role && D.roleNames[s.role[2]] === 'peer';
+        var peer = !words || (s.role && D.roleNames[s.role[2]] === 'peer');
         var state = s.down ? 'crashed' : s.paused ? 'paused' : peer ? 'up' : s.role ? D.roleNames[s.role[2]] : '';
-        v.l1.textContent = s.down ? 'crashed' : state + (s.role && !peer ? ', term ' + s.role[3] : '');
+        v.l1.textContent = s.down ? 'crashed' : state + (s.role && !peer ? ', ' + words.round + ' ' + s.role[3] : '');
         var lines = s.down ? ['', ''] : logText(s);
         v.l2.textContent = lines[0];
         v.l3.textContent = lines[1];
@@ -185,6 +188,7 @@
         if (rows[n]) {
           var c = rows[n].cells;
           c[1].textContent = s.down ? 'crashed' : s.paused ? 'paused' : 'up';
+          if (!words) { rows[n].className = s.down ? 'down' : ''; continue; }
           c[2].textContent = s.down ? '' : s.role ? D.roleNames[s.role[2]] : '';
           c[3].textContent = s.down || !s.role || peer ? '' : s.role[3];
           var shown = !s.down && (s.prog || s.to);
@@ -230,8 +234,8 @@
     var msgNote = t < D.window[0] || t > D.window[1] + longest
       ? 'Messages are recorded only between ' + secs(D.window[0]) + ' and ' + secs(D.window[1]) + ' (the recorded window).'
       : shown + ' message' + (shown === 1 ? '' : 's') + ' in flight or just lost.';
-    var thinNote = moving.length
-      ? ' Outside the recorded window a server\u2019s log changes are recorded once per ' + (D.thin / 1000) + ' ms: ' +
+    var thinNote = moving.length && words
+      ? ' Outside the recorded window ' + words.thinned + ' recorded once per ' + (D.thin / 1000) + ' ms: ' +
         moving.join(', ') + (moving.length === 1 ? ' was' : ' were') + ' somewhere in the range shown (\u2248).'
       : '';
     what.textContent = (here.length ? here.slice(0, 6).join('; ') + (here.length > 6 ? '; and ' + (here.length - 6) + ' more' : '') + '. ' : '') + msgNote + thinNote;
@@ -296,7 +300,7 @@
     });
     el('rect', { x: sx(D.window[0]), y: 1, width: Math.max(sx(D.window[1]) - sx(D.window[0]), 2), height: SH - 2, fill: 'none', stroke: '#0072B2', 'stroke-width': 2 }, strip);
     D.roles.forEach(function (r) {
-      if (D.roleNames[r[2]] === 'leader') { el('rect', { x: sx(r[0]) - 0.75, y: SH - 9, width: 1.5, height: 9, fill: '#009E73' }, strip); }
+      if (words && D.roleNames[r[2]] === 'leader') { el('rect', { x: sx(r[0]) - 0.75, y: SH - 9, width: 1.5, height: 9, fill: '#009E73' }, strip); }
     });
     strip.addEventListener('click', function (e) {
       var box = strip.getBoundingClientRect();

@@ -9,7 +9,9 @@
 //! before `t` the changes it stands for began, a stretch the page shows as a range), what
 //! each restart recovered from disk, each truncation (with the snapshot that replaced the
 //! log, if any), and the messages in flight (the window's messages with their send and end
-//! times).
+//! times). `words` carries the protocol's words for its rounds, log and commit (`null` for
+//! the quorum store and gossip, which have none, and whose page then shows no role, round or
+//! log), so the script holds no protocol's vocabulary itself.
 
 use std::collections::BTreeMap;
 
@@ -103,7 +105,20 @@ pub fn data(input: &Inputs<'_>) -> Value {
         .iter()
         .map(|b| json!([us(b.start), us(b.end), b.label(), b.kind]))
         .collect();
+    let words = input.vocab().log.map(|w| {
+        json!({
+            "round": w.round,
+            "roundShort": w.round_short,
+            "log": w.log,
+            "position": w.position,
+            "positions": w.positions,
+            "stageLog": w.stage_log,
+            "stageCommit": w.stage_commit,
+            "thinned": w.thinned,
+        })
+    });
     json!({
+        "words": words,
         "nodes": nodes,
         "end": us(input.end_ns()),
         "window": [us(rec.window.0), us(rec.window.1)],
