@@ -11,7 +11,6 @@
 //! `std::process::abort()` instead of running, on threads and in workers alike, so the
 //! same fault shows the old behaviour (`--in-process`) and the new one side by side.
 
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

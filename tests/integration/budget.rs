@@ -4,7 +4,6 @@
 //! scenario with an absurdly tight budget, and on the Multi-Paxos Fetch/Learn storm of
 //! issue 14.
 
-
 use super::common::{read_json, root, run_bin, tempdir};
 use eightfold::disk::DiskConfig;
 use eightfold::fault::Schedule;

@@ -2,7 +2,6 @@
 //! linearizability failure) within 200 seeds of the shipped scenario the bug table names,
 //! while the correct protocol passes the same seeds.
 
-
 use std::collections::BTreeMap;
 
 use super::common::root;

@@ -10,7 +10,6 @@
 //! Raft catches up by a leader's push, bounded by its in-flight window and acknowledged
 //! snapshot chunks; the same scenarios guard it against the same kind of regression.
 
-
 use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;

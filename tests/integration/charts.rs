@@ -5,7 +5,6 @@
 //! the story, fetches nothing and embeds the step-through data; `eightfold chart` redraws
 //! byte-identical files, re-simulates for a new window, and refuses bad input.
 
-
 use std::path::{Path, PathBuf};
 
 use super::common::{read_json, root, run_bin, tempdir};

@@ -1,7 +1,6 @@
 //! The command line: exit codes, one-line errors that name the field, and no report for
 //! bad input.
 
-
 use std::path::Path;
 
 use super::common::{read_json, root, run_bin, tempdir};

@@ -6,7 +6,6 @@
 //! two comparisons agree byte for byte apart from wall time; bad input is a one-line error
 //! with exit 2, and Ctrl-C leaves nothing behind.
 
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;

@@ -9,7 +9,6 @@
 //! The runs go through the binary under `ulimit -v`, so that before the fix they abort
 //! quickly (exit 134) instead of taking the machine's memory.
 
-
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -2,7 +2,6 @@
 //! process or two; another seed gives another run; and adding a fault leaves the
 //! workload's random draws alone.
 
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 

@@ -3,7 +3,6 @@
 //! sharding, Ctrl-C saves what finished, and shrinking keeps a failure while making its
 //! scenario smaller, deterministically.
 
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::AtomicBool;

@@ -2,7 +2,6 @@
 //! measured effect in its outcome, and Raft stays safe (invariants and linearizability)
 //! through every one of them.
 
-
 use super::common::root;
 use eightfold::fault::FaultKind;
 use eightfold::report::Outcome;

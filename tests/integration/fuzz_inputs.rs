@@ -3,7 +3,6 @@
 //! scenarios — every fault kind, random targets and times, random link profiles — either
 //! fail validation with an error or run to the end without a panic.
 
-
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use serde_json::{Value, json};

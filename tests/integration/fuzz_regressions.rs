@@ -3,7 +3,6 @@
 //! hung or over-allocated a target — or one the fuzzer found to reach new code — is run on
 //! every CI build. A panic fails the test and names the file.
 
-
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::common::root;

@@ -10,7 +10,6 @@
 //! EIGHTFOLD_BLESS=1 cargo test --release --test integration golden_digests::
 //! ```
 
-
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

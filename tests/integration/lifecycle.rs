@@ -2,7 +2,6 @@
 //! rebuilds the node from its disk alone, and a pause holds everything back and then
 //! delivers it in one burst.
 
-
 use super::common::probe_world;
 use eightfold::disk::DiskConfig;
 use eightfold::fault::Schedule;

@@ -3,7 +3,6 @@
 //! writes that can never fit a link's queue while reads go through, and a majority of
 //! disks destroyed two different ways (one rule, one reason).
 
-
 use super::common::{run_bin, tempdir};
 use eightfold::check::{CheckResult, Status};
 use eightfold::runner::{self, RunOptions};

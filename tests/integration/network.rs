@@ -2,14 +2,16 @@
 //! partitions (full, one-way, heal), bandwidth (rate and tail drop), duplication and
 //! reordering.
 
-
 use super::common::{percentile, probe_world};
 use eightfold::net::{Latency, LinkProfile};
 use eightfold::sim::{NodeId, SimDuration, SimTime};
 
 const MS: u64 = 1_000_000;
 
-fn received(w: &eightfold::world::World<super::common::ProbeNode>, node: u32) -> &[(NodeId, u64, SimTime, SimTime)] {
+fn received(
+    w: &eightfold::world::World<super::common::ProbeNode>,
+    node: u32,
+) -> &[(NodeId, u64, SimTime, SimTime)] {
     &w.node(NodeId(node)).expect("node is up").received
 }
 

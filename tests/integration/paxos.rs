@@ -13,7 +13,6 @@
 //! The timing settings carry over to `cluster.paxos`: election timeout, heartbeat,
 //! check-quorum, snapshot interval and batch size.
 
-
 use rayon::prelude::*;
 
 use super::common::shipped_scenarios;

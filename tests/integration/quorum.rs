@@ -9,7 +9,6 @@
 //! the side of the server that answered it, read from the event trace: the `Reply`
 //! delivered to the client at the instant the operation completed.
 
-
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,6 @@
 //! Raft in the full simulator: elections, leader failure, partitions, crash recovery from
 //! disk, torn WAL tails, and a crash-restart storm over many seeds.
 
-
 use std::collections::BTreeMap;
 
 use super::common::root;

@@ -20,7 +20,6 @@
 //! contains it; inside the window no point is thinned; and each recovery is exactly the
 //! state the server announced while booting.
 
-
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -524,8 +523,9 @@ fn recordings_never_show_a_state_that_did_not_exist() {
 /// partition at 3.0034 s, and the restarted leader of the crash scenario from 6.000 s.
 #[test]
 fn the_two_reported_defects_are_gone() {
-    let load =
-        |name: &str| scenario::load(&super::common::root().join(format!("scenarios/{name}.json"))).expect("valid");
+    let load = |name: &str| {
+        scenario::load(&super::common::root().join(format!("scenarios/{name}.json"))).expect("valid")
+    };
     let (rec, _) = record(&load("raft-minority-partition"), 1, false);
     let t = 3_003_400_000;
     let n4 = rec.track(3).expect("n4");
@@ -558,8 +558,9 @@ fn fails(f: impl FnOnce()) -> bool {
 /// restart shown as its first announcement) and with a truncation left out are caught.
 #[test]
 fn the_checks_catch_what_the_old_recorder_did() {
-    let load =
-        |name: &str| scenario::load(&super::common::root().join(format!("scenarios/{name}.json"))).expect("valid");
+    let load = |name: &str| {
+        scenario::load(&super::common::root().join(format!("scenarios/{name}.json"))).expect("valid")
+    };
     let (rec, truth) = record(&load("raft-minority-partition"), 1, true);
     let truth = truth.expect("traced");
     // The old sampling, rebuilt from the true changes.

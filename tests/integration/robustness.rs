@@ -1,7 +1,6 @@
 //! Robust outputs: an interrupted run leaves no report (and no temporary directory), an
 //! unwritable output directory is a clear error, and a report is never half-written.
 
-
 use std::process::Stdio;
 use std::time::Duration;
 

@@ -118,8 +118,13 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
     let plot = frame.plot;
     let mut entries = Vec::new();
     if consensus {
+        // Only the roles some server held: Multi-Paxos has no pre-vote, and a calm run may
+        // have no candidate; a legend entry for a colour that is nowhere is noise.
+        let held = |r: Role| shown.iter().any(|l| l.roles.iter().any(|span| span.role == r));
         for r in [Role::Leader, Role::Candidate, Role::PreCandidate, Role::Follower] {
-            entries.push((r.name().to_string(), LegendSwatch::Square(role_colour(r))));
+            if held(r) {
+                entries.push((r.name().to_string(), LegendSwatch::Square(role_colour(r))));
+            }
         }
     } else {
         entries.push(("up".to_string(), LegendSwatch::Square(role_colour(Role::Peer))));
