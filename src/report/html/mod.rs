@@ -122,7 +122,7 @@ fn check_meaning(name: &str, protocol: Protocol) -> &'static str {
              some instant between its request and its reply."
         }
         "liveness" => {
-            "After the last fault, the cluster went back to completing operations within the bound."
+            "Every client completed an operation of every kind it issued within the bound, except while a fault that can stop progress was in effect and for one bound after it healed."
         }
         "convergence" => "After the faults, every server ended up holding every acknowledged value.",
         "event_budget" => {
