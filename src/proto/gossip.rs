@@ -20,8 +20,7 @@ use crate::sim::digest::mix64;
 use crate::sim::rng::Draw;
 use crate::sim::{Ctx, Message, Node, NodeId, Observation, Role, SimDuration, Term, TimerId};
 
-/// Bytes of framing every gossip message carries besides its values.
-const HEADER: u32 = 16;
+use crate::proto::wire::HEADER;
 
 /// Messages of the broadcast protocol and its clients.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,8 +9,7 @@ use super::raft::RaftMsg;
 use super::wire::{Reader, Writer};
 use crate::sim::Message;
 
-/// Framing bytes of a client request or reply on the wire.
-const HEADER: u32 = 16;
+use crate::proto::wire::HEADER;
 
 /// A message of a key-value cluster.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,6 +6,10 @@
 //! the decoder really reads. Decoding is total: bad input returns `None`, never panics,
 //! and never allocates more than the input could hold.
 
+/// Bytes of per-message framing besides the fields (addresses, length, MAC): the same
+/// overhead every protocol's messages, and clients' requests and replies, are charged.
+pub const HEADER: u32 = 16;
+
 /// Appends encoded fields to a byte vector.
 pub struct Writer<'a> {
     out: &'a mut Vec<u8>,

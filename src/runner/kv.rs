@@ -296,7 +296,7 @@ pub fn warnings(s: &Scenario) -> Vec<Warning> {
     if w.mix.as_ref().is_some_and(|m| m.put + m.append + m.cas <= 0.0) {
         return Vec::new();
     }
-    let message = size.0 + u64::from(crate::proto::raft::msg::HEADER);
+    let message = size.0 + u64::from(crate::proto::wire::HEADER);
     queues_smaller_than(s, message)
         .into_iter()
         .map(|(field, q)| Warning {
@@ -304,7 +304,7 @@ pub fn warnings(s: &Scenario) -> Vec<Warning> {
             text: format!(
                 "a queue of {q}B can never hold a message carrying a written value ({}B value + {}B header = {message}B): every write over this link will be dropped",
                 size.0,
-                crate::proto::raft::msg::HEADER
+                crate::proto::wire::HEADER
             ),
         })
         .collect()

@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use crate::proto::raft::log::{Entry, LogBase, MIN_ENTRY_BYTES, Payload};
-use crate::proto::raft::msg::HEADER;
+use crate::proto::wire::HEADER;
 use crate::proto::wire::{Reader, Writer};
 use crate::sim::{LogIndex, Message, Term};
 

@@ -6,7 +6,7 @@ use std::fmt;
 
 use crate::proto::kv::Key;
 use crate::proto::kv::op::string;
-use crate::proto::raft::msg::HEADER;
+use crate::proto::wire::HEADER;
 use crate::proto::wire::{Reader, Writer};
 use crate::sim::{Message, NodeId};
 

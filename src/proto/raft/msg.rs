@@ -14,9 +14,7 @@ use crate::sim::{LogIndex, Message, NodeId, SimDuration, Term};
 use super::log::{Entry, MIN_ENTRY_BYTES};
 use super::storage::SnapshotMeta;
 
-/// Bytes of per-message framing besides the fields (addresses, length, MAC), the same
-/// overhead every protocol's messages are charged.
-pub const HEADER: u32 = 16;
+use crate::proto::wire::HEADER;
 
 /// A single-server membership change (dissertation §4.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
