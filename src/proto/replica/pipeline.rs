@@ -77,6 +77,7 @@ impl<P> Pipeline<P> {
 
     /// Holds `msg` for `to` until everything written so far is durable, or gives it back
     /// if that is already the case (the caller sends it now).
+    #[must_use = "a message given back must be sent now, or it is lost"]
     pub fn hold(&mut self, to: NodeId, msg: P) -> Option<P> {
         if self.unsynced() {
             self.held.push_back((self.write_token, to, msg));
@@ -104,6 +105,7 @@ impl<P> Pipeline<P> {
     }
 
     /// The oldest held message, once the fsync it waits for has completed.
+    #[must_use = "a released message must be sent, or it is lost"]
     pub fn release(&mut self) -> Option<(NodeId, P)> {
         match self.held.front() {
             Some((token, _, _)) if *token <= self.synced => {
