@@ -35,7 +35,7 @@ pub(super) struct CompareArgs {
     /// Seeds to run on every protocol: "A..B" (inclusive) or a single seed.
     #[arg(long, default_value = "1..20")]
     seeds: String,
-    /// Worker threads, each running one simulation at a time (default: one per core).
+    /// Worker processes (threads with --in-process), each running one simulation at a time (default: one per core).
     #[arg(long)]
     jobs: Option<String>,
     /// Directory to write the report directory (compare-<name>/) into.

@@ -19,7 +19,7 @@ use crate::experiment::sweep::{self, SweepError, SweepPlan};
 use crate::experiment::worker::{Isolation, Workers};
 use crate::experiment::{Metric, SeedRecord};
 
-/// Most worker threads `--jobs` accepts.
+/// Most workers `--jobs` accepts.
 const MAX_JOBS: usize = 1024;
 /// Failing seeds listed on the terminal (all of them are in sweep.json).
 const LISTED: usize = 10;
@@ -31,7 +31,7 @@ pub(super) struct SweepArgs {
     /// Seeds to run: "A..B" (inclusive: 1..1000 is a thousand seeds) or a single seed.
     #[arg(long)]
     seeds: String,
-    /// Worker threads, each running one simulation at a time (default: one per core).
+    /// Worker processes (threads with --in-process), each running one simulation at a time (default: one per core).
     #[arg(long)]
     jobs: Option<String>,
     /// Stop starting new seeds after the first failure.
@@ -129,7 +129,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<Exit, Failure> {
     Ok(exit_code(&summary))
 }
 
-/// The `--jobs` flag: a number of worker threads, by default one per core.
+/// The `--jobs` flag: a number of workers (processes, or threads with `--in-process`), by default one per core.
 pub(super) fn parse_jobs(jobs: Option<&str>) -> Result<usize, Failure> {
     match jobs {
         None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
