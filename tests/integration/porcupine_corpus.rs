@@ -34,32 +34,28 @@ fn options() -> Options {
     Options::default()
 }
 
+/// Checks `ops` of a corpus `family` with the whole-history search, or with `segmented`,
+/// the search that cuts the history at quiescent points first.
 fn check_ops(
     family: &str,
     ops: &[KvOperation],
     initial: Option<eightfold::check::linearizability::Value>,
+    segmented: bool,
 ) -> CheckReport {
     match family {
         "etcd" => {
             let ops = single_register(ops.to_vec()).expect("etcd logs have one register");
-            check(&Register { initial }, &ops, &options())
+            let model = Register { initial };
+            if segmented {
+                check_segmented(&model, &ops, &options())
+            } else {
+                check(&model, &ops, &options())
+            }
         }
-        "kv" => check(&KeyValue { initial }, ops, &options()),
-        other => panic!("unknown family {other}"),
-    }
-}
-
-fn check_ops_segmented(
-    family: &str,
-    ops: &[KvOperation],
-    initial: Option<eightfold::check::linearizability::Value>,
-) -> CheckReport {
-    match family {
-        "etcd" => {
-            let ops = single_register(ops.to_vec()).expect("etcd logs have one register");
-            check_segmented(&Register { initial }, &ops, &options())
+        "kv" => {
+            let model = KeyValue { initial };
+            if segmented { check_segmented(&model, ops, &options()) } else { check(&model, ops, &options()) }
         }
-        "kv" => check_segmented(&KeyValue { initial }, ops, &options()),
         other => panic!("unknown family {other}"),
     }
 }
@@ -87,7 +83,7 @@ fn every_corpus_history_gets_its_recorded_verdict() {
         let t0 = Instant::now();
         let parsed = formats::load(&corpus().join(file), format).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(parsed.ops.len(), want.ops, "{file}: operation count");
-        let report = check_ops(&want.family, &parsed.ops, parsed.initial.clone());
+        let report = check_ops(&want.family, &parsed.ops, parsed.initial.clone(), false);
         let elapsed = t0.elapsed();
         let t = tallies.entry(want.family.clone()).or_default();
         t.files += 1;
@@ -103,7 +99,7 @@ fn every_corpus_history_gets_its_recorded_verdict() {
                 // helped, and deleting them only removes options.
                 let held: Vec<KvOperation> = c.ops.iter().map(|o| parsed.ops[o.index].clone()).collect();
                 assert!(!held.is_empty(), "{file}: empty counterexample");
-                let again = check_ops(&want.family, &held, parsed.initial.clone());
+                let again = check_ops(&want.family, &held, parsed.initial.clone(), false);
                 assert!(
                     matches!(again.verdict, Verdict::NotLinearizable(_)),
                     "{file}: the counterexample's operations alone are {:?}",
@@ -150,7 +146,7 @@ fn checking_piece_by_piece_gets_every_recorded_verdict() {
     for (file, want) in &expected {
         let format = if want.family == "etcd" { Format::PorcupineEtcd } else { Format::PorcupineKv };
         let parsed = formats::load(&corpus().join(file), format).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let report = check_ops_segmented(&want.family, &parsed.ops, parsed.initial.clone());
+        let report = check_ops(&want.family, &parsed.ops, parsed.initial.clone(), true);
         steps += report.stats.steps + report.stats.shrink_steps;
         decide += report.stats.elapsed;
         shrink += report.stats.shrink_elapsed;
@@ -169,7 +165,7 @@ fn checking_piece_by_piece_gets_every_recorded_verdict() {
                 subset.sort_unstable();
                 subset.dedup();
                 let held: Vec<KvOperation> = subset.iter().map(|&i| parsed.ops[i].clone()).collect();
-                let again = check_ops(&want.family, &held, parsed.initial.clone());
+                let again = check_ops(&want.family, &held, parsed.initial.clone(), false);
                 assert!(
                     matches!(again.verdict, Verdict::NotLinearizable(_)),
                     "{file}: the counterexample's operations with those before its cut are {:?}",
