@@ -6,6 +6,7 @@ mod common;
 
 mod abort_isolation;
 mod adversarial;
+mod browser;
 mod budget;
 mod bugs;
 mod catch_up_storms;
