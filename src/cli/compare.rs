@@ -45,6 +45,10 @@ pub(super) struct CompareArgs {
     /// run that aborts (a failed allocation) ends the whole comparison.
     #[arg(long)]
     in_process: bool,
+    /// Change one value of the scenario first (repeatable): PATH=VALUE, PATH as in the
+    /// scenario's JSON (`network.default.loss=0.05`, `faults[0].at=2s`).
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = super::run::parse_set)]
+    sets: Vec<crate::scenario::patch::Setting>,
 }
 
 pub(super) fn compare(args: CompareArgs) -> Result<Exit, Failure> {
@@ -52,7 +56,7 @@ pub(super) fn compare(args: CompareArgs) -> Result<Exit, Failure> {
         args.protocols.parse().map_err(|e: compare::ProtocolsError| Failure::input(e.to_string()))?;
     let seeds: SeedRange = args.seeds.parse().map_err(|e: SeedsError| Failure::input(e.to_string()))?;
     let jobs = parse_jobs(args.jobs.as_deref())?;
-    let (scenario, text) = super::run::load(&args.scenario)?;
+    let (scenario, text) = super::run::load(&args.scenario, &args.sets)?;
     let file = args.scenario.display().to_string();
     // Adapt up front, so a scenario that cannot be compared is refused before anything runs.
     for &p in &protocols.0 {

@@ -12,6 +12,7 @@ use crate::report::charts::ops::named_indices;
 use crate::report::outcome::RunVerdict;
 use crate::report::{Outcome, ReportDir};
 use crate::runner::{self, HistoryOutput, RunOptions};
+use crate::scenario::patch::{self, Setting};
 use crate::scenario::units::parse_window;
 use crate::scenario::{self, Protocol, Scenario};
 use crate::sim::SimTime;
@@ -43,6 +44,11 @@ pub(super) struct RunArgs {
     /// Switch on a named protocol bug (repeatable; see `eightfold bugs`).
     #[arg(long = "bug", value_name = "NAME")]
     bugs: Vec<String>,
+    /// Change one value of the scenario before it runs (repeatable): PATH=VALUE, PATH as in
+    /// the scenario's JSON (`network.default.loss=0.05`, `faults[0].at=2s`,
+    /// `cluster.raft.election_timeout.max=400ms`); the report's scenario.json holds the result.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_set)]
+    sets: Vec<Setting>,
     /// Write no charts and no index.html (outcome, history and recording only).
     #[arg(long)]
     no_charts: bool,
@@ -65,19 +71,59 @@ fn interrupt_flag() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
     .clone()
 }
 
-/// Loads a scenario, turning its error into a one-line bad-input failure.
-pub(super) fn load(path: &Path) -> Result<(Scenario, String), Failure> {
-    let s = scenario::load(path).map_err(|e| match e {
-        scenario::ScenarioError::Io { .. } => Failure::input(e.to_string()),
-        _ => Failure::input(format!("{}: {e}", path.display())),
+/// Loads a scenario with the `--set` settings applied, turning its error into a one-line
+/// bad-input failure. The text returned is the patched text (the file's own text, byte for
+/// byte, without settings): it is what reports, workers and replays see.
+pub(super) fn load(path: &Path, sets: &[Setting]) -> Result<(Scenario, String), Failure> {
+    let original = scenario::read(path).map_err(|e| Failure::input(e.to_string()))?;
+    let mut one = Vec::new();
+    for set in sets {
+        match set.values.as_slice() {
+            [v] => one.push((&set.path, v)),
+            vs => {
+                return Err(Failure::input(format!(
+                    "--set {}: give one value (found {})",
+                    set.path,
+                    vs.len()
+                )));
+            }
+        }
+    }
+    // Groups the file leaves to their defaults are filled from the parsed, unpatched file.
+    let defaults = match one.is_empty() {
+        true => serde_json::Value::Null,
+        false => scenario::parse(&original)
+            .ok()
+            .and_then(|s| serde_json::to_value(&s).ok())
+            .unwrap_or(serde_json::Value::Null),
+    };
+    let text =
+        patch::patch_text(&original, &one, &defaults).map_err(|e| Failure::input(format!("--set {e}")))?;
+    let context = if one.is_empty() {
+        path.display().to_string()
+    } else {
+        let shown: Vec<String> = one.iter().map(|(p, v)| format!("{p}={v}")).collect();
+        format!("{} with --set {}", path.display(), shown.join(" --set "))
+    };
+    let s = scenario::parse(&text).map_err(|e| {
+        // Line and column would point into the patched text, which the user never sees.
+        let e = e.to_string();
+        let e = match (one.is_empty(), e.rfind(" (line ")) {
+            (false, Some(at)) if e.ends_with(')') => e[..at].to_string(),
+            _ => e,
+        };
+        Failure::input(format!("{context}: {e}"))
     })?;
-    runner::bugs::validate(&s).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    runner::bugs::validate(&s).map_err(|e| Failure::input(format!("{context}: {e}")))?;
     for w in runner::kv::warnings(&s) {
         eprintln!("warning: {}: {w}", path.display());
     }
-    let text =
-        std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
     Ok((s, text))
+}
+
+/// Reads a `--set PATH=VALUE` argument.
+pub(super) fn parse_set(arg: &str) -> Result<Setting, String> {
+    patch::parse_setting(arg).map_err(|e| e.to_string())
 }
 
 /// Switches on the bugs named by `--bug` (on top of the scenario's own), refusing one that
@@ -111,7 +157,7 @@ pub(super) fn bugs() -> Result<Exit, Failure> {
 }
 
 pub(super) fn validate(path: &Path) -> Result<Exit, Failure> {
-    let (s, _) = load(path)?;
+    let (s, _) = load(path, &[])?;
     println!(
         "{}: ok ({} x {}, {}, {} faults)",
         path.display(),
@@ -124,7 +170,7 @@ pub(super) fn validate(path: &Path) -> Result<Exit, Failure> {
 }
 
 pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
-    let (mut s, text) = load(&args.scenario)?;
+    let (mut s, text) = load(&args.scenario, &args.sets)?;
     with_bugs(&mut s, &args.bugs)?;
     let seed = args.seed.unwrap_or(s.seed);
     let mut record = runner::default_recording(&s);

@@ -30,6 +30,10 @@ pub(super) struct ShrinkArgs {
     /// run did.
     #[arg(long = "bug", value_name = "NAME")]
     bugs: Vec<String>,
+    /// Change one value of the scenario first (repeatable): PATH=VALUE, PATH as in the
+    /// scenario's JSON (`network.default.loss=0.05`, `faults[0].at=2s`).
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = super::run::parse_set)]
+    sets: Vec<crate::scenario::patch::Setting>,
     /// Do not list every attempt.
     #[arg(long, short)]
     quiet: bool,
@@ -44,7 +48,7 @@ pub(super) fn shrink(args: ShrinkArgs) -> Result<Exit, Failure> {
     if args.max_runs == 0 {
         return Err(Failure::input("--max-runs: expected at least 1, found 0"));
     }
-    let (mut scenario, _) = super::run::load(&args.scenario)?;
+    let (mut scenario, _) = super::run::load(&args.scenario, &args.sets)?;
     super::run::with_bugs(&mut scenario, &args.bugs)?;
     let dir = args
         .out

@@ -52,6 +52,10 @@ pub(super) struct SweepArgs {
     /// often the checks catch it, and the first seed that does.
     #[arg(long = "bug", value_name = "NAME")]
     bugs: Vec<String>,
+    /// Change one value of the scenario first (repeatable): PATH=VALUE, PATH as in the
+    /// scenario's JSON (`network.default.loss=0.05`, `faults[0].at=2s`).
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = super::run::parse_set)]
+    sets: Vec<crate::scenario::patch::Setting>,
     /// Run the seeds on threads of this process instead of worker processes: a little
     /// cheaper, but a seed that aborts (a failed allocation) ends the whole sweep.
     #[arg(long)]
@@ -75,7 +79,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<Exit, Failure> {
     };
     let jobs = parse_jobs(args.jobs.as_deref())?;
     let metric: Metric = args.metric.parse().map_err(Failure::input)?;
-    let (mut scenario, text) = super::run::load(&args.scenario)?;
+    let (mut scenario, text) = super::run::load(&args.scenario, &args.sets)?;
     super::run::with_bugs(&mut scenario, &args.bugs)?;
     let out = args.out.clone().unwrap_or_else(|| {
         let suffix = shard.map(|s| format!("-shard{}of{}", s.index, s.count)).unwrap_or_default();

@@ -9,6 +9,7 @@ pub mod json;
 pub mod lifecycle;
 pub mod model;
 pub mod nodes;
+pub mod patch;
 pub mod protocol_fit;
 pub mod units;
 pub mod validate;
@@ -24,6 +25,11 @@ pub const MAX_FILE_BYTES: u64 = 8 << 20;
 
 /// Reads, parses and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    parse(&read(path)?)
+}
+
+/// Reads a scenario file's text, refusing one over [`MAX_FILE_BYTES`].
+pub fn read(path: &Path) -> Result<String, ScenarioError> {
     let file = path.display().to_string();
     let meta = std::fs::metadata(path)
         .map_err(|e| ScenarioError::Io { file: file.clone(), reason: e.to_string() })?;
@@ -33,9 +39,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
             reason: format!("the file is {} bytes; the limit is {MAX_FILE_BYTES}", meta.len()),
         });
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::Io { file: file.clone(), reason: e.to_string() })?;
-    parse(&text)
+    std::fs::read_to_string(path).map_err(|e| ScenarioError::Io { file, reason: e.to_string() })
 }
 
 /// Parses and validates scenario JSON text.

@@ -31,3 +31,4 @@ mod quorum;
 mod raft;
 mod recording;
 mod robustness;
+mod settings;
