@@ -132,10 +132,10 @@ fn apply_server_settings(c: &mut RaftConfig, r: &RaftSpec) {
             ReadModeSpec::Lease => ReadMode::Lease,
         };
     }
-    if let Some(n) = r.snapshot_every {
+    if let Some(n) = r.timing.snapshot_every {
         c.snapshot_threshold = n;
     }
-    if let Some(b) = r.max_batch {
+    if let Some(b) = r.timing.max_batch {
         c.max_entries_per_msg = b;
     }
 }
@@ -162,20 +162,20 @@ fn apply_patch(c: &mut RaftConfig, p: &ConfigPatch) {
 pub fn paxos_config(s: &Scenario) -> PaxosConfig {
     let mut c = PaxosConfig::default();
     if let Some(p) = &s.cluster.paxos {
-        if let Some(e) = p.election_timeout {
+        if let Some(e) = p.timing.election_timeout {
             c.election_timeout_min = e.min.0;
             c.election_timeout_max = e.max.0;
         }
-        if let Some(h) = p.heartbeat {
+        if let Some(h) = p.timing.heartbeat {
             c.heartbeat_interval = h.0;
         }
-        if let Some(q) = p.check_quorum {
+        if let Some(q) = p.timing.check_quorum {
             c.check_quorum = q;
         }
-        if let Some(n) = p.snapshot_every {
+        if let Some(n) = p.timing.snapshot_every {
             c.snapshot_threshold = n;
         }
-        if let Some(b) = p.max_batch {
+        if let Some(b) = p.timing.max_batch {
             c.max_entries_per_msg = b;
         }
     }
