@@ -3,11 +3,11 @@
 //! and liveness.
 
 pub mod convergence;
-pub mod formats;
 pub mod invariants;
 pub mod leadership;
-pub mod linearizability;
 pub mod liveness;
+
+pub use eightfold_check::{formats, linearizability};
 
 use serde::{Deserialize, Serialize};
 

@@ -6,7 +6,7 @@
 //! - **Objects only.** A derived struct also accepts an *array* of its fields in order, so
 //!   `"cluster": ["raft", 3]` would be a valid cluster and a top-level `[1, 2, 3]` would be
 //!   reported as `[0]: expected a string`. Every struct of the model is read through
-//!   [`ObjectOnly`], which accepts a JSON object and nothing else (see [`object_only!`]).
+//!   [`ObjectOnly`], which accepts a JSON object and nothing else (see `object_only!`).
 //! - **Paths inside tagged values.** A fault (`"fault": "crash"`), a workload (`"type"`) and
 //!   a latency distribution (`"dist"`) carry their kind inside the object, so the object is
 //!   read whole before its fields can be; serde then reports an error inside it (a factor

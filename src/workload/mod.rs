@@ -3,7 +3,7 @@
 //! key-value one streams it ([`stream`]) so a long run holds only the recent part.
 
 pub mod broadcast;
-pub mod history;
+pub use eightfold_check::history;
 pub mod keys;
 pub mod kv;
 pub mod stream;

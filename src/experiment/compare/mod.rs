@@ -5,7 +5,7 @@
 //! the figures come from the protocols, not from luck. `eightfold compare` goes through
 //! these steps, one module each:
 //!
-//! 1. [`adapt`] the scenario to each protocol (switch `cluster.protocol`, drop or translate
+//! 1. [`adapt`](fn@adapt) the scenario to each protocol (switch `cluster.protocol`, drop or translate
 //!    what only another protocol has, and record every change with its reason);
 //! 2. [`run`] every `(protocol, seed)` pair in parallel and [`measure`] each run as it ends:
 //!    operations during and outside fault windows, latency, traffic, check verdicts;

@@ -255,7 +255,7 @@ fn round(v: f64, decimals: i32) -> f64 {
     (v * f).round() / f
 }
 
-/// Points of the CDF of `sorted` (ascending): about [`CDF_POINTS`] evenly spaced ranks, plus
+/// Points of the CDF of `sorted` (ascending): about `CDF_POINTS` evenly spaced ranks, plus
 /// ranks ever closer to the top (90%, 99%, 99.9%, …) so the tail keeps its shape.
 pub fn cdf_points(sorted: &[f64]) -> Vec<[f64; 2]> {
     let n = sorted.len();

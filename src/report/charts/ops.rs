@@ -1,7 +1,7 @@
 //! The client operations as the charts draw them, gathered in one pass over the history
 //! (read back from `history.json`, so a long run's history is never held whole).
 //!
-//! - counts by outcome, and per throughput bucket ([`throughput::bucket_ns`]);
+//! - counts by outcome, and per throughput bucket (`throughput::bucket_ns`);
 //! - the latency range of all operations;
 //! - one latency mark per operation — up to [`MAX_MARKS`] of them. A longer history is
 //!   *thinned* deterministically: the plot is divided into a fine grid of cells (

@@ -11,7 +11,7 @@
 //! run gives the same page.
 //!
 //! Every caption, header and label is in the run's protocol's own words
-//! ([`Vocab`](crate::report::words::Vocab), chosen from `outcome.json`'s typed `protocol`):
+//! ([`Vocab`], chosen from `outcome.json`'s typed `protocol`):
 //! terms, a log and a commit index for Raft; ballot rounds and accepted and chosen slots for
 //! Multi-Paxos; for the leaderless quorum store and gossip, only what they have (which
 //! servers were up, their messages, the values and operations), never a role, round or log.

@@ -11,14 +11,14 @@
 //! node crashed and what it was; and a sentence is only said when what it claims held.
 //!
 //! One family of sentences per module:
-//! - [`faults`]: fault starts and ends, in time order, and what still cut the network when a
+//! - `faults`: fault starts and ends, in time order, and what still cut the network when a
 //!   cut was lifted;
-//! - [`leadership`]: elections, step-downs, two leaders at once, commit progress during cuts
+//! - `leadership`: elections, step-downs, two leaders at once, commit progress during cuts
 //!   and commit stalls (Raft and Paxos only, each in its own words: terms and entries for
 //!   Raft, ballot rounds and slots for Paxos);
-//! - [`clients`]: stretches in which no client operation completed and why, operations cut
+//! - `clients`: stretches in which no client operation completed and why, operations cut
 //!   off by the end of the run, and the linearizability counterexample;
-//! - [`summary`]: the closing figures and verdicts.
+//! - `summary`: the closing figures and verdicts.
 //!
 //! Long fault schedules (dozens of crashes) are summarised rather than told one by one.
 

@@ -3,15 +3,14 @@
 //! counterexample must itself be non-linearizable — both searching each history whole and
 //! checking it piece by piece, cut at quiescent points, as a run does.
 //!
-//! Timing: `cargo test --release --test integration porcupine_corpus:: -- --nocapture`.
+//! Timing: `cargo test --release -p eightfold-check --test it corpus:: -- --nocapture`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use eightfold::check::formats::{self, Format};
-use eightfold::check::linearizability::{
+use eightfold_check::formats::{self, Format};
+use eightfold_check::linearizability::{
     Budget, CheckReport, KeyValue, KvOperation, Options, Register, Verdict, check, check_segmented,
     single_register,
 };
@@ -39,7 +38,7 @@ fn options() -> Options {
 fn check_ops(
     family: &str,
     ops: &[KvOperation],
-    initial: Option<eightfold::check::linearizability::Value>,
+    initial: Option<eightfold_check::linearizability::Value>,
     segmented: bool,
 ) -> CheckReport {
     match family {
@@ -195,77 +194,6 @@ fn summary(v: &Verdict) -> String {
         Verdict::NotLinearizable(c) => format!("not linearizable ({})", c.partition),
         Verdict::Unknown { reason } => format!("unknown: {reason}"),
     }
-}
-
-fn run_cli(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_eightfold")).args(args).output().expect("run eightfold");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-#[test]
-fn cli_exit_codes() {
-    let good = corpus().join("jepsen/etcd_002.log");
-    let bad = corpus().join("kv/c01-bad.txt");
-    let (code, out, _) = run_cli(&["check", good.to_str().unwrap(), "--format", "porcupine-etcd"]);
-    assert_eq!(code, 0, "{out}");
-    assert!(out.contains("linearizable"), "{out}");
-    let (code, out, _) = run_cli(&["check", bad.to_str().unwrap(), "--format", "porcupine-kv"]);
-    assert_eq!(code, 1, "{out}");
-    assert!(out.contains("cannot all have happened as observed"), "{out}");
-
-    // Undecided within the budget: exit 3.
-    let (code, out, _) =
-        run_cli(&["check", good.to_str().unwrap(), "--format", "porcupine-etcd", "--budget", "10"]);
-    assert_eq!(code, 3, "{out}");
-    assert!(out.contains("unknown: the budget of 10 search steps ran out"), "{out}");
-
-    // Bad input: exit 2 with one line naming the place.
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let malformed = dir.join("malformed-etcd.log");
-    std::fs::write(&malformed, "INFO  jepsen.util - 1\t:invoke\t:read\tnil\nthis is not a log line\n")
-        .unwrap();
-    let (code, _, err) = run_cli(&["check", malformed.to_str().unwrap(), "--format", "porcupine-etcd"]);
-    assert_eq!(code, 2, "{err}");
-    assert!(err.starts_with("error: ") && err.contains("malformed-etcd.log: line 2: expected"), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-
-    let json = dir.join("malformed-history.json");
-    std::fs::write(&json, r#"{"ops":[{"client":0,"op":"get","key":"k","invoke_ns":1,"outcome":"maybe"}]}"#)
-        .unwrap();
-    let (code, _, err) = run_cli(&["check", json.to_str().unwrap()]);
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains("malformed-history.json: ops[0].outcome: unknown variant `maybe`"), "{err}");
-
-    let (code, _, err) = run_cli(&["check", dir.join("no-such-file.json").to_str().unwrap()]);
-    assert_eq!(code, 2, "{err}");
-    let (code, _, err) =
-        run_cli(&["check", good.to_str().unwrap(), "--format", "porcupine-etcd", "--budget", "soon"]);
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains("--budget: expected a number of search steps"), "{err}");
-    // A wall-clock budget is refused: it would make the verdict depend on the machine.
-    let (code, _, err) =
-        run_cli(&["check", good.to_str().unwrap(), "--format", "porcupine-etcd", "--budget", "10s"]);
-    assert_eq!(code, 2, "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.contains(
-            "--budget: expected a number of search steps (e.g. 20000000 or 20M), found the duration \"10s\""
-        ),
-        "{err}"
-    );
-    let (code, _, err) =
-        run_cli(&["check", good.to_str().unwrap(), "--format", "porcupine-etcd", "--memory", "1KB"]);
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains("--memory: expected a size of at least 1MiB"), "{err}");
-    // Several keys cannot be one register.
-    let (code, _, err) =
-        run_cli(&["check", bad.to_str().unwrap(), "--format", "porcupine-kv", "--model", "register"]);
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains("the register model checks one register"), "{err}");
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::sim::time::format_nanos;
+use crate::time::format_nanos;
 
 /// Evidence that a history is not linearizable.
 ///

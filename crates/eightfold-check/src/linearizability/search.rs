@@ -577,7 +577,7 @@ const LOOKAHEAD: usize = 256;
 const SLOW_EVERY: u64 = 1_000;
 
 /// The environment variable of the test-only slowdown: a duration (`"200us"`) the search
-/// sleeps every [`SLOW_EVERY`] steps. It exists so that a test can run the same seeds with
+/// sleeps every `SLOW_EVERY` (1000) steps. It exists so that a test can run the same seeds with
 /// the process slowed down and show that no verdict, counterexample or figure of
 /// `outcome.json` (other than its timing fields) changes: budgets count steps, not time.
 pub const SLOWDOWN_ENV: &str = "EIGHTFOLD_TEST_SLOW_SEARCH";
@@ -587,8 +587,7 @@ fn test_slowdown() -> Option<std::time::Duration> {
     static SLOW: std::sync::OnceLock<Option<std::time::Duration>> = std::sync::OnceLock::new();
     *SLOW.get_or_init(|| {
         let text = std::env::var(SLOWDOWN_ENV).ok()?;
-        let d = crate::scenario::units::parse_duration(&text).ok()?;
-        Some(std::time::Duration::from_nanos(d.as_nanos()))
+        Some(std::time::Duration::from_nanos(crate::time::parse_nanos(&text)?))
     })
 }
 
@@ -606,8 +605,8 @@ enum Tried {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::linearizability::cell::{CellOp, CellResult, Value};
-    use crate::check::linearizability::register::Register;
+    use crate::linearizability::cell::{CellOp, CellResult, Value};
+    use crate::linearizability::register::Register;
 
     fn op<'a>(
         input: &'a CellOp,

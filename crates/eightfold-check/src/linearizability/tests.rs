@@ -252,7 +252,7 @@ fn unknown_reads_are_dropped_and_empty_histories_pass() {
 
 #[test]
 fn check_history_reads_eightfold_histories() {
-    use crate::workload::history::{History, HistoryOp, OpKind, OpOutcome};
+    use crate::history::{History, HistoryOp, OpKind, OpOutcome};
     let op = |client, kind, value: Option<&str>, outcome, t0, t1: Option<u64>, read: Option<Option<&str>>| {
         HistoryOp {
             client,
@@ -389,7 +389,7 @@ fn the_segmented_check_runs_out_of_budget_as_unknown() {
 
 #[test]
 fn the_history_checker_indexes_counterexamples_into_the_history() {
-    use crate::workload::history::{HistoryOp, OpKind, OpOutcome};
+    use crate::history::{HistoryOp, OpKind, OpOutcome};
     let op = |client, kind, value: Option<&str>, outcome, t0: u64, read: Option<Option<&str>>| HistoryOp {
         client,
         op: kind,

@@ -77,7 +77,7 @@ pub trait Model {
     }
 
     /// The operation as an append-only text operation, if it is one: what the append-only
-    /// decision procedure ([`append`](super::append)) needs to decide a partition without
+    /// decision procedure (the `append` module) needs to decide a partition without
     /// searching. `None` (the default) for anything else, which leaves the partition to the
     /// general search.
     fn text_op<'a>(&self, _input: &'a Self::Input, _output: Option<&'a Self::Output>) -> Option<TextOp<'a>> {

@@ -309,8 +309,8 @@ pub(super) fn uncovered<S: Eq>(mut ends: Vec<End<S>>) -> Vec<End<S>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::linearizability::cell::{CellOp, CellResult, Value};
-    use crate::check::linearizability::register::Register;
+    use crate::linearizability::cell::{CellOp, CellResult, Value};
+    use crate::linearizability::register::Register;
 
     fn budget() -> Budget {
         Budget { max_steps: 1_000_000, max_memory: usize::MAX }

@@ -47,8 +47,8 @@
 //! follows the concurrency of the history, not its length.
 //!
 //! ```
-//! use eightfold::check::linearizability::{check_history, Options, Verdict};
-//! use eightfold::workload::history::{History, HistoryOp, OpKind, OpOutcome};
+//! use eightfold_check::linearizability::{check_history, Options, Verdict};
+//! use eightfold_check::history::{History, HistoryOp, OpKind, OpOutcome};
 //!
 //! let op = |client, op, value: Option<&str>, read: Option<Option<&str>>, t0, t1| HistoryOp {
 //!     client, op, key: "k".into(), value: value.map(Into::into), expected: None,
@@ -93,8 +93,8 @@ pub use register::Register;
 pub use search::SLOWDOWN_ENV;
 pub use watchdog::{Overrun, Watchdog};
 
-use crate::check::formats::{self, FormatError};
-use crate::workload::history::{History, HistoryOp, OpOutcome};
+use crate::formats::{self, FormatError};
+use crate::history::{History, HistoryOp, OpOutcome};
 use partition::Settled;
 use search::{Root, Search, SearchOp};
 use watchdog::Timer;

@@ -11,9 +11,9 @@
 
 use std::collections::BTreeMap;
 
-use eightfold::check::formats;
-use eightfold::check::linearizability::{KeyValue, Options, Verdict, check, check_history, check_segmented};
-use eightfold::workload::history::{History, HistoryOp, OpKind, OpOutcome};
+use eightfold_check::formats;
+use eightfold_check::history::{History, HistoryOp, OpKind, OpOutcome};
+use eightfold_check::linearizability::{KeyValue, Options, Verdict, check, check_history, check_segmented};
 use proptest::prelude::*;
 
 /// What a generated operation does.

@@ -10,8 +10,8 @@
 //! returned, and guessing "absent" could turn a wrong read into a right one.
 
 use super::{FormatError, MAX_OPS, ParsedHistory};
-use crate::check::linearizability::{CellOp, CellResult, Key, KeyedOp, KvOperation, Notation, Value};
-use crate::workload::history::{FORMAT, History, HistoryOp, OpKind, OpOutcome};
+use crate::history::{FORMAT, History, HistoryOp, OpKind, OpOutcome};
+use crate::linearizability::{CellOp, CellResult, Key, KeyedOp, KvOperation, Notation, Value};
 
 /// Parses `history.json` text.
 pub fn parse(text: &str) -> Result<ParsedHistory, FormatError> {

@@ -16,7 +16,7 @@ use std::io::BufRead;
 use super::lines::Lines;
 use super::pending::{Completion, Pairing};
 use super::{FormatError, ParsedHistory};
-use crate::check::linearizability::{CellOp, CellResult, Key, Notation, Value};
+use crate::linearizability::{CellOp, CellResult, Key, Notation, Value};
 
 /// A scalar of the EDN subset these logs use.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -209,7 +209,7 @@ impl Atoms<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::linearizability::KeyedOp;
+    use crate::linearizability::KeyedOp;
 
     #[test]
     fn parses_ops_and_pairs_completions() {

@@ -7,7 +7,7 @@
 //!
 //! Fields are separated by any run of whitespace. Line order is real-time order: an
 //! operation's call time is its invoke line's index and its return time its completion
-//! line's. Semantics, following Porcupine (see `tests/data/porcupine/README.md`):
+//! line's. Semantics, following Porcupine (see `crates/eightfold-check/tests/data/porcupine/README.md`):
 //! - `:ok :read V` / `nil` — a read that saw V / nothing;
 //! - `:fail :cas [A B]` — a completed CAS that saw a value other than A (kept as a
 //!   constraint);
@@ -21,7 +21,7 @@ use std::io::BufRead;
 use super::lines::Lines;
 use super::pending::{Completion, Pairing};
 use super::{FormatError, ParsedHistory};
-use crate::check::linearizability::{CellOp, CellResult, Key, Notation, Value};
+use crate::linearizability::{CellOp, CellResult, Key, Notation, Value};
 
 const SHAPE: &str = "\"INFO jepsen.util - <process> <:invoke|:ok|:fail|:info> <:read|:write|:cas> <value>\"";
 
@@ -127,7 +127,7 @@ fn cas_args(n: usize, args: &[&str]) -> Result<(Value, Value), FormatError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::linearizability::{KeyedOp, KvOperation};
+    use crate::linearizability::{KeyedOp, KvOperation};
 
     fn parse_str(s: &str) -> Result<Vec<KvOperation>, FormatError> {
         parse(s.as_bytes()).map(|h| h.ops)

@@ -22,7 +22,7 @@ use std::path::Path;
 
 pub use error::FormatError;
 
-use crate::check::linearizability::{KvOperation, Notation, Value};
+use crate::linearizability::{KvOperation, Notation, Value};
 
 /// The largest history file accepted.
 pub const MAX_FILE_BYTES: u64 = 2 << 30;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::{FormatError, MAX_OPS};
-use crate::check::linearizability::{CellOp, CellResult, Key, KeyedOp, KvOperation};
+use crate::linearizability::{CellOp, CellResult, Key, KeyedOp, KvOperation};
 
 /// How a pending operation ended.
 pub(super) enum Completion {

@@ -1,0 +1,105 @@
+//! Report pages in a real browser: headless Chromium, driven by playwright-core from
+//! `tests/browser/report.mjs`, opens the report of one shipped scenario per protocol and fails
+//! on a console error or warning, an uncaught exception, a chart that does not load, or a
+//! step-through whose buttons, keys, slider or play do not move the run.
+//!
+//! It needs Node.js and Debian's `chromium` (`.ci/run` installs what a fresh machine lacks
+//! and sets `EIGHTFOLD_BROWSER_TESTS=require`, so CI never skips it). Run alone:
+//! `cargo test --release --test integration browser:: -- --nocapture`; the screenshots are
+//! left in `target/tmp/browser-shots/` to look at.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One scenario per protocol, each with a fault the page must draw.
+const SCENARIOS: &[&str] =
+    &["raft-minority-partition", "paxos-leader-churn", "quorum-minority-partition", "gossip-partition-heal"];
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Whether a program answers `--version`.
+fn present(program: &str) -> bool {
+    Command::new(program).arg("--version").output().map(|o| o.status.success()).unwrap_or(false)
+}
+
+fn chromium() -> String {
+    std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string())
+}
+
+/// True when the browser test can run; false (with a notice) when it may be skipped because
+/// the machine lacks Node.js or Chromium. Under `EIGHTFOLD_BROWSER_TESTS=require` a missing
+/// tool fails the test instead.
+fn tools_ready() -> bool {
+    let required = std::env::var("EIGHTFOLD_BROWSER_TESTS").is_ok_and(|v| v == "require");
+    let missing: Vec<&str> = [("node", present("node")), ("chromium", Path::new(&chromium()).exists())]
+        .into_iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(name, _)| name)
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        !required,
+        "browser tests required but {} missing (.ci/run installs them)",
+        missing.join(" and ")
+    );
+    eprintln!("browser tests skipped: {} not installed (.ci/run installs them)", missing.join(" and "));
+    false
+}
+
+/// Installs the pinned playwright-core from `package-lock.json` when it is not there yet.
+fn ensure_client(dir: &Path) {
+    if dir.join("node_modules/playwright-core/package.json").exists() {
+        return;
+    }
+    let out = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir)
+        .output()
+        .expect("run npm ci in tests/browser");
+    assert!(out.status.success(), "npm ci failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn report_pages_work_in_a_real_browser() {
+    if !tools_ready() {
+        return;
+    }
+    let client = repo().join("tests/browser");
+    ensure_client(&client);
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let reports = tmp.join("browser-reports");
+    let shots = tmp.join("browser-shots");
+    let _ = std::fs::remove_dir_all(&reports);
+    let mut dirs = Vec::new();
+    for name in SCENARIOS {
+        let scenario = repo().join("scenarios").join(format!("{name}.json"));
+        let out = Command::new(env!("CARGO_BIN_EXE_eightfold"))
+            .args(["run", scenario.to_str().unwrap(), "--seed", "1", "--out", reports.to_str().unwrap()])
+            .output()
+            .expect("run eightfold");
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dirs.push(reports.join(format!("{name}-seed1")));
+    }
+    let out = Command::new("node")
+        .arg(client.join("report.mjs"))
+        .arg(&shots)
+        .args(&dirs)
+        .env("CHROMIUM", chromium())
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("ok ")).count(), SCENARIOS.len(), "{stdout}");
+    for name in SCENARIOS {
+        assert!(shots.join(format!("{name}-seed1-step.png")).exists(), "no screenshot of {name}");
+    }
+}
