@@ -121,12 +121,9 @@ fn resimulate(
 
 /// Writes a file into an existing directory atomically (temporary file, then rename).
 fn write_atomic(dir: &Path, name: &str, contents: &[u8]) -> Result<(), Failure> {
-    crate::report::writer::remove_stale(dir);
-    let tmp = dir.join(crate::report::writer::temporary_name(name, "tmp"));
-    std::fs::write(&tmp, contents).and_then(|_| std::fs::rename(&tmp, dir.join(name))).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Failure::internal(format!("writing {}: {e}", dir.join(name).display()))
-    })
+    let path = dir.join(name);
+    crate::report::writer::write_file(&path, contents)
+        .map_err(|e| Failure::internal(format!("writing {}: {e}", path.display())))
 }
 
 /// Renders the charts and `index.html` of a run.

@@ -225,20 +225,7 @@ pub(super) fn save(summary: &SweepSummary, out: &Path, metric: Metric) -> Result
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let fail = |e: std::io::Error| format!("writing {}: {e}", path.display());
-    let dir = super::out::parent(path);
-    std::fs::create_dir_all(dir).map_err(fail)?;
-    crate::report::writer::remove_stale(dir);
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = path.with_file_name(crate::report::writer::temporary_name(&name, "tmp"));
-    std::fs::write(&tmp, bytes).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail(e)
-    })?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail(e)
-    })
+    crate::report::writer::write_file(path, bytes).map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
 /// The terminal summary of a sweep (or a merge).

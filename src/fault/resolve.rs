@@ -275,10 +275,10 @@ pub fn fault(f: &Fault, view: &impl ClusterView, rng: &mut SimRng) -> Resolved {
 /// fault changes at runtime, and what a node override changes at boot.
 pub fn config_patch(raft: &RaftSpec) -> ConfigPatch {
     ConfigPatch {
-        election_timeout: raft.election_timeout.map(|e| (e.min.0, e.max.0)),
-        heartbeat: raft.heartbeat.map(|h| h.0),
+        election_timeout: raft.timing.election_timeout.map(|e| (e.min.0, e.max.0)),
+        heartbeat: raft.timing.heartbeat.map(|h| h.0),
         pre_vote: raft.pre_vote,
-        check_quorum: raft.check_quorum,
+        check_quorum: raft.timing.check_quorum,
     }
 }
 

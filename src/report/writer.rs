@@ -1,20 +1,27 @@
-//! Writing a report directory atomically: everything goes into a hidden temporary
-//! directory next to the destination, which is renamed into place only when complete.
-//! An interrupted run therefore leaves either the previous report or the new one, never
-//! a half-written mix.
+//! Writing reports and result files atomically: everything goes into a hidden temporary
+//! entry next to the destination, which is renamed into place only when complete (a rename
+//! within one directory is atomic). An interrupted run therefore leaves either the previous
+//! report or the new one, never a half-written mix.
+//!
+//! Two shapes, one mechanism: a single file ([`write_file`]: sweep summaries, charts,
+//! recordings) is a [`tempfile::NamedTempFile`] persisted over its destination; a report
+//! directory ([`ReportDir`]) is a [`tempfile::TempDir`] renamed into place, the old report
+//! swapped out first. Both are removed by `tempfile` if dropped unfinished, and both are
+//! named by [`temporary_name`] so that [`remove_stale`] recognises them.
 //!
 //! A run killed outright (SIGKILL, a crash of the machine) cannot remove its temporary
-//! directory; the next report written into the same directory does, with
-//! [`remove_stale`]. Temporary names carry who made them — `.NAME.tmp-HOST-PID` (and
-//! `.NAME.old-HOST-PID` for a report being replaced), where `HOST` stands for this machine
-//! and PID namespace ([`host`]) — so that a directory shared by several machines or
-//! containers (a cluster's shared file system, a volume mounted in many pods) is cleaned
-//! only of this host's leftovers whose process is gone. A live process's entry is never
-//! touched; another host's only once it is older than [`STALE_AFTER`]. Names without
-//! `HOST` (written by earlier versions) are taken as this host's.
+//! entries; the next report written into the same directory does, with
+//! [`remove_stale`]. Temporary names carry who made them — `.NAME.XXXXXX.tmp-HOST-PID`
+//! (and `.NAME.old-HOST-PID` for a report being replaced), where `XXXXXX` tells apart two
+//! writers in one process and `HOST` stands for this machine and PID namespace ([`host`]) —
+//! so that a directory shared by several machines or containers (a cluster's shared file
+//! system, a volume mounted in many pods) is cleaned only of this host's leftovers whose
+//! process is gone. A live process's entry is never touched; another host's only once it
+//! is older than [`STALE_AFTER`]. Names without `HOST` (written by earlier versions) are
+//! taken as this host's.
 
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
@@ -45,6 +52,51 @@ pub fn host() -> &'static str {
 /// `kind` being `tmp` (being written) or `old` (being replaced).
 pub fn temporary_name(name: &str, kind: &str) -> String {
     format!(".{name}.{kind}-{}-{}", host(), std::process::id())
+}
+
+/// Makes a unique hidden temporary entry for `name` in `dir` with `make` (a file or a
+/// directory), named `.{name}.XXXXXX.tmp-HOST-PID` ([`temporary_owner`] reads it). Files
+/// get the permissions an ordinary new file gets (`tempfile`'s own default is owner-only,
+/// which would make a report unreadable to the rest of a team).
+fn temporary<T>(
+    dir: &Path,
+    name: &str,
+    make: impl FnOnce(&tempfile::Builder<'_, '_>, &Path) -> io::Result<T>,
+) -> io::Result<T> {
+    let prefix = format!(".{name}.");
+    let suffix = format!(".tmp-{}-{}", host(), std::process::id());
+    let mut b = tempfile::Builder::new();
+    b.prefix(&prefix).suffix(&suffix);
+    make(&b, dir)
+}
+
+/// The directory a file goes into (`.` for a bare name).
+fn parent(path: &Path) -> &Path {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// Writes `contents` to the file `path` atomically: into a hidden temporary file in the
+/// same directory, persisted over `path` with one rename once whole. The directory is
+/// created if need be, and cleaned of dead processes' leftovers ([`remove_stale`]). On
+/// failure the temporary file is removed and `path` is as it was.
+pub fn write_file(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let dir = parent(path);
+    fs::create_dir_all(dir)?;
+    remove_stale(dir);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut tmp = temporary(dir, &name, |b, dir| {
+        #[cfg(unix)]
+        let b = {
+            use std::os::unix::fs::PermissionsExt;
+            let mut b = b.clone();
+            b.permissions(fs::Permissions::from_mode(0o666));
+            b
+        };
+        b.tempfile_in(dir)
+    })?;
+    tmp.write_all(contents)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Who made a temporary entry: the host (absent in names written by earlier versions) and
@@ -128,30 +180,39 @@ pub fn remove_stale(dir: &Path) -> usize {
 
 /// A report directory being written.
 pub struct ReportDir {
-    tmp: PathBuf,
+    /// Removed by `tempfile` if the report is dropped unfinished.
+    tmp: tempfile::TempDir,
     dest: PathBuf,
+    /// Keeps `tmp` listed for [`remove_unfinished`] while it exists.
+    _listed: Listed,
+}
+
+/// An entry of the list of unfinished reports, taken off when dropped.
+struct Listed(PathBuf);
+
+impl Drop for Listed {
+    fn drop(&mut self) {
+        finished(&self.0);
+    }
 }
 
 impl ReportDir {
     /// Starts a report that will end up at `dest`.
     pub fn create(dest: &Path) -> io::Result<ReportDir> {
-        let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let parent = parent(dest);
         fs::create_dir_all(parent)?;
         remove_stale(parent);
         let name =
             dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
-        let tmp = parent.join(temporary_name(&name, "tmp"));
-        if tmp.exists() {
-            fs::remove_dir_all(&tmp)?;
-        }
-        fs::create_dir(&tmp)?;
-        unfinished().push(tmp.clone());
-        Ok(ReportDir { tmp, dest: dest.to_path_buf() })
+        let tmp = temporary(parent, &name, |b, dir| b.tempdir_in(dir))?;
+        unfinished().push(tmp.path().to_path_buf());
+        let listed = Listed(tmp.path().to_path_buf());
+        Ok(ReportDir { tmp, dest: dest.to_path_buf(), _listed: listed })
     }
 
     /// The path of a file inside the (temporary) report.
     pub fn path(&self, file: &str) -> PathBuf {
-        self.tmp.join(file)
+        self.tmp.path().join(file)
     }
 
     /// Writes one file into the report.
@@ -163,38 +224,32 @@ impl ReportDir {
     pub fn write_json(&self, file: &str, value: &impl serde::Serialize) -> io::Result<()> {
         let mut w = io::BufWriter::new(fs::File::create(self.path(file))?);
         serde_json::to_writer(&mut w, value).map_err(io::Error::from)?;
-        io::Write::write_all(&mut w, b"\n")?;
-        io::Write::flush(&mut w)
+        w.write_all(b"\n")?;
+        w.flush()
     }
 
-    /// Moves the finished report into place, replacing an older one.
+    /// Moves the finished report into place, replacing an older one. On failure the
+    /// temporary directory is removed.
     pub fn commit(self) -> io::Result<PathBuf> {
         let dest = self.dest.clone();
+        let tmp = self.tmp.path();
         if dest.exists() {
             let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let old = self.tmp.with_file_name(temporary_name(&name, "old"));
+            let old = tmp.with_file_name(temporary_name(&name, "old"));
             fs::rename(&dest, &old)?;
-            fs::rename(&self.tmp, &dest)?;
+            fs::rename(tmp, &dest)?;
             fs::remove_dir_all(&old)?;
         } else {
-            fs::rename(&self.tmp, &dest)?;
+            fs::rename(tmp, &dest)?;
         }
-        let path = dest.clone();
-        finished(&self.tmp);
-        std::mem::forget(self);
-        Ok(path)
+        // Renamed away: nothing is left for the TempDir to remove.
+        let _ = self.tmp.keep();
+        Ok(dest)
     }
 
     /// Discards the report.
     pub fn abandon(self) {
         drop(self);
-    }
-}
-
-impl Drop for ReportDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.tmp);
-        finished(&self.tmp);
     }
 }
 
@@ -246,6 +301,86 @@ mod tests {
             assert_eq!(temporary_owner(name), None, "{name}");
         }
         assert_eq!(host().len(), 8);
+    }
+
+    fn scratch(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("eightfold-writer-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// A file is written whole or not at all, replaces the old one, leaves nothing
+    /// temporary behind, and is as readable as a file written plainly.
+    #[test]
+    fn a_file_is_replaced_whole_and_nothing_temporary_is_left() {
+        let dir = scratch("file");
+        let path = dir.join("sweep.json");
+        write_file(&path, b"one").unwrap();
+        write_file(&path, b"two").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        assert_eq!(entries(&dir), ["sweep.json"]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::write(dir.join("plain"), b"x").unwrap();
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), mode(&dir.join("plain")));
+            fs::remove_file(dir.join("plain")).unwrap();
+        }
+        // A destination that cannot be replaced (a non-empty directory): an error, the
+        // destination untouched and no temporary file left.
+        let blocked = dir.join("blocked");
+        fs::create_dir(&blocked).unwrap();
+        fs::write(blocked.join("inside"), b"x").unwrap();
+        assert!(write_file(&blocked, b"three").is_err());
+        assert!(blocked.join("inside").is_file());
+        assert_eq!(entries(&dir), ["blocked", "sweep.json"]);
+        // A fresh subdirectory is made.
+        write_file(&dir.join("new/chart.svg"), b"<svg/>").unwrap();
+        assert_eq!(entries(&dir.join("new")), ["chart.svg"]);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    /// A report appears whole when committed, replaces an older one whole, and an
+    /// abandoned one leaves nothing; while it is written its temporary directory is named
+    /// so that [`remove_stale`] knows its owner.
+    #[test]
+    fn a_report_directory_appears_whole_or_not_at_all() {
+        let dir = scratch("report");
+        let dest = dir.join("x-seed1");
+        let r = ReportDir::create(&dest).unwrap();
+        r.write("outcome.json", "{}").unwrap();
+        let tmp = r.path("");
+        let name = tmp.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(
+            temporary_owner(&name),
+            Some(Owner { host: Some(host().into()), pid: std::process::id() })
+        );
+        assert!(unfinished().contains(&tmp));
+        assert!(!dest.exists());
+        assert_eq!(r.commit().unwrap(), dest);
+        assert!(!unfinished().iter().any(|d| d.starts_with(&dir)));
+        assert_eq!(entries(&dest), ["outcome.json"]);
+        let r = ReportDir::create(&dest).unwrap();
+        r.write_json("outcome.json", &serde_json::json!({"seed": 2})).unwrap();
+        r.commit().unwrap();
+        assert_eq!(fs::read_to_string(dest.join("outcome.json")).unwrap(), "{\"seed\":2}\n");
+        let r = ReportDir::create(&dir.join("x-seed2")).unwrap();
+        r.write("outcome.json", "{}").unwrap();
+        r.abandon();
+        assert_eq!(entries(&dir), ["x-seed1"]);
+        assert!(!unfinished().iter().any(|d| d.starts_with(&dir)));
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -47,6 +47,7 @@ impl Node for BroadcastNode {
 }
 
 /// The workload settings with defaults filled in.
+#[derive(Clone, Debug)]
 pub struct Settings {
     /// Gossip settings.
     pub gossip: GossipConfig,
@@ -89,8 +90,15 @@ pub fn factory(
     s: &Scenario,
     streams: RngStreams,
 ) -> impl FnMut(NodeId, &dyn StorageView) -> BroadcastNode + 'static {
-    let set = settings(s);
-    let servers = s.cluster.nodes;
+    factory_of(settings(s), s.cluster.nodes, streams)
+}
+
+/// A factory for the nodes of a broadcast run with these settings and `servers` servers.
+pub fn factory_of(
+    set: Settings,
+    servers: u32,
+    streams: RngStreams,
+) -> impl FnMut(NodeId, &dyn StorageView) -> BroadcastNode + 'static {
     move |id: NodeId, _disk: &dyn StorageView| {
         if id.0 < servers {
             BroadcastNode::Server(GossipNode::new(set.gossip))
@@ -140,8 +148,7 @@ pub fn evaluate(s: &Scenario, world: &World<BroadcastNode>, fin: &mut Finished) 
 }
 
 /// Parameter lines specific to broadcast runs.
-pub fn describe(s: &Scenario) -> Vec<String> {
-    let set = settings(s);
+pub fn describe_settings(set: &Settings) -> Vec<String> {
     let mut out = vec![format!(
         "gossip: anti-entropy every {}, fanout {}",
         set.gossip.interval,

@@ -59,9 +59,9 @@ pub struct Recorded {
 }
 
 impl Recorder {
-    /// A recorder for a run of `s`, sending the history to `output` and checking it with
-    /// `options`.
-    pub fn new(s: &Scenario, output: HistoryOutput, options: Options) -> Self {
+    /// A recorder for a run of `s`, sending the history to `output`, checking it with
+    /// `options` and judging progress within `liveness_bound`.
+    pub fn new(s: &Scenario, output: HistoryOutput, options: Options, liveness_bound: SimDuration) -> Self {
         let servers = s.cluster.nodes;
         let total = (servers + s.client_count()) as usize;
         let of = super::network::zone_of(&s.cluster.zones, servers, total);
@@ -74,7 +74,7 @@ impl Recorder {
             total: OpTally::default(),
             zones: vec![OpTally::default(); s.cluster.zones.len()],
             zone_of: of.into_iter().skip(servers as usize).collect(),
-            progress: Some(liveness::Progress::new(s.client_count(), super::kv::liveness_bound(s))),
+            progress: Some(liveness::Progress::new(s.client_count(), liveness_bound)),
             check: Some(HistoryChecker::new(options)),
             error: None,
             writer,

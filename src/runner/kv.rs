@@ -15,18 +15,16 @@ use crate::proto::raft::{RaftConfig, RaftNode, ReadMode};
 use crate::proto::service::ServiceMsg;
 use crate::report::outcome::{LinearizabilityFigures, Unfinished, ZoneFigures};
 use crate::scenario::validate::{Warning, queues_smaller_than};
-use crate::scenario::{KeyDistSpec, Protocol, RaftSpec, ReadModeSpec, Scenario, WorkloadSpec};
-use crate::sim::{
-    AdminCommand, ConfigPatch, Ctx, DiskEvent, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView,
-    TimerId,
-};
+use crate::scenario::{KeyDistSpec, RaftSpec, ReadModeSpec, Scenario, WorkloadSpec};
+use crate::sim::{AdminCommand, ConfigPatch, Ctx, DiskEvent, Node, NodeId, SimDuration, SimTime, TimerId};
 use crate::workload::keys::KeyDist;
 use crate::workload::kv::{KvClient, KvClientConfig, OpMix};
-use crate::workload::stream::{HistoryLog, HistoryStream, OpLog, OpSink};
+use crate::workload::stream::{HistoryStream, OpLog, OpSink};
 use crate::world::World;
 
 use super::Finished;
 use super::history::Recorded;
+use super::protocol::KvRun;
 
 /// A node of a key-value run.
 #[derive(Debug)]
@@ -134,10 +132,10 @@ fn apply_server_settings(c: &mut RaftConfig, r: &RaftSpec) {
             ReadModeSpec::Lease => ReadMode::Lease,
         };
     }
-    if let Some(n) = r.snapshot_every {
+    if let Some(n) = r.timing.snapshot_every {
         c.snapshot_threshold = n;
     }
-    if let Some(b) = r.max_batch {
+    if let Some(b) = r.timing.max_batch {
         c.max_entries_per_msg = b;
     }
 }
@@ -164,20 +162,20 @@ fn apply_patch(c: &mut RaftConfig, p: &ConfigPatch) {
 pub fn paxos_config(s: &Scenario) -> PaxosConfig {
     let mut c = PaxosConfig::default();
     if let Some(p) = &s.cluster.paxos {
-        if let Some(e) = p.election_timeout {
+        if let Some(e) = p.timing.election_timeout {
             c.election_timeout_min = e.min.0;
             c.election_timeout_max = e.max.0;
         }
-        if let Some(h) = p.heartbeat {
+        if let Some(h) = p.timing.heartbeat {
             c.heartbeat_interval = h.0;
         }
-        if let Some(q) = p.check_quorum {
+        if let Some(q) = p.timing.check_quorum {
             c.check_quorum = q;
         }
-        if let Some(n) = p.snapshot_every {
+        if let Some(n) = p.timing.snapshot_every {
             c.snapshot_threshold = n;
         }
-        if let Some(b) = p.max_batch {
+        if let Some(b) = p.timing.max_batch {
             c.max_entries_per_msg = b;
         }
     }
@@ -243,36 +241,6 @@ pub fn client_config(s: &Scenario) -> (u32, KvClientConfig, SimTime) {
     (w.clients, cfg, SimTime(w.start.0.as_nanos()))
 }
 
-/// A factory for the nodes of a key-value run; clients report their operations to `log`.
-pub fn factory(
-    s: &Scenario,
-    streams: RngStreams,
-    log: HistoryLog,
-) -> impl FnMut(NodeId, &dyn StorageView) -> KvNode + 'static {
-    let raft: Vec<RaftConfig> = (0..s.cluster.nodes).map(|i| raft_config_for(s, NodeId(i))).collect();
-    let paxos = paxos_config(s);
-    let quorum = quorum_config(s);
-    let protocol = s.cluster.protocol;
-    let (_, client, _) = client_config(s);
-    let servers = s.cluster.nodes;
-    move |id: NodeId, disk: &dyn StorageView| {
-        if id.0 < servers {
-            match protocol {
-                Protocol::Paxos => KvNode::Paxos(PaxosNode::recover(id, paxos.clone(), disk)),
-                Protocol::Quorum => KvNode::Quorum(QuorumNode::recover(id, quorum.clone(), disk)),
-                _ => KvNode::Raft(RaftNode::recover(id, raft[id.index()].clone(), disk)),
-            }
-        } else {
-            let n = id.0 - servers;
-            KvNode::Client(KvClient::new(
-                KvClientConfig { client: n, ..client.clone() },
-                streams.indexed("workload", n as u64),
-                log.clone(),
-            ))
-        }
-    }
-}
-
 /// Ends the history of a finished run: the operations still in flight become `info` (they
 /// may take effect), and everything still held back is released.
 pub fn end_history<S: OpSink>(s: &Scenario, world: &World<KvNode>, stream: &mut HistoryStream<S>) {
@@ -310,42 +278,13 @@ pub fn warnings(s: &Scenario) -> Vec<Warning> {
         .collect()
 }
 
-/// The default liveness bound: ten maximum election timeouts (for the quorum store, request
-/// timeouts) plus a second.
-pub fn liveness_bound(s: &Scenario) -> SimDuration {
-    s.checks.liveness_bound.map(|d| d.0).unwrap_or_else(|| {
-        let unit = match s.cluster.protocol {
-            Protocol::Paxos => paxos_config(s).election_timeout_max,
-            Protocol::Quorum => quorum_config(s).request_timeout,
-            _ => raft_config(s).election_timeout_max,
-        };
-        SimDuration(unit.as_nanos() * 10) + SimDuration::from_secs(1)
-    })
-}
-
 /// Judges a finished key-value run (the invariants were checked as it ran, the history as
 /// it was recorded).
-pub fn evaluate(s: &Scenario, world: &World<KvNode>, recorded: &Recorded, fin: &mut Finished) {
+pub fn evaluate(s: &Scenario, run: &KvRun, world: &World<KvNode>, recorded: &Recorded, fin: &mut Finished) {
     let end = world.now();
     if !fin.checks.contains_key("invariants") {
         let inv = world.observer::<Invariants>().expect("the runner installs the invariant checker");
-        let st = inv.stats();
-        let text = if s.cluster.protocol == Protocol::Quorum {
-            format!(
-                "leaderless store: no replicated order to check while it runs ({} observations); consistency is judged on the history",
-                st.observations
-            )
-        } else if s.cluster.protocol == Protocol::Paxos {
-            format!(
-                "one leader per ballot round, agreement on every slot's value and no chosen value lost held over {} observations ({} leaders, {} slots chosen)",
-                st.observations, st.leaders, st.committed
-            )
-        } else {
-            format!(
-                "election safety, log matching, leader completeness and state-machine safety held over {} observations ({} leaders, {} entries committed)",
-                st.observations, st.leaders, st.committed
-            )
-        };
+        let text = run.servers().invariants_held(&inv.stats());
         fin.checks.insert("invariants".into(), CheckResult::pass(text));
     }
     let servers = s.cluster.nodes;
@@ -358,10 +297,10 @@ pub fn evaluate(s: &Scenario, world: &World<KvNode>, recorded: &Recorded, fin: &
         first_client: servers,
         down_at_end: (0..servers).map(NodeId).filter(|&n| !world.is_up(n)).collect(),
         names: (0..slots).map(|i| world.name(NodeId(i)).to_string()).collect(),
-        start: client_config(s).2,
-        stop: client_config(s).1.stop,
+        start: run.client_start(),
+        stop: run.client().stop,
         end,
-        bound: liveness_bound(s),
+        bound: run.liveness_bound(),
     };
     if world.halted().is_none() {
         fin.checks.insert("liveness".into(), liveness::judge(&input));
@@ -470,36 +409,6 @@ pub fn judge_linearizability(
         }
     };
     (check, figures)
-}
-
-/// Parameter lines specific to key-value runs.
-pub fn describe(s: &Scenario) -> Vec<String> {
-    let mut out = match s.cluster.protocol {
-        Protocol::Paxos => paxos_config(s).describe(),
-        Protocol::Quorum => quorum_config(s).describe(),
-        _ => raft_config(s).describe(),
-    };
-    let (clients, c, start) = client_config(s);
-    if clients > 0 {
-        out.push(format!(
-            "workload: kv, {clients} closed-loop clients from {start} to {}, mix get {} put {} append {} cas {}, {} keys ({}), attempt timeout {}, give up after {}, think {}",
-            c.stop,
-            c.mix.get,
-            c.mix.put,
-            c.mix.append,
-            c.mix.cas,
-            c.keys.keys(),
-            match c.keys {
-                KeyDist::Uniform { .. } => "uniform".to_string(),
-                KeyDist::Zipf { .. } => "zipf".to_string(),
-            },
-            c.timeout,
-            c.op_timeout,
-            c.think
-        ));
-    }
-    out.push(format!("liveness bound: {} (each client makes progress on each kind of operation within it, once the faults have healed)", liveness_bound(s)));
-    out
 }
 
 #[cfg(test)]

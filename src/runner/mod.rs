@@ -6,18 +6,15 @@ pub mod bugs;
 pub mod history;
 pub mod kv;
 pub mod network;
+pub mod protocol;
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::rc::Rc;
 
 use thiserror::Error;
 
 use crate::check::CheckResult;
-use crate::check::convergence::{Convergence, SpreadTracker};
-use crate::check::invariants::Invariants;
-use crate::check::leadership::Leadership;
+use crate::check::convergence::Convergence;
 use crate::disk::DiskConfig;
 use crate::fault::Schedule;
 use crate::net::Latency;
@@ -26,10 +23,9 @@ use crate::report::outcome::{
     ConsensusFigures, CostFigures, LinearizabilityFigures, LinkFigures, NetworkFigures, OpFigures, RunTiming,
     ZoneFigures,
 };
-use crate::scenario::{Protocol, Scenario};
+use crate::scenario::Scenario;
 use crate::sim::{Node, NodeFactory, NodeId, RngStreams, SimDuration, SimTime};
 use crate::workload::history::History;
-use crate::workload::stream::{HistoryLog, HistoryStream};
 use crate::world::{
     Clock, CpuCost, EventBudget, Membership, RecorderConfig, Recording, Security, Trace, World, WorldConfig,
 };
@@ -75,6 +71,7 @@ pub struct Checkpoints {
 }
 
 pub use history::HistoryOutput;
+pub use protocol::{ProtocolRun, resolve};
 
 impl RunOptions {
     /// Options for a plain run of `seed`: no trace, no recording, the history kept.
@@ -140,65 +137,7 @@ pub fn run(scenario: &Scenario, opts: RunOptions) -> Result<Outcome, RunError> {
 pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunError> {
     // The wall clock only measures how long the run took; simulated code never sees it.
     let started = std::time::Instant::now();
-    let seed = opts.seed;
-    let streams = RngStreams::new(seed);
-    match scenario.cluster.protocol {
-        Protocol::Gossip => {
-            let mut world = build_world(
-                scenario,
-                streams,
-                Box::new(broadcast::factory(scenario, streams)),
-                broadcast::settings(scenario).start,
-            );
-            world.add_observer(Box::new(SpreadTracker::new(scenario.cluster.nodes as usize)));
-            if let Some(f) = opts.interrupt {
-                world.set_interrupt(f);
-            }
-            let mut fin = simulate(scenario, &mut world, opts.trace, opts.record, opts.checkpoint)?;
-            broadcast::evaluate(scenario, &world, &mut fin);
-            let recording = named(world.take_recording(), scenario);
-            Ok(RunOutput {
-                outcome: outcome(scenario, seed, &world, fin, started),
-                history: None,
-                recording,
-                history_written: Ok(()),
-            })
-        }
-        Protocol::Raft | Protocol::Paxos | Protocol::Quorum => {
-            let start = kv::client_config(scenario).2;
-            let options = kv::linearizability_options(scenario);
-            let recorder = history::Recorder::new(scenario, opts.history, options);
-            let stream = Rc::new(RefCell::new(HistoryStream::new(scenario.client_count(), recorder)));
-            let log = HistoryLog::new(stream.clone());
-            let mut world =
-                build_world(scenario, streams, Box::new(kv::factory(scenario, streams, log)), start);
-            let servers = scenario.cluster.nodes as usize;
-            world.add_observer(Box::new(Invariants::new(servers)));
-            world.add_observer(Box::new(Leadership::new(servers)));
-            if let Some(f) = opts.interrupt {
-                world.set_interrupt(f);
-            }
-            let mut fin = simulate(scenario, &mut world, opts.trace, opts.record, opts.checkpoint)?;
-            let recorded = {
-                let mut stream = stream.borrow_mut();
-                kv::end_history(scenario, &world, &mut stream);
-                stream.sink_mut().take()
-            };
-            kv::evaluate(scenario, &world, &recorded, &mut fin);
-            let recording = named(world.take_recording(), scenario);
-            Ok(RunOutput {
-                outcome: outcome(scenario, seed, &world, fin, started),
-                history: recorded.history,
-                recording,
-                history_written: recorded.written,
-            })
-        }
-    }
-}
-
-/// A recording with the protocol named (the kernel that made it knows no protocol).
-fn named(recording: Option<Recording>, s: &Scenario) -> Option<Recording> {
-    recording.map(|r| Recording { protocol: Some(s.cluster.protocol), ..r })
+    resolve(scenario).run(scenario, opts, started)
 }
 
 /// Builds the world of a scenario: membership, network, fault schedule, node factory.
@@ -270,13 +209,19 @@ pub fn disk_config(s: &Scenario) -> DiskConfig {
     d
 }
 
+/// Runs a built world to the scenario's end (every protocol's run goes through here), and
+/// gathers the kernel's own verdict (a halt) for the protocol's run to add its checks to.
 fn simulate<N: Node>(
     s: &Scenario,
     world: &mut World<N>,
+    interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     trace: Option<Box<dyn Write + Send>>,
     record: Option<RecorderConfig>,
     checkpoint: Option<Checkpoints>,
 ) -> Result<Finished, RunError> {
+    if let Some(f) = interrupt {
+        world.set_interrupt(f);
+    }
     if let Some(sink) = trace {
         world.set_trace(Trace::new(sink));
     }
@@ -316,8 +261,23 @@ fn simulate<N: Node>(
     })
 }
 
+/// The end of every run: its flight recording (with the protocol named: the kernel that
+/// made it knows no protocol) and its outcome.
+fn finish<N: Node>(
+    s: &Scenario,
+    run: &dyn ProtocolRun,
+    seed: u64,
+    world: &mut World<N>,
+    fin: Finished,
+    started: std::time::Instant,
+) -> (Outcome, Option<Recording>) {
+    let recording = world.take_recording().map(|r| Recording { protocol: Some(run.protocol()), ..r });
+    (outcome(s, run, seed, world, fin, started), recording)
+}
+
 fn outcome<N: Node>(
     s: &Scenario,
+    run: &dyn ProtocolRun,
     seed: u64,
     world: &World<N>,
     fin: Finished,
@@ -340,7 +300,7 @@ fn outcome<N: Node>(
     Outcome {
         scenario: s.name.clone(),
         seed,
-        protocol: s.cluster.protocol,
+        protocol: run.protocol(),
         nodes: (0..world.servers().len() + world.clients().len())
             .map(|i| world.name(NodeId(i as u32)).to_string())
             .collect(),
@@ -361,7 +321,7 @@ fn outcome<N: Node>(
         security: Some(world.security_stats()).filter(|s| *s != Default::default()),
         cost: CostFigures::new(world.net_stats(), world.cpu_time(), fin.useful_ops),
         zones: fin.zones,
-        parameters: parameters(s, seed),
+        parameters: parameter_lines(s, run, seed),
         timing: RunTiming {
             wall_s: started.elapsed().as_secs_f64(),
             linearizability_s: fin.linearizability_s,
@@ -371,6 +331,11 @@ fn outcome<N: Node>(
 
 /// Every effective parameter of a run, one per line, so a failing seed describes itself.
 pub fn parameters(s: &Scenario, seed: u64) -> Vec<String> {
+    parameter_lines(s, &*resolve(s), seed)
+}
+
+/// [`parameters`] of a run whose protocol is resolved.
+fn parameter_lines(s: &Scenario, run: &dyn ProtocolRun, seed: u64) -> Vec<String> {
     let servers = s.cluster.nodes;
     let clients = s.client_count();
     let total = (servers + clients) as usize;
@@ -381,12 +346,9 @@ pub fn parameters(s: &Scenario, seed: u64) -> Vec<String> {
         format!("scenario: {}", s.name),
         format!("seed: {seed}"),
         format!("duration: {}", s.duration.0),
-        format!("cluster: {} x {}, {} clients", servers, s.cluster.protocol.name(), clients),
+        format!("cluster: {} x {}, {} clients", servers, run.protocol().name(), clients),
     ];
-    match s.cluster.protocol {
-        Protocol::Gossip => out.extend(broadcast::describe(s)),
-        Protocol::Raft | Protocol::Paxos | Protocol::Quorum => out.extend(kv::describe(s)),
-    }
+    out.extend(run.describe());
     out.push(format!("disk: {}", disk_config(s).describe()));
     out.extend(network::describe(&s.network, &s.cluster.zones, servers, total, name));
     for o in &s.cluster.overrides {

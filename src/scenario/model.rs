@@ -300,56 +300,168 @@ pub struct DurationRange {
     pub max: HumanDuration,
 }
 
-/// Raft settings; absent fields take the defaults of a LAN deployment.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(remote = "Self", deny_unknown_fields)]
-pub struct RaftSpec {
-    /// Randomized election timeout range (default 150–300 ms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+/// The timing and log knobs Raft and Multi-Paxos share (both are leader-based replicated
+/// logs: a leader is elected after a randomized timeout, holds its followers with
+/// heartbeats, steps down without a majority, snapshots its log and batches entries); absent
+/// fields take the protocol's defaults. One type for both, so a comparison carries the
+/// knobs from one protocol to the other whole rather than field by field.
+#[derive(Clone, Debug, Default)]
+pub struct ConsensusTiming {
+    /// Randomized election timeout range (default 150–300 ms); for Multi-Paxos, the
+    /// timeout before a server starts phase 1.
     pub election_timeout: Option<DurationRange>,
     /// Leader heartbeat interval (default 50 ms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heartbeat: Option<HumanDuration>,
-    /// Pre-vote (Raft dissertation §9.6).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pre_vote: Option<bool>,
     /// Check-quorum: a leader that cannot hear a majority steps down.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_quorum: Option<bool>,
-    /// How reads are served.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub read_mode: Option<ReadModeSpec>,
-    /// Snapshot once this many applied entries are in the log.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Snapshot once this many applied entries (decided slots) follow the last snapshot.
     pub snapshot_every: Option<u64>,
-    /// Most entries per AppendEntries message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Most entries per replication message (AppendEntries, Accept).
     pub max_batch: Option<u32>,
+}
+
+impl ConsensusTiming {
+    /// Each knob's name as written in a scenario file, and whether it is set, in file order.
+    pub fn fields(&self) -> [(&'static str, bool); 5] {
+        [
+            ("election_timeout", self.election_timeout.is_some()),
+            ("heartbeat", self.heartbeat.is_some()),
+            ("check_quorum", self.check_quorum.is_some()),
+            ("snapshot_every", self.snapshot_every.is_some()),
+            ("max_batch", self.max_batch.is_some()),
+        ]
+    }
+
+    /// The names of the knobs that are set, in file order.
+    pub fn set(&self) -> Vec<&'static str> {
+        self.fields().into_iter().filter_map(|(n, set)| set.then_some(n)).collect()
+    }
+}
+
+/// Raft settings: the consensus timing Raft shares with Multi-Paxos, and Raft's own
+/// settings beside it; absent fields take the defaults of a LAN deployment. Written flat in
+/// a scenario file (`"raft": { "heartbeat": "50ms", "pre_vote": true }`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(from = "RaftFile", into = "RaftFile")]
+pub struct RaftSpec {
+    /// Election timeout, heartbeat, check-quorum, snapshot interval, batch size.
+    pub timing: ConsensusTiming,
+    /// Pre-vote (Raft dissertation §9.6).
+    pub pre_vote: Option<bool>,
+    /// How reads are served.
+    pub read_mode: Option<ReadModeSpec>,
     /// The servers that vote from the start (default: all); the others join with
     /// `add_server` faults.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_voters: Option<Vec<NodeRef>>,
 }
 
-/// Multi-Paxos settings; absent fields take the defaults (Raft's timing).
+/// Multi-Paxos settings: the consensus timing it shares with Raft (it has no settings of its
+/// own); absent fields take the defaults (Raft's timing).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(from = "PaxosFile", into = "PaxosFile")]
+pub struct PaxosSpec {
+    /// Election timeout, heartbeat, check-quorum, snapshot interval, batch size.
+    pub timing: ConsensusTiming,
+}
+
+// How Raft and Multi-Paxos settings are written: flat objects. They are read and written
+// through these derived structs rather than with `#[serde(flatten)]` on the model, because
+// serde's flatten buffers the object and does not support `deny_unknown_fields`: a typo
+// would no longer be refused, and every error inside the object would lose its line,
+// column and JSON path. Through these, the syntax, the field order and every error message
+// are those of the flat structs the model had before.
+
+/// `cluster.raft` and `cluster.overrides[].raft` as written.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
-pub struct PaxosSpec {
-    /// Randomized timeout before a server starts phase 1 (default 150–300 ms).
+struct RaftFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    election_timeout: Option<DurationRange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    heartbeat: Option<HumanDuration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pre_vote: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    check_quorum: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    read_mode: Option<ReadModeSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    snapshot_every: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_batch: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    initial_voters: Option<Vec<NodeRef>>,
+}
+
+impl From<RaftFile> for RaftSpec {
+    fn from(f: RaftFile) -> Self {
+        let RaftFile {
+            election_timeout,
+            heartbeat,
+            pre_vote,
+            check_quorum,
+            read_mode,
+            snapshot_every,
+            max_batch,
+            initial_voters,
+        } = f;
+        RaftSpec {
+            timing: ConsensusTiming { election_timeout, heartbeat, check_quorum, snapshot_every, max_batch },
+            pre_vote,
+            read_mode,
+            initial_voters,
+        }
+    }
+}
+
+impl From<RaftSpec> for RaftFile {
+    fn from(r: RaftSpec) -> Self {
+        let ConsensusTiming { election_timeout, heartbeat, check_quorum, snapshot_every, max_batch } =
+            r.timing;
+        RaftFile {
+            election_timeout,
+            heartbeat,
+            pre_vote: r.pre_vote,
+            check_quorum,
+            read_mode: r.read_mode,
+            snapshot_every,
+            max_batch,
+            initial_voters: r.initial_voters,
+        }
+    }
+}
+
+/// `cluster.paxos` as written.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
+struct PaxosFile {
     #[serde(default)]
-    pub election_timeout: Option<DurationRange>,
-    /// Leader heartbeat interval (default 50 ms).
+    election_timeout: Option<DurationRange>,
     #[serde(default)]
-    pub heartbeat: Option<HumanDuration>,
-    /// Check-quorum: a leader that cannot hear a majority steps down (default on).
+    heartbeat: Option<HumanDuration>,
     #[serde(default)]
-    pub check_quorum: Option<bool>,
-    /// Snapshot once this many decided slots follow the last snapshot.
+    check_quorum: Option<bool>,
     #[serde(default)]
-    pub snapshot_every: Option<u64>,
-    /// Most values per Accept message.
+    snapshot_every: Option<u64>,
     #[serde(default)]
-    pub max_batch: Option<u32>,
+    max_batch: Option<u32>,
+}
+
+impl From<PaxosFile> for PaxosSpec {
+    fn from(f: PaxosFile) -> Self {
+        let PaxosFile { election_timeout, heartbeat, check_quorum, snapshot_every, max_batch } = f;
+        PaxosSpec {
+            timing: ConsensusTiming { election_timeout, heartbeat, check_quorum, snapshot_every, max_batch },
+        }
+    }
+}
+
+impl From<PaxosSpec> for PaxosFile {
+    fn from(p: PaxosSpec) -> Self {
+        let ConsensusTiming { election_timeout, heartbeat, check_quorum, snapshot_every, max_batch } =
+            p.timing;
+        PaxosFile { election_timeout, heartbeat, check_quorum, snapshot_every, max_batch }
+    }
 }
 
 /// Quorum-store settings; absent fields take Dynamo's common `(N, R, W) = (3, 2, 2)`.
@@ -1178,8 +1290,8 @@ object_only!(
     ClockSpec,
     CpuSpec,
     DurationRange,
-    RaftSpec,
-    PaxosSpec,
+    RaftFile,
+    PaxosFile,
     QuorumSpec,
     GossipSpec,
     NetworkSpec,
@@ -1190,3 +1302,43 @@ object_only!(
     MixSpec,
     KvWorkloadSpec,
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Raft's and Multi-Paxos's settings read into one shared timing with Raft's own
+    /// settings beside it, and are written back flat, in the file's field order.
+    #[test]
+    fn consensus_settings_read_into_one_timing_and_write_back_flat() {
+        let text = r#"{"election_timeout":{"min":"200ms","max":"400ms"},"heartbeat":"20ms","pre_vote":true,"max_batch":3}"#;
+        let r: RaftSpec = serde_json::from_str(text).expect("valid");
+        assert_eq!(r.timing.heartbeat.map(|h| h.0.as_nanos()), Some(20_000_000));
+        assert_eq!(r.timing.set(), ["election_timeout", "heartbeat", "max_batch"]);
+        assert_eq!(r.pre_vote, Some(true));
+        assert_eq!(serde_json::to_string(&r).expect("writes"), text);
+        let p = PaxosSpec { timing: r.timing };
+        let back: PaxosSpec =
+            serde_json::from_str(&serde_json::to_string(&p).expect("writes")).expect("reads");
+        assert_eq!(back.timing.set(), ["election_timeout", "heartbeat", "max_batch"]);
+        assert_eq!(back.timing.max_batch, Some(3));
+    }
+
+    /// A typo or another protocol's setting is refused, naming the fields a file may use in
+    /// their order (the message the flat structs always gave).
+    #[test]
+    fn an_unknown_consensus_setting_is_refused_with_the_fields_in_file_order() {
+        let e = serde_json::from_str::<RaftSpec>(r#"{"heartbeet":"5ms"}"#).expect_err("typo").to_string();
+        assert!(
+            e.starts_with("unknown field `heartbeet`, expected one of `election_timeout`, `heartbeat`, `pre_vote`, `check_quorum`, `read_mode`, `snapshot_every`, `max_batch`, `initial_voters`"),
+            "{e}"
+        );
+        let e = serde_json::from_str::<PaxosSpec>(r#"{"read_mode":"log"}"#).expect_err("Raft's").to_string();
+        assert!(
+            e.starts_with("unknown field `read_mode`, expected one of `election_timeout`, `heartbeat`, `check_quorum`, `snapshot_every`, `max_batch`"),
+            "{e}"
+        );
+        let e = serde_json::from_str::<PaxosSpec>("[1]").expect_err("an array").to_string();
+        assert!(e.starts_with("expected an object, found an array"), "{e}");
+    }
+}

@@ -344,13 +344,13 @@ fn override_settings(o: &NodeOverride) -> Vec<&'static str> {
 /// Each Raft setting's name and whether `r` sets it.
 fn raft_fields(r: &RaftSpec) -> [(&'static str, bool); 8] {
     [
-        ("raft.election_timeout", r.election_timeout.is_some()),
-        ("raft.heartbeat", r.heartbeat.is_some()),
+        ("raft.election_timeout", r.timing.election_timeout.is_some()),
+        ("raft.heartbeat", r.timing.heartbeat.is_some()),
         ("raft.pre_vote", r.pre_vote.is_some()),
-        ("raft.check_quorum", r.check_quorum.is_some()),
+        ("raft.check_quorum", r.timing.check_quorum.is_some()),
         ("raft.read_mode", r.read_mode.is_some()),
-        ("raft.snapshot_every", r.snapshot_every.is_some()),
-        ("raft.max_batch", r.max_batch.is_some()),
+        ("raft.snapshot_every", r.timing.snapshot_every.is_some()),
+        ("raft.max_batch", r.timing.max_batch.is_some()),
         ("raft.initial_voters", r.initial_voters.is_some()),
     ]
 }
@@ -514,13 +514,13 @@ fn validate_raft(s: &Scenario) -> Result<(), ScenarioError> {
     if s.cluster.protocol != Protocol::Raft {
         // Name the first setting given, so `initial_voters` or `pre_vote` is pointed at.
         let set = [
-            ("election_timeout", r.election_timeout.is_some()),
-            ("heartbeat", r.heartbeat.is_some()),
+            ("election_timeout", r.timing.election_timeout.is_some()),
+            ("heartbeat", r.timing.heartbeat.is_some()),
             ("pre_vote", r.pre_vote.is_some()),
-            ("check_quorum", r.check_quorum.is_some()),
+            ("check_quorum", r.timing.check_quorum.is_some()),
             ("read_mode", r.read_mode.is_some()),
-            ("snapshot_every", r.snapshot_every.is_some()),
-            ("max_batch", r.max_batch.is_some()),
+            ("snapshot_every", r.timing.snapshot_every.is_some()),
+            ("max_batch", r.timing.max_batch.is_some()),
             ("initial_voters", r.initial_voters.is_some()),
         ];
         let path = match set.iter().find(|(_, on)| *on) {
@@ -536,14 +536,14 @@ fn validate_raft(s: &Scenario) -> Result<(), ScenarioError> {
         ));
     }
     timing(r, "cluster.raft")?;
-    heartbeat_within_timeout(r.heartbeat, r.election_timeout, "cluster.raft")?;
-    if r.snapshot_every == Some(0) {
+    heartbeat_within_timeout(r.timing.heartbeat, r.timing.election_timeout, "cluster.raft")?;
+    if r.timing.snapshot_every == Some(0) {
         return Err(ScenarioError::at(
             "cluster.raft.snapshot_every",
             "expected a positive number of entries, found 0",
         ));
     }
-    if r.max_batch == Some(0) {
+    if r.timing.max_batch == Some(0) {
         return Err(ScenarioError::at(
             "cluster.raft.max_batch",
             "expected a positive number of entries, found 0",
@@ -585,7 +585,7 @@ fn validate_paxos(s: &Scenario) -> Result<(), ScenarioError> {
             format!("paxos settings need \"protocol\": \"paxos\", found \"{}\"", s.cluster.protocol.name()),
         ));
     }
-    if let Some(e) = p.election_timeout
+    if let Some(e) = p.timing.election_timeout
         && (e.min.0 < MIN_PERIOD || e.max < e.min)
     {
         return Err(ScenarioError::at(
@@ -593,9 +593,11 @@ fn validate_paxos(s: &Scenario) -> Result<(), ScenarioError> {
             format!("expected {MIN_PERIOD} <= min <= max, found min {} max {}", e.min.0, e.max.0),
         ));
     }
-    at_least_min_period(&p.heartbeat, "cluster.paxos.heartbeat")?;
-    heartbeat_within_timeout(p.heartbeat, p.election_timeout, "cluster.paxos")?;
-    for (v, path) in [(p.snapshot_every, "snapshot_every"), (p.max_batch.map(u64::from), "max_batch")] {
+    at_least_min_period(&p.timing.heartbeat, "cluster.paxos.heartbeat")?;
+    heartbeat_within_timeout(p.timing.heartbeat, p.timing.election_timeout, "cluster.paxos")?;
+    for (v, path) in
+        [(p.timing.snapshot_every, "snapshot_every"), (p.timing.max_batch.map(u64::from), "max_batch")]
+    {
         if v == Some(0) {
             return Err(ScenarioError::at(
                 format!("cluster.paxos.{path}"),
@@ -797,8 +799,8 @@ impl Refs {
 fn runtime_settings(r: &RaftSpec, path: &str) -> Result<(), ScenarioError> {
     let fixed = [
         ("read_mode", r.read_mode.is_some()),
-        ("snapshot_every", r.snapshot_every.is_some()),
-        ("max_batch", r.max_batch.is_some()),
+        ("snapshot_every", r.timing.snapshot_every.is_some()),
+        ("max_batch", r.timing.max_batch.is_some()),
         ("initial_voters", r.initial_voters.is_some()),
     ];
     if let Some((name, _)) = fixed.iter().find(|(_, set)| *set) {
@@ -825,7 +827,9 @@ fn server_settings(r: &RaftSpec, path: &str) -> Result<(), ScenarioError> {
             "the voters are the whole cluster's membership, not one server's setting: set them in cluster.raft",
         ));
     }
-    for (v, name) in [(r.snapshot_every, "snapshot_every"), (r.max_batch.map(u64::from), "max_batch")] {
+    for (v, name) in
+        [(r.timing.snapshot_every, "snapshot_every"), (r.timing.max_batch.map(u64::from), "max_batch")]
+    {
         if v == Some(0) {
             return Err(ScenarioError::at(
                 format!("{path}.{name}"),
@@ -840,7 +844,7 @@ fn server_settings(r: &RaftSpec, path: &str) -> Result<(), ScenarioError> {
 /// a heartbeat longer than its election timeout: that is an operator's mistake worth
 /// simulating, fallacy 6).
 fn timing(r: &RaftSpec, path: &str) -> Result<(), ScenarioError> {
-    if let Some(e) = r.election_timeout {
+    if let Some(e) = r.timing.election_timeout {
         if e.min.0 < MIN_PERIOD || e.max < e.min {
             return Err(ScenarioError::at(
                 format!("{path}.election_timeout"),
@@ -848,7 +852,7 @@ fn timing(r: &RaftSpec, path: &str) -> Result<(), ScenarioError> {
             ));
         }
     }
-    at_least_min_period(&r.heartbeat, &format!("{path}.heartbeat"))
+    at_least_min_period(&r.timing.heartbeat, &format!("{path}.heartbeat"))
 }
 
 fn validate_fault(

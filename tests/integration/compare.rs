@@ -163,7 +163,7 @@ fn adaptations_drop_what_only_raft_has_and_say_why() {
     }
     let paxos = out.adapted.iter().find(|a| a.protocol == Protocol::Paxos).unwrap();
     let timing = paxos.scenario.cluster.paxos.as_ref().expect("Raft's timing carried over");
-    assert_eq!(timing.heartbeat.map(|h| h.0.as_nanos()), Some(50_000_000));
+    assert_eq!(timing.timing.heartbeat.map(|h| h.0.as_nanos()), Some(50_000_000));
     // The membership change is a Raft-only fault window; the others face the rest.
     let remove = c.fault_windows.iter().find(|w| w.fault == FaultKind::RemoveServer).expect("listed");
     assert_eq!(remove.protocols, ["raft"]);

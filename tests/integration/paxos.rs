@@ -37,13 +37,7 @@ fn to_paxos(raft: &Scenario) -> (Scenario, Vec<String>) {
                 dropped.push(format!("cluster.raft.{name}"));
             }
         }
-        s.cluster.paxos = Some(PaxosSpec {
-            election_timeout: r.election_timeout,
-            heartbeat: r.heartbeat,
-            check_quorum: r.check_quorum,
-            snapshot_every: r.snapshot_every,
-            max_batch: r.max_batch,
-        });
+        s.cluster.paxos = Some(PaxosSpec { timing: r.timing });
     }
     for (i, o) in s.cluster.overrides.iter_mut().enumerate() {
         if o.raft.take().is_some() {

@@ -7,9 +7,10 @@
 //! what each protocol did *not* face:
 //!
 //! - settings of another protocol (`cluster.raft`, `cluster.paxos`, `cluster.quorum`). Raft
-//!   and Multi-Paxos share their timing knobs (election timeout, heartbeat, check-quorum,
-//!   snapshot interval, batch size), so when the target has no settings of its own those are
-//!   *translated* rather than dropped: both leader-based protocols then run with the same
+//!   and Multi-Paxos share their timing knobs (one [`crate::scenario::ConsensusTiming`]:
+//!   election timeout, heartbeat, check-quorum, snapshot interval, batch size), so when the
+//!   target has no settings of its own those are *translated* (carried over whole) rather
+//!   than dropped: both leader-based protocols then run with the same
 //!   timeouts, which is what a fair comparison needs. Knobs with no counterpart are dropped;
 //! - per-server Raft settings in `cluster.overrides[i].raft` (an override left with nothing
 //!   else to say is dropped whole);
@@ -157,41 +158,6 @@ fn change(path: impl Into<String>, kind: ChangeKind, why: impl Into<String>) -> 
     Change { path: path.into(), kind, why: why.into() }
 }
 
-/// The timing knobs Raft and Multi-Paxos share, as (name, set?) for the record.
-fn shared_raft_knobs(r: &RaftSpec) -> Vec<&'static str> {
-    [
-        ("election_timeout", r.election_timeout.is_some()),
-        ("heartbeat", r.heartbeat.is_some()),
-        ("check_quorum", r.check_quorum.is_some()),
-        ("snapshot_every", r.snapshot_every.is_some()),
-        ("max_batch", r.max_batch.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(n, set)| set.then_some(n))
-    .collect()
-}
-
-fn raft_to_paxos(r: &RaftSpec) -> PaxosSpec {
-    PaxosSpec {
-        election_timeout: r.election_timeout,
-        heartbeat: r.heartbeat,
-        check_quorum: r.check_quorum,
-        snapshot_every: r.snapshot_every,
-        max_batch: r.max_batch,
-    }
-}
-
-fn paxos_to_raft(p: &PaxosSpec) -> RaftSpec {
-    RaftSpec {
-        election_timeout: p.election_timeout,
-        heartbeat: p.heartbeat,
-        check_quorum: p.check_quorum,
-        snapshot_every: p.snapshot_every,
-        max_batch: p.max_batch,
-        ..RaftSpec::default()
-    }
-}
-
 /// `cluster.raft`, `cluster.paxos`, `cluster.quorum`.
 fn settings(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) {
     let who = display_name(target);
@@ -199,7 +165,7 @@ fn settings(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) {
         && let Some(r) = s.cluster.raft.take()
     {
         if target == Protocol::Paxos && s.cluster.paxos.is_none() {
-            let knobs = shared_raft_knobs(&r);
+            let knobs = r.timing.set();
             if !knobs.is_empty() {
                 changes.push(change(
                     "cluster.raft",
@@ -210,7 +176,7 @@ fn settings(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) {
                         knobs.join(", ")
                     ),
                 ));
-                s.cluster.paxos = Some(raft_to_paxos(&r));
+                s.cluster.paxos = Some(PaxosSpec { timing: r.timing.clone() });
             }
             let others = [
                 ("pre_vote", r.pre_vote.is_some(), "Multi-Paxos here has no pre-vote phase"),
@@ -239,7 +205,7 @@ fn settings(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) {
         && let Some(p) = s.cluster.paxos.take()
     {
         if target == Protocol::Raft && s.cluster.raft.is_none() {
-            s.cluster.raft = Some(paxos_to_raft(&p));
+            s.cluster.raft = Some(RaftSpec { timing: p.timing, ..RaftSpec::default() });
             changes.push(change(
                 "cluster.paxos",
                 ChangeKind::Translated,
@@ -439,7 +405,7 @@ mod tests {
         assert_eq!(a.scenario.cluster.protocol, Protocol::Paxos);
         assert!(a.scenario.cluster.raft.is_none());
         let p = a.scenario.cluster.paxos.as_ref().expect("translated");
-        assert_eq!(p.heartbeat.map(|h| h.0.as_nanos()), Some(75_000_000));
+        assert_eq!(p.timing.heartbeat.map(|h| h.0.as_nanos()), Some(75_000_000));
         assert_eq!(paths(&a, ChangeKind::Translated), ["cluster.raft"]);
         assert_eq!(
             paths(&a, ChangeKind::Dropped),

@@ -18,7 +18,6 @@ use super::measure::{Anomaly, OpCounts, RunData, RunFigures, Verdict};
 use crate::check::convergence::{nearest_rank, percentile};
 use crate::experiment::summary::SweepSpec;
 use crate::report::charts::throughput::bucket_ns;
-use crate::runner::kv;
 use crate::scenario::{Fault, FaultKind, Scenario};
 
 /// The value of the `format` field this version writes.
@@ -380,7 +379,7 @@ impl ProtocolSummary {
         ProtocolSummary {
             protocol: adapted.protocol.name().to_string(),
             name: display_name(adapted.protocol).to_string(),
-            settings: kv::describe(s),
+            settings: crate::runner::resolve(s).describe(),
             changes: adapted.changes.clone(),
             runs: n,
             ops,
