@@ -752,7 +752,9 @@ pub struct FaultEntry {
     pub fault: Fault,
 }
 
-/// A fault the schedule can inject.
+/// A fault the schedule can inject, as a scenario file writes it: plain data, checked while
+/// the file is parsed (`validate`, `protocol_fit`). What each kind does to the world, and how
+/// it is undone, lives one kind per file in `fault/kinds/` (above this layer).
 ///
 /// Written as an object tagged by `"fault"` (`{"fault": "crash", "node": "n1"}`, beside the
 /// entry's `at` and `for`); serde's own form of it (externally tagged) is only a step of
