@@ -7,85 +7,85 @@
 //! stream, so the same seed always picks the same victim and adding a fault never changes
 //! the draws of the network or the workload.
 //!
+//! Each fault kind lives in its own module under [`kinds`], behind the [`FaultType`] trait:
+//! it resolves its targets, applies itself to the world through [`FaultWorld`] and undoes
+//! itself.
+//!
 //! What each action did is kept as a typed [`FaultRecord`] (its [`FaultKind`], the nodes it
 //! touched, the cut as sets of node ids, its window): the World writes them, the digest
 //! folds their fields, and reports, charts and checks read them. Words are made from a
 //! record only for people to read, never parsed back.
 
+pub mod kinds;
 pub mod record;
 pub mod resolve;
 
-use crate::scenario::{Fault, FaultEntry};
+use crate::scenario::FaultEntry;
 use crate::sim::{SimDuration, SimTime};
 
 pub use crate::scenario::FaultKind;
+pub use kinds::{FaultType, FaultWorld, Phase, Started, Step, Undone};
 pub use record::{BitFlip, Command, Effect, FaultRecord, LinkChange};
-pub use resolve::{ClusterView, Resolved};
+pub use resolve::ClusterView;
 
 /// One timed action of the schedule.
 #[derive(Clone, Debug)]
 pub struct Action {
     /// When it happens.
     pub at: SimTime,
-    /// Index of the scenario entry it comes from (`faults[i]`).
+    /// Index of the schedule entry it comes from (`faults[i]`).
     pub entry: usize,
     /// Whether this action starts the fault or undoes it.
     pub phase: Phase,
-    /// For a rolling restart: which server (by index) this action restarts.
+    /// For a kind applied in parts (a rolling restart: which server, by index).
     pub part: Option<u32>,
 }
 
-/// Whether an action applies a fault or reverts it.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Phase {
-    /// The fault begins.
-    Start,
-    /// The fault's `"for"` ran out: undo it.
-    Revert,
+/// One entry of the schedule: a fault of some kind, when it starts, and how long it lasts.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// When the fault starts.
+    pub at: SimTime,
+    /// How long it lasts, if its `"for"` undoes it.
+    pub lasts: Option<SimDuration>,
+    /// The fault: how it is applied and undone.
+    pub fault: Box<dyn FaultType>,
 }
 
 /// The schedule of a run: the faults and their timed actions, in time order.
 #[derive(Clone, Debug, Default)]
 pub struct Schedule {
-    /// The scenario's fault entries.
-    pub entries: Vec<FaultEntry>,
+    /// The entries, in the order written (`faults[i]` is `entries[i]`).
+    pub entries: Vec<Entry>,
     /// The actions, sorted by time (ties keep schedule order: starts before reverts
-    /// of later entries, exactly as written).
+    /// of later entries, exactly as written); a fault added to a running World
+    /// ([`crate::world::World::add_fault`]) appends its own after them.
     pub actions: Vec<Action>,
+    /// Servers in the cluster (a kind applied in parts has one per server).
+    servers: u32,
 }
 
 impl Schedule {
     /// Expands the scenario's entries into timed actions for a cluster of `servers`.
     pub fn new(entries: &[FaultEntry], servers: u32) -> Self {
-        let mut actions = Vec::new();
-        for (i, e) in entries.iter().enumerate() {
+        let mut s = Schedule { entries: Vec::new(), actions: Vec::new(), servers };
+        for e in entries {
             let at = SimTime(e.at.0.as_nanos());
-            if let Fault::RollingRestart { interval, downtime } = &e.fault {
-                for s in 0..servers {
-                    let start = at + SimDuration(interval.0.as_nanos() * s as u64);
-                    actions.push(Action { at: start, entry: i, phase: Phase::Start, part: Some(s) });
-                    actions.push(Action {
-                        at: start + downtime.0,
-                        entry: i,
-                        phase: Phase::Revert,
-                        part: Some(s),
-                    });
-                }
-                continue;
-            }
-            actions.push(Action { at, entry: i, phase: Phase::Start, part: None });
-            if let Some(d) = e.lasts {
-                actions.push(Action { at: at + d.0, entry: i, phase: Phase::Revert, part: None });
-            }
+            s.push(at, e.lasts.map(|d| d.0), kinds::of(&e.fault));
         }
-        // Stable sort: equal times keep the order written in the file.
-        actions.sort_by_key(|a| a.at);
-        Schedule { entries: entries.to_vec(), actions }
+        s
     }
 
-    /// The fault of an action.
-    pub fn fault(&self, a: &Action) -> &Fault {
-        &self.entries[a.entry].fault
+    /// Adds a fault of any kind at `at`, undone after `lasts` if given (the scenario's faults
+    /// come through [`kinds::of`]; a kind of one's own comes here directly).
+    pub fn push(&mut self, at: SimTime, lasts: Option<SimDuration>, fault: Box<dyn FaultType>) {
+        let entry = self.entries.len();
+        for step in fault.steps(at, lasts, self.servers) {
+            self.actions.push(Action { at: step.at, entry, phase: step.phase, part: step.part });
+        }
+        self.entries.push(Entry { at, lasts, fault });
+        // Stable sort: equal times keep the order written in the file.
+        self.actions.sort_by_key(|a| a.at);
     }
 
     /// The time after which no scheduled fault is active any more: the last heal, revert

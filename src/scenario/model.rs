@@ -864,7 +864,9 @@ pub struct FaultEntry {
     pub fault: Fault,
 }
 
-/// A fault the schedule can inject.
+/// A fault the schedule can inject, as a scenario file writes it: plain data, checked while
+/// the file is parsed (`validate`, `protocol_fit`). What each kind does to the world, and how
+/// it is undone, lives one kind per file in `fault/kinds/` (above this layer).
 ///
 /// Written as an object tagged by `"fault"` (`{"fault": "crash", "node": "n1"}`, beside the
 /// entry's `at` and `for`); serde's own form of it (externally tagged) is only a step of
@@ -1053,8 +1055,10 @@ pub enum Fault {
 /// Which fault of the schedule something is, without its settings: the one list of fault
 /// kinds that fault records, charts, the narrative and the checks share. Serialised as the
 /// name a scenario file uses (`"partition"`, `"crash"`, …).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+///
+/// A kind of one's own (a [`crate::fault::FaultType`] put on a schedule directly, not read
+/// from a scenario file) is [`FaultKind::Custom`], named by its author.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FaultKind {
     /// `partition`: groups that cannot reach each other.
     Partition,
@@ -1106,6 +1110,10 @@ pub enum FaultKind {
     CorruptDisk,
     /// `fail_fsync`: a server's next fsyncs fail.
     FailFsync,
+    /// A kind defined outside the built-in list, by its name (which must differ from every
+    /// built-in one). Recorded and folded like any other; it cannot be read back from a
+    /// scenario or an `outcome.json`, which know only the built-in kinds.
+    Custom(&'static str),
 }
 
 impl FaultKind {
@@ -1139,9 +1147,18 @@ impl FaultKind {
     ];
 
     /// A stable number for the kind, folded into trace digests: its position in
-    /// [`FaultKind::ALL`] (new kinds go at the end, so existing digests keep their value).
+    /// [`FaultKind::ALL`] (new kinds go at the end, so existing digests keep their value); for
+    /// a custom kind, a hash of its name (FNV-1a), above every position.
     pub fn code(self) -> u64 {
-        FaultKind::ALL.iter().position(|&k| k == self).map_or(u64::MAX, |i| i as u64)
+        match self {
+            FaultKind::Custom(name) => {
+                let h = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                    (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+                });
+                h | 1 << 63
+            }
+            k => FaultKind::ALL.iter().position(|&x| x == k).map_or(u64::MAX, |i| i as u64),
+        }
     }
 
     /// The name scenario files use.
@@ -1172,6 +1189,7 @@ impl FaultKind {
             FaultKind::SlowDisk => "slow_disk",
             FaultKind::CorruptDisk => "corrupt_disk",
             FaultKind::FailFsync => "fail_fsync",
+            FaultKind::Custom(name) => name,
         }
     }
 
@@ -1186,6 +1204,23 @@ impl FaultKind {
                 | FaultKind::Bridge
                 | FaultKind::Ring
         )
+    }
+}
+
+impl Serialize for FaultKind {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for FaultKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        FaultKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.name() == name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown fault kind `{name}`")))
     }
 }
 

@@ -1,111 +1,95 @@
-//! Applying the fault schedule: each action resolves its targets against the cluster as it
-//! is now, changes the network or a node, and opens or closes a window in the fault log.
+//! Applying the fault schedule: each action hands the World to its entry's fault kind
+//! ([`crate::fault::kinds`]) through [`FaultWorld`], then folds what the kind did into the
+//! digest, writes it to the trace and opens or closes a window in the fault log.
+//!
+//! The kinds decide what a fault does; this file only gives them hands (the World's side of
+//! [`FaultWorld`]) and keeps the books, the same way for every kind.
 
-use super::{View, World, code};
-use crate::fault::{self, BitFlip, Command, Effect, FaultKind, FaultRecord, LinkChange, Phase, Resolved};
-use crate::net::{CutId, LinkMod};
+use super::{World, code};
+use crate::disk::Disk;
+use crate::fault::{ClusterView, Effect, FaultKind, FaultRecord, FaultType, FaultWorld, Phase, Undone};
+use crate::net::Network;
 use crate::sim::rng::Draw;
-use crate::sim::{AdminCommand, MsgId, Node, NodeId, SimDuration, SimTime};
+use crate::sim::{AdminCommand, MsgId, Node, NodeId, SimRng, SimTime};
 
 use super::Event;
 use super::security::{Payload, Sealed};
 
-/// What a schedule entry left in effect, so its `"for"` can undo exactly that.
-#[derive(Copy, Clone, Debug, PartialEq)]
-pub enum ActiveFault {
-    /// A network cut.
-    Cut(CutId),
-    /// A crashed node, to restart.
-    Crashed(NodeId),
-    /// A paused node, to resume.
-    Paused(NodeId),
-    /// Link modifications owned by this id.
-    Links(u64),
-    /// A node's clock was changed; this was the old one.
-    Clock {
-        /// The node.
-        node: NodeId,
-        /// Its previous clock.
-        previous: super::Clock,
-    },
-    /// A node's CPU was slowed; this was its old slowness.
-    SlowNode {
-        /// The node.
-        node: NodeId,
-        /// Its previous slowness.
-        previous: f64,
-    },
-    /// A server's disk was slowed; this was its old slowness.
-    SlowDisk {
-        /// The server.
-        node: NodeId,
-        /// Its previous slowness.
-        previous: f64,
-    },
-    /// A server was reconfigured; undoing resets it to its boot settings.
-    Reconfigured(NodeId),
-    /// An adversary striking every `interval`.
-    Adversary {
-        /// Forging (true) or replaying (false).
-        forge: bool,
-        /// Time between attacks.
-        interval: SimDuration,
-    },
+/// The World as a fault kind sees it while it applies schedule entry `entry`.
+struct Hands<'a, N: Node> {
+    w: &'a mut World<N>,
+    entry: usize,
 }
 
-/// What the end of a fault's window undid.
-#[derive(Copy, Clone, Debug, PartialEq)]
-enum Undone {
-    /// The fault's effect, or `None` if something else had already undone it.
-    Fault(Option<ActiveFault>),
-    /// One server of a rolling restart came back.
-    Restarted(NodeId),
-}
-
-impl Undone {
-    /// Folds what was undone into the digest: a code for what, and the node.
-    fn fold(&self, d: &mut crate::sim::Digest) {
-        let (code, node) = match self {
-            Undone::Fault(None) => (0, None),
-            Undone::Fault(Some(ActiveFault::Cut(_))) => (1, None),
-            Undone::Fault(Some(ActiveFault::Crashed(n))) => (2, Some(*n)),
-            Undone::Fault(Some(ActiveFault::Paused(n))) => (3, Some(*n)),
-            Undone::Fault(Some(ActiveFault::Links(_))) => (4, None),
-            Undone::Fault(Some(ActiveFault::Clock { node, .. })) => (5, Some(*node)),
-            Undone::Fault(Some(ActiveFault::SlowNode { node, .. })) => (6, Some(*node)),
-            Undone::Fault(Some(ActiveFault::SlowDisk { node, .. })) => (7, Some(*node)),
-            Undone::Fault(Some(ActiveFault::Reconfigured(n))) => (8, Some(*n)),
-            Undone::Fault(Some(ActiveFault::Adversary { .. })) => (9, None),
-            Undone::Restarted(n) => (10, Some(*n)),
-        };
-        d.word(code);
-        d.word(node.map_or(u64::MAX, |n| n.0 as u64));
+impl<N: Node> FaultWorld for Hands<'_, N> {
+    fn view(&self) -> &dyn ClusterView {
+        self.w
     }
-
-    /// What undoing it did, in words (the trace's `detail` of an `end of …` line).
-    fn describe(&self, name: impl Fn(NodeId) -> String) -> String {
-        match self {
-            Undone::Fault(Some(ActiveFault::Cut(_))) => "partition lifted".to_string(),
-            Undone::Fault(Some(ActiveFault::Crashed(n))) | Undone::Restarted(n) => {
-                format!("{} restarted", name(*n))
-            }
-            Undone::Fault(Some(ActiveFault::Paused(n))) => format!("{} resumed", name(*n)),
-            Undone::Fault(Some(ActiveFault::Links(_))) => "links restored".to_string(),
-            Undone::Fault(Some(ActiveFault::Adversary { .. })) => "adversary gone".to_string(),
-            Undone::Fault(Some(ActiveFault::Clock { node, .. })) => {
-                format!("{}'s clock restored", name(*node))
-            }
-            Undone::Fault(Some(ActiveFault::SlowNode { node, .. })) => {
-                format!("{} back to speed", name(*node))
-            }
-            Undone::Fault(Some(ActiveFault::SlowDisk { node, .. })) => {
-                format!("{}'s disk back to speed", name(*node))
-            }
-            Undone::Fault(Some(ActiveFault::Reconfigured(n))) => {
-                format!("{} back to its boot settings", name(*n))
-            }
-            Undone::Fault(None) => "nothing left to undo".to_string(),
+    fn rng(&mut self) -> &mut SimRng {
+        &mut self.w.fault_rng
+    }
+    fn now(&self) -> SimTime {
+        self.w.now
+    }
+    fn entry(&self) -> usize {
+        self.entry
+    }
+    fn network(&mut self) -> &mut Network {
+        &mut self.w.net
+    }
+    fn crash(&mut self, node: NodeId, why: &str) -> bool {
+        self.w.crash(node, why)
+    }
+    fn boot(&mut self, node: NodeId) {
+        self.w.start(node)
+    }
+    fn pause(&mut self, node: NodeId) -> bool {
+        self.w.pause(node)
+    }
+    fn resume(&mut self, node: NodeId) -> bool {
+        self.w.resume(node)
+    }
+    fn admin(&mut self, node: NodeId, cmd: &AdminCommand) {
+        self.w.admin(node, cmd)
+    }
+    fn clock(&self, node: NodeId) -> (i64, f64) {
+        let c = self.w.slots[node.index()].clock;
+        (c.offset_ns, c.rate)
+    }
+    fn set_clock(&mut self, node: NodeId, offset_ns: i64, rate: f64) {
+        self.w.slots[node.index()].clock = super::Clock { offset_ns, rate };
+    }
+    fn slowness(&self, node: NodeId) -> f64 {
+        self.w.slots[node.index()].slowness
+    }
+    fn set_slowness(&mut self, node: NodeId, factor: f64) {
+        self.w.slots[node.index()].slowness = factor;
+    }
+    fn disk(&mut self, node: NodeId) -> (&mut Disk, &mut SimRng) {
+        (&mut self.w.disks[node.index()], &mut self.w.slots[node.index()].disk_rng)
+    }
+    fn adversary(&mut self, present: bool) {
+        if present {
+            self.w.guard.adversaries += 1;
+        } else {
+            self.w.guard.adversaries -= 1;
         }
+    }
+    fn strike(&mut self, forge: bool) {
+        self.w.strike(self.entry, forge)
+    }
+    fn wake_at(&mut self, at: SimTime) {
+        self.w.queue.push(at, Event::Adversary { entry: self.entry as u32 });
+    }
+    fn fault_log(&mut self) -> &mut [FaultRecord] {
+        &mut self.w.fault_log
+    }
+    fn end_windows_on(&mut self, node: NodeId, kind: FaultKind) {
+        let t = self.w.now;
+        self.w.close_node_windows(node, kind, t)
+    }
+    fn window_open(&self) -> bool {
+        self.w.fault_log.iter().any(|r| r.entry == self.entry && r.end.is_none())
     }
 }
 
@@ -115,65 +99,22 @@ impl<N: Node> World<N> {
         self.counts.faults += 1;
         let a = self.schedule.actions[action].clone();
         self.digest.event(t.0, code::FAULT, 0, action as u64, a.entry as u32);
-        let fault = self.schedule.fault(&a).clone();
+        let mut fault = self.take_fault(a.entry);
         let kind = fault.kind();
-        if let Some(part) = a.part {
-            // One server of a rolling restart.
-            let n = self.servers[part as usize];
-            match a.phase {
-                Phase::Start => {
-                    let crashed = self.crash(n, &format!("faults[{}] (rolling restart)", a.entry));
-                    let effect = Effect::Node { node: n, changed: crashed };
-                    if crashed {
-                        self.open_window(a.entry, kind, effect.clone());
-                    }
-                    self.note_start(kind, &effect);
-                }
-                Phase::Revert => {
-                    self.start(n);
-                    self.close_node_windows(n, kind, t);
-                    self.note_revert(kind, Undone::Restarted(n));
-                }
-            }
-            return;
-        }
+        let mut hands = Hands { w: self, entry: a.entry };
         match a.phase {
-            Phase::Revert => {
-                let undone = self.active[a.entry].take();
-                match undone {
-                    Some(ActiveFault::Cut(cut)) => self.net.partitions_mut().remove(cut),
-                    Some(ActiveFault::Crashed(n)) => self.start(n),
-                    Some(ActiveFault::Paused(n)) => {
-                        self.resume(n);
-                    }
-                    Some(ActiveFault::Links(owner)) => self.net.unmodify(owner),
-                    Some(ActiveFault::Adversary { .. }) => self.guard.adversaries -= 1,
-                    Some(ActiveFault::Clock { node, previous }) => self.slots[node.index()].clock = previous,
-                    Some(ActiveFault::SlowNode { node, previous }) => {
-                        self.slots[node.index()].slowness = previous
-                    }
-                    Some(ActiveFault::SlowDisk { node, previous }) => {
-                        self.disks[node.index()].set_slowness(previous)
-                    }
-                    Some(ActiveFault::Reconfigured(node)) => self.admin(node, &AdminCommand::ResetConfig),
-                    None => {}
-                }
-                self.close_window(a.entry, t);
-                self.note_revert(kind, Undone::Fault(undone));
-            }
             Phase::Start => {
-                let mut rng = self.fault_rng.clone();
-                let resolved = fault::resolve::fault(&fault, &View(self), &mut rng);
-                self.fault_rng = rng;
-                let (effect, window) = self.start_fault(a.entry, resolved);
-                self.note_start(kind, &effect);
+                let started = fault.start(&mut hands, a.part);
+                self.note_start(kind, &started.effect);
                 // A fault that stays in effect opens a window; an instantaneous action (heal,
                 // restart, an operator's command…) is logged as a zero-length one, so reports
-                // can mark it.
-                if window {
-                    self.open_window(a.entry, kind, effect);
-                } else {
-                    let nodes = effect.nodes();
+                // can mark it. One part of a fault applied in parts (a server of a rolling
+                // restart) is logged only if it changed something.
+                if started.window {
+                    self.open_window(a.entry, kind, started.effect);
+                } else if a.part.is_none() {
+                    let nodes = started.effect.nodes();
+                    let effect = started.effect;
                     self.fault_log.push(FaultRecord {
                         entry: a.entry,
                         kind,
@@ -184,170 +125,23 @@ impl<N: Node> World<N> {
                     });
                 }
             }
+            Phase::Revert => {
+                let undone = fault.revert(&mut hands, a.part);
+                // A part ends only its own window (the kind closed it); a whole fault ends
+                // the entry's window.
+                if a.part.is_none() {
+                    self.close_window(a.entry, t);
+                }
+                self.note_revert(kind, undone, a.part.is_some());
+            }
         }
+        self.faults[a.entry] = Some(fault);
     }
 
-    /// Applies a resolved fault that starts now; returns what it did, and whether it stays in
-    /// effect (a window) or was instantaneous.
-    fn start_fault(&mut self, entry: usize, resolved: Resolved) -> (Effect, bool) {
-        let t = self.now;
-        match resolved {
-            Resolved::Cut(cut) => {
-                let id = self.net.partitions_mut().add(cut.clone());
-                self.active[entry] = Some(ActiveFault::Cut(id));
-                (Effect::Cut(cut), true)
-            }
-            Resolved::Heal => {
-                self.net.partitions_mut().heal();
-                for f in &mut self.active {
-                    if matches!(f, Some(ActiveFault::Cut(_))) {
-                        *f = None;
-                    }
-                }
-                for r in &mut self.fault_log {
-                    if r.end.is_none() && r.kind.cuts_network() {
-                        r.end = Some(t);
-                    }
-                }
-                (Effect::Heal, false)
-            }
-            Resolved::Crash(n) => {
-                let crashed = self.crash(n, &format!("faults[{entry}]"));
-                if crashed {
-                    self.active[entry] = Some(ActiveFault::Crashed(n));
-                }
-                (Effect::Node { node: n, changed: crashed }, crashed)
-            }
-            Resolved::Restart(n) => {
-                let was_down = !self.is_up(n);
-                self.start(n);
-                self.close_node_windows(n, FaultKind::Crash, t);
-                (Effect::Node { node: n, changed: was_down }, false)
-            }
-            Resolved::Pause(n) => {
-                let paused = self.pause(n);
-                if paused {
-                    self.active[entry] = Some(ActiveFault::Paused(n));
-                }
-                (Effect::Node { node: n, changed: paused }, paused)
-            }
-            Resolved::Resume(n) => {
-                let resumed = self.resume(n);
-                self.close_node_windows(n, FaultKind::Pause, t);
-                (Effect::Node { node: n, changed: resumed }, false)
-            }
-            Resolved::Links { pairs, change } => {
-                let owner = entry as u64 + 1;
-                let what = match &change {
-                    LinkMod::Down => LinkChange::Down,
-                    LinkMod::LatencyFactor(f) => LinkChange::LatencyFactor(*f),
-                    LinkMod::Overlay(_) => LinkChange::Degraded,
-                };
-                for &(x, y) in &pairs {
-                    self.net.modify(x, y, owner, change.clone());
-                }
-                self.active[entry] = Some(ActiveFault::Links(owner));
-                (Effect::Links { pairs, change: what }, true)
-            }
-            Resolved::LinksUp(pairs) => {
-                for &(x, y) in &pairs {
-                    let link = self.net.link_mut(x, y);
-                    let owners: Vec<u64> = link
-                        .mods
-                        .iter()
-                        .filter(|(_, m)| matches!(m, LinkMod::Down))
-                        .map(|(o, _)| *o)
-                        .collect();
-                    for o in owners {
-                        link.remove_mods(o);
-                    }
-                }
-                // A `link_down` window ends when none of its links is still down.
-                let net = &self.net;
-                for r in &mut self.fault_log {
-                    if r.end.is_some() || r.kind != FaultKind::LinkDown {
-                        continue;
-                    }
-                    let owner = r.entry as u64 + 1;
-                    let still_down = match &r.effect {
-                        Effect::Links { pairs, .. } => pairs.iter().any(|&(x, y)| {
-                            net.link(x, y).mods.iter().any(|(o, m)| *o == owner && matches!(m, LinkMod::Down))
-                        }),
-                        _ => false,
-                    };
-                    if !still_down {
-                        r.end = Some(t);
-                    }
-                }
-                (Effect::Links { pairs, change: LinkChange::Up }, false)
-            }
-            Resolved::Clock { node, offset_ns, rate } => {
-                let previous = self.slots[node.index()].clock;
-                self.slots[node.index()].clock = super::Clock { offset_ns, rate: rate.max(0.01) };
-                self.active[entry] = Some(ActiveFault::Clock { node, previous });
-                (Effect::Clock { node, offset_ns, rate }, true)
-            }
-            Resolved::Admin { to, cmd } => {
-                let target = to.or_else(|| fault::resolve::leader(&View(self)));
-                let command = match &cmd {
-                    AdminCommand::AddServer(n) => Command::AddServer(*n),
-                    AdminCommand::RemoveServer(n) => Command::RemoveServer(*n),
-                    AdminCommand::Configure(p) => Command::Configure(*p),
-                    AdminCommand::ResetConfig => unreachable!("the schedule never resets by itself"),
-                };
-                let delivered = target.is_some_and(|n| self.is_up(n));
-                let mut window = false;
-                if let Some(n) = target.filter(|_| delivered) {
-                    self.admin(n, &cmd);
-                    if matches!(cmd, AdminCommand::Configure(_)) {
-                        self.active[entry] = Some(ActiveFault::Reconfigured(n));
-                        window = true;
-                    }
-                }
-                (Effect::Admin { to: target, delivered, command }, window)
-            }
-            Resolved::SlowNode { node, factor } => {
-                let previous = self.slots[node.index()].slowness;
-                self.slots[node.index()].slowness = factor;
-                self.active[entry] = Some(ActiveFault::SlowNode { node, previous });
-                (Effect::Slow { node, factor }, true)
-            }
-            Resolved::SlowDisk { node, factor } => {
-                let disk = &mut self.disks[node.index()];
-                disk.advance(t);
-                let previous = disk.slowness();
-                disk.set_slowness(factor);
-                self.active[entry] = Some(ActiveFault::SlowDisk { node, previous });
-                (Effect::Slow { node, factor }, true)
-            }
-            Resolved::CorruptDisk(node) => {
-                let slot = &mut self.slots[node.index()];
-                let disk = &mut self.disks[node.index()];
-                let files: Vec<crate::sim::FileId> =
-                    disk.files().filter(|&f| disk.durable_len(f) > 0).collect();
-                let flipped = if files.is_empty() {
-                    None
-                } else {
-                    let f = files[slot.disk_rng.below(files.len() as u64) as usize];
-                    disk.corrupt(t, f, &mut slot.disk_rng).map(|c| BitFlip {
-                        file: f.0,
-                        offset: c.offset,
-                        bit: c.bit,
-                    })
-                };
-                (Effect::CorruptDisk { node, flipped }, false)
-            }
-            Resolved::FailFsync { node, count } => {
-                self.disks[node.index()].fail_fsyncs(count as u64);
-                (Effect::FailFsync { node, count }, false)
-            }
-            Resolved::Adversary { forge, interval } => {
-                self.guard.adversaries += 1;
-                self.active[entry] = Some(ActiveFault::Adversary { forge, interval });
-                self.queue.push(t + interval, Event::Adversary { entry: entry as u32 });
-                (Effect::Adversary { interval }, true)
-            }
-        }
+    /// Takes an entry's fault (with what it keeps in effect) out of the World while it acts
+    /// on the World; the caller puts it back.
+    fn take_fault(&mut self, entry: usize) -> Box<dyn FaultType> {
+        self.faults[entry].take().expect("a fault is taken out only while it acts")
     }
 
     /// Folds a fault that started into the digest (its kind and the fields of what it did,
@@ -363,15 +157,11 @@ impl<N: Node> World<N> {
 
     /// Folds the end of a fault's window into the digest (the kind and what was undone, as
     /// fields) and writes it to the trace.
-    fn note_revert(&mut self, kind: FaultKind, undone: Undone) {
+    fn note_revert(&mut self, kind: FaultKind, undone: Undone, part: bool) {
         self.digest.word(kind.code());
         undone.fold(&mut self.digest);
         if let Some(tr) = &mut self.trace {
-            let label = if kind == FaultKind::RollingRestart {
-                kind.name().to_string()
-            } else {
-                format!("end of {kind}")
-            };
+            let label = if part { kind.name().to_string() } else { format!("end of {kind}") };
             let detail = undone.describe(|n| self.slots[n.index()].name.clone());
             tr.fault(self.now, &label, &detail);
         }
@@ -388,10 +178,16 @@ impl<N: Node> World<N> {
         self.flush(node, None);
     }
 
-    /// One strike of an active adversary, then the next one scheduled.
+    /// A wake-up a fault asked for (an adversary's next strike): handed to the entry's kind.
     pub(super) fn adversary(&mut self, entry: usize) {
+        let mut fault = self.take_fault(entry);
+        fault.wake(&mut Hands { w: self, entry });
+        self.faults[entry] = Some(fault);
+    }
+
+    /// One strike of the adversary of `entry`: replays a captured message, or forges one.
+    fn strike(&mut self, entry: usize, forge: bool) {
         let t = self.now;
-        let Some(ActiveFault::Adversary { forge, interval }) = self.active[entry] else { return };
         self.digest.event(t.0, super::code::ADVERSARY, 0, entry as u64, forge as u32);
         let sealed = if forge {
             let servers = self.servers.clone();
@@ -424,7 +220,6 @@ impl<N: Node> World<N> {
             let payload = Payload::Sealed(Box::new(Sealed { env, tampered, replayed, size }));
             self.queue.push(at, Event::Deliver { from, to, id, msg: payload });
         }
-        self.queue.push(t + interval, Event::Adversary { entry: entry as u32 });
     }
 
     fn open_window(&mut self, entry: usize, kind: FaultKind, effect: Effect) {
@@ -444,7 +239,6 @@ impl<N: Node> World<N> {
         for r in &mut self.fault_log {
             if r.end.is_none() && r.kind == kind && r.nodes.contains(&node) {
                 r.end = Some(t);
-                self.active[r.entry] = None;
             }
         }
     }
@@ -463,14 +257,14 @@ mod tests {
 
     #[test]
     fn the_end_of_a_window_folds_what_was_undone_and_where_not_its_wording() {
-        let crashed = |n| Undone::Fault(Some(ActiveFault::Crashed(NodeId(n))));
+        let crashed = |n| Undone::Restarted(NodeId(n));
         assert_ne!(fold(crashed(0)), fold(crashed(1)), "another server is another digest");
-        assert_ne!(fold(crashed(0)), fold(Undone::Fault(Some(ActiveFault::Paused(NodeId(0))))));
-        assert_ne!(fold(crashed(0)), fold(Undone::Fault(None)));
+        assert_ne!(fold(crashed(0)), fold(Undone::Resumed(NodeId(0))));
+        assert_ne!(fold(crashed(0)), fold(Undone::Nothing));
         // Both read "n1 restarted" in the trace; the digest still tells them apart.
         assert_eq!(crashed(0).describe(|n| format!("n{}", n.0 + 1)), "n1 restarted");
-        assert_eq!(Undone::Restarted(NodeId(0)).describe(|n| format!("n{}", n.0 + 1)), "n1 restarted");
-        assert_ne!(fold(crashed(0)), fold(Undone::Restarted(NodeId(0))));
+        assert_eq!(Undone::RollingRestarted(NodeId(0)).describe(|n| format!("n{}", n.0 + 1)), "n1 restarted");
+        assert_ne!(fold(crashed(0)), fold(Undone::RollingRestarted(NodeId(0))));
     }
 
     #[test]

@@ -35,7 +35,6 @@ use crate::sim::{
 
 pub use budget::EventBudget;
 pub use clock::Clock;
-pub use faults::ActiveFault;
 pub use recorder::{Recorder, RecorderConfig, Recording};
 pub use security::{Security, SecurityStats};
 pub use trace::Trace;
@@ -256,7 +255,8 @@ pub struct World<N: Node> {
     trace: Option<Trace>,
     schedule: Schedule,
     fault_rng: SimRng,
-    active: Vec<Option<ActiveFault>>,
+    /// Each schedule entry's fault, with what it keeps in effect (its own copy per run).
+    faults: Vec<Option<Box<dyn crate::fault::FaultType>>>,
     fault_log: Vec<FaultRecord>,
     halted: Option<Halt>,
     cpu: Option<CpuCost>,
@@ -315,7 +315,7 @@ impl<N: Node> World<N> {
             out: Outbox::default(),
             observers: Vec::new(),
             trace: None,
-            active: vec![None; schedule.entries.len()],
+            faults: schedule.entries.iter().map(|e| Some(e.fault.clone())).collect(),
             schedule,
             fault_rng: streams.stream("faults"),
             fault_log: Vec::new(),
@@ -473,6 +473,32 @@ impl<N: Node> World<N> {
         &self.clients
     }
 
+    /// Schedules a fault of any kind (a [`FaultType`](crate::fault::FaultType) of one's own,
+    /// or a built-in one from [`crate::fault::kinds::of`]) on this World: it starts at `at`
+    /// and, with `lasts`, is undone after that long (a time already past counts as now). Its
+    /// actions come after the schedule's own at equal times.
+    pub fn add_fault(
+        &mut self,
+        at: SimTime,
+        lasts: Option<SimDuration>,
+        fault: Box<dyn crate::fault::FaultType>,
+    ) {
+        let at = at.max(self.now);
+        let entry = self.schedule.entries.len();
+        for step in fault.steps(at, lasts, self.servers.len() as u32) {
+            let action = self.schedule.actions.len();
+            self.schedule.actions.push(crate::fault::Action {
+                at: step.at,
+                entry,
+                phase: step.phase,
+                part: step.part,
+            });
+            self.queue.push(step.at, Event::Fault { action: action as u32 });
+        }
+        self.faults.push(Some(fault.clone()));
+        self.schedule.entries.push(crate::fault::Entry { at, lasts, fault });
+    }
+
     /// The faults applied so far, with their windows.
     pub fn fault_log(&self) -> &[FaultRecord] {
         &self.fault_log
@@ -538,21 +564,19 @@ impl<N: Node> World<N> {
     }
 }
 
-/// The cluster as the fault resolver sees it.
-struct View<'a, N: Node>(&'a World<N>);
-
-impl<N: Node> ClusterView for View<'_, N> {
+/// The cluster as fault kinds resolve their targets against it.
+impl<N: Node> ClusterView for World<N> {
     fn servers(&self) -> &[NodeId] {
-        &self.0.servers
+        &self.servers
     }
     fn clients(&self) -> &[NodeId] {
-        &self.0.clients
+        &self.clients
     }
     fn role(&self, node: NodeId) -> (Role, Term) {
-        self.0.slots[node.index()].role
+        self.slots[node.index()].role
     }
     fn is_up(&self, node: NodeId) -> bool {
-        self.0.slots[node.index()].node.is_some()
+        self.slots[node.index()].node.is_some()
     }
 }
 

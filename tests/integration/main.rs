@@ -19,6 +19,7 @@ mod determinism;
 mod deterministic_budgets;
 mod experiments;
 mod fallacies;
+mod fault_kinds;
 mod fuzz_inputs;
 mod fuzz_regressions;
 mod golden_digests;

@@ -1,0 +1,46 @@
+//! `reconfigure`: an operator changes a server's settings at runtime (fallacy 6). With
+//! `"for"`, the server goes back to its boot settings.
+
+use super::{FaultType, FaultWorld, Started, Undone, operator, with_rng};
+use crate::fault::FaultKind;
+use crate::fault::resolve::{config_patch, node};
+use crate::scenario::{NodeRef, RaftSpec};
+use crate::sim::{AdminCommand, ConfigPatch, NodeId};
+
+/// A settings change on one server.
+#[derive(Clone, Debug)]
+pub struct Reconfigure {
+    node: NodeRef,
+    patch: ConfigPatch,
+    changed: Option<NodeId>,
+}
+
+impl Reconfigure {
+    /// `node` gets `raft`'s runtime settings.
+    pub fn new(node: NodeRef, raft: &RaftSpec) -> Self {
+        Reconfigure { node, patch: config_patch(raft), changed: None }
+    }
+}
+
+impl FaultType for Reconfigure {
+    fn kind(&self) -> FaultKind {
+        FaultKind::Reconfigure
+    }
+
+    fn start(&mut self, w: &mut dyn FaultWorld, _: Option<u32>) -> Started {
+        let n = with_rng(w, |view, rng| node(self.node, view, rng));
+        let (effect, handed) = operator(w, Some(n), &AdminCommand::Configure(self.patch));
+        self.changed = handed;
+        Started { effect, window: handed.is_some() }
+    }
+
+    fn revert(&mut self, w: &mut dyn FaultWorld, _: Option<u32>) -> Undone {
+        match self.changed.take() {
+            Some(n) => {
+                w.admin(n, &AdminCommand::ResetConfig);
+                Undone::Reconfigured(n)
+            }
+            None => Undone::Nothing,
+        }
+    }
+}
