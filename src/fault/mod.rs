@@ -12,6 +12,7 @@
 //! folds their fields, and reports, charts and checks read them. Words are made from a
 //! record only for people to read, never parsed back.
 
+pub mod operator;
 pub mod record;
 pub mod resolve;
 
@@ -19,6 +20,7 @@ use crate::scenario::{Fault, FaultEntry};
 use crate::sim::{SimDuration, SimTime};
 
 pub use crate::scenario::FaultKind;
+pub use operator::{AdminCommand, ConfigPatch};
 pub use record::{BitFlip, Command, Effect, FaultRecord, LinkChange};
 pub use resolve::{ClusterView, Resolved};
 

@@ -1,9 +1,10 @@
 //! Resolving a fault's node references against the cluster as it is when the fault fires.
 
+use super::operator::{AdminCommand, ConfigPatch};
 use crate::net::{Cut, LinkMod};
 use crate::scenario::{Fault, GroupRef, NodeRef, RaftSpec};
 use crate::sim::rng::Draw;
-use crate::sim::{AdminCommand, ConfigPatch, NodeId, Role, SimRng, Term};
+use crate::sim::{NodeId, Role, SimRng, Term};
 
 /// What the resolver may ask about the cluster.
 pub trait ClusterView {

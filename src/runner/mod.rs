@@ -170,8 +170,7 @@ pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunE
             let recorder = history::Recorder::new(scenario, opts.history, options);
             let stream = Rc::new(RefCell::new(HistoryStream::new(scenario.client_count(), recorder)));
             let log = HistoryLog::new(stream.clone());
-            let mut world =
-                build_world(scenario, streams, Box::new(kv::factory(scenario, streams, log)), start);
+            let mut world = kv::world(scenario, streams, log, start);
             let servers = scenario.cluster.nodes as usize;
             world.add_observer(Box::new(Invariants::new(servers)));
             world.add_observer(Box::new(Leadership::new(servers)));

@@ -2,10 +2,11 @@
 //! is now, changes the network or a node, and opens or closes a window in the fault log.
 
 use super::{View, World, code};
+use crate::fault::AdminCommand;
 use crate::fault::{self, BitFlip, Command, Effect, FaultKind, FaultRecord, LinkChange, Phase, Resolved};
 use crate::net::{CutId, LinkMod};
 use crate::sim::rng::Draw;
-use crate::sim::{AdminCommand, MsgId, Node, NodeId, SimDuration, SimTime};
+use crate::sim::{MsgId, Node, NodeId, SimDuration, SimTime};
 
 use super::Event;
 use super::security::{Payload, Sealed};
@@ -382,9 +383,11 @@ impl<N: Node> World<N> {
         let t = self.now;
         let slot = &mut self.slots[node.index()];
         let Some(n) = slot.node.as_mut() else { return };
-        let mut ctx =
-            crate::sim::Ctx::new(node, slot.clock.local(t), &self.servers, &mut slot.rng, &mut self.out);
-        n.on_admin(&mut ctx, cmd);
+        if let Some(cmd) = (self.operator)(cmd) {
+            let mut ctx =
+                crate::sim::Ctx::new(node, slot.clock.local(t), &self.servers, &mut slot.rng, &mut self.out);
+            n.on_admin(&mut ctx, &cmd);
+        }
         self.flush(node, None);
     }
 

@@ -21,7 +21,7 @@ fn world(s: &Scenario, seed: u64) -> World<KvNode> {
     let streams = RngStreams::new(seed);
     let start = runner::kv::client_config(s).2;
     let log = eightfold::workload::stream::HistoryLog::discard();
-    let mut w = runner::build_world(s, streams, Box::new(runner::kv::factory(s, streams, log)), start);
+    let mut w = runner::kv::world(s, streams, log, start);
     let n = s.cluster.nodes as usize;
     w.add_observer(Box::new(eightfold::check::invariants::Invariants::new(n)));
     w.add_observer(Box::new(Leadership::new(n)));
