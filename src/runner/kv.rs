@@ -537,6 +537,36 @@ mod tests {
         .expect("valid scenario")
     }
 
+    /// Every node's timers keep the kernel numbers they always had (the numbers are folded
+    /// into the trace digest), each number names one timer, and no other number decodes.
+    #[test]
+    fn timers_keep_their_kernel_numbers_and_decode_back() {
+        use crate::proto::gossip::GossipTimer;
+        use crate::proto::paxos::PaxosTimer;
+        use crate::proto::quorum::QuorumTimer;
+        use crate::proto::raft::RaftTimer;
+        use crate::sim::{Timer, TimerId};
+        use crate::workload::broadcast::BroadcastTimer;
+        use crate::workload::kv::ClientTimer;
+
+        fn check<T: Timer>(all: &[T], numbers: &[u16]) {
+            let ids: Vec<u16> = all.iter().map(|t| t.id().0).collect();
+            assert_eq!(ids, numbers, "{all:?}");
+            for &t in all {
+                assert_eq!(T::from_id(t.id()), Some(t));
+            }
+            for k in 0..8u16 {
+                assert_eq!(T::from_id(TimerId(k)).is_some(), numbers.contains(&k), "{all:?} number {k}");
+            }
+        }
+        check(&RaftTimer::ALL, &[1, 2, 3]);
+        check(&PaxosTimer::ALL, &[1, 2, 3]);
+        check(&QuorumTimer::ALL, &[1, 2]);
+        check(&[GossipTimer::Round], &[0]);
+        check(&[ClientTimer::Attempt, ClientTimer::Next, ClientTimer::Backoff], &[0, 1, 2]);
+        check(&[BroadcastTimer::Next, BroadcastTimer::Retry], &[0, 1]);
+    }
+
     #[test]
     fn paxos_and_the_quorum_store_run_the_kv_workload_through_crashes() {
         for (protocol, settings) in [

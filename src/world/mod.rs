@@ -364,12 +364,14 @@ impl<N: Node> World<N> {
     }
 
     /// Detaches the flight recording.
+    #[must_use = "the recording is taken out of the world; dropping it loses it"]
     pub fn take_recording(&mut self) -> Option<Recording> {
         let now = self.now;
         self.recorder.take().map(|r| r.finish(now))
     }
 
     /// Detaches the trace (to flush it).
+    #[must_use = "the trace is taken out of the world; it must be finished (flushed), or its tail is lost"]
     pub fn take_trace(&mut self) -> Option<Trace> {
         self.trace.take()
     }

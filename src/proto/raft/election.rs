@@ -61,7 +61,7 @@ impl<M: RaftHost> RaftNode<M> {
     }
 
     fn start_pre_vote(&mut self, ctx: &mut Ctx<'_, M>) {
-        self.role = Role::PreCandidate;
+        self.role = Role::Probing;
         self.leader = None;
         self.votes = vec![self.id];
         self.reset_election_timer(ctx);
@@ -166,7 +166,7 @@ impl<M: RaftHost> RaftNode<M> {
     }
 
     pub(super) fn on_pre_vote_resp(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, term: Term, granted: bool) {
-        if self.role != Role::PreCandidate || !granted || term != Term(self.term.0 + 1) {
+        if self.role != Role::Probing || !granted || term != Term(self.term.0 + 1) {
             return;
         }
         if !self.votes.contains(&from) {
