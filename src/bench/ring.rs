@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::disk::DiskConfig;
 use crate::fault::Schedule;
 use crate::net::{LinkProfile, Network};
-use crate::sim::{Ctx, Message, Node, NodeId, RngStreams, SimTime, StorageView, TimerId};
+use crate::sim::{Ctx, Message, Never, Node, NodeId, RngStreams, SimTime, StorageView};
 use crate::world::{Membership, World, WorldConfig};
 
 /// A ring message: 64 bytes on the wire.
@@ -48,6 +48,8 @@ pub struct RingNode {
 
 impl Node for RingNode {
     type Msg = RingMsg;
+    type Timer = Never;
+    type Admin = Never;
     fn on_start(&mut self, ctx: &mut Ctx<'_, RingMsg>) {
         for _ in 0..self.in_flight {
             ctx.send(self.next, RingMsg { hops: 0 });
@@ -57,7 +59,9 @@ impl Node for RingNode {
     fn on_message(&mut self, ctx: &mut Ctx<'_, RingMsg>, _from: NodeId, msg: RingMsg) {
         ctx.send(self.next, RingMsg { hops: msg.hops + 1 });
     }
-    fn on_timer(&mut self, _ctx: &mut Ctx<'_, RingMsg>, _timer: TimerId) {}
+    fn on_timer(&mut self, _ctx: &mut Ctx<'_, RingMsg>, timer: Never) {
+        match timer {}
+    }
 }
 
 /// Benchmark figures, printed as one JSON line.

@@ -133,6 +133,7 @@ impl Progress {
     }
 
     /// What the run's clients did, once the run ended at `end`.
+    #[must_use = "the finished progress is what liveness is judged on"]
     pub fn finish(mut self, end: SimTime) -> Finished {
         for (slot, w) in self.waiting.iter().enumerate() {
             if let Some(from) = *w

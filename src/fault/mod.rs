@@ -17,6 +17,7 @@
 //! record only for people to read, never parsed back.
 
 pub mod kinds;
+pub mod operator;
 pub mod record;
 pub mod resolve;
 
@@ -25,6 +26,7 @@ use crate::sim::{SimDuration, SimTime};
 
 pub use crate::scenario::FaultKind;
 pub use kinds::{FaultType, FaultWorld, Phase, Started, Step, Undone};
+pub use operator::{AdminCommand, ConfigPatch};
 pub use record::{BitFlip, Command, Effect, FaultRecord, LinkChange};
 pub use resolve::ClusterView;
 

@@ -10,9 +10,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::operator::ConfigPatch;
 use crate::net::Cut;
 use crate::scenario::FaultKind;
-use crate::sim::{ConfigPatch, Digest, NodeId, SimDuration, SimTime};
+use crate::sim::{Digest, NodeId, SimDuration, SimTime};
 
 /// One applied fault, with the window during which it was in effect.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,9 +1,10 @@
 //! Resolving a fault's node references against the cluster as it is when the fault fires:
 //! the helpers every fault kind ([`super::kinds`]) resolves its targets with.
 
+use super::operator::ConfigPatch;
 use crate::scenario::{GroupRef, NodeRef, RaftSpec};
 use crate::sim::rng::Draw;
-use crate::sim::{ConfigPatch, NodeId, Role, SimRng, Term};
+use crate::sim::{NodeId, Role, SimRng, Term};
 
 /// What the resolver may ask about the cluster.
 pub trait ClusterView {

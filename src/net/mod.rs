@@ -121,6 +121,7 @@ impl Network {
 
     /// Decides the fate of a `size`-byte message sent from `from` to `to` at `now`.
     #[inline]
+    #[must_use = "the route says when (or whether) the message arrives; dropping it loses the message"]
     pub fn route(&mut self, now: SimTime, from: NodeId, to: NodeId, size: u32) -> Route {
         self.stats.sent += 1;
         self.stats.bytes += size as u64;

@@ -18,7 +18,9 @@ use std::collections::BTreeSet;
 use super::wire::{Reader, Writer};
 use crate::sim::digest::mix64;
 use crate::sim::rng::Draw;
-use crate::sim::{Ctx, Message, Node, NodeId, Observation, Role, SimDuration, Term, TimerId};
+use crate::sim::{
+    Ctx, Message, Never, Node, NodeId, Observation, Role, SimDuration, Term, Timer, TimerId, timer_from_id,
+};
 
 use crate::proto::wire::HEADER;
 
@@ -117,7 +119,23 @@ pub struct GossipConfig {
     pub fanout: u32,
 }
 
-const ROUND: TimerId = TimerId(0);
+/// The timer of a gossip server.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum GossipTimer {
+    /// Time for the next anti-entropy round.
+    Round,
+}
+
+impl Timer for GossipTimer {
+    fn id(self) -> TimerId {
+        match self {
+            GossipTimer::Round => TimerId(0),
+        }
+    }
+    fn from_id(id: TimerId) -> Option<Self> {
+        timer_from_id(&[GossipTimer::Round], id)
+    }
+}
 
 /// One gossip server.
 #[derive(Debug)]
@@ -181,12 +199,14 @@ impl GossipNode {
 
 impl Node for GossipNode {
     type Msg = GossipMsg;
+    type Timer = GossipTimer;
+    type Admin = Never;
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, GossipMsg>) {
         ctx.observe(Observation::Role { role: Role::Peer, term: Term(0) });
         // Stagger the first round so nodes do not all gossip in lock step.
         let first = ctx.rng().between(1, self.config.interval.as_nanos().max(1));
-        ctx.set_timer(ROUND, SimDuration(first));
+        ctx.set_timer(GossipTimer::Round, SimDuration(first));
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, GossipMsg>, from: NodeId, msg: GossipMsg) {
@@ -220,13 +240,22 @@ impl Node for GossipNode {
         }
     }
 
-    fn on_timer(&mut self, ctx: &mut Ctx<'_, GossipMsg>, _timer: TimerId) {
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, GossipMsg>, timer: GossipTimer) {
+        match timer {
+            GossipTimer::Round => self.round(ctx),
+        }
+    }
+}
+
+impl GossipNode {
+    /// An anti-entropy round: a summary to one random peer, and the next round armed.
+    fn round(&mut self, ctx: &mut Ctx<'_, GossipMsg>) {
         let peers = Self::peers(ctx);
         if !peers.is_empty() {
             let p = *ctx.rng().pick(&peers);
             ctx.send(p, GossipMsg::Summary { count: self.values.len() as u64, hash: self.hash });
         }
-        ctx.set_timer(ROUND, self.config.interval);
+        ctx.set_timer(GossipTimer::Round, self.config.interval);
     }
 }
 

@@ -2,6 +2,7 @@
 //! a key-value cluster sends — client requests and replies, and each consensus protocol's
 //! own messages — so the same clients, faults and checks run on every protocol.
 
+use super::host::{Host, Inbound};
 use super::kv::{ClientReply, ClientRequest};
 use super::paxos::PaxosMsg;
 use super::quorum::QuorumMsg;
@@ -53,6 +54,39 @@ impl From<ClientRequest> for ServiceMsg {
 impl From<ClientReply> for ServiceMsg {
     fn from(r: ClientReply) -> Self {
         ServiceMsg::Reply(r)
+    }
+}
+
+/// A Raft server of the service opens its own messages and client requests.
+impl Host<RaftMsg> for ServiceMsg {
+    fn open(self) -> Option<Inbound<RaftMsg>> {
+        match self {
+            ServiceMsg::Raft(m) => Some(Inbound::Peer(m)),
+            ServiceMsg::Request(r) => Some(Inbound::Client(r)),
+            ServiceMsg::Reply(_) | ServiceMsg::Paxos(_) | ServiceMsg::Quorum(_) => None,
+        }
+    }
+}
+
+/// A Multi-Paxos server of the service opens its own messages and client requests.
+impl Host<PaxosMsg> for ServiceMsg {
+    fn open(self) -> Option<Inbound<PaxosMsg>> {
+        match self {
+            ServiceMsg::Paxos(m) => Some(Inbound::Peer(m)),
+            ServiceMsg::Request(r) => Some(Inbound::Client(r)),
+            ServiceMsg::Reply(_) | ServiceMsg::Raft(_) | ServiceMsg::Quorum(_) => None,
+        }
+    }
+}
+
+/// A quorum-store server of the service opens its own messages and client requests.
+impl Host<QuorumMsg> for ServiceMsg {
+    fn open(self) -> Option<Inbound<QuorumMsg>> {
+        match self {
+            ServiceMsg::Quorum(m) => Some(Inbound::Peer(m)),
+            ServiceMsg::Request(r) => Some(Inbound::Client(r)),
+            ServiceMsg::Reply(_) | ServiceMsg::Raft(_) | ServiceMsg::Paxos(_) => None,
+        }
     }
 }
 

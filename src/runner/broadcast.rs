@@ -4,7 +4,9 @@ use crate::check::CheckResult;
 use crate::check::convergence::{SpreadTracker, judge};
 use crate::proto::gossip::{GossipConfig, GossipMsg, GossipNode};
 use crate::scenario::{GossipSpec, Scenario, WorkloadSpec};
-use crate::sim::{Ctx, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView, TimerId};
+use crate::sim::{
+    Ctx, Never, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView, TimerId, fire_inner,
+};
 use crate::workload::broadcast::{BroadcastClient, BroadcastConfig};
 use crate::world::World;
 
@@ -22,6 +24,9 @@ pub enum BroadcastNode {
 
 impl Node for BroadcastNode {
     type Msg = GossipMsg;
+    /// The inner node's timer, by the kernel's number.
+    type Timer = TimerId;
+    type Admin = Never;
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, GossipMsg>) {
         match self {
@@ -40,8 +45,8 @@ impl Node for BroadcastNode {
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, GossipMsg>, timer: TimerId) {
         match self {
-            BroadcastNode::Server(n) => n.on_timer(ctx, timer),
-            BroadcastNode::Client(c) => c.on_timer(ctx, timer),
+            BroadcastNode::Server(n) => fire_inner(n, ctx, timer),
+            BroadcastNode::Client(c) => fire_inner(c, ctx, timer),
         }
     }
 }

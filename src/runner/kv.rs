@@ -9,14 +9,15 @@ use crate::check::leadership::Leadership;
 use crate::check::linearizability as lin;
 use crate::check::liveness::{self, LivenessInput};
 use crate::fault::resolve::config_patch;
+use crate::fault::{AdminCommand, ConfigPatch};
 use crate::proto::paxos::{PaxosConfig, PaxosNode};
 use crate::proto::quorum::{QuorumConfig, QuorumNode};
-use crate::proto::raft::{RaftConfig, RaftNode, ReadMode};
+use crate::proto::raft::{RaftAdmin, RaftConfig, RaftNode, RaftPatch, ReadMode};
 use crate::proto::service::ServiceMsg;
 use crate::report::outcome::{LinearizabilityFigures, Unfinished, ZoneFigures};
 use crate::scenario::validate::{Warning, queues_smaller_than};
 use crate::scenario::{KeyDistSpec, RaftSpec, ReadModeSpec, Scenario, WorkloadSpec};
-use crate::sim::{AdminCommand, ConfigPatch, Ctx, DiskEvent, Node, NodeId, SimDuration, SimTime, TimerId};
+use crate::sim::{Ctx, DiskEvent, Node, NodeId, SimDuration, SimTime, TimerId, fire_inner};
 use crate::workload::keys::KeyDist;
 use crate::workload::kv::{KvClient, KvClientConfig, OpMix};
 use crate::workload::stream::{HistoryStream, OpLog, OpSink};
@@ -26,7 +27,8 @@ use super::Finished;
 use super::history::Recorded;
 use super::protocol::KvRun;
 
-/// A node of a key-value run.
+/// A node of a key-value run: each variant is a [`Node`] of its own, and this enum only
+/// hands the kernel's calls to it.
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)] // one per node; boxing would add a hop per event
 pub enum KvNode {
@@ -42,6 +44,10 @@ pub enum KvNode {
 
 impl Node for KvNode {
     type Msg = ServiceMsg;
+    /// The inner node's timer, by the kernel's number (each variant decodes its own).
+    type Timer = TimerId;
+    /// Of a key-value run's nodes only Raft servers take operator commands.
+    type Admin = RaftAdmin;
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, ServiceMsg>) {
         match self {
@@ -54,25 +60,20 @@ impl Node for KvNode {
 
     #[inline]
     fn on_message(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, from: NodeId, msg: ServiceMsg) {
-        match (self, msg) {
-            (KvNode::Raft(n), ServiceMsg::Raft(m)) => n.on_peer(ctx, from, m),
-            (KvNode::Raft(n), ServiceMsg::Request(r)) => n.on_client(ctx, from, r),
-            (KvNode::Paxos(n), ServiceMsg::Paxos(m)) => n.on_peer(ctx, from, m),
-            (KvNode::Paxos(n), ServiceMsg::Request(r)) => n.on_client(ctx, from, r),
-            (KvNode::Quorum(n), ServiceMsg::Quorum(m)) => n.on_peer(ctx, from, m),
-            (KvNode::Quorum(n), ServiceMsg::Request(r)) => n.on_client(ctx, from, r),
-            (KvNode::Client(c), ServiceMsg::Reply(r)) => c.on_reply(ctx, from, r),
-            // A message of the wrong kind for this node (a forged or misrouted one): ignore.
-            _ => {}
+        match self {
+            KvNode::Raft(n) => n.on_message(ctx, from, msg),
+            KvNode::Paxos(n) => n.on_message(ctx, from, msg),
+            KvNode::Quorum(n) => n.on_message(ctx, from, msg),
+            KvNode::Client(c) => c.on_message(ctx, from, msg),
         }
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, timer: TimerId) {
         match self {
-            KvNode::Raft(n) => n.on_timer(ctx, timer),
-            KvNode::Paxos(n) => n.on_timer(ctx, timer),
-            KvNode::Quorum(n) => n.on_timer(ctx, timer),
-            KvNode::Client(c) => c.on_timer(ctx, timer),
+            KvNode::Raft(n) => fire_inner(n, ctx, timer),
+            KvNode::Paxos(n) => fire_inner(n, ctx, timer),
+            KvNode::Quorum(n) => fire_inner(n, ctx, timer),
+            KvNode::Client(c) => fire_inner(c, ctx, timer),
         }
     }
 
@@ -81,14 +82,36 @@ impl Node for KvNode {
             KvNode::Raft(n) => n.on_disk(ctx, event),
             KvNode::Paxos(n) => n.on_disk(ctx, event),
             KvNode::Quorum(n) => n.on_disk(ctx, event),
-            KvNode::Client(_) => {}
+            KvNode::Client(c) => c.on_disk(ctx, event),
         }
     }
 
-    fn on_admin(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, cmd: &AdminCommand) {
-        if let KvNode::Raft(n) = self {
-            n.on_admin(ctx, cmd);
+    fn on_admin(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, cmd: &RaftAdmin) {
+        match self {
+            KvNode::Raft(n) => n.on_admin(ctx, cmd),
+            KvNode::Paxos(_) | KvNode::Quorum(_) | KvNode::Client(_) => {}
         }
+    }
+}
+
+/// An operator's command from the fault schedule, as a Raft server takes it: the
+/// translation [`world`] gives the kernel.
+pub fn operator(cmd: &AdminCommand) -> Option<RaftAdmin> {
+    Some(match cmd {
+        AdminCommand::AddServer(n) => RaftAdmin::AddServer(*n),
+        AdminCommand::RemoveServer(n) => RaftAdmin::RemoveServer(*n),
+        AdminCommand::Configure(p) => RaftAdmin::Configure(raft_patch(p)),
+        AdminCommand::ResetConfig => RaftAdmin::ResetConfig,
+    })
+}
+
+/// A settings change in the scenario's words, as Raft's own patch.
+fn raft_patch(p: &ConfigPatch) -> RaftPatch {
+    RaftPatch {
+        election_timeout: p.election_timeout,
+        heartbeat: p.heartbeat,
+        pre_vote: p.pre_vote,
+        check_quorum: p.check_quorum,
     }
 }
 
@@ -96,7 +119,7 @@ impl Node for KvNode {
 pub fn raft_config(s: &Scenario) -> RaftConfig {
     let mut c = RaftConfig::default();
     if let Some(r) = &s.cluster.raft {
-        apply_patch(&mut c, &config_patch(r));
+        c.apply(&raft_patch(&config_patch(r)));
         apply_server_settings(&mut c, r);
         if let Some(v) = &r.initial_voters {
             c.initial_voters =
@@ -115,7 +138,7 @@ pub fn raft_config_for(s: &Scenario, id: NodeId) -> RaftConfig {
     for o in &s.cluster.overrides {
         let named = o.nodes.iter().any(|n| super::network::concrete(n, s.cluster.nodes) == Some(id));
         if let (true, Some(r)) = (named, &o.raft) {
-            apply_patch(&mut c, &config_patch(r));
+            c.apply(&raft_patch(&config_patch(r)));
             apply_server_settings(&mut c, r);
         }
     }
@@ -137,24 +160,6 @@ fn apply_server_settings(c: &mut RaftConfig, r: &RaftSpec) {
     }
     if let Some(b) = r.timing.max_batch {
         c.max_entries_per_msg = b;
-    }
-}
-
-/// Sets the timing settings a patch names, as written (no clamping: the scenario was
-/// validated).
-fn apply_patch(c: &mut RaftConfig, p: &ConfigPatch) {
-    if let Some((lo, hi)) = p.election_timeout {
-        c.election_timeout_min = lo;
-        c.election_timeout_max = hi;
-    }
-    if let Some(h) = p.heartbeat {
-        c.heartbeat_interval = h;
-    }
-    if let Some(v) = p.pre_vote {
-        c.pre_vote = v;
-    }
-    if let Some(q) = p.check_quorum {
-        c.check_quorum = q;
     }
 }
 
@@ -432,6 +437,36 @@ mod tests {
             }}"#
         ))
         .expect("valid scenario")
+    }
+
+    /// Every node's timers keep the kernel numbers they always had (the numbers are folded
+    /// into the trace digest), each number names one timer, and no other number decodes.
+    #[test]
+    fn timers_keep_their_kernel_numbers_and_decode_back() {
+        use crate::proto::gossip::GossipTimer;
+        use crate::proto::paxos::PaxosTimer;
+        use crate::proto::quorum::QuorumTimer;
+        use crate::proto::raft::RaftTimer;
+        use crate::sim::{Timer, TimerId};
+        use crate::workload::broadcast::BroadcastTimer;
+        use crate::workload::kv::ClientTimer;
+
+        fn check<T: Timer>(all: &[T], numbers: &[u16]) {
+            let ids: Vec<u16> = all.iter().map(|t| t.id().0).collect();
+            assert_eq!(ids, numbers, "{all:?}");
+            for &t in all {
+                assert_eq!(T::from_id(t.id()), Some(t));
+            }
+            for k in 0..8u16 {
+                assert_eq!(T::from_id(TimerId(k)).is_some(), numbers.contains(&k), "{all:?} number {k}");
+            }
+        }
+        check(&RaftTimer::ALL, &[1, 2, 3]);
+        check(&PaxosTimer::ALL, &[1, 2, 3]);
+        check(&QuorumTimer::ALL, &[1, 2]);
+        check(&[GossipTimer::Round], &[0]);
+        check(&[ClientTimer::Attempt, ClientTimer::Next, ClientTimer::Backoff], &[0, 1, 2]);
+        check(&[BroadcastTimer::Next, BroadcastTimer::Retry], &[0, 1]);
     }
 
     #[test]

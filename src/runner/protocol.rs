@@ -40,6 +40,7 @@ use crate::sim::{NodeId, RngStreams, SimDuration, SimTime, StorageView};
 use crate::workload::keys::KeyDist;
 use crate::workload::kv::{KvClient, KvClientConfig};
 use crate::workload::stream::{HistoryLog, HistoryStream};
+use crate::world::World;
 
 use super::broadcast::{self, BroadcastNode};
 use super::history::Recorder;
@@ -233,6 +234,14 @@ impl KvRun {
         self.clients.2
     }
 
+    /// The world of this run: the scenario's world ([`build_world`]) with its nodes built by
+    /// [`KvRun::factory`] and the operator's commands reaching the servers ([`kv::operator`]).
+    pub fn world(&self, s: &Scenario, streams: RngStreams, log: HistoryLog) -> World<KvNode> {
+        let mut world = build_world(s, streams, Box::new(self.factory(streams, log)), self.client_start());
+        world.set_operator(kv::operator);
+        world
+    }
+
     /// A factory for the nodes of this run: servers first, then clients reporting their
     /// operations to `log`.
     pub fn factory(
@@ -299,7 +308,7 @@ impl ProtocolRun for KvRun {
         let stream = Rc::new(RefCell::new(HistoryStream::new(s.client_count(), recorder)));
         let log = HistoryLog::new(stream.clone());
         let streams = RngStreams::new(opts.seed);
-        let mut world = build_world(s, streams, Box::new(self.factory(streams, log)), self.client_start());
+        let mut world = self.world(s, streams, log);
         let servers = s.cluster.nodes as usize;
         world.add_observer(Box::new(Invariants::new(servers)));
         world.add_observer(Box::new(Leadership::new(servers)));

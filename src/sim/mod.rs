@@ -16,8 +16,8 @@ pub mod time;
 pub use digest::Digest;
 pub use ids::{LogIndex, MsgId, NodeId, Term, TimerId};
 pub use node::{
-    AdminCommand, ConfigPatch, Ctx, DiskEvent, DiskOp, FileId, Message, Node, NodeFactory, Outbox,
-    StorageView,
+    Ctx, DiskEvent, DiskOp, FileId, Message, Never, Node, NodeFactory, Outbox, StorageView, Timer,
+    fire_inner, timer_from_id,
 };
 pub use observe::{Observation, Role};
 pub use rng::{RngStreams, SimRng};

@@ -8,6 +8,8 @@
 //! tests that drive it by hand, or on a real network runtime — the approach of tikv/raft-rs
 //! (`Ready`) and quinn-proto (`poll_transmit`).
 
+use std::fmt;
+
 use super::ids::{NodeId, TimerId};
 use super::observe::Observation;
 use super::rng::SimRng;
@@ -92,7 +94,8 @@ pub trait StorageView {
 pub struct Outbox<M> {
     /// Messages to send: (destination, message).
     pub sends: Vec<(NodeId, M)>,
-    /// Timers to arm (`Some(after)`) or cancel (`None`), in local-clock durations.
+    /// Timers to arm (`Some(after)`) or cancel (`None`), in local-clock durations, by the
+    /// kernel's number ([`Timer::id`]).
     pub timers: Vec<(TimerId, Option<SimDuration>)>,
     /// Disk requests.
     pub disk: Vec<DiskOp>,
@@ -178,14 +181,14 @@ impl<'a, M> Ctx<'a, M> {
 
     /// Arms `timer` to fire after `after` of local time, replacing any pending one.
     #[inline]
-    pub fn set_timer(&mut self, timer: TimerId, after: SimDuration) {
-        self.out.timers.push((timer, Some(after)));
+    pub fn set_timer(&mut self, timer: impl Timer, after: SimDuration) {
+        self.out.timers.push((timer.id(), Some(after)));
     }
 
     /// Cancels `timer` if it is pending.
     #[inline]
-    pub fn cancel_timer(&mut self, timer: TimerId) {
-        self.out.timers.push((timer, None));
+    pub fn cancel_timer(&mut self, timer: impl Timer) {
+        self.out.timers.push((timer.id(), None));
     }
 
     /// Queues a disk request.
@@ -206,37 +209,64 @@ impl<'a, M> Ctx<'a, M> {
     }
 }
 
-/// Changes to a consensus server's timing settings an operator can make at runtime.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ConfigPatch {
-    /// New election timeout range (min, max).
-    pub election_timeout: Option<(SimDuration, SimDuration)>,
-    /// New heartbeat interval.
-    pub heartbeat: Option<SimDuration>,
-    /// Pre-vote on or off.
-    pub pre_vote: Option<bool>,
-    /// Check-quorum on or off.
-    pub check_quorum: Option<bool>,
+/// The timers of one kind of node: a small `Copy` enum the node arms through its [`Ctx`]
+/// and gets back, typed, in [`Node::on_timer`] (match it exhaustively: a new timer then
+/// fails to compile where it is not handled).
+///
+/// The kernel stores a pending timer by its opaque [`TimerId`] (one generation counter per
+/// id, and the id folded into the trace digest), so [`Timer::id`] must give each variant
+/// its own number and keep it stable: renumbering a timer changes every digest.
+pub trait Timer: Copy + Eq + fmt::Debug + 'static {
+    /// The kernel's number for this timer.
+    fn id(self) -> TimerId;
+    /// The timer the kernel numbered `id`, if this kind has one.
+    fn from_id(id: TimerId) -> Option<Self>;
 }
 
-/// A command from an operator (fallacy 6: there is more than one administrator), delivered
-/// to a node by the fault schedule as if typed at its console.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AdminCommand {
-    /// Add this server to the cluster's membership (sent to the leader).
-    AddServer(NodeId),
-    /// Remove this server from the membership (sent to the leader).
-    RemoveServer(NodeId),
-    /// Change this node's settings.
-    Configure(ConfigPatch),
-    /// Go back to the settings the node booted with.
-    ResetConfig,
+/// Finds the timer numbered `id` among `all` (every variant of a timer enum): the usual
+/// body of [`Timer::from_id`].
+pub fn timer_from_id<T: Timer>(all: &[T], id: TimerId) -> Option<T> {
+    all.iter().copied().find(|t| t.id() == id)
+}
+
+/// A node that hosts another node's timers (an enum over several kinds of node) passes the
+/// kernel's number through and decodes it with the inner node's own [`Timer`] type.
+impl Timer for TimerId {
+    fn id(self) -> TimerId {
+        self
+    }
+    fn from_id(id: TimerId) -> Option<Self> {
+        Some(id)
+    }
+}
+
+/// The timer type of a node that arms none, and the admin type of a node that takes no
+/// operator commands: it has no values, so a handler for it can never be called.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Never {}
+
+impl Timer for Never {
+    fn id(self) -> TimerId {
+        match self {}
+    }
+    fn from_id(_: TimerId) -> Option<Self> {
+        None
+    }
 }
 
 /// A virtual node: a sans-IO state machine the kernel drives.
 pub trait Node: 'static {
     /// The messages nodes of this kind exchange.
     type Msg: Message;
+
+    /// The timers a node of this kind arms (an enum; [`Never`] for none).
+    type Timer: Timer;
+
+    /// The operator commands a node of this kind understands (its own type: membership
+    /// changes, settings changes; [`Never`] for none). The kernel hands over what the
+    /// fault schedule's operator typed, translated by the hook the runner gives it
+    /// (`World::set_operator`), so the kernel never names a protocol's settings.
+    type Admin: 'static;
 
     /// Called once when the node boots (and again after every restart, on the rebuilt node).
     fn on_start(&mut self, ctx: &mut Ctx<'_, Self::Msg>);
@@ -245,7 +275,7 @@ pub trait Node: 'static {
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self::Msg>, from: NodeId, msg: Self::Msg);
 
     /// Called when an armed timer fires.
-    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self::Msg>, timer: TimerId);
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self::Msg>, timer: Self::Timer);
 
     /// Called when an asynchronous disk request completes.
     fn on_disk(&mut self, ctx: &mut Ctx<'_, Self::Msg>, event: DiskEvent) {
@@ -254,8 +284,17 @@ pub trait Node: 'static {
 
     /// Called when an operator issues a command to this node (nodes that support no
     /// administration ignore it).
-    fn on_admin(&mut self, ctx: &mut Ctx<'_, Self::Msg>, cmd: &AdminCommand) {
+    fn on_admin(&mut self, ctx: &mut Ctx<'_, Self::Msg>, cmd: &Self::Admin) {
         let _ = (ctx, cmd);
+    }
+}
+
+/// For a node enum whose [`Node::Timer`] is the opaque [`TimerId`]: hands the kernel's
+/// timer number to the inner `node`, typed, if it is one of that node's timers (it always
+/// is when the inner node armed it).
+pub fn fire_inner<N: Node>(node: &mut N, ctx: &mut Ctx<'_, N::Msg>, id: TimerId) {
+    if let Some(timer) = N::Timer::from_id(id) {
+        node.on_timer(ctx, timer);
     }
 }
 

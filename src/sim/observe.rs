@@ -10,14 +10,19 @@ use serde::{Deserialize, Serialize};
 
 use super::ids::{LogIndex, NodeId, Term};
 
-/// A node's role in its protocol, as drawn on the timeline chart.
+/// A node's role in its protocol, as drawn on the timeline chart: a generic vocabulary of
+/// leader-based and leaderless replication, which protocols map their states onto.
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Following a leader (or waiting for one).
     Follower,
-    /// Asking peers whether an election could be won (Raft's pre-vote), without a new term.
-    PreCandidate,
+    /// Sounding out its peers on whether it could win an election, before campaigning and
+    /// without claiming a new term or ballot (Raft's pre-vote, dissertation §9.6, is such a
+    /// step). Its name in traces, recordings and charts is `pre_candidate` /
+    /// `pre-candidate`, as it always was.
+    #[serde(rename = "pre_candidate")]
+    Probing,
     /// Campaigning for leadership in a new term (Raft) or ballot (Paxos phase 1).
     Candidate,
     /// The leader of its term (Raft) or the distinguished proposer (Paxos).
@@ -31,7 +36,7 @@ impl Role {
     pub fn name(self) -> &'static str {
         match self {
             Role::Follower => "follower",
-            Role::PreCandidate => "pre-candidate",
+            Role::Probing => "pre-candidate",
             Role::Candidate => "candidate",
             Role::Leader => "leader",
             Role::Peer => "peer",
@@ -140,5 +145,29 @@ impl Observation {
             Observation::Rejected { .. } => 10,
             Observation::Accepted { .. } => 11,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Roles keep the names every trace, recording and chart has always used.
+    #[test]
+    fn roles_keep_their_names_in_every_output() {
+        let names: Vec<(String, &str)> =
+            [Role::Follower, Role::Probing, Role::Candidate, Role::Leader, Role::Peer]
+                .into_iter()
+                .map(|r| (serde_json::to_string(&r).expect("serialises"), r.name()))
+                .collect();
+        let expected = [
+            ("\"follower\"", "follower"),
+            ("\"pre_candidate\"", "pre-candidate"),
+            ("\"candidate\"", "candidate"),
+            ("\"leader\"", "leader"),
+            ("\"peer\"", "peer"),
+        ];
+        assert_eq!(names, expected.map(|(s, n)| (s.to_string(), n)).to_vec());
+        assert_eq!(serde_json::from_str::<Role>("\"pre_candidate\"").expect("parses"), Role::Probing);
     }
 }

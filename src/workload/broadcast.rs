@@ -9,10 +9,31 @@ use serde::Serialize;
 
 use crate::proto::gossip::GossipMsg;
 use crate::sim::rng::Draw;
-use crate::sim::{Ctx, Node, NodeId, Observation, Role, SimDuration, SimRng, SimTime, Term, TimerId};
+use crate::sim::{
+    Ctx, Never, Node, NodeId, Observation, Role, SimDuration, SimRng, SimTime, Term, Timer, TimerId,
+    timer_from_id,
+};
 
-const NEXT: TimerId = TimerId(0);
-const RETRY: TimerId = TimerId(1);
+/// The timers of a broadcast client.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum BroadcastTimer {
+    /// Time to inject the next value.
+    Next,
+    /// The pending value went unacknowledged: try another server.
+    Retry,
+}
+
+impl Timer for BroadcastTimer {
+    fn id(self) -> TimerId {
+        TimerId(match self {
+            BroadcastTimer::Next => 0,
+            BroadcastTimer::Retry => 1,
+        })
+    }
+    fn from_id(id: TimerId) -> Option<Self> {
+        timer_from_id(&[BroadcastTimer::Next, BroadcastTimer::Retry], id)
+    }
+}
 
 /// Settings of one broadcast client.
 #[derive(Clone, Copy, Debug)]
@@ -75,17 +96,19 @@ impl BroadcastClient {
         };
         self.log[i].attempts += 1;
         ctx.send(server, GossipMsg::Inject { value: self.log[i].value });
-        ctx.set_timer(RETRY, self.config.timeout);
+        ctx.set_timer(BroadcastTimer::Retry, self.config.timeout);
     }
 }
 
 impl Node for BroadcastClient {
     type Msg = GossipMsg;
+    type Timer = BroadcastTimer;
+    type Admin = Never;
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, GossipMsg>) {
         ctx.observe(Observation::Role { role: Role::Peer, term: Term(0) });
         if self.config.values > 0 {
-            ctx.set_timer(NEXT, SimDuration::ZERO);
+            ctx.set_timer(BroadcastTimer::Next, SimDuration::ZERO);
         }
     }
 
@@ -95,18 +118,18 @@ impl Node for BroadcastClient {
                 if self.log[i].value == value {
                     self.log[i].acked = Some(ctx.now());
                     self.pending = None;
-                    ctx.cancel_timer(RETRY);
+                    ctx.cancel_timer(BroadcastTimer::Retry);
                 }
             }
         }
     }
 
-    fn on_timer(&mut self, ctx: &mut Ctx<'_, GossipMsg>, timer: TimerId) {
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, GossipMsg>, timer: BroadcastTimer) {
         match timer {
             // A new value every interval; an unacknowledged one is abandoned for the next
             // (it stays in the log, unacknowledged, and is not promised).
-            NEXT if self.next_seq < self.config.values => {
-                ctx.cancel_timer(RETRY);
+            BroadcastTimer::Next if self.next_seq < self.config.values => {
+                ctx.cancel_timer(BroadcastTimer::Retry);
                 let value = ((self.config.client as u64) << 32) | self.next_seq as u64;
                 self.next_seq += 1;
                 let first_server = *self.workload.pick(ctx.servers());
@@ -114,11 +137,12 @@ impl Node for BroadcastClient {
                 self.pending = Some(self.log.len() - 1);
                 self.send_pending(ctx);
                 if self.next_seq < self.config.values {
-                    ctx.set_timer(NEXT, self.config.interval);
+                    ctx.set_timer(BroadcastTimer::Next, self.config.interval);
                 }
             }
-            RETRY => self.send_pending(ctx),
-            _ => {}
+            // Every value is out: nothing left to inject.
+            BroadcastTimer::Next => {}
+            BroadcastTimer::Retry => self.send_pending(ctx),
         }
     }
 }

@@ -20,12 +20,36 @@ use super::history::{HistoryOp, OpKind, OpOutcome};
 use super::keys::KeyDist;
 use super::stream::HistoryLog;
 use crate::proto::kv::{ClientReply, ClientRequest, Key, KvOp, KvResult};
+use crate::proto::service::ServiceMsg;
 use crate::sim::rng::Draw;
-use crate::sim::{Ctx, Message, NodeId, Observation, Role, SimDuration, SimRng, SimTime, Term, TimerId};
+use crate::sim::{
+    Ctx, Message, Never, Node, NodeId, Observation, Role, SimDuration, SimRng, SimTime, Term, Timer, TimerId,
+    timer_from_id,
+};
 
-const ATTEMPT: TimerId = TimerId(0);
-const NEXT: TimerId = TimerId(1);
-const BACKOFF: TimerId = TimerId(2);
+/// The timers of a key-value client.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum ClientTimer {
+    /// The current attempt went unanswered: try another server.
+    Attempt,
+    /// Thinking is over: issue the next operation.
+    Next,
+    /// A refusal without a leader hint: wait a little, then try again.
+    Backoff,
+}
+
+impl Timer for ClientTimer {
+    fn id(self) -> TimerId {
+        TimerId(match self {
+            ClientTimer::Attempt => 0,
+            ClientTimer::Next => 1,
+            ClientTimer::Backoff => 2,
+        })
+    }
+    fn from_id(id: TimerId) -> Option<Self> {
+        timer_from_id(&[ClientTimer::Attempt, ClientTimer::Next, ClientTimer::Backoff], id)
+    }
+}
 
 /// Relative weights of operation kinds.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -113,6 +137,43 @@ pub struct KvClient {
     log: HistoryLog,
 }
 
+/// A client of the key-value service is a node of its cluster: it boots, hears replies and
+/// keeps its own timers (it takes no operator commands).
+impl Node for KvClient {
+    type Msg = ServiceMsg;
+    type Timer = ClientTimer;
+    type Admin = Never;
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, ServiceMsg>) {
+        ctx.observe(Observation::Role { role: Role::Peer, term: Term(0) });
+        ctx.set_timer(ClientTimer::Next, SimDuration::ZERO);
+    }
+
+    /// A reply is handled by [`KvClient::on_reply`]; anything else (a server's message,
+    /// misrouted or forged) is ignored.
+    fn on_message(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, from: NodeId, msg: ServiceMsg) {
+        match msg {
+            ServiceMsg::Reply(r) => self.on_reply(ctx, from, r),
+            ServiceMsg::Request(_) | ServiceMsg::Raft(_) | ServiceMsg::Paxos(_) | ServiceMsg::Quorum(_) => {}
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, timer: ClientTimer) {
+        match timer {
+            ClientTimer::Next => self.next_op(ctx),
+            ClientTimer::Attempt => {
+                // No answer: the request may have been accepted, so the outcome is unknown.
+                if let Some(c) = &mut self.current {
+                    c.all_refused = false;
+                }
+                self.leader = None;
+                self.attempt(ctx, None);
+            }
+            ClientTimer::Backoff => self.attempt(ctx, None),
+        }
+    }
+}
+
 impl KvClient {
     /// A client drawing its operations from `workload` (its own stream) and reporting
     /// each one that ends to `log`.
@@ -126,12 +187,6 @@ impl KvClient {
         let mut h = self.record(c, OpOutcome::Info, None);
         h.complete_ns = None;
         Some(h)
-    }
-
-    /// Called when the client boots.
-    pub fn on_start<M: Message + From<ClientRequest>>(&mut self, ctx: &mut Ctx<'_, M>) {
-        ctx.observe(Observation::Role { role: Role::Peer, term: Term(0) });
-        ctx.set_timer(NEXT, SimDuration::ZERO);
     }
 
     /// Called with a server's reply.
@@ -149,18 +204,18 @@ impl KvClient {
             ClientReply::Ok { result, .. } => {
                 self.leader = Some(from);
                 let cur = self.current.take().expect("checked above");
-                ctx.cancel_timer(ATTEMPT);
-                ctx.cancel_timer(BACKOFF);
+                ctx.cancel_timer(ClientTimer::Attempt);
+                ctx.cancel_timer(ClientTimer::Backoff);
                 self.learn(&cur.op, &result);
                 let h = self.record(&cur, OpOutcome::Ok, Some((ctx.now(), result)));
                 self.log.finished(ctx.now(), h);
-                ctx.set_timer(NEXT, self.config.think);
+                ctx.set_timer(ClientTimer::Next, self.config.think);
             }
             ClientReply::NotLeader { leader, .. } => {
                 if from != cur.target {
                     return; // a refusal from an older attempt says nothing about the current one
                 }
-                ctx.cancel_timer(ATTEMPT);
+                ctx.cancel_timer(ClientTimer::Attempt);
                 match leader.filter(|&l| l != from) {
                     Some(l) => {
                         self.leader = Some(l);
@@ -168,7 +223,7 @@ impl KvClient {
                     }
                     None => {
                         self.leader = None;
-                        ctx.set_timer(BACKOFF, self.config.backoff);
+                        ctx.set_timer(ClientTimer::Backoff, self.config.backoff);
                     }
                 }
             }
@@ -177,27 +232,10 @@ impl KvClient {
                     return;
                 }
                 cur.all_refused = false;
-                ctx.cancel_timer(ATTEMPT);
+                ctx.cancel_timer(ClientTimer::Attempt);
                 self.leader = None;
-                ctx.set_timer(BACKOFF, self.config.backoff);
+                ctx.set_timer(ClientTimer::Backoff, self.config.backoff);
             }
-        }
-    }
-
-    /// Called when one of the client's timers fires.
-    pub fn on_timer<M: Message + From<ClientRequest>>(&mut self, ctx: &mut Ctx<'_, M>, timer: TimerId) {
-        match timer {
-            NEXT => self.next_op(ctx),
-            ATTEMPT => {
-                // No answer: the request may have been accepted, so the outcome is unknown.
-                if let Some(c) = &mut self.current {
-                    c.all_refused = false;
-                }
-                self.leader = None;
-                self.attempt(ctx, None);
-            }
-            BACKOFF => self.attempt(ctx, None),
-            _ => {}
         }
     }
 
@@ -252,8 +290,8 @@ impl KvClient {
                 h.complete_ns = Some(ctx.now().as_nanos());
             }
             self.log.finished(ctx.now(), h);
-            ctx.cancel_timer(ATTEMPT);
-            ctx.set_timer(NEXT, self.config.think);
+            ctx.cancel_timer(ClientTimer::Attempt);
+            ctx.set_timer(ClientTimer::Next, self.config.think);
             return;
         }
         let target = match to {
@@ -268,7 +306,7 @@ impl KvClient {
         cur.target = target;
         let req = ClientRequest { client: self.config.client, seq: cur.seq, op: cur.op.clone() };
         ctx.send(target, M::from(req));
-        ctx.set_timer(ATTEMPT, self.config.timeout);
+        ctx.set_timer(ClientTimer::Attempt, self.config.timeout);
     }
 
     /// Remembers the latest value seen for a key (used as the `expected` of later cas).

@@ -4,7 +4,7 @@
 use super::security::{Payload, Sealed};
 use super::{BUDGET_CHECK, Event, Halt, Lifecycle, World, code};
 use crate::net::{DropReason, Route};
-use crate::sim::{Ctx, DiskEvent, Message, MsgId, Node, NodeId, Observation, SimDuration, SimTime};
+use crate::sim::{Ctx, DiskEvent, Message, MsgId, Node, NodeId, Observation, SimDuration, SimTime, Timer};
 
 impl<N: Node> World<N> {
     #[inline]
@@ -33,9 +33,13 @@ impl<N: Node> World<N> {
                     tr.timer(t, &slot.name, timer.0);
                 }
                 let node_ref = slot.node.as_mut().expect("checked above");
-                let mut ctx =
-                    Ctx::new(node, slot.clock.local(t), &self.servers, &mut slot.rng, &mut self.out);
-                node_ref.on_timer(&mut ctx, timer);
+                // Only the node's own timers are ever armed on its slot, so the number
+                // always decodes; a number that did not would be a timer of no kind.
+                if let Some(timer) = <N::Timer as Timer>::from_id(timer) {
+                    let mut ctx =
+                        Ctx::new(node, slot.clock.local(t), &self.servers, &mut slot.rng, &mut self.out);
+                    node_ref.on_timer(&mut ctx, timer);
+                }
                 self.flush(node, None);
             }
             Event::Disk { node, epoch, event } => {

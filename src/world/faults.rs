@@ -7,10 +7,11 @@
 
 use super::{World, code};
 use crate::disk::Disk;
+use crate::fault::AdminCommand;
 use crate::fault::{ClusterView, Effect, FaultKind, FaultRecord, FaultType, FaultWorld, Phase, Undone};
 use crate::net::Network;
 use crate::sim::rng::Draw;
-use crate::sim::{AdminCommand, MsgId, Node, NodeId, SimRng, SimTime};
+use crate::sim::{MsgId, Node, NodeId, SimRng, SimTime};
 
 use super::Event;
 use super::security::{Payload, Sealed};
@@ -172,9 +173,11 @@ impl<N: Node> World<N> {
         let t = self.now;
         let slot = &mut self.slots[node.index()];
         let Some(n) = slot.node.as_mut() else { return };
-        let mut ctx =
-            crate::sim::Ctx::new(node, slot.clock.local(t), &self.servers, &mut slot.rng, &mut self.out);
-        n.on_admin(&mut ctx, cmd);
+        if let Some(cmd) = (self.operator)(cmd) {
+            let mut ctx =
+                crate::sim::Ctx::new(node, slot.clock.local(t), &self.servers, &mut slot.rng, &mut self.out);
+            n.on_admin(&mut ctx, &cmd);
+        }
         self.flush(node, None);
     }
 

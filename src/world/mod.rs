@@ -237,6 +237,10 @@ impl CpuCost {
     }
 }
 
+/// How a world turns an operator's command from the fault schedule into its nodes' own
+/// admin type ([`Node::Admin`]); `None` for a command the node does not take.
+pub type Operator<N> = fn(&crate::fault::AdminCommand) -> Option<<N as Node>::Admin>;
+
 /// The simulation kernel: nodes, network, disks, fault schedule, event queue, digest.
 pub struct World<N: Node> {
     now: SimTime,
@@ -247,6 +251,9 @@ pub struct World<N: Node> {
     clients: Vec<NodeId>,
     net: Network,
     factory: Box<dyn NodeFactory<N>>,
+    /// Turns an operator's command from the fault schedule into the node's own admin type
+    /// (`None`: the node takes no such command).
+    operator: Operator<N>,
     digest: Digest,
     counts: EventCounts,
     next_msg: u64,
@@ -309,6 +316,7 @@ impl<N: Node> World<N> {
             clients,
             net,
             factory,
+            operator: |_| None,
             digest: Digest::new(),
             counts: EventCounts::default(),
             next_msg: 0,
@@ -356,12 +364,14 @@ impl<N: Node> World<N> {
     }
 
     /// Detaches the flight recording.
+    #[must_use = "the recording is taken out of the world; dropping it loses it"]
     pub fn take_recording(&mut self) -> Option<Recording> {
         let now = self.now;
         self.recorder.take().map(|r| r.finish(now))
     }
 
     /// Detaches the trace (to flush it).
+    #[must_use = "the trace is taken out of the world; it must be finished (flushed), or its tail is lost"]
     pub fn take_trace(&mut self) -> Option<Trace> {
         self.trace.take()
     }
@@ -369,6 +379,14 @@ impl<N: Node> World<N> {
     /// Adds a check that sees every observation and lifecycle event.
     pub fn add_observer(&mut self, o: Box<dyn Observer>) {
         self.observers.push(o);
+    }
+
+    /// Sets how the fault schedule's operator commands (`reconfigure`, `add_server`,
+    /// `remove_server`) reach the nodes: `operator` translates each into the nodes' own
+    /// admin type. Without it a world's nodes are handed no command (the fault is still
+    /// recorded as delivered to a running target). Set it before the run starts.
+    pub fn set_operator(&mut self, operator: Operator<N>) {
+        self.operator = operator;
     }
 
     /// Limits the events the run may handle per simulated second (by default

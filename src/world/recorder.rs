@@ -447,6 +447,7 @@ impl Recorder {
     }
 
     /// The recording so far, with the end time set and every pending change made a point.
+    #[must_use = "the finished recording is the only copy"]
     pub fn finish(mut self, end: SimTime) -> Recording {
         for i in 0..self.live.len() {
             self.flush(i);

@@ -38,6 +38,8 @@ struct Stormy {
 
 impl Node for Stormy {
     type Msg = Echo;
+    type Timer = TimerId;
+    type Admin = eightfold::sim::Never;
     fn on_start(&mut self, ctx: &mut Ctx<'_, Echo>) {
         if ctx.id() == NodeId(0) {
             if self.spin {

@@ -27,6 +27,8 @@ struct Writer {
 
 impl Node for Writer {
     type Msg = super::common::Probe;
+    type Timer = TimerId;
+    type Admin = eightfold::sim::Never;
     fn on_start(&mut self, ctx: &mut Ctx<'_, super::common::Probe>) {
         self.next = self.recovered.last().map_or(0, |l| l + 1);
         ctx.set_timer(TimerId(0), SimDuration::from_millis(10));

@@ -21,7 +21,7 @@ fn world(s: &Scenario, seed: u64) -> World<KvNode> {
     let streams = RngStreams::new(seed);
     let run = runner::protocol::kv_run(s).expect("a key-value scenario");
     let log = eightfold::workload::stream::HistoryLog::discard();
-    let mut w = runner::build_world(s, streams, Box::new(run.factory(streams, log)), run.client_start());
+    let mut w = run.world(s, streams, log);
     let n = s.cluster.nodes as usize;
     w.add_observer(Box::new(eightfold::check::invariants::Invariants::new(n)));
     w.add_observer(Box::new(Leadership::new(n)));

@@ -63,9 +63,10 @@ use std::fmt;
 use super::resolve::ClusterView;
 use super::{Effect, FaultKind, FaultRecord};
 use crate::disk::Disk;
+use crate::fault::AdminCommand;
 use crate::net::Network;
 use crate::scenario::Fault;
-use crate::sim::{AdminCommand, Digest, NodeId, SimDuration, SimRng, SimTime};
+use crate::sim::{Digest, NodeId, SimDuration, SimRng, SimTime};
 
 /// The kind of a scheduled fault: how it is applied to the world and undone.
 ///

@@ -4,8 +4,9 @@
 use super::{FaultType, FaultWorld, Started, Undone, operator, with_rng};
 use crate::fault::FaultKind;
 use crate::fault::resolve::{config_patch, node};
+use crate::fault::{AdminCommand, ConfigPatch};
 use crate::scenario::{NodeRef, RaftSpec};
-use crate::sim::{AdminCommand, ConfigPatch, NodeId};
+use crate::sim::NodeId;
 
 /// A settings change on one server.
 #[derive(Clone, Debug)]

@@ -2,10 +2,10 @@
 //! no leader, nothing happens.
 
 use super::{FaultType, FaultWorld, Started, operator, with_rng};
+use crate::fault::AdminCommand;
 use crate::fault::FaultKind;
 use crate::fault::resolve::node;
 use crate::scenario::NodeRef;
-use crate::sim::AdminCommand;
 
 /// A membership change for this server.
 #[derive(Clone, Debug)]

@@ -25,12 +25,11 @@
 //!
 //! # Driving a node
 //!
-//! The runner's node enum dispatches kernel events to [`PaxosNode::on_start`],
-//! [`PaxosNode::on_timer`], [`PaxosNode::on_disk`], and, depending on what the kernel
-//! message carries, [`PaxosNode::on_peer`] (a [`PaxosMsg`]) or [`PaxosNode::on_client`] (a
-//! client request). Servers are built — and rebuilt after a crash — with
-//! [`PaxosNode::recover`]. Timers: [`ELECTION_TIMER`], [`HEARTBEAT_TIMER`],
-//! [`QUORUM_TIMER`]. Files: [`WAL`] and [`SNAPSHOT`] (formats in [`storage`]).
+//! A [`PaxosNode`] is a [`crate::sim::Node`]: the kernel (through the runner's node enum)
+//! calls its handlers, and it opens each host message ([`crate::proto::host::Host`]) into
+//! [`PaxosNode::on_peer`] (a [`PaxosMsg`]) or [`PaxosNode::on_client`] (a client request).
+//! Servers are built — and rebuilt after a crash — with [`PaxosNode::recover`]. Timers:
+//! [`PaxosTimer`]. Files: [`WAL`] and [`SNAPSHOT`] (formats in [`storage`]).
 //!
 //! # Observations, and why they fit the consensus invariant checker
 //!
@@ -83,5 +82,5 @@ pub use ballot::Ballot;
 pub use bugs::PaxosBugs;
 pub use config::PaxosConfig;
 pub use msg::{AcceptedSlot, PaxosMsg};
-pub use node::{ELECTION_TIMER, HEARTBEAT_TIMER, PaxosHost, PaxosNode, QUORUM_TIMER};
+pub use node::{PaxosHost, PaxosNode, PaxosTimer};
 pub use storage::{AcceptedValue, SNAPSHOT, WAL};

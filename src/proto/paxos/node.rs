@@ -17,12 +17,14 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::marker::PhantomData;
 
+use crate::proto::host::{Host, Inbound};
 use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
 use crate::proto::raft::log::RaftLog;
 use crate::proto::replica::chunk::Chunk;
 use crate::proto::replica::{Pipeline, RecoveryError, Status, random_timeout};
 use crate::sim::{
-    Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimTime, StorageView, Term, TimerId,
+    Ctx, DiskEvent, DiskOp, LogIndex, Never, Node, NodeId, Observation, Role, SimTime, StorageView, Term,
+    Timer, TimerId, timer_from_id,
 };
 
 use super::ballot::Ballot;
@@ -32,18 +34,40 @@ use super::msg::PaxosMsg;
 use super::proposer::{Campaign, LeaderState};
 use super::storage::{self, AcceptedValue, Snapshot, WAL};
 
-/// The kernel message type a Paxos server is embedded in: it must carry Paxos messages and
-/// client replies. Implemented for every such type.
-pub trait PaxosHost: Message + From<PaxosMsg> + From<ClientReply> {}
-impl<M: Message + From<PaxosMsg> + From<ClientReply>> PaxosHost for M {}
+/// The kernel message type a Paxos server is embedded in: it must carry Paxos messages,
+/// client requests and client replies. Implemented for every such type.
+pub trait PaxosHost: Host<PaxosMsg> {}
+impl<M: Host<PaxosMsg>> PaxosHost for M {}
 
-/// Timer: no leader heard from (followers), phase 1 unanswered (candidates), leadership
-/// not established in time (a new leader).
-pub const ELECTION_TIMER: TimerId = TimerId(1);
-/// Timer: the leader's heartbeat interval (heartbeats and retransmissions).
-pub const HEARTBEAT_TIMER: TimerId = TimerId(2);
-/// Timer: the leader's check-quorum interval (when `check_quorum` is on).
-pub const QUORUM_TIMER: TimerId = TimerId(3);
+/// The timers of a Multi-Paxos server.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum PaxosTimer {
+    /// No leader heard from (followers), phase 1 unanswered (candidates), leadership not
+    /// established in time (a new leader).
+    Election,
+    /// The leader's heartbeat interval (heartbeats and retransmissions).
+    Heartbeat,
+    /// The leader's check-quorum interval (when `check_quorum` is on).
+    Quorum,
+}
+
+impl PaxosTimer {
+    /// Every Paxos timer.
+    pub const ALL: [PaxosTimer; 3] = [PaxosTimer::Election, PaxosTimer::Heartbeat, PaxosTimer::Quorum];
+}
+
+impl Timer for PaxosTimer {
+    fn id(self) -> TimerId {
+        TimerId(match self {
+            PaxosTimer::Election => 1,
+            PaxosTimer::Heartbeat => 2,
+            PaxosTimer::Quorum => 3,
+        })
+    }
+    fn from_id(id: TimerId) -> Option<Self> {
+        timer_from_id(&Self::ALL, id)
+    }
+}
 
 /// Fsyncs in flight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,9 +83,8 @@ pub(super) enum SyncKind {
 /// Every server plays the three roles of *Paxos Made Simple*: acceptor (the durable
 /// promise and acceptances), learner (the decided prefix, applied to the key-value store)
 /// and proposer (phase 1 once per leadership, then phase 2 per slot). Build it with
-/// [`PaxosNode::recover`] and drive it with [`PaxosNode::on_start`],
-/// [`PaxosNode::on_peer`], [`PaxosNode::on_client`], [`PaxosNode::on_timer`] and
-/// [`PaxosNode::on_disk`].
+/// [`PaxosNode::recover`] and drive it through its [`Node`] implementation (or, by hand,
+/// [`PaxosNode::on_peer`] and [`PaxosNode::on_client`]).
 pub struct PaxosNode<M> {
     pub(super) id: NodeId,
     pub(super) cfg: PaxosConfig,
@@ -125,6 +148,52 @@ impl<M> std::fmt::Debug for PaxosNode<M> {
             .field("accepted", &self.accepted.len())
             .field("leader", &self.leader)
             .finish_non_exhaustive()
+    }
+}
+
+/// The kernel drives a Paxos server through this (the runner's node enum delegates to it);
+/// a message is opened with [`Host::open`] into a peer's [`PaxosMsg`]
+/// ([`PaxosNode::on_peer`]) or a client's request ([`PaxosNode::on_client`]). A Paxos
+/// server takes no operator commands.
+impl<M: PaxosHost> Node for PaxosNode<M> {
+    type Msg = M;
+    type Timer = PaxosTimer;
+    type Admin = Never;
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, M>) {
+        self.start(ctx);
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, msg: M) {
+        match msg.open() {
+            Some(Inbound::Peer(m)) => self.on_peer(ctx, from, m),
+            Some(Inbound::Client(r)) => self.on_client(ctx, from, r),
+            None => {}
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, M>, timer: PaxosTimer) {
+        if !self.running() {
+            return;
+        }
+        match timer {
+            PaxosTimer::Election => self.election_timeout(ctx),
+            PaxosTimer::Heartbeat => self.heartbeat_tick(ctx),
+            PaxosTimer::Quorum => self.check_quorum(ctx),
+        }
+        self.flush(ctx);
+    }
+
+    /// An fsync completed or failed.
+    fn on_disk(&mut self, ctx: &mut Ctx<'_, M>, event: DiskEvent) {
+        if !self.running() {
+            return;
+        }
+        match event {
+            DiskEvent::Synced { token } => self.synced(ctx, token),
+            DiskEvent::SyncFailed { .. } => return self.status.halt(ctx),
+        }
+        self.flush(ctx);
     }
 }
 
@@ -265,7 +334,7 @@ impl<M: PaxosHost> PaxosNode<M> {
 
     /// Boot (also after every restart): repair the WAL, announce the recovered state,
     /// re-apply the decided prefix, arm the election timer.
-    pub fn on_start(&mut self, ctx: &mut Ctx<'_, M>) {
+    fn start(&mut self, ctx: &mut Ctx<'_, M>) {
         if !self.status.boot(ctx) {
             return;
         }
@@ -356,32 +425,6 @@ impl<M: PaxosHost> PaxosNode<M> {
             return;
         }
         self.handle_client(ctx, from, req);
-        self.flush(ctx);
-    }
-
-    /// A timer fired.
-    pub fn on_timer(&mut self, ctx: &mut Ctx<'_, M>, timer: TimerId) {
-        if !self.running() {
-            return;
-        }
-        match timer {
-            ELECTION_TIMER => self.election_timeout(ctx),
-            HEARTBEAT_TIMER => self.heartbeat_tick(ctx),
-            QUORUM_TIMER => self.check_quorum(ctx),
-            _ => {}
-        }
-        self.flush(ctx);
-    }
-
-    /// An fsync completed or failed.
-    pub fn on_disk(&mut self, ctx: &mut Ctx<'_, M>, event: DiskEvent) {
-        if !self.running() {
-            return;
-        }
-        match event {
-            DiskEvent::Synced { token } => self.synced(ctx, token),
-            DiskEvent::SyncFailed { .. } => return self.status.halt(ctx),
-        }
         self.flush(ctx);
     }
 
@@ -510,8 +553,8 @@ impl<M: PaxosHost> PaxosNode<M> {
     pub(super) fn step_down(&mut self, ctx: &mut Ctx<'_, M>, leader: Option<NodeId>) {
         self.campaign = None;
         if let Some(lead) = self.lead.take() {
-            ctx.cancel_timer(HEARTBEAT_TIMER);
-            ctx.cancel_timer(QUORUM_TIMER);
+            ctx.cancel_timer(PaxosTimer::Heartbeat);
+            ctx.cancel_timer(PaxosTimer::Quorum);
             for (_, w) in lead.pending {
                 self.reply(ctx, w.to, ClientReply::Unknown { seq: w.seq });
             }
@@ -525,6 +568,6 @@ impl<M: PaxosHost> PaxosNode<M> {
     /// Arms the election timer with a fresh random timeout in `[min, max]`.
     pub(super) fn reset_election_timer(&mut self, ctx: &mut Ctx<'_, M>) {
         let after = random_timeout(ctx, self.cfg.election_timeout_min, self.cfg.election_timeout_max);
-        ctx.set_timer(ELECTION_TIMER, after);
+        ctx.set_timer(PaxosTimer::Election, after);
     }
 }

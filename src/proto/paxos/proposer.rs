@@ -40,7 +40,7 @@ use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Role, SimTime};
 
 use super::ballot::Ballot;
 use super::msg::{AcceptedSlot, PaxosMsg};
-use super::node::{ELECTION_TIMER, HEARTBEAT_TIMER, PaxosHost, PaxosNode, QUORUM_TIMER};
+use super::node::{PaxosHost, PaxosNode, PaxosTimer};
 use super::storage::{self, AcceptedValue, WAL};
 
 /// A proposer in phase 1.
@@ -256,7 +256,7 @@ impl<M: PaxosHost> PaxosNode<M> {
         self.reset_election_timer(ctx);
         self.heartbeat_tick(ctx);
         if self.cfg.check_quorum {
-            ctx.set_timer(QUORUM_TIMER, self.cfg.election_timeout_max);
+            ctx.set_timer(PaxosTimer::Quorum, self.cfg.election_timeout_max);
         }
         self.announce_role(ctx);
         self.catch_up_leader(ctx);
@@ -433,7 +433,7 @@ impl<M: PaxosHost> PaxosNode<M> {
         }
         if term_at_first_own == Some(lead.ballot.term()) {
             lead.established = true;
-            ctx.cancel_timer(ELECTION_TIMER);
+            ctx.cancel_timer(PaxosTimer::Election);
             self.announce_role(ctx);
         } else {
             self.step_down(ctx, None);
@@ -491,7 +491,7 @@ impl<M: PaxosHost> PaxosNode<M> {
                 self.catch_up_leader(ctx);
             }
         }
-        ctx.set_timer(HEARTBEAT_TIMER, interval);
+        ctx.set_timer(PaxosTimer::Heartbeat, interval);
     }
 
     /// A follower heard a heartbeat.
@@ -513,7 +513,7 @@ impl<M: PaxosHost> PaxosNode<M> {
         };
         if lead.heard.len() + 1 >= quorum {
             lead.heard.clear();
-            ctx.set_timer(QUORUM_TIMER, self.cfg.election_timeout_max);
+            ctx.set_timer(PaxosTimer::Quorum, self.cfg.election_timeout_max);
         } else {
             self.step_down(ctx, None);
         }

@@ -21,11 +21,11 @@
 //!
 //! # Driving a node
 //!
-//! The runner's node enum dispatches kernel events to [`QuorumNode::on_start`],
-//! [`QuorumNode::on_timer`], [`QuorumNode::on_disk`], and, depending on what the kernel
-//! message carries, [`QuorumNode::on_peer`] (a [`QuorumMsg`]) or [`QuorumNode::on_client`]
-//! (a client request). Servers are built — and rebuilt after a crash — with
-//! [`QuorumNode::recover`]. Timers: [`OP_TIMER`], [`HANDOFF_TIMER`]. File: [`WAL`].
+//! A [`QuorumNode`] is a [`crate::sim::Node`]: the kernel (through the runner's node enum)
+//! calls its handlers, and it opens each host message ([`crate::proto::host::Host`]) into
+//! [`QuorumNode::on_peer`] (a [`QuorumMsg`]) or [`QuorumNode::on_client`] (a client
+//! request). Servers are built — and rebuilt after a crash — with [`QuorumNode::recover`].
+//! Timers: [`QuorumTimer`]. File: [`WAL`].
 //!
 //! # Observations
 //!
@@ -51,5 +51,5 @@ mod tests;
 
 pub use config::QuorumConfig;
 pub use msg::{QuorumMsg, Version, Versioned};
-pub use node::{HANDOFF_TIMER, OP_TIMER, QuorumHost, QuorumNode};
+pub use node::{QuorumHost, QuorumNode, QuorumTimer};
 pub use storage::WAL;

@@ -5,12 +5,14 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::marker::PhantomData;
 
+use crate::proto::host::{Host, Inbound};
 use crate::proto::kv::{ClientReply, ClientRequest, Key};
 use crate::proto::replica::{Pipeline, RecoveryError, Status};
 use crate::sim::digest::mix64;
 use crate::sim::rng::Draw;
 use crate::sim::{
-    Ctx, DiskEvent, DiskOp, Message, NodeId, Observation, Role, SimTime, StorageView, Term, TimerId,
+    Ctx, DiskEvent, DiskOp, Never, Node, NodeId, Observation, Role, SimTime, StorageView, Term, Timer,
+    TimerId, timer_from_id,
 };
 
 use super::config::QuorumConfig;
@@ -19,15 +21,36 @@ use super::msg::{QuorumMsg, Version, Versioned};
 use super::storage::{self, WAL, keep_newer};
 
 /// The kernel message type a quorum-store server is embedded in: it must carry quorum
-/// messages and client replies. Implemented for every such type.
-pub trait QuorumHost: Message + From<QuorumMsg> + From<ClientReply> {}
-impl<M: Message + From<QuorumMsg> + From<ClientReply>> QuorumHost for M {}
+/// messages, client requests and client replies. Implemented for every such type.
+pub trait QuorumHost: Host<QuorumMsg> {}
+impl<M: Host<QuorumMsg>> QuorumHost for M {}
 
-/// Timer: the earliest coordinator deadline (a request timeout, or a sloppy quorum's
-/// fallback time).
-pub const OP_TIMER: TimerId = TimerId(1);
-/// Timer: retry handing hinted values back to their replicas.
-pub const HANDOFF_TIMER: TimerId = TimerId(2);
+/// The timers of a quorum-store server.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum QuorumTimer {
+    /// The earliest coordinator deadline (a request timeout, or a sloppy quorum's fallback
+    /// time).
+    Op,
+    /// Retry handing hinted values back to their replicas.
+    Handoff,
+}
+
+impl QuorumTimer {
+    /// Every quorum-store timer.
+    pub const ALL: [QuorumTimer; 2] = [QuorumTimer::Op, QuorumTimer::Handoff];
+}
+
+impl Timer for QuorumTimer {
+    fn id(self) -> TimerId {
+        TimerId(match self {
+            QuorumTimer::Op => 1,
+            QuorumTimer::Handoff => 2,
+        })
+    }
+    fn from_id(id: TimerId) -> Option<Self> {
+        timer_from_id(&Self::ALL, id)
+    }
+}
 
 /// Hinted values handed back per replica per handoff round.
 const HANDOFF_BATCH: usize = 64;
@@ -35,9 +58,8 @@ const HANDOFF_BATCH: usize = 64;
 /// A quorum-store server, embedded in the kernel message type `M`: a replica of the keys
 /// whose preference lists name it, and a coordinator for any client request it receives.
 ///
-/// Build it with [`QuorumNode::recover`] and drive it with [`QuorumNode::on_start`],
-/// [`QuorumNode::on_peer`], [`QuorumNode::on_client`], [`QuorumNode::on_timer`] and
-/// [`QuorumNode::on_disk`].
+/// Build it with [`QuorumNode::recover`] and drive it through its [`Node`] implementation
+/// (or, by hand, [`QuorumNode::on_peer`] and [`QuorumNode::on_client`]).
 pub struct QuorumNode<M> {
     pub(super) id: NodeId,
     pub(super) cfg: QuorumConfig,
@@ -75,6 +97,62 @@ impl<M> std::fmt::Debug for QuorumNode<M> {
             .field("hints", &self.hints.len())
             .field("ops", &self.ops.len())
             .finish_non_exhaustive()
+    }
+}
+
+/// The kernel drives a quorum-store server through this (the runner's node enum delegates
+/// to it); a message is opened with [`Host::open`] into a peer's [`QuorumMsg`]
+/// ([`QuorumNode::on_peer`]) or a client's request ([`QuorumNode::on_client`]). A
+/// quorum-store server takes no operator commands.
+impl<M: QuorumHost> Node for QuorumNode<M> {
+    type Msg = M;
+    type Timer = QuorumTimer;
+    type Admin = Never;
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, M>) {
+        self.start(ctx);
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, msg: M) {
+        match msg.open() {
+            Some(Inbound::Peer(m)) => self.on_peer(ctx, from, m),
+            Some(Inbound::Client(r)) => self.on_client(ctx, from, r),
+            None => {}
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, M>, timer: QuorumTimer) {
+        if !self.running() {
+            return;
+        }
+        match timer {
+            QuorumTimer::Op => {
+                self.armed = None;
+                self.wake(ctx);
+            }
+            QuorumTimer::Handoff => {
+                self.handoff_armed = false;
+                self.hand_off(ctx);
+            }
+        }
+        self.flush(ctx);
+    }
+
+    /// An fsync completed or failed.
+    fn on_disk(&mut self, ctx: &mut Ctx<'_, M>, event: DiskEvent) {
+        if !self.running() {
+            return;
+        }
+        match event {
+            DiskEvent::Synced { token } => {
+                self.disk.synced_upto(token);
+                while let Some((to, msg)) = self.disk.release() {
+                    self.send(ctx, to, msg);
+                }
+            }
+            DiskEvent::SyncFailed { .. } => return self.status.halt(ctx),
+        }
+        self.flush(ctx);
     }
 }
 
@@ -151,7 +229,7 @@ impl<M: QuorumHost> QuorumNode<M> {
 
     /// Boot (also after every restart): repair the WAL, announce the (role-less) role,
     /// resume handing off hints.
-    pub fn on_start(&mut self, ctx: &mut Ctx<'_, M>) {
+    fn start(&mut self, ctx: &mut Ctx<'_, M>) {
         if !self.status.boot(ctx) {
             return;
         }
@@ -182,42 +260,6 @@ impl<M: QuorumHost> QuorumNode<M> {
             return;
         }
         self.coordinate(ctx, from, req);
-        self.flush(ctx);
-    }
-
-    /// A timer fired.
-    pub fn on_timer(&mut self, ctx: &mut Ctx<'_, M>, timer: TimerId) {
-        if !self.running() {
-            return;
-        }
-        match timer {
-            OP_TIMER => {
-                self.armed = None;
-                self.wake(ctx);
-            }
-            HANDOFF_TIMER => {
-                self.handoff_armed = false;
-                self.hand_off(ctx);
-            }
-            _ => {}
-        }
-        self.flush(ctx);
-    }
-
-    /// An fsync completed or failed.
-    pub fn on_disk(&mut self, ctx: &mut Ctx<'_, M>, event: DiskEvent) {
-        if !self.running() {
-            return;
-        }
-        match event {
-            DiskEvent::Synced { token } => {
-                self.disk.synced_upto(token);
-                while let Some((to, msg)) = self.disk.release() {
-                    self.send(ctx, to, msg);
-                }
-            }
-            DiskEvent::SyncFailed { .. } => return self.status.halt(ctx),
-        }
         self.flush(ctx);
     }
 
@@ -290,7 +332,7 @@ impl<M: QuorumHost> QuorumNode<M> {
     fn arm_handoff(&mut self, ctx: &mut Ctx<'_, M>) {
         if !self.hints.is_empty() && !self.handoff_armed {
             self.handoff_armed = true;
-            ctx.set_timer(HANDOFF_TIMER, self.cfg.handoff_interval);
+            ctx.set_timer(QuorumTimer::Handoff, self.cfg.handoff_interval);
         }
     }
 
@@ -344,8 +386,8 @@ impl<M: QuorumHost> QuorumNode<M> {
         let first = self.wakeups.first().map(|(t, _)| *t);
         if first != self.armed {
             match first {
-                Some(t) => ctx.set_timer(OP_TIMER, t.saturating_since(ctx.now())),
-                None => ctx.cancel_timer(OP_TIMER),
+                Some(t) => ctx.set_timer(QuorumTimer::Op, t.saturating_since(ctx.now())),
+                None => ctx.cancel_timer(QuorumTimer::Op),
             }
             self.armed = first;
         }

@@ -22,7 +22,7 @@
 use crate::sim::{Ctx, LogIndex, NodeId, Role, SimDuration, Term};
 
 use super::msg::RaftMsg;
-use super::node::{ELECTION_TIMER, HEARTBEAT_TIMER, QUORUM_TIMER, RaftHost, RaftNode};
+use super::node::{RaftHost, RaftNode, RaftTimer};
 use super::replication::LeaderState;
 
 impl<M: RaftHost> RaftNode<M> {
@@ -46,7 +46,7 @@ impl<M: RaftHost> RaftNode<M> {
         // the timer can fire early; it waits out the rest.
         let owed = self.promise_left(ctx.now());
         if owed > SimDuration::ZERO {
-            ctx.set_timer(ELECTION_TIMER, owed);
+            ctx.set_timer(RaftTimer::Election, owed);
             return;
         }
         if self.cfg.pre_vote {
@@ -61,7 +61,7 @@ impl<M: RaftHost> RaftNode<M> {
     }
 
     fn start_pre_vote(&mut self, ctx: &mut Ctx<'_, M>) {
-        self.role = Role::PreCandidate;
+        self.role = Role::Probing;
         self.leader = None;
         self.votes = vec![self.id];
         self.reset_election_timer(ctx);
@@ -166,7 +166,7 @@ impl<M: RaftHost> RaftNode<M> {
     }
 
     pub(super) fn on_pre_vote_resp(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, term: Term, granted: bool) {
-        if self.role != Role::PreCandidate || !granted || term != Term(self.term.0 + 1) {
+        if self.role != Role::Probing || !granted || term != Term(self.term.0 + 1) {
             return;
         }
         if !self.votes.contains(&from) {
@@ -191,7 +191,7 @@ impl<M: RaftHost> RaftNode<M> {
         self.role = Role::Leader;
         self.leader = Some(self.id);
         self.votes.clear();
-        ctx.cancel_timer(ELECTION_TIMER);
+        ctx.cancel_timer(RaftTimer::Election);
         self.announce_role(ctx);
         let peers = self.other_voters();
         self.lead = Some(Box::new(LeaderState::new(&peers, self.log.last_index(), ctx.now())));
@@ -201,9 +201,9 @@ impl<M: RaftHost> RaftNode<M> {
         if let Some(lead) = self.lead.as_mut() {
             lead.term_start = index;
         }
-        ctx.set_timer(HEARTBEAT_TIMER, self.cfg.heartbeat_interval);
+        ctx.set_timer(RaftTimer::Heartbeat, self.cfg.heartbeat_interval);
         if self.cfg.check_quorum {
-            ctx.set_timer(QUORUM_TIMER, self.cfg.election_timeout_max);
+            ctx.set_timer(RaftTimer::Quorum, self.cfg.election_timeout_max);
         }
         // A single-voter cluster commits on its own durable write.
         self.maybe_commit(ctx);

@@ -21,12 +21,12 @@
 //!
 //! # Driving a node
 //!
-//! The runner's node enum dispatches kernel events to [`RaftNode::on_start`],
-//! [`RaftNode::on_timer`], [`RaftNode::on_disk`], and, depending on what the kernel message
-//! carries, [`RaftNode::on_peer`] (a [`RaftMsg`]) or [`RaftNode::on_client`] (a client
-//! request). Servers are built — and rebuilt after a crash — with [`RaftNode::recover`].
-//! Timers: [`ELECTION_TIMER`], [`HEARTBEAT_TIMER`], [`QUORUM_TIMER`]. Files: [`WAL`] and
-//! [`SNAPSHOT`] (formats in [`storage`]).
+//! A [`RaftNode`] is a [`crate::sim::Node`]: the kernel (through the runner's node enum)
+//! calls its handlers, and it opens each host message ([`crate::proto::host::Host`]) into
+//! [`RaftNode::on_peer`] (a [`RaftMsg`]) or [`RaftNode::on_client`] (a client request).
+//! Servers are built — and rebuilt after a crash — with [`RaftNode::recover`]. Timers:
+//! [`RaftTimer`]; operator commands: [`RaftAdmin`]. Files: [`WAL`] and [`SNAPSHOT`]
+//! (formats in [`storage`]).
 //!
 //! # Observations
 //!
@@ -41,6 +41,7 @@
 //! refused membership requests (`membership-not-leader`, `membership-busy`,
 //! `membership-noop`).
 
+mod admin;
 pub mod bugs;
 mod client;
 pub mod config;
@@ -57,9 +58,10 @@ pub mod storage;
 #[cfg(test)]
 mod tests;
 
+pub use admin::{RaftAdmin, RaftPatch};
 pub use bugs::RaftBugs;
 pub use config::{RaftConfig, ReadMode};
 pub use log::{Entry, Payload};
 pub use msg::{AppendOutcome, MembershipChange, RaftMsg};
-pub use node::{ELECTION_TIMER, HEARTBEAT_TIMER, QUORUM_TIMER, RaftHost, RaftNode};
+pub use node::{RaftHost, RaftNode, RaftTimer};
 pub use storage::{RecoveryError, SNAPSHOT, SnapshotMeta, WAL};

@@ -25,12 +25,15 @@ use std::collections::VecDeque;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use crate::proto::host::{Host, Inbound};
 use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
 use crate::proto::replica::{Pipeline, Status, random_timeout};
 use crate::sim::{
-    AdminCommand, Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimDuration, SimTime,
-    StorageView, Term, TimerId,
+    Ctx, DiskEvent, DiskOp, LogIndex, Node, NodeId, Observation, Role, SimDuration, SimTime, StorageView,
+    Term, Timer, TimerId, timer_from_id,
 };
+
+use super::admin::RaftAdmin;
 
 use super::config::RaftConfig;
 use super::log::RaftLog;
@@ -40,17 +43,39 @@ use super::replication::LeaderState;
 use super::snapshot::{Incoming, SnapJob};
 use super::storage::{self, RecoveryError, Snapshot, WAL};
 
-/// The kernel message type a Raft server is embedded in: it must carry Raft messages and
-/// client replies. Implemented for every such type.
-pub trait RaftHost: Message + From<RaftMsg> + From<ClientReply> {}
-impl<M: Message + From<RaftMsg> + From<ClientReply>> RaftHost for M {}
+/// The kernel message type a Raft server is embedded in: it must carry Raft messages,
+/// client requests and client replies. Implemented for every such type.
+pub trait RaftHost: Host<RaftMsg> {}
+impl<M: Host<RaftMsg>> RaftHost for M {}
 
-/// Timer: the election timeout (followers and candidates).
-pub const ELECTION_TIMER: TimerId = TimerId(1);
-/// Timer: the leader's heartbeat interval.
-pub const HEARTBEAT_TIMER: TimerId = TimerId(2);
-/// Timer: the leader's check-quorum interval (when `check_quorum` is on).
-pub const QUORUM_TIMER: TimerId = TimerId(3);
+/// The timers of a Raft server.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum RaftTimer {
+    /// The election timeout (followers and candidates).
+    Election,
+    /// The leader's heartbeat interval.
+    Heartbeat,
+    /// The leader's check-quorum interval (when `check_quorum` is on).
+    Quorum,
+}
+
+impl RaftTimer {
+    /// Every Raft timer.
+    pub const ALL: [RaftTimer; 3] = [RaftTimer::Election, RaftTimer::Heartbeat, RaftTimer::Quorum];
+}
+
+impl Timer for RaftTimer {
+    fn id(self) -> TimerId {
+        TimerId(match self {
+            RaftTimer::Election => 1,
+            RaftTimer::Heartbeat => 2,
+            RaftTimer::Quorum => 3,
+        })
+    }
+    fn from_id(id: TimerId) -> Option<Self> {
+        timer_from_id(&Self::ALL, id)
+    }
+}
 
 /// Fsyncs in flight.
 #[derive(Clone, Copy, Debug)]
@@ -86,9 +111,9 @@ impl Syncs {
 
 /// A Raft server, embedded in the kernel message type `M`.
 ///
-/// Build it with [`RaftNode::recover`] (a fresh disk gives a fresh server) and drive it with
-/// [`RaftNode::on_start`], [`RaftNode::on_peer`], [`RaftNode::on_client`],
-/// [`RaftNode::on_timer`] and [`RaftNode::on_disk`].
+/// Build it with [`RaftNode::recover`] (a fresh disk gives a fresh server) and drive it
+/// through its [`Node`] implementation (or, by hand, [`RaftNode::on_peer`] and
+/// [`RaftNode::on_client`]).
 pub struct RaftNode<M> {
     pub(super) id: NodeId,
     pub(super) cfg: RaftConfig,
@@ -143,6 +168,69 @@ impl<M> std::fmt::Debug for RaftNode<M> {
             .field("commit", &self.commit)
             .field("applied", &self.applied)
             .finish_non_exhaustive()
+    }
+}
+
+/// The kernel drives a Raft server through this (the runner's node enum delegates to it);
+/// a message is opened with [`Host::open`] into a peer's [`RaftMsg`] ([`RaftNode::on_peer`])
+/// or a client's request ([`RaftNode::on_client`]).
+impl<M: RaftHost> Node for RaftNode<M> {
+    type Msg = M;
+    type Timer = RaftTimer;
+    type Admin = RaftAdmin;
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, M>) {
+        self.start(ctx);
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, msg: M) {
+        match msg.open() {
+            Some(Inbound::Peer(m)) => self.on_peer(ctx, from, m),
+            Some(Inbound::Client(r)) => self.on_client(ctx, from, r),
+            None => {}
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, M>, timer: RaftTimer) {
+        if !self.running() {
+            return;
+        }
+        match timer {
+            RaftTimer::Election => self.election_timeout(ctx),
+            RaftTimer::Heartbeat => self.heartbeat_tick(ctx),
+            RaftTimer::Quorum => self.check_quorum(ctx),
+        }
+        self.flush(ctx);
+    }
+
+    /// An fsync completed or failed.
+    fn on_disk(&mut self, ctx: &mut Ctx<'_, M>, event: DiskEvent) {
+        if !self.running() {
+            return;
+        }
+        match event {
+            DiskEvent::Synced { token } => self.synced(ctx, token),
+            // See the module documentation: nothing written since the last good fsync can
+            // be trusted, and retrying would lie. Crash and recover from disk.
+            DiskEvent::SyncFailed { .. } => return self.status.halt(ctx),
+        }
+        self.flush(ctx);
+    }
+
+    /// An operator's command: a membership change (to the leader) or a change of settings.
+    /// A settings change takes effect at the next timer it concerns; `ResetConfig` restores
+    /// the settings the server booted with.
+    fn on_admin(&mut self, ctx: &mut Ctx<'_, M>, cmd: &RaftAdmin) {
+        if !self.running() {
+            return;
+        }
+        match cmd {
+            RaftAdmin::AddServer(n) => self.on_admin_change(ctx, MembershipChange::Add(*n)),
+            RaftAdmin::RemoveServer(n) => self.on_admin_change(ctx, MembershipChange::Remove(*n)),
+            RaftAdmin::Configure(p) => self.cfg.apply(p),
+            RaftAdmin::ResetConfig => self.cfg.reset_to(&self.boot_cfg),
+        }
+        self.flush(ctx);
     }
 }
 
@@ -272,7 +360,7 @@ impl<M: RaftHost> RaftNode<M> {
     /// Boot (also after every restart): repair the WAL (cut a torn tail, or finish a
     /// compaction a crash interrupted), announce the recovered state, arm the election
     /// timer.
-    pub fn on_start(&mut self, ctx: &mut Ctx<'_, M>) {
+    fn start(&mut self, ctx: &mut Ctx<'_, M>) {
         if !self.status.boot(ctx) {
             return;
         }
@@ -325,77 +413,12 @@ impl<M: RaftHost> RaftNode<M> {
         self.flush(ctx);
     }
 
-    /// An operator's command: a membership change (to the leader) or a change of settings.
-    /// A settings change takes effect at the next timer it concerns; `ResetConfig` restores
-    /// the settings the server booted with.
-    pub fn on_admin(&mut self, ctx: &mut Ctx<'_, M>, cmd: &AdminCommand) {
-        if !self.running() {
-            return;
-        }
-        match cmd {
-            AdminCommand::AddServer(n) => self.on_admin_change(ctx, MembershipChange::Add(*n)),
-            AdminCommand::RemoveServer(n) => self.on_admin_change(ctx, MembershipChange::Remove(*n)),
-            AdminCommand::Configure(p) => {
-                if let Some((lo, hi)) = p.election_timeout {
-                    self.cfg.election_timeout_min = lo;
-                    self.cfg.election_timeout_max = hi.max(lo);
-                }
-                if let Some(h) = p.heartbeat {
-                    self.cfg.heartbeat_interval = h;
-                }
-                if let Some(v) = p.pre_vote {
-                    self.cfg.pre_vote = v;
-                }
-                if let Some(q) = p.check_quorum {
-                    self.cfg.check_quorum = q;
-                }
-            }
-            AdminCommand::ResetConfig => {
-                let b = &self.boot_cfg;
-                self.cfg.election_timeout_min = b.election_timeout_min;
-                self.cfg.election_timeout_max = b.election_timeout_max;
-                self.cfg.heartbeat_interval = b.heartbeat_interval;
-                self.cfg.pre_vote = b.pre_vote;
-                self.cfg.check_quorum = b.check_quorum;
-            }
-        }
-        self.flush(ctx);
-    }
-
     /// A client request.
     pub fn on_client(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, req: ClientRequest) {
         if !self.running() {
             return;
         }
         self.handle_client(ctx, from, req);
-        self.flush(ctx);
-    }
-
-    /// A timer fired.
-    pub fn on_timer(&mut self, ctx: &mut Ctx<'_, M>, timer: TimerId) {
-        if !self.running() {
-            return;
-        }
-        match timer {
-            ELECTION_TIMER => self.election_timeout(ctx),
-            HEARTBEAT_TIMER => self.heartbeat_tick(ctx),
-            QUORUM_TIMER => self.check_quorum(ctx),
-            _ => {}
-        }
-        self.flush(ctx);
-    }
-
-    /// An fsync completed or failed.
-    pub fn on_disk(&mut self, ctx: &mut Ctx<'_, M>, event: DiskEvent) {
-        if !self.running() {
-            return;
-        }
-        match event {
-            DiskEvent::Synced { token } => self.synced(ctx, token),
-            // See the module documentation: nothing written since the last good fsync can
-            // be trusted, and retrying would lie. Crash and recover from disk.
-            DiskEvent::SyncFailed { .. } => return self.status.halt(ctx),
-        }
         self.flush(ctx);
     }
 
@@ -581,8 +604,8 @@ impl<M: RaftHost> RaftNode<M> {
     /// Leaves leadership: pending clients learn their fate is unknown (writes) or that
     /// they were not served (reads).
     fn step_down(&mut self, ctx: &mut Ctx<'_, M>) {
-        ctx.cancel_timer(HEARTBEAT_TIMER);
-        ctx.cancel_timer(QUORUM_TIMER);
+        ctx.cancel_timer(RaftTimer::Heartbeat);
+        ctx.cancel_timer(RaftTimer::Quorum);
         if let Some(lead) = self.lead.take() {
             for (_, w) in lead.pending {
                 self.reply(ctx, w.to, ClientReply::Unknown { seq: w.seq });
@@ -637,7 +660,7 @@ impl<M: RaftHost> RaftNode<M> {
     /// Arms the election timer with a fresh random timeout in `[min, max]`.
     pub(super) fn reset_election_timer(&mut self, ctx: &mut Ctx<'_, M>) {
         let after = random_timeout(ctx, self.cfg.election_timeout_min, self.cfg.election_timeout_max);
-        ctx.set_timer(ELECTION_TIMER, after);
+        ctx.set_timer(RaftTimer::Election, after);
     }
 
     /// Advances the commit index and applies what became committed.

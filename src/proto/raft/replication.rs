@@ -29,7 +29,7 @@ use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role, SimDuration, 
 
 use super::log::{Entry, Payload};
 use super::msg::{AppendOutcome, RaftMsg};
-use super::node::{HEARTBEAT_TIMER, QUORUM_TIMER, RaftHost, RaftNode};
+use super::node::{RaftHost, RaftNode, RaftTimer};
 use super::read::PendingRead;
 use super::storage::{self, Snapshot, WAL};
 
@@ -348,7 +348,7 @@ impl<M: RaftHost> RaftNode<M> {
             return;
         }
         self.broadcast_round(ctx, true);
-        ctx.set_timer(HEARTBEAT_TIMER, self.cfg.heartbeat_interval);
+        ctx.set_timer(RaftTimer::Heartbeat, self.cfg.heartbeat_interval);
     }
 
     /// The check-quorum timer fired: step down unless a majority was heard from during the
@@ -367,7 +367,7 @@ impl<M: RaftHost> RaftNode<M> {
             }
         }
         if self.membership.has_quorum(&heard) {
-            ctx.set_timer(QUORUM_TIMER, self.cfg.election_timeout_max);
+            ctx.set_timer(RaftTimer::Quorum, self.cfg.election_timeout_max);
         } else {
             let term = self.term;
             self.become_follower(ctx, term, None);

@@ -61,6 +61,7 @@ impl Status {
 
     /// At boot: a server that refuses to run announces `Rejected { "disk-corrupt" }` and
     /// gets `false` (it must stay silent); any other gets `true`.
+    #[must_use = "a server that refuses to run must stay silent"]
     pub fn boot<M>(&self, ctx: &mut Ctx<'_, M>) -> bool {
         if self.refused().is_some() {
             ctx.observe(Observation::Rejected { reason: "disk-corrupt".into() });

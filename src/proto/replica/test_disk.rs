@@ -36,6 +36,7 @@ impl Disk {
     }
 
     /// Completes the `k`-th pending fsync; returns its file and token.
+    #[must_use = "the completed fsync's token must be handed to the node, or it waits for ever"]
     pub fn complete_at(&mut self, k: usize) -> Option<(FileId, u64)> {
         let (file, token, content) = self.pending.remove(k)?;
         self.durable.insert(file, content);
@@ -48,6 +49,7 @@ impl Disk {
     }
 
     /// Completes the oldest pending fsync of `file`; returns its token.
+    #[must_use = "the completed fsync's token must be handed to the node, or it waits for ever"]
     pub fn complete_file(&mut self, file: FileId) -> Option<u64> {
         let k = self.pending_of(file)?;
         self.complete_at(k).map(|(_, token)| token)
@@ -55,6 +57,7 @@ impl Disk {
 
     /// Drops the oldest pending fsync without making anything durable (a failed fsync);
     /// returns its token.
+    #[must_use = "the failed fsync's token must be handed to the node, or it waits for ever"]
     pub fn fail_oldest(&mut self) -> Option<u64> {
         self.pending.pop_front().map(|(_, token, _)| token)
     }

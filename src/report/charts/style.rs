@@ -30,7 +30,7 @@ pub fn role_colour(role: Role) -> &'static str {
     match role {
         Role::Leader => "#009E73",
         Role::Candidate => "#E69F00",
-        Role::PreCandidate => "#F0E442",
+        Role::Probing => "#F0E442",
         Role::Follower => "#BFD7EA",
         Role::Peer => "#D9D9D9",
     }

@@ -121,7 +121,7 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
         // Only the roles some server held: Multi-Paxos has no pre-vote, and a calm run may
         // have no candidate; a legend entry for a colour that is nowhere is noise.
         let held = |r: Role| shown.iter().any(|l| l.roles.iter().any(|span| span.role == r));
-        for r in [Role::Leader, Role::Candidate, Role::PreCandidate, Role::Follower] {
+        for r in [Role::Leader, Role::Candidate, Role::Probing, Role::Follower] {
             if held(r) {
                 entries.push((r.name().to_string(), LegendSwatch::Square(role_colour(r))));
             }

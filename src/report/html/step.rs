@@ -24,7 +24,7 @@ use crate::sim::Role;
 use crate::world::{Lifecycle, NodeKind};
 
 /// Role names, by the code used in the data.
-const ROLES: [Role; 5] = [Role::Follower, Role::PreCandidate, Role::Candidate, Role::Leader, Role::Peer];
+const ROLES: [Role; 5] = [Role::Follower, Role::Probing, Role::Candidate, Role::Leader, Role::Peer];
 
 fn us(ns: u64) -> u64 {
     ns / 1000

@@ -49,6 +49,8 @@ pub struct ProbeNode {
 
 impl Node for ProbeNode {
     type Msg = Probe;
+    type Timer = TimerId;
+    type Admin = eightfold::sim::Never;
     fn on_start(&mut self, ctx: &mut Ctx<'_, Probe>) {
         if self.count > 0 && !self.targets.is_empty() {
             ctx.set_timer(TimerId(0), SimDuration::ZERO);

@@ -110,6 +110,7 @@ impl<M: Model> Incremental<M> {
     }
 
     /// Ends the history and returns the verdict.
+    #[must_use = "the report holds the verdict of the whole check"]
     pub fn finish(mut self) -> CheckReport {
         self.timer.start();
         self.stats.partitions = self.by_key.len();

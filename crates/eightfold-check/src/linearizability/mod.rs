@@ -319,6 +319,7 @@ impl HistoryChecker {
     }
 
     /// Ends the history and returns the verdict.
+    #[must_use = "the report holds the verdict of the whole check"]
     pub fn finish(self) -> CheckReport {
         self.check.finish()
     }

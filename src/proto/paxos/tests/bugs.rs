@@ -37,8 +37,8 @@ fn no_promise_check_lets_a_deposed_leader_choose_a_second_value() {
         c.settle_cut(|f| f.to == n(1) || f.from == n(1));
         if bug {
             assert_eq!(c.replies_for(1), vec![ClientReply::Ok { seq: 1, result: KvResult::Done }]);
-            assert!(c.violated("two values chosen at slot 2"), "{:?}", c.violations);
-            assert!(c.violated("state-machine safety"), "{:?}", c.violations);
+            assert!(c.violated("two values chosen at slot 2"), "{:?}", c.checker.violations);
+            assert!(c.violated("state-machine safety"), "{:?}", c.checker.violations);
         } else {
             assert_eq!(c.replies_for(1), vec![ClientReply::Unknown { seq: 1 }]);
             c.assert_safe();
@@ -82,7 +82,7 @@ fn forget_promise_lets_a_restarted_acceptor_break_its_promise() {
         c.sync(1);
         if bug {
             assert_eq!(c.replies_for(1), vec![ClientReply::Ok { seq: 1, result: KvResult::Done }]);
-            assert!(c.violated("two values chosen at slot 2"), "{:?}", c.violations);
+            assert!(c.violated("two values chosen at slot 2"), "{:?}", c.checker.violations);
         } else {
             assert!(c.replies_for(1).iter().all(|r| !matches!(r, ClientReply::Ok { .. })));
             c.assert_safe();
@@ -112,7 +112,7 @@ fn ignore_accepted_loses_a_chosen_value() {
         let read = c.replies_for(2);
         if bug {
             assert_eq!(read, vec![ClientReply::Ok { seq: 2, result: KvResult::Value(None) }]);
-            assert!(c.violated("two values chosen at slot 2"), "{:?}", c.violations);
+            assert!(c.violated("two values chosen at slot 2"), "{:?}", c.checker.violations);
         } else {
             assert_eq!(read, vec![ClientReply::Ok { seq: 2, result: KvResult::Value(Some("x".into())) }]);
             c.assert_safe();

@@ -13,7 +13,7 @@
 
 use super::harness::*;
 use crate::proto::kv::{ClientRequest, KvOp};
-use crate::proto::paxos::{ELECTION_TIMER, PaxosBugs, PaxosConfig, PaxosMsg, SNAPSHOT, WAL};
+use crate::proto::paxos::{PaxosBugs, PaxosConfig, PaxosMsg, PaxosTimer, SNAPSHOT, WAL};
 use crate::sim::rng::Draw;
 use crate::sim::{Message, RngStreams, Role, SimDuration};
 
@@ -24,7 +24,7 @@ struct Run {
 
 impl Run {
     fn check(&self, seed: u64, step: usize) -> Result<(), String> {
-        if let Some(v) = self.c.violations.first() {
+        if let Some(v) = self.c.checker.violations.first() {
             return Err(format!("seed {seed} step {step}: {v}"));
         }
         for i in 0..self.c.nodes.len() {
@@ -158,7 +158,7 @@ fn random_run_with(
             }
             93..=94 => {
                 let i = pick(&mut rng);
-                c.fire(i, ELECTION_TIMER);
+                c.fire(i, PaxosTimer::Election);
             }
             95..=97 => {
                 let down = (0..size).filter(|&i| !c.up(i)).count();

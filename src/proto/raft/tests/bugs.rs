@@ -3,8 +3,9 @@
 
 use super::harness::*;
 use crate::proto::kv::{ClientReply, KvResult};
+use crate::proto::raft::{RaftAdmin, RaftPatch};
 use crate::proto::raft::{RaftBugs, RaftConfig, ReadMode};
-use crate::sim::{AdminCommand, ConfigPatch, LogIndex, Role, SimDuration, Term};
+use crate::sim::{LogIndex, Role, SimDuration, Term};
 
 fn with(bugs: RaftBugs) -> RaftConfig {
     RaftConfig { bugs, ..cfg() }
@@ -151,10 +152,7 @@ fn leader_local_lease_serves_stale_reads_when_the_leader_waits_longer_than_its_f
         // A second administrator gives the leader a 1.5 s election timeout; its followers
         // keep 150 ms. A round acknowledged by both renews the lease.
         let slow = (SimDuration::from_millis(1500), SimDuration::from_millis(1600));
-        c.operator(
-            0,
-            AdminCommand::Configure(ConfigPatch { election_timeout: Some(slow), ..Default::default() }),
-        );
+        c.operator(0, RaftAdmin::Configure(RaftPatch { election_timeout: Some(slow), ..Default::default() }));
         c.heartbeat(0);
         c.settle();
         // The leader is cut off. The followers wait their own 150 ms, elect n2, and it

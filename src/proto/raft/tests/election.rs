@@ -2,7 +2,7 @@
 
 use super::harness::*;
 use crate::proto::raft::log::Payload;
-use crate::proto::raft::{QUORUM_TIMER, RaftConfig, RaftMsg};
+use crate::proto::raft::{RaftConfig, RaftMsg, RaftTimer};
 use crate::sim::{LogIndex, Observation, Role, SimDuration, Term};
 
 #[test]
@@ -247,12 +247,12 @@ fn check_quorum_makes_an_isolated_leader_step_down() {
     c.elect(0);
     c.heartbeat(0);
     c.settle();
-    assert!(c.fire(0, QUORUM_TIMER));
+    assert!(c.fire(0, RaftTimer::Quorum));
     assert_eq!(c.node(0).role(), Role::Leader, "a majority answered");
     // Isolated: heartbeats go nowhere.
     c.heartbeat(0);
     c.drop_where(|_| true);
-    assert!(c.fire(0, QUORUM_TIMER));
+    assert!(c.fire(0, RaftTimer::Quorum));
     assert_eq!(c.node(0).role(), Role::Follower);
     assert_eq!(c.node(0).term(), Term(1));
     // Without check-quorum it would lead forever.

@@ -124,7 +124,7 @@ fn a_corrupt_record_makes_the_server_refuse_to_run() {
         c.deliver_where(|_| true);
     }
     assert!(c.net.iter().all(|f| f.from != n(1)));
-    assert!(c.replies.iter().all(|(from, _)| *from != n(1)));
+    assert!(c.replies.iter().all(|(from, _, _)| *from != n(1)));
     assert_eq!(c.node(1).term(), Term(0));
     // The other two carry on.
     assert_eq!(c.node(0).commit_index(), LogIndex(3));

@@ -228,7 +228,7 @@ fn random_run_with(
             }
             93..=94 => {
                 let i = pick(&mut rng);
-                c.fire(i, crate::proto::raft::ELECTION_TIMER);
+                c.fire(i, crate::proto::raft::RaftTimer::Election);
             }
             95..=97 => {
                 let down = (0..size).filter(|&i| !c.up(i)).count();

@@ -3,7 +3,8 @@
 use super::harness::*;
 use crate::proto::kv::{ClientReply, KvResult};
 use crate::proto::raft::{AppendOutcome, RaftBugs, RaftConfig, RaftMsg, ReadMode};
-use crate::sim::{AdminCommand, ConfigPatch, LogIndex, Role, SimDuration, Term};
+use crate::proto::raft::{RaftAdmin, RaftPatch};
+use crate::sim::{LogIndex, Role, SimDuration, Term};
 
 fn mode(read_mode: ReadMode) -> RaftConfig {
     RaftConfig { read_mode, ..cfg() }
@@ -28,8 +29,8 @@ fn followers_redirect_to_the_leader() {
     assert_eq!(
         c.replies,
         vec![
-            (n(1), ClientReply::NotLeader { seq: 2, leader: Some(n(0)) }),
-            (n(2), ClientReply::NotLeader { seq: 3, leader: Some(n(0)) }),
+            (n(1), CLIENT, ClientReply::NotLeader { seq: 2, leader: Some(n(0)) }),
+            (n(2), CLIENT, ClientReply::NotLeader { seq: 3, leader: Some(n(0)) }),
         ]
     );
 }
@@ -182,17 +183,17 @@ fn a_leader_that_cannot_commit_stops_accepting() {
         let refused = c
             .replies
             .iter()
-            .filter(|(_, r)| matches!(r, ClientReply::NotLeader { leader: None, .. }))
+            .filter(|(_, _, r)| matches!(r, ClientReply::NotLeader { leader: None, .. }))
             .count();
         assert_eq!(refused, 2, "{read_mode:?}");
     }
 }
 
 /// An operator's command setting server's election timeout to `min`–`max` milliseconds.
-fn timeout_ms(min: u64, max: u64) -> AdminCommand {
-    AdminCommand::Configure(ConfigPatch {
+fn timeout_ms(min: u64, max: u64) -> RaftAdmin {
+    RaftAdmin::Configure(RaftPatch {
         election_timeout: Some((SimDuration::from_millis(min), SimDuration::from_millis(max))),
-        ..ConfigPatch::default()
+        ..RaftPatch::default()
     })
 }
 
