@@ -38,9 +38,9 @@
 use std::sync::Arc;
 
 use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
-use crate::proto::raft::log::{Entry, LogBase, Payload, RaftLog};
 use crate::proto::replica::SnapStage as Stage;
 use crate::proto::replica::chunk::{self, Chunk};
+use crate::proto::replica::log::{Entry, LogBase, LogPayload, Payload, ReplicaLog};
 use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, SimDuration, SimTime};
 
 use super::ballot::Ballot;
@@ -320,7 +320,7 @@ impl<M: PaxosHost> PaxosNode<M> {
             let (term, command) = (entry.term, entry.payload.hash());
             let result = match &entry.payload {
                 Payload::Command(bytes) => ClientRequest::from_bytes(bytes).map(|req| self.kv.apply(&req)),
-                Payload::Noop | Payload::Config(_) => None,
+                Payload::Noop => None,
             };
             self.applied = index;
             ctx.observe(Observation::Applied { index, term, command });
@@ -344,15 +344,11 @@ impl<M: PaxosHost> PaxosNode<M> {
         if threshold == 0 || self.snap_job.is_some() || self.applied.0.saturating_sub(base.0) < threshold {
             return;
         }
-        let index = self.applied;
-        let (Some(term), Some(chain)) = (self.decided.term_at(index), self.decided.chain_at(index)) else {
+        let Some(base) = self.decided.base_at(self.applied) else {
             return;
         };
         let data: Arc<[u8]> = self.kv.snapshot().into();
-        self.write_snapshot(
-            ctx,
-            SnapJob { base: LogBase { index, term, chain }, data, stage: Stage::Writing, installed: false },
-        );
+        self.write_snapshot(ctx, SnapJob { base, data, stage: Stage::Writing, installed: false });
     }
 
     fn write_snapshot(&mut self, ctx: &mut Ctx<'_, M>, job: SnapJob) {
@@ -436,7 +432,7 @@ impl<M: PaxosHost> PaxosNode<M> {
             return;
         };
         self.kv = kv;
-        self.decided = RaftLog::new(base);
+        self.decided = ReplicaLog::new(base);
         self.applied = base.index;
         self.accepted = self.accepted.split_off(&base.index.next());
         ctx.observe(Observation::Snapshot { index: base.index, term: base.term });

@@ -18,8 +18,8 @@ use std::collections::{BTreeMap, VecDeque};
 use std::marker::PhantomData;
 
 use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
-use crate::proto::raft::log::RaftLog;
 use crate::proto::replica::chunk::Chunk;
+use crate::proto::replica::log::ReplicaLog;
 use crate::proto::replica::{Pipeline, RecoveryError, Status, random_timeout};
 use crate::sim::{
     Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimTime, StorageView, Term, TimerId,
@@ -78,7 +78,7 @@ pub struct PaxosNode<M> {
     pub(super) accepted: BTreeMap<LogIndex, AcceptedValue>,
     // Learner (persistent decided prefix; the store is rebuilt from it).
     /// The decided values after the snapshot, in slot order.
-    pub(super) decided: RaftLog,
+    pub(super) decided: ReplicaLog,
     pub(super) applied: LogIndex,
     pub(super) kv: KvStore,
     /// The highest decided slot a peer reported, and who reported it (the catch-up goal).
@@ -142,7 +142,7 @@ impl<M: PaxosHost> PaxosNode<M> {
             promised: Ballot::ZERO,
             written_promise: Ballot::ZERO,
             accepted: BTreeMap::new(),
-            decided: RaftLog::default(),
+            decided: ReplicaLog::default(),
             applied: LogIndex(0),
             kv: KvStore::new(),
             commit_hint: (LogIndex(0), None),
@@ -225,7 +225,7 @@ impl<M: PaxosHost> PaxosNode<M> {
     }
 
     /// The decided value at `slot`, if held (compacted slots are not).
-    pub fn decided_at(&self, slot: LogIndex) -> Option<&crate::proto::raft::Entry> {
+    pub fn decided_at(&self, slot: LogIndex) -> Option<&crate::proto::replica::Entry> {
         self.decided.entry(slot)
     }
 

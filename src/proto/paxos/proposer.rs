@@ -34,7 +34,7 @@
 use std::collections::BTreeMap;
 
 use crate::proto::kv::{ClientReply, ClientRequest, KvOp};
-use crate::proto::raft::log::{Entry, Payload};
+use crate::proto::replica::log::{Entry, Payload};
 use crate::sim::rng::Draw;
 use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Role, SimTime};
 

@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role, SimDuration, SimTime, Term};
 
-use super::log::{Entry, Payload};
+use super::log::{Entry, RaftPayload};
 use super::msg::{AppendOutcome, RaftMsg};
 use super::node::{HEARTBEAT_TIMER, QUORUM_TIMER, RaftHost, RaftNode};
 use super::read::PendingRead;
@@ -168,7 +168,7 @@ impl LeaderState {
 impl<M: RaftHost> RaftNode<M> {
     /// Appends an entry of the current term to the leader's log, writes it, and starts
     /// replicating it. Returns its index.
-    pub(super) fn propose(&mut self, ctx: &mut Ctx<'_, M>, payload: Payload) -> LogIndex {
+    pub(super) fn propose(&mut self, ctx: &mut Ctx<'_, M>, payload: RaftPayload) -> LogIndex {
         let entry = Entry { term: self.term, payload };
         let mut data = Vec::new();
         let first = self.log.last_index().next();
@@ -186,7 +186,7 @@ impl<M: RaftHost> RaftNode<M> {
     /// Appends an (already written) entry to the in-memory log and announces it.
     pub(super) fn append_entry(&mut self, ctx: &mut Ctx<'_, M>, entry: Entry) -> LogIndex {
         let term = entry.term;
-        let config = matches!(entry.payload, Payload::Config(_));
+        let config = matches!(entry.payload, RaftPayload::Config(_));
         let (index, chain) = self.log.append(entry);
         ctx.observe(Observation::Appended { index, term, chain });
         if config {

@@ -4,11 +4,13 @@
 //! durable ([`Pipeline`]), and sending snapshots in chunks ([`chunk`]).
 
 pub mod chunk;
+pub mod log;
 pub mod pipeline;
 pub mod recovery;
 #[cfg(test)]
 pub mod test_disk;
 
+pub use log::{Entry, LogBase, LogPayload, MIN_ENTRY_BYTES, Payload, ReplicaLog};
 pub use pipeline::Pipeline;
 pub use recovery::RecoveryError;
 

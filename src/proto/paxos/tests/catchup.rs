@@ -5,7 +5,7 @@
 use super::harness::*;
 use crate::proto::paxos::storage::AcceptedValue;
 use crate::proto::paxos::{Ballot, PaxosConfig, PaxosMsg};
-use crate::proto::raft::log::{Entry, Payload};
+use crate::proto::replica::log::{Entry, Payload};
 use crate::sim::{LogIndex, Observation, Role, Term};
 
 /// One value per message (a message holds at least one value, however small its byte

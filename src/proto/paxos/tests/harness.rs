@@ -18,6 +18,7 @@ use crate::check::invariants::Invariants;
 use crate::proto::kv::{ClientReply, ClientRequest, KvOp};
 use crate::proto::paxos::storage::{self, WAL};
 use crate::proto::paxos::{Ballot, ELECTION_TIMER, HEARTBEAT_TIMER, PaxosConfig, PaxosMsg, PaxosNode};
+use crate::proto::replica::LogPayload;
 pub use crate::proto::replica::test_disk::Disk;
 use crate::proto::wire::{Reader, Writer};
 use crate::sim::{

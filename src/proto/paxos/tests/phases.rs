@@ -4,7 +4,7 @@
 use super::harness::*;
 use crate::proto::kv::{ClientReply, KvResult};
 use crate::proto::paxos::PaxosMsg;
-use crate::proto::raft::log::Payload;
+use crate::proto::replica::log::Payload;
 use crate::sim::{LogIndex, Observation, Role, Term};
 
 fn value(c: &Cluster, i: usize, key: u32) -> KvResult {

@@ -1,7 +1,7 @@
 //! Elections: §5.2, §5.4.1, pre-vote (§9.6), check-quorum (§6.2), stickiness (§4.2.3).
 
 use super::harness::*;
-use crate::proto::raft::log::Payload;
+use crate::proto::raft::log::{LogPayload, RaftPayload};
 use crate::proto::raft::{QUORUM_TIMER, RaftConfig, RaftMsg};
 use crate::sim::{LogIndex, Observation, Role, SimDuration, Term};
 
@@ -23,7 +23,11 @@ fn a_candidate_with_a_majority_leads_and_commits_a_noop() {
         let applied = c.observed(i, |o| matches!(o, Observation::Applied { .. }));
         assert_eq!(
             applied,
-            vec![Observation::Applied { index: LogIndex(1), term: Term(1), command: Payload::Noop.hash() }]
+            vec![Observation::Applied {
+                index: LogIndex(1),
+                term: Term(1),
+                command: RaftPayload::Noop.hash()
+            }]
         );
     }
     c.assert_safe();
