@@ -14,13 +14,13 @@
 //! `DiskEvent::SyncFailed` ⇒ the server crashes itself: after a failed fsync no write since
 //! the last good one can be trusted (see `raft/node.rs` for the "fsyncgate" reasoning).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
 use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
 use crate::proto::replica::chunk::Chunk;
 use crate::proto::replica::log::ReplicaLog;
-use crate::proto::replica::{Pipeline, RecoveryError, Status, random_timeout};
+use crate::proto::replica::{Pipeline, RecoveryError, Status, SyncKind, SyncToken, random_timeout};
 use crate::sim::{
     Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimTime, StorageView, Term, TimerId,
 };
@@ -44,15 +44,6 @@ pub const ELECTION_TIMER: TimerId = TimerId(1);
 pub const HEARTBEAT_TIMER: TimerId = TimerId(2);
 /// Timer: the leader's check-quorum interval (when `check_quorum` is on).
 pub const QUORUM_TIMER: TimerId = TimerId(3);
-
-/// Fsyncs in flight.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum SyncKind {
-    /// A WAL fsync.
-    Wal,
-    /// The snapshot file's fsync.
-    Snapshot,
-}
 
 /// A Multi-Paxos server, embedded in the kernel message type `M`.
 ///
@@ -105,10 +96,9 @@ pub struct PaxosNode<M> {
     pub(super) max_round: u64,
     pub(super) campaign: Option<Campaign>,
     pub(super) lead: Option<Box<LeaderState>>,
-    /// The WAL's group commit, holding answers until what they promise is durable.
+    /// The WAL's group commit, holding answers until what they promise is durable, and the
+    /// fsyncs in flight.
     pub(super) disk: Pipeline<PaxosMsg>,
-    /// Fsyncs requested and not yet complete.
-    pub(super) syncs: VecDeque<(u64, SyncKind)>,
     /// What the WAL needs at start: cut a torn tail, or a rewrite after an interrupted
     /// compaction.
     startup_repair: Option<DiskOp>,
@@ -159,7 +149,6 @@ impl<M: PaxosHost> PaxosNode<M> {
             campaign: None,
             lead: None,
             disk: Pipeline::default(),
-            syncs: VecDeque::new(),
             startup_repair: None,
             _msg: PhantomData,
         };
@@ -172,6 +161,7 @@ impl<M: PaxosHost> PaxosNode<M> {
                 node.decided = r.decided;
                 node.kv = r.kv;
                 node.applied = node.decided.base().index;
+                node.disk.recovered(node.decided.last_index());
                 node.snapshot = r.snapshot;
                 node.startup_repair = if r.rewrite_wal {
                     let data = storage::rewritten_wal(&node.decided, node.promised, &node.accepted);
@@ -412,25 +402,15 @@ impl<M: PaxosHost> PaxosNode<M> {
     /// End of every handler: one fsync for everything written, then the proposals made
     /// during the handler go out in batches.
     fn flush(&mut self, ctx: &mut Ctx<'_, M>) {
-        if let Some(token) = self.disk.flush(ctx, WAL) {
-            self.syncs.push_back((token, SyncKind::Wal));
-        }
+        self.disk.flush(ctx, WAL, self.decided.last_index());
         self.send_fresh_proposals(ctx);
     }
 
     fn synced(&mut self, ctx: &mut Ctx<'_, M>, token: u64) {
-        let Some(pos) = self.syncs.iter().position(|(t, _)| *t == token) else {
-            return;
-        };
-        match self.syncs[pos].1 {
-            SyncKind::Snapshot => {
-                self.syncs.remove(pos);
-                self.snapshot_durable(ctx);
-            }
-            SyncKind::Wal => {
-                // This fsync covers every WAL write before it.
-                self.syncs.retain(|(t, kind)| *kind != SyncKind::Wal || *t > token);
-                self.disk.synced_upto(token);
+        match self.disk.complete(SyncToken(token), self.decided.last_index()) {
+            None => {}
+            Some(SyncKind::Snapshot) => self.snapshot_durable(ctx),
+            Some(SyncKind::Wal { .. }) => {
                 self.release_held(ctx);
                 self.wal_synced(ctx);
             }

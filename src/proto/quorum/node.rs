@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, VecDeque};
 use std::marker::PhantomData;
 
 use crate::proto::kv::{ClientReply, ClientRequest, Key};
-use crate::proto::replica::{Pipeline, RecoveryError, Status};
+use crate::proto::replica::{Pipeline, RecoveryError, Status, SyncToken};
 use crate::sim::digest::mix64;
 use crate::sim::rng::Draw;
 use crate::sim::{
-    Ctx, DiskEvent, DiskOp, Message, NodeId, Observation, Role, SimTime, StorageView, Term, TimerId,
+    Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimTime, StorageView, Term, TimerId,
 };
 
 use super::config::QuorumConfig;
@@ -211,7 +211,7 @@ impl<M: QuorumHost> QuorumNode<M> {
         }
         match event {
             DiskEvent::Synced { token } => {
-                self.disk.synced_upto(token);
+                self.disk.synced_upto(SyncToken(token));
                 while let Some((to, msg)) = self.disk.release() {
                     self.send(ctx, to, msg);
                 }
@@ -340,7 +340,7 @@ impl<M: QuorumHost> QuorumNode<M> {
             let me = self.id;
             self.handle_peer(ctx, me, msg);
         }
-        self.disk.flush(ctx, WAL);
+        self.disk.flush(ctx, WAL, LogIndex(0));
         let first = self.wakeups.first().map(|(t, _)| *t);
         if first != self.armed {
             match first {

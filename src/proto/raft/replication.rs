@@ -203,7 +203,7 @@ impl<M: RaftHost> RaftNode<M> {
     /// Discards the log from `from` on (a conflicting suffix).
     fn truncate_log(&mut self, ctx: &mut Ctx<'_, M>, from: LogIndex) {
         self.log.truncate_from(from);
-        self.syncs.truncated(from);
+        self.disk.truncated(from);
         ctx.observe(Observation::Truncated { from });
         if self.membership.truncate(from) {
             self.config_changed(ctx);
@@ -582,7 +582,7 @@ impl<M: RaftHost> RaftNode<M> {
             .iter()
             .map(|v| {
                 if *v == self.id {
-                    self.syncs.persisted.min(self.log.last_index())
+                    self.disk.persisted().min(self.log.last_index())
                 } else {
                     lead.progress.get(v).map_or(LogIndex(0), |p| p.matched)
                 }

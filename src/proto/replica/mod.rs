@@ -7,34 +7,18 @@ pub mod chunk;
 pub mod log;
 pub mod pipeline;
 pub mod recovery;
+pub mod snapshot;
 #[cfg(test)]
 pub mod test_disk;
 
+pub use chunk::Incoming;
 pub use log::{Entry, LogBase, LogPayload, MIN_ENTRY_BYTES, Payload, ReplicaLog};
-pub use pipeline::Pipeline;
+pub use pipeline::{Pipeline, SyncKind, SyncToken};
 pub use recovery::RecoveryError;
+pub use snapshot::{SnapJob, SnapStage};
 
 use crate::sim::rng::Draw;
 use crate::sim::{Ctx, Observation, SimDuration};
-
-/// Where a snapshot being made durable stands. Compaction and installation take two steps
-/// (Raft §7; Multi-Paxos's learners do the same): the snapshot file is written and fsynced,
-/// then the WAL is rewritten without the prefix the snapshot covers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SnapStage {
-    /// The snapshot file is being written and fsynced.
-    Writing,
-    /// The WAL is being rewritten; done when this WAL token is durable.
-    Rewriting(u64),
-}
-
-impl SnapStage {
-    /// True once the WAL rewrite is durable (`synced` is the highest WAL token known
-    /// complete).
-    pub fn rewrite_done(self, synced: u64) -> bool {
-        matches!(self, SnapStage::Rewriting(t) if synced >= t)
-    }
-}
 
 /// Whether a server runs.
 #[derive(Debug)]
