@@ -18,7 +18,7 @@ use crate::proto::wire::HEADER;
 use crate::proto::wire::{Reader, Writer};
 use crate::sim::{LogIndex, Message};
 
-use super::ballot::Ballot;
+use super::ballot::{Ballot, Round};
 
 /// One slot an acceptor reports in a Promise: the value it accepted there and in which
 /// ballot.
@@ -160,9 +160,9 @@ impl PaxosMsg {
     pub fn plausible(&self) -> bool {
         const LIMIT: u64 = 1 << 62;
         let ok = |x: u64| x < LIMIT;
-        let value = |e: &Entry, round: u64| e.term.0 <= round;
+        let value = |e: &Entry, round: Round| e.term.0 <= round.0;
         if let Some(b) = self.ballot()
-            && !ok(b.round)
+            && !ok(b.round.0)
         {
             return false;
         }
@@ -191,7 +191,7 @@ impl PaxosMsg {
                 first.0 > 0
                     && ok(first.0 + entries.len() as u64)
                     && ok(decided.0)
-                    && entries.iter().all(|e| value(e, LIMIT))
+                    && entries.iter().all(|e| value(e, Round(LIMIT)))
             }
             PaxosMsg::Snapshot { base, offset, .. } => ok(base.index.0) && ok(base.term.0) && ok(*offset),
             PaxosMsg::FetchChunk { index, offset } => ok(index.0) && ok(*offset),
@@ -385,7 +385,7 @@ mod tests {
     use crate::sim::{NodeId, RngStreams, Term};
 
     fn b(round: u64, node: u32) -> Ballot {
-        Ballot { round, node: NodeId(node) }
+        Ballot { round: Round(round), node: NodeId(node) }
     }
 
     fn samples() -> Vec<PaxosMsg> {

@@ -25,7 +25,7 @@ use crate::sim::{
     Ctx, DiskEvent, DiskOp, LogIndex, Message, NodeId, Observation, Role, SimTime, StorageView, Term, TimerId,
 };
 
-use super::ballot::Ballot;
+use super::ballot::{Ballot, Round};
 use super::config::PaxosConfig;
 use super::learner::{Incoming, Request, SnapJob};
 use super::msg::PaxosMsg;
@@ -93,7 +93,7 @@ pub struct PaxosNode<M> {
     /// The leader this server believes in, if any (a hint for clients).
     pub(super) leader: Option<NodeId>,
     /// The highest round seen in any ballot: a new ballot is drawn above it.
-    pub(super) max_round: u64,
+    pub(super) max_round: Round,
     pub(super) campaign: Option<Campaign>,
     pub(super) lead: Option<Box<LeaderState>>,
     /// The WAL's group commit, holding answers until what they promise is durable, and the
@@ -145,7 +145,7 @@ impl<M: PaxosHost> PaxosNode<M> {
             role: Role::Follower,
             announced: None,
             leader: None,
-            max_round: 0,
+            max_round: Round(0),
             campaign: None,
             lead: None,
             disk: Pipeline::default(),

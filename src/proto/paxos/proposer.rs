@@ -33,7 +33,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::proto::kv::{ClientReply, ClientRequest, KvOp};
+use crate::proto::kv::{ClientReply, ClientRequest, ClientSeq, KvOp};
 use crate::proto::replica::SyncToken;
 use crate::proto::replica::log::{Entry, Payload};
 use crate::sim::rng::Draw;
@@ -73,7 +73,7 @@ pub(super) struct Proposal {
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Waiter {
     pub to: NodeId,
-    pub seq: u64,
+    pub seq: ClientSeq,
 }
 
 /// Volatile state of a leader (a proposer that completed phase 1).

@@ -293,6 +293,7 @@ pub(crate) fn acceptances(bytes: &[u8]) -> Vec<(Ballot, LogIndex, Entry)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::paxos::Round;
     use crate::proto::replica::log::Payload;
     use crate::sim::{NodeId, Term};
 
@@ -307,7 +308,7 @@ mod tests {
         Entry { term: Term(term), payload: Payload::Command(vec![x].into()) }
     }
     fn b(round: u64) -> Ballot {
-        Ballot { round, node: NodeId(0) }
+        Ballot { round: Round(round), node: NodeId(0) }
     }
 
     #[test]

@@ -25,6 +25,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use crate::proto::kv::ClientSeq;
 use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role, SimDuration, SimTime, Term};
 
 use super::log::{Entry, RaftPayload};
@@ -105,7 +106,7 @@ impl Progress {
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Waiter {
     pub to: NodeId,
-    pub seq: u64,
+    pub seq: ClientSeq,
     pub term: Term,
 }
 

@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 
 use crate::check::invariants::Invariants;
-use crate::proto::kv::{ClientReply, ClientRequest, KvOp};
+use crate::proto::kv::{ClientReply, ClientRequest, ClientSeq, KvOp};
 use crate::proto::paxos::storage::{self, WAL};
 use crate::proto::paxos::{Ballot, ELECTION_TIMER, HEARTBEAT_TIMER, PaxosConfig, PaxosMsg, PaxosNode};
 use crate::proto::replica::LogPayload;
@@ -180,12 +180,12 @@ pub fn n(i: usize) -> NodeId {
 
 /// A put request.
 pub fn put(seq: u64, key: u32, value: &str) -> ClientRequest {
-    ClientRequest { client: 1, seq, op: KvOp::Put { key, value: value.into() } }
+    ClientRequest { client: 1, seq: ClientSeq(seq), op: KvOp::Put { key, value: value.into() } }
 }
 
 /// A get request.
 pub fn get(seq: u64, key: u32) -> ClientRequest {
-    ClientRequest { client: 1, seq, op: KvOp::Get { key } }
+    ClientRequest { client: 1, seq: ClientSeq(seq), op: KvOp::Get { key } }
 }
 
 impl Cluster {
@@ -452,7 +452,7 @@ impl Cluster {
 
     /// The replies sent for `seq`.
     pub fn replies_for(&self, seq: u64) -> Vec<ClientReply> {
-        self.replies.iter().filter(|(_, r)| r.seq() == seq).map(|(_, r)| r.clone()).collect()
+        self.replies.iter().filter(|(_, r)| r.seq() == ClientSeq(seq)).map(|(_, r)| r.clone()).collect()
     }
 
     /// The up servers that completed phase 1 (established or not), with their ballots.

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::proto::kv::{ClientReply, ClientRequest, KvOp};
+use crate::proto::kv::{ClientReply, ClientRequest, ClientSeq, KvOp};
 use crate::proto::quorum::{QuorumConfig, QuorumMsg, QuorumNode};
 use crate::proto::replica::test_disk::Disk;
 use crate::proto::wire::{Reader, Writer};
@@ -107,17 +107,17 @@ pub fn client(c: u32) -> NodeId {
 
 /// A put request.
 pub fn put(seq: u64, key: u32, value: &str) -> ClientRequest {
-    ClientRequest { client: 0, seq, op: KvOp::Put { key, value: value.into() } }
+    ClientRequest { client: 0, seq: ClientSeq(seq), op: KvOp::Put { key, value: value.into() } }
 }
 
 /// A get request.
 pub fn get(seq: u64, key: u32) -> ClientRequest {
-    ClientRequest { client: 0, seq, op: KvOp::Get { key } }
+    ClientRequest { client: 0, seq: ClientSeq(seq), op: KvOp::Get { key } }
 }
 
 /// An append request.
 pub fn append(seq: u64, key: u32, value: &str) -> ClientRequest {
-    ClientRequest { client: 0, seq, op: KvOp::Append { key, value: value.into() } }
+    ClientRequest { client: 0, seq: ClientSeq(seq), op: KvOp::Append { key, value: value.into() } }
 }
 
 impl Cluster {
@@ -300,7 +300,7 @@ impl Cluster {
     pub fn replies_for(&self, c: u32, seq: u64) -> Vec<ClientReply> {
         self.replies
             .iter()
-            .filter(|(_, to, r)| *to == client(c) && r.seq() == seq)
+            .filter(|(_, to, r)| *to == client(c) && r.seq() == ClientSeq(seq))
             .map(|(_, _, r)| r.clone())
             .collect()
     }

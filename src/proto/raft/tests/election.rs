@@ -1,6 +1,7 @@
 //! Elections: §5.2, §5.4.1, pre-vote (§9.6), check-quorum (§6.2), stickiness (§4.2.3).
 
 use super::harness::*;
+use crate::proto::kv::ClientSeq;
 use crate::proto::raft::log::{LogPayload, RaftPayload};
 use crate::proto::raft::{QUORUM_TIMER, RaftConfig, RaftMsg};
 use crate::sim::{LogIndex, Observation, Role, SimDuration, Term};
@@ -283,6 +284,9 @@ fn a_single_server_elects_itself_once_its_vote_is_durable() {
     c.sync(0);
     assert_eq!(
         c.replies_for(1),
-        vec![crate::proto::kv::ClientReply::Ok { seq: 1, result: crate::proto::kv::KvResult::Done }]
+        vec![crate::proto::kv::ClientReply::Ok {
+            seq: ClientSeq(1),
+            result: crate::proto::kv::KvResult::Done
+        }]
     );
 }
