@@ -163,14 +163,14 @@ impl Message for ServiceMsg {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::kv::{KvOp, KvResult};
+    use crate::proto::kv::{ClientSeq, KvOp, KvResult};
     use crate::sim::Term;
 
     #[test]
     fn every_variant_round_trips_and_garbage_is_refused() {
         let msgs = [
-            ServiceMsg::Request(ClientRequest { client: 1, seq: 2, op: KvOp::Get { key: 3 } }),
-            ServiceMsg::Reply(ClientReply::Ok { seq: 2, result: KvResult::Done }),
+            ServiceMsg::Request(ClientRequest { client: 1, seq: ClientSeq(2), op: KvOp::Get { key: 3 } }),
+            ServiceMsg::Reply(ClientReply::Ok { seq: ClientSeq(2), result: KvResult::Done }),
             ServiceMsg::Raft(RaftMsg::RequestVoteResp { term: Term(4), granted: true }),
             ServiceMsg::Paxos(PaxosMsg::Fetch { from: crate::sim::LogIndex(3) }),
             ServiceMsg::Quorum(QuorumMsg::WriteAck { rid: 9 }),

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::host::{Host, Inbound};
-use super::kv::{ClientReply, ClientRequest, KvOp};
+use super::kv::{ClientReply, ClientRequest, ClientSeq, KvOp};
 use super::paxos::PaxosMsg;
 use super::quorum::QuorumMsg;
 use super::raft::RaftMsg;
@@ -152,12 +152,12 @@ pub fn n(i: usize) -> NodeId {
 
 /// A put request of client 1.
 pub fn put(seq: u64, key: u32, value: &str) -> ClientRequest {
-    ClientRequest { client: 1, seq, op: KvOp::Put { key, value: value.into() } }
+    ClientRequest { client: 1, seq: ClientSeq(seq), op: KvOp::Put { key, value: value.into() } }
 }
 
 /// A get request of client 1.
 pub fn get(seq: u64, key: u32) -> ClientRequest {
-    ClientRequest { client: 1, seq, op: KvOp::Get { key } }
+    ClientRequest { client: 1, seq: ClientSeq(seq), op: KvOp::Get { key } }
 }
 
 /// A message on the wire.
@@ -462,7 +462,7 @@ impl<N: TestNode, W: Watch> TestCluster<N, W> {
 
     /// The replies sent for `seq` (to any client).
     pub fn replies_to_seq(&self, seq: u64) -> Vec<ClientReply> {
-        self.replies.iter().filter(|(_, _, r)| r.seq() == seq).map(|(_, _, r)| r.clone()).collect()
+        self.replies.iter().filter(|(_, _, r)| r.seq() == ClientSeq(seq)).map(|(_, _, r)| r.clone()).collect()
     }
 
     /// Observations of server `i` matching `pred`.

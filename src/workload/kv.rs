@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use super::history::{HistoryOp, OpKind, OpOutcome};
 use super::keys::KeyDist;
 use super::stream::HistoryLog;
-use crate::proto::kv::{ClientReply, ClientRequest, Key, KvOp, KvResult};
+use crate::proto::kv::{ClientReply, ClientRequest, ClientSeq, Key, KvOp, KvResult};
 use crate::proto::service::ServiceMsg;
 use crate::sim::rng::Draw;
 use crate::sim::{
@@ -197,7 +197,7 @@ impl KvClient {
         reply: ClientReply,
     ) {
         let Some(cur) = &mut self.current else { return };
-        if reply.seq() != cur.seq {
+        if reply.seq() != ClientSeq(cur.seq) {
             return; // a late answer to an earlier attempt of a finished operation
         }
         match reply {
@@ -304,7 +304,7 @@ impl KvClient {
         };
         cur.attempts += 1;
         cur.target = target;
-        let req = ClientRequest { client: self.config.client, seq: cur.seq, op: cur.op.clone() };
+        let req = ClientRequest { client: self.config.client, seq: ClientSeq(cur.seq), op: cur.op.clone() };
         ctx.send(target, M::from(req));
         ctx.set_timer(ClientTimer::Attempt, self.config.timeout);
     }

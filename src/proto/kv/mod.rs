@@ -4,5 +4,5 @@
 pub mod op;
 pub mod store;
 
-pub use op::{ClientReply, ClientRequest, Key, KvOp, KvResult};
+pub use op::{ClientReply, ClientRequest, ClientSeq, Key, KvOp, KvResult};
 pub use store::KvStore;

@@ -163,6 +163,17 @@ impl KvResult {
     }
 }
 
+/// A client's sequence number for one operation (from 1). Retries of the operation reuse
+/// it; the store's sessions compare them to apply each operation at most once.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClientSeq(pub u64);
+
+impl std::fmt::Display for ClientSeq {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// A client's request: operation `op`, the `seq`-th of client `client`. Retries of the same
 /// operation reuse the sequence number, so the store applies it at most once.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -170,7 +181,7 @@ pub struct ClientRequest {
     /// The client's number.
     pub client: u32,
     /// The client's sequence number for this operation (from 1).
-    pub seq: u64,
+    pub seq: ClientSeq,
     /// The operation.
     pub op: KvOp,
 }
@@ -178,13 +189,13 @@ pub struct ClientRequest {
 impl ClientRequest {
     /// Appends the stable encoding.
     pub fn encode(&self, w: &mut Writer<'_>) {
-        w.u32(self.client).u64(self.seq);
+        w.u32(self.client).u64(self.seq.0);
         self.op.encode(w);
     }
 
     /// Decodes a request.
     pub fn decode(r: &mut Reader<'_>) -> Option<ClientRequest> {
-        Some(ClientRequest { client: r.u32()?, seq: r.u64()?, op: KvOp::decode(r)? })
+        Some(ClientRequest { client: r.u32()?, seq: ClientSeq(r.u64()?), op: KvOp::decode(r)? })
     }
 
     /// Bytes on the wire.
@@ -213,7 +224,7 @@ pub enum ClientReply {
     /// The operation was applied (or, for reads, served linearizably) with this result.
     Ok {
         /// The request's sequence number.
-        seq: u64,
+        seq: ClientSeq,
         /// The result.
         result: KvResult,
     },
@@ -221,7 +232,7 @@ pub enum ClientReply {
     /// accepted by this server (it is definitely not applied through it).
     NotLeader {
         /// The request's sequence number.
-        seq: u64,
+        seq: ClientSeq,
         /// The leader, if this server knows one.
         leader: Option<NodeId>,
     },
@@ -229,13 +240,13 @@ pub enum ClientReply {
     /// the operation may or may not take effect.
     Unknown {
         /// The request's sequence number.
-        seq: u64,
+        seq: ClientSeq,
     },
 }
 
 impl ClientReply {
     /// The sequence number the reply answers.
-    pub fn seq(&self) -> u64 {
+    pub fn seq(&self) -> ClientSeq {
         match self {
             ClientReply::Ok { seq, .. }
             | ClientReply::NotLeader { seq, .. }
@@ -247,14 +258,14 @@ impl ClientReply {
     pub fn encode(&self, w: &mut Writer<'_>) {
         match self {
             ClientReply::Ok { seq, result } => {
-                w.u8(1).u64(*seq);
+                w.u8(1).u64(seq.0);
                 result.encode(w);
             }
             ClientReply::NotLeader { seq, leader } => {
-                w.u8(2).u64(*seq).u32(leader.map_or(u32::MAX, |l| l.0));
+                w.u8(2).u64(seq.0).u32(leader.map_or(u32::MAX, |l| l.0));
             }
             ClientReply::Unknown { seq } => {
-                w.u8(3).u64(*seq);
+                w.u8(3).u64(seq.0);
             }
         }
     }
@@ -262,13 +273,13 @@ impl ClientReply {
     /// Decodes a reply.
     pub fn decode(r: &mut Reader<'_>) -> Option<ClientReply> {
         Some(match r.u8()? {
-            1 => ClientReply::Ok { seq: r.u64()?, result: KvResult::decode(r)? },
+            1 => ClientReply::Ok { seq: ClientSeq(r.u64()?), result: KvResult::decode(r)? },
             2 => {
-                let seq = r.u64()?;
+                let seq = ClientSeq(r.u64()?);
                 let l = r.u32()?;
                 ClientReply::NotLeader { seq, leader: if l == u32::MAX { None } else { Some(NodeId(l)) } }
             }
-            3 => ClientReply::Unknown { seq: r.u64()? },
+            3 => ClientReply::Unknown { seq: ClientSeq(r.u64()?) },
             _ => return None,
         })
     }
@@ -296,15 +307,15 @@ mod tests {
             KvOp::Cas { key: 4, expected: Some("o".into()), new: "n".into() },
         ];
         for op in ops {
-            let req = ClientRequest { client: 7, seq: 9, op };
+            let req = ClientRequest { client: 7, seq: ClientSeq(9), op };
             assert_eq!(ClientRequest::from_bytes(&req.to_bytes()), Some(req.clone()));
         }
         for rep in [
-            ClientReply::Ok { seq: 1, result: KvResult::Value(Some("v".into())) },
-            ClientReply::Ok { seq: 1, result: KvResult::Cas { applied: true } },
-            ClientReply::NotLeader { seq: 2, leader: Some(NodeId(3)) },
-            ClientReply::NotLeader { seq: 2, leader: None },
-            ClientReply::Unknown { seq: 5 },
+            ClientReply::Ok { seq: ClientSeq(1), result: KvResult::Value(Some("v".into())) },
+            ClientReply::Ok { seq: ClientSeq(1), result: KvResult::Cas { applied: true } },
+            ClientReply::NotLeader { seq: ClientSeq(2), leader: Some(NodeId(3)) },
+            ClientReply::NotLeader { seq: ClientSeq(2), leader: None },
+            ClientReply::Unknown { seq: ClientSeq(5) },
         ] {
             let mut b = Vec::new();
             rep.encode(&mut Writer::new(&mut b));

@@ -10,13 +10,13 @@
 
 use std::collections::BTreeMap;
 
-use super::op::{ClientRequest, Key, KvOp, KvResult, string};
+use super::op::{ClientRequest, ClientSeq, Key, KvOp, KvResult, string};
 use crate::proto::wire::{Reader, Writer};
 
 /// A client's session: the last request applied for it and that request's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Session {
-    seq: u64,
+    seq: ClientSeq,
     result: KvResult,
 }
 
@@ -105,7 +105,7 @@ impl KvStore {
         }
         w.u32(self.sessions.len() as u32);
         for (c, s) in &self.sessions {
-            w.u32(*c).u64(s.seq);
+            w.u32(*c).u64(s.seq.0);
             s.result.encode(&mut w);
         }
         out
@@ -122,7 +122,7 @@ impl KvStore {
         let mut sessions = BTreeMap::new();
         for _ in 0..r.u32()? {
             let c = r.u32()?;
-            let seq = r.u64()?;
+            let seq = ClientSeq(r.u64()?);
             sessions.insert(c, Session { seq, result: KvResult::decode(&mut r)? });
         }
         r.finish(KvStore { data, sessions, dedup_disabled: false })
@@ -134,7 +134,7 @@ mod tests {
     use super::*;
 
     fn req(client: u32, seq: u64, op: KvOp) -> ClientRequest {
-        ClientRequest { client, seq, op }
+        ClientRequest { client, seq: ClientSeq(seq), op }
     }
 
     #[test]

@@ -18,7 +18,7 @@
 //! A server installing a snapshot answers neither Prepare nor Accept until the snapshot
 //! is durable (its WAL cannot describe a prefix it has not stored yet); proposers retry.
 
-use crate::proto::raft::log::Entry;
+use crate::proto::replica::log::Entry;
 use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role};
 
 use super::ballot::Ballot;

@@ -38,25 +38,23 @@
 use std::sync::Arc;
 
 use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
-use crate::proto::raft::log::{Entry, LogBase, Payload, RaftLog};
-use crate::proto::replica::SnapStage as Stage;
 use crate::proto::replica::chunk::{self, Chunk};
+use crate::proto::replica::log::{Entry, LogBase, LogPayload, Payload, ReplicaLog};
+use crate::proto::replica::{self, SnapStage as Stage};
 use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, SimDuration, SimTime};
 
 use super::ballot::Ballot;
 use super::msg::PaxosMsg;
-use super::node::{PaxosHost, PaxosNode, SyncKind};
+use super::node::{PaxosHost, PaxosNode};
 use super::storage::{self, SNAPSHOT, WAL};
 
-/// A snapshot being made durable (local compaction or one installed from a peer).
-#[derive(Debug)]
-pub(super) struct SnapJob {
-    base: LogBase,
-    data: Arc<[u8]>,
-    stage: Stage,
-    /// Installed from a peer (the decided prefix was already replaced in memory).
-    installed: bool,
-}
+/// A snapshot being made durable (local compaction or one installed from a peer), named by
+/// the decided prefix it covers.
+pub(super) type SnapJob = replica::SnapJob<LogBase>;
+
+/// A peer's snapshot a learner is receiving, chunk by chunk, named by the decided prefix it
+/// covers.
+pub(super) type Incoming = replica::Incoming<LogBase>;
 
 /// What a learner asked a peer for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,30 +95,10 @@ impl Request {
     }
 }
 
-/// A peer's snapshot a learner is receiving, chunk by chunk (volatile: lost in a crash).
-#[derive(Debug)]
-pub(super) struct Incoming {
-    /// The peer sending it.
-    from: NodeId,
-    /// What it covers.
-    base: LogBase,
-    /// The bytes received so far, contiguous from offset 0.
-    data: Vec<u8>,
-    /// When the last chunk that moved the transfer arrived (or the transfer started).
-    progress_at: SimTime,
-}
-
-impl SnapJob {
-    /// True once the WAL rewrite is durable.
-    pub fn rewrite_done(&self, synced: u64) -> bool {
-        self.stage.rewrite_done(synced)
-    }
-}
-
 impl<M: PaxosHost> PaxosNode<M> {
     /// True while an installed snapshot is not yet durable.
     pub(super) fn installing(&self) -> bool {
-        self.snap_job.as_ref().is_some_and(|j| j.installed && j.stage == Stage::Writing)
+        self.snap_job.as_ref().is_some_and(|j| j.installing())
     }
 
     /// The leader of `ballot` says every slot up to `commit` is decided.
@@ -177,11 +155,11 @@ impl<M: PaxosHost> PaxosNode<M> {
         }
         let (to, want, msg) = match &self.incoming {
             Some(i) => {
-                let offset = i.data.len() as u64;
+                let offset = i.held();
                 (
                     i.from,
-                    Want::Chunk(i.base.index, offset),
-                    PaxosMsg::FetchChunk { index: i.base.index, offset },
+                    Want::Chunk(i.key.index, offset),
+                    PaxosMsg::FetchChunk { index: i.key.index, offset },
                 )
             }
             None => {
@@ -320,7 +298,7 @@ impl<M: PaxosHost> PaxosNode<M> {
             let (term, command) = (entry.term, entry.payload.hash());
             let result = match &entry.payload {
                 Payload::Command(bytes) => ClientRequest::from_bytes(bytes).map(|req| self.kv.apply(&req)),
-                Payload::Noop | Payload::Config(_) => None,
+                Payload::Noop => None,
             };
             self.applied = index;
             ctx.observe(Observation::Applied { index, term, command });
@@ -344,22 +322,15 @@ impl<M: PaxosHost> PaxosNode<M> {
         if threshold == 0 || self.snap_job.is_some() || self.applied.0.saturating_sub(base.0) < threshold {
             return;
         }
-        let index = self.applied;
-        let (Some(term), Some(chain)) = (self.decided.term_at(index), self.decided.chain_at(index)) else {
+        let Some(base) = self.decided.base_at(self.applied) else {
             return;
         };
         let data: Arc<[u8]> = self.kv.snapshot().into();
-        self.write_snapshot(
-            ctx,
-            SnapJob { base: LogBase { index, term, chain }, data, stage: Stage::Writing, installed: false },
-        );
+        self.write_snapshot(ctx, SnapJob::local(base, data));
     }
 
     fn write_snapshot(&mut self, ctx: &mut Ctx<'_, M>, job: SnapJob) {
-        ctx.disk(DiskOp::Replace { file: SNAPSHOT, data: storage::snapshot_file(&job.base, &job.data) });
-        let token = self.disk.token();
-        ctx.disk(DiskOp::Fsync { file: SNAPSHOT, token });
-        self.syncs.push_back((token, SyncKind::Snapshot));
+        self.disk.write_snapshot(ctx, SNAPSHOT, storage::snapshot_file(&job.meta, &job.data));
         self.snap_job = Some(job);
     }
 
@@ -371,11 +342,12 @@ impl<M: PaxosHost> PaxosNode<M> {
         if job.stage != Stage::Writing {
             return;
         }
-        let (base, data, installed) = (job.base, job.data.clone(), job.installed);
+        let (base, data, installed) = (job.meta, job.data.clone(), job.installed.is_some());
         if !installed {
             self.decided.compact_to(base);
             ctx.observe(Observation::Snapshot { index: base.index, term: base.term });
         }
+        self.disk.snapshot_persisted(base.index, self.decided.last_index());
         let wal = storage::rewritten_wal(&self.decided, self.written_promise, &self.accepted);
         self.wal_write(ctx, DiskOp::Replace { file: WAL, data: wal });
         let token = self.disk.write_token();
@@ -403,15 +375,11 @@ impl<M: PaxosHost> PaxosNode<M> {
             return;
         }
         let now = ctx.now();
-        let same = |i: &Incoming| i.from == from && i.base == base;
-        if c.offset == 0 && !self.incoming.as_ref().is_some_and(same) {
-            self.incoming = Some(Incoming { from, base, data: Vec::new(), progress_at: now });
-        }
-        let Some(inc) = self.incoming.as_mut().filter(|i| same(i)) else {
+        let Some(inc) = Incoming::receive(&mut self.incoming, from, base, c.offset, now) else {
             // A chunk of a transfer this learner gave up or never started.
             return;
         };
-        if c.offset != inc.data.len() as u64 {
+        if c.offset != inc.held() {
             // A duplicate, or a chunk after a lost one: the next FetchChunk says what is held.
             return;
         }
@@ -419,8 +387,7 @@ impl<M: PaxosHost> PaxosNode<M> {
         if c.done && self.snap_job.is_some() {
             return;
         }
-        inc.data.extend_from_slice(&c.data);
-        inc.progress_at = now;
+        inc.extend(&c.data, now);
         if answers {
             self.fetching = None;
         }
@@ -431,12 +398,12 @@ impl<M: PaxosHost> PaxosNode<M> {
         let Some(inc) = self.incoming.take() else {
             return;
         };
-        let data: Arc<[u8]> = inc.data.into();
+        let data = inc.into_data();
         let Some(kv) = KvStore::restore(&data) else {
             return;
         };
         self.kv = kv;
-        self.decided = RaftLog::new(base);
+        self.decided = ReplicaLog::new(base);
         self.applied = base.index;
         self.accepted = self.accepted.split_off(&base.index.next());
         ctx.observe(Observation::Snapshot { index: base.index, term: base.term });
@@ -448,7 +415,7 @@ impl<M: PaxosHost> PaxosNode<M> {
         for (_, w) in waiting.into_iter().flatten() {
             self.reply(ctx, w.to, ClientReply::Unknown { seq: w.seq });
         }
-        self.write_snapshot(ctx, SnapJob { base, data, stage: Stage::Writing, installed: true });
+        self.write_snapshot(ctx, SnapJob::installed(base, data, ()));
         self.leader_decided(ctx);
     }
 }

@@ -78,7 +78,7 @@ pub mod storage;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub use ballot::Ballot;
+pub use ballot::{Ballot, Round};
 pub use bugs::PaxosBugs;
 pub use config::PaxosConfig;
 pub use msg::{AcceptedSlot, PaxosMsg};

@@ -13,12 +13,12 @@
 
 use std::sync::Arc;
 
-use crate::proto::raft::log::{Entry, LogBase, MIN_ENTRY_BYTES, Payload};
+use crate::proto::replica::log::{Entry, LogBase, MIN_ENTRY_BYTES};
 use crate::proto::wire::HEADER;
 use crate::proto::wire::{Reader, Writer};
-use crate::sim::{LogIndex, Message, Term};
+use crate::sim::{LogIndex, Message};
 
-use super::ballot::Ballot;
+use super::ballot::{Ballot, Round};
 
 /// One slot an acceptor reports in a Promise: the value it accepted there and in which
 /// ballot.
@@ -152,16 +152,17 @@ impl PaxosMsg {
     }
 
     /// False for messages no honest server sends: rounds, slots or counts near the top of
-    /// their range (arithmetic on them could overflow), a configuration value (Paxos
-    /// replicates none), a value stamped with a later round than the ballot proposing it,
-    /// or a Promise whose slots are out of order or accepted in a ballot above the promise.
-    /// A corrupted message that still decodes is dropped before it reaches the protocol.
+    /// their range (arithmetic on them could overflow), a value stamped with a later round
+    /// than the ballot proposing it, or a Promise whose slots are out of order or accepted in
+    /// a ballot above the promise. A corrupted message that still decodes is dropped before
+    /// it reaches the protocol. (A membership configuration, Raft's own log value, does not
+    /// even decode: Paxos's values are the shared [`crate::proto::replica::Payload`].)
     pub fn plausible(&self) -> bool {
         const LIMIT: u64 = 1 << 62;
         let ok = |x: u64| x < LIMIT;
-        let value = |e: &Entry, round: u64| !matches!(e.payload, Payload::Config(_)) && e.term.0 <= round;
+        let value = |e: &Entry, round: Round| e.term.0 <= round.0;
         if let Some(b) = self.ballot()
-            && !ok(b.round)
+            && !ok(b.round.0)
         {
             return false;
         }
@@ -190,7 +191,7 @@ impl PaxosMsg {
                 first.0 > 0
                     && ok(first.0 + entries.len() as u64)
                     && ok(decided.0)
-                    && entries.iter().all(|e| value(e, LIMIT))
+                    && entries.iter().all(|e| value(e, Round(LIMIT)))
             }
             PaxosMsg::Snapshot { base, offset, .. } => ok(base.index.0) && ok(base.term.0) && ok(*offset),
             PaxosMsg::FetchChunk { index, offset } => ok(index.0) && ok(*offset),
@@ -312,7 +313,8 @@ impl Message for PaxosMsg {
                 encode_entries(&mut w, entries);
             }
             PaxosMsg::Snapshot { base, offset, done, data } => {
-                w.u8(10).u64(base.index.0).u64(base.term.0).u64(base.chain);
+                w.u8(10);
+                base.encode(&mut w);
                 w.u64(*offset).bool(*done).bytes(data);
             }
             PaxosMsg::FetchChunk { index, offset } => {
@@ -363,7 +365,7 @@ impl Message for PaxosMsg {
                 entries: decode_entries(&mut r, bytes.len())?,
             },
             10 => PaxosMsg::Snapshot {
-                base: LogBase { index: LogIndex(r.u64()?), term: Term(r.u64()?), chain: r.u64()? },
+                base: LogBase::decode(&mut r)?,
                 offset: r.u64()?,
                 done: r.bool()?,
                 data: r.bytes()?.into(),
@@ -378,11 +380,12 @@ impl Message for PaxosMsg {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::replica::Payload;
     use crate::sim::rng::Draw;
-    use crate::sim::{NodeId, RngStreams};
+    use crate::sim::{NodeId, RngStreams, Term};
 
     fn b(round: u64, node: u32) -> Ballot {
-        Ballot { round, node: NodeId(node) }
+        Ballot { round: Round(round), node: NodeId(node) }
     }
 
     fn samples() -> Vec<PaxosMsg> {
@@ -446,12 +449,6 @@ mod tests {
             commit: LogIndex(0),
         };
         assert!(!future.plausible());
-        let config = PaxosMsg::Learn {
-            first: LogIndex(1),
-            entries: vec![Entry { term: Term(1), payload: Payload::Config(vec![NodeId(0)].into()) }],
-            decided: LogIndex(1),
-        };
-        assert!(!config.plausible());
         assert!(!PaxosMsg::Heartbeat { ballot: b(u64::MAX, 0), commit: LogIndex(0) }.plausible());
         assert!(!PaxosMsg::Accepted { ballot: b(1, 0), first: LogIndex(0), count: 1 }.plausible());
         let unordered = PaxosMsg::Promise {

@@ -14,20 +14,20 @@
 //! `DiskEvent::SyncFailed` ⇒ the server crashes itself: after a failed fsync no write since
 //! the last good one can be trusted (see `raft/node.rs` for the "fsyncgate" reasoning).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
 use crate::proto::host::{Host, Inbound};
 use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
-use crate::proto::raft::log::RaftLog;
 use crate::proto::replica::chunk::Chunk;
-use crate::proto::replica::{Pipeline, RecoveryError, Status, random_timeout};
+use crate::proto::replica::log::ReplicaLog;
+use crate::proto::replica::{Pipeline, RecoveryError, Status, SyncKind, SyncToken, random_timeout};
 use crate::sim::{
     Ctx, DiskEvent, DiskOp, LogIndex, Never, Node, NodeId, Observation, Role, SimTime, StorageView, Term,
     Timer, TimerId, timer_from_id,
 };
 
-use super::ballot::Ballot;
+use super::ballot::{Ballot, Round};
 use super::config::PaxosConfig;
 use super::learner::{Incoming, Request, SnapJob};
 use super::msg::PaxosMsg;
@@ -69,15 +69,6 @@ impl Timer for PaxosTimer {
     }
 }
 
-/// Fsyncs in flight.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum SyncKind {
-    /// A WAL fsync.
-    Wal,
-    /// The snapshot file's fsync.
-    Snapshot,
-}
-
 /// A Multi-Paxos server, embedded in the kernel message type `M`.
 ///
 /// Every server plays the three roles of *Paxos Made Simple*: acceptor (the durable
@@ -101,7 +92,7 @@ pub struct PaxosNode<M> {
     pub(super) accepted: BTreeMap<LogIndex, AcceptedValue>,
     // Learner (persistent decided prefix; the store is rebuilt from it).
     /// The decided values after the snapshot, in slot order.
-    pub(super) decided: RaftLog,
+    pub(super) decided: ReplicaLog,
     pub(super) applied: LogIndex,
     pub(super) kv: KvStore,
     /// The highest decided slot a peer reported, and who reported it (the catch-up goal).
@@ -125,13 +116,12 @@ pub struct PaxosNode<M> {
     /// The leader this server believes in, if any (a hint for clients).
     pub(super) leader: Option<NodeId>,
     /// The highest round seen in any ballot: a new ballot is drawn above it.
-    pub(super) max_round: u64,
+    pub(super) max_round: Round,
     pub(super) campaign: Option<Campaign>,
     pub(super) lead: Option<Box<LeaderState>>,
-    /// The WAL's group commit, holding answers until what they promise is durable.
+    /// The WAL's group commit, holding answers until what they promise is durable, and the
+    /// fsyncs in flight.
     pub(super) disk: Pipeline<PaxosMsg>,
-    /// Fsyncs requested and not yet complete.
-    pub(super) syncs: VecDeque<(u64, SyncKind)>,
     /// What the WAL needs at start: cut a torn tail, or a rewrite after an interrupted
     /// compaction.
     startup_repair: Option<DiskOp>,
@@ -211,7 +201,7 @@ impl<M: PaxosHost> PaxosNode<M> {
             promised: Ballot::ZERO,
             written_promise: Ballot::ZERO,
             accepted: BTreeMap::new(),
-            decided: RaftLog::default(),
+            decided: ReplicaLog::default(),
             applied: LogIndex(0),
             kv: KvStore::new(),
             commit_hint: (LogIndex(0), None),
@@ -224,11 +214,10 @@ impl<M: PaxosHost> PaxosNode<M> {
             role: Role::Follower,
             announced: None,
             leader: None,
-            max_round: 0,
+            max_round: Round(0),
             campaign: None,
             lead: None,
             disk: Pipeline::default(),
-            syncs: VecDeque::new(),
             startup_repair: None,
             _msg: PhantomData,
         };
@@ -241,6 +230,7 @@ impl<M: PaxosHost> PaxosNode<M> {
                 node.decided = r.decided;
                 node.kv = r.kv;
                 node.applied = node.decided.base().index;
+                node.disk.recovered(node.decided.last_index());
                 node.snapshot = r.snapshot;
                 node.startup_repair = if r.rewrite_wal {
                     let data = storage::rewritten_wal(&node.decided, node.promised, &node.accepted);
@@ -294,7 +284,7 @@ impl<M: PaxosHost> PaxosNode<M> {
     }
 
     /// The decided value at `slot`, if held (compacted slots are not).
-    pub fn decided_at(&self, slot: LogIndex) -> Option<&crate::proto::raft::Entry> {
+    pub fn decided_at(&self, slot: LogIndex) -> Option<&crate::proto::replica::Entry> {
         self.decided.entry(slot)
     }
 
@@ -455,25 +445,15 @@ impl<M: PaxosHost> PaxosNode<M> {
     /// End of every handler: one fsync for everything written, then the proposals made
     /// during the handler go out in batches.
     fn flush(&mut self, ctx: &mut Ctx<'_, M>) {
-        if let Some(token) = self.disk.flush(ctx, WAL) {
-            self.syncs.push_back((token, SyncKind::Wal));
-        }
+        self.disk.flush(ctx, WAL, self.decided.last_index());
         self.send_fresh_proposals(ctx);
     }
 
     fn synced(&mut self, ctx: &mut Ctx<'_, M>, token: u64) {
-        let Some(pos) = self.syncs.iter().position(|(t, _)| *t == token) else {
-            return;
-        };
-        match self.syncs[pos].1 {
-            SyncKind::Snapshot => {
-                self.syncs.remove(pos);
-                self.snapshot_durable(ctx);
-            }
-            SyncKind::Wal => {
-                // This fsync covers every WAL write before it.
-                self.syncs.retain(|(t, kind)| *kind != SyncKind::Wal || *t > token);
-                self.disk.synced_upto(token);
+        match self.disk.complete(SyncToken(token), self.decided.last_index()) {
+            None => {}
+            Some(SyncKind::Snapshot) => self.snapshot_durable(ctx),
+            Some(SyncKind::Wal { .. }) => {
                 self.release_held(ctx);
                 self.wal_synced(ctx);
             }

@@ -33,8 +33,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::proto::kv::{ClientReply, ClientRequest, KvOp};
-use crate::proto::raft::log::{Entry, Payload};
+use crate::proto::kv::{ClientReply, ClientRequest, ClientSeq, KvOp};
+use crate::proto::replica::SyncToken;
+use crate::proto::replica::log::{Entry, Payload};
 use crate::sim::rng::Draw;
 use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Role, SimTime};
 
@@ -49,7 +50,7 @@ pub(super) struct Campaign {
     /// The ballot asked for.
     pub ballot: Ballot,
     /// The WAL token covering the proposer's promise to itself.
-    pub token: u64,
+    pub token: SyncToken,
     /// Promises received: each acceptor's decided prefix and acceptances.
     pub promises: BTreeMap<NodeId, (LogIndex, Vec<AcceptedSlot>)>,
 }
@@ -63,7 +64,7 @@ pub(super) struct Proposal {
     /// A majority accepted it.
     pub chosen: bool,
     /// The WAL token covering the leader's own acceptance.
-    pub token: u64,
+    pub token: SyncToken,
     /// When it was last sent.
     pub sent_at: SimTime,
 }
@@ -72,7 +73,7 @@ pub(super) struct Proposal {
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Waiter {
     pub to: NodeId,
-    pub seq: u64,
+    pub seq: ClientSeq,
 }
 
 /// Volatile state of a leader (a proposer that completed phase 1).
@@ -133,7 +134,7 @@ impl<M: PaxosHost> PaxosNode<M> {
             Ballot::next_for(self.id, k, self.servers.len(), self.max_round.max(self.promised.round));
         self.role = Role::Candidate;
         self.leader = None;
-        self.campaign = Some(Campaign { ballot, token: 0, promises: BTreeMap::new() });
+        self.campaign = Some(Campaign { ballot, token: SyncToken(0), promises: BTreeMap::new() });
         self.raise_promise(ctx, ballot);
         let token = self.disk.write_token();
         if let Some(c) = self.campaign.as_mut() {

@@ -32,10 +32,10 @@ use std::sync::Arc;
 
 use crate::disk::wal;
 use crate::proto::kv::KvStore;
-use crate::proto::raft::log::{Entry, LogBase, RaftLog};
+use crate::proto::replica::log::{Entry, LogBase, ReplicaLog};
 use crate::proto::replica::{RecoveryError, recovery};
 use crate::proto::wire::{Reader, Writer};
-use crate::sim::{FileId, LogIndex, StorageView, Term};
+use crate::sim::{FileId, LogIndex, StorageView};
 
 use super::ballot::Ballot;
 
@@ -117,13 +117,13 @@ pub fn learned_record<'a>(
 /// The whole content of a WAL rewritten after a snapshot: the base, the promise, the
 /// decided values after the base, and every acceptance above them.
 pub fn rewritten_wal(
-    decided: &RaftLog,
+    decided: &ReplicaLog,
     promised: Ballot,
     accepted: &BTreeMap<LogIndex, AcceptedValue>,
 ) -> Vec<u8> {
     let base = decided.base();
     let mut p = Vec::with_capacity(25);
-    Writer::new(&mut p).u8(BASE).u64(base.index.0).u64(base.term.0).u64(base.chain);
+    base.encode(Writer::new(&mut p).u8(BASE));
     let mut out = wal::framed(&p);
     out.extend_from_slice(&promise_record(promised));
     let mut next = base.index.next();
@@ -141,7 +141,9 @@ pub fn rewritten_wal(
 /// The content of the snapshot file.
 pub fn snapshot_file(base: &LogBase, data: &[u8]) -> Vec<u8> {
     let mut payload = Vec::with_capacity(28 + data.len());
-    Writer::new(&mut payload).u64(base.index.0).u64(base.term.0).u64(base.chain).bytes(data);
+    let mut w = Writer::new(&mut payload);
+    base.encode(&mut w);
+    w.bytes(data);
     wal::framed(&payload)
 }
 
@@ -151,7 +153,7 @@ pub struct Recovered {
     /// The highest ballot promised.
     pub promised: Ballot,
     /// The decided prefix (after the snapshot).
-    pub decided: RaftLog,
+    pub decided: ReplicaLog,
     /// Acceptances above the decided prefix.
     pub accepted: BTreeMap<LogIndex, AcceptedValue>,
     /// The snapshot, if there is one.
@@ -173,7 +175,7 @@ pub fn recover(storage: &dyn StorageView) -> Result<Recovered, RecoveryError> {
     let bytes = storage.read(WAL);
     let (records, truncate_wal_to) = recovery::read_wal(&bytes)?;
     let snap_base = snapshot.as_ref().map(|(b, _)| *b).unwrap_or_default();
-    let mut decided = RaftLog::new(snap_base);
+    let mut decided = ReplicaLog::new(snap_base);
     let mut promised = Ballot::ZERO;
     let mut accepted: BTreeMap<LogIndex, AcceptedValue> = BTreeMap::new();
     let mut wal_base = LogIndex(0);
@@ -230,11 +232,7 @@ pub fn recover(storage: &dyn StorageView) -> Result<Recovered, RecoveryError> {
                 r.finish(()).ok_or_else(bad)?;
             }
             BASE => {
-                let base = LogBase {
-                    index: LogIndex(r.u64().ok_or_else(bad)?),
-                    term: Term(r.u64().ok_or_else(bad)?),
-                    chain: r.u64().ok_or_else(bad)?,
-                };
+                let base = LogBase::decode(&mut r).ok_or_else(bad)?;
                 r.finish(()).ok_or_else(bad)?;
                 if n != 0 {
                     return Err(bad());
@@ -265,11 +263,7 @@ fn read_snapshot(bytes: &[u8]) -> Result<Option<Snapshot>, RecoveryError> {
     };
     let mut r = Reader::new(&record);
     let bad = || RecoveryError::CorruptSnapshot;
-    let base = LogBase {
-        index: LogIndex(r.u64().ok_or_else(bad)?),
-        term: Term(r.u64().ok_or_else(bad)?),
-        chain: r.u64().ok_or_else(bad)?,
-    };
+    let base = LogBase::decode(&mut r).ok_or_else(bad)?;
     let data = r.bytes().ok_or_else(bad)?;
     r.finish(()).ok_or_else(bad)?;
     Ok(Some((base, data.into())))
@@ -299,8 +293,9 @@ pub(crate) fn acceptances(bytes: &[u8]) -> Vec<(Ballot, LogIndex, Entry)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::raft::log::Payload;
-    use crate::sim::NodeId;
+    use crate::proto::paxos::Round;
+    use crate::proto::replica::log::Payload;
+    use crate::sim::{NodeId, Term};
 
     struct Files(BTreeMap<FileId, Vec<u8>>);
     impl StorageView for Files {
@@ -313,7 +308,7 @@ mod tests {
         Entry { term: Term(term), payload: Payload::Command(vec![x].into()) }
     }
     fn b(round: u64) -> Ballot {
-        Ballot { round, node: NodeId(0) }
+        Ballot { round: Round(round), node: NodeId(0) }
     }
 
     #[test]

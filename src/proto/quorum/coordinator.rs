@@ -28,7 +28,7 @@
 //!   yet (a get, or the read step of append/cas), and `Unknown` once a write was sent —
 //!   some replica may hold it, and a later read may see it.
 
-use crate::proto::kv::{ClientReply, ClientRequest, Key, KvOp, KvResult};
+use crate::proto::kv::{ClientReply, ClientRequest, ClientSeq, Key, KvOp, KvResult};
 use crate::sim::{Ctx, NodeId, SimTime};
 
 use super::msg::{QuorumMsg, Versioned};
@@ -60,7 +60,7 @@ pub(super) struct Target {
 #[derive(Debug)]
 pub(super) struct Op {
     pub client: NodeId,
-    pub seq: u64,
+    pub seq: ClientSeq,
     pub op: KvOp,
     pub stage: Stage,
     pub targets: Vec<Target>,

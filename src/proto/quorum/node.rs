@@ -7,12 +7,12 @@ use std::marker::PhantomData;
 
 use crate::proto::host::{Host, Inbound};
 use crate::proto::kv::{ClientReply, ClientRequest, Key};
-use crate::proto::replica::{Pipeline, RecoveryError, Status};
+use crate::proto::replica::{Pipeline, RecoveryError, Status, SyncToken};
 use crate::sim::digest::mix64;
 use crate::sim::rng::Draw;
 use crate::sim::{
-    Ctx, DiskEvent, DiskOp, Never, Node, NodeId, Observation, Role, SimTime, StorageView, Term, Timer,
-    TimerId, timer_from_id,
+    Ctx, DiskEvent, DiskOp, LogIndex, Never, Node, NodeId, Observation, Role, SimTime, StorageView, Term,
+    Timer, TimerId, timer_from_id,
 };
 
 use super::config::QuorumConfig;
@@ -145,7 +145,7 @@ impl<M: QuorumHost> Node for QuorumNode<M> {
         }
         match event {
             DiskEvent::Synced { token } => {
-                self.disk.synced_upto(token);
+                self.disk.synced_upto(SyncToken(token));
                 while let Some((to, msg)) = self.disk.release() {
                     self.send(ctx, to, msg);
                 }
@@ -382,7 +382,7 @@ impl<M: QuorumHost> QuorumNode<M> {
             let me = self.id;
             self.handle_peer(ctx, me, msg);
         }
-        self.disk.flush(ctx, WAL);
+        self.disk.flush(ctx, WAL, LogIndex(0));
         let first = self.wakeups.first().map(|(t, _)| *t);
         if first != self.armed {
             match first {

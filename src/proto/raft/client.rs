@@ -16,7 +16,7 @@ use crate::proto::kv::{ClientReply, ClientRequest, KvOp, KvResult};
 use crate::sim::{Ctx, NodeId, Observation, Role};
 
 use super::config::ReadMode;
-use super::log::Payload;
+use super::log::{LogPayload, RaftPayload};
 use super::node::{RaftHost, RaftNode};
 use super::replication::Waiter;
 
@@ -49,7 +49,7 @@ impl<M: RaftHost> RaftNode<M> {
             return self.start_read(ctx, from, seq, key);
         }
         let guess = self.cfg.bugs.ack_before_commit.then(|| self.guess(&req.op));
-        let index = self.propose(ctx, Payload::Command(req.to_bytes().into()));
+        let index = self.propose(ctx, RaftPayload::Command(req.to_bytes().into()));
         match guess {
             Some(result) => self.reply(ctx, from, ClientReply::Ok { seq, result }),
             None => {
@@ -89,8 +89,10 @@ impl<M: RaftHost> RaftNode<M> {
             let (term, payload) = (entry.term, entry.payload.clone());
             self.applied = index;
             let result = match &payload {
-                Payload::Command(bytes) => ClientRequest::from_bytes(bytes).map(|req| self.kv.apply(&req)),
-                Payload::Noop | Payload::Config(_) => None,
+                RaftPayload::Command(bytes) => {
+                    ClientRequest::from_bytes(bytes).map(|req| self.kv.apply(&req))
+                }
+                RaftPayload::Noop | RaftPayload::Config(_) => None,
             };
             ctx.observe(Observation::Applied { index, term, command: payload.hash() });
             if let Some(w) = self.lead.as_mut().and_then(|l| l.pending.remove(&index)) {

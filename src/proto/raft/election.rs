@@ -197,7 +197,7 @@ impl<M: RaftHost> RaftNode<M> {
         self.lead = Some(Box::new(LeaderState::new(&peers, self.log.last_index(), ctx.now())));
         // The no-op of §8: commits the entries of earlier terms and tells this leader what
         // is committed, for reads.
-        let index = self.propose(ctx, super::log::Payload::Noop);
+        let index = self.propose(ctx, super::log::RaftPayload::Noop);
         if let Some(lead) = self.lead.as_mut() {
             lead.term_start = index;
         }

@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 use crate::sim::{Ctx, LogIndex, NodeId, Observation, Role};
 
-use super::log::Payload;
+use super::log::RaftPayload;
 use super::msg::MembershipChange;
 use super::node::{RaftHost, RaftNode};
 
@@ -84,9 +84,9 @@ impl Membership {
     }
 
     /// An entry was appended at `index`; true if it changed the configuration.
-    pub fn on_append(&mut self, index: LogIndex, payload: &Payload) -> bool {
+    pub fn on_append(&mut self, index: LogIndex, payload: &RaftPayload) -> bool {
         match payload {
-            Payload::Config(v) => {
+            RaftPayload::Config(v) => {
                 let changed = **v != *self.voters();
                 self.configs.push((index, v.clone()));
                 changed
@@ -148,7 +148,7 @@ impl<M: RaftHost> RaftNode<M> {
             _ => return reject(ctx, "membership-noop"),
         }
         voters.sort();
-        self.propose(ctx, Payload::Config(voters.into()));
+        self.propose(ctx, RaftPayload::Config(voters.into()));
         self.maybe_commit(ctx);
     }
 }
@@ -165,7 +165,7 @@ mod tests {
     fn latest_configuration_rules_and_reverts_on_truncation() {
         let mut m = Membership::new(LogIndex(0), ids(&[0, 1, 2]));
         assert_eq!(m.quorum(), 2);
-        assert!(m.on_append(LogIndex(3), &Payload::Config(ids(&[0, 1, 2, 3]))));
+        assert!(m.on_append(LogIndex(3), &RaftPayload::Config(ids(&[0, 1, 2, 3]))));
         assert_eq!(m.quorum(), 3);
         assert!(!m.has_quorum(&[NodeId(0), NodeId(1), NodeId(9)]));
         assert!(m.has_quorum(&[NodeId(0), NodeId(1), NodeId(3)]));
@@ -173,8 +173,8 @@ mod tests {
         assert!(m.truncate(LogIndex(3)));
         assert_eq!(m.voters().len(), 3);
         assert!(!m.truncate(LogIndex(1)), "the base configuration stays");
-        m.on_append(LogIndex(5), &Payload::Config(ids(&[0, 1])));
-        m.on_append(LogIndex(8), &Payload::Config(ids(&[0])));
+        m.on_append(LogIndex(5), &RaftPayload::Config(ids(&[0, 1])));
+        m.on_append(LogIndex(8), &RaftPayload::Config(ids(&[0])));
         m.compact(LogIndex(6));
         assert_eq!(m.config_at(LogIndex(6)).len(), 2);
         assert_eq!(m.voters(), &[NodeId(0)][..]);

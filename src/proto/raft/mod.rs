@@ -9,7 +9,8 @@
 //! Modules, one rule each:
 //! - [`config`]: settings ([`RaftConfig`], [`ReadMode`]); [`bugs`]: named, switchable bugs;
 //! - [`msg`]: the messages ([`RaftMsg`]) with honest wire sizes and a total decoder;
-//! - [`log`]: the in-memory log with prefix hashes (Log Matching, §5.3);
+//! - [`log`]: Raft's payload (commands, no-ops and configurations) in the shared replicated
+//!   log of [`crate::proto::replica`] (prefix hashes for Log Matching, §5.3);
 //! - [`storage`]: the WAL and snapshot files and crash recovery (Figure 2 persistent state);
 //! - `node`: the server, its handlers and the persist-before-answering pipeline;
 //! - `election`: elections, the election restriction, pre-vote, leader stickiness
@@ -61,7 +62,7 @@ mod tests;
 pub use admin::{RaftAdmin, RaftPatch};
 pub use bugs::RaftBugs;
 pub use config::{RaftConfig, ReadMode};
-pub use log::{Entry, Payload};
+pub use log::{Entry, RaftLog, RaftPayload};
 pub use msg::{AppendOutcome, MembershipChange, RaftMsg};
 pub use node::{RaftHost, RaftNode, RaftTimer};
 pub use storage::{RecoveryError, SNAPSHOT, SnapshotMeta, WAL};

@@ -390,15 +390,15 @@ impl Message for RaftMsg {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::raft::log::Payload;
+    use crate::proto::raft::log::RaftPayload;
     use crate::sim::RngStreams;
     use crate::sim::rng::Draw;
 
     fn samples() -> Vec<RaftMsg> {
         let entries = vec![
-            Entry { term: Term(3), payload: Payload::Noop },
-            Entry { term: Term(3), payload: Payload::Command(vec![1, 2, 3].into()) },
-            Entry { term: Term(4), payload: Payload::Config(vec![NodeId(0), NodeId(2)].into()) },
+            Entry { term: Term(3), payload: RaftPayload::Noop },
+            Entry { term: Term(3), payload: RaftPayload::Command(vec![1, 2, 3].into()) },
+            Entry { term: Term(4), payload: RaftPayload::Config(vec![NodeId(0), NodeId(2)].into()) },
         ];
         let meta = SnapshotMeta {
             index: LogIndex(9),
@@ -508,7 +508,7 @@ mod tests {
             prev_index: LogIndex(0),
             prev_term: Term(0),
             commit: LogIndex(0),
-            entries: vec![Entry { term: Term(3), payload: crate::proto::raft::log::Payload::Noop }],
+            entries: vec![Entry { term: Term(3), payload: crate::proto::raft::log::RaftPayload::Noop }],
         };
         assert!(!future.plausible());
     }

@@ -21,13 +21,12 @@
 //! succeed without the data being on disk, so no write since the last good fsync can be
 //! trusted. Restarting from what is really durable is the only safe path.
 
-use std::collections::VecDeque;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::proto::host::{Host, Inbound};
 use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
-use crate::proto::replica::{Pipeline, Status, random_timeout};
+use crate::proto::replica::{Pipeline, Status, SyncKind, SyncToken, random_timeout};
 use crate::sim::{
     Ctx, DiskEvent, DiskOp, LogIndex, Node, NodeId, Observation, Role, SimDuration, SimTime, StorageView,
     Term, Timer, TimerId, timer_from_id,
@@ -77,38 +76,6 @@ impl Timer for RaftTimer {
     }
 }
 
-/// Fsyncs in flight.
-#[derive(Clone, Copy, Debug)]
-pub(super) enum SyncKind {
-    /// A WAL fsync, issued when the log ended at `last`.
-    Wal { last: LogIndex },
-    /// The snapshot file's fsync.
-    Snapshot,
-}
-
-/// The fsyncs a Raft server has in flight and how much of its log they made durable (the
-/// group commit itself is the shared [`Pipeline`]).
-#[derive(Debug, Default)]
-pub(super) struct Syncs {
-    /// Fsyncs requested and not yet complete.
-    pub pending: VecDeque<(u64, SyncKind)>,
-    /// The log prefix up to here is durable (in the snapshot or the WAL).
-    pub persisted: LogIndex,
-}
-
-impl Syncs {
-    /// Clamps what is known durable after a truncation at `from`.
-    pub fn truncated(&mut self, from: LogIndex) {
-        let keep = from.prev();
-        self.persisted = self.persisted.min(keep);
-        for (_, kind) in self.pending.iter_mut() {
-            if let SyncKind::Wal { last } = kind {
-                *last = (*last).min(keep);
-            }
-        }
-    }
-}
-
 /// A Raft server, embedded in the kernel message type `M`.
 ///
 /// Build it with [`RaftNode::recover`] (a fresh disk gives a fresh server) and drive it
@@ -141,12 +108,11 @@ pub struct RaftNode<M> {
     /// Votes (or pre-votes) received in the current election, self included.
     pub(super) votes: Vec<NodeId>,
     /// The WAL token covering this candidate's self-vote.
-    pub(super) self_vote_token: u64,
+    pub(super) self_vote_token: SyncToken,
     pub(super) lead: Option<Box<LeaderState>>,
-    /// The WAL's group commit, holding answers until what they promise is durable.
+    /// The WAL's group commit, holding answers until what they promise is durable; the
+    /// fsyncs in flight and the durable log prefix.
     pub(super) disk: Pipeline<RaftMsg>,
-    /// Fsyncs in flight and the durable log prefix.
-    pub(super) syncs: Syncs,
     /// The latest durable snapshot (what a leader sends to lagging followers).
     pub(super) snapshot: Option<Snapshot>,
     pub(super) snap_job: Option<SnapJob>,
@@ -259,10 +225,9 @@ impl<M: RaftHost> RaftNode<M> {
             kv: KvStore::new(),
             membership: Membership::default(),
             votes: Vec::new(),
-            self_vote_token: 0,
+            self_vote_token: SyncToken(0),
             lead: None,
             disk: Pipeline::default(),
-            syncs: Syncs::default(),
             snapshot: None,
             snap_job: None,
             incoming: None,
@@ -279,7 +244,7 @@ impl<M: RaftHost> RaftNode<M> {
                 // entries after it are applied again once a leader says they are committed.
                 node.commit = node.log.base().index;
                 node.applied = node.log.base().index;
-                node.syncs.persisted = node.log.last_index();
+                node.disk.recovered(node.log.last_index());
                 node.snapshot = r.snapshot;
                 node.startup_repair = if r.rewrite_wal {
                     let data = storage::rewritten_wal(&node.log, node.term, node.durable_vote());
@@ -508,36 +473,17 @@ impl<M: RaftHost> RaftNode<M> {
 
     /// End of every handler: one fsync for everything written, then pending broadcasts.
     fn flush(&mut self, ctx: &mut Ctx<'_, M>) {
-        if let Some(token) = self.disk.flush(ctx, WAL) {
-            self.syncs.pending.push_back((token, SyncKind::Wal { last: self.log.last_index() }));
-        }
+        self.disk.flush(ctx, WAL, self.log.last_index());
         if self.lead.as_ref().is_some_and(|l| l.need_round) {
             self.broadcast_round(ctx, false);
         }
     }
 
     fn synced(&mut self, ctx: &mut Ctx<'_, M>, token: u64) {
-        let Some(pos) = self.syncs.pending.iter().position(|(t, _)| *t == token) else {
-            return;
-        };
-        match self.syncs.pending[pos].1 {
-            SyncKind::Snapshot => {
-                self.syncs.pending.remove(pos);
-                self.snapshot_durable(ctx);
-            }
-            SyncKind::Wal { .. } => {
-                // This fsync covers every WAL write before it, so earlier WAL fsyncs are
-                // complete too.
-                let mut durable = self.syncs.persisted;
-                self.syncs.pending.retain(|(t, kind)| match kind {
-                    SyncKind::Wal { last } if *t <= token => {
-                        durable = durable.max(*last);
-                        false
-                    }
-                    _ => true,
-                });
-                self.syncs.persisted = durable.min(self.log.last_index());
-                self.disk.synced_upto(token);
+        match self.disk.complete(SyncToken(token), self.log.last_index()) {
+            None => {}
+            Some(SyncKind::Snapshot) => self.snapshot_durable(ctx),
+            Some(SyncKind::Wal { .. }) => {
                 self.release_held(ctx);
                 self.wal_synced(ctx);
             }

@@ -54,7 +54,7 @@
 //! is an assumption, not something the protocol can check. Outside a valid lease the leader
 //! falls back to ReadIndex.
 
-use crate::proto::kv::{ClientReply, Key};
+use crate::proto::kv::{ClientReply, ClientSeq, Key};
 use crate::sim::{Ctx, LogIndex, NodeId, Role, SimTime};
 
 use super::config::ReadMode;
@@ -64,7 +64,7 @@ use super::node::{RaftHost, RaftNode};
 #[derive(Clone, Copy, Debug)]
 pub(super) struct PendingRead {
     pub to: NodeId,
-    pub seq: u64,
+    pub seq: ClientSeq,
     key: Key,
     /// The read index (`None` until this leader has committed an entry of its term).
     index: Option<LogIndex>,
@@ -74,7 +74,7 @@ pub(super) struct PendingRead {
 
 impl<M: RaftHost> RaftNode<M> {
     /// A leader received a read.
-    pub(super) fn start_read(&mut self, ctx: &mut Ctx<'_, M>, to: NodeId, seq: u64, key: Key) {
+    pub(super) fn start_read(&mut self, ctx: &mut Ctx<'_, M>, to: NodeId, seq: ClientSeq, key: Key) {
         let index = self.committed_in_term().then_some(self.commit);
         let lease = self.cfg.read_mode == ReadMode::Lease && index.is_some() && self.lease_holds(ctx.now());
         let Some(lead) = self.lead.as_mut() else {

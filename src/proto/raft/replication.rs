@@ -25,9 +25,10 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use crate::proto::kv::ClientSeq;
 use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role, SimDuration, SimTime, Term};
 
-use super::log::{Entry, Payload};
+use super::log::{Entry, RaftPayload};
 use super::msg::{AppendOutcome, RaftMsg};
 use super::node::{RaftHost, RaftNode, RaftTimer};
 use super::read::PendingRead;
@@ -105,7 +106,7 @@ impl Progress {
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Waiter {
     pub to: NodeId,
-    pub seq: u64,
+    pub seq: ClientSeq,
     pub term: Term,
 }
 
@@ -168,7 +169,7 @@ impl LeaderState {
 impl<M: RaftHost> RaftNode<M> {
     /// Appends an entry of the current term to the leader's log, writes it, and starts
     /// replicating it. Returns its index.
-    pub(super) fn propose(&mut self, ctx: &mut Ctx<'_, M>, payload: Payload) -> LogIndex {
+    pub(super) fn propose(&mut self, ctx: &mut Ctx<'_, M>, payload: RaftPayload) -> LogIndex {
         let entry = Entry { term: self.term, payload };
         let mut data = Vec::new();
         let first = self.log.last_index().next();
@@ -186,7 +187,7 @@ impl<M: RaftHost> RaftNode<M> {
     /// Appends an (already written) entry to the in-memory log and announces it.
     pub(super) fn append_entry(&mut self, ctx: &mut Ctx<'_, M>, entry: Entry) -> LogIndex {
         let term = entry.term;
-        let config = matches!(entry.payload, Payload::Config(_));
+        let config = matches!(entry.payload, RaftPayload::Config(_));
         let (index, chain) = self.log.append(entry);
         ctx.observe(Observation::Appended { index, term, chain });
         if config {
@@ -203,7 +204,7 @@ impl<M: RaftHost> RaftNode<M> {
     /// Discards the log from `from` on (a conflicting suffix).
     fn truncate_log(&mut self, ctx: &mut Ctx<'_, M>, from: LogIndex) {
         self.log.truncate_from(from);
-        self.syncs.truncated(from);
+        self.disk.truncated(from);
         ctx.observe(Observation::Truncated { from });
         if self.membership.truncate(from) {
             self.config_changed(ctx);
@@ -582,7 +583,7 @@ impl<M: RaftHost> RaftNode<M> {
             .iter()
             .map(|v| {
                 if *v == self.id {
-                    self.syncs.persisted.min(self.log.last_index())
+                    self.disk.persisted().min(self.log.last_index())
                 } else {
                     lead.progress.get(v).map_or(LogIndex(0), |p| p.matched)
                 }

@@ -44,36 +44,21 @@
 use std::sync::Arc;
 
 use crate::proto::kv::KvStore;
-use crate::proto::replica::SnapStage as Stage;
-use crate::proto::replica::chunk;
+use crate::proto::replica::{self, SnapStage as Stage, chunk};
 use crate::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role, SimDuration, Term};
 
 use super::msg::RaftMsg;
-use super::node::{RaftHost, RaftNode, SyncKind};
+use super::node::{RaftHost, RaftNode};
 use super::replication::Phase;
 use super::storage::{self, SNAPSHOT, SnapshotMeta, WAL};
 
-/// A snapshot being made durable (local compaction or one installed from a leader).
-#[derive(Debug)]
-pub(super) struct SnapJob {
-    meta: SnapshotMeta,
-    data: Arc<[u8]>,
-    stage: Stage,
-    /// For an installed snapshot: whom to answer, in which term and round.
-    reply: Option<(NodeId, Term, u64)>,
-}
+/// A snapshot being made durable (local compaction, or one installed from a leader, with
+/// whom to answer, in which term and round).
+pub(super) type SnapJob = replica::SnapJob<SnapshotMeta, (NodeId, Term, u64)>;
 
-impl SnapJob {
-    /// True while an installed snapshot is not yet durable (the log must not grow).
-    pub fn installing(&self) -> bool {
-        self.reply.is_some() && self.stage == Stage::Writing
-    }
-
-    /// True once the WAL rewrite is durable.
-    pub fn rewrite_done(&self, synced: u64) -> bool {
-        self.stage.rewrite_done(synced)
-    }
-}
+/// A snapshot a follower is receiving from a leader, chunk by chunk: the transfer is named
+/// by the leader's term and the snapshot's metadata.
+pub(super) type Incoming = replica::Incoming<(Term, SnapshotMeta)>;
 
 impl<M: RaftHost> RaftNode<M> {
     /// Starts a compaction if enough applied entries follow the last snapshot.
@@ -89,14 +74,11 @@ impl<M: RaftHost> RaftNode<M> {
         };
         let meta = SnapshotMeta { index, term, chain, voters: self.membership.config_at(index) };
         let data: Arc<[u8]> = self.kv.snapshot().into();
-        self.write_snapshot(ctx, SnapJob { meta, data, stage: Stage::Writing, reply: None });
+        self.write_snapshot(ctx, SnapJob::local(meta, data));
     }
 
     fn write_snapshot(&mut self, ctx: &mut Ctx<'_, M>, job: SnapJob) {
-        ctx.disk(DiskOp::Replace { file: SNAPSHOT, data: storage::snapshot_file(&job.meta, &job.data) });
-        let token = self.disk.token();
-        ctx.disk(DiskOp::Fsync { file: SNAPSHOT, token });
-        self.syncs.pending.push_back((token, SyncKind::Snapshot));
+        self.disk.write_snapshot(ctx, SNAPSHOT, storage::snapshot_file(&job.meta, &job.data));
         self.snap_job = Some(job);
     }
 
@@ -108,13 +90,13 @@ impl<M: RaftHost> RaftNode<M> {
         if job.stage != Stage::Writing {
             return;
         }
-        let (meta, data, reply) = (job.meta.clone(), job.data.clone(), job.reply);
+        let (meta, data, reply) = (job.meta.clone(), job.data.clone(), job.installed);
         if reply.is_none() {
             self.log.compact_to(meta.base());
             self.membership.compact(meta.index);
             ctx.observe(Observation::Snapshot { index: meta.index, term: meta.term });
         }
-        self.syncs.persisted = self.syncs.persisted.max(meta.index).min(self.log.last_index());
+        self.disk.snapshot_persisted(meta.index, self.log.last_index());
         let wal = storage::rewritten_wal(&self.log, self.term, self.durable_vote());
         self.wal_write(ctx, DiskOp::Replace { file: WAL, data: wal });
         let token = self.disk.write_token();
@@ -223,11 +205,8 @@ impl<M: RaftHost> RaftNode<M> {
         }
         // Reassemble: chunks are accepted in order only; the first chunk of another transfer
         // starts over (a late copy of this transfer's first chunk changes nothing).
-        let same = |i: &Incoming| i.from == from && i.term == term && i.meta == meta;
-        if offset == 0 && !self.incoming.as_ref().is_some_and(same) {
-            self.incoming = Some(Incoming { from, term, meta: meta.clone(), data: Vec::new() });
-        }
-        let Some(inc) = self.incoming.as_mut().filter(|i| same(i)) else {
+        let now = ctx.now();
+        let Some(inc) = Incoming::receive(&mut self.incoming, from, (term, meta.clone()), offset, now) else {
             // A chunk of a transfer this server knows nothing of (it restarted, or the first
             // chunk was lost): ask for the beginning.
             let resp =
@@ -235,17 +214,17 @@ impl<M: RaftHost> RaftNode<M> {
             self.send_durable(ctx, from, resp);
             return;
         };
-        let held = inc.data.len() as u64;
+        let held = inc.held();
         let complete = done && offset == held;
         if complete && self.snap_job.is_some() {
             // Still persisting another snapshot: the leader sends the last chunk again.
             return;
         }
         if offset == held {
-            inc.data.extend_from_slice(&data);
+            inc.extend(&data, now);
         }
         if !complete {
-            let received = inc.data.len() as u64;
+            let received = inc.held();
             let resp =
                 RaftMsg::InstallSnapshotResp { term, round, index, received, installed: false, promise };
             self.send_durable(ctx, from, resp);
@@ -254,7 +233,7 @@ impl<M: RaftHost> RaftNode<M> {
         let Some(inc) = self.incoming.take() else {
             return;
         };
-        let data: Arc<[u8]> = inc.data.into();
+        let data = inc.into_data();
         let Some(kv) = KvStore::restore(&data) else {
             let resp =
                 RaftMsg::InstallSnapshotResp { term, round, index, received: 0, installed: false, promise };
@@ -264,7 +243,7 @@ impl<M: RaftHost> RaftNode<M> {
         let keep = self.log.term_at(meta.index) == Some(meta.term);
         if !keep && self.log.last_index() > self.commit {
             let from_index = self.commit.next();
-            self.syncs.truncated(from_index);
+            self.disk.truncated(from_index);
             ctx.observe(Observation::Truncated { from: from_index });
         }
         self.log.compact_to(meta.base());
@@ -276,10 +255,7 @@ impl<M: RaftHost> RaftNode<M> {
         self.applied = meta.index;
         self.commit = meta.index;
         ctx.observe(Observation::Committed { index: meta.index });
-        self.write_snapshot(
-            ctx,
-            SnapJob { meta, data, stage: Stage::Writing, reply: Some((from, term, round)) },
-        );
+        self.write_snapshot(ctx, SnapJob::installed(meta, data, (from, term, round)));
     }
 
     /// Leader: a follower acknowledged a chunk, or installed (or already had) a snapshot.
@@ -324,16 +300,4 @@ impl<M: RaftHost> RaftNode<M> {
         self.replicate(ctx, from);
         self.serve_reads(ctx);
     }
-}
-
-/// A snapshot a follower is receiving, chunk by chunk (volatile: lost in a crash).
-#[derive(Debug)]
-pub(super) struct Incoming {
-    /// The leader sending it, and its term.
-    from: NodeId,
-    term: Term,
-    /// What the snapshot covers.
-    meta: SnapshotMeta,
-    /// The bytes received so far, contiguous from offset 0.
-    data: Vec<u8>,
 }

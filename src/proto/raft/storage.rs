@@ -135,7 +135,7 @@ pub fn truncate_record(from: LogIndex) -> Vec<u8> {
 pub fn rewritten_wal(log: &RaftLog, term: Term, vote: Option<NodeId>) -> Vec<u8> {
     let base = log.base();
     let mut p = Vec::with_capacity(25);
-    Writer::new(&mut p).u8(BASE).u64(base.index.0).u64(base.term.0).u64(base.chain);
+    base.encode(Writer::new(&mut p).u8(BASE));
     let mut out = wal::framed(&p);
     out.extend_from_slice(&hard_state_record(term, vote));
     let mut next = base.index.next();
@@ -209,11 +209,7 @@ pub fn recover(storage: &dyn StorageView) -> Result<Recovered, RecoveryError> {
                 log.truncate_from(from);
             }
             BASE => {
-                let base = LogBase {
-                    index: LogIndex(r.u64().ok_or_else(bad)?),
-                    term: Term(r.u64().ok_or_else(bad)?),
-                    chain: r.u64().ok_or_else(bad)?,
-                };
+                let base = LogBase::decode(&mut r).ok_or_else(bad)?;
                 r.finish(()).ok_or_else(bad)?;
                 log = RaftLog::new(base);
             }
@@ -257,7 +253,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::proto::raft::log::Payload;
+    use crate::proto::raft::log::RaftPayload;
 
     struct Files(BTreeMap<FileId, Vec<u8>>);
     impl StorageView for Files {
@@ -267,7 +263,7 @@ mod tests {
     }
 
     fn e(term: u64, b: u8) -> Entry {
-        Entry { term: Term(term), payload: Payload::Command(vec![b].into()) }
+        Entry { term: Term(term), payload: RaftPayload::Command(vec![b].into()) }
     }
 
     #[test]

@@ -1,38 +1,41 @@
-//! Plumbing every replica of the key-value service shares, whatever its protocol: whether
-//! it runs at all ([`Status`]), reading its durable state back after a crash ([`recovery`]),
-//! the group-committed write-ahead log that holds answers until what they promise is
-//! durable ([`Pipeline`]), and sending snapshots in chunks ([`chunk`]).
+//! The replica core: what every server of the replicated key-value service needs whatever
+//! its protocol, written once and used by [Raft](super::raft), [Multi-Paxos](super::paxos)
+//! and the [quorum store](super::quorum).
+//!
+//! A *replica* keeps durable state on its own disk, answers peers and clients only once
+//! what the answer promises is durable, survives crashes by reading that state back, and —
+//! if it replicates a log — compacts the log into snapshots and ships them to replicas
+//! that fell behind. None of that depends on how the protocol decides what to store, so it
+//! lives here; the protocols keep their own messages, record formats and decision rules.
+//!
+//! | part | what it is | used by |
+//! |---|---|---|
+//! | [`Status`], [`random_timeout`] | whether a server runs (refusing a damaged disk, halting after a failed fsync); randomized timeouts | all three |
+//! | [`pipeline`] ([`Pipeline`], [`SyncToken`], [`SyncKind`]) | persist before answering: group commit, fsync tokens, held answers, the fsyncs in flight and the durable log prefix | all three (the quorum store uses only the group commit) |
+//! | [`recovery`] ([`RecoveryError`]) | reading a WAL and a snapshot file back, refusing corrupt records | all three |
+//! | [`log`] ([`ReplicaLog`], [`Entry`], [`LogBase`], [`Payload`]) | the replicated log with prefix hashes, generic over its payload | Raft (with its own payload, which adds configurations) and Multi-Paxos (the shared payload) |
+//! | [`snapshot`] ([`SnapJob`], [`SnapStage`]) | making a snapshot durable in two steps (snapshot file, then the WAL rewrite) | Raft and Multi-Paxos |
+//! | [`chunk`] ([`Incoming`]) | sending a snapshot in chunks and reassembling it in order | Raft and Multi-Paxos |
+//!
+//! The wire encoding and the per-message header every protocol is charged live beside it in
+//! [`crate::proto::wire`]. Nothing here imports a protocol: the core sits below all three.
 
 pub mod chunk;
+pub mod log;
 pub mod pipeline;
 pub mod recovery;
+pub mod snapshot;
 #[cfg(test)]
 pub mod test_disk;
 
-pub use pipeline::Pipeline;
+pub use chunk::Incoming;
+pub use log::{Entry, LogBase, LogPayload, MIN_ENTRY_BYTES, Payload, ReplicaLog};
+pub use pipeline::{Pipeline, SyncKind, SyncToken};
 pub use recovery::RecoveryError;
+pub use snapshot::{SnapJob, SnapStage};
 
 use crate::sim::rng::Draw;
 use crate::sim::{Ctx, Observation, SimDuration};
-
-/// Where a snapshot being made durable stands. Compaction and installation take two steps
-/// (Raft §7; Multi-Paxos's learners do the same): the snapshot file is written and fsynced,
-/// then the WAL is rewritten without the prefix the snapshot covers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SnapStage {
-    /// The snapshot file is being written and fsynced.
-    Writing,
-    /// The WAL is being rewritten; done when this WAL token is durable.
-    Rewriting(u64),
-}
-
-impl SnapStage {
-    /// True once the WAL rewrite is durable (`synced` is the highest WAL token known
-    /// complete).
-    pub fn rewrite_done(self, synced: u64) -> bool {
-        matches!(self, SnapStage::Rewriting(t) if synced >= t)
-    }
-}
 
 /// Whether a server runs.
 #[derive(Debug)]

@@ -1,6 +1,7 @@
 //! Each named bug really misbehaves (and the correct code does not).
 
 use super::harness::*;
+use crate::proto::kv::ClientSeq;
 use crate::proto::kv::{ClientReply, KvResult};
 use crate::proto::paxos::{PaxosBugs, PaxosConfig};
 use crate::sim::Role;
@@ -36,11 +37,11 @@ fn no_promise_check_lets_a_deposed_leader_choose_a_second_value() {
         c.inject(2, to_n3.from, to_n3.msg);
         c.settle_cut(|f| f.to == n(1) || f.from == n(1));
         if bug {
-            assert_eq!(c.replies_for(1), vec![ClientReply::Ok { seq: 1, result: KvResult::Done }]);
+            assert_eq!(c.replies_for(1), vec![ClientReply::Ok { seq: ClientSeq(1), result: KvResult::Done }]);
             assert!(c.violated("two values chosen at slot 2"), "{:?}", c.checker.violations);
             assert!(c.violated("state-machine safety"), "{:?}", c.checker.violations);
         } else {
-            assert_eq!(c.replies_for(1), vec![ClientReply::Unknown { seq: 1 }]);
+            assert_eq!(c.replies_for(1), vec![ClientReply::Unknown { seq: ClientSeq(1) }]);
             c.assert_safe();
         }
     }
@@ -81,7 +82,7 @@ fn forget_promise_lets_a_restarted_acceptor_break_its_promise() {
         c.deliver_where(|f| f.to == n(1));
         c.sync(1);
         if bug {
-            assert_eq!(c.replies_for(1), vec![ClientReply::Ok { seq: 1, result: KvResult::Done }]);
+            assert_eq!(c.replies_for(1), vec![ClientReply::Ok { seq: ClientSeq(1), result: KvResult::Done }]);
             assert!(c.violated("two values chosen at slot 2"), "{:?}", c.checker.violations);
         } else {
             assert!(c.replies_for(1).iter().all(|r| !matches!(r, ClientReply::Ok { .. })));
@@ -101,7 +102,7 @@ fn ignore_accepted_loses_a_chosen_value() {
         c.deliver_where(|f| kind(f, "Accept") && f.to == n(1));
         c.sync(1);
         c.deliver_where(|f| kind(f, "Accepted"));
-        assert_eq!(c.replies_for(1), vec![ClientReply::Ok { seq: 1, result: KvResult::Done }]);
+        assert_eq!(c.replies_for(1), vec![ClientReply::Ok { seq: ClientSeq(1), result: KvResult::Done }]);
         c.drop_where(|_| true);
         c.crash(0);
         // n3 leads with n2's promise, which reports "x".
@@ -111,10 +112,13 @@ fn ignore_accepted_loses_a_chosen_value() {
         c.settle();
         let read = c.replies_for(2);
         if bug {
-            assert_eq!(read, vec![ClientReply::Ok { seq: 2, result: KvResult::Value(None) }]);
+            assert_eq!(read, vec![ClientReply::Ok { seq: ClientSeq(2), result: KvResult::Value(None) }]);
             assert!(c.violated("two values chosen at slot 2"), "{:?}", c.checker.violations);
         } else {
-            assert_eq!(read, vec![ClientReply::Ok { seq: 2, result: KvResult::Value(Some("x".into())) }]);
+            assert_eq!(
+                read,
+                vec![ClientReply::Ok { seq: ClientSeq(2), result: KvResult::Value(Some("x".into())) }]
+            );
             c.assert_safe();
         }
     }
@@ -134,21 +138,21 @@ fn stale_leader_reads_return_old_values() {
         c.settle_cut(cut);
         c.client(1, put(2, 1, "new"));
         c.settle_cut(cut);
-        assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Done }]);
+        assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: ClientSeq(2), result: KvResult::Done }]);
         // n1 still believes it leads.
         c.client(0, get(3, 1));
         c.settle_cut(cut);
         if bug {
             assert_eq!(
                 c.replies_for(3),
-                vec![ClientReply::Ok { seq: 3, result: KvResult::Value(Some("old".into())) }]
+                vec![ClientReply::Ok { seq: ClientSeq(3), result: KvResult::Value(Some("old".into())) }]
             );
         } else {
             assert!(c.replies_for(3).is_empty(), "a read goes through the log, which n1 cannot extend");
             // Once n1 hears again, a Nack tells it it was deposed.
             c.heartbeat(0);
             c.settle();
-            assert_eq!(c.replies_for(3), vec![ClientReply::Unknown { seq: 3 }]);
+            assert_eq!(c.replies_for(3), vec![ClientReply::Unknown { seq: ClientSeq(3) }]);
         }
         c.assert_safe();
     }

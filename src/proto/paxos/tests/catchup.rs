@@ -4,8 +4,8 @@
 
 use super::harness::*;
 use crate::proto::paxos::storage::AcceptedValue;
-use crate::proto::paxos::{Ballot, PaxosConfig, PaxosMsg};
-use crate::proto::raft::log::{Entry, Payload};
+use crate::proto::paxos::{Ballot, PaxosConfig, PaxosMsg, Round};
+use crate::proto::replica::log::{Entry, Payload};
 use crate::sim::{LogIndex, Observation, Role, Term};
 
 /// One value per message (a message holds at least one value, however small its byte
@@ -155,7 +155,7 @@ fn a_new_leader_does_not_fill_gaps_up_to_an_implausible_acceptance_of_its_own() 
     // would have left it before acceptors refused such values).
     let far = LogIndex(1 << 40);
     let stray = AcceptedValue {
-        ballot: Ballot { round: 1, node: n(0) },
+        ballot: Ballot { round: Round(1), node: n(0) },
         entry: Entry { term: Term(1), payload: Payload::Noop },
     };
     c.nodes[1].as_mut().expect("up").accepted.insert(far, stray);

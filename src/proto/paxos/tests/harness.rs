@@ -18,6 +18,7 @@ use crate::check::invariants::Invariants;
 use crate::proto::kv::ClientReply;
 use crate::proto::paxos::storage::{self, WAL};
 use crate::proto::paxos::{Ballot, PaxosConfig, PaxosMsg, PaxosNode, PaxosTimer};
+use crate::proto::replica::LogPayload;
 pub use crate::proto::testkit::{Disk, get, kind, n, put};
 use crate::proto::testkit::{TestCluster, TestNode, Watch};
 use crate::sim::{FileId, LogIndex, NodeId, Observation, Role, SimTime, StorageView, Term};

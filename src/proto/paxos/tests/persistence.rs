@@ -1,6 +1,7 @@
 //! Persistence before answering, recovery after a crash, torn and corrupted disks.
 
 use super::harness::*;
+use crate::proto::kv::ClientSeq;
 use crate::proto::kv::{ClientReply, KvResult};
 use crate::proto::paxos::{PaxosMsg, WAL};
 use crate::sim::{DiskOp, LogIndex, Observation, Role, StorageView};
@@ -90,7 +91,7 @@ fn a_full_restart_recovers_every_decided_value() {
     c.settle();
     assert_eq!(
         c.replies_for(10),
-        vec![ClientReply::Ok { seq: 10, result: KvResult::Value(Some("v4".into())) }]
+        vec![ClientReply::Ok { seq: ClientSeq(10), result: KvResult::Value(Some("v4".into())) }]
     );
     c.assert_safe();
 }
@@ -134,7 +135,7 @@ fn a_corrupt_disk_makes_the_server_refuse_to_run() {
     // The others carry on without it.
     c.client(0, put(3, 1, "b"));
     c.settle();
-    assert_eq!(c.replies_for(3), vec![ClientReply::Ok { seq: 3, result: KvResult::Done }]);
+    assert_eq!(c.replies_for(3), vec![ClientReply::Ok { seq: ClientSeq(3), result: KvResult::Done }]);
 }
 
 #[test]
@@ -150,6 +151,6 @@ fn a_failed_fsync_crashes_the_server_and_it_recovers_what_was_durable() {
     c.settle();
     c.heartbeat(0);
     c.settle();
-    assert_eq!(c.replies_for(1), vec![ClientReply::Ok { seq: 1, result: KvResult::Done }]);
+    assert_eq!(c.replies_for(1), vec![ClientReply::Ok { seq: ClientSeq(1), result: KvResult::Done }]);
     c.assert_safe();
 }

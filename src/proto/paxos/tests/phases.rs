@@ -2,9 +2,10 @@
 //! gaps, learning and catching up.
 
 use super::harness::*;
+use crate::proto::kv::ClientSeq;
 use crate::proto::kv::{ClientReply, KvResult};
 use crate::proto::paxos::PaxosMsg;
-use crate::proto::raft::log::Payload;
+use crate::proto::replica::log::Payload;
 use crate::sim::{LogIndex, Observation, Role, Term};
 
 fn value(c: &Cluster, i: usize, key: u32) -> KvResult {
@@ -24,7 +25,7 @@ fn a_leader_establishes_itself_and_decides_commands() {
     );
     c.client(0, put(1, 7, "a"));
     c.settle();
-    assert_eq!(c.replies_for(1), vec![ClientReply::Ok { seq: 1, result: KvResult::Done }]);
+    assert_eq!(c.replies_for(1), vec![ClientReply::Ok { seq: ClientSeq(1), result: KvResult::Done }]);
     // Followers learn the decision with the next message from the leader.
     c.heartbeat(0);
     c.settle();
@@ -36,10 +37,13 @@ fn a_leader_establishes_itself_and_decides_commands() {
     // Reads go through the log too.
     c.client(0, get(2, 7));
     c.settle();
-    assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Value(Some("a".into())) }]);
+    assert_eq!(
+        c.replies_for(2),
+        vec![ClientReply::Ok { seq: ClientSeq(2), result: KvResult::Value(Some("a".into())) }]
+    );
     // Other servers redirect to the leader.
     c.client(1, get(3, 7));
-    assert_eq!(c.replies_for(3), vec![ClientReply::NotLeader { seq: 3, leader: Some(n(0)) }]);
+    assert_eq!(c.replies_for(3), vec![ClientReply::NotLeader { seq: ClientSeq(3), leader: Some(n(0)) }]);
     c.assert_safe();
 }
 
@@ -58,7 +62,7 @@ fn phase_one_runs_once_per_leadership_and_phase_two_is_pipelined() {
     c.settle();
     assert!(prepares(&c) > before);
     for seq in 1..=5 {
-        assert_eq!(c.replies_for(seq), vec![ClientReply::Ok { seq, result: KvResult::Done }]);
+        assert_eq!(c.replies_for(seq), vec![ClientReply::Ok { seq: ClientSeq(seq), result: KvResult::Done }]);
     }
     c.assert_safe();
 }
@@ -83,10 +87,10 @@ fn a_higher_ballot_preempts_the_leader() {
     c.client(0, put(2, 1, "old"));
     c.settle();
     assert_eq!(c.node(0).leading(), None);
-    assert_eq!(c.replies_for(2), vec![ClientReply::Unknown { seq: 2 }]);
+    assert_eq!(c.replies_for(2), vec![ClientReply::Unknown { seq: ClientSeq(2) }]);
     // It now points clients to the new leader (the Nack named its ballot).
     c.client(0, get(3, 1));
-    assert_eq!(c.replies_for(3), vec![ClientReply::NotLeader { seq: 3, leader: Some(n(1)) }]);
+    assert_eq!(c.replies_for(3), vec![ClientReply::NotLeader { seq: ClientSeq(3), leader: Some(n(1)) }]);
     // And a Prepare of a lower ballot is refused with a Nack naming the promise.
     c.inject(2, n(0), PaxosMsg::Prepare { ballot: old, from: LogIndex(1) });
     assert!(c.net.iter().any(|f| matches!(f.msg, PaxosMsg::Nack { promised } if promised == new)));
@@ -233,7 +237,7 @@ fn a_single_server_decides_alone() {
     c.elect(0);
     c.client(0, put(1, 1, "solo"));
     c.settle();
-    assert_eq!(c.replies_for(1), vec![ClientReply::Ok { seq: 1, result: KvResult::Done }]);
+    assert_eq!(c.replies_for(1), vec![ClientReply::Ok { seq: ClientSeq(1), result: KvResult::Done }]);
     assert_eq!(c.node(0).leading().unwrap().term(), Term(1));
 }
 

@@ -12,6 +12,7 @@
 //! After the faults stop, every server must converge on one state (liveness).
 
 use super::harness::*;
+use crate::proto::kv::ClientSeq;
 use crate::proto::kv::{ClientRequest, KvOp};
 use crate::proto::paxos::{PaxosBugs, PaxosConfig, PaxosMsg, PaxosTimer, SNAPSHOT, WAL};
 use crate::sim::rng::Draw;
@@ -55,7 +56,7 @@ impl Run {
             2 => KvOp::Append { key, value },
             _ => KvOp::Cas { key, expected: None, new: value },
         };
-        ClientRequest { client: client as u32, seq: self.seqs[client], op }
+        ClientRequest { client: client as u32, seq: ClientSeq(self.seqs[client]), op }
     }
 }
 

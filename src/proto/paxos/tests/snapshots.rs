@@ -2,6 +2,7 @@
 //! catching up from a snapshot.
 
 use super::harness::*;
+use crate::proto::kv::ClientSeq;
 use crate::proto::kv::{ClientReply, KvResult};
 use crate::proto::paxos::{PaxosConfig, PaxosMsg, SNAPSHOT, WAL};
 use crate::sim::SimDuration;
@@ -95,7 +96,7 @@ fn a_replica_behind_the_compacted_prefix_installs_a_snapshot() {
     c.settle();
     assert_eq!(
         c.replies_for(100),
-        vec![ClientReply::Ok { seq: 100, result: KvResult::Value(Some("v29".into())) }]
+        vec![ClientReply::Ok { seq: ClientSeq(100), result: KvResult::Value(Some("v29".into())) }]
     );
     c.assert_safe();
 }

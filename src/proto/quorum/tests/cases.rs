@@ -1,4 +1,5 @@
 use super::harness::*;
+use crate::proto::kv::ClientSeq;
 use crate::proto::kv::{ClientReply, KvResult};
 use crate::proto::quorum::{QuorumConfig, WAL};
 use crate::sim::{DiskOp, Observation, Role, SimDuration, StorageView, Term};
@@ -6,7 +7,7 @@ use crate::sim::{DiskOp, Observation, Role, SimDuration, StorageView, Term};
 const DONE: KvResult = KvResult::Done;
 
 fn ok(seq: u64, result: KvResult) -> Vec<ClientReply> {
-    vec![ClientReply::Ok { seq, result }]
+    vec![ClientReply::Ok { seq: ClientSeq(seq), result }]
 }
 
 fn value(s: Option<&str>) -> KvResult {
@@ -85,7 +86,7 @@ fn outage(sloppy: bool) -> (Cluster, Vec<usize>) {
 #[test]
 fn a_strict_quorum_fails_a_write_when_two_replicas_are_down() {
     let (c, _) = outage(false);
-    assert_eq!(c.replies_for(0, 1), vec![ClientReply::Unknown { seq: 1 }]);
+    assert_eq!(c.replies_for(0, 1), vec![ClientReply::Unknown { seq: ClientSeq(1) }]);
 }
 
 #[test]
@@ -193,10 +194,10 @@ fn a_request_without_a_quorum_fails_definitely_or_unknowably() {
     c.request(r[0], 2, append(1, 1, "y"));
     c.run_cut(SimDuration::from_millis(400), |_| false);
     // A write was sent (and stored by the coordinator itself): its fate is unknown.
-    assert_eq!(c.replies_for(0, 1), vec![ClientReply::Unknown { seq: 1 }]);
+    assert_eq!(c.replies_for(0, 1), vec![ClientReply::Unknown { seq: ClientSeq(1) }]);
     // Nothing was written for the read or the append (its read step failed).
-    assert_eq!(c.replies_for(1, 1), vec![ClientReply::NotLeader { seq: 1, leader: None }]);
-    assert_eq!(c.replies_for(2, 1), vec![ClientReply::NotLeader { seq: 1, leader: None }]);
+    assert_eq!(c.replies_for(1, 1), vec![ClientReply::NotLeader { seq: ClientSeq(1), leader: None }]);
+    assert_eq!(c.replies_for(2, 1), vec![ClientReply::NotLeader { seq: ClientSeq(1), leader: None }]);
     assert_eq!(c.node(r[0]).ops_in_flight(), 0);
 }
 
@@ -205,7 +206,7 @@ fn cas_applies_only_on_a_match() {
     let mut c = Cluster::new(3, QuorumConfig::default());
     let cas = |seq, expected: Option<&str>, new: &str| crate::proto::kv::ClientRequest {
         client: 0,
-        seq,
+        seq: crate::proto::kv::ClientSeq(seq),
         op: crate::proto::kv::KvOp::Cas { key: 1, expected: expected.map(String::from), new: new.into() },
     };
     c.request(0, 0, cas(1, None, "a"));

@@ -3,7 +3,7 @@
 //! test pumps by hand, timers, and a per-server clock offset, `ahead`, to show what clock
 //! skew does to last-writer-wins), with helpers in the store's words.
 
-use crate::proto::kv::{ClientReply, ClientRequest, KvOp};
+use crate::proto::kv::{ClientReply, ClientRequest, ClientSeq, KvOp};
 use crate::proto::quorum::{QuorumConfig, QuorumMsg, QuorumNode};
 use crate::proto::testkit::{Disk, TestCluster, TestNode};
 pub use crate::proto::testkit::{kind, n};
@@ -30,17 +30,17 @@ pub fn client(c: u32) -> NodeId {
 
 /// A put request.
 pub fn put(seq: u64, key: u32, value: &str) -> ClientRequest {
-    ClientRequest { client: 0, seq, op: KvOp::Put { key, value: value.into() } }
+    ClientRequest { client: 0, seq: ClientSeq(seq), op: KvOp::Put { key, value: value.into() } }
 }
 
 /// A get request.
 pub fn get(seq: u64, key: u32) -> ClientRequest {
-    ClientRequest { client: 0, seq, op: KvOp::Get { key } }
+    ClientRequest { client: 0, seq: ClientSeq(seq), op: KvOp::Get { key } }
 }
 
 /// An append request.
 pub fn append(seq: u64, key: u32, value: &str) -> ClientRequest {
-    ClientRequest { client: 0, seq, op: KvOp::Append { key, value: value.into() } }
+    ClientRequest { client: 0, seq: ClientSeq(seq), op: KvOp::Append { key, value: value.into() } }
 }
 
 impl Cluster {
@@ -76,7 +76,7 @@ impl Cluster {
     pub fn replies_for(&self, c: u32, seq: u64) -> Vec<ClientReply> {
         self.replies
             .iter()
-            .filter(|(_, to, r)| *to == client(c) && r.seq() == seq)
+            .filter(|(_, to, r)| *to == client(c) && r.seq() == ClientSeq(seq))
             .map(|(_, _, r)| r.clone())
             .collect()
     }

@@ -5,6 +5,7 @@
 //! (as with message authentication off) must not crash or wedge a server either.
 
 use super::harness::*;
+use crate::proto::kv::ClientSeq;
 use crate::proto::kv::{ClientReply, ClientRequest, KvOp, KvResult};
 use crate::proto::quorum::{QuorumConfig, QuorumMsg};
 use crate::sim::rng::Draw;
@@ -36,7 +37,7 @@ fn run(seed: u64, cfg: QuorumConfig, steps: usize, corrupt: bool) {
                     _ => KvOp::Cas { key, expected: None, new: format!("c{seq}") },
                 };
                 let i = pick(&mut rng);
-                c.request(i, (seq % 4) as u32, ClientRequest { client: 0, seq, op });
+                c.request(i, (seq % 4) as u32, ClientRequest { client: 0, seq: ClientSeq(seq), op });
             }
             // Time passes; messages are usually faster than timeouts.
             65..=74 => {
@@ -112,16 +113,24 @@ fn run(seed: u64, cfg: QuorumConfig, steps: usize, corrupt: bool) {
     }
     // A write then a read, both complete with every server up: the read sees the write.
     seq += 1;
-    c.request(0, 9, ClientRequest { client: 9, seq, op: KvOp::Put { key: 1, value: "final".into() } });
+    c.request(
+        0,
+        9,
+        ClientRequest { client: 9, seq: ClientSeq(seq), op: KvOp::Put { key: 1, value: "final".into() } },
+    );
     c.settle();
     c.run_cut(SimDuration::from_secs(1), |_| false);
-    assert_eq!(c.replies_for(9, seq), vec![ClientReply::Ok { seq, result: KvResult::Done }], "seed {seed}");
-    c.request(3, 9, ClientRequest { client: 9, seq: seq + 1, op: KvOp::Get { key: 1 } });
+    assert_eq!(
+        c.replies_for(9, seq),
+        vec![ClientReply::Ok { seq: ClientSeq(seq), result: KvResult::Done }],
+        "seed {seed}"
+    );
+    c.request(3, 9, ClientRequest { client: 9, seq: ClientSeq(seq + 1), op: KvOp::Get { key: 1 } });
     c.settle();
     c.run_cut(SimDuration::from_secs(1), |_| false);
     assert_eq!(
         c.replies_for(9, seq + 1),
-        vec![ClientReply::Ok { seq: seq + 1, result: KvResult::Value(Some("final".into())) }],
+        vec![ClientReply::Ok { seq: ClientSeq(seq + 1), result: KvResult::Value(Some("final".into())) }],
         "seed {seed}"
     );
 }

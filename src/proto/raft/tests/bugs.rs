@@ -2,6 +2,7 @@
 //! shown in `figure8.rs`.
 
 use super::harness::*;
+use crate::proto::kv::ClientSeq;
 use crate::proto::kv::{ClientReply, KvResult};
 use crate::proto::raft::{RaftAdmin, RaftPatch};
 use crate::proto::raft::{RaftBugs, RaftConfig, ReadMode};
@@ -24,13 +25,16 @@ fn stale_follower_reads_return_old_values() {
         let cut = |f: &Flight| f.to == n(2) || f.from == n(2);
         c.client(0, put(2, 1, "new"));
         c.settle_cut(cut);
-        assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Done }]);
+        assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: ClientSeq(2), result: KvResult::Done }]);
         c.client(2, get(3, 1));
         let answer = c.replies_for(3);
         if bug {
-            assert_eq!(answer, vec![ClientReply::Ok { seq: 3, result: KvResult::Value(Some("old".into())) }]);
+            assert_eq!(
+                answer,
+                vec![ClientReply::Ok { seq: ClientSeq(3), result: KvResult::Value(Some("old".into())) }]
+            );
         } else {
-            assert_eq!(answer, vec![ClientReply::NotLeader { seq: 3, leader: Some(n(0)) }]);
+            assert_eq!(answer, vec![ClientReply::NotLeader { seq: ClientSeq(3), leader: Some(n(0)) }]);
         }
     }
 }
@@ -76,7 +80,7 @@ fn ack_before_commit_loses_an_acknowledged_write() {
         c.heartbeat(0);
         c.settle();
         c.client(0, put(1, 1, "acked"));
-        let acked = c.replies_for(1) == vec![ClientReply::Ok { seq: 1, result: KvResult::Done }];
+        let acked = c.replies_for(1) == vec![ClientReply::Ok { seq: ClientSeq(1), result: KvResult::Done }];
         assert_eq!(acked, bug, "acknowledged at once only with the bug");
         // The leader crashes before replicating; the others elect a new leader.
         c.drop_where(|_| true);
@@ -85,7 +89,10 @@ fn ack_before_commit_loses_an_acknowledged_write() {
         c.elect(1);
         c.client(1, get(2, 1));
         c.settle();
-        assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Value(None) }]);
+        assert_eq!(
+            c.replies_for(2),
+            vec![ClientReply::Ok { seq: ClientSeq(2), result: KvResult::Value(None) }]
+        );
         // With the bug, a client was told its write happened, and a later read misses it.
     }
 }
@@ -122,7 +129,10 @@ fn no_log_check_lets_a_stale_server_overwrite_committed_entries() {
             // A linearizable read through the new leader no longer sees the write.
             c.client(2, get(2, 1));
             c.settle();
-            assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Value(None) }]);
+            assert_eq!(
+                c.replies_for(2),
+                vec![ClientReply::Ok { seq: ClientSeq(2), result: KvResult::Value(None) }]
+            );
         } else {
             assert_eq!(c.node(2).role(), Role::Candidate, "n2 refuses its vote");
             c.assert_safe();
@@ -163,13 +173,13 @@ fn leader_local_lease_serves_stale_reads_when_the_leader_waits_longer_than_its_f
         assert_eq!(c.node(1).role(), Role::Leader, "bug {bug}");
         c.client(1, put(2, 1, "new"));
         c.settle_cut(cut);
-        assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Done }]);
+        assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: ClientSeq(2), result: KvResult::Done }]);
         // A client still talking to n1 reads.
         c.client(0, get(3, 1));
         if bug {
             assert_eq!(
                 c.replies_for(3),
-                vec![ClientReply::Ok { seq: 3, result: KvResult::Value(Some("old".into())) }]
+                vec![ClientReply::Ok { seq: ClientSeq(3), result: KvResult::Value(Some("old".into())) }]
             );
         } else {
             assert!(

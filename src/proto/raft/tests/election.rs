@@ -1,7 +1,8 @@
 //! Elections: §5.2, §5.4.1, pre-vote (§9.6), check-quorum (§6.2), stickiness (§4.2.3).
 
 use super::harness::*;
-use crate::proto::raft::log::Payload;
+use crate::proto::kv::ClientSeq;
+use crate::proto::raft::log::{LogPayload, RaftPayload};
 use crate::proto::raft::{RaftConfig, RaftMsg, RaftTimer};
 use crate::sim::{LogIndex, Observation, Role, SimDuration, Term};
 
@@ -23,7 +24,11 @@ fn a_candidate_with_a_majority_leads_and_commits_a_noop() {
         let applied = c.observed(i, |o| matches!(o, Observation::Applied { .. }));
         assert_eq!(
             applied,
-            vec![Observation::Applied { index: LogIndex(1), term: Term(1), command: Payload::Noop.hash() }]
+            vec![Observation::Applied {
+                index: LogIndex(1),
+                term: Term(1),
+                command: RaftPayload::Noop.hash()
+            }]
         );
     }
     c.assert_safe();
@@ -279,6 +284,9 @@ fn a_single_server_elects_itself_once_its_vote_is_durable() {
     c.sync(0);
     assert_eq!(
         c.replies_for(1),
-        vec![crate::proto::kv::ClientReply::Ok { seq: 1, result: crate::proto::kv::KvResult::Done }]
+        vec![crate::proto::kv::ClientReply::Ok {
+            seq: ClientSeq(1),
+            result: crate::proto::kv::KvResult::Done
+        }]
     );
 }

@@ -8,6 +8,7 @@
 //!
 //! After the faults stop, every server must converge on one state (liveness).
 
+use crate::proto::kv::ClientSeq;
 use std::collections::BTreeMap;
 
 use super::harness::*;
@@ -110,7 +111,7 @@ impl Run {
             2 => KvOp::Append { key, value },
             _ => KvOp::Cas { key, expected: None, new: value },
         };
-        ClientRequest { client: client as u32, seq: self.seqs[client], op }
+        ClientRequest { client: client as u32, seq: ClientSeq(self.seqs[client]), op }
     }
 }
 

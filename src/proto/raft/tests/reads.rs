@@ -1,6 +1,7 @@
 //! Client answers and linearizable reads: ReadIndex, leases, the log (dissertation §6).
 
 use super::harness::*;
+use crate::proto::kv::ClientSeq;
 use crate::proto::kv::{ClientReply, KvResult};
 use crate::proto::raft::{AppendOutcome, RaftBugs, RaftConfig, RaftMsg, ReadMode};
 use crate::proto::raft::{RaftAdmin, RaftPatch};
@@ -29,8 +30,8 @@ fn followers_redirect_to_the_leader() {
     assert_eq!(
         c.replies,
         vec![
-            (n(1), CLIENT, ClientReply::NotLeader { seq: 2, leader: Some(n(0)) }),
-            (n(2), CLIENT, ClientReply::NotLeader { seq: 3, leader: Some(n(0)) }),
+            (n(1), CLIENT, ClientReply::NotLeader { seq: ClientSeq(2), leader: Some(n(0)) }),
+            (n(2), CLIENT, ClientReply::NotLeader { seq: ClientSeq(3), leader: Some(n(0)) }),
         ]
     );
 }
@@ -43,7 +44,10 @@ fn log_reads_are_entries() {
     assert_eq!(c.node(0).last_index(), last.next());
     assert!(c.replies.is_empty());
     c.settle();
-    assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Value(Some("a".into())) }]);
+    assert_eq!(
+        c.replies_for(2),
+        vec![ClientReply::Ok { seq: ClientSeq(2), result: KvResult::Value(Some("a".into())) }]
+    );
 }
 
 #[test]
@@ -59,7 +63,10 @@ fn read_index_waits_for_a_heartbeat_round_acknowledged_by_a_majority() {
     c.sync(1);
     assert!(c.replies.is_empty());
     c.deliver_where(|f| f.from == n(1));
-    assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Value(Some("a".into())) }]);
+    assert_eq!(
+        c.replies_for(2),
+        vec![ClientReply::Ok { seq: ClientSeq(2), result: KvResult::Value(Some("a".into())) }]
+    );
     // An old round's answers do not confirm a newer read.
     c.drop_where(|_| true);
     c.client(0, get(3, 1));
@@ -92,7 +99,7 @@ fn a_deposed_leader_cannot_serve_read_index() {
     // When it hears of the new term it steps down and tells the client to go elsewhere.
     c.heartbeat(1);
     c.settle();
-    assert_eq!(c.replies_for(3), vec![ClientReply::NotLeader { seq: 3, leader: Some(n(1)) }]);
+    assert_eq!(c.replies_for(3), vec![ClientReply::NotLeader { seq: ClientSeq(3), leader: Some(n(1)) }]);
     c.assert_safe();
 }
 
@@ -119,7 +126,10 @@ fn a_new_leader_serves_reads_only_after_committing_an_entry_of_its_term() {
         c.heartbeat(1);
         c.settle();
     }
-    assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Value(Some("a".into())) }]);
+    assert_eq!(
+        c.replies_for(2),
+        vec![ClientReply::Ok { seq: ClientSeq(2), result: KvResult::Value(Some("a".into())) }]
+    );
 }
 
 #[test]
@@ -127,7 +137,10 @@ fn lease_reads_are_local_while_the_lease_holds() {
     let mut c = ready(ReadMode::Lease);
     // The last round was acknowledged just now: the read is served without any message.
     c.client(0, get(2, 1));
-    assert_eq!(c.replies_for(2), vec![ClientReply::Ok { seq: 2, result: KvResult::Value(Some("a".into())) }]);
+    assert_eq!(
+        c.replies_for(2),
+        vec![ClientReply::Ok { seq: ClientSeq(2), result: KvResult::Value(Some("a".into())) }]
+    );
     assert!(c.net.is_empty());
     // Once the lease has run out (no acknowledgement for the minimum election timeout),
     // the leader falls back to a ReadIndex round.
@@ -161,10 +174,14 @@ fn losing_leadership_answers_waiting_clients() {
         },
     });
     c.deliver_where(|_| true);
-    assert_eq!(c.replies_for(2), vec![ClientReply::Unknown { seq: 2 }], "the write may or may not survive");
+    assert_eq!(
+        c.replies_for(2),
+        vec![ClientReply::Unknown { seq: ClientSeq(2) }],
+        "the write may or may not survive"
+    );
     assert_eq!(
         c.replies_for(3),
-        vec![ClientReply::NotLeader { seq: 3, leader: None }],
+        vec![ClientReply::NotLeader { seq: ClientSeq(3), leader: None }],
         "the read had no effect"
     );
 }

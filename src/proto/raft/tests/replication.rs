@@ -2,6 +2,7 @@
 //! persistence before acknowledging, batching and pipelining.
 
 use super::harness::*;
+use crate::proto::kv::ClientSeq;
 use crate::proto::kv::{ClientReply, KvResult};
 use crate::proto::raft::{AppendOutcome, RaftConfig, RaftMsg};
 use crate::sim::{LogIndex, Observation, Role, Term};
@@ -154,7 +155,7 @@ fn nothing_is_acknowledged_before_it_is_durable() {
     assert!(c.replies.is_empty());
     c.sync(0);
     assert_eq!(c.node(0).commit_index(), LogIndex(2));
-    assert_eq!(c.replies_for(1), vec![ClientReply::Ok { seq: 1, result: KvResult::Done }]);
+    assert_eq!(c.replies_for(1), vec![ClientReply::Ok { seq: ClientSeq(1), result: KvResult::Done }]);
     // Votes too: a granted vote leaves only once durable.
     let mut c = Cluster::new(3, cfg());
     c.timeout(0);
