@@ -69,6 +69,14 @@ async function checkReport(dir) {
     const rows = await page.$$eval('#step-table tbody tr', (r) => r.length);
     if (rows !== servers) problems.push(`the state table has ${rows} rows, the run has ${servers} servers`);
 
+    // The legend names every message type the recording holds, in its colour.
+    const legend = await page.$$eval('#step-legend .lg', (items) => items.map((i) => i.textContent.trim()));
+    for (const kind of data.kinds) {
+      if (!legend.includes(kind)) problems.push(`the legend does not name ${kind}`);
+    }
+    const lost = data.fates.filter((f) => f !== 'delivered').length;
+    if (legend.filter((l) => l.startsWith('lost: ')).length !== lost) problems.push(`the legend does not name the ${lost} ways messages were lost`);
+
     // Stepping forward moves the clock and names what happened; stepping back returns.
     const clock = () => page.$eval('#step-time', (e) => e.textContent);
     const slider = () => page.$eval('#step-slider', (e) => Number(e.value));

@@ -66,12 +66,15 @@ pub fn fault_colour(kind: FaultKind) -> &'static str {
 pub fn fate_colour(fate: &str) -> &'static str {
     match fate {
         "loss" => "#D55E00",
-        "partition" => "#CC79A7",
+        // Wine, not the partition band's reddish purple: a message blocked by a partition is
+        // drawn over the band, and the two must stay apart for every reader (Paul Tol's muted
+        // scheme extends Okabe–Ito here).
+        "partition" => "#882255",
         "queue_full" => "#E69F00",
         "node_down" => "#000000",
         "link_down" => "#009E73",
         "mtu" => "#56B4E9",
-        _ => "#882255",
+        _ => "#7F7F7F",
     }
 }
 
@@ -100,8 +103,10 @@ pub fn kind_colour(kind: &str, position: usize) -> &'static str {
         "AppendEntriesResp" => "#56B4E9",
         "RequestVote" => "#D55E00",
         "RequestVoteResp" => "#E69F00",
-        "PreVote" => "#CC79A7",
-        "PreVoteResp" => "#E7A9CF",
+        // Olive and sand (Tol's muted scheme): apart from the partition band's reddish purple
+        // and from "blocked by a partition" (wine), which share the stage with them.
+        "PreVote" => "#999933",
+        "PreVoteResp" => "#DDCC77",
         "InstallSnapshot" | "InstallSnapshotResp" => "#009E73",
         "Request" | "Inject" => "#6A3D9A",
         "Reply" | "InjectOk" => "#B39DDB",

@@ -448,6 +448,7 @@ fn step_through(h: &mut String, input: &Inputs<'_>) {
          <div class=\"step-box\"><svg id=\"stage\" viewBox=\"0 0 900 440\" role=\"img\" \
          aria-label=\"the cluster at the chosen instant\"></svg>\n\
          <table id=\"step-table\"><thead><tr>{head}</tr></thead><tbody></tbody></table></div>\n\
+         <div id=\"step-legend\" aria-label=\"what the colours mean\"></div>\n\
          </section>\n",
         esc(&step_intro(input))
     );

@@ -141,6 +141,29 @@
     return [words.stageLog + ' ' + fig(s, 2) + ' (' + words.roundShort + fig(s, 3) + ')' + mark, words.stageCommit + ' ' + fig(s, 4) + mark];
   }
 
+  // The legend: a dot per message type the recording holds, a cross per reason a message
+  // was lost, in the colours the stage draws them with.
+  var legend = document.getElementById('step-legend');
+  if (legend) {
+    var item = function (swatch, text) {
+      var span = document.createElement('span');
+      span.className = 'lg';
+      var svg = document.createElementNS(NS, 'svg');
+      svg.setAttribute('width', '14'); svg.setAttribute('height', '14'); svg.setAttribute('aria-hidden', 'true');
+      swatch(svg);
+      span.appendChild(svg);
+      span.appendChild(document.createTextNode(' ' + text));
+      legend.appendChild(span);
+    };
+    D.kinds.forEach(function (k, i) {
+      item(function (g) { el('circle', { cx: 7, cy: 7, r: 5, fill: D.kindColours[i], stroke: '#fff' }, g); }, k);
+    });
+    D.fates.forEach(function (f, i) {
+      if (i === delivered) { return; }
+      item(function (g) { el('path', { d: 'M2 2l10 10m0 -10l-10 10', stroke: D.fateColours[i], 'stroke-width': 3 }, g); },
+        'lost: ' + D.fateMeanings[i]);
+    });
+  }
   var table = document.getElementById('step-table');
   var rows = [];
   if (table) {

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::report::charts::Inputs;
 use crate::report::charts::faults::bands;
-use crate::report::charts::style::{fate_colour, kind_colour, role_colour};
+use crate::report::charts::style::{fate_colour, fate_meaning, kind_colour, role_colour};
 use crate::sim::Role;
 use crate::world::{Lifecycle, NodeKind};
 
@@ -134,6 +134,7 @@ pub fn data(input: &Inputs<'_>) -> Value {
         "kindColours": kinds.iter().map(|(k, i)| kind_colour(k, *i)).collect::<Vec<_>>(),
         "fates": fates.keys().collect::<Vec<_>>(),
         "fateColours": fates.keys().map(|f| fate_colour(f)).collect::<Vec<_>>(),
+        "fateMeanings": fates.keys().map(|f| fate_meaning(f)).collect::<Vec<_>>(),
         "msgs": msgs,
         "faults": faults,
     })
