@@ -20,7 +20,7 @@
 //! - [`experiment`]: sweeps over seeds, shards and their merge, replay, shrinking;
 //! - [`cli`]: the command-line front end.
 //!
-//! Beside the layers, at the top: [`bench`] (the benchmarks, run as `eightfold bench …`)
+//! Beside the layers, at the top: [`bench`](mod@bench) (the benchmarks, run as `eightfold bench …`)
 //! and [`fuzzing`] (the bodies of the fuzz targets).
 #![warn(missing_docs)]
 
