@@ -5,10 +5,12 @@
 //! - [`sim`]: the kernel's vocabulary — virtual time, ids, seeded RNG streams, the event
 //!   queue, the digest and the sans-IO [`sim::Node`] interface;
 //! - [`scenario`]: scenario files — parse, validate, clear errors;
-//! - [`disk`]: the simulated storage device and the write-ahead log;
 //! - [`net`]: the network model (latency, loss, duplication, reordering, bandwidth,
 //!   partitions);
-//! - [`fault`]: the fault schedule and symbolic target resolution;
+//! - [`disk`]: the simulated storage device and the write-ahead log (its latency model is
+//!   the network's);
+//! - [`fault`]: the fault schedule, symbolic target resolution and one module per fault
+//!   kind ([`fault::kinds`]);
 //! - [`world`]: the kernel proper, running nodes over the network under the schedule;
 //! - [`proto`]: sans-IO protocols run by the servers;
 //! - [`workload`]: virtual clients and what they record;
@@ -17,6 +19,9 @@
 //! - [`runner`]: scenario → world → outcome, shared by every command;
 //! - [`experiment`]: sweeps over seeds, shards and their merge, replay, shrinking;
 //! - [`cli`]: the command-line front end.
+//!
+//! Beside the layers, at the top: [`bench`](mod@bench) (the benchmarks, run as `eightfold bench …`)
+//! and [`fuzzing`] (the bodies of the fuzz targets).
 #![warn(missing_docs)]
 
 pub mod bench;

@@ -95,7 +95,7 @@ impl Node for KvNode {
 }
 
 /// An operator's command from the fault schedule, as a Raft server takes it: the
-/// translation [`world`] gives the kernel.
+/// translation the runner gives the kernel ([`crate::world::World::set_operator`]).
 pub fn operator(cmd: &AdminCommand) -> Option<RaftAdmin> {
     Some(match cmd {
         AdminCommand::AddServer(n) => RaftAdmin::AddServer(*n),

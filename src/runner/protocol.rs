@@ -13,7 +13,7 @@
 //! - [`ProtocolRun`] is a whole run. Its implementations differ in their node type (a
 //!   broadcast run's world holds [`BroadcastNode`]s, a key-value run's [`KvNode`]s), so each
 //!   drives its own `World<N>` through the generic steps every run shares
-//!   ([`super::simulate`], [`super::finish`]).
+//!   (`runner::simulate`, `runner::finish`).
 //! - [`Replicas`] is the servers of a key-value run: Raft, Multi-Paxos or the quorum store.
 //!   They share the node type, the clients, the history and its checks; they differ only in
 //!   how a server is built, how it is described, the unit of the liveness bound and what

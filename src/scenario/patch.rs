@@ -76,7 +76,7 @@ pub enum PatchError {
         at: String,
         /// What the value is ("a number", …).
         found: &'static str,
-        /// The step that cannot be taken ("key \"max\"", "element [2]").
+        /// The step that cannot be taken ("key \"max\"", "element \[2\]").
         step: String,
     },
     /// An array index past the end.

@@ -116,28 +116,10 @@ impl Sub for SimTime {
     }
 }
 
-/// Formats nanoseconds the way people write durations: `0s`, `250ms`, `1.5s`, `12µs`.
-pub fn format_nanos(ns: u64) -> String {
-    if ns == 0 {
-        "0s".to_string()
-    } else if ns % 1_000_000_000 == 0 {
-        format!("{}s", ns / 1_000_000_000)
-    } else if ns >= 1_000_000_000 {
-        trim_float(ns as f64 / 1e9, "s")
-    } else if ns >= 1_000_000 {
-        trim_float(ns as f64 / 1e6, "ms")
-    } else if ns >= 1_000 {
-        trim_float(ns as f64 / 1e3, "us")
-    } else {
-        format!("{ns}ns")
-    }
-}
-
-fn trim_float(v: f64, unit: &str) -> String {
-    let s = format!("{v:.3}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    format!("{s}{unit}")
-}
+/// Formats nanoseconds the way people write durations: `0s`, `250ms`, `1.5s`, `12us`. One
+/// function for the simulator and the standalone checker (whose counterexamples print
+/// times), so a duration reads the same in a report and in `eightfold check`'s output.
+pub use eightfold_check::time::format_nanos;
 
 impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

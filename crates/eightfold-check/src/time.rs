@@ -1,7 +1,8 @@
 //! Durations as people write them, for the counterexamples this crate prints.
 //!
 //! The checker stands alone, with no dependency on the simulator, so it formats its
-//! nanosecond times itself; the simulator's `SimDuration` prints the same way.
+//! nanosecond times itself; the simulator's `SimDuration` prints through this same
+//! [`format_nanos`].
 
 /// Formats nanoseconds the way people write durations: `0s`, `250ms`, `1.5s`, `12us`.
 pub fn format_nanos(ns: u64) -> String {

@@ -48,13 +48,6 @@ impl Disk {
         self.pending.iter().position(|(f, _, _)| *f == file)
     }
 
-    /// Completes the oldest pending fsync of `file`; returns its token.
-    #[must_use = "the completed fsync's token must be handed to the node, or it waits for ever"]
-    pub fn complete_file(&mut self, file: FileId) -> Option<u64> {
-        let k = self.pending_of(file)?;
-        self.complete_at(k).map(|(_, token)| token)
-    }
-
     /// Drops the oldest pending fsync without making anything durable (a failed fsync);
     /// returns its token.
     #[must_use = "the failed fsync's token must be handed to the node, or it waits for ever"]
