@@ -8,6 +8,7 @@
 use super::{World, code};
 use crate::disk::Disk;
 use crate::fault::AdminCommand;
+use crate::fault::kinds::Strike;
 use crate::fault::{ClusterView, Effect, FaultKind, FaultRecord, FaultType, FaultWorld, Phase, Undone};
 use crate::net::Network;
 use crate::sim::rng::Draw;
@@ -76,8 +77,8 @@ impl<N: Node> FaultWorld for Hands<'_, N> {
             self.w.guard.adversaries -= 1;
         }
     }
-    fn strike(&mut self, forge: bool) {
-        self.w.strike(self.entry, forge)
+    fn strike(&mut self, how: Strike) {
+        self.w.strike(self.entry, how)
     }
     fn wake_at(&mut self, at: SimTime) {
         self.w.queue.push(at, Event::Adversary { entry: self.entry as u32 });
@@ -189,10 +190,10 @@ impl<N: Node> World<N> {
     }
 
     /// One strike of the adversary of `entry`: replays a captured message, or forges one.
-    fn strike(&mut self, entry: usize, forge: bool) {
+    fn strike(&mut self, entry: usize, how: Strike) {
         let t = self.now;
-        self.digest.event(t.0, super::code::ADVERSARY, 0, entry as u64, forge as u32);
-        let sealed = if forge {
+        self.digest.event(t.0, super::code::ADVERSARY, 0, entry as u64, how.code());
+        let sealed = if how == Strike::Forge {
             let servers = self.servers.clone();
             if servers.len() >= 2 {
                 let from = *self.guard.rng.pick(&servers);
@@ -212,7 +213,7 @@ impl<N: Node> World<N> {
             let at = t + self.net.link(from, to).profile.latency.quantile(0.5);
             if let Some(tr) = &mut self.trace {
                 let (f, d) = (&self.slots[from.index()].name, &self.slots[to.index()].name);
-                let what = if forge { "forged" } else { "replayed" };
+                let what = if how == Strike::Forge { "forged" } else { "replayed" };
                 tr.send(t, f, d, id, env.kind, env.bytes.len() as u32, what, Some(at));
             }
             self.digest.word(env.tag);

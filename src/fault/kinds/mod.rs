@@ -1,7 +1,8 @@
 //! One fault kind, one module: what each fault of the schedule does to the world, and how it
 //! is undone, behind one trait, [`FaultType`].
 //!
-//! Each file of this directory is one kind (`crash.rs`, `partition.rs`, …). It resolves the
+//! Each file of this directory is one kind (`crash.rs`, `partition.rs`, …; `replay` and
+//! `forge`, which differ only in how the adversary strikes, share `adversary.rs`). It resolves the
 //! kind's symbolic targets (`"leader"`, `"follower"`, `"minority"`, …) against the cluster as
 //! it is when the fault fires, applies the fault to the world, keeps what it needs to undo it
 //! (the cut it made, the clock it replaced, the links it owns), undoes it when its `"for"`
@@ -33,13 +34,13 @@
 //! adds its rules under its own owner id and removes exactly those when it is undone.
 
 mod add_server;
+mod adversary;
 mod bridge;
 mod clock;
 mod corrupt_disk;
 mod crash;
 mod degrade;
 mod fail_fsync;
-mod forge;
 mod heal;
 mod isolate;
 mod latency_spike;
@@ -50,7 +51,6 @@ mod partition_oneway;
 mod pause;
 mod reconfigure;
 mod remove_server;
-mod replay;
 mod restart;
 mod resume;
 mod ring;
@@ -67,6 +67,8 @@ use crate::fault::AdminCommand;
 use crate::net::Network;
 use crate::scenario::Fault;
 use crate::sim::{Digest, NodeId, SimDuration, SimRng, SimTime};
+
+pub use adversary::{Adversary, Strike};
 
 /// The kind of a scheduled fault: how it is applied to the world and undone.
 ///
@@ -252,8 +254,8 @@ pub trait FaultWorld {
     fn disk(&mut self, node: NodeId) -> (&mut Disk, &mut SimRng);
     /// One more (`true`) or one fewer (`false`) adversary on the wire, capturing traffic.
     fn adversary(&mut self, present: bool);
-    /// One adversary strike now: replays a captured message, or forges one (`forge`).
-    fn strike(&mut self, forge: bool);
+    /// One adversary strike now: replays a captured message, or forges one.
+    fn strike(&mut self, how: Strike);
     /// Asks for [`FaultType::wake`] at `at`.
     fn wake_at(&mut self, at: SimTime);
     /// The fault log so far (windows this and earlier faults opened).
@@ -362,8 +364,8 @@ pub fn of(f: &Fault) -> Box<dyn FaultType> {
         }
         Fault::Bridge { node } => Box::new(bridge::Bridge::new(*node)),
         Fault::Ring {} => Box::new(ring::Ring::default()),
-        Fault::Replay { interval } => Box::new(replay::Replay::new(interval.0)),
-        Fault::Forge { interval } => Box::new(forge::Forge::new(interval.0)),
+        Fault::Replay { interval } => Box::new(Adversary::new(Strike::Replay, interval.0)),
+        Fault::Forge { interval } => Box::new(Adversary::new(Strike::Forge, interval.0)),
         Fault::Clock { node, offset, drift } => Box::new(clock::ClockFault::new(*node, offset.0, *drift)),
         Fault::Reconfigure { node, raft } => Box::new(reconfigure::Reconfigure::new(*node, raft)),
         Fault::AddServer { node } => Box::new(add_server::AddServer(*node)),
