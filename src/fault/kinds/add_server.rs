@@ -2,7 +2,7 @@
 //! membership change); with no leader, nothing happens.
 
 use super::{FaultType, FaultWorld, Started, operator, with_rng};
-use crate::fault::AdminCommand;
+use crate::fault::Command;
 use crate::fault::FaultKind;
 use crate::fault::resolve::node;
 use crate::scenario::NodeRef;
@@ -18,7 +18,7 @@ impl FaultType for AddServer {
 
     fn start(&mut self, w: &mut dyn FaultWorld, _: Option<u32>) -> Started {
         let n = with_rng(w, |view, rng| node(self.0, view, rng));
-        let (effect, _) = operator(w, None, &AdminCommand::AddServer(n));
+        let (effect, _) = operator(w, None, Command::AddServer(n));
         Started { effect, window: false }
     }
 }

@@ -381,20 +381,20 @@ pub fn of(f: &Fault) -> Box<dyn FaultType> {
 }
 
 /// Hands an operator's command to `to` (or, for `None`, to the current leader), if that
-/// server is up: what `reconfigure`, `add_server` and `remove_server` share.
-fn operator(w: &mut dyn FaultWorld, to: Option<NodeId>, cmd: &AdminCommand) -> (Effect, Option<NodeId>) {
+/// server is up: what `reconfigure`, `add_server` and `remove_server` share. The command is
+/// the record's [`super::Command`], so only what a schedule can issue can be passed.
+fn operator(w: &mut dyn FaultWorld, to: Option<NodeId>, command: super::Command) -> (Effect, Option<NodeId>) {
     use super::Command;
     let target = to.or_else(|| super::resolve::leader(w.view()));
-    let command = match cmd {
-        AdminCommand::AddServer(n) => Command::AddServer(*n),
-        AdminCommand::RemoveServer(n) => Command::RemoveServer(*n),
-        AdminCommand::Configure(p) => Command::Configure(*p),
-        AdminCommand::ResetConfig => unreachable!("the schedule never resets by itself"),
+    let cmd = match command {
+        Command::AddServer(n) => AdminCommand::AddServer(n),
+        Command::RemoveServer(n) => AdminCommand::RemoveServer(n),
+        Command::Configure(p) => AdminCommand::Configure(p),
     };
     let delivered = target.is_some_and(|n| w.view().is_up(n));
     let handed = target.filter(|_| delivered);
     if let Some(n) = handed {
-        w.admin(n, cmd);
+        w.admin(n, &cmd);
     }
     (Effect::Admin { to: target, delivered, command }, handed)
 }

@@ -4,7 +4,7 @@
 use super::{FaultType, FaultWorld, Started, Undone, operator, with_rng};
 use crate::fault::FaultKind;
 use crate::fault::resolve::{config_patch, node};
-use crate::fault::{AdminCommand, ConfigPatch};
+use crate::fault::{AdminCommand, Command, ConfigPatch};
 use crate::scenario::{NodeRef, RaftSpec};
 use crate::sim::NodeId;
 
@@ -30,7 +30,7 @@ impl FaultType for Reconfigure {
 
     fn start(&mut self, w: &mut dyn FaultWorld, _: Option<u32>) -> Started {
         let n = with_rng(w, |view, rng| node(self.node, view, rng));
-        let (effect, handed) = operator(w, Some(n), &AdminCommand::Configure(self.patch));
+        let (effect, handed) = operator(w, Some(n), Command::Configure(self.patch));
         self.changed = handed;
         Started { effect, window: handed.is_some() }
     }
