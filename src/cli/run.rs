@@ -90,12 +90,10 @@ pub(super) fn load(path: &Path, sets: &[Setting]) -> Result<(Scenario, String), 
         }
     }
     // Groups the file leaves to their defaults are filled from the parsed, unpatched file.
-    let defaults = match one.is_empty() {
-        true => serde_json::Value::Null,
-        false => scenario::parse(&original)
-            .ok()
-            .and_then(|s| serde_json::to_value(&s).ok())
-            .unwrap_or(serde_json::Value::Null),
+    let defaults = if one.is_empty() {
+        serde_json::Value::Null
+    } else {
+        scenario::parse(&original).ok().and_then(|s| serde_json::to_value(&s).ok()).unwrap_or_default()
     };
     let text =
         patch::patch_text(&original, &one, &defaults).map_err(|e| Failure::input(format!("--set {e}")))?;
@@ -107,11 +105,7 @@ pub(super) fn load(path: &Path, sets: &[Setting]) -> Result<(Scenario, String), 
     };
     let s = scenario::parse(&text).map_err(|e| {
         // Line and column would point into the patched text, which the user never sees.
-        let e = e.to_string();
-        let e = match (one.is_empty(), e.rfind(" (line ")) {
-            (false, Some(at)) if e.ends_with(')') => e[..at].to_string(),
-            _ => e,
-        };
+        let e = if one.is_empty() { e } else { e.without_location() };
         Failure::input(format!("{context}: {e}"))
     })?;
     runner::bugs::validate(&s).map_err(|e| Failure::input(format!("{context}: {e}")))?;

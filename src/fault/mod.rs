@@ -73,20 +73,40 @@ impl Schedule {
         let mut s = Schedule { entries: Vec::new(), actions: Vec::new(), servers };
         for e in entries {
             let at = SimTime(e.at.0.as_nanos());
-            s.push(at, e.lasts.map(|d| d.0), kinds::of(&e.fault));
+            s.append(at, e.lasts.map(|d| d.0), kinds::of(&e.fault), servers);
         }
+        s.sort();
         s
     }
 
     /// Adds a fault of any kind at `at`, undone after `lasts` if given (the scenario's faults
     /// come through [`kinds::of`]; a kind of one's own comes here directly).
     pub fn push(&mut self, at: SimTime, lasts: Option<SimDuration>, fault: Box<dyn FaultType>) {
+        self.append(at, lasts, fault, self.servers);
+        self.sort();
+    }
+
+    /// Adds a fault's entry for a cluster of `servers`, with its actions after every action
+    /// already there (not sorted in: a running World has queued those by index); returns the
+    /// new actions' indices.
+    pub fn append(
+        &mut self,
+        at: SimTime,
+        lasts: Option<SimDuration>,
+        fault: Box<dyn FaultType>,
+        servers: u32,
+    ) -> std::ops::Range<usize> {
         let entry = self.entries.len();
-        for step in fault.steps(at, lasts, self.servers) {
+        let first = self.actions.len();
+        for step in fault.steps(at, lasts, servers) {
             self.actions.push(Action { at: step.at, entry, phase: step.phase, part: step.part });
         }
         self.entries.push(Entry { at, lasts, fault });
-        // Stable sort: equal times keep the order written in the file.
+        first..self.actions.len()
+    }
+
+    /// Puts the actions in time order. Stable: equal times keep the order written in the file.
+    fn sort(&mut self) {
         self.actions.sort_by_key(|a| a.at);
     }
 

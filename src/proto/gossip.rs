@@ -18,9 +18,7 @@ use std::collections::BTreeSet;
 use super::wire::{Reader, Writer};
 use crate::sim::digest::mix64;
 use crate::sim::rng::Draw;
-use crate::sim::{
-    Ctx, Message, Never, Node, NodeId, Observation, Role, SimDuration, Term, Timer, TimerId, timer_from_id,
-};
+use crate::sim::{Ctx, Message, Never, Node, NodeId, Observation, Role, SimDuration, Term, Timer, TimerId};
 
 use crate::proto::wire::HEADER;
 
@@ -127,13 +125,11 @@ pub enum GossipTimer {
 }
 
 impl Timer for GossipTimer {
+    const ALL: &'static [Self] = &[GossipTimer::Round];
     fn id(self) -> TimerId {
         match self {
             GossipTimer::Round => TimerId(0),
         }
-    }
-    fn from_id(id: TimerId) -> Option<Self> {
-        timer_from_id(&[GossipTimer::Round], id)
     }
 }
 

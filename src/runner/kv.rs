@@ -454,6 +454,7 @@ mod tests {
         fn check<T: Timer>(all: &[T], numbers: &[u16]) {
             let ids: Vec<u16> = all.iter().map(|t| t.id().0).collect();
             assert_eq!(ids, numbers, "{all:?}");
+            assert_eq!(T::ALL, all, "every timer is in ALL, in order");
             for &t in all {
                 assert_eq!(T::from_id(t.id()), Some(t));
             }
@@ -461,9 +462,9 @@ mod tests {
                 assert_eq!(T::from_id(TimerId(k)).is_some(), numbers.contains(&k), "{all:?} number {k}");
             }
         }
-        check(&RaftTimer::ALL, &[1, 2, 3]);
-        check(&PaxosTimer::ALL, &[1, 2, 3]);
-        check(&QuorumTimer::ALL, &[1, 2]);
+        check(&[RaftTimer::Election, RaftTimer::Heartbeat, RaftTimer::Quorum], &[1, 2, 3]);
+        check(&[PaxosTimer::Election, PaxosTimer::Heartbeat, PaxosTimer::Quorum], &[1, 2, 3]);
+        check(&[QuorumTimer::Op, QuorumTimer::Handoff], &[1, 2]);
         check(&[GossipTimer::Round], &[0]);
         check(&[ClientTimer::Attempt, ClientTimer::Next, ClientTimer::Backoff], &[0, 1, 2]);
         check(&[BroadcastTimer::Next, BroadcastTimer::Retry], &[0, 1]);

@@ -64,23 +64,22 @@ pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
                 };
                 if full.is_empty() { "(top level)".to_string() } else { full }
             };
-            return Err(ScenarioError::at(path, message));
+            let line = (inner.line() > 0).then(|| (inner.line(), inner.column()));
+            return Err(ScenarioError::Invalid { path, message, line });
         }
     };
     validate::validate(&scenario)?;
     Ok(scenario)
 }
 
-/// serde_json's message in plain words, with "… at line 3 column 7" turned into
-/// "… (line 3, column 7)"; and the message alone (as the code that raised it wrote it).
+/// serde_json's message in plain words, without its " at line 3 column 7" (the error keeps
+/// the place as a field); and the message alone (as the code that raised it wrote it).
 fn describe_json_error(e: &serde_json::Error) -> (String, String) {
     let msg = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     let core = msg.strip_suffix(&suffix).unwrap_or(&msg).to_string();
     let shown =
         if e.is_syntax() || e.is_eof() { format!("not valid JSON: {core}") } else { plain_words(&core) };
-    let shown =
-        if e.line() > 0 { format!("{shown} (line {}, column {})", e.line(), e.column()) } else { shown };
     (shown, core)
 }
 

@@ -16,8 +16,7 @@ pub mod time;
 pub use digest::Digest;
 pub use ids::{LogIndex, MsgId, NodeId, Term, TimerId};
 pub use node::{
-    Ctx, DiskEvent, DiskOp, FileId, Message, Never, Node, NodeFactory, Outbox, StorageView, Timer,
-    fire_inner, timer_from_id,
+    Ctx, DiskEvent, DiskOp, FileId, Message, Never, Node, NodeFactory, Outbox, StorageView, Timer, fire_inner,
 };
 pub use observe::{Observation, Role};
 pub use rng::{RngStreams, SimRng};

@@ -217,21 +217,21 @@ impl<'a, M> Ctx<'a, M> {
 /// id, and the id folded into the trace digest), so [`Timer::id`] must give each variant
 /// its own number and keep it stable: renumbering a timer changes every digest.
 pub trait Timer: Copy + Eq + fmt::Debug + 'static {
+    /// Every timer of this kind (what [`Timer::from_id`] searches).
+    const ALL: &'static [Self];
     /// The kernel's number for this timer.
     fn id(self) -> TimerId;
     /// The timer the kernel numbered `id`, if this kind has one.
-    fn from_id(id: TimerId) -> Option<Self>;
-}
-
-/// Finds the timer numbered `id` among `all` (every variant of a timer enum): the usual
-/// body of [`Timer::from_id`].
-pub fn timer_from_id<T: Timer>(all: &[T], id: TimerId) -> Option<T> {
-    all.iter().copied().find(|t| t.id() == id)
+    fn from_id(id: TimerId) -> Option<Self> {
+        Self::ALL.iter().copied().find(|t| t.id() == id)
+    }
 }
 
 /// A node that hosts another node's timers (an enum over several kinds of node) passes the
 /// kernel's number through and decodes it with the inner node's own [`Timer`] type.
 impl Timer for TimerId {
+    /// Every number is a timer; this kind is never searched.
+    const ALL: &'static [Self] = &[];
     fn id(self) -> TimerId {
         self
     }
@@ -246,11 +246,9 @@ impl Timer for TimerId {
 pub enum Never {}
 
 impl Timer for Never {
+    const ALL: &'static [Self] = &[];
     fn id(self) -> TimerId {
         match self {}
-    }
-    fn from_id(_: TimerId) -> Option<Self> {
-        None
     }
 }
 

@@ -11,7 +11,6 @@ use crate::proto::gossip::GossipMsg;
 use crate::sim::rng::Draw;
 use crate::sim::{
     Ctx, Never, Node, NodeId, Observation, Role, SimDuration, SimRng, SimTime, Term, Timer, TimerId,
-    timer_from_id,
 };
 
 /// The timers of a broadcast client.
@@ -24,14 +23,12 @@ pub enum BroadcastTimer {
 }
 
 impl Timer for BroadcastTimer {
+    const ALL: &'static [Self] = &[BroadcastTimer::Next, BroadcastTimer::Retry];
     fn id(self) -> TimerId {
         TimerId(match self {
             BroadcastTimer::Next => 0,
             BroadcastTimer::Retry => 1,
         })
-    }
-    fn from_id(id: TimerId) -> Option<Self> {
-        timer_from_id(&[BroadcastTimer::Next, BroadcastTimer::Retry], id)
     }
 }
 

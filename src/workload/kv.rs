@@ -24,7 +24,6 @@ use crate::proto::service::ServiceMsg;
 use crate::sim::rng::Draw;
 use crate::sim::{
     Ctx, Message, Never, Node, NodeId, Observation, Role, SimDuration, SimRng, SimTime, Term, Timer, TimerId,
-    timer_from_id,
 };
 
 /// The timers of a key-value client.
@@ -39,15 +38,13 @@ pub enum ClientTimer {
 }
 
 impl Timer for ClientTimer {
+    const ALL: &'static [Self] = &[ClientTimer::Attempt, ClientTimer::Next, ClientTimer::Backoff];
     fn id(self) -> TimerId {
         TimerId(match self {
             ClientTimer::Attempt => 0,
             ClientTimer::Next => 1,
             ClientTimer::Backoff => 2,
         })
-    }
-    fn from_id(id: TimerId) -> Option<Self> {
-        timer_from_id(&[ClientTimer::Attempt, ClientTimer::Next, ClientTimer::Backoff], id)
     }
 }
 

@@ -502,19 +502,12 @@ impl<N: Node> World<N> {
         fault: Box<dyn crate::fault::FaultType>,
     ) {
         let at = at.max(self.now);
-        let entry = self.schedule.entries.len();
-        for step in fault.steps(at, lasts, self.servers.len() as u32) {
-            let action = self.schedule.actions.len();
-            self.schedule.actions.push(crate::fault::Action {
-                at: step.at,
-                entry,
-                phase: step.phase,
-                part: step.part,
-            });
-            self.queue.push(step.at, Event::Fault { action: action as u32 });
-        }
         self.faults.push(Some(fault.clone()));
-        self.schedule.entries.push(crate::fault::Entry { at, lasts, fault });
+        let servers = self.servers.len() as u32;
+        for action in self.schedule.append(at, lasts, fault, servers) {
+            let at = self.schedule.actions[action].at;
+            self.queue.push(at, Event::Fault { action: action as u32 });
+        }
     }
 
     /// The faults applied so far, with their windows.

@@ -11,13 +11,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::common::{root, run_bin};
+
 /// One scenario per protocol, each with a fault the page must draw.
 const SCENARIOS: &[&str] =
     &["raft-minority-partition", "paxos-leader-churn", "quorum-minority-partition", "gossip-partition-heal"];
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Whether a program answers `--version`.
 fn present(program: &str) -> bool {
@@ -68,7 +66,7 @@ fn report_pages_work_in_a_real_browser() {
     if !tools_ready() {
         return;
     }
-    let client = repo().join("tests/browser");
+    let client = root().join("tests/browser");
     ensure_client(&client);
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let reports = tmp.join("browser-reports");
@@ -76,11 +74,9 @@ fn report_pages_work_in_a_real_browser() {
     let _ = std::fs::remove_dir_all(&reports);
     let mut dirs = Vec::new();
     for name in SCENARIOS {
-        let scenario = repo().join("scenarios").join(format!("{name}.json"));
-        let out = Command::new(env!("CARGO_BIN_EXE_eightfold"))
-            .args(["run", scenario.to_str().unwrap(), "--seed", "1", "--out", reports.to_str().unwrap()])
-            .output()
-            .expect("run eightfold");
+        let scenario = root().join("scenarios").join(format!("{name}.json"));
+        let out =
+            run_bin(&["run", scenario.to_str().unwrap(), "--seed", "1", "--out", reports.to_str().unwrap()]);
         assert!(
             out.status.code().is_some_and(|c| c <= 1),
             "{name}: {}",

@@ -2,14 +2,15 @@
 //! (the verdicts themselves are tested in the checker's own crate, `eightfold-check`).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use super::common::{root, run_bin};
 
 fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/eightfold-check/tests/data/porcupine")
+    root().join("crates/eightfold-check/tests/data/porcupine")
 }
 
 fn run_cli(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_eightfold")).args(args).output().expect("run eightfold");
+    let out = run_bin(args);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

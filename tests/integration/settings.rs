@@ -15,37 +15,30 @@ fn digest(stdout: &[u8]) -> String {
     line.rsplit(' ').next().unwrap().to_string()
 }
 
+/// Runs `raft-happy-path` seed 3 into `out` with `--set` for each of `sets`.
+fn run_happy(out: &std::path::Path, sets: &[&str]) -> std::process::Output {
+    let scenario = happy();
+    let mut args = vec!["run", &scenario, "--seed", "3", "--no-charts", "--out", out.to_str().unwrap()];
+    for s in sets {
+        args.extend(["--set", s]);
+    }
+    let o = run_bin(&args);
+    assert!(o.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
 #[test]
 fn a_setting_changes_the_run_and_its_report_replays_it() {
     let dir = tempdir("settings-replay");
     let (plain, lossy) = (dir.join("plain"), dir.join("lossy"));
-    let run = |out: &std::path::Path, sets: &[&str]| {
-        let mut args =
-            vec!["run", &happy_str(), "--seed", "3", "--no-charts", "--out", out.to_str().unwrap()]
-                .into_iter()
-                .map(String::from)
-                .collect::<Vec<_>>();
-        for s in sets {
-            args.push("--set".into());
-            args.push(s.to_string());
-        }
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let o = run_bin(&args);
-        assert!(o.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&o.stderr));
-        o
-    };
-    fn happy_str() -> String {
-        happy()
-    }
-    let a = run(&plain, &[]);
-    let b = run(&lossy, &["network.default.loss=0.2", "cluster.raft.pre_vote=false"]);
-    let dropped = |d: &std::path::Path| {
-        read_json(&d.join("raft-happy-path-seed3/outcome.json"))["network"]["dropped"].clone()
-    };
+    let a = run_happy(&plain, &[]);
+    let b = run_happy(&lossy, &["network.default.loss=0.2", "cluster.raft.pre_vote=false"]);
+    let report = |d: &std::path::Path, file: &str| read_json(&d.join("raft-happy-path-seed3").join(file));
+    let dropped = |d: &std::path::Path| report(d, "outcome.json")["network"]["dropped"].clone();
     assert_eq!(dropped(&plain), 0, "the happy path loses nothing");
     assert!(dropped(&lossy).as_u64().unwrap() > 100, "loss 0.2 drops messages: {}", dropped(&lossy));
     assert_ne!(digest(&a.stdout), digest(&b.stdout));
-    let saved = read_json(&lossy.join("raft-happy-path-seed3/scenario.json"));
+    let saved = report(&lossy, "scenario.json");
     assert_eq!(saved["network"]["default"]["loss"], 0.2);
     assert_eq!(saved["cluster"]["raft"]["pre_vote"], false);
     // The report's scenario.json alone reproduces the run, digest for digest.

@@ -24,7 +24,7 @@ use crate::proto::replica::log::ReplicaLog;
 use crate::proto::replica::{Pipeline, RecoveryError, Status, SyncKind, SyncToken, random_timeout};
 use crate::sim::{
     Ctx, DiskEvent, DiskOp, LogIndex, Never, Node, NodeId, Observation, Role, SimTime, StorageView, Term,
-    Timer, TimerId, timer_from_id,
+    Timer, TimerId,
 };
 
 use super::ballot::{Ballot, Round};
@@ -51,21 +51,14 @@ pub enum PaxosTimer {
     Quorum,
 }
 
-impl PaxosTimer {
-    /// Every Paxos timer.
-    pub const ALL: [PaxosTimer; 3] = [PaxosTimer::Election, PaxosTimer::Heartbeat, PaxosTimer::Quorum];
-}
-
 impl Timer for PaxosTimer {
+    const ALL: &'static [Self] = &[PaxosTimer::Election, PaxosTimer::Heartbeat, PaxosTimer::Quorum];
     fn id(self) -> TimerId {
         TimerId(match self {
             PaxosTimer::Election => 1,
             PaxosTimer::Heartbeat => 2,
             PaxosTimer::Quorum => 3,
         })
-    }
-    fn from_id(id: TimerId) -> Option<Self> {
-        timer_from_id(&Self::ALL, id)
     }
 }
 

@@ -12,7 +12,7 @@ use crate::sim::digest::mix64;
 use crate::sim::rng::Draw;
 use crate::sim::{
     Ctx, DiskEvent, DiskOp, LogIndex, Never, Node, NodeId, Observation, Role, SimTime, StorageView, Term,
-    Timer, TimerId, timer_from_id,
+    Timer, TimerId,
 };
 
 use super::config::QuorumConfig;
@@ -35,20 +35,13 @@ pub enum QuorumTimer {
     Handoff,
 }
 
-impl QuorumTimer {
-    /// Every quorum-store timer.
-    pub const ALL: [QuorumTimer; 2] = [QuorumTimer::Op, QuorumTimer::Handoff];
-}
-
 impl Timer for QuorumTimer {
+    const ALL: &'static [Self] = &[QuorumTimer::Op, QuorumTimer::Handoff];
     fn id(self) -> TimerId {
         TimerId(match self {
             QuorumTimer::Op => 1,
             QuorumTimer::Handoff => 2,
         })
-    }
-    fn from_id(id: TimerId) -> Option<Self> {
-        timer_from_id(&Self::ALL, id)
     }
 }
 

@@ -29,7 +29,7 @@ use crate::proto::kv::{ClientReply, ClientRequest, KvStore};
 use crate::proto::replica::{Pipeline, Status, SyncKind, SyncToken, random_timeout};
 use crate::sim::{
     Ctx, DiskEvent, DiskOp, LogIndex, Node, NodeId, Observation, Role, SimDuration, SimTime, StorageView,
-    Term, Timer, TimerId, timer_from_id,
+    Term, Timer, TimerId,
 };
 
 use super::admin::RaftAdmin;
@@ -58,21 +58,14 @@ pub enum RaftTimer {
     Quorum,
 }
 
-impl RaftTimer {
-    /// Every Raft timer.
-    pub const ALL: [RaftTimer; 3] = [RaftTimer::Election, RaftTimer::Heartbeat, RaftTimer::Quorum];
-}
-
 impl Timer for RaftTimer {
+    const ALL: &'static [Self] = &[RaftTimer::Election, RaftTimer::Heartbeat, RaftTimer::Quorum];
     fn id(self) -> TimerId {
         TimerId(match self {
             RaftTimer::Election => 1,
             RaftTimer::Heartbeat => 2,
             RaftTimer::Quorum => 3,
         })
-    }
-    fn from_id(id: TimerId) -> Option<Self> {
-        timer_from_id(&Self::ALL, id)
     }
 }
 
