@@ -27,15 +27,12 @@
 pub mod bench;
 pub mod check;
 pub mod cli;
-pub mod disk;
 pub mod experiment;
-pub mod fault;
 pub mod fuzzing;
-pub mod net;
-pub mod proto;
 pub mod report;
 pub mod runner;
 pub mod scenario;
-pub mod sim;
 pub mod workload;
-pub mod world;
+
+pub use eightfold_proto as proto;
+pub use eightfold_sim::{disk, fault, net, sim, spec, world};

@@ -3,11 +3,11 @@
 //! and liveness.
 
 pub mod convergence;
-pub mod invariants;
 pub mod leadership;
 pub mod liveness;
 
 pub use eightfold_check::{formats, linearizability};
+pub use eightfold_proto::invariants;
 
 use serde::{Deserialize, Serialize};
 

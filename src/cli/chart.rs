@@ -51,7 +51,7 @@ enum Saved {
     /// (the run is recorded again over the same window).
     Older(Option<(u64, u64)>),
     /// One this build draws.
-    Current(Recording),
+    Current(Box<Recording>),
 }
 
 fn read_recording(dir: &Path) -> Result<Saved, Failure> {
@@ -64,7 +64,7 @@ fn read_recording(dir: &Path) -> Result<Saved, Failure> {
     }
     let path = dir.join("recording.json");
     let r = serde_json::from_value(v).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-    Ok(Saved::Current(r))
+    Ok(Saved::Current(Box::new(r)))
 }
 
 /// The scenario as it ran: `scenario.json` plus any bugs switched on with `--bug`, which
@@ -149,7 +149,7 @@ pub(super) fn chart(args: ChartArgs) -> Result<Exit, Failure> {
     let (saved, old_window) = match read_recording(dir)? {
         Saved::Missing => (None, None),
         Saved::Older(window) => (None, window),
-        Saved::Current(r) => (Some(r), None),
+        Saved::Current(r) => (Some(*r), None),
     };
     let wanted = args.window.map(|w| (w.0.as_nanos(), w.1.as_nanos()));
     // A key-value run whose history.json was left out (the shipped examples drop it to stay

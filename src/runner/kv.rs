@@ -8,8 +8,7 @@ use crate::check::invariants::Invariants;
 use crate::check::leadership::Leadership;
 use crate::check::linearizability as lin;
 use crate::check::liveness::{self, LivenessInput};
-use crate::fault::resolve::config_patch;
-use crate::fault::{AdminCommand, ConfigPatch};
+use crate::fault::AdminCommand;
 use crate::proto::paxos::{PaxosConfig, PaxosNode};
 use crate::proto::quorum::{QuorumConfig, QuorumNode};
 use crate::proto::raft::{RaftAdmin, RaftConfig, RaftNode, RaftPatch, ReadMode};
@@ -95,23 +94,27 @@ impl Node for KvNode {
 }
 
 /// An operator's command from the fault schedule, as a Raft server takes it: the
-/// translation the runner gives the kernel ([`crate::world::World::set_operator`]).
+/// translation the runner gives the kernel ([`crate::world::World::set_operator`]). A
+/// settings change names Raft's settings (the schedule's patches are made by
+/// [`runtime_patch`]); one that names another protocol's is not taken.
 pub fn operator(cmd: &AdminCommand) -> Option<RaftAdmin> {
     Some(match cmd {
         AdminCommand::AddServer(n) => RaftAdmin::AddServer(*n),
         AdminCommand::RemoveServer(n) => RaftAdmin::RemoveServer(*n),
-        AdminCommand::Configure(p) => RaftAdmin::Configure(raft_patch(p)),
+        AdminCommand::Configure(p) => RaftAdmin::Configure(RaftPatch::from_settings(p).ok()?),
         AdminCommand::ResetConfig => RaftAdmin::ResetConfig,
     })
 }
 
-/// A settings change in the scenario's words, as Raft's own patch.
-fn raft_patch(p: &ConfigPatch) -> RaftPatch {
+/// The runtime settings a scenario's Raft settings change (election timeout, heartbeat,
+/// pre-vote, check-quorum): what a `reconfigure` fault changes while the server runs, and
+/// what a node override changes at boot.
+pub fn runtime_patch(raft: &RaftSpec) -> RaftPatch {
     RaftPatch {
-        election_timeout: p.election_timeout,
-        heartbeat: p.heartbeat,
-        pre_vote: p.pre_vote,
-        check_quorum: p.check_quorum,
+        election_timeout: raft.timing.election_timeout.map(|e| (e.min.0, e.max.0)),
+        heartbeat: raft.timing.heartbeat.map(|h| h.0),
+        pre_vote: raft.pre_vote,
+        check_quorum: raft.timing.check_quorum,
     }
 }
 
@@ -119,7 +122,7 @@ fn raft_patch(p: &ConfigPatch) -> RaftPatch {
 pub fn raft_config(s: &Scenario) -> RaftConfig {
     let mut c = RaftConfig::default();
     if let Some(r) = &s.cluster.raft {
-        c.apply(&raft_patch(&config_patch(r)));
+        c.apply(&runtime_patch(r));
         apply_server_settings(&mut c, r);
         if let Some(v) = &r.initial_voters {
             c.initial_voters =
@@ -138,7 +141,7 @@ pub fn raft_config_for(s: &Scenario, id: NodeId) -> RaftConfig {
     for o in &s.cluster.overrides {
         let named = o.nodes.iter().any(|n| super::network::concrete(n, s.cluster.nodes) == Some(id));
         if let (true, Some(r)) = (named, &o.raft) {
-            c.apply(&raft_patch(&config_patch(r)));
+            c.apply(&runtime_patch(r));
             apply_server_settings(&mut c, r);
         }
     }

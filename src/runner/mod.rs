@@ -3,6 +3,7 @@
 
 pub mod broadcast;
 pub mod bugs;
+pub mod faults;
 pub mod history;
 pub mod kv;
 pub mod network;
@@ -16,7 +17,6 @@ use thiserror::Error;
 use crate::check::CheckResult;
 use crate::check::convergence::Convergence;
 use crate::disk::DiskConfig;
-use crate::fault::Schedule;
 use crate::net::Latency;
 use crate::report::Outcome;
 use crate::report::outcome::{
@@ -27,7 +27,8 @@ use crate::scenario::Scenario;
 use crate::sim::{Node, NodeFactory, NodeId, RngStreams, SimDuration, SimTime};
 use crate::workload::history::History;
 use crate::world::{
-    Clock, CpuCost, EventBudget, Membership, RecorderConfig, Recording, Security, Trace, World, WorldConfig,
+    Clock, CpuCost, EventBudget, Membership, ProtocolName, RecorderConfig, Recording, Security, Trace, World,
+    WorldConfig,
 };
 
 /// What can go wrong while running (the scenario itself was already validated).
@@ -164,7 +165,7 @@ pub fn build_world<N: Node>(
     let config = WorldConfig {
         members,
         streams,
-        schedule: Schedule::new(&s.faults, s.cluster.nodes),
+        schedule: faults::schedule(&s.faults, s.cluster.nodes),
         client_start,
         disk: disk_config(s),
         security: Security {
@@ -250,7 +251,7 @@ fn simulate<N: Node>(
     }
     Ok(Finished {
         checks,
-        quiet_after: Schedule::new(&s.faults, s.cluster.nodes).quiet_after(),
+        quiet_after: faults::schedule(&s.faults, s.cluster.nodes).quiet_after(),
         broadcast: None,
         ops: None,
         consensus: None,
@@ -271,7 +272,9 @@ fn finish<N: Node>(
     fin: Finished,
     started: std::time::Instant,
 ) -> (Outcome, Option<Recording>) {
-    let recording = world.take_recording().map(|r| Recording { protocol: Some(run.protocol()), ..r });
+    let recording = world
+        .take_recording()
+        .map(|r| Recording { protocol: Some(ProtocolName(run.protocol().name().to_string())), ..r });
     (outcome(s, run, seed, world, fin, started), recording)
 }
 

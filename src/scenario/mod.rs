@@ -5,20 +5,20 @@
 //! value and the value found. Nothing runs and no report is written for a bad scenario.
 
 pub mod error;
-pub mod json;
 pub mod lifecycle;
 pub mod model;
-pub mod nodes;
 pub mod patch;
 pub mod protocol_fit;
-pub mod units;
 pub mod validate;
+
+pub use eightfold_sim::spec::{json, nodes, units};
 
 use std::path::Path;
 
+pub use eightfold_sim::fault::FaultKind;
+pub use eightfold_sim::spec::{GroupRef, LatencySpec, LinkSpec, NodeRef};
 pub use error::ScenarioError;
 pub use model::*;
-pub use nodes::{GroupRef, NodeRef};
 
 /// The largest scenario file accepted, so a mistaken path cannot exhaust memory.
 pub const MAX_FILE_BYTES: u64 = 8 << 20;

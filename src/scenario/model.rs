@@ -1,7 +1,7 @@
 //! The scenario file's data model, as read from JSON.
 //!
 //! Every struct rejects unknown fields, so a typo (`"lattency"`) is an error rather than a
-//! silently ignored setting. Values carry human units ([`HumanDuration`], [`HumanRate`], …).
+//! silently ignored setting. Values carry human units ([`HumanDuration`], [`HumanRate`](super::units::HumanRate), …).
 //! Cross-field rules (a node that exists, a fault inside the run) are checked afterwards by
 //! [`super::validate`].
 
@@ -9,7 +9,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::json::{self, object_only};
 use super::nodes::{GroupRef, NodeRef};
-use super::units::{HumanDuration, HumanRate, HumanSize, Probability, SignedDuration};
+use super::units::{HumanDuration, HumanSize, SignedDuration};
+use crate::fault::FaultKind;
+use crate::spec::{LatencySpec, LinkSpec};
 
 /// A complete scenario: the cluster, its network, its workload and its fault schedule.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -541,45 +543,6 @@ pub struct SecuritySpec {
     pub replay_window: bool,
 }
 
-/// A link profile; missing fields take the default profile's value (or the built-in one).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(remote = "Self", deny_unknown_fields)]
-pub struct LinkSpec {
-    /// One-way latency distribution.
-    #[serde(default)]
-    pub latency: Option<LatencySpec>,
-    /// Probability a message is lost.
-    #[serde(default)]
-    pub loss: Option<Probability>,
-    /// Probability a message is delivered twice.
-    #[serde(default)]
-    pub duplicate: Option<Probability>,
-    /// Probability a message is held back so later ones overtake it.
-    #[serde(default)]
-    pub reorder: Option<Probability>,
-    /// The largest extra delay of a held-back message.
-    #[serde(default)]
-    pub reorder_delay: Option<HumanDuration>,
-    /// Link capacity in bytes per second (unlimited if absent).
-    #[serde(default)]
-    pub bandwidth: Option<HumanRate>,
-    /// Capacity of the link's FIFO send queue; a message that does not fit is dropped.
-    #[serde(default)]
-    pub queue: Option<HumanSize>,
-    /// Largest packet the link carries.
-    #[serde(default)]
-    pub mtu: Option<HumanSize>,
-    /// Whether larger messages are fragmented (default) or dropped.
-    #[serde(default)]
-    pub fragmentation: Option<bool>,
-    /// Money per gigabyte carried (e.g. 0.02 for cross-zone cloud traffic).
-    #[serde(default)]
-    pub cost_per_gb: Option<f64>,
-    /// Probability that a message's bits are flipped in flight.
-    #[serde(default)]
-    pub corrupt: Option<Probability>,
-}
-
 /// The profile of every link from one zone to another (or within one).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
@@ -608,118 +571,6 @@ pub struct LinkOverride {
     pub both_ways: bool,
     /// The fields to override.
     pub profile: LinkSpec,
-}
-
-/// A latency distribution: a plain duration string means constant latency.
-#[derive(Clone, Debug, Serialize)]
-#[serde(tag = "dist", rename_all = "snake_case")]
-pub enum LatencySpec {
-    /// Always the same.
-    Constant {
-        /// The latency.
-        value: HumanDuration,
-    },
-    /// Uniform between `min` and `max`.
-    Uniform {
-        /// Lower bound.
-        min: HumanDuration,
-        /// Upper bound.
-        max: HumanDuration,
-    },
-    /// Normal (Gaussian), cut off at zero.
-    Normal {
-        /// Mean.
-        mean: HumanDuration,
-        /// Standard deviation.
-        stddev: HumanDuration,
-    },
-    /// Log-normal: most messages near the median, a long tail of slow ones.
-    Lognormal {
-        /// Median latency.
-        median: HumanDuration,
-        /// Shape: the standard deviation of ln(latency). Give this or `p99`.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        sigma: Option<f64>,
-        /// The 99th percentile. Give this or `sigma`.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        p99: Option<HumanDuration>,
-    },
-}
-
-/// serde's own form of a latency object: externally tagged, read from the `"dist"`-tagged
-/// object of a scenario file by [`json::read_tagged_map`].
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-enum LatencyObject {
-    Constant { value: HumanDuration },
-    Uniform { min: HumanDuration, max: HumanDuration },
-    Normal { mean: HumanDuration, stddev: HumanDuration },
-    Lognormal { median: HumanDuration, sigma: Option<f64>, p99: Option<HumanDuration> },
-}
-
-impl<'de> Deserialize<'de> for LatencySpec {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let v = serde_json::Value::deserialize(d)?;
-        match v {
-            serde_json::Value::String(_) | serde_json::Value::Number(_) => {
-                let value = HumanDuration::deserialize(v).map_err(D::Error::custom)?;
-                Ok(LatencySpec::Constant { value })
-            }
-            serde_json::Value::Object(map) => {
-                let o = json::read_tagged_map(map, "dist", "uniform", |d| LatencyObject::deserialize(d))
-                    .map_err(json::NestedError::into_error::<D::Error>)?;
-                Ok(match o {
-                    LatencyObject::Constant { value } => LatencySpec::Constant { value },
-                    LatencyObject::Uniform { min, max } => {
-                        if max < min {
-                            return Err(json::fail_at(
-                                "max",
-                                format!(
-                                    "uniform latency needs min <= max, found min {} > max {}",
-                                    min.0, max.0
-                                ),
-                            ));
-                        }
-                        LatencySpec::Uniform { min, max }
-                    }
-                    LatencyObject::Normal { mean, stddev } => LatencySpec::Normal { mean, stddev },
-                    LatencyObject::Lognormal { median, sigma, p99 } => {
-                        match (sigma, p99) {
-                            (Some(_), Some(_)) | (None, None) => {
-                                return Err(D::Error::custom(
-                                    "lognormal latency needs exactly one of `sigma` or `p99`",
-                                ));
-                            }
-                            (Some(s), None) if !(0.0..=5.0).contains(&s) => {
-                                return Err(json::fail_at(
-                                    "sigma",
-                                    format!("lognormal sigma must be between 0 and 5, found {s}"),
-                                ));
-                            }
-                            (None, Some(p)) if p < median => {
-                                return Err(json::fail_at(
-                                    "p99",
-                                    format!(
-                                        "lognormal p99 ({}) must not be below the median ({})",
-                                        p.0, median.0
-                                    ),
-                                ));
-                            }
-                            _ => {}
-                        }
-                        if median.0.as_nanos() == 0 {
-                            return Err(json::fail_at("median", "lognormal median must be positive"));
-                        }
-                        LatencySpec::Lognormal { median, sigma, p99 }
-                    }
-                })
-            }
-            other => Err(D::Error::custom(format!(
-                "expected a duration like \"2ms\" or an object with \"dist\", found {other}"
-            ))),
-        }
-    }
 }
 
 /// What the clients do.
@@ -1052,184 +903,6 @@ pub enum Fault {
     },
 }
 
-/// Which fault of the schedule something is, without its settings: the one list of fault
-/// kinds that fault records, charts, the narrative and the checks share. Serialised as the
-/// name a scenario file uses (`"partition"`, `"crash"`, …).
-///
-/// A kind of one's own (a [`crate::fault::FaultType`] put on a schedule directly, not read
-/// from a scenario file) is [`FaultKind::Custom`], named by its author.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum FaultKind {
-    /// `partition`: groups that cannot reach each other.
-    Partition,
-    /// `partition_oneway`: messages from some nodes to others are dropped.
-    PartitionOneway,
-    /// `isolate`: one node cut off from every other.
-    Isolate,
-    /// `heal`: every partition lifted.
-    Heal,
-    /// `crash`: a node loses its memory (and restarts after `for`).
-    Crash,
-    /// `restart`: a crashed node boots from its disk.
-    Restart,
-    /// `pause`: a node stalls (and resumes after `for`).
-    Pause,
-    /// `resume`: a paused node goes on.
-    Resume,
-    /// `link_down`: links taken down.
-    LinkDown,
-    /// `link_up`: links brought back up.
-    LinkUp,
-    /// `latency_spike`: latency of some links multiplied.
-    LatencySpike,
-    /// `degrade`: some links' profile changed.
-    Degrade,
-    /// `bridge`: two halves joined by one node.
-    Bridge,
-    /// `ring`: every server reaches only its two neighbours.
-    Ring,
-    /// `replay`: an adversary re-sends captured envelopes.
-    Replay,
-    /// `forge`: an adversary forges messages.
-    Forge,
-    /// `clock`: a node's clock set off (skew, drift).
-    Clock,
-    /// `reconfigure`: an operator changes a server's settings.
-    Reconfigure,
-    /// `add_server`: a membership change adding a server.
-    AddServer,
-    /// `remove_server`: a membership change removing a server.
-    RemoveServer,
-    /// `rolling_restart`: every server restarted in turn.
-    RollingRestart,
-    /// `slow_node`: a node's CPU slowed.
-    SlowNode,
-    /// `slow_disk`: a server's fsyncs slowed.
-    SlowDisk,
-    /// `corrupt_disk`: a bit of a server's durable data flipped.
-    CorruptDisk,
-    /// `fail_fsync`: a server's next fsyncs fail.
-    FailFsync,
-    /// A kind defined outside the built-in list, by its name (which must differ from every
-    /// built-in one). Recorded and folded like any other; it cannot be read back from a
-    /// scenario or an `outcome.json`, which know only the built-in kinds.
-    Custom(&'static str),
-}
-
-impl FaultKind {
-    /// Every kind, in the order of the scenario reference.
-    pub const ALL: [FaultKind; 25] = [
-        FaultKind::Partition,
-        FaultKind::PartitionOneway,
-        FaultKind::Isolate,
-        FaultKind::Heal,
-        FaultKind::Crash,
-        FaultKind::Restart,
-        FaultKind::Pause,
-        FaultKind::Resume,
-        FaultKind::LinkDown,
-        FaultKind::LinkUp,
-        FaultKind::LatencySpike,
-        FaultKind::Degrade,
-        FaultKind::Bridge,
-        FaultKind::Ring,
-        FaultKind::Replay,
-        FaultKind::Forge,
-        FaultKind::Clock,
-        FaultKind::Reconfigure,
-        FaultKind::AddServer,
-        FaultKind::RemoveServer,
-        FaultKind::RollingRestart,
-        FaultKind::SlowNode,
-        FaultKind::SlowDisk,
-        FaultKind::CorruptDisk,
-        FaultKind::FailFsync,
-    ];
-
-    /// A stable number for the kind, folded into trace digests: its position in
-    /// [`FaultKind::ALL`] (new kinds go at the end, so existing digests keep their value); for
-    /// a custom kind, a hash of its name (FNV-1a), above every position.
-    pub fn code(self) -> u64 {
-        match self {
-            FaultKind::Custom(name) => {
-                let h = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-                    (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
-                });
-                h | 1 << 63
-            }
-            k => FaultKind::ALL.iter().position(|&x| x == k).map_or(u64::MAX, |i| i as u64),
-        }
-    }
-
-    /// The name scenario files use.
-    pub fn name(self) -> &'static str {
-        match self {
-            FaultKind::Partition => "partition",
-            FaultKind::PartitionOneway => "partition_oneway",
-            FaultKind::Isolate => "isolate",
-            FaultKind::Heal => "heal",
-            FaultKind::Crash => "crash",
-            FaultKind::Restart => "restart",
-            FaultKind::Pause => "pause",
-            FaultKind::Resume => "resume",
-            FaultKind::LinkDown => "link_down",
-            FaultKind::LinkUp => "link_up",
-            FaultKind::LatencySpike => "latency_spike",
-            FaultKind::Degrade => "degrade",
-            FaultKind::Bridge => "bridge",
-            FaultKind::Ring => "ring",
-            FaultKind::Replay => "replay",
-            FaultKind::Forge => "forge",
-            FaultKind::Clock => "clock",
-            FaultKind::Reconfigure => "reconfigure",
-            FaultKind::AddServer => "add_server",
-            FaultKind::RemoveServer => "remove_server",
-            FaultKind::RollingRestart => "rolling_restart",
-            FaultKind::SlowNode => "slow_node",
-            FaultKind::SlowDisk => "slow_disk",
-            FaultKind::CorruptDisk => "corrupt_disk",
-            FaultKind::FailFsync => "fail_fsync",
-            FaultKind::Custom(name) => name,
-        }
-    }
-
-    /// True for the kinds that cut the network into sides (a partition, a one-way cut, an
-    /// isolated node, a bridge, a ring): what `heal` lifts.
-    pub fn cuts_network(self) -> bool {
-        matches!(
-            self,
-            FaultKind::Partition
-                | FaultKind::PartitionOneway
-                | FaultKind::Isolate
-                | FaultKind::Bridge
-                | FaultKind::Ring
-        )
-    }
-}
-
-impl Serialize for FaultKind {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
-    }
-}
-
-impl<'de> Deserialize<'de> for FaultKind {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = std::borrow::Cow::<'de, str>::deserialize(d)?;
-        FaultKind::ALL
-            .iter()
-            .copied()
-            .find(|k| k.name() == name)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown fault kind `{name}`")))
-    }
-}
-
-impl std::fmt::Display for FaultKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 fn yes() -> bool {
     true
 }
@@ -1331,7 +1004,6 @@ object_only!(
     GossipSpec,
     NetworkSpec,
     SecuritySpec,
-    LinkSpec,
     ZoneLink,
     LinkOverride,
     MixSpec,

@@ -6,6 +6,7 @@ use super::model::*;
 use super::nodes::{GroupRef, NodeRef};
 use super::units::HumanDuration;
 use crate::sim::SimDuration;
+use crate::spec::{LatencySpec, LinkSpec};
 
 /// Most servers a cluster may have.
 pub const MAX_SERVERS: u32 = 1000;

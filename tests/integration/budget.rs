@@ -64,7 +64,7 @@ fn stormy_world(spin: bool) -> World<Stormy> {
     let config = WorldConfig {
         members: Membership::cluster(2, 0),
         streams,
-        schedule: Schedule::new(&[], 2),
+        schedule: Schedule::new(2),
         client_start: SimTime::ZERO,
         disk: DiskConfig::default(),
         security: Default::default(),

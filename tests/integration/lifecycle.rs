@@ -4,7 +4,6 @@
 
 use super::common::probe_world;
 use eightfold::disk::DiskConfig;
-use eightfold::fault::Schedule;
 use eightfold::net::{Latency, LinkProfile, Network};
 use eightfold::scenario::FaultEntry;
 use eightfold::sim::{
@@ -69,7 +68,7 @@ fn writer_world(faults: &str, fsync: Latency) -> World<Writer> {
     let config = WorldConfig {
         members: Membership::cluster(1, 0),
         streams,
-        schedule: Schedule::new(&faults, 1),
+        schedule: eightfold::runner::faults::schedule(&faults, 1),
         client_start: SimTime::ZERO,
         disk: DiskConfig { fsync_latency: fsync, torn_writes: false },
         security: Default::default(),

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use eightfold::disk::DiskConfig;
-use eightfold::fault::Schedule;
 use eightfold::net::{LinkProfile, Network};
 use eightfold::scenario::FaultEntry;
 use eightfold::sim::{Ctx, Message, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView, TimerId};
@@ -96,7 +95,7 @@ pub fn probe_world(
     let config = WorldConfig {
         members: Membership::cluster(n, 0),
         streams,
-        schedule: Schedule::new(&faults, n),
+        schedule: eightfold::runner::faults::schedule(&faults, n),
         client_start: SimTime::ZERO,
         disk: DiskConfig::default(),
         security: Default::default(),
