@@ -204,6 +204,7 @@ async function checkStepsByKind(page, dir, data, problems, name) {
   const want = failAt !== null ? failAt : starts.length ? starts[0] : data.window[0];
   if (opened !== want) problems.push(`the page opens at ${opened} µs, not at the first ${failAt !== null ? 'check failure' : 'fault'} (${want} µs)`);
   if (starts.length) await compareState(page, rec, data, problems, 'opening');
+  await page.locator('#step').screenshot({ path: join(shots, `${name}-opening.png`) });
 
   // Next fault: the next instant a fault starts or ends, from outcome.json.
   const edges = [...new Set(outcome.faults.flatMap((f) => [us(f.start), f.end === null ? null : us(f.end)])

@@ -88,6 +88,19 @@ fn report_pages_work_in_a_real_browser() {
         );
         dirs.push(reports.join(format!("{name}-seed1")));
     }
+    // The shipped example reports too (they have no history.json: the timeline is checked
+    // against the page's own data there).
+    let examples = root().join("reports/examples");
+    let shipped: Vec<PathBuf> = [
+        "raft-minority-partition-seed1",
+        "raft-leader-crash-seed1",
+        "paxos-leader-churn-seed1",
+        "gossip-partition-heal-seed1",
+    ]
+    .iter()
+    .map(|d| examples.join(d))
+    .collect();
+    dirs.extend(shipped.iter().cloned());
     let out = Command::new("node")
         .arg(client.join("report.mjs"))
         .arg(&shots)
@@ -98,7 +111,11 @@ fn report_pages_work_in_a_real_browser() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}");
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(stdout.lines().filter(|l| l.starts_with("ok ")).count(), SCENARIOS.len(), "{stdout}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("ok ")).count(),
+        SCENARIOS.len() + shipped.len(),
+        "{stdout}"
+    );
     for name in SCENARIOS {
         assert!(shots.join(format!("{name}-seed1-step.png")).exists(), "no screenshot of {name}");
         // Key-value runs have an operation timeline; protocols with roles were stepped to a
@@ -107,7 +124,10 @@ fn report_pages_work_in_a_real_browser() {
             assert!(shots.join(format!("{name}-seed1-ops.png")).exists(), "no timeline screenshot of {name}");
         }
         if name.starts_with("raft") || name.starts_with("paxos") {
-            assert!(shots.join(format!("{name}-seed1-role-change.png")).exists(), "{name} never stepped by role");
+            assert!(
+                shots.join(format!("{name}-seed1-role-change.png")).exists(),
+                "{name} never stepped by role"
+            );
         }
     }
 }

@@ -225,8 +225,8 @@ pub fn render_quantiles(input: &Inputs<'_>) -> Result<Option<String>, ChartError
     let (lo, hi) = y_range(&all);
     let title = format!("Latency quantiles over time — {}", input.run_name());
     let subtitle = format!(
-        "The run cut into {} ms slices; in each, the median (half of the ok operations sent in the slice were \
-         faster) and the 99th percentile (one in a hundred was slower). Log scale. Shaded: fault windows.",
+        "The median and 99th percentile latency of the ok operations sent in each {} ms slice (log scale). \
+         Shaded: fault windows.",
         short_number(w * 1000.0)
     );
     let spec = FrameSpec {

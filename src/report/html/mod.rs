@@ -77,7 +77,7 @@ fn chart_table(vocab: Vocab) -> Vec<(&'static str, String, String)> {
         (
             "latency-quantiles.svg",
             "Latency quantiles over time".to_string(),
-            "Beside the scatter above: the run cut into equal slices; in each, the median (blue, solid: half of the \
+            "Under the scatter: the run cut into equal slices; in each, the median (blue, solid: half of the \
              ok operations sent in the slice were faster) and the 99th percentile (vermillion, dashed: one in a \
              hundred was slower). A fault that slows only some operations lifts the p99 line and leaves the \
              median flat; one that stalls everyone lifts both. A gap is a slice in which no operation sent \
@@ -395,12 +395,18 @@ fn checks_and_figures(h: &mut String, input: &Inputs<'_>) {
 fn step_intro(input: &Inputs<'_>) -> String {
     let w = input.recording.window;
     let vocab = input.vocab();
-    let kinds: Vec<String> = step_kinds(vocab).into_iter().map(|(_, label)| label).collect();
+    let kinds: Vec<String> =
+        step_kinds(vocab, input.ops.is_some()).into_iter().map(|(_, label)| label).collect();
+    let op = if input.ops.is_some() {
+        ", a client operation where it is sent and where it is answered"
+    } else {
+        ""
+    };
     let controls = format!(
         "Drag the slider, or step from one event to the next with the buttons or the arrow keys; the \
          \u{25c0} \u{25b6} buttons of the second row jump straight to the previous or next {} (a fault \
-         counts where it starts and where it ends, a client operation where it is sent and where it is \
-         answered). The page opens at the first check failure, or else at the first fault.",
+         counts where it starts and where it ends{op}; lost messages are known only inside the recorded \
+         window). The page opens at the first check failure, or else at the first fault.",
         kinds.join(", ")
     );
     match (vocab.log, vocab.protocol) {
@@ -471,28 +477,32 @@ fn step_through(h: &mut String, input: &Inputs<'_>) {
          <div id=\"step-legend\" aria-label=\"what the colours mean\"></div>\n{ops}\
          </section>\n",
         esc(&step_intro(input)),
-        by = step_by(input.vocab()),
+        by = step_by(input.vocab(), input.ops.is_some()),
         ops = ops_timeline(input)
     );
 }
 
-/// The kinds of instant the page can step by: (kind in the script, label).
-fn step_kinds(vocab: Vocab) -> Vec<(&'static str, String)> {
+/// The kinds of instant the page can step by: (kind in the script, label). Only protocols
+/// with roles and a log step by role change and commit, and only runs with client
+/// operations (not gossip, whose clients inject values) by operation.
+fn step_kinds(vocab: Vocab, ops: bool) -> Vec<(&'static str, String)> {
     let mut out = vec![("fault", "fault".to_string())];
     if let Some(w) = vocab.log {
         out.push(("role", "role change".to_string()));
-        out.push(("commit", w.stage_commit.to_string()));
+        out.push(("commit", format!("{} advance", w.commit_index)));
     }
-    out.push(("op", "client operation".to_string()));
+    if ops {
+        out.push(("op", "client operation".to_string()));
+    }
     out.push(("lost", "lost message".to_string()));
     out.push(("check", "check failure".to_string()));
     out
 }
 
 /// The "step by" buttons: a previous and a next button per kind of instant.
-fn step_by(vocab: Vocab) -> String {
+fn step_by(vocab: Vocab, ops: bool) -> String {
     let mut h = String::from("<span class=\"by\">jump to the previous or next:</span>");
-    for (kind, label) in step_kinds(vocab) {
+    for (kind, label) in step_kinds(vocab, ops) {
         let label = esc(&label);
         let _ = write!(
             h,
@@ -646,17 +656,23 @@ mod tests {
 
     #[test]
     fn only_protocols_with_roles_and_a_log_step_by_them() {
-        let kinds = |p| step_kinds(Vocab::of(p)).into_iter().map(|(k, _)| k).collect::<Vec<_>>();
-        assert_eq!(kinds(Protocol::Raft), ["fault", "role", "commit", "op", "lost", "check"]);
-        assert_eq!(kinds(Protocol::Gossip), ["fault", "op", "lost", "check"]);
-        assert_eq!(kinds(Protocol::Quorum), ["fault", "op", "lost", "check"]);
-        let paxos = step_kinds(Vocab::of(Protocol::Paxos));
-        assert_eq!(paxos[2].1, Vocab::of(Protocol::Paxos).log.expect("words").stage_commit);
+        let kinds = |p, ops| step_kinds(Vocab::of(p), ops).into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+        assert_eq!(kinds(Protocol::Raft, true), ["fault", "role", "commit", "op", "lost", "check"]);
+        assert_eq!(kinds(Protocol::Gossip, false), ["fault", "lost", "check"]);
+        assert_eq!(kinds(Protocol::Quorum, true), ["fault", "op", "lost", "check"]);
+        let paxos = step_kinds(Vocab::of(Protocol::Paxos), true);
+        assert_eq!(paxos[2].1, "highest chosen slot advance");
         // Every kind has a previous and a next button the script can find by its kind.
-        let buttons = step_by(Vocab::of(Protocol::Raft));
-        for (k, _) in step_kinds(Vocab::of(Protocol::Raft)) {
-            assert!(buttons.contains(&format!("id=\"step-prev-{k}\" data-kind=\"{k}\" data-dir=\"-1\"")), "{k}");
-            assert!(buttons.contains(&format!("id=\"step-next-{k}\" data-kind=\"{k}\" data-dir=\"1\"")), "{k}");
+        let buttons = step_by(Vocab::of(Protocol::Raft), true);
+        for (k, _) in step_kinds(Vocab::of(Protocol::Raft), true) {
+            assert!(
+                buttons.contains(&format!("id=\"step-prev-{k}\" data-kind=\"{k}\" data-dir=\"-1\"")),
+                "{k}"
+            );
+            assert!(
+                buttons.contains(&format!("id=\"step-next-{k}\" data-kind=\"{k}\" data-dir=\"1\"")),
+                "{k}"
+            );
             assert!(SCRIPT.contains(&format!("    {k}: ")), "step.js has no instants of kind {k}");
         }
     }

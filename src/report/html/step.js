@@ -404,7 +404,7 @@
       var tx = X(tk);
       el('line', { x1: tx, y1: 14, x2: tx, y2: TOP + lanes * LANE, stroke: '#ddd' }, opsView);
       el('text', { x: tx, y: 11, 'class': 'ops-axis', 'text-anchor': tx > OW - 40 ? 'end' : 'middle' }, opsView,
-        tick >= 1e6 ? (tk / 1e6) + ' s' : (tk / 1e3).toFixed(tick >= 1e3 ? 0 : 1) + ' ms');
+        tick >= 1e5 ? (tk / 1e6).toFixed(tick >= 1e6 ? 0 : 1) + ' s' : (tk / 1e3).toFixed(tick >= 1e3 ? 0 : 1) + ' ms');
     }
     D.faults.forEach(function (f) {
       if (f[1] < a0 || f[0] > a1) { return; }
