@@ -1,13 +1,16 @@
 // Drives eightfold report pages in a real browser (headless Chromium through playwright-core)
 // and fails on anything a reader would see go wrong: a console error or warning, an uncaught
-// exception, a chart that does not load, a step-through that does not move.
+// exception, a chart that does not load, a step-through that does not move; and checks that
+// the page opens at the first fault, that stepping by fault and by role change lands on the
+// instants recording.json gives and shows each server's state as recording.json has it
+// there, and that the operation timeline shows each operation as history.json has it.
 //
 // Usage: node report.mjs SCREENSHOT_DIR REPORT_DIR...
 // Chromium: $CHROMIUM, else /usr/bin/chromium (Debian's package `chromium`).
 // Prints one line per page; exit code 0 when every page passed, 1 otherwise.
 
 import { chromium } from 'playwright-core';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -112,8 +115,180 @@ async function checkReport(dir) {
     await page.click('#step-window');
     for (let k = 0; k < 12; k++) await page.click('#step-next');
     await page.locator('#step').screenshot({ path: join(shots, `${name}-step.png`) });
+
+    await checkStepsByKind(page, dir, data, problems, name);
+    if (data.clients) await checkOpTimeline(page, dir, data, problems, name);
   }
   await page.screenshot({ path: join(shots, `${name}-page.png`), fullPage: false });
   await page.close();
   return problems;
+}
+
+function us(ns) { return Math.floor(ns / 1000); }
+function readJson(dir, file) { return JSON.parse(readFileSync(join(dir, file), 'utf8')); }
+// Seconds as the page writes them: six decimals, a thin space after the third.
+function pageSecs(u) { return (u / 1e6).toFixed(6).replace(/(\.\d{3})(\d{3})$/, '$1\u2009$2') + ' s'; }
+function slider(page) { return page.$eval('#step-slider', (e) => Number(e.value)); }
+
+/** What recording.json says each server was at page instant t (µs): the state after every
+ * change recorded at or before it. Values a thinned log point leaves open are ranges. */
+function expectedState(rec, t) {
+  const out = [];
+  rec.nodes.forEach((n, i) => {
+    if (n.kind !== 'server') return;
+    let role = null;
+    for (const r of rec.roles) if (r.node === i && us(r.t) <= t) role = r;
+    let down = false, paused = false;
+    for (const e of rec.lifecycle) {
+      if (e.node !== i || us(e.t) > t) continue;
+      down = e.event === 'crash';
+      paused = e.event === 'pause';
+    }
+    const track = rec.tracks.find((x) => x.node === i);
+    let p = null, q = null;
+    if (track && track.log) {
+      for (const x of track.log) { if (us(x[0]) <= t) p = x; else { q = x; break; } }
+    }
+    // A thinned point ahead whose changes have begun: the page shows a range.
+    const moving = q && q.length > 4 && t >= us(q[0]) - (us(q[0]) - us(q[4])) ? q : null;
+    const fig = (k) => {
+      const a = p ? p[k] : 0;
+      return moving && moving[k] !== a ? `${a}\u2013${moving[k]}` : String(a);
+    };
+    out.push({ name: n.name, down, paused, role: role ? role.role : '', term: role ? role.term : 0,
+      last: fig(1), lastTerm: fig(2), commit: fig(3), shown: !!(p || moving) });
+  });
+  return out;
+}
+
+/** The state table as the page shows it. */
+function shownState(page) {
+  return page.$$eval('#step-table tbody tr', (rows) => rows.map((r) => Array.from(r.cells).map((c) => c.textContent)));
+}
+
+/** Compares the page's table at its current instant with recording.json. */
+async function compareState(page, rec, data, problems, what) {
+  const t = await slider(page);
+  const want = expectedState(rec, t);
+  const got = await shownState(page);
+  want.forEach((w, k) => {
+    const row = got[k] || [];
+    const state = w.down ? 'crashed' : w.paused ? 'paused' : 'up';
+    const bad = (field, g, e) => problems.push(`${what} at ${t} µs: ${w.name} ${field} shows ${JSON.stringify(g)}, recording.json says ${JSON.stringify(e)}`);
+    if (row[0] !== w.name) bad('name', row[0], w.name);
+    if (row[1] !== state) bad('state', row[1], state);
+    if (!data.words || w.down) return;
+    const role = w.role.replace('_', '-');
+    if (row[2] !== role) bad('role', row[2], role);
+    const term = role === 'peer' || role === '' ? '' : String(w.term);
+    if (row[3] !== term) bad('term', row[3], term);
+    if (w.shown) {
+      if (row[4] !== w.last) bad('last', row[4], w.last);
+      if (row[5] !== w.lastTerm) bad('last term', row[5], w.lastTerm);
+      if (row[6] !== w.commit) bad('commit', row[6], w.commit);
+    }
+  });
+  return t;
+}
+
+/** The page opens at the first fault (or check failure); stepping by fault and by role
+ * change lands where recording.json and outcome.json say and shows their state there. */
+async function checkStepsByKind(page, dir, data, problems, name) {
+  const rec = readJson(dir, 'recording.json');
+  const outcome = readJson(dir, 'outcome.json');
+  // Open afresh: the page's opening instant.
+  await page.reload({ waitUntil: 'load' });
+  const opened = await slider(page);
+  const starts = outcome.faults.map((f) => us(f.start)).sort((a, b) => a - b);
+  const failAt = data.checkFails.length ? data.checkFails[0][0] : null;
+  const want = failAt !== null ? failAt : starts.length ? starts[0] : data.window[0];
+  if (opened !== want) problems.push(`the page opens at ${opened} µs, not at the first ${failAt !== null ? 'check failure' : 'fault'} (${want} µs)`);
+  if (starts.length) await compareState(page, rec, data, problems, 'opening');
+  await page.locator('#step').screenshot({ path: join(shots, `${name}-opening.png`) });
+
+  // Next fault: the next instant a fault starts or ends, from outcome.json.
+  const edges = [...new Set(outcome.faults.flatMap((f) => [us(f.start), f.end === null ? null : us(f.end)])
+    .filter((x) => x !== null && x < data.end))].sort((a, b) => a - b);
+  const nextEdge = edges.find((x) => x > opened);
+  if (nextEdge !== undefined) {
+    await page.click('#step-next-fault');
+    const t = await slider(page);
+    if (t !== nextEdge) problems.push(`"next fault" went to ${t} µs, outcome.json's next fault edge is ${nextEdge} µs`);
+    await compareState(page, rec, data, problems, 'next fault');
+    await page.click('#step-prev-fault');
+    const back = edges.filter((x) => x < nextEdge).pop();
+    const now = await slider(page);
+    if (now !== (back === undefined ? nextEdge : back)) problems.push(`"previous fault" went to ${now} µs, not ${back} µs`);
+  }
+
+  // Next role change (protocols with roles): the next change recording.json has.
+  if (data.words) {
+    const changes = rec.roles.filter((r) => rec.nodes[r.node].kind === 'server' && !(r.t === 0 && r.term === 0)).map((r) => us(r.t));
+    const now = await slider(page);
+    const next = changes.filter((x) => x > now).sort((a, b) => a - b)[0];
+    if (next !== undefined) {
+      await page.click('#step-next-role');
+      const t = await slider(page);
+      if (t !== next) problems.push(`"next role change" went to ${t} µs, recording.json's next is ${next} µs`);
+      const said = await page.$eval('#step-events', (e) => e.textContent);
+      if (!said.includes(' became ')) problems.push(`at a role change the page says "${said.slice(0, 120)}"`);
+      await compareState(page, rec, data, problems, 'next role change');
+      await page.locator('#step').screenshot({ path: join(shots, `${name}-role-change.png`) });
+    } else if (!(await page.$eval('#step-next-role', (b) => b.disabled)) && changes.length === 0) {
+      problems.push('"next role change" is enabled in a run without role changes');
+    }
+  }
+  // Every kind without instants is disabled and says why.
+  const disabled = await page.$$eval('#step-by button:disabled', (b) => b.map((x) => x.title));
+  for (const why of disabled) if (!why) problems.push('a disabled step button does not say why');
+}
+
+/** Hovering an operation names it as history.json has it; clicking it moves the cursor. */
+async function checkOpTimeline(page, dir, data, problems, name) {
+  const historyFile = join(dir, 'history.json');
+  await page.reload({ waitUntil: 'load' });
+  const bars = await page.$$('#ops-timeline .op-bar');
+  if (bars.length === 0) { problems.push('the operation timeline draws no operation at the opening instant'); return; }
+  const history = existsSync(historyFile) ? readJson(dir, 'history.json') : null;
+  const bar = bars[Math.floor(bars.length / 2)];
+  const k = Number(await bar.getAttribute('data-op'));
+  await bar.hover();
+  const info = await page.$eval('#ops-info', (e) => e.textContent);
+  if (history) {
+    const op = history.ops[k];
+    const out = { ok: 'ok', fail: 'failed', info: 'no reply' }[op.outcome];
+    const word = { get: 'get', put: 'put', append: 'append', cas: 'cas' }[op.op];
+    if (!info.startsWith(`c${op.client + 1} ${word} ${op.key}`) || !info.includes(out) || !info.includes(`sent at ${pageSecs(us(op.invoke_ns))}`)) {
+      problems.push(`hovering operation ${k} shows "${info}", history.json has ${JSON.stringify(op)}`);
+    }
+    await bar.click();
+    const t = await slider(page);
+    if (t !== us(op.invoke_ns)) problems.push(`clicking operation ${k} moved the cursor to ${t} µs, not to its invocation ${us(op.invoke_ns)} µs`);
+  } else if (!/^c\d+ \w+ /.test(info)) {
+    problems.push(`hovering an operation shows "${info}"`);
+  }
+  // The cursor line sits at the step-through's instant.
+  const t = await slider(page);
+  const cursor = await page.$eval('#ops-timeline .ops-cursor', (l) => Number(l.getAttribute('x1')));
+  const zoom = await page.$eval('#ops-zoom', (s) => Number(s.value));
+  const span = zoom > 0 ? zoom : data.end;
+  const a0 = Math.max(0, Math.min(data.end - span, t - span / 2));
+  const x = 34 + (t - a0) / span * (1000 - 34);
+  if (Math.abs(cursor - x) > 0.5) problems.push(`the timeline's cursor is at x ${cursor}, the instant ${t} µs is at ${x}`);
+  // Moving the step-through moves the cursor's instant with it.
+  await page.click('#step-next-op');
+  const t2 = await slider(page);
+  const shown = await page.$eval('#ops-timeline .ops-cursor', (l) => Number(l.getAttribute('x1')));
+  const a2 = Math.max(0, Math.min(data.end - span, t2 - span / 2));
+  if (Math.abs(shown - (34 + (t2 - a2) / span * (1000 - 34))) > 0.5) problems.push('after "next client operation" the timeline cursor did not follow');
+  if (data.clients.cx) {
+    await page.click('#ops-cx');
+    const ringed = await page.$$eval('#ops-timeline .op-cx', (r) => r.length);
+    if (ringed !== data.clients.cx.ops.length) problems.push(`the counterexample has ${data.clients.cx.ops.length} operations, the timeline rings ${ringed}`);
+    const why = await page.$eval('#ops-why', (e) => e.textContent);
+    if (!why.includes('cannot all have happened')) problems.push(`the counterexample is not told in words: "${why.slice(0, 100)}"`);
+  }
+  const box = await page.$('#ops-timeline');
+  await box.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, `${name}-ops.png`), fullPage: false });
 }

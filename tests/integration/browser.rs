@@ -1,7 +1,11 @@
 //! Report pages in a real browser: headless Chromium, driven by playwright-core from
 //! `tests/browser/report.mjs`, opens the report of one shipped scenario per protocol and fails
 //! on a console error or warning, an uncaught exception, a chart that does not load, or a
-//! step-through whose buttons, keys, slider or play do not move the run.
+//! step-through whose buttons, keys, slider or play do not move the run; a page that does not
+//! open at its first fault (or check failure); stepping by fault or by role change that does
+//! not land where `outcome.json` and `recording.json` say, or shows a server's role, term or
+//! log other than `recording.json` has at that instant; and an operation timeline whose
+//! hover text, click or cursor disagree with `history.json` and the step-through.
 //!
 //! It needs Node.js and Debian's `chromium` (`.ci/run` installs what a fresh machine lacks
 //! and sets `EIGHTFOLD_BROWSER_TESTS=require`, so CI never skips it). Run alone:
@@ -84,6 +88,19 @@ fn report_pages_work_in_a_real_browser() {
         );
         dirs.push(reports.join(format!("{name}-seed1")));
     }
+    // The shipped example reports too (they have no history.json: the timeline is checked
+    // against the page's own data there).
+    let examples = root().join("reports/examples");
+    let shipped: Vec<PathBuf> = [
+        "raft-minority-partition-seed1",
+        "raft-leader-crash-seed1",
+        "paxos-leader-churn-seed1",
+        "gossip-partition-heal-seed1",
+    ]
+    .iter()
+    .map(|d| examples.join(d))
+    .collect();
+    dirs.extend(shipped.iter().cloned());
     let out = Command::new("node")
         .arg(client.join("report.mjs"))
         .arg(&shots)
@@ -94,8 +111,23 @@ fn report_pages_work_in_a_real_browser() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}");
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(stdout.lines().filter(|l| l.starts_with("ok ")).count(), SCENARIOS.len(), "{stdout}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("ok ")).count(),
+        SCENARIOS.len() + shipped.len(),
+        "{stdout}"
+    );
     for name in SCENARIOS {
         assert!(shots.join(format!("{name}-seed1-step.png")).exists(), "no screenshot of {name}");
+        // Key-value runs have an operation timeline; protocols with roles were stepped to a
+        // role change.
+        if *name != "gossip-partition-heal" {
+            assert!(shots.join(format!("{name}-seed1-ops.png")).exists(), "no timeline screenshot of {name}");
+        }
+        if name.starts_with("raft") || name.starts_with("paxos") {
+            assert!(
+                shots.join(format!("{name}-seed1-role-change.png")).exists(),
+                "{name} never stepped by role"
+            );
+        }
     }
 }

@@ -573,3 +573,87 @@ mod protocol_words {
         assert!(consensus_words("deterministic").is_empty());
     }
 }
+
+/// The operation timeline's data in `index.html` gives back every operation of
+/// `history.json` exactly (the compact encoding adds up), the latency chart names every
+/// operation on hover, the quantiles chart exists, and a failed linearizability check puts
+/// its counterexample (by position) and its instant into the step-through's data.
+#[test]
+fn the_operation_timeline_and_its_counterexample_match_the_history() {
+    let dir = tempdir("charts-timeline");
+    let s = root().join("scenarios/quorum-minority-partition.json");
+    let o = run_bin(&[
+        "run",
+        s.to_str().expect("utf8"),
+        "--out",
+        dir.to_str().expect("utf8"),
+        "-q",
+        "--seed",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "this teaching scenario fails linearizability");
+    let report = dir.join("quorum-minority-partition-seed1");
+    let history = read_json(&report.join("history.json"));
+    let outcome = read_json(&report.join("outcome.json"));
+    let html = read(&report.join("index.html"));
+    let start = html.find("id=\"step-data\">").expect("step data") + "id=\"step-data\">".len();
+    let end = start + html[start..].find("</script>").expect("end of the data");
+    let data: serde_json::Value = serde_json::from_str(&html[start..end]).expect("JSON");
+    let ops = history["ops"].as_array().expect("ops");
+    let shown = data["clients"]["ops"].as_array().expect("timeline ops");
+    assert_eq!(shown.len(), ops.len());
+    assert_eq!(data["clients"]["total"], ops.len());
+    let mut sent = 0u64;
+    for (o, s) in ops.iter().zip(shown) {
+        sent += s[1].as_u64().expect("gap");
+        assert_eq!(s[0], o["client"]);
+        assert_eq!(sent, o["invoke_ns"].as_u64().expect("invoke") / 1000);
+        match o["complete_ns"].as_u64() {
+            Some(c) => assert_eq!(sent + s[2].as_u64().expect("latency"), c / 1000),
+            None => assert_eq!(s[2], -1),
+        }
+        let code = ["ok", "fail", "info"].iter().position(|w| o["outcome"] == *w).expect("outcome");
+        assert_eq!(s[3], code);
+        let text = s[4].as_str().expect("text");
+        assert!(text.starts_with(&format!(
+            "{} {}",
+            o["op"].as_str().expect("op"),
+            o["key"].as_str().expect("key")
+        )));
+    }
+    // The counterexample: its operations by position, and its instant a check-failure stop.
+    let cx = &outcome["linearizability"]["counterexample"]["ops"];
+    let want: Vec<u64> = cx
+        .as_array()
+        .expect("a counterexample")
+        .iter()
+        .map(|o| o["index"].as_u64().expect("index"))
+        .collect();
+    let got: Vec<u64> = data["clients"]["cx"]["ops"]
+        .as_array()
+        .expect("cx")
+        .iter()
+        .map(|v| v.as_u64().expect("position"))
+        .collect();
+    assert_eq!(got, want, "every operation is on the timeline, so positions are history indices");
+    let last_call =
+        cx.as_array().expect("ops").iter().map(|o| o["call"].as_u64().expect("call")).max().expect("some");
+    assert_eq!(data["checkFails"][0][0], last_call / 1000);
+    let why = data["clients"]["cx"]["why"].as_str().expect("words");
+    assert!(why.contains("cannot all have happened as their clients saw them"), "{why}");
+    assert!(html.contains("Why no order works."));
+    // Every latency mark names its operation; the quantiles chart is there and well-formed.
+    let svg = read(&report.join("latency.svg"));
+    let doc = Document::parse(&svg).expect("well-formed");
+    let marks: Vec<_> = doc.descendants().filter(|n| has_class(n, "op")).collect();
+    assert_eq!(marks.len(), ops.len());
+    for m in &marks {
+        let title = m.children().find(|c| c.has_tag_name("title")).and_then(|t| t.text()).expect("a title");
+        assert!(title.starts_with('c') && title.contains(" at "), "{title}");
+    }
+    let q = read(&report.join("latency-quantiles.svg"));
+    let doc = Document::parse(&q).expect("well-formed");
+    assert!(
+        doc.descendants().any(|n| has_class(&n, "q50")) && doc.descendants().any(|n| has_class(&n, "q99"))
+    );
+}

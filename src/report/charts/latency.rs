@@ -8,13 +8,20 @@
 //! 99th percentile of `ok` operations; shaded bands are the fault windows. A gap in the
 //! dots, or a rising cloud, during a band is the fault's cost as a client saw it. A very
 //! long run's marks are thinned to one per grid cell finer than a mark ([`super::ops`]),
-//! and the subtitle says so.
+//! and the subtitle says so. Every mark carries its operation as hover text (`c3 put k1 ← 7:
+//! ok 4.2 ms, at 1.234 s`: the client, what it asked and learned, how it ended, when it was
+//! sent) when the SVG is opened on its own.
+//!
+//! `latency-quantiles.svg` ([`render_quantiles`]) sits beside it: the run cut into coarse time
+//! buckets, and for each the median and 99th percentile latency of the `ok` operations sent
+//! in it, so a tail that grows during a fault shows as the p99 line rising while the median
+//! stays flat.
 
 use super::axes::{Axis, Frame, FrameSpec, LegendSwatch, Rect, YAxis, legend, log_range, short_number};
 use super::faults;
-use super::ops::{Named, latency_ms};
+use super::ops::{Mark, Named, latency_ms};
 use super::style::{FAIL, INFO, LABEL_PX, OK, SMALL_PX, WIDTH, fault_colour};
-use super::svg::{Anchor, Num, Svg};
+use super::svg::{Anchor, Num, Svg, esc};
 use super::{ChartError, Inputs};
 use crate::workload::history::OpOutcome;
 
@@ -94,20 +101,14 @@ fn draw_rings(s: &mut Svg, named: &[Named], x: &Axis, y: &Axis, strip: Rect) {
         let o = &n.mark;
         let px = x.px(o.invoke_ns as f64 / 1e9);
         let py = latency_ms(o).map_or((strip.y0 + strip.y1) / 2.0, |ms| y.px(ms));
-        let title = format!(
-            "counterexample: c{} {:?} {} at {:.3} s",
-            n.client + 1,
-            n.op,
-            n.key,
-            o.invoke_ns as f64 / 1e9
-        );
+        let title = format!("counterexample: {}", mark_title(o));
         s.fmt(format_args!(
             "<circle class=\"ring\" data-index=\"{}\" cx=\"{}\" cy=\"{}\" r=\"7\" fill=\"none\" stroke=\"{RING}\" \
              stroke-width=\"2\"><title>{}</title></circle>\n",
             o.index,
             Num(px),
             Num(py),
-            super::svg::esc(&title)
+            esc(&title)
         ));
     }
     s.close_group();
@@ -154,6 +155,17 @@ fn percentile_lines(s: &mut Svg, input: &Inputs<'_>, y: &Axis, plot: Rect) {
     }
 }
 
+/// A mark's hover text: the client, what it asked and learned, how it ended and when.
+pub fn mark_title(o: &Mark) -> String {
+    let sent = o.invoke_ns as f64 / 1e9;
+    let end = match (o.outcome, latency_ms(o)) {
+        (OpOutcome::Ok, Some(ms)) => format!("ok {} ms", short_number(ms)),
+        (OpOutcome::Fail, Some(ms)) => format!("failed {} ms", short_number(ms)),
+        _ => "no reply".to_string(),
+    };
+    format!("c{} {}: {end}, at {sent:.3} s", o.client + 1, o.text)
+}
+
 fn draw_ops(s: &mut Svg, input: &Inputs<'_>, x: &Axis, y: &Axis, strip: Rect) {
     let Some(ops) = input.ops else { return };
     let mid = (strip.y0 + strip.y1) / 2.0;
@@ -166,20 +178,25 @@ fn draw_ops(s: &mut Svg, input: &Inputs<'_>, x: &Axis, y: &Axis, strip: Rect) {
         s.open_group(&format!("ops-{}", class.trim_start_matches("op ")), &[]);
         for o in ops.marks.iter().filter(|o| o.outcome == pass) {
             let px = x.px(o.invoke_ns as f64 / 1e9);
+            let title = esc(&mark_title(o));
             match (o.outcome, o.complete_ns) {
                 (OpOutcome::Info, _) | (_, None) => s.fmt(format_args!(
-                    "<path class=\"op info\" d=\"M{} {}h8l-4 7z\"/>\n",
+                    "<path class=\"op info\" d=\"M{} {}h8l-4 7z\"><title>{title}</title></path>\n",
                     Num(px - 4.0),
                     Num(mid - 3.5)
                 )),
                 (OpOutcome::Ok, Some(c)) => {
                     let py = y.px((c.saturating_sub(o.invoke_ns) as f64 / 1e6).max(0.001));
-                    s.circle(px, py, 2.0, class);
+                    s.fmt(format_args!(
+                        "<circle class=\"{class}\" cx=\"{}\" cy=\"{}\" r=\"2\"><title>{title}</title></circle>\n",
+                        Num(px),
+                        Num(py)
+                    ));
                 }
                 (OpOutcome::Fail, Some(c)) => {
                     let py = y.px((c.saturating_sub(o.invoke_ns) as f64 / 1e6).max(0.001));
                     s.fmt(format_args!(
-                        "<rect class=\"op fail\" x=\"{}\" y=\"{}\" width=\"4\" height=\"4\"/>\n",
+                        "<rect class=\"op fail\" x=\"{}\" y=\"{}\" width=\"4\" height=\"4\"><title>{title}</title></rect>\n",
                         Num(px - 2.0),
                         Num(py - 2.0)
                     ));
@@ -188,6 +205,93 @@ fn draw_ops(s: &mut Svg, input: &Inputs<'_>, x: &Axis, y: &Axis, strip: Rect) {
         }
         s.close_group();
     }
+}
+
+const QUANTILE_CSS: &str = ".q50{fill:none;stroke:#0072B2;stroke-width:2}\
+.q99{fill:none;stroke:#D55E00;stroke-width:2;stroke-dasharray:6 3}\
+.q50d{fill:#0072B2}.q99d{fill:#D55E00}.q-bucket{fill:#000;fill-opacity:0}.q-bucket:hover{fill-opacity:.06}";
+
+/// `latency-quantiles.svg`: per coarse time bucket, the median and 99th percentile latency
+/// of the `ok` operations sent in it, or `None` for runs without client operations (or
+/// without a single `ok` one).
+pub fn render_quantiles(input: &Inputs<'_>) -> Result<Option<String>, ChartError> {
+    let Some(ops) = input.ops else { return Ok(None) };
+    if ops.quantiles.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let end_s = input.end_ns() as f64 / 1e9;
+    let w = ops.quantile_ns as f64 / 1e9;
+    let all: Vec<f64> = ops.quantiles.iter().flatten().flat_map(|q| [q.p50_ms, q.p99_ms]).collect();
+    let (lo, hi) = y_range(&all);
+    let title = format!("Latency quantiles over time — {}", input.run_name());
+    let subtitle = format!(
+        "The median and 99th percentile latency of the ok operations sent in each {} ms slice (log scale). \
+         Shaded: fault windows.",
+        short_number(w * 1000.0)
+    );
+    let spec = FrameSpec {
+        size: (WIDTH, 420),
+        title: &title,
+        subtitle: &subtitle,
+        top: 84,
+        right: 96,
+        left_labels: 64,
+        bottom_labels: 44,
+        x: (0.0, end_s),
+        x_desc: "time since the start of the run (s)",
+        y: YAxis::Log(lo * 0.999, hi * 1.001),
+        y_desc: "latency (ms, log scale)",
+    };
+    let frame = Frame::new(&spec)?;
+    let mut s = frame.overlay(&spec, QUANTILE_CSS);
+    let plot = frame.plot;
+    let bands = faults::bands(input.outcome, input.end_ns());
+    let mut entries = vec![
+        ("median (p50) of ok operations".to_string(), LegendSwatch::Line(OK)),
+        ("99th percentile (p99)".to_string(), LegendSwatch::Line(FAIL)),
+    ];
+    fault_legend(&bands, &mut entries);
+    legend(&mut s, 14.0, 62.0, f64::from(WIDTH) - 20.0, &entries);
+    faults::draw(&mut s, &bands, &frame.x, plot, plot.y0 - 4.0, 2);
+    // One polyline per quantile, broken where a slice has no ok operation.
+    for (class, pick) in [("q50", 0usize), ("q99", 1)] {
+        let mut d = String::new();
+        let mut pen = false;
+        for (i, q) in ops.quantiles.iter().enumerate() {
+            match q {
+                Some(q) => {
+                    let v = if pick == 0 { q.p50_ms } else { q.p99_ms };
+                    let px = frame.x.px(((i as f64 + 0.5) * w).min(end_s));
+                    let py = frame.y.px(v);
+                    d.push_str(&format!("{}{} {}", if pen { "L" } else { "M" }, Num(px), Num(py)));
+                    pen = true;
+                }
+                None => pen = false,
+            }
+        }
+        s.path(&d, class, &[], None);
+        for (i, q) in ops.quantiles.iter().enumerate() {
+            let Some(q) = q else { continue };
+            let v = if pick == 0 { q.p50_ms } else { q.p99_ms };
+            s.circle(frame.x.px(((i as f64 + 0.5) * w).min(end_s)), frame.y.px(v), 2.5, &format!("{class}d"));
+        }
+    }
+    // A hover target per slice with its figures.
+    s.open_group("q-buckets", &[]);
+    for (i, q) in ops.quantiles.iter().enumerate() {
+        let Some(q) = q else { continue };
+        let (a, b) = (i as f64 * w, ((i + 1) as f64 * w).min(end_s));
+        let x0 = frame.x.px(a);
+        let text = format!(
+            "{a:.3}–{b:.3} s: {} ok operations sent; median {} ms, p99 {} ms",
+            q.count,
+            short_number(q.p50_ms),
+            short_number(q.p99_ms)
+        );
+        s.rect(x0, plot.y0, frame.x.px(b) - x0, plot.h(), "q-bucket", &[], Some(&text));
+    }
+    s.close_group();
+    Ok(Some(frame.finish(s)))
 }
 
 #[cfg(test)]

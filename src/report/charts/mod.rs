@@ -3,6 +3,7 @@
 //! | file | question | drawn from |
 //! |---|---|---|
 //! | `latency.svg` | how long did each operation take, and when? | `history.json` ([`ops`]) |
+//! | `latency-quantiles.svg` | did the typical operation or only the slowest get slower, and when? | `history.json` ([`ops`]) |
 //! | `throughput.svg` | how much work got done, moment by moment? | `history.json` ([`ops`]) |
 //! | `timeline.svg` | who led, in which term or ballot round (protocols with leaders); who was down or cut off? | `recording.json`, `outcome.faults` |
 //! | `messages.svg` | what did the nodes say to each other around the fault? | `recording.json` |
@@ -94,6 +95,9 @@ pub fn render_charts(input: &Inputs<'_>) -> Result<Vec<ReportFile>, ChartError> 
     let mut out = Vec::new();
     if let Some(svg) = latency::render(input)? {
         out.push(ReportFile { name: "latency.svg", contents: svg });
+    }
+    if let Some(svg) = latency::render_quantiles(input)? {
+        out.push(ReportFile { name: "latency-quantiles.svg", contents: svg });
     }
     if let Some(svg) = throughput::render(input)? {
         out.push(ReportFile { name: "throughput.svg", contents: svg });

@@ -9,13 +9,80 @@
 //!   operations without a reply) and only the first operation of each outcome in each cell
 //!   is drawn. Cells are finer than a mark, so the cloud keeps its shape, its gaps and its
 //!   outliers; what is lost is how many marks overlap;
-//! - the operations a linearizability counterexample names, to ring them.
+//! - the operations a linearizability counterexample names, to ring them;
+//! - every operation (up to [`TIMELINE_MAX`]) for the report's operation timeline, each with
+//!   its client and a short description of what it asked and learned;
+//! - the median and 99th percentile latency of the `ok` operations sent in each coarse time
+//!   bucket ([`quantile_bucket_ns`]), for the quantiles-over-time chart.
 
 use std::collections::HashSet;
 
 use super::throughput::bucket_ns;
 use crate::report::Outcome;
 use crate::workload::history::{HistoryOp, OpKind, OpOutcome, read_history};
+
+/// The operation timeline of `index.html` holds at most this many operations (the first
+/// ones of the history, plus every operation a counterexample names); a longer history's
+/// page says how many it leaves out.
+pub const TIMELINE_MAX: usize = 20_000;
+
+/// At most this many buckets across the run for the latency quantiles over time.
+pub const QUANTILE_BUCKETS: u64 = 60;
+
+/// The width of a latency-quantile bucket for a run ending at `end_ns`: a round number of
+/// milliseconds giving at most [`QUANTILE_BUCKETS`] buckets.
+pub fn quantile_bucket_ns(end_ns: u64) -> u64 {
+    const MS: u64 = 1_000_000;
+    let steps = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000, 300_000, 600_000];
+    steps.iter().map(|s| s * MS).find(|&w| end_ns.div_ceil(w) <= QUANTILE_BUCKETS).unwrap_or(3_600_000 * MS)
+}
+
+/// What an operation asked and, when it got a reply, what it learned, in a few words:
+/// `put k1 ← 7`, `get k1 → 7`, `get k1 → nothing`, `cas k1 3 → 4 (applied)` (or `(not
+/// applied)`: the key did not hold 3).
+pub fn describe(op: &HistoryOp) -> String {
+    let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "nothing".to_string());
+    match op.op {
+        OpKind::Get => match (&op.read, op.outcome) {
+            (Some(r), OpOutcome::Ok) => format!("get {} \u{2192} {}", op.key, v(r)),
+            _ => format!("get {}", op.key),
+        },
+        OpKind::Put => format!("put {} \u{2190} {}", op.key, v(&op.value)),
+        OpKind::Append => format!("append {} += {}", op.key, v(&op.value)),
+        OpKind::Cas => {
+            let asked = format!("cas {} {} \u{2192} {}", op.key, v(&op.expected), v(&op.value));
+            match (op.applied, op.outcome) {
+                (Some(true), OpOutcome::Ok) => format!("{asked} (applied)"),
+                (Some(false), OpOutcome::Ok) => format!("{asked} (not applied)"),
+                _ => asked,
+            }
+        }
+    }
+}
+
+/// The median and 99th percentile latency (ms) of the `ok` operations sent in one bucket.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Quantiles {
+    /// The median, ms.
+    pub p50_ms: f64,
+    /// The 99th percentile, ms (nearest rank).
+    pub p99_ms: f64,
+    /// How many operations the bucket holds.
+    pub count: usize,
+}
+
+impl Quantiles {
+    /// The quantiles of `lat_ns` (sorted in place), or `None` if it is empty.
+    pub fn of(lat_ns: &mut [u64]) -> Option<Self> {
+        if lat_ns.is_empty() {
+            return None;
+        }
+        lat_ns.sort_unstable();
+        let rank = |q: f64| lat_ns[((q * lat_ns.len() as f64).ceil() as usize).clamp(1, lat_ns.len()) - 1];
+        let ms = |ns: u64| (ns as f64 / 1e6).max(0.001);
+        Some(Quantiles { p50_ms: ms(rank(0.5)), p99_ms: ms(rank(0.99)), count: lat_ns.len() })
+    }
+}
 
 /// Histories with more operations than this get thinned latency marks.
 pub const MAX_MARKS: usize = 100_000;
@@ -38,6 +105,10 @@ pub struct Mark {
     pub complete_ns: Option<u64>,
     /// How it ended.
     pub outcome: OpOutcome,
+    /// The client that sent it (0-based; printed `c1`).
+    pub client: u32,
+    /// What it asked and learned ([`describe`]).
+    pub text: String,
 }
 
 /// An operation a counterexample names.
@@ -72,6 +143,14 @@ pub struct OpSeries {
     pub named: Vec<Named>,
     /// When operations got their outcome, finely enough to find every stretch without one.
     pub flow: Flow,
+    /// Every operation for the timeline, in history order: the first [`TIMELINE_MAX`], plus
+    /// any the counterexample names after them.
+    pub timeline: Vec<Mark>,
+    /// Width of a latency-quantile bucket, ns ([`quantile_bucket_ns`]).
+    pub quantile_ns: u64,
+    /// Per quantile bucket (by when operations were sent): the latency quantiles of its `ok`
+    /// operations, `None` if it has none.
+    pub quantiles: Vec<Option<Quantiles>>,
 }
 
 /// When client operations got their outcome (`ok` or `fail`), kept per fine bucket as the
@@ -199,6 +278,8 @@ pub struct OpSeriesBuilder {
     wanted: Vec<usize>,
     /// Occupied cells, once thinning.
     cells: HashSet<(u32, i32, u8)>,
+    /// Per quantile bucket, the latencies of its `ok` operations, ns.
+    latencies: Vec<Vec<u64>>,
 }
 
 impl OpSeriesBuilder {
@@ -216,10 +297,14 @@ impl OpSeriesBuilder {
                 latency_ms: None,
                 named: Vec::new(),
                 flow: Flow::new(end_ns),
+                timeline: Vec::new(),
+                quantile_ns: quantile_bucket_ns(end_ns),
+                quantiles: Vec::new(),
             },
             end_ns,
             wanted,
             cells: HashSet::new(),
+            latencies: vec![Vec::new(); end_ns.div_ceil(quantile_bucket_ns(end_ns)).max(1) as usize],
         }
     }
 
@@ -237,12 +322,27 @@ impl OpSeriesBuilder {
         };
         let b = ((t / s.bucket_ns) as usize).min(s.buckets.len() - 1);
         s.buckets[b][k] += 1;
-        let mark = Mark { index, invoke_ns: op.invoke_ns, complete_ns: op.complete_ns, outcome: op.outcome };
+        let mark = Mark {
+            index,
+            invoke_ns: op.invoke_ns,
+            complete_ns: op.complete_ns,
+            outcome: op.outcome,
+            client: op.client,
+            text: describe(op),
+        };
         if let Some(ms) = latency_ms(&mark) {
             s.latency_ms = Some(s.latency_ms.map_or((ms, ms), |(lo, hi)| (lo.min(ms), hi.max(ms))));
         }
-        if self.wanted.contains(&index) {
+        if let (OpOutcome::Ok, Some(c)) = (op.outcome, op.complete_ns) {
+            let b = ((op.invoke_ns / s.quantile_ns) as usize).min(self.latencies.len() - 1);
+            self.latencies[b].push(c.saturating_sub(op.invoke_ns));
+        }
+        let named = self.wanted.contains(&index);
+        if named {
             s.named.push(Named { mark: mark.clone(), client: op.client, op: op.op, key: op.key.clone() });
+        }
+        if s.timeline.len() < TIMELINE_MAX || named {
+            s.timeline.push(mark.clone());
         }
         if !s.thinned && s.marks.len() == MAX_MARKS {
             s.thinned = true;
@@ -271,6 +371,7 @@ impl OpSeriesBuilder {
     pub fn finish(mut self) -> OpSeries {
         let order = &self.wanted;
         self.series.named.sort_by_key(|n| order.iter().position(|&i| i == n.mark.index));
+        self.series.quantiles = self.latencies.iter_mut().map(|l| Quantiles::of(l)).collect();
         self.series
     }
 }
@@ -301,6 +402,40 @@ mod tests {
             read: None,
             applied: None,
         }
+    }
+
+    #[test]
+    fn quantiles_are_nearest_rank_and_buckets_are_coarse() {
+        let mut l: Vec<u64> = (1..=100).rev().map(|i| i * 1_000_000).collect();
+        let q = Quantiles::of(&mut l).expect("not empty");
+        assert_eq!((q.p50_ms, q.p99_ms, q.count), (50.0, 99.0, 100));
+        let mut one = vec![3_000_000];
+        let q = Quantiles::of(&mut one).expect("not empty");
+        assert_eq!((q.p50_ms, q.p99_ms), (3.0, 3.0));
+        assert!(Quantiles::of(&mut []).is_none());
+        assert_eq!(quantile_bucket_ns(60_000_000_000), 1_000_000_000);
+        assert_eq!(quantile_bucket_ns(10_000_000_000), 200_000_000);
+        let ops: Vec<HistoryOp> = (0..1000).map(|i| op(i, OpOutcome::Ok)).collect();
+        let s = OpSeries::new(&ops, &[], 1_010_000_000);
+        assert_eq!(s.quantiles.iter().flatten().map(|q| q.count).sum::<usize>(), 1000);
+        assert_eq!(s.timeline.len(), 1000);
+        assert_eq!(s.timeline[5].text, "get k1");
+    }
+
+    #[test]
+    fn descriptions_say_what_was_asked_and_learned() {
+        let mut o = op(1, OpOutcome::Ok);
+        o.read = Some(Some("7".into()));
+        assert_eq!(describe(&o), "get k1 \u{2192} 7");
+        o.read = Some(None);
+        assert_eq!(describe(&o), "get k1 \u{2192} nothing");
+        o.op = OpKind::Cas;
+        o.expected = Some("3".into());
+        o.value = Some("4".into());
+        o.applied = Some(false);
+        assert_eq!(describe(&o), "cas k1 3 \u{2192} 4 (not applied)");
+        o.outcome = OpOutcome::Info;
+        assert_eq!(describe(&o), "cas k1 3 \u{2192} 4");
     }
 
     #[test]

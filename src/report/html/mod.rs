@@ -16,6 +16,7 @@
 //! Multi-Paxos; for the leaderless quorum store and gossip, only what they have (which
 //! servers were up, their messages, the values and operations), never a role, round or log.
 
+pub mod ops;
 pub mod step;
 
 use std::fmt::Write;
@@ -69,7 +70,18 @@ fn chart_table(vocab: Vocab) -> Vec<(&'static str, String, String)> {
             "Each mark is one client operation: across, when it was sent; up, how long until its reply (log \
              scale, so every power of ten gets the same room). Blue dots completed (ok); vermillion squares \
              definitely failed; orange triangles in the top strip never got a reply, so whether they took effect \
-             is unknown (info). Shaded bands are fault windows: look for gaps and rising clouds inside them."
+             is unknown (info). Shaded bands are fault windows: look for gaps and rising clouds inside them. Open \
+             the SVG on its own and hover a mark to see its operation and its result."
+                .to_string(),
+        ),
+        (
+            "latency-quantiles.svg",
+            "Latency quantiles over time".to_string(),
+            "Under the scatter: the run cut into equal slices; in each, the median (blue, solid: half of the \
+             ok operations sent in the slice were faster) and the 99th percentile (vermillion, dashed: one in a \
+             hundred was slower). A fault that slows only some operations lifts the p99 line and leaves the \
+             median flat; one that stalls everyone lifts both. A gap is a slice in which no operation sent \
+             completed ok. Open it on its own and hover a slice for its figures."
                 .to_string(),
         ),
         (
@@ -383,7 +395,20 @@ fn checks_and_figures(h: &mut String, input: &Inputs<'_>) {
 fn step_intro(input: &Inputs<'_>) -> String {
     let w = input.recording.window;
     let vocab = input.vocab();
-    let controls = "Drag the slider, or step from one event to the next with the buttons or the arrow keys.";
+    let kinds: Vec<String> =
+        step_kinds(vocab, input.ops.is_some()).into_iter().map(|(_, label)| label).collect();
+    let op = if input.ops.is_some() {
+        ", a client operation where it is sent and where it is answered"
+    } else {
+        ""
+    };
+    let controls = format!(
+        "Drag the slider, or step from one event to the next with the buttons or the arrow keys; the \
+         \u{25c0} \u{25b6} buttons of the second row jump straight to the previous or next {} (a fault \
+         counts where it starts and where it ends{op}; lost messages are known only inside the recorded \
+         window). The page opens at the first check failure, or else at the first fault.",
+        kinds.join(", ")
+    );
     match (vocab.log, vocab.protocol) {
         (Some(words), protocol) => {
             let state = if protocol == Protocol::Paxos {
@@ -442,16 +467,102 @@ fn step_through(h: &mut String, input: &Inputs<'_>) {
          <option value=\"1000000\">real time</option></select></label>\
          <button id=\"step-window\" type=\"button\">go to the recorded window</button>\
          <span id=\"step-time\"></span></div>\n\
+         <div id=\"step-by\" class=\"controls\">{by}</div>\n\
          <svg id=\"step-strip\" viewBox=\"0 0 1000 26\" preserveAspectRatio=\"none\"></svg>\n\
          <input id=\"step-slider\" type=\"range\" min=\"0\" max=\"1\" step=\"1\" value=\"0\" aria-label=\"time\">\n\
          <p id=\"step-events\"></p><p id=\"step-faults\"></p>\n\
          <div class=\"step-box\"><svg id=\"stage\" viewBox=\"0 0 900 440\" role=\"img\" \
          aria-label=\"the cluster at the chosen instant\"></svg>\n\
          <table id=\"step-table\"><thead><tr>{head}</tr></thead><tbody></tbody></table></div>\n\
-         <div id=\"step-legend\" aria-label=\"what the colours mean\"></div>\n\
+         <div id=\"step-legend\" aria-label=\"what the colours mean\"></div>\n{ops}\
          </section>\n",
-        esc(&step_intro(input))
+        esc(&step_intro(input)),
+        by = step_by(input.vocab(), input.ops.is_some()),
+        ops = ops_timeline(input)
     );
+}
+
+/// The kinds of instant the page can step by: (kind in the script, label). Only protocols
+/// with roles and a log step by role change and commit, and only runs with client
+/// operations (not gossip, whose clients inject values) by operation.
+fn step_kinds(vocab: Vocab, ops: bool) -> Vec<(&'static str, String)> {
+    let mut out = vec![("fault", "fault".to_string())];
+    if let Some(w) = vocab.log {
+        out.push(("role", "role change".to_string()));
+        out.push(("commit", format!("{} advance", w.commit_index)));
+    }
+    if ops {
+        out.push(("op", "client operation".to_string()));
+    }
+    out.push(("lost", "lost message".to_string()));
+    out.push(("check", "check failure".to_string()));
+    out
+}
+
+/// The "step by" buttons: a previous and a next button per kind of instant.
+fn step_by(vocab: Vocab, ops: bool) -> String {
+    let mut h = String::from("<span class=\"by\">jump to the previous or next:</span>");
+    for (kind, label) in step_kinds(vocab, ops) {
+        let label = esc(&label);
+        let _ = write!(
+            h,
+            "<span class=\"pair\"><button type=\"button\" id=\"step-prev-{kind}\" data-kind=\"{kind}\" data-dir=\"-1\" \
+             aria-label=\"previous {label}\">\u{25c0}</button>{label}<button type=\"button\" id=\"step-next-{kind}\" \
+             data-kind=\"{kind}\" data-dir=\"1\" aria-label=\"next {label}\">\u{25b6}</button></span>"
+        );
+    }
+    h
+}
+
+/// The operation timeline under the step-through (runs with client operations).
+fn ops_timeline(input: &Inputs<'_>) -> String {
+    let Some(series) = input.ops else { return String::new() };
+    let shown = series.timeline.len() as u64;
+    let partial = if shown < series.total() {
+        format!(
+            " This long run's timeline holds the first {} of its {} operations (and any the checker names).",
+            count(shown),
+            count(series.total())
+        )
+    } else {
+        String::new()
+    };
+    let end = input.end_ns() / 1000;
+    let zooms: String = [(10_000u64, "10 ms"), (100_000, "100 ms"), (1_000_000, "1 s"), (10_000_000, "10 s")]
+        .iter()
+        .filter(|(us, _)| *us < end)
+        .map(|(us, label)| {
+            let selected =
+                if *us == 1_000_000 || (end <= 1_000_000 && *us == 100_000) { " selected" } else { "" };
+            format!("<option value=\"{us}\"{selected}>{label}</option>")
+        })
+        .chain(std::iter::once("<option value=\"0\">the whole run</option>".to_string()))
+        .collect();
+    let cx = ops::counterexample(input.outcome);
+    let why = match &cx {
+        Some(c) => format!(
+            "<p id=\"ops-why\"><b>Why no order works.</b> {} <button id=\"ops-cx\" type=\"button\">show these \
+             operations</button></p>\n",
+            esc(&ops::impossible_order(c))
+        ),
+        None => String::new(),
+    };
+    let ringed = if cx.is_some() {
+        " Operations ringed in dark red are the checker's counterexample: no one-at-a-time order explains them."
+    } else {
+        ""
+    };
+    format!(
+        "<h3 id=\"ops\">Every client operation</h3>\n<p class=\"explain\">One lane per client; each bar is one \
+         operation, from when the client sent it to when the answer came. Blue: ok (it happened, and the client \
+         knows its result); vermillion: failed (it definitely did not happen); orange, dashed: no reply (it may or \
+         may not have happened), drawn until the client moved on to its next operation.{ringed} Pink ticks above \
+         the lanes are fault windows. The black line is the step-through's instant: hover a bar to read the \
+         operation, click it to move the step-through to when it was sent, or click a lane to move there.{partial}</p>\n\
+         <div class=\"controls\"><label>span shown <select id=\"ops-zoom\">{zooms}</select></label></div>\n\
+         <svg id=\"ops-timeline\" viewBox=\"0 0 1000 40\" role=\"img\" aria-label=\"client operations over time\"></svg>\n\
+         <p id=\"ops-info\">Hover an operation to read it.</p>\n{why}"
+    )
 }
 
 fn chart_section(h: &mut String, input: &Inputs<'_>, charts: &[&str]) {
@@ -539,6 +650,30 @@ mod tests {
         assert!(check_meaning("invariants", Protocol::Paxos).contains("ballot round"));
         let raft = chart_table(Vocab::of(Protocol::Raft));
         assert!(raft[0].2.contains("its term is written on it"));
-        assert!(raft[3].2.contains("The leader's line is tinted green"));
+        let messages = raft.iter().find(|c| c.0 == "messages.svg").expect("a messages chart");
+        assert!(messages.2.contains("The leader's line is tinted green"));
+    }
+
+    #[test]
+    fn only_protocols_with_roles_and_a_log_step_by_them() {
+        let kinds = |p, ops| step_kinds(Vocab::of(p), ops).into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+        assert_eq!(kinds(Protocol::Raft, true), ["fault", "role", "commit", "op", "lost", "check"]);
+        assert_eq!(kinds(Protocol::Gossip, false), ["fault", "lost", "check"]);
+        assert_eq!(kinds(Protocol::Quorum, true), ["fault", "op", "lost", "check"]);
+        let paxos = step_kinds(Vocab::of(Protocol::Paxos), true);
+        assert_eq!(paxos[2].1, "highest chosen slot advance");
+        // Every kind has a previous and a next button the script can find by its kind.
+        let buttons = step_by(Vocab::of(Protocol::Raft), true);
+        for (k, _) in step_kinds(Vocab::of(Protocol::Raft), true) {
+            assert!(
+                buttons.contains(&format!("id=\"step-prev-{k}\" data-kind=\"{k}\" data-dir=\"-1\"")),
+                "{k}"
+            );
+            assert!(
+                buttons.contains(&format!("id=\"step-next-{k}\" data-kind=\"{k}\" data-dir=\"1\"")),
+                "{k}"
+            );
+            assert!(SCRIPT.contains(&format!("    {k}: ")), "step.js has no instants of kind {k}");
+        }
     }
 }

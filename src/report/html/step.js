@@ -10,6 +10,9 @@
   var NS = stage.namespaceURI;
   var N = D.nodes.length;
   var LIFE = ['started', 'crashed', 'paused', 'resumed'];
+  var OUT = ['ok', 'failed (not applied)', 'no reply (outcome unknown)'];
+  var OUT_COLOURS = ['#0072B2', '#D55E00', '#E69F00'];
+  var RING = '#C00000';
   // The protocol's words for its rounds, log and commit; null for protocols without a leader
   // or a log (the quorum store, gossip), whose page shows no role, round or log at all.
   var words = D.words;
@@ -56,6 +59,18 @@
   D.faults.forEach(function (f, k) { events.push([f[0], 2, k]); if (f[1] < D.end) { events.push([f[1], 3, k]); } });
   msgs.forEach(function (m, k) { events.push([m[0], 4, k]); if (m[1] > m[0]) { events.push([m[1], 5, k]); } });
   D.truncations.forEach(function (x, k) { events.push([x[0], 6, k]); });
+  // Client operations (7 sent, 8 answered) and check failures (9).
+  var C = D.clients;
+  // Rebuilt as [client, sent, answered or null, outcome, text, position].
+  var ops = [], sentAt = 0;
+  if (C) {
+    C.ops.forEach(function (o, k) {
+      sentAt += o[1];
+      ops.push([o[0], sentAt, o[2] < 0 ? null : sentAt + o[2], o[3], o[4], k]);
+    });
+  }
+  ops.forEach(function (o, k) { events.push([o[1], 7, k]); if (o[2] !== null) { events.push([o[2], 8, k]); } });
+  D.checkFails.forEach(function (f, k) { events.push([f[0], 9, k]); });
   events.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]; });
   var times = [];
   events.forEach(function (e) { if (times.length === 0 || times[times.length - 1] !== e[0]) { times.push(e[0]); } });
@@ -76,6 +91,9 @@
       case 5: m = msgs[e[2]];
         return D.kinds[m[4]] + ' ' + name(m[2]) + '\u2192' + name(m[3]) +
           (m[5] === delivered ? ' arrived' : ' lost (' + D.fates[m[5]] + ')');
+      case 7: m = ops[e[2]]; return 'c' + (m[0] + 1) + ' sent ' + m[4].split(' ').slice(0, 2).join(' ');
+      case 8: m = ops[e[2]]; return 'c' + (m[0] + 1) + ' got ' + OUT[m[3]] + ': ' + m[4];
+      case 9: return 'check failed: ' + D.checkFails[e[2]][1];
       default: m = D.truncations[e[2]];
         return name(m[1]) + ' discarded its ' + words.log + ' from ' + words.position + ' ' + m[2] + ' on' + (m[3] > 0
           ? ' and installed the leader\u2019s snapshot up to ' + m[3]
@@ -176,12 +194,47 @@
     });
   }
 
+  // What the "step by" buttons stop at: the sorted distinct instants of each kind, and why a
+  // kind has none.
+  function distinct(a) {
+    a.sort(function (x, y) { return x - y; });
+    return a.filter(function (x, k) { return k === 0 || a[k - 1] !== x; });
+  }
+  var commits = [];
+  if (words) {
+    for (i = 0; i < N; i++) {
+      var seen = 0;
+      prog[i].forEach(function (p) { if (p[4] > seen) { commits.push([p[0], p[1], p[4]]); } seen = p[4]; });
+    }
+    commits.sort(byTime);
+  }
+  var stops = {
+    fault: distinct([].concat(D.faults.map(function (f) { return f[0]; }),
+      D.faults.filter(function (f) { return f[1] < D.end; }).map(function (f) { return f[1]; }))),
+    role: distinct(words ? events.filter(function (e) { return e[1] === 0; }).map(function (e) { return e[0]; }) : []),
+    commit: distinct(commits.map(function (c) { return c[0]; })),
+    op: distinct(events.filter(function (e) { return e[1] === 7 || e[1] === 8; }).map(function (e) { return e[0]; })),
+    lost: distinct(msgs.filter(function (m) { return m[5] !== delivered; }).map(function (m) { return m[1]; })),
+    check: distinct(D.checkFails.map(function (f) { return f[0]; }))
+  };
+  var none = {
+    fault: 'The scenario injected no fault.',
+    role: words ? 'No server changed its role.' : 'These servers have no roles.',
+    commit: words ? 'None happened in this run.' : 'These servers have none.',
+    op: C ? 'The clients sent no operation.' : 'The clients of this run inject values; they send no operations with replies.',
+    lost: 'No message was lost in the recorded window (messages are recorded only there).',
+    check: 'No check failed at a known instant (a liveness or convergence failure is judged over the whole run and has no instant).'
+  };
+
   var slider = document.getElementById('step-slider');
   var clock = document.getElementById('step-time');
   var what = document.getElementById('step-events');
   var active = document.getElementById('step-faults');
   slider.max = D.end;
+  // The page opens where the run's lesson is: the first check failure, else the first fault,
+  // else the recorded window.
   var t = Math.min(D.window[0], D.end);
+  if (D.checkFails.length) { t = D.checkFails[0][0]; } else if (D.faults.length) { t = D.faults[0][0]; }
   // A link such as index.html#t=3.2314 opens the view at that instant (seconds).
   var wanted = /[#&]t=([0-9.]+)/.exec(window.location.hash);
   if (wanted) { t = Math.max(0, Math.min(D.end, Math.round(Number(wanted[1]) * 1e6))); }
@@ -254,6 +307,9 @@
     var here = [];
     var e0 = lowerBound(t);
     for (var j = e0; j < events.length && events[j][0] === t; j++) { here.push(describe(events[j])); }
+    for (j = commitAt(t); j < commits.length && commits[j][0] === t; j++) {
+      here.push(name(commits[j][1]) + ': ' + words.stageCommit + ' ' + commits[j][2]);
+    }
     var msgNote = t < D.window[0] || t > D.window[1] + longest
       ? 'Messages are recorded only between ' + secs(D.window[0]) + ' and ' + secs(D.window[1]) + ' (the recorded window).'
       : shown + ' message' + (shown === 1 ? '' : 's') + ' in flight or just lost.';
@@ -264,8 +320,129 @@
     what.textContent = (here.length ? here.slice(0, 6).join('; ') + (here.length > 6 ? '; and ' + (here.length - 6) + ' more' : '') + '. ' : '') + msgNote + thinNote;
     var now = D.faults.filter(function (f) { return f[0] <= t && t < f[1]; }).map(function (f) { return f[2]; });
     active.textContent = now.length ? 'In effect now: ' + now.join('; ') : 'No fault in effect.';
+    drawOps();
   }
 
+  // The operation timeline (Porcupine's picture): a lane per client, a bar per operation
+  // from when it was sent to when its answer came, in a span around the cursor. An
+  // operation without a reply is drawn, dashed, until the client's next operation.
+  var opsSvg = document.getElementById('ops-timeline');
+  var opsInfo = document.getElementById('ops-info');
+  var opsZoom = document.getElementById('ops-zoom');
+  var OW = 1000, LANE = 18, TOP = 22, LEFT = 34;
+  var lanes = 0, opEnd = [], longestOp = 0, inCx = {};
+  if (C && opsSvg) {
+    var nextBy = {};
+    ops.forEach(function (o) { lanes = Math.max(lanes, o[0] + 1); });
+    for (var k2 = ops.length - 1; k2 >= 0; k2--) {
+      var o = ops[k2];
+      opEnd[k2] = o[2] !== null ? o[2] : (nextBy[o[0]] !== undefined ? nextBy[o[0]] : D.end);
+      nextBy[o[0]] = o[1];
+      longestOp = Math.max(longestOp, opEnd[k2] - o[1]);
+    }
+    if (C.cx) { C.cx.ops.forEach(function (h) { inCx[h] = true; }); }
+    opsSvg.setAttribute('viewBox', '0 0 ' + OW + ' ' + (TOP + lanes * LANE + 4));
+    var spanFor = function () { return opsZoom && Number(opsZoom.value) > 0 ? Number(opsZoom.value) : D.end; };
+    var opsView = el('g', {}, opsSvg);
+    var showOp = function (k) {
+      var o = ops[k];
+      opsInfo.textContent = 'c' + (o[0] + 1) + ' ' + o[4] + ': ' + OUT[o[2] === null ? 2 : o[3]] +
+        ', sent at ' + secs(o[1]) + (o[2] !== null ? ', answered at ' + secs(o[2]) + ' (' + ((o[2] - o[1]) / 1000).toFixed(1) + ' ms)' : '') +
+        (inCx[o[5]] ? '. One of the operations no one-at-a-time order can explain.' : '.');
+    };
+    opsSvg.addEventListener('mouseover', function (e) {
+      var k = e.target.getAttribute && e.target.getAttribute('data-op');
+      if (k !== null && k !== undefined) { showOp(Number(k)); }
+    });
+    opsSvg.addEventListener('click', function (e) {
+      var k = e.target.getAttribute && e.target.getAttribute('data-op');
+      stop();
+      if (k !== null && k !== undefined) { t = ops[Number(k)][1]; render(); showOp(Number(k)); return; }
+      var box = opsSvg.getBoundingClientRect();
+      var x = (e.clientX - box.left) / box.width * OW;
+      if (x < LEFT) { return; }
+      var sp = spanFor(), a0 = Math.max(0, Math.min(D.end - sp, t - sp / 2));
+      t = Math.max(0, Math.min(D.end, Math.round(a0 + (x - LEFT) / (OW - LEFT) * sp)));
+      render();
+    });
+    if (opsZoom) { opsZoom.addEventListener('change', function () { render(); }); }
+    var cxButton = document.getElementById('ops-cx');
+    if (cxButton && C.cx) {
+      cxButton.addEventListener('click', function () {
+        var lo = Infinity, hi = 0;
+        ops.forEach(function (o, k) { if (inCx[o[5]]) { lo = Math.min(lo, o[1]); hi = Math.max(hi, opEnd[k]); } });
+        stop();
+        t = lo;
+        if (opsZoom) {
+          var fit = 0;
+          for (var z = 0; z < opsZoom.options.length; z++) {
+            var v = Number(opsZoom.options[z].value);
+            if (v > 0 && v >= (hi - lo) * 1.2 && (fit === 0 || v < fit)) { fit = v; }
+          }
+          opsZoom.value = String(fit);
+        }
+        render();
+        opsSvg.scrollIntoView({ block: 'center' });
+      });
+    }
+  }
+  function drawOps() {
+    if (!C || !opsSvg) { return; }
+    while (opsView.firstChild) { opsView.removeChild(opsView.firstChild); }
+    var sp = spanFor();
+    var a0 = Math.max(0, Math.min(D.end - sp, t - sp / 2)), a1 = a0 + sp;
+    var X = function (u) { return LEFT + (u - a0) / sp * (OW - LEFT); };
+    for (var c = 0; c < lanes; c++) {
+      var y = TOP + c * LANE;
+      el('rect', { x: LEFT, y: y, width: OW - LEFT, height: LANE - 2, fill: c % 2 ? '#f7f7f7' : '#fdfdfd' }, opsView);
+      el('text', { x: LEFT - 4, y: y + 12, 'text-anchor': 'end', 'class': 'ops-axis' }, opsView, 'c' + (c + 1));
+    }
+    // Ticks at round instants: 1, 2 or 5 times a power of ten, about six across.
+    var unit = Math.pow(10, Math.floor(Math.log(sp / 6) / Math.LN10));
+    var tick = [1, 2, 5, 10].map(function (f) { return f * unit; }).filter(function (v) { return sp / v <= 7; })[0] || 10 * unit;
+    for (var tk = Math.ceil(a0 / tick) * tick; tk <= a1; tk += tick) {
+      var tx = X(tk);
+      el('line', { x1: tx, y1: 14, x2: tx, y2: TOP + lanes * LANE, stroke: '#ddd' }, opsView);
+      el('text', { x: tx, y: 11, 'class': 'ops-axis', 'text-anchor': tx > OW - 40 ? 'end' : 'middle' }, opsView,
+        tick >= 1e5 ? (tk / 1e6).toFixed(tick >= 1e6 ? 0 : 1) + ' s' : (tk / 1e3).toFixed(tick >= 1e3 ? 0 : 1) + ' ms');
+    }
+    D.faults.forEach(function (f) {
+      if (f[1] < a0 || f[0] > a1) { return; }
+      var x0 = Math.max(X(f[0]), LEFT), x1 = Math.min(X(f[1]), OW);
+      el('rect', { x: x0, y: TOP - 4, width: Math.max(x1 - x0, 1), height: 3, fill: '#CC79A7' }, opsView);
+    });
+    // Operations sent before a0 - longestOp cannot reach the span; ops are in history
+    // (invocation) order.
+    var lo = 0, hi = ops.length;
+    while (lo < hi) { var m = (lo + hi) >> 1; if (ops[m][1] < a0 - longestOp) { lo = m + 1; } else { hi = m; } }
+    var marked = [];
+    for (var k = lo; k < ops.length && ops[k][1] <= a1; k++) {
+      var o = ops[k];
+      if (opEnd[k] < a0) { continue; }
+      var x0 = Math.max(X(o[1]), LEFT), x1 = Math.min(X(opEnd[k]), OW);
+      var out = o[2] === null ? 2 : o[3];
+      // A pixel of space between back-to-back operations of one client.
+      var attrs = { x: x0, y: TOP + o[0] * LANE + 3, width: Math.max(x1 - x0 - 1, 1.5), height: LANE - 8,
+        fill: OUT_COLOURS[out], 'fill-opacity': out === 2 ? 0.45 : 0.85, 'data-op': k, 'class': 'op-bar' };
+      if (out === 2) { attrs.stroke = '#7a4f00'; attrs['stroke-dasharray'] = '3 2'; }
+      if (inCx[o[5]]) { marked.push(attrs); continue; }
+      el('rect', attrs, opsView);
+    }
+    // The counterexample's operations on top, ringed, at least a few pixels wide.
+    marked.forEach(function (a) {
+      a.stroke = RING; a['stroke-width'] = 2.5; a['stroke-dasharray'] = 'none'; a.width = Math.max(a.width, 4);
+      a['class'] = 'op-bar op-cx';
+      el('rect', a, opsView);
+    });
+    var cxLine = X(t);
+    el('line', { x1: cxLine, y1: TOP - 6, x2: cxLine, y2: TOP + lanes * LANE, stroke: '#111', 'stroke-width': 1.5, 'class': 'ops-cursor' }, opsView);
+  }
+
+  function commitAt(x) {
+    var lo = 0, hi = commits.length;
+    while (lo < hi) { var m = (lo + hi) >> 1; if (commits[m][0] < x) { lo = m + 1; } else { hi = m; } }
+    return lo;
+  }
   function lowerBound(x) {
     var lo = 0, hi = events.length;
     while (lo < hi) { var m = (lo + hi) >> 1; if (events[m][0] < x) { lo = m + 1; } else { hi = m; } }
@@ -283,6 +460,22 @@
     }
     render();
   }
+
+  // Moves to the next (dir > 0) or previous instant of one kind.
+  function jump(kind, dir) {
+    stop();
+    var a = stops[kind];
+    var lo = 0, hi = a.length;
+    while (lo < hi) { var m = (lo + hi) >> 1; if (a[m] <= t) { lo = m + 1; } else { hi = m; } }
+    var k = dir > 0 ? lo : (lo > 0 && a[lo - 1] === t ? lo - 2 : lo - 1);
+    if (k >= 0 && k < a.length) { t = a[k]; }
+    render();
+  }
+  document.querySelectorAll('#step-by button').forEach(function (b) {
+    var kind = b.getAttribute('data-kind');
+    if (!stops[kind] || stops[kind].length === 0) { b.disabled = true; b.title = none[kind] || ''; return; }
+    b.addEventListener('click', function () { jump(kind, Number(b.getAttribute('data-dir'))); });
+  });
 
   var playing = false, last = 0;
   var speed = document.getElementById('step-speed');

@@ -11,7 +11,11 @@
 //! log, if any), and the messages in flight (the window's messages with their send and end
 //! times). `words` carries the protocol's words for its rounds, log and commit (`null` for
 //! the quorum store and gossip, which have none, and whose page then shows no role, round or
-//! log), so the script holds no protocol's vocabulary itself.
+//! log), so the script holds no protocol's vocabulary itself. `clients` holds the client
+//! operations for the operation timeline and the counterexample ([`super::ops`]);
+//! `checkFails` the instants at which a check is known to have failed, `[t, what]`. The
+//! script steps by any one kind of event (faults, role changes, commits, client
+//! operations, lost messages, check failures) from these same lists.
 
 use std::collections::BTreeMap;
 
@@ -137,6 +141,11 @@ pub fn data(input: &Inputs<'_>) -> Value {
         "fateMeanings": fates.keys().map(|f| fate_meaning(f)).collect::<Vec<_>>(),
         "msgs": msgs,
         "faults": faults,
+        "clients": super::ops::data(input),
+        "checkFails": super::ops::check_failures(input.outcome)
+            .into_iter()
+            .map(|(t, what)| json!([us(t), what]))
+            .collect::<Vec<_>>(),
     })
 }
 
