@@ -18,7 +18,7 @@
 use std::cell::RefCell;
 use std::fmt;
 
-use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// A deserializer that accepts only a JSON object where a struct (or a tagged enum) is
@@ -170,11 +170,6 @@ pub fn nested<T>(
         };
         NestedError { path, in_variant, message }
     })
-}
-
-/// [`nested`] for a type's own `Deserialize`.
-pub fn nested_value<T: DeserializeOwned>(value: Value) -> Result<T, NestedError> {
-    nested(value, |d| T::deserialize(d))
 }
 
 /// Reads a tagged object (`{"fault": "crash", "node": "n1"}`) as `T`, an externally tagged

@@ -451,11 +451,6 @@ impl<N: Node> World<N> {
         &self.net
     }
 
-    /// The network, for changing links at runtime.
-    pub fn network_mut(&mut self) -> &mut Network {
-        &mut self.net
-    }
-
     /// A node's disk.
     pub fn disk(&self, id: NodeId) -> &Disk {
         &self.disks[id.index()]
