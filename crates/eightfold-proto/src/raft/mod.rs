@@ -63,6 +63,6 @@ pub use admin::{RaftAdmin, RaftPatch, UnknownSetting};
 pub use bugs::RaftBugs;
 pub use config::{RaftConfig, ReadMode};
 pub use log::{Entry, RaftLog, RaftPayload};
-pub use msg::{AppendOutcome, MembershipChange, RaftMsg};
+pub use msg::{AppendOutcome, HeartbeatRound, MembershipChange, RaftMsg};
 pub use node::{RaftHost, RaftNode, RaftTimer};
 pub use storage::{RecoveryError, SNAPSHOT, SnapshotMeta, WAL};

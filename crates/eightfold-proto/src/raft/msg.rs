@@ -16,6 +16,27 @@ use super::storage::SnapshotMeta;
 
 use crate::wire::HEADER;
 
+/// A leader's heartbeat round: it numbers the broadcasts of one leadership, each follower
+/// echoes the round it answers, and a read is served once a majority acknowledged a round
+/// sent after the read arrived (ReadIndex, thesis §6.4) or a lease holds. Round 0 is never
+/// sent (a leader starts at 1): a read confirmed by a lease waits for round 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HeartbeatRound(pub u64);
+
+impl HeartbeatRound {
+    /// The round after this one.
+    #[must_use]
+    pub fn next(self) -> HeartbeatRound {
+        HeartbeatRound(self.0 + 1)
+    }
+}
+
+impl std::fmt::Display for HeartbeatRound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "round {}", self.0)
+    }
+}
+
 /// A single-server membership change (dissertation §4.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MembershipChange {
@@ -89,7 +110,7 @@ pub enum RaftMsg {
         /// The leader's term.
         term: Term,
         /// The leader's heartbeat round when sent (echoed, for ReadIndex and leases).
-        round: u64,
+        round: HeartbeatRound,
         /// Index of the entry preceding `entries`.
         prev_index: LogIndex,
         /// Its term.
@@ -104,7 +125,7 @@ pub enum RaftMsg {
         /// The follower's term.
         term: Term,
         /// The round of the request answered.
-        round: u64,
+        round: HeartbeatRound,
         /// How much longer, from when this answer was written, the follower will grant no
         /// vote and start no election (its own promise, by its own clock; zero when it
         /// promises nothing). A leader's lease rests on these (`read.rs`).
@@ -118,7 +139,7 @@ pub enum RaftMsg {
         /// The leader's term.
         term: Term,
         /// The leader's heartbeat round when sent.
-        round: u64,
+        round: HeartbeatRound,
         /// What the snapshot covers.
         meta: SnapshotMeta,
         /// Byte offset of `data` in the serialized snapshot.
@@ -134,7 +155,7 @@ pub enum RaftMsg {
         /// The follower's term.
         term: Term,
         /// The round of the request answered.
-        round: u64,
+        round: HeartbeatRound,
         /// Last index covered by the snapshot this answer is about.
         index: LogIndex,
         /// Bytes of that snapshot received so far, contiguous from offset 0 (the offset of
@@ -265,14 +286,14 @@ impl Message for RaftMsg {
                 w.u8(4).u64(term.0).bool(*granted);
             }
             RaftMsg::AppendEntries { term, round, prev_index, prev_term, commit, entries } => {
-                w.u8(5).u64(term.0).u64(*round).u64(prev_index.0).u64(prev_term.0).u64(commit.0);
+                w.u8(5).u64(term.0).u64(round.0).u64(prev_index.0).u64(prev_term.0).u64(commit.0);
                 w.u32(entries.len() as u32);
                 for e in entries {
                     e.encode(&mut w);
                 }
             }
             RaftMsg::AppendEntriesResp { term, round, promise, outcome } => {
-                w.u8(6).u64(term.0).u64(*round).u64(promise.as_nanos());
+                w.u8(6).u64(term.0).u64(round.0).u64(promise.as_nanos());
                 match outcome {
                     AppendOutcome::Match { index } => {
                         w.u8(1).u64(index.0);
@@ -287,12 +308,12 @@ impl Message for RaftMsg {
                 }
             }
             RaftMsg::InstallSnapshot { term, round, meta, offset, done, data } => {
-                w.u8(7).u64(term.0).u64(*round);
+                w.u8(7).u64(term.0).u64(round.0);
                 meta.encode(&mut w);
                 w.u64(*offset).bool(*done).bytes(data);
             }
             RaftMsg::InstallSnapshotResp { term, round, index, received, installed, promise } => {
-                w.u8(8).u64(term.0).u64(*round).u64(index.0).u64(*received).bool(*installed);
+                w.u8(8).u64(term.0).u64(round.0).u64(index.0).u64(*received).bool(*installed);
                 w.u64(promise.as_nanos());
             }
             RaftMsg::AdminChange { change } => {
@@ -321,7 +342,7 @@ impl Message for RaftMsg {
             4 => RaftMsg::PreVoteResp { term: Term(r.u64()?), granted: r.bool()? },
             5 => {
                 let term = Term(r.u64()?);
-                let round = r.u64()?;
+                let round = HeartbeatRound(r.u64()?);
                 let prev_index = LogIndex(r.u64()?);
                 let prev_term = Term(r.u64()?);
                 let commit = LogIndex(r.u64()?);
@@ -339,7 +360,7 @@ impl Message for RaftMsg {
             }
             6 => {
                 let term = Term(r.u64()?);
-                let round = r.u64()?;
+                let round = HeartbeatRound(r.u64()?);
                 let promise = SimDuration::from_nanos(r.u64()?);
                 let outcome = match r.u8()? {
                     1 => AppendOutcome::Match { index: LogIndex(r.u64()?) },
@@ -359,7 +380,7 @@ impl Message for RaftMsg {
             }
             7 => RaftMsg::InstallSnapshot {
                 term: Term(r.u64()?),
-                round: r.u64()?,
+                round: HeartbeatRound(r.u64()?),
                 meta: SnapshotMeta::decode(&mut r)?,
                 offset: r.u64()?,
                 done: r.bool()?,
@@ -367,7 +388,7 @@ impl Message for RaftMsg {
             },
             8 => RaftMsg::InstallSnapshotResp {
                 term: Term(r.u64()?),
-                round: r.u64()?,
+                round: HeartbeatRound(r.u64()?),
                 index: LogIndex(r.u64()?),
                 received: r.u64()?,
                 installed: r.bool()?,
@@ -413,7 +434,7 @@ mod tests {
             RaftMsg::PreVoteResp { term: Term(6), granted: false },
             RaftMsg::AppendEntries {
                 term: Term(4),
-                round: 8,
+                round: HeartbeatRound(8),
                 prev_index: LogIndex(3),
                 prev_term: Term(2),
                 commit: LogIndex(2),
@@ -421,7 +442,7 @@ mod tests {
             },
             RaftMsg::AppendEntries {
                 term: Term(4),
-                round: 8,
+                round: HeartbeatRound(8),
                 prev_index: LogIndex(3),
                 prev_term: Term(2),
                 commit: LogIndex(2),
@@ -429,13 +450,13 @@ mod tests {
             },
             RaftMsg::AppendEntriesResp {
                 term: Term(4),
-                round: 8,
+                round: HeartbeatRound(8),
                 promise: SimDuration::from_millis(150),
                 outcome: AppendOutcome::Match { index: LogIndex(6) },
             },
             RaftMsg::AppendEntriesResp {
                 term: Term(4),
-                round: 8,
+                round: HeartbeatRound(8),
                 promise: SimDuration::from_millis(150),
                 outcome: AppendOutcome::Conflict {
                     prev: LogIndex(6),
@@ -445,13 +466,13 @@ mod tests {
             },
             RaftMsg::AppendEntriesResp {
                 term: Term(4),
-                round: 8,
+                round: HeartbeatRound(8),
                 promise: SimDuration::from_millis(150),
                 outcome: AppendOutcome::Conflict { prev: LogIndex(6), term: None, index: LogIndex(3) },
             },
             RaftMsg::InstallSnapshot {
                 term: Term(4),
-                round: 2,
+                round: HeartbeatRound(2),
                 meta,
                 offset: 4096,
                 done: true,
@@ -459,7 +480,7 @@ mod tests {
             },
             RaftMsg::InstallSnapshotResp {
                 term: Term(4),
-                round: 2,
+                round: HeartbeatRound(2),
                 index: LogIndex(9),
                 received: 5096,
                 installed: false,
@@ -490,21 +511,21 @@ mod tests {
         assert!(samples().iter().all(RaftMsg::plausible));
         let huge = RaftMsg::AppendEntriesResp {
             term: Term(1),
-            round: 0,
+            round: HeartbeatRound(0),
             promise: SimDuration::ZERO,
             outcome: AppendOutcome::Match { index: LogIndex(u64::MAX) },
         };
         assert!(!huge.plausible());
         let forever = RaftMsg::AppendEntriesResp {
             term: Term(1),
-            round: 0,
+            round: HeartbeatRound(0),
             promise: SimDuration::from_nanos(u64::MAX),
             outcome: AppendOutcome::Match { index: LogIndex(1) },
         };
         assert!(!forever.plausible(), "a promise no clock could keep is refused");
         let future = RaftMsg::AppendEntries {
             term: Term(2),
-            round: 0,
+            round: HeartbeatRound(0),
             prev_index: LogIndex(0),
             prev_term: Term(0),
             commit: LogIndex(0),
@@ -517,7 +538,7 @@ mod tests {
     fn snapshots_weigh_what_they_carry() {
         let small = RaftMsg::InstallSnapshotResp {
             term: Term(1),
-            round: 0,
+            round: HeartbeatRound(0),
             index: LogIndex(1),
             received: 0,
             installed: true,

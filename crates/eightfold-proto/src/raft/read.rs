@@ -58,6 +58,7 @@ use crate::kv::{ClientReply, ClientSeq, Key};
 use eightfold_sim::sim::{Ctx, LogIndex, NodeId, Role, SimTime};
 
 use super::config::ReadMode;
+use super::msg::HeartbeatRound;
 use super::node::{RaftHost, RaftNode};
 
 /// A read waiting to be served.
@@ -68,8 +69,9 @@ pub(super) struct PendingRead {
     key: Key,
     /// The read index (`None` until this leader has committed an entry of its term).
     index: Option<LogIndex>,
-    /// The heartbeat round that must be acknowledged by a majority (0: confirmed by lease).
-    round: u64,
+    /// The heartbeat round that must be acknowledged by a majority (round 0: confirmed by
+    /// a lease).
+    round: HeartbeatRound,
 }
 
 impl<M: RaftHost> RaftNode<M> {
@@ -80,7 +82,7 @@ impl<M: RaftHost> RaftNode<M> {
         let Some(lead) = self.lead.as_mut() else {
             return;
         };
-        let round = if lease { 0 } else { lead.round + 1 };
+        let round = if lease { HeartbeatRound(0) } else { lead.round.next() };
         lead.need_round |= !lease;
         lead.reads.push(PendingRead { to, seq, key, index, round });
         self.serve_reads(ctx);
@@ -88,20 +90,24 @@ impl<M: RaftHost> RaftNode<M> {
 
     /// The most recent round acknowledged by a majority of voters (the leader counts as
     /// acknowledging every round it sent).
-    fn confirmed_round(&self) -> u64 {
+    fn confirmed_round(&self) -> HeartbeatRound {
         let Some(lead) = self.lead.as_ref() else {
-            return 0;
+            return HeartbeatRound(0);
         };
-        let mut rounds: Vec<u64> =
-            self.membership
-                .voters()
-                .iter()
-                .map(|v| {
-                    if *v == self.id { lead.round } else { lead.progress.get(v).map_or(0, |p| p.acked_round) }
-                })
-                .collect();
+        let mut rounds: Vec<HeartbeatRound> = self
+            .membership
+            .voters()
+            .iter()
+            .map(|v| {
+                if *v == self.id {
+                    lead.round
+                } else {
+                    lead.progress.get(v).map_or(HeartbeatRound(0), |p| p.acked_round)
+                }
+            })
+            .collect();
         rounds.sort_unstable_by(|a, b| b.cmp(a));
-        rounds.get(self.membership.quorum() - 1).copied().unwrap_or(0)
+        rounds.get(self.membership.quorum() - 1).copied().unwrap_or_default()
     }
 
     /// True while a majority of voters have promised to vote for no one (the leader counts

@@ -29,7 +29,7 @@ use crate::kv::ClientSeq;
 use eightfold_sim::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role, SimDuration, SimTime, Term};
 
 use super::log::{Entry, RaftPayload};
-use super::msg::{AppendOutcome, RaftMsg};
+use super::msg::{AppendOutcome, HeartbeatRound, RaftMsg};
 use super::node::{RaftHost, RaftNode, RaftTimer};
 use super::read::PendingRead;
 use super::storage::{self, Snapshot, WAL};
@@ -63,7 +63,7 @@ pub(super) struct Progress {
     /// Last index of each batch in flight.
     pub inflight: VecDeque<LogIndex>,
     /// Highest heartbeat round the follower acknowledged.
-    pub acked_round: u64,
+    pub acked_round: HeartbeatRound,
     /// Leader-clock send time of that round (for the `leader_local_lease` bug's lease).
     pub ack_sent_at: Option<SimTime>,
     /// Leader-clock time until which this follower has promised to vote for no one: the
@@ -85,7 +85,7 @@ impl Progress {
             next,
             phase: Phase::Probe,
             inflight: VecDeque::new(),
-            acked_round: 0,
+            acked_round: HeartbeatRound(0),
             ack_sent_at: None,
             lease_until: None,
             heard: false,
@@ -115,10 +115,10 @@ pub(super) struct Waiter {
 pub(super) struct LeaderState {
     pub progress: BTreeMap<NodeId, Progress>,
     /// The current heartbeat round.
-    pub round: u64,
+    pub round: HeartbeatRound,
     /// Send time of rounds `round_base ..= round`.
     round_times: VecDeque<SimTime>,
-    round_base: u64,
+    round_base: HeartbeatRound,
     /// A broadcast round is wanted at the end of the handler (for reads).
     pub need_round: bool,
     /// Index of this term's no-op: once committed, this leader knows what is committed.
@@ -131,9 +131,9 @@ impl LeaderState {
     pub fn new(peers: &[NodeId], last: LogIndex, now: SimTime) -> Self {
         LeaderState {
             progress: peers.iter().map(|&p| (p, Progress::new(last.next()))).collect(),
-            round: 1,
+            round: HeartbeatRound(1),
             round_times: VecDeque::from([now]),
-            round_base: 1,
+            round_base: HeartbeatRound(1),
             need_round: false,
             term_start: LogIndex(u64::MAX),
             pending: BTreeMap::new(),
@@ -142,16 +142,16 @@ impl LeaderState {
     }
 
     fn new_round(&mut self, now: SimTime) {
-        self.round += 1;
+        self.round = self.round.next();
         self.round_times.push_back(now);
         if self.round_times.len() > ROUND_MEMORY {
             self.round_times.pop_front();
-            self.round_base += 1;
+            self.round_base = self.round_base.next();
         }
     }
 
-    fn round_time(&self, round: u64) -> Option<SimTime> {
-        let k = round.checked_sub(self.round_base)?;
+    fn round_time(&self, round: HeartbeatRound) -> Option<SimTime> {
+        let k = round.0.checked_sub(self.round_base.0)?;
         self.round_times.get(k as usize).copied()
     }
 
@@ -382,7 +382,7 @@ impl<M: RaftHost> RaftNode<M> {
         ctx: &mut Ctx<'_, M>,
         from: NodeId,
         term: Term,
-        round: u64,
+        round: HeartbeatRound,
         (prev_index, prev_term): (LogIndex, Term),
         leader_commit: LogIndex,
         mut entries: Vec<Entry>,
@@ -480,7 +480,7 @@ impl<M: RaftHost> RaftNode<M> {
         &mut self,
         ctx: &mut Ctx<'_, M>,
         from: NodeId,
-        (term, round, promise): (Term, u64, SimDuration),
+        (term, round, promise): (Term, HeartbeatRound, SimDuration),
         outcome: AppendOutcome,
     ) {
         if term != self.term || self.role != Role::Leader {
@@ -544,7 +544,7 @@ impl<M: RaftHost> RaftNode<M> {
     /// The follower's promise runs from when it wrote the answer, which is after it received
     /// the round, which is after this leader sent it: counting it from the round's send
     /// time ends it no later than the follower keeps it (with clocks at the same rate).
-    pub(super) fn acknowledged(&mut self, from: NodeId, round: u64, promise: SimDuration) -> bool {
+    pub(super) fn acknowledged(&mut self, from: NodeId, round: HeartbeatRound, promise: SimDuration) -> bool {
         let Some(lead) = self.lead.as_mut() else {
             return false;
         };

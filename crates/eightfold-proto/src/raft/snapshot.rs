@@ -47,14 +47,14 @@ use crate::kv::KvStore;
 use crate::replica::{self, SnapStage as Stage, chunk};
 use eightfold_sim::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role, SimDuration, Term};
 
-use super::msg::RaftMsg;
+use super::msg::{HeartbeatRound, RaftMsg};
 use super::node::{RaftHost, RaftNode};
 use super::replication::Phase;
 use super::storage::{self, SNAPSHOT, SnapshotMeta, WAL};
 
 /// A snapshot being made durable (local compaction, or one installed from a leader, with
 /// whom to answer, in which term and round).
-pub(super) type SnapJob = replica::SnapJob<SnapshotMeta, (NodeId, Term, u64)>;
+pub(super) type SnapJob = replica::SnapJob<SnapshotMeta, (NodeId, Term, HeartbeatRound)>;
 
 /// A snapshot a follower is receiving from a leader, chunk by chunk: the transfer is named
 /// by the leader's term and the snapshot's metadata.
@@ -168,7 +168,7 @@ impl<M: RaftHost> RaftNode<M> {
         ctx: &mut Ctx<'_, M>,
         from: NodeId,
         term: Term,
-        round: u64,
+        round: HeartbeatRound,
         meta: SnapshotMeta,
         (offset, done): (u64, bool),
         data: Arc<[u8]>,
@@ -263,7 +263,7 @@ impl<M: RaftHost> RaftNode<M> {
         &mut self,
         ctx: &mut Ctx<'_, M>,
         from: NodeId,
-        (term, round, promise): (Term, u64, SimDuration),
+        (term, round, promise): (Term, HeartbeatRound, SimDuration),
         index: LogIndex,
         (received, installed): (u64, bool),
     ) {

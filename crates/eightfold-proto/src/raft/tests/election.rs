@@ -3,7 +3,7 @@
 use super::harness::*;
 use crate::kv::ClientSeq;
 use crate::raft::log::{LogPayload, RaftPayload};
-use crate::raft::{RaftConfig, RaftMsg, RaftTimer};
+use crate::raft::{HeartbeatRound, RaftConfig, RaftMsg, RaftTimer};
 use eightfold_sim::sim::{LogIndex, Observation, Role, SimDuration, Term};
 
 #[test]
@@ -137,7 +137,7 @@ fn a_higher_term_makes_a_leader_step_down() {
         to: n(0),
         msg: RaftMsg::AppendEntriesResp {
             term: Term(7),
-            round: 1,
+            round: HeartbeatRound(1),
             promise: SimDuration::ZERO,
             outcome: crate::raft::AppendOutcome::Match { index: LogIndex(0) },
         },
@@ -155,7 +155,7 @@ fn a_higher_term_makes_a_leader_step_down() {
         to: n(0),
         msg: RaftMsg::AppendEntries {
             term: Term(3),
-            round: 1,
+            round: HeartbeatRound(1),
             prev_index: LogIndex(0),
             prev_term: Term(0),
             commit: LogIndex(0),

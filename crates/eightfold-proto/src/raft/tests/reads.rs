@@ -3,7 +3,7 @@
 use super::harness::*;
 use crate::kv::ClientSeq;
 use crate::kv::{ClientReply, KvResult};
-use crate::raft::{AppendOutcome, RaftBugs, RaftConfig, RaftMsg, ReadMode};
+use crate::raft::{AppendOutcome, HeartbeatRound, RaftBugs, RaftConfig, RaftMsg, ReadMode};
 use crate::raft::{RaftAdmin, RaftPatch};
 use eightfold_sim::sim::{LogIndex, Role, SimDuration, Term};
 
@@ -75,7 +75,7 @@ fn read_index_waits_for_a_heartbeat_round_acknowledged_by_a_majority() {
         to: n(0),
         msg: RaftMsg::AppendEntriesResp {
             term: Term(1),
-            round: 1,
+            round: HeartbeatRound(1),
             promise: SimDuration::ZERO,
             outcome: AppendOutcome::Match { index: LogIndex(0) },
         },
@@ -168,7 +168,7 @@ fn losing_leadership_answers_waiting_clients() {
         to: n(0),
         msg: RaftMsg::AppendEntriesResp {
             term: Term(9),
-            round: 1,
+            round: HeartbeatRound(1),
             promise: SimDuration::ZERO,
             outcome: AppendOutcome::Match { index: LogIndex(0) },
         },

@@ -4,7 +4,7 @@
 use super::harness::*;
 use crate::kv::ClientSeq;
 use crate::kv::{ClientReply, KvResult};
-use crate::raft::{AppendOutcome, RaftConfig, RaftMsg};
+use crate::raft::{AppendOutcome, HeartbeatRound, RaftConfig, RaftMsg};
 use eightfold_sim::sim::{LogIndex, Observation, Role, Term};
 
 fn append_entries(f: &Flight) -> Option<(LogIndex, usize)> {
@@ -91,7 +91,7 @@ fn a_shorter_follower_log_hints_its_length() {
         to: n(1),
         msg: RaftMsg::AppendEntries {
             term: Term(1),
-            round: 1,
+            round: HeartbeatRound(1),
             prev_index: LogIndex(9),
             prev_term: Term(1),
             commit: LogIndex(0),
