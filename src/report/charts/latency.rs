@@ -49,20 +49,7 @@ pub fn render(input: &Inputs<'_>) -> Result<Option<String>, ChartError> {
          (log scale). Shaded: fault windows."
             .to_string()
     };
-    let spec = FrameSpec {
-        size: (WIDTH, 520),
-        title: &title,
-        subtitle: &subtitle,
-        top: 112,
-        right: 96,
-        left_labels: 64,
-        bottom_labels: 44,
-        x: (0.0, end_s),
-        x_desc: "time since the start of the run (s)",
-        // A hair wider than the decades, so float rounding cannot drop the end ticks.
-        y: YAxis::Log(lo * 0.999, hi * 1.001),
-        y_desc: "latency (ms, log scale)",
-    };
+    let spec = time_latency_frame(&title, &subtitle, (520, 112), end_s, (lo, hi));
     let frame = Frame::new(&spec)?;
     let mut s = frame.overlay(&spec, CSS);
     let plot = frame.plot;
@@ -229,19 +216,7 @@ pub fn render_quantiles(input: &Inputs<'_>) -> Result<Option<String>, ChartError
          Shaded: fault windows.",
         short_number(w * 1000.0)
     );
-    let spec = FrameSpec {
-        size: (WIDTH, 420),
-        title: &title,
-        subtitle: &subtitle,
-        top: 84,
-        right: 96,
-        left_labels: 64,
-        bottom_labels: 44,
-        x: (0.0, end_s),
-        x_desc: "time since the start of the run (s)",
-        y: YAxis::Log(lo * 0.999, hi * 1.001),
-        y_desc: "latency (ms, log scale)",
-    };
+    let spec = time_latency_frame(&title, &subtitle, (420, 84), end_s, (lo, hi));
     let frame = Frame::new(&spec)?;
     let mut s = frame.overlay(&spec, QUANTILE_CSS);
     let plot = frame.plot;
@@ -292,6 +267,31 @@ pub fn render_quantiles(input: &Inputs<'_>) -> Result<Option<String>, ChartError
     }
     s.close_group();
     Ok(Some(frame.finish(s)))
+}
+
+/// The frame both latency charts share: time since the start across, latency on a log scale
+/// up; `(height, top)` sizes the chart and the room above the plot for its title and legend.
+fn time_latency_frame<'a>(
+    title: &'a str,
+    subtitle: &'a str,
+    (height, top): (u32, u32),
+    end_s: f64,
+    (lo, hi): (f64, f64),
+) -> FrameSpec<'a> {
+    FrameSpec {
+        size: (WIDTH, height),
+        title,
+        subtitle,
+        top,
+        right: 96,
+        left_labels: 64,
+        bottom_labels: 44,
+        x: (0.0, end_s),
+        x_desc: "time since the start of the run (s)",
+        // A hair wider than the decades, so float rounding cannot drop the end ticks.
+        y: YAxis::Log(lo * 0.999, hi * 1.001),
+        y_desc: "latency (ms, log scale)",
+    }
 }
 
 #[cfg(test)]
