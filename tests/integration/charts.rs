@@ -280,7 +280,9 @@ fn a_gossip_report_has_no_latency_chart_but_shows_the_sides() {
     let text = doc
         .descendants()
         .find(|n| {
-            has_class(n, "side-text") && (num(n, "x") - (x + 4.0)).abs() < 0.01 && (y0..=y1).contains(&num(n, "y"))
+            has_class(n, "side-text")
+                && (num(n, "x") - (x + 4.0)).abs() < 0.01
+                && (y0..=y1).contains(&num(n, "y"))
         })
         .and_then(|n| n.text())
         .expect("the strip is labelled");
