@@ -3,7 +3,10 @@
 // exception, a chart that does not load, a step-through that does not move; and checks that
 // the page opens at the first fault, that stepping by fault and by role change lands on the
 // instants recording.json gives and shows each server's state as recording.json has it
-// there, and that the operation timeline shows each operation as history.json has it.
+// there, and that the operation timeline shows each operation as history.json has it; and
+// that the stage draws the network as outcome.json's fault records have it at each fault's
+// start (a partition's sides, a one-way cut's arrows) and each crashed or paused node as
+// recording.json has it there.
 //
 // Usage: node report.mjs SCREENSHOT_DIR REPORT_DIR...
 // Chromium: $CHROMIUM, else /usr/bin/chromium (Debian's package `chromium`).
@@ -117,6 +120,7 @@ async function checkReport(dir) {
     await page.locator('#step').screenshot({ path: join(shots, `${name}-step.png`) });
 
     await checkStepsByKind(page, dir, data, problems, name);
+    await checkStage(page, dir, data, problems, name);
     if (data.clients) await checkOpTimeline(page, dir, data, problems, name);
   }
   await page.screenshot({ path: join(shots, `${name}-page.png`), fullPage: false });
@@ -291,4 +295,84 @@ async function checkOpTimeline(page, dir, data, problems, name) {
   const box = await page.$('#ops-timeline');
   await box.scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(shots, `${name}-ops.png`), fullPage: false });
+}
+
+/** The network and the nodes' states as the stage draws them at instant t (µs). */
+function drawnStage(page) {
+  return page.$eval('#stage', (svg) => ({
+    sides: Array.from(svg.querySelectorAll('.st-cut .st-side')).map((g) => ({
+      fault: Number(g.parentNode.getAttribute('data-fault')),
+      side: Number(g.getAttribute('data-side')),
+      nodes: g.getAttribute('data-nodes'),
+      halos: Array.from(g.querySelectorAll('.st-halo')).map((h) => Number(h.getAttribute('data-node'))),
+    })),
+    cutLines: svg.querySelectorAll('.st-cut .st-cut-line').length,
+    oneway: Array.from(svg.querySelectorAll('.st-oneway-arrow')).map((a) => `${a.getAttribute('data-from')}>${a.getAttribute('data-to')}`).sort(),
+    states: Array.from(svg.querySelectorAll('g.st-node')).map((g) => ({
+      node: Number(g.getAttribute('data-node')),
+      state: g.getAttribute('data-state'),
+      cross: g.querySelector('.st-crash-mark').getAttribute('display'),
+      pause: g.querySelector('.st-pause-mark').getAttribute('display'),
+    })),
+  }));
+}
+
+/** At the start of each fault (and just inside it), the stage shows the cuts in effect as
+ * outcome.json records them and every node crashed or paused as recording.json has it.
+ * Returns how many partitions, one-way cuts and crashed nodes it checked. */
+async function checkStage(page, dir, data, problems, name) {
+  const rec = readJson(dir, 'recording.json');
+  const outcome = readJson(dir, 'outcome.json');
+  const seen = { sides: 0, oneway: 0, crashed: 0, paused: 0 };
+  const instants = [...new Set(outcome.faults.flatMap((f) => [us(f.start), us(f.start) + 1]))]
+    .filter((t) => t <= data.end).sort((a, b) => a - b).slice(0, 24);
+  for (const t of instants) {
+    await page.$eval('#step-slider', (e, v) => { e.value = String(v); e.dispatchEvent(new Event('input')); }, t);
+    const got = await drawnStage(page);
+    // The cuts in effect at t, from outcome.json (a window [start, end)).
+    const active = outcome.faults.filter((f) => us(f.start) <= t && (f.end === null ? data.end + 1 : us(f.end)) > t && f.effect.cut);
+    const wantSides = active.filter((f) => f.effect.cut.groups)
+      .flatMap((f) => f.effect.cut.groups.map((g, k) => `${k}:${g.join(',')}`)).sort();
+    const gotSides = got.sides.map((x) => `${x.side}:${x.nodes}`).sort();
+    if (JSON.stringify(gotSides) !== JSON.stringify(wantSides)) {
+      problems.push(`at ${t} µs the stage shows partition sides ${JSON.stringify(gotSides)}, outcome.json has ${JSON.stringify(wantSides)}`);
+    }
+    for (const x of got.sides) {
+      if (x.halos.join(',') !== x.nodes) problems.push(`at ${t} µs side ${x.side} rings nodes ${x.halos} but names ${x.nodes}`);
+    }
+    if (wantSides.length && got.cutLines === 0) problems.push(`at ${t} µs a partition is in effect and no cut line is drawn`);
+    seen.sides += wantSides.length ? 1 : 0;
+    const wantOneway = active.filter((f) => f.effect.cut.one_way)
+      .flatMap((f) => f.effect.cut.one_way.from.flatMap((a) => f.effect.cut.one_way.to.filter((b) => b !== a).map((b) => `${a}>${b}`))).sort();
+    if (JSON.stringify(got.oneway) !== JSON.stringify(wantOneway)) {
+      problems.push(`at ${t} µs the stage shows one-way arrows ${JSON.stringify(got.oneway)}, outcome.json has ${JSON.stringify(wantOneway)}`);
+    }
+    seen.oneway += wantOneway.length ? 1 : 0;
+    // Every node's state as recording.json's lifecycle has it at t.
+    rec.nodes.forEach((n, i) => {
+      let state = 'up';
+      for (const e of rec.lifecycle) {
+        if (e.node !== i || us(e.t) > t) continue;
+        state = e.event === 'crash' ? 'crashed' : e.event === 'pause' ? 'paused' : 'up';
+      }
+      const g = got.states.find((x) => x.node === i);
+      if (!g) { problems.push(`the stage has no node ${i}`); return; }
+      if (g.state !== state) problems.push(`at ${t} µs the stage shows ${n.name} ${g.state}, recording.json says ${state}`);
+      if ((g.cross === 'inline') !== (state === 'crashed')) problems.push(`at ${t} µs ${n.name}'s crash mark is ${g.cross} while it is ${state}`);
+      if ((g.pause === 'inline') !== (state === 'paused')) problems.push(`at ${t} µs ${n.name}'s pause mark is ${g.pause} while it is ${state}`);
+      if (state === 'crashed') seen.crashed += 1;
+      if (state === 'paused') seen.paused += 1;
+    });
+  }
+  // The lessons the examples are there for: these must have been seen.
+  if (name.startsWith('raft-minority-partition') && seen.sides === 0) problems.push('the partition of raft-minority-partition was never drawn as sides');
+  if (name.startsWith('raft-leader-crash') && seen.crashed === 0) problems.push('the crashed leader of raft-leader-crash was never shown crashed');
+  if (name.startsWith('gossip-partition-heal') && seen.oneway === 0) problems.push('the one-way cut of gossip-partition-heal was never drawn');
+  // A screenshot of the stage at the first fault, where the lesson is.
+  if (outcome.faults.length) {
+    const t = us(outcome.faults[0].start);
+    await page.$eval('#step-slider', (e, v) => { e.value = String(v); e.dispatchEvent(new Event('input')); }, t);
+    await page.locator('#step').screenshot({ path: join(shots, `${name}-fault.png`) });
+  }
+  return seen;
 }

@@ -5,7 +5,11 @@
 //! open at its first fault (or check failure); stepping by fault or by role change that does
 //! not land where `outcome.json` and `recording.json` say, or shows a server's role, term or
 //! log other than `recording.json` has at that instant; and an operation timeline whose
-//! hover text, click or cursor disagree with `history.json` and the step-through.
+//! hover text, click or cursor disagree with `history.json` and the step-through; a stage
+//! that, at the start of each fault, draws other partition sides or one-way cuts than
+//! `outcome.json` records, or shows a node crashed or paused other than `recording.json`
+//! has it (and `raft-minority-partition` must show its sides, `raft-leader-crash` its
+//! crashed leader, `gossip-partition-heal` its one-way cut).
 //!
 //! It needs Node.js and Debian's `chromium` (`.ci/run` installs what a fresh machine lacks
 //! and sets `EIGHTFOLD_BROWSER_TESTS=require`, so CI never skips it). Run alone:
@@ -18,8 +22,13 @@ use std::process::Command;
 use super::common::{root, run_bin};
 
 /// One scenario per protocol, each with a fault the page must draw.
-const SCENARIOS: &[&str] =
-    &["raft-minority-partition", "paxos-leader-churn", "quorum-minority-partition", "gossip-partition-heal"];
+const SCENARIOS: &[&str] = &[
+    "raft-minority-partition",
+    "raft-leader-crash",
+    "paxos-leader-churn",
+    "quorum-minority-partition",
+    "gossip-partition-heal",
+];
 
 /// Whether a program answers `--version`.
 fn present(program: &str) -> bool {

@@ -130,6 +130,24 @@ fn a_raft_report_has_charts_that_reflect_the_run() {
     let sides: Vec<_> = doc.descendants().filter(|n| has_class(n, "side")).collect();
     assert_eq!(sides.len(), 5, "each server is on a side of the partition");
     assert!(sides.iter().any(|n| n.attribute("data-side") == Some("A")));
+    // The minority's pre-candidates (asking, without a new term, through the partition) say
+    // their term on the bar, as every other role does, wherever the bar is wide enough.
+    let pre: Vec<_> =
+        doc.descendants().filter(|n| has_class(n, "pre-candidate") && num(n, "width") > 60.0).collect();
+    assert!(!pre.is_empty(), "the stranded minority asks for votes for a while");
+    for bar in pre {
+        let (x0, x1) = (num(&bar, "x"), num(&bar, "x") + num(&bar, "width"));
+        let (y0, y1) = (num(&bar, "y"), num(&bar, "y") + num(&bar, "height"));
+        let term = bar.attribute("data-term").expect("a term");
+        let label = doc.descendants().find(|n| {
+            has_class(n, "span-text") && (x0..=x1).contains(&num(n, "x")) && (y0..=y1).contains(&num(n, "y"))
+        });
+        let text = label.and_then(|n| n.text()).unwrap_or_default();
+        assert!(
+            text.ends_with(&format!(" {term}")) || text.ends_with(&format!("t{term}")),
+            "pre-candidate bar says {text:?}"
+        );
+    }
 
     // Messages: one arrow per recorded message; lost ones carry their reason.
     let text = read(&report.join("messages.svg"));
@@ -253,9 +271,46 @@ fn a_gossip_report_has_no_latency_chart_but_shows_the_sides() {
     assert_eq!(side("n4", "0").as_deref(), Some("B"));
     assert_eq!(side("n4", "1").as_deref(), Some("A"));
     assert_eq!(side("n2", "2").as_deref(), Some("from"), "the one-way cut's blocked sender");
-    for f in ["messages.svg", "network.svg"] {
-        Document::parse(&read(&report.join(f))).unwrap_or_else(|e| panic!("{f}: {e}"));
+    // The one-way cut's strip says whom n2 cannot send to, whichever text fits.
+    let oneway = doc
+        .descendants()
+        .find(|n| has_class(n, "side") && n.attribute("data-side") == Some("from"))
+        .expect("the one-way cut's strip");
+    let (x, y0, y1) = (num(&oneway, "x"), num(&oneway, "y"), num(&oneway, "y") + num(&oneway, "height"));
+    let text = doc
+        .descendants()
+        .find(|n| {
+            has_class(n, "side-text")
+                && (num(n, "x") - (x + 4.0)).abs() < 0.01
+                && (y0..=y1).contains(&num(n, "y"))
+        })
+        .and_then(|n| n.text())
+        .expect("the strip is labelled");
+    assert!(text.contains("n1"), "the one-way strip says {text:?}, not to whom");
+    // Every message label lies inside the diagram's plot, where it is not clipped.
+    let msgs = read(&report.join("messages.svg"));
+    let doc = Document::parse(&msgs).expect("well-formed");
+    let (_, _, x0, x1) = time_axis(&doc);
+    let labels: Vec<_> = doc.descendants().filter(|n| has_class(n, "mlabel")).collect();
+    assert!(!labels.is_empty());
+    for l in labels {
+        let text = l.text().expect("a label");
+        let w = eightfold::report::charts::fonts::text_width(text, 9.0);
+        let x = num(&l, "x");
+        assert!(
+            x >= x0 - 0.01 && x + w <= x1 + 0.01,
+            "label {text:?} at {x}..{} leaves the plot {x0}..{x1}",
+            x + w
+        );
     }
+    // Lost counts sit on red tags, white on red, on pale and dark cells alike.
+    let net = read(&report.join("network.svg"));
+    let doc = Document::parse(&net).expect("well-formed");
+    let tags = doc.descendants().filter(|n| has_class(n, "lost-tag")).count();
+    let counts = doc.descendants().filter(|n| has_class(n, "cell-lost")).count();
+    assert!(counts > 0 && tags == counts, "{counts} lost counts, {tags} red tags");
+    assert!(net.contains(".cell-lost{fill:#fff;") && net.contains(".lost-tag{fill:#C00000}"));
+    assert!(!net.contains("cell-lost light"), "no pale lost counts");
     let html = read(&report.join("index.html"));
     assert!(html.contains("the network split the cluster into {n1,n2} | {n3,n4,n5}"));
     assert!(html.contains("n4 was cut off from every other node"));
@@ -285,6 +340,26 @@ fn a_crash_is_drawn_and_told() {
         "the crash is told"
     );
     assert!(html.contains(&format!("At 6.000 s {crashed} restarted from its disk")), "the restart is told");
+    // The catch-up after the restart is stamped with when it happened, not the restart's
+    // instant: "<span class=\"t\">6.689 s</span>By 6.689 s every running server…".
+    let by = html.find("</span>By ").expect("the catch-up is told");
+    let stamp = &html[html[..by].rfind('>').expect("a stamp") + 1..by];
+    let said = &html[by + "</span>By ".len()..];
+    let said = &said[..said.find(" every").expect("By … every")];
+    assert_eq!(stamp, said, "the story line is stamped with its event's time");
+    assert_ne!(stamp, "6.000 s", "the catch-up takes time after the restart");
+    // The message diagram draws the crashed lane light, so the black crosses of messages
+    // sent to the crashed server stay readable on it.
+    let msgs = read(&report.join("messages.svg"));
+    let doc = Document::parse(&msgs).expect("well-formed");
+    let lane = doc
+        .descendants()
+        .find(|n| has_class(n, "lane-bg") && has_class(n, "down"))
+        .expect("the crashed lane is in the window");
+    let grey = u8::from_str_radix(&lane.attribute("fill").expect("a fill")[1..3], 16).expect("hex");
+    let alpha: f64 = lane.attribute("fill-opacity").expect("an opacity").parse().expect("a number");
+    // Its shade over the white page: far from black.
+    assert!(255.0 - alpha * (255.0 - f64::from(grey)) > 180.0, "the crashed lane is too dark");
     let _ = std::fs::remove_dir_all(dir);
 }
 

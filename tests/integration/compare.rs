@@ -239,6 +239,26 @@ fn the_cli_writes_a_report_whose_charts_and_page_match_compare_json() {
     let bands = doc.descendants().filter(|n| has_class(n, "fault-band")).count();
     assert_eq!(bands, c["fault_windows"].as_array().unwrap().len());
     assert_eq!(bands, 7);
+    // No two bands overlap (overlapping translucent bands would blend into a colour the
+    // legend does not name): windows that overlap in time share the height.
+    let rects: Vec<[f64; 4]> = doc
+        .descendants()
+        .filter(|n| has_class(n, "fault-band"))
+        .map(|n| {
+            let v = |a: &str| n.attribute(a).unwrap().parse::<f64>().unwrap();
+            [v("x"), v("y"), v("x") + v("width"), v("y") + v("height")]
+        })
+        .collect();
+    for (i, a) in rects.iter().enumerate() {
+        for b in &rects[i + 1..] {
+            let w = a[2].min(b[2]) - a[0].max(b[0]);
+            let h = a[3].min(b[3]) - a[1].max(b[1]);
+            assert!(w <= 0.01 || h <= 0.01, "fault bands {a:?} and {b:?} overlap");
+        }
+    }
+    // The instantaneous Raft-only remove_server is not a window, and says whom it concerns.
+    assert!(!tp.contains("fault window: remove_server") && tp.contains("at an instant: remove_server"));
+    assert!(tp.contains("remove_server n5 (raft only)"), "the Raft-only action says so");
 
     // The page: self-contained, links both charts, and quotes the measured verdicts.
     let page = std::fs::read_to_string(report.join("index.html")).unwrap();

@@ -166,10 +166,15 @@ pub fn throughput(c: &Comparison) -> Result<String, ChartError> {
             let (start, end) = (w.start_ns.min(end_ns), w.end_ns.min(end_ns));
             // The window stands for every protocol's run: its label says the target as the
             // scenario wrote it (`crash leader`), not a node one run resolved it to.
-            let label = match w.fault {
+            let mut label = match w.fault {
                 FaultKind::PartitionOneway => format!("one-way cut {}", w.target),
                 k => format!("{k} {}", w.target),
             };
+            // A fault only some protocols faced (a membership change only Raft supports)
+            // says which.
+            if w.protocols.len() < c.protocols.len() {
+                label = format!("{label} ({} only)", w.protocols.join(", "));
+            }
             Band {
                 entry: w.entry,
                 kind: w.fault,

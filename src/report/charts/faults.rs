@@ -8,6 +8,12 @@
 //! when bands are too many or too close to label them all, the unlabelled ones still carry
 //! their description as hover text, and [`draw`] reports how many went unlabelled.
 //!
+//! Windows that overlap in time do not overlap on the chart: each band of a group of
+//! overlapping windows takes its own horizontal slice of the plot's height, so no shaded
+//! pixel is a blend of two fault colours (a colour the legend would not name). An
+//! instantaneous action (a heal, a membership change) has no window: it is drawn as a thin
+//! mark at its instant and the legend names it apart from the windows.
+//!
 //! Which side of a partition a node was on is read from the record's typed cut
 //! ([`FaultRecord::cut`]); the label is the only text, made here from the record.
 
@@ -43,6 +49,11 @@ impl Band<'_> {
     /// A short label: what and where.
     pub fn label(&self) -> String {
         self.label.clone()
+    }
+
+    /// True for an instantaneous action (a heal, a restart, a membership change): no window.
+    pub fn instant(&self) -> bool {
+        !self.open && self.end <= self.start
     }
 
     /// The full description, for hover text: label and window.
@@ -84,19 +95,21 @@ pub fn draw(s: &mut Svg, bands: &[Band<'_>], x: &Axis, area: Rect, label_y: f64,
     // Many windows (a crash storm): lighter bands, no edges, one summary label.
     let dense = bands.len() > DENSE;
     let opacity = if dense { "0.10" } else { "0.16" };
+    let slices = if dense { vec![(0, 1); bands.len()] } else { slices(bands) };
     s.open_group("fault-bands", &[]);
-    for b in bands {
+    for (b, &(row, rows)) in bands.iter().zip(&slices) {
         let colour = fault_colour(b.kind);
         let x0 = x.px_clamped(b.start as f64 / 1e9);
         let x1 = x.px_clamped(b.end as f64 / 1e9).max(x0 + 1.5);
         if x.px(b.end as f64 / 1e9) < plot.x0 || x.px(b.start as f64 / 1e9) > plot.x1 {
             continue;
         }
+        let h = plot.h() / rows as f64;
         s.rect(
             x0,
-            plot.y0,
+            plot.y0 + h * row as f64,
             x1 - x0,
-            plot.h(),
+            h,
             "fault-band",
             &[
                 ("data-fault", b.kind.name().to_string()),
@@ -122,6 +135,45 @@ pub fn draw(s: &mut Svg, bands: &[Band<'_>], x: &Axis, area: Rect, label_y: f64,
         return bands.len();
     }
     labels(s, bands, x, plot, label_y, rows)
+}
+
+/// For each band, its slice of the plot's height as (slice, slices): windows that overlap
+/// in time (directly or through a chain of others) share the height, each in the first
+/// slice free at its start; a window overlapping no other, and every instantaneous action,
+/// has the whole height.
+pub fn slices(bands: &[Band<'_>]) -> Vec<(usize, usize)> {
+    let mut out = vec![(0, 1); bands.len()];
+    let mut order: Vec<usize> = (0..bands.len()).filter(|&i| !bands[i].instant()).collect();
+    order.sort_by_key(|&i| (bands[i].start, bands[i].entry));
+    let mut group: Vec<usize> = Vec::new();
+    let mut row_end: Vec<u64> = Vec::new();
+    let mut group_end = 0u64;
+    let close = |group: &mut Vec<usize>, row_end: &mut Vec<u64>, out: &mut Vec<(usize, usize)>| {
+        for &i in group.iter() {
+            out[i].1 = row_end.len().max(1);
+        }
+        group.clear();
+        row_end.clear();
+    };
+    for i in order {
+        let b = &bands[i];
+        if !group.is_empty() && b.start >= group_end {
+            close(&mut group, &mut row_end, &mut out);
+        }
+        let row = match row_end.iter().position(|&e| e <= b.start) {
+            Some(r) => r,
+            None => {
+                row_end.push(0);
+                row_end.len() - 1
+            }
+        };
+        row_end[row] = b.end;
+        out[i].0 = row;
+        group.push(i);
+        group_end = if group.len() == 1 { b.end } else { group_end.max(b.end) };
+    }
+    close(&mut group, &mut row_end, &mut out);
+    out
 }
 
 /// Above this many fault windows, bands are drawn lighter and not labelled one by one.
@@ -154,4 +206,33 @@ fn labels(s: &mut Svg, bands: &[Band<'_>], x: &Axis, plot: Rect, label_y: f64, r
     }
     s.close_group();
     skipped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn band(entry: usize, start: u64, end: u64) -> Band<'static> {
+        Band { entry, kind: FaultKind::Crash, record: None, label: String::new(), start, end, open: false }
+    }
+
+    #[test]
+    fn overlapping_windows_share_the_height_and_others_keep_it() {
+        // replay and forge over the same window, a latency spike inside it, then a crash
+        // alone, then an instantaneous action inside nothing.
+        let b = [band(0, 4, 6), band(1, 4, 6), band(2, 5, 6), band(3, 8, 9), band(4, 9, 9)];
+        assert_eq!(slices(&b), vec![(0, 3), (1, 3), (2, 3), (0, 1), (0, 1)]);
+        assert!(b[4].instant() && !b[3].instant());
+        // A window that starts where another ends takes the freed slice.
+        let chain = [band(0, 0, 4), band(1, 2, 6), band(2, 4, 8)];
+        assert_eq!(slices(&chain), vec![(0, 2), (1, 2), (0, 2)]);
+        // Pairwise, no two bands of one group share a slice while they overlap.
+        for (i, x) in b.iter().enumerate() {
+            for (j, y) in b.iter().enumerate().skip(i + 1) {
+                if x.start < y.end && y.start < x.end && !x.instant() && !y.instant() {
+                    assert_ne!(slices(&b)[i].0, slices(&b)[j].0);
+                }
+            }
+        }
+    }
 }

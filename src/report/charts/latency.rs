@@ -106,10 +106,21 @@ fn y_range(lat: &[f64]) -> (f64, f64) {
     log_range(lat.iter().copied())
 }
 
-/// Legend entries for the kinds of fault shaded in this run, one per colour.
+/// Legend entries for the kinds of fault shaded in this run, one per colour; instantaneous
+/// actions (a heal, a membership change), which have no window, are named apart, as marks.
 pub fn fault_legend(bands: &[faults::Band<'_>], entries: &mut Vec<(String, LegendSwatch)>) {
     let mut seen: Vec<(&'static str, Vec<&str>)> = Vec::new();
+    let mut instants: Vec<(&'static str, Vec<&str>)> = Vec::new();
     for b in bands {
+        if b.instant() {
+            let c = fault_colour(b.kind);
+            match instants.iter_mut().find(|(col, _)| *col == c) {
+                Some((_, names)) if !names.contains(&b.kind.name()) => names.push(b.kind.name()),
+                Some(_) => {}
+                None => instants.push((c, vec![b.kind.name()])),
+            }
+            continue;
+        }
         let c = fault_colour(b.kind);
         match seen.iter_mut().find(|(col, _)| *col == c) {
             Some((_, names)) if !names.contains(&b.kind.name()) => names.push(b.kind.name()),
@@ -119,6 +130,9 @@ pub fn fault_legend(bands: &[faults::Band<'_>], entries: &mut Vec<(String, Legen
     }
     for (c, names) in seen {
         entries.push((format!("fault window: {}", names.join(", ")), LegendSwatch::Block(c, 0.25)));
+    }
+    for (c, names) in instants {
+        entries.push((format!("at an instant: {}", names.join(", ")), LegendSwatch::Line(c)));
     }
 }
 

@@ -8,8 +8,9 @@
 //! (a partition, a full queue, random loss) the arrow is a short stub from the sender; where
 //! it died on arrival (the receiver was down, the message failed its MAC) the cross sits on
 //! the receiver's lane. Behind the lanes, the leader's lane is tinted green (Raft and
-//! Multi-Paxos; the quorum store and gossip have no leader) and a crashed node's lane dark,
-//! so a student can see, say, heartbeats stop and votes start.
+//! Multi-Paxos; the quorum store and gossip have no leader) and a crashed node's lane light
+//! grey (light, so the black crosses of messages sent to it while it
+//! was down stay readable), so a student can see, say, heartbeats stop and votes start.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +18,7 @@ use super::axes::{Axis, Frame, FrameSpec, LegendSwatch, Rect, YAxis, legend};
 use super::faults;
 use super::fonts::text_width;
 use super::lanes::{Lane, lanes};
-use super::style::{DOWN, LABEL_PX, fate_colour, fate_meaning, kind_colour, role_colour};
+use super::style::{LABEL_PX, fate_colour, fate_meaning, kind_colour, role_colour};
 use super::svg::{Anchor, Num, Svg};
 use super::{ChartError, Inputs};
 use crate::report::words::LogWords;
@@ -28,6 +29,8 @@ use crate::world::recorder::MsgRec;
 pub const WIDTH: u32 = 1300;
 const LANE: f64 = 40.0;
 const LABEL_PX_MSG: f64 = 9.0;
+/// A crashed node's lane: light grey, so black crosses on it stay readable.
+const CRASHED_LANE: &str = "#8C8C8C";
 /// Above this many messages, arrows get no hover text (keeps the file small).
 const TITLES_UP_TO: usize = 3000;
 
@@ -95,7 +98,7 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
         entries.push(("leader's lane".to_string(), LegendSwatch::Block(role_colour(Role::Leader), 0.3)));
     }
     if shown.iter().any(|l| l.down.iter().any(|&(a, b)| a < x_end && b > w0)) {
-        entries.push(("crashed".to_string(), LegendSwatch::Block(DOWN, 0.6)));
+        entries.push(("crashed".to_string(), LegendSwatch::Block(CRASHED_LANE, 0.45)));
     }
     let y = legend(&mut s, 14.0, 62.0, f64::from(WIDTH) - 20.0, &entries);
     if rec.messages_dropped > 0 && y < plot.y0 - 30.0 {
@@ -167,7 +170,7 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
                 ],
                 title.as_deref(),
             );
-            label(&mut s, &mut placed, &arrows, m, (x0 + x1) / 2.0, (y0 + y1) / 2.0, col);
+            label(&mut s, &mut placed, &arrows, m, ((x0 + x1) / 2.0, (y0 + y1) / 2.0), plot.x1, col);
         } else {
             let (ex, ey) = if m.end > m.sent { (x1, y1) } else { (x0 + 8.0, y0 + (y1 - y0) * 0.4) };
             let title = titles.then(|| {
@@ -272,11 +275,24 @@ impl Arrows {
 
 /// Writes the message's type next to its arrow if the spot is free: no other label there,
 /// and at most two other sends' arrows crossing it (a broadcast's copies count as one send;
-/// a reply usually crosses its request).
+/// a reply usually crosses its request). The label goes right of the arrow's middle, or
+/// left of it where it would pass `right` (the plot's edge, where the diagram is clipped).
 #[allow(clippy::too_many_arguments)]
-fn label(s: &mut Svg, placed: &mut Vec<Rect>, arrows: &Arrows, m: &MsgRec, x: f64, y: f64, col: &str) {
+fn label(
+    s: &mut Svg,
+    placed: &mut Vec<Rect>,
+    arrows: &Arrows,
+    m: &MsgRec,
+    (x, y): (f64, f64),
+    right: f64,
+    col: &str,
+) {
     let w = text_width(&m.kind, LABEL_PX_MSG);
-    let r = Rect { x0: x + 3.0, y0: y - 8.0, x1: x + 3.0 + w, y1: y + 3.0 };
+    let x0 = if x + 3.0 + w > right { x - 3.0 - w } else { x + 3.0 };
+    let r = Rect { x0, y0: y - 8.0, x1: x0 + w, y1: y + 3.0 };
+    if r.x1 > right {
+        return;
+    }
     if placed.iter().any(|p| p.x0 < r.x1 + 2.0 && r.x0 < p.x1 + 2.0 && p.y0 < r.y1 && r.y0 < p.y1) {
         return;
     }
@@ -331,7 +347,7 @@ fn lane_background(
             x1 - x0,
             LANE - 6.0,
             "lane-bg down",
-            &[("fill", DOWN.to_string()), ("fill-opacity", "0.55".to_string())],
+            &[("fill", CRASHED_LANE.to_string()), ("fill-opacity", "0.45".to_string())],
             Some(&format!("{} crashed", l.name)),
         );
     }

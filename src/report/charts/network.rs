@@ -2,8 +2,9 @@
 //!
 //! Top: a traffic matrix over the whole run. Row = sender, column = receiver; each cell
 //! holds the bytes that node sent to that one (darker = more, on a log scale so a quiet link
-//! still shows) and, in red, how many of those messages the link lost. A Raft cluster shows
-//! a bright leader row and column; a partition shows as red cells between the sides.
+//! still shows) and, on a red tag, how many of those messages the link lost (white on red,
+//! the same red on a pale cell as on a dark one). A Raft cluster shows a bright leader row
+//! and column; a partition shows as red tags on the cells between the sides.
 //!
 //! Bottom: for links with a bandwidth limit, the bytes waiting in the link's send queue over
 //! time (the largest backlog in each time bucket), for the busiest links. A queue that sits
@@ -22,7 +23,7 @@ use crate::report::narrative::bytes;
 use crate::report::outcome::LinkFigures;
 
 const CSS: &str = ".cell{stroke:#fff;stroke-width:1}.cell-text{fill:#222}.cell-text.light{fill:#fff}\
-.cell-lost{fill:#C00000;font-weight:bold}.cell-lost.light{fill:#FFD0D0}.node-name{font-weight:bold}\
+.cell-lost{fill:#fff;font-weight:bold}.lost-tag{fill:#C00000}.node-name{font-weight:bold}\
 .queue{fill:none;stroke-width:1.5}";
 
 const QUEUE_COLOURS: [&str; 8] =
@@ -53,7 +54,7 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
     let end_s = input.end_ns() as f64 / 1e9;
     let title = format!("Network traffic — {}", input.run_name());
     let subtitle = "Bytes each node sent to each other node over the whole run (row: sender, column: receiver; \
-                    darker = more). Red: messages that link lost.";
+                    darker = more). On a red tag: messages that link lost.";
     let peak = queues.iter().flat_map(|q| q.max_bytes.iter().copied()).max().unwrap_or(0);
     let spec = FrameSpec {
         size: (WIDTH, (queue_top + 300.0) as u32),
@@ -209,14 +210,17 @@ fn matrix(s: &mut Svg, input: &Inputs<'_>, names: &[&str], (mx, my): (f64, f64),
                 } else {
                     format!("×{}", l.dropped)
                 };
-                s.text(
-                    x + cw / 2.0,
-                    y + ch / 2.0 + 10.0,
-                    SMALL_PX - 1.0,
-                    Anchor::Middle,
-                    &format!("cell-lost{light}"),
-                    &lost,
+                let tw = text_width(&lost, SMALL_PX - 1.0) + 4.0;
+                s.rect(
+                    x + (cw - tw) / 2.0,
+                    y + ch / 2.0 + 2.0,
+                    tw,
+                    11.0,
+                    "lost-tag",
+                    &[("rx", "2".to_string())],
+                    None,
                 );
+                s.text(x + cw / 2.0, y + ch / 2.0 + 10.5, SMALL_PX - 1.0, Anchor::Middle, "cell-lost", &lost);
             }
         }
     }

@@ -212,7 +212,13 @@ fn draw_lane(s: &mut Svg, lane: &Lane, frame: &Frame, top: f64, words: Option<Lo
                 [format!("candidate, {round} {}", r.term), format!("{short}{}", r.term), String::new()]
             }
             Role::Follower => [format!("follower, {round} {}", r.term), String::new(), String::new()],
-            _ => [String::new(), String::new(), String::new()],
+            // A pre-candidate asks without starting a round: the round it is in is its own.
+            Role::Probing => [
+                format!("pre-candidate, {round} {}", r.term),
+                format!("pre {short}{}", r.term),
+                format!("{short}{}", r.term),
+            ],
+            Role::Peer => [String::new(), String::new(), String::new()],
         };
         let dark = r.role != Role::Leader;
         if let Some(t) = text.iter().find(|t| !t.is_empty() && text_width(t, SMALL_PX) + 6.0 < x1 - x0) {
@@ -276,10 +282,13 @@ fn draw_side(s: &mut Svg, lane: &Lane, c: &Strip<'_>, outcome: &Outcome, frame: 
     let name = lane.name.as_str();
     let me = NodeId(lane.node);
     let names = |v: &[NodeId]| v.iter().map(|&n| outcome.node_name(n)).collect::<Vec<_>>().join(",");
-    let (text, short, colour, side) = match c.cut {
+    // The longest text that fits is written: the full one, then a shorter one that still
+    // says who is on the other side of the cut, then the shortest.
+    let (text, mid, short, colour, side) = match c.cut {
         Cut::Groups(g) => match g.iter().position(|side| side.contains(&me)) {
             Some(i) => (
                 format!("side {}: with {}", side_letter(i), names(&g[i])),
+                format!("side {}: {}", side_letter(i), names(&g[i])),
                 format!("side {}", side_letter(i)),
                 SIDES[i % SIDES.len()],
                 side_letter(i).to_string(),
@@ -288,16 +297,30 @@ fn draw_side(s: &mut Svg, lane: &Lane, c: &Strip<'_>, outcome: &Outcome, frame: 
         },
         Cut::OneWay { from, to } => {
             if from.contains(&me) {
-                (format!("cannot send to {}", names(to)), "can't send".into(), SIDES[0], "from".into())
+                let to = names(to);
+                (
+                    format!("cannot send to {to}"),
+                    format!("can't send to {to}"),
+                    format!("\u{2717}\u{2192} {to}"),
+                    SIDES[0],
+                    "from".into(),
+                )
             } else if to.contains(&me) {
-                (format!("cannot hear {}", names(from)), "deaf".into(), SIDES[1], "to".into())
+                let from = names(from);
+                (
+                    format!("cannot hear {from}"),
+                    format!("deaf to {from}"),
+                    format!("\u{2717}\u{2190} {from}"),
+                    SIDES[1],
+                    "to".into(),
+                )
             } else {
                 return;
             }
         }
         Cut::Pairs(p) => {
             if p.iter().any(|&(a, b)| a == me || b == me) {
-                ("some links blocked".to_string(), "cut".into(), SIDES[3], "pairs".into())
+                ("some links blocked".to_string(), "links cut".into(), "cut".into(), SIDES[3], "pairs".into())
             } else {
                 return;
             }
@@ -320,7 +343,7 @@ fn draw_side(s: &mut Svg, lane: &Lane, c: &Strip<'_>, outcome: &Outcome, frame: 
         ],
         Some(&format!("{name}: {text} ({})", c.band.title())),
     );
-    let fit = [text, short].into_iter().find(|t| text_width(t, SMALL_PX - 1.0) + 6.0 < x1 - x0);
+    let fit = [text, mid, short].into_iter().find(|t| text_width(t, SMALL_PX - 1.0) + 6.0 < x1 - x0);
     if let Some(t) = fit {
         s.text(x0 + 4.0, top + STRIP - 3.5, SMALL_PX - 1.0, Anchor::Start, "side-text", &t);
     }

@@ -391,6 +391,12 @@ fn checks_and_figures(h: &mut String, input: &Inputs<'_>) {
     h.push_str("</table>\n</section>\n</div>\n");
 }
 
+/// What the stage draws of the network, for every protocol.
+const NETWORK: &str = "Under them, the network as the faults left it at that instant: each side of a partition \
+     shaded and ringed in its colour with the cut between the sides dashed, a one-way cut as barred arrows, cut \
+     or downed links as barred lines, slow links and slowed servers in amber; the top-left corner says it in \
+     words.";
+
 /// The step-through's introduction, in the protocol's words.
 fn step_intro(input: &Inputs<'_>) -> String {
     let w = input.recording.window;
@@ -419,7 +425,7 @@ fn step_intro(input: &Inputs<'_>) -> String {
             };
             format!(
                 "The cluster at one instant: {state}, crashed or paused servers, and the messages in flight as \
-                 dots travelling from sender to receiver. Between {} and {} (the recorded window) every message \
+                 dots travelling from sender to receiver. {NETWORK} Between {} and {} (the recorded window) every message \
                  and every change of a server's {} is shown at the instant it happened; outside it, {} recorded \
                  once per {} ms, and while one was changing between two recorded values the page shows the range \
                  it moved through, marked \u{2248}. {controls} The strip above the slider shows fault windows \
@@ -434,7 +440,7 @@ fn step_intro(input: &Inputs<'_>) -> String {
         }
         (None, _) => format!(
             "The cluster at one instant: which servers are up, crashed or paused, and the messages in flight as \
-             dots travelling from sender to receiver. These are {}, all alike: none of them leads. \
+             dots travelling from sender to receiver. {NETWORK} These are {}, all alike: none of them leads. \
              Between {} and {} (the recorded window) every message is shown from the instant it was sent to the \
              instant it arrived or was lost. {controls} The strip above the slider shows fault windows (pink) \
              and the recorded window (blue outline); click it to jump.",

@@ -101,36 +101,270 @@
     }
   }
 
-  // Layout: servers on a ring, clients in a column on the right.
+  // Layout: servers on a ring, clients in a column on the right. The ring's order keeps the
+  // sides of the run's first partition together (each side an arc of the ring), so the
+  // stage can shade each side as one region with the cut drawn between them.
   var W = 900, H = 440;
   var servers = [], clients = [];
   for (i = 0; i < N; i++) { (isServer(i) ? servers : clients).push(i); }
-  var pos = [];
+  var net = D.net || [];
+  // True if the servers of every group sit on one arc of the ring in this order.
+  var arcs = function (order, groups) {
+    return groups.every(function (g) {
+      var inG = order.map(function (n) { return g.indexOf(n) >= 0; });
+      var changes = 0;
+      for (var k = 0; k < inG.length; k++) { if (inG[k] !== inG[(k + 1) % inG.length]) { changes++; } }
+      return changes <= 2;
+    });
+  };
+  var firstCut = null;
+  net.forEach(function (x) { if (!firstCut && x && x.groups) { firstCut = x.groups; } });
+  // The servers in ring order (the state table keeps them in id order).
+  var ring = servers.slice();
+  if (firstCut && !arcs(ring, firstCut)) {
+    ring = [];
+    firstCut.forEach(function (g) { g.forEach(function (n) { if (n < N && isServer(n) && ring.indexOf(n) < 0) { ring.push(n); } }); });
+    servers.forEach(function (n) { if (ring.indexOf(n) < 0) { ring.push(n); } });
+  }
+  var pos = [], angle = [];
   var ringR = 150, cx = clients.length ? 320 : W / 2, cy = H / 2;
   var nodeR = Math.max(14, Math.min(32, ringR * Math.sin(Math.PI / Math.max(servers.length, 2)) * 0.75));
-  servers.forEach(function (n, k) {
-    var a = -Math.PI / 2 + 2 * Math.PI * k / servers.length;
+  var step0 = 2 * Math.PI / Math.max(ring.length, 1);
+  ring.forEach(function (n, k) {
+    var a = -Math.PI / 2 + step0 * k;
+    angle[n] = a;
     pos[n] = [cx + ringR * Math.cos(a), cy + ringR * Math.sin(a)];
   });
   clients.forEach(function (n, k) {
     pos[n] = [760, clients.length === 1 ? cy : 40 + (H - 80) * k / (clients.length - 1)];
   });
+  function radius(n) { return isServer(n) ? nodeR : 13; }
+
+  // The way a message takes from a to b: from a's rim to b's rim (so a message just sent is
+  // not hidden under its sender), straight when that passes clear of every other node, else
+  // bent around them (a quadratic curve through a control point beside the straight line).
+  var routes = {};
+  function bez(r, f) {
+    var u = 1 - f;
+    return [u * u * r[0][0] + 2 * u * f * r[1][0] + f * f * r[2][0], u * u * r[0][1] + 2 * u * f * r[1][1] + f * f * r[2][1]];
+  }
+  function rim(n, toward) {
+    var p = pos[n], dx = toward[0] - p[0], dy = toward[1] - p[1], d = Math.sqrt(dx * dx + dy * dy) || 1;
+    var r = radius(n) + 2;
+    return [p[0] + dx / d * r, p[1] + dy / d * r];
+  }
+  function clear(r, a, b) {
+    for (var s = 1; s < 24; s++) {
+      var q = bez(r, s / 24);
+      for (var n = 0; n < N; n++) {
+        if (n === a || n === b) { continue; }
+        var dx = q[0] - pos[n][0], dy = q[1] - pos[n][1];
+        if (dx * dx + dy * dy < Math.pow(radius(n) + 7, 2)) { return false; }
+        // A server's state is written under it: keep clear of that too.
+        if (isServer(n) && Math.abs(dx) < 46 && dy > radius(n) && dy < radius(n) + 44) { return false; }
+      }
+    }
+    return true;
+  }
+  function route(a, b) {
+    var key = a + ',' + b;
+    if (routes[key]) { return routes[key]; }
+    var A = pos[a], B = pos[b];
+    var mx = (A[0] + B[0]) / 2, my = (A[1] + B[1]) / 2;
+    var dx = B[0] - A[0], dy = B[1] - A[1], d = Math.sqrt(dx * dx + dy * dy) || 1;
+    var px = -dy / d, py = dx / d;
+    var best = null;
+    [0, 50, -50, 90, -90, 140, -140, 200, -200].some(function (off) {
+      var c = [mx + px * off, my + py * off];
+      var r = [rim(a, c), c, rim(b, c)];
+      if (off === 0) { r = [rim(a, B), [mx, my], rim(b, A)]; }
+      if (clear(r, a, b)) { best = r; return true; }
+      return false;
+    });
+    if (!best) { best = [rim(a, B), [mx, my], rim(b, A)]; }
+    routes[key] = best;
+    return best;
+  }
+  function pathOf(r) {
+    return 'M' + r[0][0].toFixed(1) + ' ' + r[0][1].toFixed(1) + 'Q' + r[1][0].toFixed(1) + ' ' + r[1][1].toFixed(1) +
+      ' ' + r[2][0].toFixed(1) + ' ' + r[2][1].toFixed(1);
+  }
 
   el('rect', { x: 0, y: 0, width: W, height: H, fill: '#fbfbfb' }, stage);
+  var defs = el('defs', {}, stage);
+  var CUT = '#882255', SLOW = '#E69F00';
+  [['st-arrow-cut', CUT], ['st-arrow-link', '#009E73']].forEach(function (m) {
+    var mk = el('marker', { id: m[0], viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, defs);
+    el('path', { d: 'M0 0L10 5L0 10z', fill: m[1] }, mk);
+  });
+  var netLayer = el('g', { 'class': 'st-net' }, stage);
   var linkLayer = el('g', {}, stage);
   var flightLayer = el('g', {}, stage);
   var nodeLayer = el('g', {}, stage);
+  var markLayer = el('g', { 'class': 'st-marks' }, stage);
   var view = [];
   for (i = 0; i < N; i++) {
-    var g = el('g', { 'class': 'st-node' }, nodeLayer);
-    var r = isServer(i) ? nodeR : 13;
+    var g = el('g', { 'class': 'st-node', 'data-node': i }, nodeLayer);
+    var r = radius(i);
     var c = el('circle', { cx: pos[i][0], cy: pos[i][1], r: r, stroke: '#333', 'stroke-width': 1.5 }, g);
+    // A crashed node: a pale disc crossed out in dark red, so its name and the black
+    // crosses of messages it failed to receive stay readable.
+    var x0 = pos[i][0], y0 = pos[i][1], xr = r * 0.62;
+    var cross = el('path', { d: 'M' + (x0 - xr) + ' ' + (y0 - xr) + 'L' + (x0 + xr) + ' ' + (y0 + xr) + 'M' + (x0 + xr) + ' ' + (y0 - xr) + 'L' + (x0 - xr) + ' ' + (y0 + xr),
+      stroke: '#B2182B', 'stroke-width': 4, 'stroke-opacity': 0.55, 'stroke-linecap': 'round', display: 'none', 'class': 'st-crash-mark' }, g);
+    // A paused node: two bars over its top edge.
+    var pause = el('g', { display: 'none', 'class': 'st-pause-mark' }, g);
+    el('rect', { x: x0 - 11, y: y0 - r - 9, width: 22, height: 18, rx: 4, fill: '#fff', stroke: '#7a4f00' }, pause);
+    el('rect', { x: x0 - 6, y: y0 - r - 5, width: 4, height: 10, fill: '#7a4f00' }, pause);
+    el('rect', { x: x0 + 2, y: y0 - r - 5, width: 4, height: 10, fill: '#7a4f00' }, pause);
     var label = el('text', { x: pos[i][0], y: pos[i][1] + 4, 'text-anchor': 'middle', 'class': 'st-name' }, g, name(i));
     var l1 = el('text', { x: pos[i][0], y: pos[i][1] + r + 14, 'text-anchor': 'middle', 'class': 'st-sub' }, g, '');
     var l2 = el('text', { x: pos[i][0], y: pos[i][1] + r + 27, 'text-anchor': 'middle', 'class': 'st-sub' }, g, '');
     var l3 = el('text', { x: pos[i][0], y: pos[i][1] + r + 40, 'text-anchor': 'middle', 'class': 'st-sub' }, g, '');
     if (!isServer(i)) { l1.setAttribute('x', pos[i][0] + 20); l1.setAttribute('y', pos[i][1] + 4); l1.setAttribute('text-anchor', 'start'); }
-    view.push({ circle: c, name: label, l1: l1, l2: l2, l3: l3 });
+    view.push({ g: g, circle: c, cross: cross, pause: pause, name: label, l1: l1, l2: l2, l3: l3 });
+  }
+
+  // The network at instant t, under everything else: each side of a partition shaded (an arc
+  // of the ring and a ring around each member) with the cut drawn between the sides; a
+  // one-way cut as arrows barred across; blocked or downed links as barred lines; slow or
+  // degraded links thick amber with their factor; a slowed node tagged. Every shape carries
+  // data attributes naming the fault (its position in `faults`) and the nodes.
+  var SIDES = [['#DCEBF7', '#2F6FA8'], ['#FBEFD2', '#9A6A00'], ['#E0F2EA', '#1F7A55'], ['#EFE3F3', '#6E3F84'], ['#F2F2F2', '#555555']];
+  function bar(r, colour, attrs, parent) {
+    var m = bez(r, 0.5), n2 = bez(r, 0.52), dx = n2[0] - m[0], dy = n2[1] - m[1], d = Math.sqrt(dx * dx + dy * dy) || 1;
+    var px = -dy / d * 9, py = dx / d * 9;
+    el('line', { x1: m[0] - px, y1: m[1] - py, x2: m[0] + px, y2: m[1] + py, stroke: colour, 'stroke-width': 3.5 }, parent);
+  }
+  function drawNet(t) {
+    while (netLayer.firstChild) { netLayer.removeChild(netLayer.firstChild); }
+    while (markLayer.firstChild) { markLayer.removeChild(markLayer.firstChild); }
+    var notes = [];
+    D.faults.forEach(function (f, k) {
+      var x = net[k];
+      if (!x || !(f[0] <= t && t < f[1])) { return; }
+      var g = el('g', { 'data-fault': k }, netLayer);
+      if (x.groups) {
+        g.setAttribute('class', 'st-cut');
+        var outer = ringR + nodeR + 22;
+        var contiguous = arcs(ring, x.groups);
+        var boundaries = [];
+        x.groups.forEach(function (grp, s) {
+          var col = SIDES[s % SIDES.length];
+          var side = el('g', { 'class': 'st-side', 'data-side': s, 'data-nodes': grp.join(',') }, g);
+          var ks = ring.map(function (n, k2) { return grp.indexOf(n) >= 0 ? k2 : -1; }).filter(function (k2) { return k2 >= 0; });
+          if (contiguous && ks.length && ks.length < ring.length) {
+            // The arc: start at the member whose ring predecessor is not in the group.
+            var first = ks.filter(function (k2) { return ks.indexOf((k2 + ring.length - 1) % ring.length) < 0; })[0];
+            var a0 = -Math.PI / 2 + step0 * (first - 0.5), a1 = a0 + step0 * ks.length;
+            boundaries.push(a0);
+            var large = a1 - a0 > Math.PI ? 1 : 0;
+            el('path', { d: 'M' + cx + ' ' + cy + 'L' + (cx + outer * Math.cos(a0)) + ' ' + (cy + outer * Math.sin(a0)) +
+              'A' + outer + ' ' + outer + ' 0 ' + large + ' 1 ' + (cx + outer * Math.cos(a1)) + ' ' + (cy + outer * Math.sin(a1)) + 'Z',
+            fill: col[0], 'fill-opacity': 0.9, stroke: 'none', 'class': 'st-region' }, side);
+            var am = (a0 + a1) / 2;
+            var tx = cx + ringR * 0.5 * Math.cos(am), ty = cy + ringR * 0.5 * Math.sin(am) + 4;
+            el('text', { x: tx, y: ty, 'text-anchor': 'middle', 'class': 'st-side-label', fill: col[1] }, side, 'side ' + String.fromCharCode(65 + s));
+          }
+          grp.forEach(function (n) {
+            if (n >= N) { return; }
+            el('circle', { cx: pos[n][0], cy: pos[n][1], r: radius(n) + 6, fill: col[0], stroke: col[1], 'stroke-width': 2.5, 'class': 'st-halo', 'data-node': n }, side);
+            if (!isServer(n) || !contiguous) {
+              el('text', { x: pos[n][0], y: pos[n][1] - radius(n) - 9, 'text-anchor': 'middle', 'class': 'st-side-label', fill: col[1] }, side, String.fromCharCode(65 + s));
+            }
+          });
+        });
+        boundaries.forEach(function (a) {
+          el('line', { x1: cx, y1: cy, x2: cx + (ringR + nodeR + 30) * Math.cos(a), y2: cy + (ringR + nodeR + 30) * Math.sin(a),
+            stroke: CUT, 'stroke-width': 3, 'stroke-dasharray': '9 5', 'class': 'st-cut-line' }, g);
+        });
+        if (!boundaries.length) {
+          // Sides that are not arcs of the ring (a later partition with other sides): the
+          // cut is drawn on each link between servers of different sides, barred.
+          x.groups.forEach(function (ga, sa) {
+            x.groups.forEach(function (gb, sb) {
+              if (sb <= sa) { return; }
+              ga.forEach(function (a) {
+                gb.forEach(function (b) {
+                  if (a >= N || b >= N || !isServer(a) || !isServer(b)) { return; }
+                  var r = route(a, b);
+                  var cutLink = el('g', { 'class': 'st-cut-line', 'data-from': a, 'data-to': b }, g);
+                  el('path', { d: pathOf(r), fill: 'none', stroke: CUT, 'stroke-width': 2, 'stroke-dasharray': '7 4', 'stroke-opacity': 0.8 }, cutLink);
+                  bar(r, CUT, {}, cutLink);
+                });
+              });
+            });
+          });
+        }
+        notes.push([CUT, 'Partition (no message crosses the cut)'].concat(x.groups.map(function (grp, s) {
+          return 'side ' + String.fromCharCode(65 + s) + ': ' + grp.map(name).join(', ');
+        })));
+      } else if (x.from) {
+        g.setAttribute('class', 'st-oneway');
+        x.from.forEach(function (a) {
+          x.to.forEach(function (b) {
+            if (a === b) { return; }
+            var r = route(a, b);
+            var arrow = el('g', { 'class': 'st-oneway-arrow', 'data-from': a, 'data-to': b }, g);
+            el('path', { d: pathOf(r), fill: 'none', stroke: CUT, 'stroke-width': 2.5, 'stroke-dasharray': '7 4', 'marker-end': 'url(#st-arrow-cut)' }, arrow);
+            bar(r, CUT, {}, arrow);
+          });
+        });
+        notes.push([CUT, 'One-way cut', x.from.map(name).join(', ') + ' cannot send to ' + x.to.map(name).join(', '),
+          '(the other way still works)']);
+      } else if (x.blocked || (x.links && x.change === 'down')) {
+        var down = !x.blocked;
+        var colour = down ? '#009E73' : CUT;
+        g.setAttribute('class', down ? 'st-links-down' : 'st-cut');
+        var ps = x.blocked || x.links;
+        var has = {};
+        ps.forEach(function (p) { has[p[0] + ',' + p[1]] = true; });
+        ps.forEach(function (p) {
+          var both = has[p[1] + ',' + p[0]];
+          if (both && p[0] > p[1]) { return; }
+          var r = route(p[0], p[1]);
+          var line = el('g', { 'class': 'st-blocked', 'data-from': p[0], 'data-to': p[1], 'data-both': both ? 1 : 0 }, g);
+          var attrs = { d: pathOf(r), fill: 'none', stroke: colour, 'stroke-width': 2.5, 'stroke-dasharray': '7 4' };
+          if (!both) { attrs['marker-end'] = down ? 'url(#st-arrow-link)' : 'url(#st-arrow-cut)'; }
+          el('path', attrs, line);
+          bar(r, colour, {}, line);
+        });
+        notes.push([colour, down ? 'Links down' : 'Cut links', ps.slice(0, 4).map(function (p) { return name(p[0]) + '\u2192' + name(p[1]); }).join(', ') +
+          (ps.length > 4 ? ' +' + (ps.length - 4) + ' more' : '')]);
+      } else if (x.links) {
+        g.setAttribute('class', 'st-slow-links');
+        var seen = {};
+        x.links.forEach(function (p) {
+          var key = Math.min(p[0], p[1]) + ',' + Math.max(p[0], p[1]);
+          if (seen[key]) { return; }
+          seen[key] = true;
+          var r = route(p[0], p[1]);
+          var line = el('g', { 'class': 'st-slow-link', 'data-from': p[0], 'data-to': p[1] }, g);
+          el('path', { d: pathOf(r), fill: 'none', stroke: SLOW, 'stroke-width': 7, 'stroke-opacity': 0.45,
+            'stroke-dasharray': x.change === 'slow' ? 'none' : '2 4', 'stroke-linecap': 'round' }, line);
+        });
+        notes.push([SLOW, x.change === 'slow' ? 'Slow links (latency \u00d7' + x.factor + ')' : 'Degraded links',
+          x.links.slice(0, 4).map(function (p) { return name(p[0]) + '\u2192' + name(p[1]); }).join(', ') +
+          (x.links.length > 4 ? ' +' + (x.links.length - 4) + ' more' : '')]);
+      } else if (x.slow !== undefined && x.slow < N) {
+        var n = x.slow, p = pos[n], rr = radius(n);
+        var tag = el('g', { 'class': 'st-slow-node', 'data-fault': k, 'data-node': n }, markLayer);
+        el('circle', { cx: p[0], cy: p[1], r: rr + 5, fill: 'none', stroke: SLOW, 'stroke-width': 4, 'stroke-dasharray': '4 3' }, tag);
+        var text = x.what + ' \u00d7' + x.factor + ' slower';
+        var w = text.length * 6.2 + 10;
+        el('rect', { x: p[0] - w / 2, y: p[1] - rr - 26, width: w, height: 16, rx: 4, fill: '#FFF4DC', stroke: SLOW }, tag);
+        el('text', { x: p[0], y: p[1] - rr - 14, 'text-anchor': 'middle', 'class': 'st-sub' }, tag, text);
+        notes.push([SLOW, 'Slow node', name(n) + '\u2019s ' + x.what + ' is ' + x.factor + '\u00d7 slower']);
+      }
+    });
+    var ny = 16;
+    notes.forEach(function (note) {
+      note.slice(1).forEach(function (line, k) {
+        el('text', { x: 8, y: ny, 'class': k === 0 ? 'st-net-note st-net-title' : 'st-net-note', fill: note[0] }, markLayer, line);
+        ny += 14;
+      });
+      ny += 4;
+    });
   }
 
   function stateAt(n, t) {
@@ -239,7 +473,6 @@
   var wanted = /[#&]t=([0-9.]+)/.exec(window.location.hash);
   if (wanted) { t = Math.max(0, Math.min(D.end, Math.round(Number(wanted[1]) * 1e6))); }
 
-  function point(a, b, f) { return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f]; }
 
   function render() {
     slider.value = t;
@@ -249,10 +482,19 @@
       var s = stateAt(n, t), v = view[n];
       var fill = s.role ? D.roleColours[s.role[2]] : '#eee';
       if (!isServer(n)) { fill = '#f4f0fa'; }
-      if (s.down) { fill = '#3a3a3a'; }
+      // Crashed: a pale disc crossed out, with a thick dark-red edge; paused: faded, a
+      // dashed edge and a pause sign.
+      if (s.down) { fill = '#F1F1F1'; }
       v.circle.setAttribute('fill', fill);
+      v.circle.setAttribute('fill-opacity', s.paused ? 0.45 : 1);
+      v.circle.setAttribute('stroke', s.down ? '#B2182B' : s.paused ? '#7a4f00' : '#333');
+      v.circle.setAttribute('stroke-width', s.down || s.paused ? 3 : 1.5);
       v.circle.setAttribute('stroke-dasharray', s.paused ? '5 3' : 'none');
-      v.name.setAttribute('fill', s.down || (s.role && D.roleNames[s.role[2]] === 'leader') ? '#fff' : '#111');
+      v.cross.setAttribute('display', s.down ? 'inline' : 'none');
+      v.pause.setAttribute('display', s.paused && !s.down ? 'inline' : 'none');
+      v.g.setAttribute('data-state', s.down ? 'crashed' : s.paused ? 'paused' : 'up');
+      v.l1.setAttribute('class', s.down || s.paused ? 'st-sub st-state-bad' : 'st-sub');
+      v.name.setAttribute('fill', !s.down && s.role && D.roleNames[s.role[2]] === 'leader' ? '#fff' : '#111');
       if (isServer(n)) {
         var peer = !words || (s.role && D.roleNames[s.role[2]] === 'peer');
         var state = s.down ? 'crashed' : s.paused ? 'paused' : peer ? 'up' : s.role ? D.roleNames[s.role[2]] : '';
@@ -277,28 +519,29 @@
         v.l1.textContent = s.down ? 'crashed' : '';
       }
     }
+    drawNet(t);
     while (flightLayer.firstChild) { flightLayer.removeChild(flightLayer.firstChild); }
     while (linkLayer.firstChild) { linkLayer.removeChild(linkLayer.firstChild); }
     var hi = upto(msgs, t);
     var shown = 0;
     for (var k = hi; k >= 0 && msgs[k][0] >= t - longest - flash; k--) {
-      var m = msgs[k], a = pos[m[2]], b = pos[m[3]];
+      var m = msgs[k], way = route(m[2], m[3]);
       var colour = D.kindColours[m[4]];
       if (m[5] === delivered) {
         if (t > m[1]) { continue; }
         var f = m[1] > m[0] ? (t - m[0]) / (m[1] - m[0]) : 1;
-        el('line', { x1: a[0], y1: a[1], x2: b[0], y2: b[1], stroke: colour, 'stroke-opacity': 0.18 }, linkLayer);
-        var p = point(a, b, f);
+        el('path', { d: pathOf(way), fill: 'none', stroke: colour, 'stroke-opacity': 0.22 }, linkLayer);
+        var p = bez(way, f);
         el('circle', { cx: p[0], cy: p[1], r: 5, fill: colour, stroke: '#fff', 'stroke-width': 1 }, flightLayer);
         shown++;
       } else {
         var fc = D.fateColours[m[5]];
         if (t < m[1]) {
-          var q = point(a, b, (t - m[0]) / (m[1] - m[0]));
+          var q = bez(way, (t - m[0]) / (m[1] - m[0]));
           el('circle', { cx: q[0], cy: q[1], r: 5, fill: colour, stroke: fc, 'stroke-width': 1.5 }, flightLayer);
           shown++;
         } else if (t <= m[1] + flash) {
-          var x = point(a, b, m[1] > m[0] ? 0.92 : 0.3);
+          var x = bez(way, m[1] > m[0] ? 0.92 : 0.3);
           el('path', { d: 'M' + (x[0] - 6) + ' ' + (x[1] - 6) + 'l12 12m0 -12l-12 12', stroke: fc, 'stroke-width': 3 }, flightLayer);
           shown++;
         }

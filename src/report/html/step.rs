@@ -21,6 +21,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use crate::fault::{Effect, FaultKind, FaultRecord, LinkChange};
+use crate::net::Cut;
 use crate::report::charts::Inputs;
 use crate::report::charts::faults::bands;
 use crate::report::charts::style::{fate_colour, fate_meaning, kind_colour, role_colour};
@@ -141,12 +143,45 @@ pub fn data(input: &Inputs<'_>) -> Value {
         "fateMeanings": fates.keys().map(|f| fate_meaning(f)).collect::<Vec<_>>(),
         "msgs": msgs,
         "faults": faults,
+        "net": bands(input.outcome, input.end_ns()).iter().map(|b| net(b.record)).collect::<Vec<_>>(),
         "clients": super::ops::data(input),
         "checkFails": super::ops::check_failures(input.outcome)
             .into_iter()
             .map(|(t, what)| json!([us(t), what]))
             .collect::<Vec<_>>(),
     })
+}
+
+/// What a fault did to the network or to a node's speed, for the stage to draw (node
+/// positions, as in `nodes`): `{"groups": [[..], ..]}` for a partition's sides,
+/// `{"from": [..], "to": [..]}` for a one-way cut, `{"blocked": [[a, b], ..]}` for an
+/// irregular cut (ring, bridge), `{"links": [[a, b], ..], "change": "down" | "slow" |
+/// "degraded", "factor": x}` for changed links, `{"slow": node, "what": "CPU" | "disk",
+/// "factor": x}` for a slowed node; `null` for every other fault (crashes and pauses are
+/// drawn from the lifecycle events, which say when they really happened).
+fn net(record: Option<&FaultRecord>) -> Value {
+    let ids = |v: &[crate::sim::NodeId]| v.iter().map(|n| n.0).collect::<Vec<_>>();
+    let pairs = |p: &[(crate::sim::NodeId, crate::sim::NodeId)]| {
+        p.iter().map(|(a, b)| [a.0, b.0]).collect::<Vec<_>>()
+    };
+    let Some(r) = record else { return Value::Null };
+    match &r.effect {
+        Effect::Cut(Cut::Groups(g)) => json!({ "groups": g.iter().map(|x| ids(x)).collect::<Vec<_>>() }),
+        Effect::Cut(Cut::OneWay { from, to }) => json!({ "from": ids(from), "to": ids(to) }),
+        Effect::Cut(Cut::Pairs(p)) => json!({ "blocked": pairs(p) }),
+        Effect::Links { pairs: p, change } => match change {
+            LinkChange::Down => json!({ "links": pairs(p), "change": "down" }),
+            LinkChange::LatencyFactor(f) => json!({ "links": pairs(p), "change": "slow", "factor": f }),
+            LinkChange::Degraded => json!({ "links": pairs(p), "change": "degraded" }),
+            LinkChange::Up => Value::Null,
+        },
+        Effect::Slow { node, factor } => json!({
+            "slow": node.0,
+            "what": if r.kind == FaultKind::SlowDisk { "disk" } else { "CPU" },
+            "factor": factor,
+        }),
+        _ => Value::Null,
+    }
 }
 
 /// The data as text safe inside `<script type="application/json">`: every `<` (which can

@@ -220,8 +220,8 @@ impl Story<'_> {
             f => format!("At {} the {f} fault ended.", at(e)),
         };
         self.push(e, END, text);
-        if let Some(text) = self.catch_up(e) {
-            self.push(e, 8, text);
+        if let Some((done, text)) = self.catch_up(e) {
+            self.push(done, 8, text);
         }
     }
 
@@ -292,9 +292,9 @@ impl Story<'_> {
             self.push(t, END, text);
             if !nouns.is_empty()
                 && clear
-                && let Some(text) = self.catch_up(t)
+                && let Some((done, text)) = self.catch_up(t)
             {
-                self.push(t, 8, text);
+                self.push(done, 8, text);
             }
         }
     }
@@ -325,8 +325,9 @@ impl Story<'_> {
     }
 
     /// After a fault ends: when every server had caught up with the commit index reached by
-    /// then (protocols with a log only).
-    pub(super) fn catch_up(&self, e: u64) -> Option<String> {
+    /// then (protocols with a log only), as that instant and the sentence, which the story
+    /// stamps with that instant, not the fault's end.
+    pub(super) fn catch_up(&self, e: u64) -> Option<(u64, String)> {
         let w = self.words?;
         if self.servers.is_empty() || self.lanes.iter().all(|l| l.progress.is_empty()) {
             return None;
@@ -352,13 +353,14 @@ impl Story<'_> {
         if done <= e {
             return None;
         }
-        Some(format!(
+        let text = format!(
             "By {} every running server had caught up to {} {} ({} after).",
             at(done),
             w.commit_index,
             count(target),
             span(done - e)
-        ))
+        );
+        Some((done, text))
     }
 }
 
