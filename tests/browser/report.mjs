@@ -121,6 +121,7 @@ async function checkReport(dir) {
 
     await checkStepsByKind(page, dir, data, problems, name);
     await checkStage(page, dir, data, problems, name);
+    await checkMessageContents(page, dir, problems, name);
     if (data.clients) await checkOpTimeline(page, dir, data, problems, name);
   }
   await page.screenshot({ path: join(shots, `${name}-page.png`), fullPage: false });
@@ -245,6 +246,44 @@ async function checkStepsByKind(page, dir, data, problems, name) {
   // Every kind without instants is disabled and says why.
   const disabled = await page.$$eval('#step-by button:disabled', (b) => b.map((x) => x.title));
   for (const why of disabled) if (!why) problems.push('a disabled step button does not say why');
+}
+
+/** Clicking a message in flight shows its contents exactly as recording.json has them. */
+async function checkMessageContents(page, dir, problems, name) {
+  const rec = readJson(dir, 'recording.json');
+  const withContents = rec.messages.filter((m) => m.contents && m.contents.length).length;
+  await page.click('#step-window');
+  let dots = 0;
+  for (let k = 0; k < 200 && dots === 0; k++) {
+    await page.click('#step-next');
+    dots = await page.$$eval('#stage .st-msg', (d) => d.length);
+  }
+  if (dots === 0) { problems.push('no message could be clicked in the recorded window'); return; }
+  // Click the dot itself (a dispatched click: a dot may sit under a node's label).
+  await page.$eval('#stage .st-msg', (d) => d.dispatchEvent(new MouseEvent('click', { bubbles: true })));
+  const box = await page.$eval('#step-msg', (b) => ({
+    sent: Number(b.getAttribute('data-sent')),
+    from: Number(b.getAttribute('data-from')),
+    to: Number(b.getAttribute('data-to')),
+    kind: b.getAttribute('data-kind'),
+    head: (b.querySelector('.st-msg-head') || {}).textContent || '',
+    fields: Array.from(b.querySelectorAll('dt')).map((dt) => [dt.textContent, dt.nextElementSibling.textContent]),
+  }));
+  // Messages sent in the same microsecond on the same link are told apart by their contents.
+  const same = rec.messages.filter((x) => us(x.sent) === box.sent && x.from === box.from && x.to === box.to && x.kind === box.kind);
+  if (same.length === 0) { problems.push(`the clicked message (${JSON.stringify(box)}) is not in recording.json`); return; }
+  const shown = (c) => (c || []).map(([k, v]) => [k, v === true ? 'yes' : v === false ? 'no' : String(v)]);
+  const m = same.find((x) => JSON.stringify(shown(x.contents)) === JSON.stringify(box.fields));
+  if (!m) {
+    problems.push(`the clicked ${box.kind} shows ${JSON.stringify(box.fields)}, recording.json has ${same.map((x) => JSON.stringify(shown(x.contents))).join(' or ')}`);
+    return;
+  }
+  if (!box.head.startsWith(m.kind)) problems.push(`the message box says "${box.head}" for a ${m.kind}`);
+  const want = shown(m.contents);
+  // Every shipped protocol lists its messages' contents: a recording without any is a bug.
+  if (withContents === 0) problems.push('no message of the recording lists its contents');
+  if (want.length === 0) problems.push(`the clicked ${m.kind} lists no contents`);
+  await page.locator('#step').screenshot({ path: join(shots, `${name}-message.png`) });
 }
 
 /** Hovering an operation names it as history.json has it; clicking it moves the cursor. */

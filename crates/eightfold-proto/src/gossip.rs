@@ -19,7 +19,7 @@ use super::wire::{Reader, Writer};
 use eightfold_sim::sim::digest::mix64;
 use eightfold_sim::sim::rng::Draw;
 use eightfold_sim::sim::{
-    Ctx, Message, Never, Node, NodeId, Observation, Role, SimDuration, Term, Timer, TimerId,
+    Contents, Ctx, Message, Never, Node, NodeId, Observation, Role, SimDuration, Term, Timer, TimerId,
 };
 
 use crate::wire::HEADER;
@@ -68,6 +68,26 @@ impl Message for GossipMsg {
             GossipMsg::Summary { .. } => HEADER + 16,
             GossipMsg::Push { values } | GossipMsg::Sync { values } | GossipMsg::SyncReply { values } => {
                 HEADER + 4 + 8 * values.len() as u32
+            }
+        }
+    }
+
+    /// The values carried (a few by name, then how many), or a summary's count.
+    fn contents(&self, out: &mut Contents) {
+        let values = |out: &mut Contents, v: &[u64]| {
+            let shown: Vec<String> = v.iter().take(8).map(u64::to_string).collect();
+            let more = if v.len() > 8 { format!(" … ({} in all)", v.len()) } else { String::new() };
+            out.num("count", v.len() as u64).text("values", format!("{}{more}", shown.join(", ")));
+        };
+        match self {
+            GossipMsg::Inject { value } | GossipMsg::InjectOk { value } => {
+                out.num("value", *value);
+            }
+            GossipMsg::Push { values: v }
+            | GossipMsg::Sync { values: v }
+            | GossipMsg::SyncReply { values: v } => values(out, v),
+            GossipMsg::Summary { count, hash } => {
+                out.num("count", *count).text("hash", format!("{hash:016x}"));
             }
         }
     }

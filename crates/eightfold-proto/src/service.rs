@@ -8,7 +8,7 @@ use super::paxos::PaxosMsg;
 use super::quorum::QuorumMsg;
 use super::raft::RaftMsg;
 use super::wire::{Reader, Writer};
-use eightfold_sim::sim::Message;
+use eightfold_sim::sim::{Contents, Message};
 
 use crate::wire::HEADER;
 
@@ -99,6 +99,16 @@ impl Message for ServiceMsg {
             ServiceMsg::Raft(m) => m.wire_size(),
             ServiceMsg::Paxos(m) => m.wire_size(),
             ServiceMsg::Quorum(m) => m.wire_size(),
+        }
+    }
+
+    fn contents(&self, out: &mut Contents) {
+        match self {
+            ServiceMsg::Request(r) => r.contents(out),
+            ServiceMsg::Reply(r) => r.contents(out),
+            ServiceMsg::Raft(m) => m.contents(out),
+            ServiceMsg::Paxos(m) => m.contents(out),
+            ServiceMsg::Quorum(m) => m.contents(out),
         }
     }
 

@@ -22,7 +22,7 @@ use super::style::{LABEL_PX, fate_colour, fate_meaning, kind_colour, role_colour
 use super::svg::{Anchor, Num, Svg};
 use super::{ChartError, Inputs};
 use crate::report::words::LogWords;
-use crate::sim::Role;
+use crate::sim::{Contents, FieldValue, Role};
 use crate::world::recorder::MsgRec;
 
 /// Width of the diagram.
@@ -151,13 +151,14 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
         if m.fate == "delivered" {
             let title = titles.then(|| {
                 format!(
-                    "{} {}→{}, {} bytes, sent {:.4} s, arrived {:.4} s",
+                    "{} {}→{}, {} bytes, sent {:.4} s, arrived {:.4} s{}",
                     m.kind,
                     names.0,
                     names.1,
                     m.size,
                     m.sent as f64 / 1e9,
-                    m.end as f64 / 1e9
+                    m.end as f64 / 1e9,
+                    contents_line(&m.contents)
                 )
             });
             s.path(
@@ -175,14 +176,15 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
             let (ex, ey) = if m.end > m.sent { (x1, y1) } else { (x0 + 8.0, y0 + (y1 - y0) * 0.4) };
             let title = titles.then(|| {
                 format!(
-                    "{} {}→{}, {} bytes, sent {:.4} s, lost at {:.4} s: {}",
+                    "{} {}→{}, {} bytes, sent {:.4} s, lost at {:.4} s: {}{}",
                     m.kind,
                     names.0,
                     names.1,
                     m.size,
                     m.sent as f64 / 1e9,
                     m.end as f64 / 1e9,
-                    fate_meaning(&m.fate)
+                    fate_meaning(&m.fate),
+                    contents_line(&m.contents)
                 )
             });
             let fc = fate_colour(&m.fate);
@@ -351,4 +353,21 @@ fn lane_background(
             Some(&format!("{} crashed", l.name)),
         );
     }
+}
+
+/// A message's contents as a second line of its hover text (`term 1, prevLogIndex 12, …`),
+/// or nothing for a message whose type lists none.
+pub fn contents_line(c: &Contents) -> String {
+    if c.is_empty() {
+        return String::new();
+    }
+    let fields: Vec<String> =
+        c.0.iter()
+            .map(|f| match &f.1 {
+                FieldValue::Num(n) => format!("{} {n}", f.0),
+                FieldValue::Flag(b) => format!("{} {}", f.0, if *b { "yes" } else { "no" }),
+                FieldValue::Text(t) => format!("{} {t}", f.0),
+            })
+            .collect();
+    format!("\n{}", fields.join(", "))
 }

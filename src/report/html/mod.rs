@@ -412,7 +412,8 @@ fn step_intro(input: &Inputs<'_>) -> String {
         "Drag the slider, or step from one event to the next with the buttons or the arrow keys; the \
          \u{25c0} \u{25b6} buttons of the second row jump straight to the previous or next {} (a fault \
          counts where it starts and where it ends{op}; lost messages are known only inside the recorded \
-         window). The page opens at the first check failure, or else at the first fault.",
+         window). The page opens at the first check failure, or else at the first fault. Hover a \
+         message dot to read what it says; click it to keep its contents under the stage.",
         kinds.join(", ")
     );
     match (vocab.log, vocab.protocol) {
@@ -480,6 +481,7 @@ fn step_through(h: &mut String, input: &Inputs<'_>) {
          <div class=\"step-box\"><svg id=\"stage\" viewBox=\"0 0 900 440\" role=\"img\" \
          aria-label=\"the cluster at the chosen instant\"></svg>\n\
          <table id=\"step-table\"><thead><tr>{head}</tr></thead><tbody></tbody></table></div>\n\
+         <div id=\"step-msg\" aria-live=\"polite\"></div>\n\
          <div id=\"step-legend\" aria-label=\"what the colours mean\"></div>\n{ops}\
          </section>\n",
         esc(&step_intro(input)),

@@ -462,6 +462,65 @@
 
   var slider = document.getElementById('step-slider');
   var clock = document.getElementById('step-time');
+  // Messages you can read: hover a dot for its contents, click it to keep them under the
+  // stage (the dot is ringed in black while it flies).
+  var msgBox = document.getElementById('step-msg');
+  var picked = -1;
+  function fieldsOf(m) {
+    var flat = m[6] || [], out = [];
+    for (var f = 0; f + 1 < flat.length; f += 2) {
+      var v = flat[f + 1];
+      out.push([D.fieldNames[flat[f]], v === true ? 'yes' : v === false ? 'no' : String(v)]);
+    }
+    return out;
+  }
+  function msgHead(m) {
+    var fate = m[5] === delivered ? 'arrives ' + secs(m[1]) : 'lost at ' + secs(m[1]) + ': ' + D.fateMeanings[m[5]];
+    return D.kinds[m[4]] + ' ' + name(m[2]) + '\u2192' + name(m[3]) + ', sent ' + secs(m[0]) + ', ' + fate;
+  }
+  function msgMark(node, k) {
+    node.setAttribute('data-msg', k);
+    node.setAttribute('class', 'st-msg');
+    var m = msgs[k];
+    el('title', {}, node, msgHead(m) + fieldsOf(m).map(function (f) { return '\n' + f[0] + ': ' + f[1]; }).join(''));
+  }
+  function showMsg() {
+    while (msgBox.firstChild) { msgBox.removeChild(msgBox.firstChild); }
+    if (picked < 0) {
+      msgBox.textContent = 'Click a message dot (or a lost message\u2019s cross) to read what it says.';
+      return;
+    }
+    var m = msgs[picked];
+    msgBox.setAttribute('data-sent', m[0]);
+    msgBox.setAttribute('data-from', m[2]);
+    msgBox.setAttribute('data-to', m[3]);
+    msgBox.setAttribute('data-kind', D.kinds[m[4]]);
+    var head = document.createElement('p');
+    head.className = 'st-msg-head';
+    head.textContent = msgHead(m);
+    msgBox.appendChild(head);
+    var fields = fieldsOf(m);
+    if (!fields.length) {
+      msgBox.appendChild(document.createTextNode('Its protocol lists no contents for this message.'));
+      return;
+    }
+    var dl = document.createElement('dl');
+    fields.forEach(function (f) {
+      var dt = document.createElement('dt'), dd = document.createElement('dd');
+      dt.textContent = f[0];
+      dd.textContent = f[1];
+      dl.appendChild(dt);
+      dl.appendChild(dd);
+    });
+    msgBox.appendChild(dl);
+  }
+  flightLayer.addEventListener('click', function (e) {
+    var k = e.target.getAttribute && e.target.getAttribute('data-msg');
+    if (k === null || k === undefined) { return; }
+    picked = Number(k);
+    showMsg();
+    render();
+  });
   var what = document.getElementById('step-events');
   var active = document.getElementById('step-faults');
   slider.max = D.end;
@@ -532,17 +591,17 @@
         var f = m[1] > m[0] ? (t - m[0]) / (m[1] - m[0]) : 1;
         el('path', { d: pathOf(way), fill: 'none', stroke: colour, 'stroke-opacity': 0.22 }, linkLayer);
         var p = bez(way, f);
-        el('circle', { cx: p[0], cy: p[1], r: 5, fill: colour, stroke: '#fff', 'stroke-width': 1 }, flightLayer);
+        msgMark(el('circle', { cx: p[0], cy: p[1], r: 5, fill: colour, stroke: k === picked ? '#000' : '#fff', 'stroke-width': k === picked ? 2.5 : 1 }, flightLayer), k);
         shown++;
       } else {
         var fc = D.fateColours[m[5]];
         if (t < m[1]) {
           var q = bez(way, (t - m[0]) / (m[1] - m[0]));
-          el('circle', { cx: q[0], cy: q[1], r: 5, fill: colour, stroke: fc, 'stroke-width': 1.5 }, flightLayer);
+          msgMark(el('circle', { cx: q[0], cy: q[1], r: 5, fill: colour, stroke: k === picked ? '#000' : fc, 'stroke-width': k === picked ? 2.5 : 1.5 }, flightLayer), k);
           shown++;
         } else if (t <= m[1] + flash) {
           var x = bez(way, m[1] > m[0] ? 0.92 : 0.3);
-          el('path', { d: 'M' + (x[0] - 6) + ' ' + (x[1] - 6) + 'l12 12m0 -12l-12 12', stroke: fc, 'stroke-width': 3 }, flightLayer);
+          msgMark(el('path', { d: 'M' + (x[0] - 6) + ' ' + (x[1] - 6) + 'l12 12m0 -12l-12 12', stroke: fc, 'stroke-width': 3 }, flightLayer), k);
           shown++;
         }
       }
@@ -768,6 +827,7 @@
       render();
     });
   }
+  showMsg();
   render();
   if (wanted) { document.getElementById('step').scrollIntoView(); }
 }());

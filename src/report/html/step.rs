@@ -93,18 +93,39 @@ pub fn data(input: &Inputs<'_>) -> Value {
     for (i, v) in fates.values_mut().enumerate() {
         *v = i;
     }
+    // A message's contents ride with it as [name, value, name, value, …], each name an
+    // index into `fieldNames` (the names repeat in every message of a kind).
+    let mut field_names: BTreeMap<&str, usize> = BTreeMap::new();
+    for m in &rec.messages {
+        for f in &m.contents.0 {
+            field_names.entry(&f.0).or_default();
+        }
+    }
+    for (i, v) in field_names.values_mut().enumerate() {
+        *v = i;
+    }
     let msgs: Vec<Value> = rec
         .messages
         .iter()
         .map(|m| {
-            json!([
+            let mut row = json!([
                 us(m.sent),
                 us(m.end.max(m.sent)),
                 m.from,
                 m.to,
                 kinds[m.kind.as_str()],
                 fates[m.fate.as_str()]
-            ])
+            ]);
+            if !m.contents.is_empty() {
+                let flat: Vec<Value> = m
+                    .contents
+                    .0
+                    .iter()
+                    .flat_map(|f| [json!(field_names[f.0.as_ref()]), json!(f.1)])
+                    .collect();
+                row.as_array_mut().expect("a row is an array").push(Value::Array(flat));
+            }
+            row
         })
         .collect();
     let faults: Vec<Value> = bands(input.outcome, input.end_ns())
@@ -142,6 +163,7 @@ pub fn data(input: &Inputs<'_>) -> Value {
         "fateColours": fates.keys().map(|f| fate_colour(f)).collect::<Vec<_>>(),
         "fateMeanings": fates.keys().map(|f| fate_meaning(f)).collect::<Vec<_>>(),
         "msgs": msgs,
+        "fieldNames": field_names.keys().collect::<Vec<_>>(),
         "faults": faults,
         "net": bands(input.outcome, input.end_ns()).iter().map(|b| net(b.record)).collect::<Vec<_>>(),
         "clients": super::ops::data(input),

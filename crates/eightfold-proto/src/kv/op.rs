@@ -2,7 +2,7 @@
 //! (Raft, Multi-Paxos, the quorum store) speaks.
 
 use super::super::wire::{Reader, Writer};
-use eightfold_sim::sim::NodeId;
+use eightfold_sim::sim::{Contents, NodeId};
 
 /// A key: a small number, printed `k3`.
 pub type Key = u32;
@@ -187,6 +187,22 @@ pub struct ClientRequest {
 }
 
 impl ClientRequest {
+    /// The request's contents for people to read: who sent it, which of its operations, and
+    /// the operation with its key and value.
+    pub fn contents(&self, out: &mut Contents) {
+        out.text("client", format!("c{}", self.client)).num("seq", self.seq.0).text("op", self.op.name());
+        out.text("key", format!("k{}", self.op.key()));
+        match &self.op {
+            KvOp::Get { .. } => {}
+            KvOp::Put { value, .. } | KvOp::Append { value, .. } => {
+                out.text("value", value);
+            }
+            KvOp::Cas { expected, new, .. } => {
+                out.text("expected", expected.as_deref().unwrap_or("(absent)")).text("new", new);
+            }
+        }
+    }
+
     /// Appends the stable encoding.
     pub fn encode(&self, w: &mut Writer<'_>) {
         w.u32(self.client).u64(self.seq.0);
@@ -245,6 +261,30 @@ pub enum ClientReply {
 }
 
 impl ClientReply {
+    /// The reply's contents for people to read: which request it answers and how.
+    pub fn contents(&self, out: &mut Contents) {
+        out.num("seq", self.seq().0);
+        match self {
+            ClientReply::Ok { result, .. } => {
+                out.text("outcome", "ok");
+                match result {
+                    KvResult::Value(v) => out.text("value", v.as_deref().unwrap_or("(absent)")),
+                    KvResult::Done => out.text("result", "done"),
+                    KvResult::Cas { applied } => out.flag("applied", *applied),
+                };
+            }
+            ClientReply::NotLeader { leader, .. } => {
+                out.text("outcome", "not the leader");
+                if let Some(l) = leader {
+                    out.text("leader hint", format!("n{}", l.0 + 1));
+                }
+            }
+            ClientReply::Unknown { .. } => {
+                out.text("outcome", "unknown (may or may not take effect)");
+            }
+        }
+    }
+
     /// The sequence number the reply answers.
     pub fn seq(&self) -> ClientSeq {
         match self {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::replica::log::{Entry, LogBase, MIN_ENTRY_BYTES};
 use crate::wire::HEADER;
 use crate::wire::{Reader, Writer};
-use eightfold_sim::sim::{LogIndex, Message};
+use eightfold_sim::sim::{Contents, LogIndex, Message};
 
 use super::ballot::{Ballot, Round};
 
@@ -247,6 +247,53 @@ impl Message for PaxosMsg {
         HEADER + self.encoded_len()
     }
 
+    /// Ballots, slots and the decided prefix (Lamport's "Paxos Made Simple" §3 names).
+    fn contents(&self, out: &mut Contents) {
+        match self {
+            PaxosMsg::Prepare { ballot, from } => {
+                out.text("ballot", ballot).num("from slot", from.0);
+            }
+            PaxosMsg::Promise { ballot, decided, accepted } => {
+                out.text("ballot", ballot).num("decided up to", decided.0);
+                out.text("accepted slots", slots_in_words(accepted.iter().map(|a| a.slot.0)));
+            }
+            PaxosMsg::Accept { ballot, first, entries, commit } => {
+                out.text("ballot", ballot)
+                    .text("slots", slots_in_words((0..entries.len() as u64).map(|k| first.0 + k)))
+                    .num("decided up to", commit.0);
+            }
+            PaxosMsg::Accepted { ballot, first, count } => {
+                out.text("ballot", ballot)
+                    .text("slots", slots_in_words((0..u64::from(*count)).map(|k| first.0 + k)));
+            }
+            PaxosMsg::Nack { promised } => {
+                out.text("promised ballot", promised);
+            }
+            PaxosMsg::Heartbeat { ballot, commit } => {
+                out.text("ballot", ballot).num("decided up to", commit.0);
+            }
+            PaxosMsg::HeartbeatAck { ballot } => {
+                out.text("ballot", ballot);
+            }
+            PaxosMsg::Fetch { from } => {
+                out.num("from slot", from.0);
+            }
+            PaxosMsg::Learn { first, entries, decided } => {
+                out.text("slots", slots_in_words((0..entries.len() as u64).map(|k| first.0 + k)))
+                    .num("decided up to", decided.0);
+            }
+            PaxosMsg::Snapshot { base, offset, done, data } => {
+                out.num("snapshot up to slot", base.index.0)
+                    .num("offset", *offset)
+                    .num("bytes", data.len() as u64)
+                    .flag("done", *done);
+            }
+            PaxosMsg::FetchChunk { index, offset } => {
+                out.num("snapshot up to slot", index.0).num("offset", *offset);
+            }
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             PaxosMsg::Prepare { .. } => "Prepare",
@@ -374,6 +421,17 @@ impl Message for PaxosMsg {
             _ => return None,
         };
         r.finish(m)
+    }
+}
+
+/// Slot numbers in words: `none`, `7`, `7-9` (or `7, 9, 12` when not contiguous).
+fn slots_in_words(slots: impl Iterator<Item = u64>) -> String {
+    let v: Vec<u64> = slots.collect();
+    match v.as_slice() {
+        [] => "none".to_string(),
+        [one] => one.to_string(),
+        [first, .., last] if v.windows(2).all(|w| w[1] == w[0] + 1) => format!("{first}-{last}"),
+        _ => v.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
     }
 }
 
@@ -513,5 +571,13 @@ mod tests {
             bytes.extend_from_slice(&u32::MAX.to_le_bytes());
             assert_eq!(PaxosMsg::decode(&bytes), None);
         }
+    }
+
+    #[test]
+    fn slots_read_as_ranges_when_contiguous() {
+        assert_eq!(slots_in_words(std::iter::empty()), "none");
+        assert_eq!(slots_in_words([7].into_iter()), "7");
+        assert_eq!(slots_in_words([7, 8, 9].into_iter()), "7-9");
+        assert_eq!(slots_in_words([7, 9, 12].into_iter()), "7, 9, 12");
     }
 }

@@ -8,7 +8,7 @@ use crate::kv::Key;
 use crate::kv::op::string;
 use crate::wire::HEADER;
 use crate::wire::{Reader, Writer};
-use eightfold_sim::sim::{Message, NodeId};
+use eightfold_sim::sim::{Contents, Message, NodeId};
 
 /// A value's version: the coordinator's clock reading when it wrote the value (made
 /// strictly increasing per coordinator) and the coordinator, ordered lexicographically.
@@ -124,6 +124,44 @@ impl QuorumMsg {
 impl Message for QuorumMsg {
     fn wire_size(&self) -> u32 {
         HEADER + self.encoded_len()
+    }
+
+    /// Keys, values and their last-writer-wins versions.
+    fn contents(&self, out: &mut Contents) {
+        let versioned = |out: &mut Contents, v: &Versioned| {
+            out.text("value", &v.value).text("version", v.version);
+        };
+        match self {
+            QuorumMsg::Read { rid, key } => {
+                out.num("request", *rid).text("key", format!("k{key}"));
+            }
+            QuorumMsg::ReadReply { rid, value } => {
+                out.num("request", *rid);
+                match value {
+                    Some(v) => versioned(out, v),
+                    None => {
+                        out.text("value", "(absent)");
+                    }
+                }
+            }
+            QuorumMsg::Write { rid, key, value, hint } => {
+                out.num("request", *rid).text("key", format!("k{key}"));
+                versioned(out, value);
+                if let Some(h) = hint {
+                    out.text("held for", format!("n{}", h.0 + 1));
+                }
+            }
+            QuorumMsg::WriteAck { rid } => {
+                out.num("request", *rid);
+            }
+            QuorumMsg::Handoff { key, value } => {
+                out.text("key", format!("k{key}"));
+                versioned(out, value);
+            }
+            QuorumMsg::HandoffAck { key, version } => {
+                out.text("key", format!("k{key}")).text("version", version);
+            }
+        }
     }
 
     fn kind(&self) -> &'static str {

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use crate::wire::{Reader, Writer};
-use eightfold_sim::sim::{LogIndex, Message, NodeId, SimDuration, Term};
+use eightfold_sim::sim::{Contents, LogIndex, Message, NodeId, SimDuration, Term};
 
 use super::log::{Entry, MIN_ENTRY_BYTES};
 use super::storage::SnapshotMeta;
@@ -325,6 +325,69 @@ impl Message for RaftMsg {
         }
     }
 
+    /// The fields of Figure 2 of the Raft paper, under its names.
+    fn contents(&self, out: &mut Contents) {
+        match self {
+            RaftMsg::RequestVote { term, last_index, last_term }
+            | RaftMsg::PreVote { term, last_index, last_term } => {
+                out.num("term", term.0).num("lastLogIndex", last_index.0).num("lastLogTerm", last_term.0);
+            }
+            RaftMsg::RequestVoteResp { term, granted } | RaftMsg::PreVoteResp { term, granted } => {
+                out.num("term", term.0).flag("voteGranted", *granted);
+            }
+            RaftMsg::AppendEntries { term, round, prev_index, prev_term, commit, entries } => {
+                out.num("term", term.0)
+                    .num("prevLogIndex", prev_index.0)
+                    .num("prevLogTerm", prev_term.0)
+                    .text("entries", describe_entries(*prev_index, entries))
+                    .num("leaderCommit", commit.0)
+                    .num("round", round.0);
+            }
+            RaftMsg::AppendEntriesResp { term, round, promise, outcome } => {
+                out.num("term", term.0);
+                match outcome {
+                    AppendOutcome::Match { index } => {
+                        out.flag("success", true).num("matchIndex", index.0);
+                    }
+                    AppendOutcome::Conflict { prev, term: at, index } => {
+                        out.flag("success", false).num("prevLogIndex", prev.0);
+                        match at {
+                            Some(t) => out.num("conflictTerm", t.0),
+                            None => out.text("conflictTerm", "none (log too short)"),
+                        };
+                        out.num("conflictIndex", index.0);
+                    }
+                }
+                out.num("round", round.0);
+                if promise.as_nanos() > 0 {
+                    out.text("promise", promise);
+                }
+            }
+            RaftMsg::InstallSnapshot { term, round, meta, offset, done, data } => {
+                out.num("term", term.0)
+                    .num("lastIncludedIndex", meta.index.0)
+                    .num("lastIncludedTerm", meta.term.0)
+                    .num("offset", *offset)
+                    .num("bytes", data.len() as u64)
+                    .flag("done", *done)
+                    .num("round", round.0);
+            }
+            RaftMsg::InstallSnapshotResp { term, round, index, received, installed, .. } => {
+                out.num("term", term.0)
+                    .num("lastIncludedIndex", index.0)
+                    .num("received", *received)
+                    .flag("installed", *installed)
+                    .num("round", round.0);
+            }
+            RaftMsg::AdminChange { change } => {
+                match change {
+                    MembershipChange::Add(n) => out.num("add server", n.0 as u64),
+                    MembershipChange::Remove(n) => out.num("remove server", n.0 as u64),
+                };
+            }
+        }
+    }
+
     fn decode(bytes: &[u8]) -> Option<Self> {
         let mut r = Reader::new(bytes);
         let m = match r.u8()? {
@@ -408,12 +471,30 @@ impl Message for RaftMsg {
     }
 }
 
+/// An AppendEntries' entries in words: `none (heartbeat)`, or their indices, count and
+/// terms (`1394-1396: 3 entries, term 1`).
+fn describe_entries(prev: LogIndex, entries: &[Entry]) -> String {
+    let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
+        return "none (heartbeat)".to_string();
+    };
+    let (lo, hi) = (prev.0 + 1, prev.0 + entries.len() as u64);
+    let at = if lo == hi { format!("{lo}") } else { format!("{lo}-{hi}") };
+    let n = entries.len();
+    let terms = if first.term == last.term {
+        format!("term {}", first.term.0)
+    } else {
+        format!("terms {}-{}", first.term.0, last.term.0)
+    };
+    format!("{at}: {n} entr{}, {terms}", if n == 1 { "y" } else { "ies" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::raft::log::RaftPayload;
     use eightfold_sim::sim::RngStreams;
     use eightfold_sim::sim::rng::Draw;
+    use eightfold_sim::sim::{Contents, FieldValue};
 
     fn samples() -> Vec<RaftMsg> {
         let entries = vec![
@@ -579,5 +660,48 @@ mod tests {
         b.extend_from_slice(&[0u8; 40]);
         b.extend_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(RaftMsg::decode(&b), None);
+    }
+
+    #[test]
+    fn an_append_entries_reads_as_figure_2_says() {
+        let msg = RaftMsg::AppendEntries {
+            term: Term(4),
+            round: HeartbeatRound(9),
+            prev_index: LogIndex(11),
+            prev_term: Term(3),
+            commit: LogIndex(10),
+            entries: vec![
+                Entry { term: Term(3), payload: RaftPayload::Noop },
+                Entry { term: Term(4), payload: RaftPayload::Noop },
+            ],
+        };
+        let mut c = Contents::default();
+        msg.contents(&mut c);
+        let names: Vec<&str> = c.0.iter().map(|f| f.0.as_ref()).collect();
+        assert_eq!(names, ["term", "prevLogIndex", "prevLogTerm", "entries", "leaderCommit", "round"]);
+        assert_eq!(c.get("prevLogIndex"), Some(&FieldValue::Num(11)));
+        assert_eq!(c.get("entries"), Some(&FieldValue::Text("12-13: 2 entries, terms 3-4".into())));
+        let beat = RaftMsg::AppendEntries {
+            term: Term(4),
+            round: HeartbeatRound(9),
+            prev_index: LogIndex(13),
+            prev_term: Term(4),
+            commit: LogIndex(12),
+            entries: vec![],
+        };
+        let mut c = Contents::default();
+        beat.contents(&mut c);
+        assert_eq!(c.get("entries"), Some(&FieldValue::Text("none (heartbeat)".into())));
+        let refused = RaftMsg::AppendEntriesResp {
+            term: Term(4),
+            round: HeartbeatRound(9),
+            promise: SimDuration::ZERO,
+            outcome: AppendOutcome::Conflict { prev: LogIndex(11), term: None, index: LogIndex(8) },
+        };
+        let mut c = Contents::default();
+        refused.contents(&mut c);
+        assert_eq!(c.get("success"), Some(&FieldValue::Flag(false)));
+        assert_eq!(c.get("conflictIndex"), Some(&FieldValue::Num(8)));
+        assert_eq!(c.get("promise"), None, "a zero promise is not shown");
     }
 }

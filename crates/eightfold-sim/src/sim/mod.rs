@@ -5,6 +5,7 @@
 //! are ordered by `(time, insertion sequence)`, randomness comes only from named streams of
 //! the run seed. The [`crate::world::World`] builds on these pieces to run a cluster.
 
+pub mod contents;
 pub mod digest;
 pub mod ids;
 pub mod node;
@@ -13,6 +14,7 @@ pub mod queue;
 pub mod rng;
 pub mod time;
 
+pub use contents::{Contents, Field, FieldValue};
 pub use digest::Digest;
 pub use ids::{LogIndex, MsgId, NodeId, Term, TimerId};
 pub use node::{

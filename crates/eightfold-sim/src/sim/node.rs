@@ -10,6 +10,7 @@
 
 use std::fmt;
 
+use super::contents::Contents;
 use super::ids::{NodeId, TimerId};
 use super::observe::Observation;
 use super::rng::SimRng;
@@ -27,6 +28,10 @@ pub trait Message: Clone + 'static {
     fn encode(&self, out: &mut Vec<u8>);
     /// Decodes bytes produced by [`Message::encode`]; `None` for bytes that do not parse.
     fn decode(bytes: &[u8]) -> Option<Self>;
+    /// Lists the message's contents for people to read (the step-through shows them when a
+    /// message is clicked); asked only of messages the recorder keeps. Lists nothing unless
+    /// the type says otherwise.
+    fn contents(&self, _out: &mut Contents) {}
 }
 
 /// A file on a node's simulated disk, named by a small number the protocol chooses.

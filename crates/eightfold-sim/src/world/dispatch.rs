@@ -299,7 +299,7 @@ impl<N: Node> World<N> {
                 Route::Drop(why) => Err(why.name()),
                 Route::Deliver { at, .. } => Ok(at),
             };
-            r.sent(t, from, to, id, msg.kind(), size, arrive);
+            r.sent(t, from, to, id, msg.kind(), size, arrive, |c| msg.contents(c));
             let link = self.net.link(from, to);
             if link.profile.bandwidth.is_some() {
                 r.queue(t, from, to, size, link.backlog(t));

@@ -219,7 +219,7 @@ impl<N: Node> World<N> {
             self.digest.word(env.tag);
             let size = env.bytes.len() as u32;
             if let Some(r) = &mut self.recorder {
-                r.sent(t, from, to, id, env.kind, size, Ok(at));
+                r.sent(t, from, to, id, env.kind, size, Ok(at), |_| {});
             }
             let payload = Payload::Sealed(Box::new(Sealed { env, tampered, replayed, size }));
             self.queue.push(at, Event::Deliver { from, to, id, msg: payload });

@@ -40,7 +40,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Lifecycle, NodeKind};
-use crate::sim::{LogIndex, MsgId, NodeId, Observation, Role, SimDuration, SimTime, Term};
+use crate::sim::{Contents, LogIndex, MsgId, NodeId, Observation, Role, SimDuration, SimTime, Term};
 
 /// The `format` of `recording.json` files this build writes and reads.
 pub const FORMAT: &str = "eightfold-recording/2";
@@ -295,6 +295,10 @@ pub struct MsgRec {
     /// `delivered`, or why it was lost (`loss`, `partition`, `queue_full`, `node_down`,
     /// `link_down`, `mtu`, `mac`, `replay`, `decode`).
     pub fate: String,
+    /// What the message says, as its type lists it (empty for a type that lists nothing,
+    /// and for an adversary's replayed or forged envelope, which the kernel cannot read).
+    #[serde(default, skip_serializing_if = "Contents::is_empty")]
+    pub contents: Contents,
 }
 
 /// Queue depth of one bandwidth-limited link over time.
@@ -667,6 +671,7 @@ impl Recorder {
         kind: &str,
         size: u32,
         arrive: Result<SimTime, &str>,
+        contents: impl FnOnce(&mut Contents),
     ) {
         if !self.in_window(t) {
             return;
@@ -682,6 +687,8 @@ impl Recorder {
         if arrive.is_ok() {
             self.open.insert(id.0, self.rec.messages.len());
         }
+        let mut listed = Contents::default();
+        contents(&mut listed);
         self.rec.messages.push(MsgRec {
             id: id.0,
             from: from.0,
@@ -691,6 +698,7 @@ impl Recorder {
             sent: t.0,
             end,
             fate,
+            contents: listed,
         });
     }
 
