@@ -16,7 +16,7 @@
   var D = JSON.parse(dataEl.textContent);
   var S = D.state, W = D.words;
   if (!S || !W) { return; }
-  var NS = 'http://www.w3.org/2000/svg';
+  var NS = stage.namespaceURI;
   var N = D.nodes.length;
   // Paul Tol's "bright" qualitative palette (safe for the common colour-blindnesses); every
   // block also carries its term's number, so no reader depends on the colour alone.
