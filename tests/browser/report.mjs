@@ -160,10 +160,83 @@ function expectedState(rec, t) {
       const a = p ? p[k] : 0;
       return moving && moving[k] !== a ? `${a}\u2013${moving[k]}` : String(a);
     };
-    out.push({ name: n.name, down, paused, role: role ? role.role : '', term: role ? role.term : 0,
+    out.push({ node: i, track, name: n.name, down, paused, role: role ? role.role : '', term: role ? role.term : 0,
       last: fig(1), lastTerm: fig(2), commit: fig(3), shown: !!(p || moving) });
   });
   return out;
+}
+
+/** The per-server panel's figures, as data attributes of each server's row. */
+function shownPanel(page) {
+  return page.$$eval('#servers-state .srv', (rows) => rows.map((r) => Object.fromEntries(
+    ['node', 'last', 'commit', 'voted', 'terms', 'progress', 'timer', 'cut'].map((k) => [k, r.getAttribute(`data-${k}`)]))));
+}
+
+/** The runs of terms of a track's log after its changes up to page instant t (and the first
+ * `limit` of them when given), as [start, term]. */
+function runsAt(track, t, limit) {
+  const out = [];
+  (track.runs || []).forEach((r, k) => {
+    if (us(r[0]) > t || (limit !== undefined && k >= limit)) return;
+    while (out.length && out[out.length - 1][0] >= r[1]) out.pop();
+    if (r[2] > 0) out.push([r[1], r[2]]);
+  });
+  return out;
+}
+function termOf(runs, i) {
+  let term = 0;
+  for (const [start, t] of runs) if (start <= i) term = t;
+  return term;
+}
+
+/** One server's row of the per-server panel against recording.json at page instant t: log
+ * length, commit, votedFor, the term of every entry drawn, and (a leader inside the window)
+ * nextIndex/matchIndex per follower; entries drawn as just discarded had those terms. */
+function checkServerRow(rec, data, row, w, t, bad) {
+  if (!row) return;
+  if (row.node !== String(w.node)) bad('panel row', row.node, w.node);
+  if (w.down) return;
+  const track = w.track;
+  if (w.shown) {
+    if (row.last !== w.last) bad('panel log length', row.last, w.last);
+    if (row.commit !== w.commit) bad('panel commit', row.commit, w.commit);
+  }
+  // votedFor: the vote granted in the server's current term.
+  let voted = '';
+  for (const v of (track && track.votes) || []) if (us(v[0]) <= t && v[1] === w.term) voted = rec.nodes[v[2]].name;
+  if (w.role && data.state.votes.length && row.voted !== voted) bad('votedFor', row.voted, voted);
+  if (data.state.runs && track) {
+    const runs = runsAt(track, t);
+    for (const cell of (row.terms || '').split(' ').filter(Boolean)) {
+      const [i, term] = cell.split(':').map(Number);
+      if (termOf(runs, i) !== term) bad(`term of entry ${i}`, term, termOf(runs, i));
+    }
+    if (row.cut) {
+      // The truncation drawn: recording.json has it, and the entries drawn discarded had
+      // the terms they show just before it.
+      const [range, ...cells] = row.cut.split(' ');
+      const from = Number(range.split('-')[0]);
+      const x = (track.truncations || []).filter((c) => us(c[0]) <= t && c[1] === from).pop();
+      if (!x) bad('discarded entries', row.cut, 'no truncation');
+      else {
+        const cutAt = track.runs.findIndex((r) => r[0] === x[0] && r[1] === from && r[2] === 0);
+        const before = runsAt(track, Infinity, cutAt);
+        for (const cell of cells) {
+          const [i, term] = cell.split(':').map(Number);
+          if (termOf(before, i) !== term) bad(`discarded entry ${i}'s term`, term, termOf(before, i));
+        }
+      }
+    }
+  }
+  const inWindow = t >= us(rec.window[0]) && t <= us(rec.window[1]);
+  if (w.role === 'leader' && inWindow && track && track.progress) {
+    const since = rec.roles.filter((r) => r.node === w.node && us(r.t) <= t).pop();
+    const last = {};
+    for (const p of track.progress) if (us(p[0]) <= t && us(p[0]) >= us(since.t)) last[p[1]] = p;
+    const want = Object.keys(last).map(Number).sort((a, b) => a - b)
+      .map((p) => `${rec.nodes[p].name}:${last[p][2]}/${last[p][3]}`).join(' ');
+    if (row.progress !== want) bad('nextIndex/matchIndex', row.progress, want);
+  }
 }
 
 /** The state table as the page shows it. */
@@ -176,11 +249,14 @@ async function compareState(page, rec, data, problems, what) {
   const t = await slider(page);
   const want = expectedState(rec, t);
   const got = await shownState(page);
+  const panel = await shownPanel(page);
+  if (data.state && panel.length !== want.length) problems.push(`${what}: the per-server panel has ${panel.length} rows, the run has ${want.length} servers`);
   want.forEach((w, k) => {
     const row = got[k] || [];
     const state = w.down ? 'crashed' : w.paused ? 'paused' : 'up';
     const bad = (field, g, e) => problems.push(`${what} at ${t} µs: ${w.name} ${field} shows ${JSON.stringify(g)}, recording.json says ${JSON.stringify(e)}`);
     if (row[0] !== w.name) bad('name', row[0], w.name);
+    if (data.state) checkServerRow(rec, data, panel[k], w, t, bad);
     if (row[1] !== state) bad('state', row[1], state);
     if (!data.words || w.down) return;
     const role = w.role.replace('_', '-');
@@ -241,6 +317,18 @@ async function checkStepsByKind(page, dir, data, problems, name) {
       await page.locator('#step').screenshot({ path: join(shots, `${name}-role-change.png`) });
     } else if (!(await page.$eval('#step-next-role', (b) => b.disabled)) && changes.length === 0) {
       problems.push('"next role change" is enabled in a run without role changes');
+    }
+  }
+  // Just after each log truncation (in raft-minority-partition: the stranded leader's
+  // uncommitted entries replaced after the heal), the panel draws them discarded.
+  if (data.state && data.state.runs) {
+    const cuts = rec.tracks.flatMap((x) => (x.truncations || []).map((c) => [us(c[0]), x.node])).sort((a, b) => a[0] - b[0]);
+    for (const [at, node] of cuts.slice(0, 2)) {
+      await page.$eval('#step-slider', (e, v) => { e.value = String(v); e.dispatchEvent(new Event('input')); }, at);
+      await compareState(page, rec, data, problems, 'just after a truncation');
+      const cut = await page.$eval(`#servers-state .srv[data-node="${node}"]`, (r) => r.getAttribute('data-cut'));
+      if (!cut) problems.push(`at the truncation at ${at} µs ${rec.nodes[node].name}'s discarded entries are not drawn`);
+      await page.locator('#servers-state').screenshot({ path: join(shots, `${name}-discarded.png`) });
     }
   }
   // Every kind without instants is disabled and says why.

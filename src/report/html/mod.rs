@@ -30,6 +30,9 @@ use crate::scenario::Protocol;
 
 const CSS: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("step.js");
+/// The per-server state panel under the step-through (logs entry by entry, votes, timers,
+/// a leader's view of its followers); it redraws on each instant the step-through shows.
+const STATE_SCRIPT: &str = include_str!("state.js");
 
 /// What each chart shows and how to read it, in the words of the run's protocol: (file,
 /// title, caption).
@@ -178,11 +181,17 @@ pub fn index(input: &Inputs<'_>, charts: &[&str]) -> String {
         h,
         "<footer>Reproduce this run exactly with <code>eightfold run scenario.json --seed {}</code> (trace digest \
          {}); redraw this page with <code>eightfold chart &lt;this directory&gt;</code>.</footer>\n</main>\n\
-         <script type=\"application/json\" id=\"step-data\">{}</script>\n<script>\n{SCRIPT}</script>\n\
+         <script type=\"application/json\" id=\"step-data\">{}</script>\n<script>\n{SCRIPT}</script>\n{state_script}\
          </body>\n</html>\n",
         o.seed,
         esc(&o.digest),
-        step::embed(&step::data(input))
+        step::embed(&step::data(input)),
+        // Only pages with a per-server state panel (protocols with a log) carry its script.
+        state_script = if input.vocab().log.is_some() {
+            format!("<script>\n{STATE_SCRIPT}</script>\n")
+        } else {
+            String::new()
+        }
     );
     h
 }
@@ -482,12 +491,46 @@ fn step_through(h: &mut String, input: &Inputs<'_>) {
          aria-label=\"the cluster at the chosen instant\"></svg>\n\
          <table id=\"step-table\"><thead><tr>{head}</tr></thead><tbody></tbody></table></div>\n\
          <div id=\"step-msg\" aria-live=\"polite\"></div>\n\
-         <div id=\"step-legend\" aria-label=\"what the colours mean\"></div>\n{ops}\
+         <div id=\"step-legend\" aria-label=\"what the colours mean\"></div>\n{servers}{ops}\
          </section>\n",
         esc(&step_intro(input)),
         by = step_by(input.vocab(), input.ops.is_some()),
+        servers = servers_panel(input.vocab()),
         ops = ops_timeline(input)
     );
+}
+
+/// The per-server state panel's place and its explanation (protocols with a log).
+fn servers_panel(vocab: Vocab) -> String {
+    let Some(w) = vocab.log else { return String::new() };
+    let what = if w.entry_rounds {
+        format!(
+            "Each server’s {log} at this instant, one block per {position}, coloured and numbered by the \
+             {round} it was written in; solid blocks are committed, pale dashed ones are not yet; a dot under a block \
+             means the server has applied it. The black bar marks the commit point. Long logs show only the \
+             interesting stretches (the start, around the commit point, where a server differs from the leader, \
+             the end), with the number of {positions} left out in between. Blocks struck through in red were \
+             just discarded: a new leader overwrote them. Beside each server: whom it voted for in its current \
+             {round}, its election timer running down (a leader has none), and for a leader how far it believes \
+             each follower’s {log} matches its own (matchIndex) and what it will send next (nextIndex).",
+            log = w.log,
+            position = w.position,
+            positions = w.positions,
+            round = w.round,
+        )
+    } else {
+        format!(
+            "Each server’s {log} at this instant, one block per {position}: pale blocks are accepted, solid \
+             ones chosen; long runs show only the interesting stretches, with counts for the rest; a dot under a \
+             block means the server has applied it.",
+            log = w.log,
+            position = w.position,
+        )
+    };
+    format!(
+        "<h3>Inside each server</h3>\n<p class=\"explain\">{}</p>\n<div id=\"servers-state\"></div>\n",
+        esc(&what)
+    )
 }
 
 /// The kinds of instant the page can step by: (kind in the script, label). Only protocols

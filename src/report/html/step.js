@@ -623,6 +623,8 @@
     var now = D.faults.filter(function (f) { return f[0] <= t && t < f[1]; }).map(function (f) { return f[2]; });
     active.textContent = now.length ? 'In effect now: ' + now.join('; ') : 'No fault in effect.';
     drawOps();
+    // The per-server state panel (state.js) redraws at the same instant.
+    stage.dispatchEvent(new CustomEvent('step-render', { detail: t }));
   }
 
   // The operation timeline (Porcupine's picture): a lane per client, a bar per operation

@@ -132,6 +132,7 @@ pub fn data(input: &Inputs<'_>) -> Value {
         .iter()
         .map(|b| json!([us(b.start), us(b.end), b.label(), b.kind]))
         .collect();
+    let state = input.vocab().log.map(|w| server_state(input, w.entry_rounds));
     let words = input.vocab().log.map(|w| {
         json!({
             "round": w.round,
@@ -167,6 +168,7 @@ pub fn data(input: &Inputs<'_>) -> Value {
         "faults": faults,
         "net": bands(input.outcome, input.end_ns()).iter().map(|b| net(b.record)).collect::<Vec<_>>(),
         "clients": super::ops::data(input),
+        "state": state,
         "checkFails": super::ops::check_failures(input.outcome)
             .into_iter()
             .map(|(t, what)| json!([us(t), what]))
@@ -204,6 +206,37 @@ fn net(record: Option<&FaultRecord>) -> Value {
         }),
         _ => Value::Null,
     }
+}
+
+/// What the per-server state panel draws beside the log points (protocols with a log): each
+/// server's votes `[t, node, term, candidate]` (the whole run), the runs of terms of its log
+/// `[t, node, start, term]` (the whole run; Raft only, `entry_rounds`), and inside the
+/// recorded window its applied position `[t, node, index]`, its deadline `[t armed, node,
+/// fires at or -1]` and, as a leader, its view of each follower `[t, node, peer, next,
+/// matched]`, each series headed by the value in force when the window opened.
+fn server_state(input: &Inputs<'_>, entry_rounds: bool) -> Value {
+    let rec = input.recording;
+    let (mut votes, mut runs, mut applied, mut deadlines, mut progress) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for track in &rec.tracks {
+        let n = track.node;
+        votes.extend(track.votes.iter().map(|v| json!([us(v.t), n, v.term, v.candidate])));
+        if entry_rounds {
+            runs.extend(track.runs.iter().map(|r| json!([us(r.t), n, r.start, r.term])));
+        }
+        applied.extend(track.applied.iter().map(|&(t, i)| json!([us(t), n, i])));
+        deadlines.extend(
+            track.deadlines.iter().map(|&(t, at)| json!([us(t), n, at.map_or(-1, |a| us(a) as i64)])),
+        );
+        progress.extend(track.progress.iter().map(|&(t, peer, next, m)| json!([us(t), n, peer, next, m])));
+    }
+    json!({
+        "votes": votes,
+        "runs": entry_rounds.then_some(runs),
+        "applied": applied,
+        "deadlines": deadlines,
+        "progress": progress,
+    })
 }
 
 /// The data as text safe inside `<script type="application/json">`: every `<` (which can

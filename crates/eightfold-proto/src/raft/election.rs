@@ -46,7 +46,7 @@ impl<M: RaftHost> RaftNode<M> {
         // the timer can fire early; it waits out the rest.
         let owed = self.promise_left(ctx.now());
         if owed > SimDuration::ZERO {
-            ctx.set_timer(RaftTimer::Election, owed);
+            self.arm_election_timer(ctx, owed);
             return;
         }
         if self.cfg.pre_vote {
@@ -192,6 +192,7 @@ impl<M: RaftHost> RaftNode<M> {
         self.leader = Some(self.id);
         self.votes.clear();
         ctx.cancel_timer(RaftTimer::Election);
+        ctx.observe(eightfold_sim::sim::Observation::Deadline { at: None });
         self.announce_role(ctx);
         let peers = self.other_voters();
         self.lead = Some(Box::new(LeaderState::new(&peers, self.log.last_index(), ctx.now())));

@@ -470,6 +470,7 @@ impl<M: RaftHost> RaftNode<M> {
         if self.lead.as_ref().is_some_and(|l| l.need_round) {
             self.broadcast_round(ctx, false);
         }
+        self.announce_progress(ctx);
     }
 
     fn synced(&mut self, ctx: &mut Ctx<'_, M>, token: u64) {
@@ -599,7 +600,28 @@ impl<M: RaftHost> RaftNode<M> {
     /// Arms the election timer with a fresh random timeout in `[min, max]`.
     pub(super) fn reset_election_timer(&mut self, ctx: &mut Ctx<'_, M>) {
         let after = random_timeout(ctx, self.cfg.election_timeout_min, self.cfg.election_timeout_max);
+        self.arm_election_timer(ctx, after);
+    }
+
+    /// Arms the election timer to fire `after` from now, and announces its deadline (a view
+    /// for the report: see [`Observation::Deadline`]).
+    pub(super) fn arm_election_timer(&mut self, ctx: &mut Ctx<'_, M>, after: SimDuration) {
         ctx.set_timer(RaftTimer::Election, after);
+        ctx.observe(Observation::Deadline { at: Some(ctx.now() + after) });
+    }
+
+    /// Announces each change of the leader's nextIndex/matchIndex for a follower since the
+    /// last announcement (a view for the report: see [`Observation::Progress`]). A few
+    /// comparisons per handler, no allocation.
+    fn announce_progress(&mut self, ctx: &mut Ctx<'_, M>) {
+        let Some(lead) = self.lead.as_mut() else { return };
+        for (&peer, pr) in lead.progress.iter_mut() {
+            let now = (pr.next, pr.matched);
+            if pr.shown != Some(now) {
+                pr.shown = Some(now);
+                ctx.observe(Observation::Progress { peer, next: pr.next, matched: pr.matched });
+            }
+        }
     }
 
     /// Advances the commit index and applies what became committed.

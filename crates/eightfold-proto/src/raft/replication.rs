@@ -76,6 +76,9 @@ pub(super) struct Progress {
     /// The snapshot being streamed in [`Phase::Snapshot`]. Pinned, so that a compaction in
     /// the middle of a transfer does not restart it with a newer snapshot.
     pub snapshot: Option<Snapshot>,
+    /// (next, matched) as last announced ([`Observation::Progress`]), so that only changes
+    /// are announced.
+    pub shown: Option<(LogIndex, LogIndex)>,
 }
 
 impl Progress {
@@ -91,6 +94,7 @@ impl Progress {
             heard: false,
             stalled_ticks: 0,
             snapshot: None,
+            shown: None,
         }
     }
 

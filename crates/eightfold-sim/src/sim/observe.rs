@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ids::{LogIndex, NodeId, Term};
+use super::time::SimTime;
 
 /// A node's role in its protocol, as drawn on the timeline chart: a generic vocabulary of
 /// leader-based and leaderless replication, which protocols map their states onto.
@@ -127,6 +128,24 @@ pub enum Observation {
         /// Why, in a word (`mac`, `replay`, `decode`).
         reason: String,
     },
+    /// The node will act on its own at `at` unless something reaches it first (Raft: the
+    /// election deadline of a follower or candidate, re-armed by every heartbeat); `None`:
+    /// it has no such deadline (a leader). A view for the report only ([`Self::is_view`]).
+    Deadline {
+        /// When the node's timer fires, if it is armed.
+        at: Option<SimTime>,
+    },
+    /// A leader's view of one follower's log (Raft's nextIndex and matchIndex, Figure 2):
+    /// the next position it will send to `peer`, and the highest it knows `peer` holds as
+    /// its own log does. Announced when either changes. A view ([`Self::is_view`]).
+    Progress {
+        /// The follower.
+        peer: NodeId,
+        /// Next position to send it.
+        next: LogIndex,
+        /// Highest position known to match.
+        matched: LogIndex,
+    },
 }
 
 impl Observation {
@@ -144,7 +163,17 @@ impl Observation {
             Observation::Membership { .. } => 9,
             Observation::Rejected { .. } => 10,
             Observation::Accepted { .. } => 11,
+            Observation::Deadline { .. } => 12,
+            Observation::Progress { .. } => 13,
         }
+    }
+
+    /// True for facts announced only so the report can draw them (timers, a leader's view
+    /// of its followers). Announcing them must not change a run: the kernel hands them to
+    /// the flight recorder alone, never to the digest, the trace or the checks, so a
+    /// protocol may add or drop them without moving any digest.
+    pub fn is_view(&self) -> bool {
+        matches!(self, Observation::Deadline { .. } | Observation::Progress { .. })
     }
 }
 

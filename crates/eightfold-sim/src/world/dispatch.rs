@@ -350,6 +350,10 @@ impl<N: Node> World<N> {
         if let Some(r) = &mut self.recorder {
             r.observation(t, node, &obs);
         }
+        // Views are for the report alone: no digest, trace or check sees them.
+        if obs.is_view() {
+            return;
+        }
         self.digest.event(t.0, code::OBSERVE, node.0, obs.code() as u64, 0);
         if let Observation::Role { role, term } = obs {
             self.slots[node.index()].role = (role, term);

@@ -273,6 +273,56 @@ pub struct Track {
     /// What it read from its disk at each start after which it held a log.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recoveries: Vec<Recovery>,
+    /// The shape of its log entry by entry, over the whole run: each change of where its
+    /// runs of equal terms begin ([`TermRun`]), in order, at its instant (a few per
+    /// election, so kept everywhere). With a log point (last position, commit) it gives the
+    /// term of every entry the log held then; with a truncation, the terms of the entries
+    /// discarded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<TermRun>,
+    /// Inside the window, the highest position applied to its state machine: its value at
+    /// the window's first instant, then each change (changes at one instant make one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applied: Vec<(u64, u64)>,
+    /// Inside the window, each (re)arming of its own deadline ([`Observation::Deadline`]) as
+    /// `[t, at]` (`at` null: none), headed by the one in force at the window's first
+    /// instant, with the instant it was armed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deadlines: Vec<(u64, Option<u64>)>,
+    /// Inside the window, each change of its view of a follower ([`Observation::Progress`])
+    /// as `[t, peer, next, matched]`, headed by the last one known of each peer at the
+    /// window's first instant, with the instant it was announced. A reader keeps those of
+    /// the node's current leadership (announced at or after it became leader).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub progress: Vec<(u64, u32, u64, u64)>,
+}
+
+/// A change of a log's runs of equal terms, saved as `[t, start, term]`: from `t` on, the
+/// runs beginning at `start` or later are gone, and if `term` is not 0 a run of entries of
+/// `term` begins at `start` (it reaches to the log's last position, or to the next run).
+/// `[t, 0, 0]` clears the log's runs (a restart, a snapshot that replaced the log; positions
+/// then covered by no run are inside a snapshot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "(u64, u64, u64)", from = "(u64, u64, u64)")]
+pub struct TermRun {
+    /// When (ns).
+    pub t: u64,
+    /// First position of the run.
+    pub start: u64,
+    /// Its term, or 0 for a cut only.
+    pub term: u64,
+}
+
+impl From<TermRun> for (u64, u64, u64) {
+    fn from(x: TermRun) -> Self {
+        (x.t, x.start, x.term)
+    }
+}
+
+impl From<(u64, u64, u64)> for TermRun {
+    fn from((t, start, term): (u64, u64, u64)) -> Self {
+        TermRun { t, start, term }
+    }
 }
 
 /// One message of the window.
@@ -412,6 +462,13 @@ struct Live {
     /// The last point may not absorb later changes of the same instant (a restart's or a
     /// truncation's point must stay visible).
     sealed: bool,
+    /// Highest position applied.
+    applied: u64,
+    /// The deadline in force: when it was armed, and when it fires (if armed).
+    deadline: Option<(u64, Option<u64>)>,
+    /// The last view of each follower: (peer, when announced, next, matched). A handful of
+    /// peers, kept across the run so the window can open with them.
+    progress: Vec<(u32, u64, u64, u64)>,
 }
 
 /// Records a run as it goes.
@@ -425,6 +482,9 @@ pub struct Recorder {
     open: BTreeMap<u64, usize>,
     /// Link (from, to) → position in `queues`.
     links: BTreeMap<(u32, u32), usize>,
+    /// True once the window's first instant has passed and the state in force then has
+    /// been written at the head of the window's series.
+    opened: bool,
 }
 
 impl Recorder {
@@ -453,12 +513,34 @@ impl Recorder {
             live,
             open: BTreeMap::new(),
             links: BTreeMap::new(),
+            opened: false,
+        }
+    }
+
+    /// At the first call at or after the window's first instant: writes each server's state
+    /// in force at that instant (nothing has changed since the previous call) at the head of
+    /// the window's series.
+    #[inline]
+    fn open_window(&mut self, t: SimTime) {
+        if self.opened || t < self.config.window.0 {
+            return;
+        }
+        self.opened = true;
+        let w0 = self.config.window.0.0;
+        for (k, live) in self.live.iter().flatten() {
+            let track = &mut self.rec.tracks[*k];
+            if live.has_log {
+                track.applied.push((w0, live.applied));
+            }
+            track.deadlines.extend(live.deadline);
+            track.progress.extend(live.progress.iter().map(|&(peer, t, next, m)| (t, peer, next, m)));
         }
     }
 
     /// The recording so far, with the end time set and every pending change made a point.
     #[must_use = "the finished recording is the only copy"]
     pub fn finish(mut self, end: SimTime) -> Recording {
+        self.open_window(end);
         for i in 0..self.live.len() {
             self.flush(i);
         }
@@ -502,10 +584,12 @@ impl Recorder {
         live.sealed = seal;
     }
 
-    /// Applies a log change to node `i`'s state; returns false if nothing changed.
-    fn apply(live: &mut Live, obs: &Observation) -> bool {
+    /// Applies a log change to node `i`'s state, and writes in `runs` each change of its
+    /// runs of terms, at `t`; returns false if nothing changed.
+    fn apply(live: &mut Live, obs: &Observation, t: u64, runs: &mut Vec<TermRun>) -> bool {
         let before = live.state;
         let s = &mut live.state;
+        let mut run = |start, term| runs.push(TermRun { t, start, term });
         match *obs {
             Observation::Appended { index: LogIndex(idx), term: Term(term), .. }
             | Observation::Accepted { last: LogIndex(idx), term: Term(term), .. } => {
@@ -514,6 +598,7 @@ impl Recorder {
                     s.last_term = term;
                     if live.terms.last().is_none_or(|&(_, t)| t != term) {
                         live.terms.push((idx, term));
+                        run(idx, term);
                     }
                 }
             }
@@ -521,6 +606,7 @@ impl Recorder {
                 let last = from.saturating_sub(1);
                 if last < s.last {
                     s.last = last;
+                    run(from, 0);
                     while live.terms.last().is_some_and(|&(start, _)| start > last) {
                         live.terms.pop();
                     }
@@ -539,6 +625,8 @@ impl Recorder {
                     s.last_term = term;
                     live.terms.clear();
                     live.terms.push((idx, term));
+                    run(0, 0);
+                    run(idx, term);
                 }
                 s.commit = s.commit.max(idx);
             }
@@ -558,6 +646,7 @@ impl Recorder {
 
     /// A node announced an observation.
     pub fn observation(&mut self, t: SimTime, node: NodeId, obs: &Observation) {
+        self.open_window(t);
         let i = node.index();
         if let Observation::Role { role, term: Term(term) } = *obs {
             self.rec.roles.push(RoleChange { t: t.0, node: node.0, role, term });
@@ -575,6 +664,35 @@ impl Recorder {
                 self.rec.tracks[k].membership.push(MembershipPoint { t: t.0, voters });
                 return;
             }
+            Observation::Applied { index: LogIndex(index), .. } => {
+                live.applied = *index;
+                if self.in_window(t) {
+                    let applied = &mut self.rec.tracks[k].applied;
+                    match applied.last_mut() {
+                        Some(last) if last.0 == t.0 => last.1 = *index,
+                        _ => applied.push((t.0, *index)),
+                    }
+                }
+                return;
+            }
+            Observation::Deadline { at } => {
+                let d = (t.0, at.map(|a| a.0));
+                live.deadline = Some(d);
+                if self.in_window(t) {
+                    self.rec.tracks[k].deadlines.push(d);
+                }
+                return;
+            }
+            &Observation::Progress { peer, next: LogIndex(next), matched: LogIndex(matched) } => {
+                match live.progress.iter_mut().find(|p| p.0 == peer.0) {
+                    Some(p) => *p = (peer.0, t.0, next, matched),
+                    None => live.progress.push((peer.0, t.0, next, matched)),
+                }
+                if self.in_window(t) {
+                    self.rec.tracks[k].progress.push((t.0, peer.0, next, matched));
+                }
+                return;
+            }
             Observation::Appended { .. }
             | Observation::Accepted { .. }
             | Observation::Truncated { .. }
@@ -589,8 +707,8 @@ impl Recorder {
         if !booting && (exact || pending.is_some_and(|p| p.bucket != bucket)) {
             self.flush(i);
         }
-        let Some((_, live)) = self.live(i) else { return };
-        let changed = Self::apply(live, obs);
+        let Some((_, live)) = self.live.get_mut(i).and_then(Option::as_mut) else { return };
+        let changed = Self::apply(live, obs, t.0, &mut self.rec.tracks[k].runs);
         match *obs {
             Observation::Truncated { from: LogIndex(from) } if changed => {
                 self.rec.tracks[k].truncations.push(Truncation { t: t.0, from });
@@ -619,6 +737,7 @@ impl Recorder {
 
     /// A node started, crashed, paused or resumed.
     pub fn lifecycle(&mut self, t: SimTime, node: NodeId, event: Lifecycle) {
+        self.open_window(t);
         self.rec.lifecycle.push(LifeEvent { t: t.0, node: node.0, event });
         let i = node.index();
         match event {
@@ -635,6 +754,18 @@ impl Recorder {
                     // and its first point does not overwrite its predecessor's last.
                     *live = Live { booting: true, has_log: live.has_log, sealed: true, ..Live::default() };
                 }
+                // Its log and state machine start from nothing; what it reads from its disk
+                // follows.
+                let window = self.in_window(t);
+                if let Some(Some((k, live))) = self.live.get(i) {
+                    let track = &mut self.rec.tracks[*k];
+                    if live.has_log {
+                        track.runs.push(TermRun { t: t.0, start: 0, term: 0 });
+                        if window {
+                            track.applied.push((t.0, 0));
+                        }
+                    }
+                }
             }
             Lifecycle::Pause | Lifecycle::Resume => {}
         }
@@ -642,6 +773,7 @@ impl Recorder {
 
     /// A node finished booting: what it announced meanwhile is what it read from its disk.
     pub fn booted(&mut self, t: SimTime, node: NodeId) {
+        self.open_window(t);
         let i = node.index();
         let Some((k, live)) = self.live(i) else { return };
         if !std::mem::take(&mut live.booting) || !live.has_log {
@@ -914,6 +1046,68 @@ mod tests {
         assert!(track.log.is_empty() && track.recoveries.is_empty());
         assert_eq!(track.votes, vec![Vote { t: 5, term: 2, candidate: 0 }]);
         assert_eq!(track.membership, vec![MembershipPoint { t: 6, voters: vec![0] }]);
+    }
+
+    #[test]
+    fn the_runs_of_terms_follow_every_append_truncation_and_restart_over_the_whole_run() {
+        let mut r = recorder();
+        boot(&mut r, 0);
+        r.booted(SimTime(0), NodeId(0));
+        for (i, term) in [(1, 1), (2, 1), (3, 1), (4, 2)] {
+            append(&mut r, MS + i, i, term); // outside the window: the runs are kept anyway
+        }
+        // The overwrite: 3 and 4 discarded, 3 of term 3 written, at one instant.
+        r.observation(SimTime(150 * MS), NodeId(0), &Observation::Truncated { from: LogIndex(3) });
+        append(&mut r, 150 * MS, 3, 3);
+        r.lifecycle(SimTime(250 * MS), NodeId(0), Lifecycle::Crash);
+        boot(&mut r, 260 * MS);
+        append(&mut r, 260 * MS, 1, 1);
+        r.booted(SimTime(260 * MS), NodeId(0));
+        let rec = r.finish(SimTime(300 * MS));
+        let runs: Vec<(u64, u64, u64)> = rec.tracks[0].runs.iter().map(|&x| x.into()).collect();
+        assert_eq!(
+            runs,
+            vec![
+                (MS + 1, 1, 1),
+                (MS + 4, 4, 2),
+                (150 * MS, 3, 0),
+                (150 * MS, 3, 3),
+                (260 * MS, 0, 0),
+                (260 * MS, 1, 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn timers_applied_and_progress_are_exact_in_the_window_and_open_with_the_state_then() {
+        let mut r = recorder();
+        boot(&mut r, 0);
+        r.booted(SimTime(0), NodeId(0));
+        append(&mut r, MS, 1, 1);
+        let applied = |i| Observation::Applied { index: LogIndex(i), term: Term(1), command: 0 };
+        let deadline = |at: Option<u64>| Observation::Deadline { at: at.map(SimTime) };
+        let progress = |next, matched| Observation::Progress {
+            peer: NodeId(3),
+            next: LogIndex(next),
+            matched: LogIndex(matched),
+        };
+        r.observation(SimTime(2 * MS), NodeId(0), &applied(1));
+        r.observation(SimTime(40 * MS), NodeId(0), &deadline(Some(190 * MS)));
+        r.observation(SimTime(50 * MS), NodeId(0), &deadline(Some(210 * MS))); // in force at 100 ms
+        r.observation(SimTime(60 * MS), NodeId(0), &progress(2, 1));
+        // Inside: every change, at its instant.
+        r.observation(SimTime(120 * MS), NodeId(0), &deadline(None));
+        r.observation(SimTime(130 * MS), NodeId(0), &progress(3, 2));
+        r.observation(SimTime(140 * MS), NodeId(0), &applied(2));
+        r.observation(SimTime(140 * MS), NodeId(0), &applied(3)); // the same instant: one
+        // After the window: not kept.
+        r.observation(SimTime(250 * MS), NodeId(0), &deadline(Some(400 * MS)));
+        r.observation(SimTime(250 * MS), NodeId(0), &applied(4));
+        let rec = r.finish(SimTime(300 * MS));
+        let track = &rec.tracks[0];
+        assert_eq!(track.deadlines, vec![(50 * MS, Some(210 * MS)), (120 * MS, None)]);
+        assert_eq!(track.progress, vec![(60 * MS, 3, 2, 1), (130 * MS, 3, 3, 2)]);
+        assert_eq!(track.applied, vec![(100 * MS, 1), (140 * MS, 3)]);
     }
 
     #[test]
