@@ -8,12 +8,12 @@
 // so outside it.
 (function () {
   'use strict';
-  var dataEl = document.getElementById('step-data');
+  var R = window.eightfoldReport;
   var box = document.getElementById('servers-state');
   var stage = document.getElementById('stage');
   var slider = document.getElementById('step-slider');
-  if (!dataEl || !box || !stage || !slider) { return; }
-  var D = JSON.parse(dataEl.textContent);
+  if (!R || !box || !stage || !slider) { return; }
+  var D = R.data, el = R.el, upto = R.upto, byTime = R.byTime;
   var S = D.state, W = D.words;
   if (!S || !W) { return; }
   var NS = stage.namespaceURI;
@@ -30,19 +30,6 @@
   // Multi-Paxos announces no votes (its acceptors promise ballots): no vote line at all.
   var hasVotes = S.votes.length > 0;
 
-  function el(tag, attrs, parent, text) {
-    var e = document.createElementNS(NS, tag);
-    for (var k in attrs) { if (Object.prototype.hasOwnProperty.call(attrs, k)) { e.setAttribute(k, attrs[k]); } }
-    if (text !== undefined) { e.textContent = text; }
-    if (parent) { parent.appendChild(e); }
-    return e;
-  }
-  function upto(a, t) {
-    var lo = 0, hi = a.length;
-    while (lo < hi) { var m = (lo + hi) >> 1; if (a[m][0] <= t) { lo = m + 1; } else { hi = m; } }
-    return lo - 1;
-  }
-  function byTime(a, b) { return a[0] - b[0]; }
   function split(list) {
     var out = [];
     for (var i = 0; i < N; i++) { out.push([]); }

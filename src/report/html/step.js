@@ -31,6 +31,9 @@
     while (lo < hi) { var m = (lo + hi) >> 1; if (a[m][0] <= t) { lo = m + 1; } else { hi = m; } }
     return lo - 1;
   }
+  // What the per-server panel (state.js, loaded after this script) shares with it: the
+  // embedded data, parsed once, and the helpers above. It reads the data, never changes it.
+  window.eightfoldReport = { data: D, el: el, upto: upto, byTime: byTime };
   function secs(us) { return (us / 1e6).toFixed(6).replace(/(\.\d{3})(\d{3})$/, '$1\u2009$2') + ' s'; }
   function name(i) { return D.nodes[i][0]; }
   function isServer(i) { return D.nodes[i][1] === 's'; }
