@@ -339,7 +339,7 @@ impl KvClient {
         HistoryOp {
             client: self.config.client,
             op: c.kind,
-            key: format!("k{}", c.op.key() + 1),
+            key: crate::proto::kv::op::key_name(c.op.key()),
             value,
             expected,
             invoke_ns: c.invoked.as_nanos(),

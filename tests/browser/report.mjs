@@ -360,7 +360,8 @@ async function checkMessageContents(page, dir, problems, name) {
   // Messages sent in the same microsecond on the same link are told apart by their contents.
   const same = rec.messages.filter((x) => us(x.sent) === box.sent && x.from === box.from && x.to === box.to && x.kind === box.kind);
   if (same.length === 0) { problems.push(`the clicked message (${JSON.stringify(box)}) is not in recording.json`); return; }
-  const shown = (c) => (c || []).map(([k, v]) => [k, v === true ? 'yes' : v === false ? 'no' : String(v)]);
+  const word = (v) => v === true ? 'yes' : v === false ? 'no' : v !== null && typeof v === 'object' ? rec.nodes[v.node].name : String(v);
+  const shown = (c) => (c || []).map(([k, v]) => [k, word(v)]);
   const m = same.find((x) => JSON.stringify(shown(x.contents)) === JSON.stringify(box.fields));
   if (!m) {
     problems.push(`the clicked ${box.kind} shows ${JSON.stringify(box.fields)}, recording.json has ${same.map((x) => JSON.stringify(shown(x.contents))).join(' or ')}`);

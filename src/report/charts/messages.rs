@@ -23,7 +23,7 @@ use super::svg::{Anchor, Num, Svg};
 use super::{ChartError, Inputs};
 use crate::report::words::LogWords;
 use crate::sim::{Contents, FieldValue, Role};
-use crate::world::recorder::MsgRec;
+use crate::world::recorder::{MsgRec, RecNode};
 
 /// Width of the diagram.
 pub const WIDTH: u32 = 1300;
@@ -158,7 +158,7 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
                     m.size,
                     m.sent as f64 / 1e9,
                     m.end as f64 / 1e9,
-                    contents_line(&m.contents)
+                    contents_line(&m.contents, &rec.nodes)
                 )
             });
             s.path(
@@ -184,7 +184,7 @@ pub fn render(input: &Inputs<'_>) -> Result<String, ChartError> {
                     m.sent as f64 / 1e9,
                     m.end as f64 / 1e9,
                     fate_meaning(&m.fate),
-                    contents_line(&m.contents)
+                    contents_line(&m.contents, &rec.nodes)
                 )
             });
             let fc = fate_colour(&m.fate);
@@ -356,8 +356,9 @@ fn lane_background(
 }
 
 /// A message's contents as a second line of its hover text (`term 1, prevLogIndex 12, …`),
-/// or nothing for a message whose type lists none.
-pub fn contents_line(c: &Contents) -> String {
+/// or nothing for a message whose type lists none; a node is written by its name from
+/// `nodes` (the recording's).
+pub fn contents_line(c: &Contents, nodes: &[RecNode]) -> String {
     if c.is_empty() {
         return String::new();
     }
@@ -367,6 +368,9 @@ pub fn contents_line(c: &Contents) -> String {
                 FieldValue::Num(n) => format!("{} {n}", f.0),
                 FieldValue::Flag(b) => format!("{} {}", f.0, if *b { "yes" } else { "no" }),
                 FieldValue::Text(t) => format!("{} {t}", f.0),
+                FieldValue::Node { node } => {
+                    format!("{} {}", f.0, nodes.get(*node as usize).map_or("?", |n| n.name.as_str()))
+                }
             })
             .collect();
     format!("\n{}", fields.join(", "))

@@ -473,7 +473,8 @@
     var flat = m[6] || [], out = [];
     for (var f = 0; f + 1 < flat.length; f += 2) {
       var v = flat[f + 1];
-      out.push([D.fieldNames[flat[f]], v === true ? 'yes' : v === false ? 'no' : String(v)]);
+      var shown = v === true ? 'yes' : v === false ? 'no' : v !== null && typeof v === 'object' ? name(v.node) : String(v);
+      out.push([D.fieldNames[flat[f]], shown]);
     }
     return out;
   }

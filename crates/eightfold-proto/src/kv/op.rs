@@ -7,6 +7,11 @@ use eightfold_sim::sim::{Contents, NodeId};
 /// A key: a small number, printed `k3`.
 pub type Key = u32;
 
+/// A key as histories, reports and message contents write it: `k1` for key 0.
+pub fn key_name(key: Key) -> String {
+    format!("k{}", key + 1)
+}
+
 /// An operation on the key-value store.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KvOp {
@@ -187,11 +192,12 @@ pub struct ClientRequest {
 }
 
 impl ClientRequest {
-    /// The request's contents for people to read: who sent it, which of its operations, and
-    /// the operation with its key and value.
+    /// The request's contents for people to read: which of its client's operations it is,
+    /// and the operation with its key and value.
     pub fn contents(&self, out: &mut Contents) {
-        out.text("client", format!("c{}", self.client)).num("seq", self.seq.0).text("op", self.op.name());
-        out.text("key", format!("k{}", self.op.key()));
+        // The sender (the client) is named by the report beside the contents.
+        out.num("seq", self.seq.0).text("op", self.op.name());
+        out.text("key", key_name(self.op.key()));
         match &self.op {
             KvOp::Get { .. } => {}
             KvOp::Put { value, .. } | KvOp::Append { value, .. } => {
@@ -276,7 +282,7 @@ impl ClientReply {
             ClientReply::NotLeader { leader, .. } => {
                 out.text("outcome", "not the leader");
                 if let Some(l) = leader {
-                    out.text("leader hint", format!("n{}", l.0 + 1));
+                    out.node("leader hint", *l);
                 }
             }
             ClientReply::Unknown { .. } => {
@@ -362,5 +368,21 @@ mod tests {
             let mut r = Reader::new(&b);
             assert_eq!(ClientReply::decode(&mut r), Some(rep));
         }
+    }
+
+    #[test]
+    fn contents_name_keys_as_histories_do_and_leave_node_names_to_the_report() {
+        let mut c = Contents::default();
+        let req = ClientRequest { client: 0, seq: ClientSeq(4), op: KvOp::Put { key: 0, value: "v".into() } };
+        req.contents(&mut c);
+        assert_eq!(
+            c.get("key"),
+            Some(&eightfold_sim::sim::FieldValue::Text("k1".into())),
+            "key 0 is k1, as in history.json"
+        );
+        assert_eq!(c.get("client"), None, "the sender is named by the report, not by the message");
+        let mut c = Contents::default();
+        ClientReply::NotLeader { seq: ClientSeq(4), leader: Some(NodeId(2)) }.contents(&mut c);
+        assert_eq!(c.get("leader hint"), Some(&eightfold_sim::sim::FieldValue::Node { node: 2 }));
     }
 }

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::kv::Key;
+use crate::kv::op::key_name;
 use crate::kv::op::string;
 use crate::wire::HEADER;
 use crate::wire::{Reader, Writer};
@@ -133,7 +134,7 @@ impl Message for QuorumMsg {
         };
         match self {
             QuorumMsg::Read { rid, key } => {
-                out.num("request", *rid).text("key", format!("k{key}"));
+                out.num("request", *rid).text("key", key_name(*key));
             }
             QuorumMsg::ReadReply { rid, value } => {
                 out.num("request", *rid);
@@ -145,21 +146,21 @@ impl Message for QuorumMsg {
                 }
             }
             QuorumMsg::Write { rid, key, value, hint } => {
-                out.num("request", *rid).text("key", format!("k{key}"));
+                out.num("request", *rid).text("key", key_name(*key));
                 versioned(out, value);
                 if let Some(h) = hint {
-                    out.text("held for", format!("n{}", h.0 + 1));
+                    out.node("held for", *h);
                 }
             }
             QuorumMsg::WriteAck { rid } => {
                 out.num("request", *rid);
             }
             QuorumMsg::Handoff { key, value } => {
-                out.text("key", format!("k{key}"));
+                out.text("key", key_name(*key));
                 versioned(out, value);
             }
             QuorumMsg::HandoffAck { key, version } => {
-                out.text("key", format!("k{key}")).text("version", version);
+                out.text("key", key_name(*key)).text("version", version);
             }
         }
     }

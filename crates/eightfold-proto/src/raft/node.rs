@@ -611,17 +611,26 @@ impl<M: RaftHost> RaftNode<M> {
     }
 
     /// Announces each change of the leader's nextIndex/matchIndex for a follower since the
-    /// last announcement (a view for the report: see [`Observation::Progress`]). A few
-    /// comparisons per handler, no allocation.
+    /// last announcement (a view for the report: see [`Observation::Progress`]). Looks only at
+    /// the followers whose progress the handler took to change, in id order; no allocation.
     fn announce_progress(&mut self, ctx: &mut Ctx<'_, M>) {
         let Some(lead) = self.lead.as_mut() else { return };
-        for (&peer, pr) in lead.progress.iter_mut() {
+        if lead.touched.is_empty() {
+            return;
+        }
+        let mut touched = std::mem::take(&mut lead.touched);
+        touched.sort_unstable();
+        touched.dedup();
+        for &peer in &touched {
+            let Some(pr) = lead.progress.get_mut(&peer) else { continue };
             let now = (pr.next, pr.matched);
             if pr.shown != Some(now) {
                 pr.shown = Some(now);
                 ctx.observe(Observation::Progress { peer, next: pr.next, matched: pr.matched });
             }
         }
+        touched.clear();
+        lead.touched = touched;
     }
 
     /// Advances the commit index and applies what became committed.

@@ -118,6 +118,10 @@ pub(super) struct Waiter {
 #[derive(Debug)]
 pub(super) struct LeaderState {
     pub progress: BTreeMap<NodeId, Progress>,
+    /// Followers whose progress was handed out for change since it was last announced
+    /// ([`LeaderState::progress_mut`]): the announcement looks at these alone, not at every
+    /// follower.
+    pub touched: Vec<NodeId>,
     /// The current heartbeat round.
     pub round: HeartbeatRound,
     /// Send time of rounds `round_base ..= round`.
@@ -135,6 +139,7 @@ impl LeaderState {
     pub fn new(peers: &[NodeId], last: LogIndex, now: SimTime) -> Self {
         LeaderState {
             progress: peers.iter().map(|&p| (p, Progress::new(last.next()))).collect(),
+            touched: peers.to_vec(),
             round: HeartbeatRound(1),
             round_times: VecDeque::from([now]),
             round_base: HeartbeatRound(1),
@@ -163,10 +168,19 @@ impl LeaderState {
     pub fn track(&mut self, voters: &[NodeId], me: NodeId, last: LogIndex) {
         self.progress.retain(|p, _| voters.contains(p));
         for &v in voters {
-            if v != me {
-                self.progress.entry(v).or_insert_with(|| Progress::new(last.next()));
+            if v != me && !self.progress.contains_key(&v) {
+                self.progress.insert(v, Progress::new(last.next()));
+                self.touched.push(v);
             }
         }
+    }
+
+    /// A follower's progress, to change: every change of nextIndex or matchIndex goes
+    /// through here, so the follower is announced at the end of the handler.
+    pub fn progress_mut(&mut self, peer: NodeId) -> Option<&mut Progress> {
+        let pr = self.progress.get_mut(&peer)?;
+        self.touched.push(peer);
+        Some(pr)
     }
 }
 
@@ -231,7 +245,7 @@ impl<M: RaftHost> RaftNode<M> {
             return false;
         };
         let round = lead.round;
-        let Some(pr) = lead.progress.get_mut(&peer) else {
+        let Some(pr) = lead.progress_mut(peer) else {
             return false;
         };
         match pr.phase {
@@ -309,7 +323,7 @@ impl<M: RaftHost> RaftNode<M> {
         lead.new_round(now);
         let peers: Vec<NodeId> = lead.progress.keys().copied().collect();
         for p in peers {
-            let Some(pr) = self.lead.as_mut().and_then(|l| l.progress.get_mut(&p)) else {
+            let Some(pr) = self.lead.as_mut().and_then(|l| l.progress_mut(p)) else {
                 continue;
             };
             let mut resend = false;
@@ -494,7 +508,7 @@ impl<M: RaftHost> RaftNode<M> {
             return;
         }
         let last = self.log.last_index();
-        let Some(pr) = self.lead.as_mut().and_then(|l| l.progress.get_mut(&from)) else {
+        let Some(pr) = self.lead.as_mut().and_then(|l| l.progress_mut(from)) else {
             return;
         };
         match outcome {
@@ -554,7 +568,7 @@ impl<M: RaftHost> RaftNode<M> {
         };
         let sent_at = lead.round_time(round);
         let current = lead.round;
-        let Some(pr) = lead.progress.get_mut(&from) else {
+        let Some(pr) = lead.progress_mut(from) else {
             return false;
         };
         pr.heard = true;

@@ -125,7 +125,7 @@ impl<M: RaftHost> RaftNode<M> {
         let Some(snapshot) = self.snapshot.clone() else {
             return;
         };
-        let Some(pr) = self.lead.as_mut().and_then(|l| l.progress.get_mut(&peer)) else {
+        let Some(pr) = self.lead.as_mut().and_then(|l| l.progress_mut(peer)) else {
             return;
         };
         pr.phase = Phase::Snapshot { index: snapshot.0.index, offset: 0, sent_at: now };
@@ -142,7 +142,7 @@ impl<M: RaftHost> RaftNode<M> {
             return;
         };
         let round = lead.round;
-        let Some(pr) = lead.progress.get_mut(&peer) else {
+        let Some(pr) = lead.progress_mut(peer) else {
             return;
         };
         let (Phase::Snapshot { index, offset, .. }, Some((meta, data))) = (pr.phase, &pr.snapshot) else {
@@ -271,7 +271,7 @@ impl<M: RaftHost> RaftNode<M> {
             return;
         }
         let last = self.log.last_index();
-        let Some(pr) = self.lead.as_mut().and_then(|l| l.progress.get_mut(&from)) else {
+        let Some(pr) = self.lead.as_mut().and_then(|l| l.progress_mut(from)) else {
             return;
         };
         if !installed {

@@ -12,6 +12,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::ids::NodeId;
+
 /// The value of one field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -22,6 +24,12 @@ pub enum FieldValue {
     Flag(bool),
     /// Anything else, already in words (a range of entries, a key and value).
     Text(String),
+    /// A node, by id (`{"node": 3}`): the report writes its name, which the protocol does
+    /// not know.
+    Node {
+        /// The node's index.
+        node: u32,
+    },
 }
 
 /// One named field of a message's contents (`["term", 3]` in `recording.json`).
@@ -52,6 +60,12 @@ impl Contents {
         self
     }
 
+    /// Adds a node (a leader hint, a replica a write is held for).
+    pub fn node(&mut self, name: &'static str, n: NodeId) -> &mut Self {
+        self.0.push(Field(Cow::Borrowed(name), FieldValue::Node { node: n.0 }));
+        self
+    }
+
     /// True when the message listed nothing.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -70,9 +84,9 @@ mod tests {
     #[test]
     fn contents_are_written_as_compact_pairs_and_read_back() {
         let mut c = Contents::default();
-        c.num("term", 3).flag("granted", true).text("entries", "4-6 (t3)");
+        c.num("term", 3).flag("granted", true).text("entries", "4-6 (t3)").node("leader", NodeId(2));
         let json = serde_json::to_string(&c).expect("serialises");
-        assert_eq!(json, r#"[["term",3],["granted",true],["entries","4-6 (t3)"]]"#);
+        assert_eq!(json, r#"[["term",3],["granted",true],["entries","4-6 (t3)"],["leader",{"node":2}]]"#);
         let back: Contents = serde_json::from_str(&json).expect("parses");
         assert_eq!(back, c);
         assert_eq!(back.get("term"), Some(&FieldValue::Num(3)));
