@@ -46,11 +46,6 @@ impl SettingsPatch {
         self
     }
 
-    /// The value given to `name`, if any (the last one, if named twice).
-    pub fn get(&self, name: &str) -> Option<SettingValue> {
-        self.0.iter().rev().find(|s| s.name == name).map(|s| s.value)
-    }
-
     /// The settings, in order.
     pub fn iter(&self) -> impl Iterator<Item = &Setting> {
         self.0.iter()

@@ -466,9 +466,12 @@ struct Live {
     applied: u64,
     /// The deadline in force: when it was armed, and when it fires (if armed).
     deadline: Option<(u64, Option<u64>)>,
-    /// The last view of each follower: (peer, when announced, next, matched). A handful of
-    /// peers, kept across the run so the window can open with them.
+    /// The last view of each follower: (peer, when announced, next, matched), in the order
+    /// first announced, kept across the run so the window can open with them.
     progress: Vec<(u32, u64, u64, u64)>,
+    /// Where each follower's view sits in `progress`, so an announcement costs a lookup, not
+    /// a scan of every follower.
+    progress_at: BTreeMap<u32, usize>,
 }
 
 /// Records a run as it goes.
@@ -684,9 +687,13 @@ impl Recorder {
                 return;
             }
             &Observation::Progress { peer, next: LogIndex(next), matched: LogIndex(matched) } => {
-                match live.progress.iter_mut().find(|p| p.0 == peer.0) {
-                    Some(p) => *p = (peer.0, t.0, next, matched),
-                    None => live.progress.push((peer.0, t.0, next, matched)),
+                let view = (peer.0, t.0, next, matched);
+                match live.progress_at.get(&peer.0) {
+                    Some(&i) => live.progress[i] = view,
+                    None => {
+                        live.progress_at.insert(peer.0, live.progress.len());
+                        live.progress.push(view);
+                    }
                 }
                 if self.in_window(t) {
                     self.rec.tracks[k].progress.push((t.0, peer.0, next, matched));
