@@ -321,6 +321,8 @@ pub fn judge(input: &LivenessInput) -> CheckResult {
     let majority = input.servers / 2 + 1;
     let lost_majority_at = lost.get(majority as usize - 1).map(|&(t, _)| t);
     let mut failed: Vec<&Wait> = Vec::new();
+    // The earliest instant a failed wait ran past its deadline.
+    let mut failed_at: Option<SimTime> = None;
     let mut excused_by_loss = 0usize;
     for w in &input.progress.waits {
         let d = input.deadline(&excused, Some(w.client), w.from);
@@ -331,16 +333,21 @@ pub fn judge(input: &LivenessInput) -> CheckResult {
             excused_by_loss += 1;
         } else {
             failed.push(w);
+            failed_at = Some(failed_at.map_or(d, |f| f.min(d)));
         }
     }
     if !failed.is_empty() {
         let shown: Vec<String> = failed.iter().take(3).map(|w| input.describe_wait(w)).collect();
         let more = if failed.len() > 3 { format!(" and {} more", failed.len() - 3) } else { String::new() };
-        return CheckResult::fail(format!(
+        let failed = CheckResult::fail(format!(
             "{}{more}: longer than the bound of {} with no fault in effect or healing",
             shown.join("; "),
             input.bound
         ));
+        return match failed_at {
+            Some(t) => failed.at(t),
+            None => failed,
+        };
     }
     if excused_by_loss > 0 {
         let names: Vec<String> = lost.iter().map(|&(_, n)| input.name(n)).collect();
@@ -490,6 +497,8 @@ mod tests {
         let r = judge(&input(&gets_only(20_000), vec![], 3));
         assert_eq!(r.status, Status::Fail, "{}", r.detail);
         assert!(r.detail.contains("c1 got no ok put from 0.010s to the end"), "{}", r.detail);
+        // The failure is stamped with the instant the wait ran past its bound: 0.010 s + 4 s.
+        assert_eq!(r.at, Some(SimTime(4_010 * MS)));
         assert_eq!(judge(&input(&healthy(20_000), vec![], 3)).status, Status::Pass);
     }
 
@@ -526,8 +535,11 @@ mod tests {
         ops.push(op(0, OpKind::Put, 2_000, 2_500, OpOutcome::Info));
         let with = |end| input(&ops, vec![record(FaultKind::Partition, 1_000, Some(end), cut())], 3);
         assert_eq!(judge(&with(6_000)).status, Status::Pass, "{}", judge(&with(6_000)).detail);
-        // Healed at 4 s: due by 8 s, and the stall lasted to 9 s.
+        // Healed at 4 s: due by 8 s, and the stall lasted to 9 s; it failed at 8 s, and a
+        // passing verdict carries no instant.
         assert_eq!(judge(&with(4_000)).status, Status::Fail);
+        assert_eq!(judge(&with(4_000)).at, Some(SimTime(8_000 * MS)));
+        assert_eq!(judge(&with(6_000)).at, None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod liveness;
 pub use eightfold_check::{formats, linearizability};
 pub use eightfold_proto::invariants;
 
+use crate::sim::SimTime;
 use serde::{Deserialize, Serialize};
 
 /// What a check concluded about a run.
@@ -49,24 +50,36 @@ pub struct CheckResult {
     pub status: Status,
     /// What it found, in a sentence.
     pub detail: String,
+    /// When a failed check's violation is known to have happened, where the check can
+    /// say: for liveness, the instant the first unexcused wait ran past its bound; for
+    /// convergence, the end of the run, when a live server still lacked a value. The
+    /// report's step-through stops there. (Invariants give theirs in `halted`, and
+    /// linearizability through its counterexample's operations.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<SimTime>,
 }
 
 impl CheckResult {
     /// A passing verdict.
     pub fn pass(detail: impl Into<String>) -> Self {
-        CheckResult { status: Status::Pass, detail: detail.into() }
+        CheckResult { status: Status::Pass, detail: detail.into(), at: None }
     }
     /// A failing verdict.
     pub fn fail(detail: impl Into<String>) -> Self {
-        CheckResult { status: Status::Fail, detail: detail.into() }
+        CheckResult { status: Status::Fail, detail: detail.into(), at: None }
     }
     /// The check could not decide within its budget.
     pub fn unknown(detail: impl Into<String>) -> Self {
-        CheckResult { status: Status::Unknown, detail: detail.into() }
+        CheckResult { status: Status::Unknown, detail: detail.into(), at: None }
     }
     /// The run gave the check nothing to judge; `detail` says why.
     pub fn not_judged(detail: impl Into<String>) -> Self {
-        CheckResult { status: Status::NotJudged, detail: detail.into() }
+        CheckResult { status: Status::NotJudged, detail: detail.into(), at: None }
+    }
+    /// The same verdict, stamped with the instant its violation is known to have happened.
+    #[must_use]
+    pub fn at(self, t: SimTime) -> Self {
+        CheckResult { at: Some(t), ..self }
     }
     /// True unless the check found a violation (an undecided or unjudged check does not fail
     /// a run).

@@ -143,10 +143,7 @@ pub fn evaluate(s: &Scenario, world: &World<BroadcastNode>, fin: &mut Finished) 
     let (passed, detail, figures) = judge(injected, &acked, &holdings, tracker, fin.quiet_after);
     fin.checks.insert(
         "convergence".into(),
-        CheckResult {
-            status: if passed { crate::check::Status::Pass } else { crate::check::Status::Fail },
-            detail,
-        },
+        if passed { CheckResult::pass(detail) } else { CheckResult::fail(detail).at(world.now()) },
     );
     fin.useful_ops = acked.len() as u64;
     fin.broadcast = Some(figures);

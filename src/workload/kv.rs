@@ -350,3 +350,37 @@ impl KvClient {
         }
     }
 }
+
+/// `text` with every value's padding shortened to `…`, for display: a value of `value_size`
+/// bytes is written `client:seq~.....` (a `~` then dots, which no value's own token
+/// contains), and a counterexample quoting several such values is unreadable with them.
+/// `"2:52~......"` becomes `"2:52…"`, so two values run together stay apart
+/// (`"4:19…4:25…;"`); text without padding is returned as it is.
+pub fn unpadded(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(256));
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '~' && chars.peek() == Some(&'.') {
+            while chars.peek() == Some(&'.') {
+                chars.next();
+            }
+            out.push('\u{2026}');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod padding_tests {
+    use super::unpadded;
+
+    #[test]
+    fn padding_is_shortened_and_nothing_else() {
+        assert_eq!(unpadded("\"k10\" \"2:52~.......\""), "\"k10\" \"2:52\u{2026}\"");
+        assert_eq!(unpadded("\"4:19~....4:25~...;\""), "\"4:19\u{2026}4:25\u{2026};\"");
+        assert_eq!(unpadded("nil -> \"1:2\""), "nil -> \"1:2\"");
+        assert_eq!(unpadded("a~b..."), "a~b...");
+    }
+}

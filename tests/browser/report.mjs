@@ -59,10 +59,22 @@ async function checkReport(dir) {
   const url = pathToFileURL(resolve(join(dir, 'index.html'))).href;
   await page.goto(url, { waitUntil: 'load' });
 
-  // Every chart image loaded and has a size.
-  const broken = await page.$$eval('img', (imgs) =>
-    imgs.filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.getAttribute('src')));
-  for (const src of broken) problems.push(`chart ${src} did not render`);
+  // Every chart is a live SVG document inside the page (an <object>, so its hover text
+  // works there), with a size; every latency mark carries its hover text.
+  const charts = await page.$$eval('figure object', (os) =>
+    os.map((o) => { const b = o.getBoundingClientRect(); return [o.getAttribute('data'), b.width, b.height]; }));
+  for (const [file, w, h] of charts) {
+    const frame = page.frames().find((f) => f.url().endsWith('/' + file));
+    const root = frame ? await frame.evaluate(() => document.documentElement.tagName).catch(() => null) : null;
+    if (root !== 'svg' || w < 100 || h < 50) problems.push(`chart ${file} did not render inside the page (${root}, ${w}x${h})`);
+    if (file === 'latency.svg' && frame) {
+      const [marks, titled] = await frame.evaluate(() => {
+        const m = [...document.querySelectorAll('g.ops-ok > *, g.ops-fail > *, g.ops-info > *')];
+        return [m.length, m.filter((e) => e.querySelector('title')).length];
+      });
+      if (marks === 0 || titled !== marks) problems.push(`latency.svg: ${titled} of ${marks} marks have hover text in the page`);
+    }
+  }
 
   const data = await page.$eval('#step-data', (e) => JSON.parse(e.textContent)).catch(() => null);
   if (!data) {
@@ -281,7 +293,17 @@ async function checkStepsByKind(page, dir, data, problems, name) {
   await page.reload({ waitUntil: 'load' });
   const opened = await slider(page);
   const starts = outcome.faults.map((f) => us(f.start)).sort((a, b) => a - b);
-  const failAt = data.checkFails.length ? data.checkFails[0][0] : null;
+  // The first check failure, from outcome.json (not from the page's own data): a halt, the
+  // last call among a linearizability counterexample's operations, a failed check's stamp.
+  const fails = [];
+  if (outcome.halted) fails.push(us(outcome.halted.at));
+  const cx = outcome.linearizability && outcome.linearizability.counterexample;
+  if (cx && cx.ops.length) fails.push(us(Math.max(...cx.ops.map((o) => o.call))));
+  for (const c of Object.values(outcome.checks || {})) if (c.status === 'fail' && c.at !== undefined) fails.push(us(c.at));
+  const failAt = fails.length ? Math.min(...fails) : null;
+  if (failAt !== (data.checkFails.length ? data.checkFails[0][0] : null)) {
+    problems.push(`the page's first check failure is ${JSON.stringify(data.checkFails[0])}, outcome.json says ${failAt} µs`);
+  }
   const want = failAt !== null ? failAt : starts.length ? starts[0] : data.window[0];
   if (opened !== want) problems.push(`the page opens at ${opened} µs, not at the first ${failAt !== null ? 'check failure' : 'fault'} (${want} µs)`);
   if (starts.length) await compareState(page, rec, data, problems, 'opening');

@@ -186,7 +186,7 @@ fn a_raft_report_has_charts_that_reflect_the_run() {
     );
     assert!(!html.contains("http://") && !html.contains("https://"), "the page must not fetch anything");
     for f in ["latency.svg", "throughput.svg", "timeline.svg", "messages.svg", "network.svg"] {
-        assert!(html.contains(&format!("<img src=\"{f}\"")), "{f} is shown");
+        assert!(html.contains(&format!("<object data=\"{f}\"")), "{f} is shown");
     }
     let open = "<script type=\"application/json\" id=\"step-data\">";
     let start = html.find(open).expect("step data") + open.len();

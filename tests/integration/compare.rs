@@ -88,6 +88,7 @@ fn every_figure_agrees_with_the_individual_runs() {
         let (mut ok, mut fail, mut info, mut messages, mut bytes) = (0, 0, 0, 0, 0);
         let (mut lin_pass, mut inv_pass, mut live_pass) = (0, 0, 0);
         let (mut during_total, mut during_ok) = (0, 0);
+        let mut first_counterexample = None;
         for (i, seed) in (SEEDS.0..=SEEDS.1).enumerate() {
             let run = runner::run_full(&adapted.scenario, RunOptions::seed(seed)).expect("runs");
             let o = &run.outcome;
@@ -101,6 +102,11 @@ fn every_figure_agrees_with_the_individual_runs() {
             lin_pass += u64::from(o.checks["linearizable"].passed());
             inv_pass += u64::from(o.checks["invariants"].passed());
             live_pass += u64::from(o.checks.get("liveness").is_some_and(|c| c.passed()));
+            if first_counterexample.is_none()
+                && let Some(cx) = o.linearizability.as_ref().and_then(|l| l.counterexample.clone())
+            {
+                first_counterexample = Some((seed, cx));
+            }
             // Operations invoked inside a fault window, recounted here from the outcome's
             // fault log (cut-off operations aside, which only info operations can be).
             let wins = windows(o, s.duration.0.as_nanos());
@@ -119,6 +125,13 @@ fn every_figure_agrees_with_the_individual_runs() {
         assert_eq!(summary.safety.linearizable.passed, lin_pass, "{name}");
         assert_eq!(summary.safety.linearizable.passed + summary.safety.linearizable.failed, 3, "{name}");
         assert_eq!(summary.safety.invariants.passed, inv_pass, "{name}");
+        // The counterexample the page draws is the first failing seed's, exactly.
+        let drawn = summary
+            .safety
+            .example
+            .as_ref()
+            .map(|e| (e.seed, serde_json::to_value(&e.counterexample).expect("serialises")));
+        assert_eq!(drawn, first_counterexample, "{name}");
         assert_eq!(summary.safety.liveness.passed, live_pass, "{name}");
         let av = &summary.availability;
         assert_eq!(av.during_faults.ok, during_ok, "{name}");
@@ -263,17 +276,33 @@ fn the_cli_writes_a_report_whose_charts_and_page_match_compare_json() {
     // The page: self-contained, links both charts, and quotes the measured verdicts.
     let page = std::fs::read_to_string(report.join("index.html")).unwrap();
     assert!(!page.contains("http://") && !page.contains("https://"), "nothing from the network");
-    assert!(page.contains("src=\"latency-cdf.svg\"") && page.contains("src=\"throughput.svg\""));
+    assert!(page.contains("data=\"latency-cdf.svg\"") && page.contains("data=\"throughput.svg\""));
     let quorum = &protocols[2];
     let failed = quorum["safety"]["linearizable"]["failed"].as_u64().unwrap();
-    if failed > 0 {
+    assert!(failed > 0, "the quorum store (R 2, W 2 under these faults) serves a stale read in these seeds");
+    assert!(
+        page.contains(&format!("not linearizable in {failed} of 2 seeds")),
+        "the finding quotes the data"
+    );
+    let replay = quorum["safety"]["replay"].as_str().unwrap();
+    assert!(page.contains(replay));
+    // The first failing seed's counterexample is drawn on the page, a bar per operation in
+    // its client's lane, with the impossible order in words; only for the quorum store.
+    let example = &quorum["safety"]["example"];
+    let ops = example["counterexample"]["ops"].as_array().expect("the counterexample's operations");
+    let start =
+        page.find("<figure class=\"anomaly\" data-protocol=\"quorum\">").expect("the anomaly is drawn");
+    let figure = &page[start..start + page[start..].find("</figure>").expect("closed")];
+    assert_eq!(figure.matches("<rect class=\"cx-op").count(), ops.len(), "a bar per operation");
+    for o in ops {
         assert!(
-            page.contains(&format!("not linearizable in {failed} of 2 seeds")),
-            "the finding quotes the data"
+            figure.contains(&format!(">c{}</text>", o["client"].as_u64().unwrap() + 1)),
+            "its client's lane"
         );
-        let replay = quorum["safety"]["replay"].as_str().unwrap();
-        assert!(page.contains(replay));
     }
+    assert!(figure.contains("cannot all have happened as their clients saw them"), "told in words");
+    assert!(figure.contains(example["replay"].as_str().unwrap()), "with the command that replays it");
+    assert_eq!(page.matches("<figure class=\"anomaly\"").count(), 1, "Raft and Multi-Paxos have none");
     for p in &protocols[..2] {
         assert_eq!(p["safety"]["linearizable"]["passed"], 2, "{}", p["protocol"]);
     }

@@ -63,6 +63,15 @@ fn writes_that_never_fit_a_queue_fail_liveness_even_when_reads_succeed() {
         assert_eq!(c.status, Status::Fail, "seed {seed}: {}", c.detail);
         assert!(c.detail.contains("got no ok put"), "{}", c.detail);
         assert!(!o.outcome.passed, "seed {seed}: a failed liveness check fails the run");
+        // The failure carries its instant: one bound (4 s by default) after the first put
+        // that never succeeded was sent, and the report's step-through stops there.
+        let first_put = h.ops.iter().filter(|op| op.op == OpKind::Put).map(|op| op.invoke_ns).min();
+        let bound = 4_000_000_000;
+        assert_eq!(c.at.map(|t| t.0), first_put.map(|t| t + bound), "seed {seed}");
+        let stops = eightfold::report::html::ops::check_failures(&o.outcome);
+        assert!(
+            stops.iter().any(|(t, what)| Some(*t) == c.at.map(|a| a.0) && what.starts_with("liveness: "))
+        );
     }
     // The same scenario with a queue that holds a value passes.
     let roomy = parse(&QUEUE_STARVED.replace("QUEUE", "64KB"));
@@ -123,4 +132,27 @@ fn a_majority_of_destroyed_disks_is_not_judged_with_one_reason_whatever_destroye
         assert_eq!(a.detail, b.detail, "seed {seed}: one rule, one reason");
         assert!(a.detail.contains("3 of 5 servers") && a.detail.contains("n1, n2, n3"), "{}", a.detail);
     }
+}
+
+/// A gossip run whose partition never heals cannot converge; the failed verdict is stamped
+/// with the end of the run (when a live server still lacked a value), so the report's
+/// step-through has a check-failure stop there; the healed run passes with no instant.
+#[test]
+fn a_convergence_failure_is_stamped_with_the_end_of_the_run() {
+    let text = r#"{"name": "never-heals", "duration": "4s",
+        "cluster": {"protocol": "gossip", "nodes": 4, "gossip": {"interval": "100ms", "fanout": 0}},
+        "workload": {"type": "broadcast", "clients": 2, "values": 20, "interval": "50ms"},
+        "faults": [{"at": "500ms", FOR "fault": "partition", "groups": [["n1", "n2"], ["n3", "n4"]]}]}"#;
+    let s = parse(&text.replace("FOR", ""));
+    let o = runner::run(&s, RunOptions::seed(1)).expect("runs");
+    let c = &o.checks["convergence"];
+    assert_eq!(c.status, Status::Fail, "{}", c.detail);
+    assert_eq!(c.at.map(|t| t.0), Some(4_000_000_000));
+    let stops = eightfold::report::html::ops::check_failures(&o);
+    assert_eq!(stops.len(), 1, "{stops:?}");
+    assert!(stops[0].0 == 4_000_000_000 && stops[0].1.starts_with("convergence: "), "{stops:?}");
+    let healed = parse(&text.replace("FOR", r#""for": "1s","#));
+    let o = runner::run(&healed, RunOptions::seed(1)).expect("runs");
+    let c = &o.checks["convergence"];
+    assert_eq!((c.status, c.at), (Status::Pass, None), "{}", c.detail);
 }

@@ -210,6 +210,10 @@ pub struct RunData {
     pub latencies_ms: Vec<(f64, bool)>,
     /// `ok` completions per time bucket.
     pub ok_per_bucket: Vec<u64>,
+    /// The linearizability counterexample, typed, when the check failed (the comparison
+    /// draws the first failing seed's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterexample: Option<Counterexample>,
 }
 
 /// The fault windows of a run, non-empty ones only, as `[start, end)` in ns.
@@ -326,6 +330,7 @@ pub fn measure(s: &Scenario, outcome: &Outcome, history: &History) -> RunData {
         },
         latencies_ms,
         ok_per_bucket,
+        counterexample: cx.and_then(|v| serde_json::from_value(v.clone()).ok()),
     }
 }
 
@@ -354,6 +359,7 @@ pub fn panicked(seed: u64, message: String) -> RunData {
         },
         latencies_ms: Vec::new(),
         ok_per_bucket: Vec::new(),
+        counterexample: None,
     }
 }
 

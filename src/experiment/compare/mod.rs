@@ -58,7 +58,17 @@ pub fn files(out: &CompareOutput, text: &str) -> Result<Vec<ReportFile>, ChartEr
     }
     let charts = charts::render(&out.comparison)?;
     let names: Vec<&str> = charts.iter().map(|f| f.name).collect();
-    let index = page::index(&out.comparison, &names);
+    let mut anomalies = Vec::new();
+    for p in &out.comparison.protocols {
+        if let Some(ex) = &p.safety.example {
+            let title = format!("{} — seed {}: the checker's smallest counterexample", p.name, ex.seed);
+            anomalies.push((
+                p.protocol.clone(),
+                crate::report::charts::counterexample::render(&ex.counterexample, &title, &p.protocol)?,
+            ));
+        }
+    }
+    let index = page::index(&out.comparison, &names, &anomalies);
     files.extend(charts);
     files.push(ReportFile { name: "index.html", contents: index });
     Ok(files)

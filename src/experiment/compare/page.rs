@@ -19,6 +19,7 @@ use super::summary::{Comparison, ProtocolSummary, VerdictCounts};
 use crate::report::charts::style::protocol_colour;
 use crate::report::charts::svg::esc;
 use crate::report::html::figures;
+use crate::report::html::ops::impossible_order;
 use crate::report::narrative::{bytes, count};
 
 const CSS: &str = include_str!("../../report/html/page.css");
@@ -140,8 +141,10 @@ fn verdicts(v: &VerdictCounts, runs: u64) -> String {
     s
 }
 
-/// The whole page.
-pub fn index(c: &Comparison, charts: &[&str]) -> String {
+/// The whole page; `anomalies` holds, per protocol whose history failed linearizability,
+/// its first failing seed's counterexample drawn as operation bars (an SVG shown inline,
+/// so its hover text works).
+pub fn index(c: &Comparison, charts: &[&str], anomalies: &[(String, String)]) -> String {
     let mut h = String::with_capacity(64 * 1024);
     let names: Vec<String> = c.protocols.iter().map(|p| p.name.clone()).collect();
     let title = format!("{} — {} compared", c.spec.scenario, names.join(" vs "));
@@ -175,6 +178,7 @@ pub fn index(c: &Comparison, charts: &[&str]) -> String {
     }
     h.push_str("</section>\n");
     table(&mut h, c);
+    anomaly_section(&mut h, c, anomalies);
     chart_section(&mut h, charts);
     let _ = write!(
         h,
@@ -373,6 +377,41 @@ fn anomaly_name(a: Anomaly) -> &'static str {
         Anomaly::ConflictingWrites => "conflicting writes",
         Anomaly::Other => "other anomaly",
     }
+}
+
+/// Each protocol's first counterexample, drawn, with the impossible order in words and the
+/// command that writes that run's full report.
+fn anomaly_section(h: &mut String, c: &Comparison, anomalies: &[(String, String)]) {
+    if anomalies.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<section id=\"anomalies\">\n<h2>What went wrong, drawn</h2>\n<p class=\"explain\">For each protocol whose \
+         history was not linearizable, the checker's smallest counterexample from its first failing seed, as \
+         operation bars (Porcupine draws them the same way): hover a bar for its exact times. An arrow means the \
+         first operation returned before the second began, so any explanation must put them in that order.</p>\n",
+    );
+    for p in &c.protocols {
+        let (Some(ex), Some((_, svg))) =
+            (&p.safety.example, anomalies.iter().find(|(name, _)| *name == p.protocol))
+        else {
+            continue;
+        };
+        let _ = write!(
+            h,
+            "<figure class=\"anomaly\" data-protocol=\"{}\">\n<h3>{}: {}, seed {}</h3>\n{}\n<figcaption>{} \
+             Replay it: <code>{}</code>.</figcaption>\n</figure>\n",
+            esc(&p.protocol),
+            cap(&p.name),
+            anomaly_name(ex.anomaly),
+            ex.seed,
+            // Inline in HTML the namespace is implied; the page names no URL at all.
+            svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1),
+            esc(&impossible_order(&ex.counterexample)),
+            esc(&ex.replay)
+        );
+    }
+    h.push_str("</section>\n");
 }
 
 fn chart_section(h: &mut String, charts: &[&str]) {

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::adapt::{Adapted, Change, display_name};
 use super::measure::{Anomaly, OpCounts, RunData, RunFigures, Verdict};
 use crate::check::convergence::{nearest_rank, percentile};
+use crate::check::linearizability::Counterexample;
 use crate::experiment::summary::SweepSpec;
 use crate::report::charts::throughput::bucket_ns;
 use crate::scenario::{Fault, FaultKind, Scenario};
@@ -141,6 +142,23 @@ pub struct Safety {
     pub failed_runs: u64,
     /// The command that replays the first such run (from the report directory).
     pub replay: Option<String>,
+    /// The linearizability counterexample of the first seed whose history failed the
+    /// check, drawn on the page as operation bars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub example: Option<AnomalyExample>,
+}
+
+/// One run's linearizability counterexample, kept so the comparison can draw it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnomalyExample {
+    /// The run's seed.
+    pub seed: u64,
+    /// What the counterexample shows.
+    pub anomaly: Anomaly,
+    /// The command that writes that run's full report (from the comparison's directory).
+    pub replay: String,
+    /// The checker's smallest counterexample.
+    pub counterexample: Counterexample,
 }
 
 /// Availability during and outside fault windows (see [`super::measure`] for the definitions).
@@ -345,6 +363,16 @@ impl ProtocolSummary {
             safety.liveness.add(f.liveness, f.seed);
             if let Some(a) = f.anomaly {
                 *safety.anomalies.entry(a).or_insert(0) += 1;
+                if safety.example.is_none()
+                    && let Some(c) = &r.counterexample
+                {
+                    safety.example = Some(AnomalyExample {
+                        seed: f.seed,
+                        anomaly: a,
+                        replay: format!("eightfold run {file} --seed {}", f.seed),
+                        counterexample: c.clone(),
+                    });
+                }
             }
             if f.anomaly_during_faults == Some(false) {
                 safety.anomalies_outside_faults += 1;

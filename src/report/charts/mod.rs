@@ -16,6 +16,7 @@
 //! values are not operations with a reply, and the report gives their spread figures instead.
 
 pub mod axes;
+pub mod counterexample;
 pub mod faults;
 pub mod fonts;
 pub mod lanes;

@@ -6,7 +6,8 @@
 //! checks and their verdicts (with the linearizability counterexample when there is one),
 //! the key figures, a step-through of the cluster at any instant, and the charts with a
 //! caption on how to read each. The page loads nothing from the network: its CSS and script
-//! are inline, the charts are relative `<img>` links to the SVGs beside it, and the
+//! are inline, the charts are `<object>`s of the SVGs beside it (live documents, so every mark's
+//! hover text works inside the page, as an `<img>` would not allow), and the
 //! step-through's data is embedded as JSON. No wall-clock figure appears on it, so the same
 //! run gives the same page.
 //!
@@ -73,8 +74,8 @@ fn chart_table(vocab: Vocab) -> Vec<(&'static str, String, String)> {
             "Each mark is one client operation: across, when it was sent; up, how long until its reply (log \
              scale, so every power of ten gets the same room). Blue dots completed (ok); vermillion squares \
              definitely failed; orange triangles in the top strip never got a reply, so whether they took effect \
-             is unknown (info). Shaded bands are fault windows: look for gaps and rising clouds inside them. Open \
-             the SVG on its own and hover a mark to see its operation and its result."
+             is unknown (info). Shaded bands are fault windows: look for gaps and rising clouds inside them. Hover \
+             a mark to see its operation and its result."
                 .to_string(),
         ),
         (
@@ -84,7 +85,7 @@ fn chart_table(vocab: Vocab) -> Vec<(&'static str, String, String)> {
              ok operations sent in the slice were faster) and the 99th percentile (vermillion, dashed: one in a \
              hundred was slower). A fault that slows only some operations lifts the p99 line and leaves the \
              median flat; one that stalls everyone lifts both. A gap is a slice in which no operation sent \
-             completed ok. Open it on its own and hover a slice for its figures."
+             completed ok. Hover a slice for its figures."
                 .to_string(),
         ),
         (
@@ -100,8 +101,8 @@ fn chart_table(vocab: Vocab) -> Vec<(&'static str, String, String)> {
             format!(
                 "A space-time diagram: one line per node, time running right. Each arrow is a message from its \
                  sender (when sent) to its receiver (when it arrived), coloured by type. A × marks a lost message, \
-                 coloured by why it was lost.{leader_line} Open the SVG on its own and hover an arrow for its \
-                 details; `eightfold chart DIR --window 4.9s..5.4s` redraws it for another window."
+                 coloured by why it was lost.{leader_line} Hover an arrow for its details (its contents \
+                 included); `eightfold chart DIR --window 4.9s..5.4s` redraws it for another window."
             ),
         ),
         (
@@ -639,7 +640,8 @@ pub fn figures(h: &mut String, table: &[(&str, &str, &str)], present: &[&str]) {
         }
         let _ = write!(
             h,
-            "<figure id=\"{}\">\n<h3>{title}</h3>\n<a href=\"{file}\"><img src=\"{file}\" alt=\"{title}\"></a>\n<figcaption>{}</figcaption>\n</figure>\n",
+            "<figure id=\"{}\">\n<h3>{title}</h3>\n<object data=\"{file}\" type=\"image/svg+xml\" aria-label=\"{title}\">{title}</object>\n\
+             <figcaption>{} <a class=\"alone\" href=\"{file}\">Open the chart on its own.</a></figcaption>\n</figure>\n",
             file.trim_end_matches(".svg"),
             esc(caption)
         );

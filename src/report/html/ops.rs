@@ -14,6 +14,7 @@ use crate::report::charts::Inputs;
 use crate::report::charts::ops::OpSeries;
 use crate::report::narrative::at;
 use crate::workload::history::OpOutcome;
+use crate::workload::kv::unpadded;
 
 fn us(ns: u64) -> u64 {
     ns / 1000
@@ -35,7 +36,7 @@ fn outcome_code(o: OpOutcome) -> u8 {
 }
 
 fn op_words(o: &CounterexampleOp) -> String {
-    let call = if o.input.is_empty() { o.kind.clone() } else { format!("{} {}", o.kind, o.input) };
+    let call = if o.input.is_empty() { o.kind.clone() } else { format!("{} {}", o.kind, unpadded(&o.input)) };
     format!("c{}'s {call}", o.client + 1)
 }
 
@@ -56,8 +57,11 @@ pub fn impossible_order(c: &Counterexample) -> String {
         c.partition,
         c.ops.len()
     );
-    let listed: Vec<String> =
-        c.ops.iter().map(|o| format!("{} ({}) returned {}", op_words(o), span(o), o.output)).collect();
+    let listed: Vec<String> = c
+        .ops
+        .iter()
+        .map(|o| format!("{} ({}) returned {}", op_words(o), span(o), unpadded(&o.output)))
+        .collect();
     out.push_str(&listed.join("; "));
     out.push_str(". ");
     // Real-time order: a returned before b was called.
@@ -80,16 +84,16 @@ pub fn impossible_order(c: &Counterexample) -> String {
     if c.partial.is_empty() {
         out.push_str(&format!(
             "Starting from {}, none of them can take effect first with the result it returned.",
-            c.initial_state
+            unpadded(&c.initial_state)
         ));
     } else {
         let steps: Vec<String> = c
             .partial
             .iter()
             .filter(|s| s.held)
-            .map(|s| format!("{} (leaving {})", op_words(&s.op), s.state_after))
+            .map(|s| format!("{} (leaving {})", op_words(&s.op), unpadded(&s.state_after)))
             .collect();
-        let last = c.partial.last().map_or(c.initial_state.as_str(), |s| s.state_after.as_str());
+        let last = unpadded(c.partial.last().map_or(c.initial_state.as_str(), |s| s.state_after.as_str()));
         if steps.is_empty() {
             out.push_str(&format!(
                 "The checker tried every order (the other operations taking effect or not, anywhere in their \
@@ -107,10 +111,10 @@ pub fn impossible_order(c: &Counterexample) -> String {
 }
 
 /// The instants at which a check is known to have failed, with what failed, in time order:
-/// a halt (an invariant broken, or the event budget exhausted) and the last invocation
-/// among a linearizability counterexample's operations (by then the impossible order has
-/// happened). Liveness and convergence failures carry no instant in `outcome.json`, so they
-/// have none here.
+/// a halt (an invariant broken, or the event budget exhausted), the last invocation among a
+/// linearizability counterexample's operations (by then the impossible order has happened),
+/// and the instant any other failed check stamped on its verdict (liveness: when the first
+/// unexcused wait ran past its bound; convergence: the end of the run).
 pub fn check_failures(outcome: &Outcome) -> Vec<(u64, String)> {
     let mut out = Vec::new();
     if let Some(h) = &outcome.halted {
@@ -123,6 +127,11 @@ pub fn check_failures(outcome: &Outcome) -> Vec<(u64, String)> {
             t,
             format!("linearizability: the last of the counterexample's {} operations began", c.ops.len()),
         ));
+    }
+    for (name, c) in &outcome.checks {
+        if let (true, Some(t)) = (c.failed(), c.at) {
+            out.push((t.0, format!("{name}: {}", c.detail)));
+        }
     }
     out.sort_by_key(|x| x.0);
     out
