@@ -2,6 +2,7 @@
 
 pub mod long_run;
 pub mod ring;
+pub mod scale;
 
 /// A memory figure of this process in KiB, from the `field` line (`VmRSS`, `VmHWM`) of
 /// `/proc/self/status` (0 if unknown, as on systems other than Linux).

@@ -3,6 +3,7 @@
 use clap::Subcommand;
 
 use super::{Exit, Failure};
+use crate::bench::scale::{self, ScaleProtocol};
 use crate::bench::{long_run, ring};
 use crate::scenario::units::parse_duration;
 use crate::sim::SimDuration;
@@ -25,6 +26,23 @@ pub(super) enum BenchCommand {
         #[arg(long, default_value = "10m", value_parser = parse_duration)]
         every: SimDuration,
     },
+    /// Gossip and Raft at growing cluster sizes, each size in a process of its own: one JSON
+    /// line per size with events per second and peak resident memory, so growth in the cost
+    /// of an event (or in memory beyond the work) is one command away.
+    Scale {
+        /// Protocols to run, comma-separated.
+        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [ScaleProtocol::Gossip, ScaleProtocol::Raft])]
+        protocols: Vec<ScaleProtocol>,
+        /// Cluster sizes (servers), comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = scale::SIZES)]
+        sizes: Vec<u32>,
+        /// Simulated time per run, e.g. `10s`.
+        #[arg(long, default_value = "10s", value_parser = parse_duration)]
+        duration: SimDuration,
+        /// Run the one protocol and size given here, in this process (what each child runs).
+        #[arg(long, hide = true)]
+        in_process: bool,
+    },
 }
 
 pub(super) fn bench(cmd: BenchCommand) -> Result<Exit, Failure> {
@@ -44,5 +62,58 @@ pub(super) fn bench(cmd: BenchCommand) -> Result<Exit, Failure> {
             println!("{}", serde_json::to_string(&r).map_err(|e| Failure::internal(e.to_string()))?);
             Ok(if r.passed { Exit::Passed } else { Exit::CheckFailed })
         }
+        BenchCommand::Scale { protocols, sizes, duration, in_process } => {
+            scale_bench(&protocols, &sizes, duration, in_process)
+        }
     }
+}
+
+fn scale_bench(
+    protocols: &[ScaleProtocol],
+    sizes: &[u32],
+    duration: SimDuration,
+    in_process: bool,
+) -> Result<Exit, Failure> {
+    if duration == SimDuration::ZERO {
+        return Err(Failure::input("--duration: expected a positive duration, found 0s"));
+    }
+    // Every size's scenario first, so a bad size is refused before anything runs.
+    let mut runs = Vec::new();
+    for &p in protocols {
+        for &n in sizes {
+            let s = scale::scenario(p, n, duration)
+                .map_err(|e| Failure::input(format!("--sizes: {n} servers: {e}")))?;
+            runs.push((p, n, s));
+        }
+    }
+    if in_process {
+        let [(p, _, s)] = runs.as_slice() else {
+            return Err(Failure::input("--in-process: expected exactly one protocol and one size"));
+        };
+        let r = scale::run_one(*p, s).map_err(|e| Failure::internal(e.to_string()))?;
+        println!("{}", serde_json::to_string(&r).map_err(|e| Failure::internal(e.to_string()))?);
+        return Ok(Exit::Passed);
+    }
+    let exe = std::env::current_exe().map_err(|e| Failure::internal(format!("finding this program: {e}")))?;
+    let mut all_passed = true;
+    for (p, n, _) in &runs {
+        let name =
+            serde_json::to_value(p).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let out = std::process::Command::new(&exe)
+            .args(["bench", "scale", "--in-process", "--protocols", &name, "--sizes", &n.to_string()])
+            .arg("--duration")
+            .arg(format!("{}ms", duration.as_nanos() / 1_000_000))
+            .output()
+            .map_err(|e| Failure::internal(format!("running {name} at {n} servers: {e}")))?;
+        let line = String::from_utf8_lossy(&out.stdout);
+        let report: scale::ScaleReport = serde_json::from_str(line.trim()).map_err(|_| {
+            Failure::internal(format!(
+                "{name} at {n} servers: {}",
+                String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("no figures")
+            ))
+        })?;
+        all_passed &= report.passed;
+        println!("{}", line.trim());
+    }
+    Ok(if all_passed { Exit::Passed } else { Exit::CheckFailed })
 }
