@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::disk::DiskConfig;
 use crate::fault::Schedule;
-use crate::net::{LinkProfile, Network};
+use crate::net::{LinkProfile, LinkProfiles, Network};
 use crate::sim::{Ctx, Message, Never, Node, NodeId, RngStreams, SimTime, StorageView};
 use crate::world::{Membership, World, WorldConfig};
 
@@ -84,7 +84,11 @@ pub struct RingReport {
 /// Builds the ring world: `nodes` nodes, `in_flight` tokens each.
 pub fn world(nodes: u32, in_flight: u32) -> World<RingNode> {
     let streams = RngStreams::new(1);
-    let net = Network::new(nodes as usize, streams.stream("net"), |_, _| LinkProfile::default());
+    let net = Network::new(
+        nodes as usize,
+        streams.stream("net"),
+        LinkProfiles::uniform(nodes as usize, LinkProfile::default()),
+    );
     let factory =
         move |id: NodeId, _: &dyn StorageView| RingNode { next: NodeId((id.0 + 1) % nodes), in_flight };
     let config = WorldConfig {

@@ -1,6 +1,6 @@
 //! Building the simulated network a scenario describes.
 
-use crate::net::{LinkProfile, Network};
+use crate::net::{LinkProfile, LinkProfiles, Network};
 use crate::scenario::{NetworkSpec, NodeRef, ZoneSpec};
 use crate::sim::{NodeId, SimRng};
 
@@ -29,45 +29,36 @@ pub fn zone_of(zones: &[ZoneSpec], servers: u32, total: usize) -> Vec<Option<usi
 }
 
 /// The per-link profiles: the default everywhere, then the zone profiles, then each link
-/// override in file order.
-pub fn profiles(spec: &NetworkSpec, zones: &[ZoneSpec], servers: u32, total: usize) -> Vec<LinkProfile> {
+/// override in file order (each on top of what the link had), kept as a table of distinct
+/// profiles rather than one per pair of nodes.
+pub fn profiles(spec: &NetworkSpec, zones: &[ZoneSpec], servers: u32, total: usize) -> LinkProfiles {
     let default = LinkProfile::default().overlay(&spec.default);
-    let mut links = vec![default; total * total];
     let of = zone_of(zones, servers, total);
+    let mut table = LinkProfiles::uniform(total, default).with_zones(&of, zones.len());
     for zl in &spec.zones {
         let find = |name: &str| zones.iter().position(|z| z.name == name);
         let (Some(za), Some(zb)) = (find(&zl.from), find(&zl.to)) else { continue };
-        for a in 0..total {
-            for b in 0..total {
-                if a == b {
-                    continue;
-                }
-                let fwd = of[a] == Some(za) && of[b] == Some(zb);
-                let back = zl.both_ways && of[a] == Some(zb) && of[b] == Some(za);
-                if fwd || back {
-                    links[a * total + b] = links[a * total + b].overlay(&zl.profile);
-                }
-            }
+        table.change_zone_pair(za, zb, |p| p.overlay(&zl.profile));
+        if zl.both_ways && za != zb {
+            table.change_zone_pair(zb, za, |p| p.overlay(&zl.profile));
         }
     }
     for o in &spec.links {
         let (Some(a), Some(b)) = (concrete(&o.from, servers), concrete(&o.to, servers)) else { continue };
-        let mut set = |x: NodeId, y: NodeId| {
-            let i = x.index() * total + y.index();
-            links[i] = links[i].overlay(&o.profile);
-        };
-        set(a, b);
+        if a.index() >= total || b.index() >= total {
+            continue;
+        }
+        table.change_link(a, b, |p| p.overlay(&o.profile));
         if o.both_ways {
-            set(b, a);
+            table.change_link(b, a, |p| p.overlay(&o.profile));
         }
     }
-    links
+    table
 }
 
 /// The network of a scenario with `total` nodes (servers first, then clients).
 pub fn build(spec: &NetworkSpec, zones: &[ZoneSpec], servers: u32, total: usize, rng: SimRng) -> Network {
-    let links = profiles(spec, zones, servers, total);
-    Network::new(total, rng, |a, b| links[a.index() * total + b.index()].clone())
+    Network::new(total, rng, profiles(spec, zones, servers, total))
 }
 
 /// Lines describing the effective link profiles, for the parameter listing: the default,
@@ -81,15 +72,25 @@ pub fn describe(
 ) -> Vec<String> {
     let links = profiles(spec, zones, servers, total);
     let default = LinkProfile::default().overlay(&spec.default);
+    // Only nodes in a zone or named by an override can have a link that is not the default;
+    // every other pair is skipped without a look, so a large cluster is not a million checks.
+    let mut special: Vec<bool> = zone_of(zones, servers, total).iter().map(Option::is_some).collect();
+    for o in &spec.links {
+        for r in [&o.from, &o.to] {
+            if let Some(id) = concrete(r, servers).filter(|id| id.index() < total) {
+                special[id.index()] = true;
+            }
+        }
+    }
     let mut out = vec![format!("network.default: {}", default.describe())];
     for z in zones {
         let members: Vec<String> = z.nodes.iter().map(|n| n.to_string()).collect();
         out.push(format!("zone {}: {}", z.name, members.join(", ")));
     }
     let mut groups: Vec<(LinkProfile, Vec<String>)> = Vec::new();
-    for a in 0..total {
-        for b in 0..total {
-            let p = &links[a * total + b];
+    for a in (0..total).filter(|&a| special[a]) {
+        for b in (0..total).filter(|&b| special[b]) {
+            let p = links.profile(NodeId(a as u32), NodeId(b as u32));
             if a != b && *p != default {
                 let label = format!("{}->{}", name(NodeId(a as u32)), name(NodeId(b as u32)));
                 match groups.iter_mut().find(|(q, _)| q == p) {

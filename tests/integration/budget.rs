@@ -7,7 +7,7 @@
 use super::common::{read_json, root, run_bin, tempdir};
 use eightfold::disk::DiskConfig;
 use eightfold::fault::Schedule;
-use eightfold::net::{LinkProfile, Network};
+use eightfold::net::{LinkProfile, LinkProfiles, Network};
 use eightfold::runner::{self, RunOptions};
 use eightfold::scenario::{self, Scenario};
 use eightfold::sim::{Ctx, Message, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView, TimerId};
@@ -60,7 +60,7 @@ impl Node for Stormy {
 
 fn stormy_world(spin: bool) -> World<Stormy> {
     let streams = RngStreams::new(1);
-    let net = Network::new(2, streams.stream("net"), |_, _| LinkProfile::default());
+    let net = Network::new(2, streams.stream("net"), LinkProfiles::uniform(2, LinkProfile::default()));
     let config = WorldConfig {
         members: Membership::cluster(2, 0),
         streams,

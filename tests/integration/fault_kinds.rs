@@ -85,7 +85,7 @@ fn a_toy_fault_kind_runs_through_the_trait_alone_and_really_deafens_its_node() {
     for from in 0..5 {
         for to in 0..5 {
             if from != to {
-                assert!(w.network().link(NodeId(from), NodeId(to)).mods.is_empty(), "{from}->{to}");
+                assert!(w.network().link_mods(NodeId(from), NodeId(to)).is_empty(), "{from}->{to}");
             }
         }
     }

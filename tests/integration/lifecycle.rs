@@ -4,7 +4,7 @@
 
 use super::common::probe_world;
 use eightfold::disk::DiskConfig;
-use eightfold::net::{Latency, LinkProfile, Network};
+use eightfold::net::{Latency, LinkProfile, LinkProfiles, Network};
 use eightfold::scenario::FaultEntry;
 use eightfold::sim::{
     Ctx, DiskEvent, DiskOp, FileId, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView, TimerId,
@@ -59,7 +59,7 @@ fn records(bytes: &[u8]) -> Vec<u64> {
 
 fn writer_world(faults: &str, fsync: Latency) -> World<Writer> {
     let streams = RngStreams::new(4);
-    let net = Network::new(1, streams.stream("net"), |_, _| LinkProfile::default());
+    let net = Network::new(1, streams.stream("net"), LinkProfiles::uniform(1, LinkProfile::default()));
     let faults: Vec<FaultEntry> = serde_json::from_str(faults).expect("faults parse");
     let factory = |_: NodeId, disk: &dyn StorageView| Writer {
         recovered: records(&disk.read(LOG)),

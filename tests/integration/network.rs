@@ -178,7 +178,8 @@ fn a_bandwidth_limited_link_delivers_at_its_rate_and_tail_drops() {
         assert!(pair[0].1 < pair[1].1);
         assert!(pair[1].3 - pair[0].3 >= SimDuration::from_millis(1));
     }
-    let peak = w.network().link(NodeId(0), NodeId(1)).counters.peak_queue_bytes;
+    let peak =
+        w.network().link(NodeId(0), NodeId(1)).expect("the link carried traffic").counters.peak_queue_bytes;
     assert!((9_000..=10_000).contains(&peak), "peak queue {peak}");
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use eightfold::disk::DiskConfig;
-use eightfold::net::{LinkProfile, Network};
+use eightfold::net::{LinkProfile, LinkProfiles, Network};
 use eightfold::scenario::FaultEntry;
 use eightfold::sim::{Ctx, Message, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView, TimerId};
 use eightfold::world::{Membership, World, WorldConfig};
@@ -83,7 +83,7 @@ pub fn probe_world(
     seed: u64,
 ) -> World<ProbeNode> {
     let streams = RngStreams::new(seed);
-    let net = Network::new(n as usize, streams.stream("net"), profile);
+    let net = Network::new(n as usize, streams.stream("net"), LinkProfiles::from_fn(n as usize, profile));
     let faults: Vec<FaultEntry> = serde_json::from_str(faults_json).expect("test faults parse");
     let factory = move |id: NodeId, _: &dyn StorageView| {
         if id.0 == 0 {

@@ -1,5 +1,5 @@
 //! One directed link: its profile (what the scenario configured) and its state (the
-//! bandwidth queue, counters).
+//! bandwidth queue, counters), kept only for links that carried traffic or were changed.
 //!
 //! Fallacy 3, *bandwidth is infinite*, is modelled as a FIFO transmitter: a message of `b`
 //! bytes occupies the link for `b / bandwidth` seconds, messages wait their turn in a queue
@@ -162,15 +162,17 @@ pub enum LinkMod {
     Overlay(Box<LinkSpec>),
 }
 
-/// A directed link's profile and live state.
+/// The live state of one directed link that has carried traffic or been changed by a fault
+/// (the [`super::Network`] keeps one only for those; every other link is its configured
+/// profile and nothing else).
 #[derive(Clone, Debug)]
 pub struct Link {
-    /// What the scenario configured.
-    pub base: LinkProfile,
+    /// The receiver (the sender is the row the network keeps it in).
+    pub to: crate::sim::NodeId,
+    /// The configured profile (an index into the network's [`super::LinkProfiles`]).
+    pub base: u32,
     /// The profile in effect: `base` with every active modification applied.
-    pub profile: LinkProfile,
-    /// Active modifications, oldest first, each with the id of the fault that made it.
-    pub mods: Vec<(u64, LinkMod)>,
+    pub profile: u32,
     /// True while a `Down` modification is active.
     pub down: bool,
     /// Product of the active latency factors.
@@ -186,12 +188,12 @@ pub struct Link {
 pub struct QueueFull;
 
 impl Link {
-    /// A fresh link with the given profile.
-    pub fn new(profile: LinkProfile) -> Self {
+    /// A fresh link to `to` with the configured profile `base`.
+    pub fn new(to: crate::sim::NodeId, base: u32) -> Self {
         Link {
-            base: profile.clone(),
-            profile,
-            mods: Vec::new(),
+            to,
+            base,
+            profile: base,
             down: false,
             latency_factor: 1.0,
             free_at: SimTime::ZERO,
@@ -199,41 +201,10 @@ impl Link {
         }
     }
 
-    /// Adds a modification owned by `owner`.
-    pub fn add_mod(&mut self, owner: u64, m: LinkMod) {
-        self.mods.push((owner, m));
-        self.recompute();
-    }
-
-    /// Removes every modification owned by `owner`.
-    pub fn remove_mods(&mut self, owner: u64) {
-        let before = self.mods.len();
-        self.mods.retain(|(o, _)| *o != owner);
-        if self.mods.len() != before {
-            self.recompute();
-        }
-    }
-
-    fn recompute(&mut self) {
-        let mut p = self.base.clone();
-        let mut down = false;
-        let mut factor = 1.0;
-        for (_, m) in &self.mods {
-            match m {
-                LinkMod::Down => down = true,
-                LinkMod::LatencyFactor(f) => factor *= f,
-                LinkMod::Overlay(spec) => p = p.overlay(spec),
-            }
-        }
-        self.profile = p;
-        self.down = down;
-        self.latency_factor = factor;
-    }
-
-    /// Bytes waiting in the queue at `now`.
+    /// Bytes waiting in the queue at `now`, on a link whose profile in effect is `p`.
     #[inline]
-    pub fn backlog(&self, now: SimTime) -> u64 {
-        match self.profile.bandwidth {
+    pub fn backlog(&self, p: &LinkProfile, now: SimTime) -> u64 {
+        match p.bandwidth {
             None => 0,
             Some(bw) => {
                 let wait = self.free_at.saturating_since(now).as_nanos() as u128;
@@ -242,13 +213,14 @@ impl Link {
         }
     }
 
-    /// Puts `size` bytes on the transmitter at `now`; returns when the last bit leaves
-    /// (before propagation latency), or [`QueueFull`] if the queue cannot take them.
+    /// Puts `size` bytes on the transmitter at `now` (the profile in effect is `p`);
+    /// returns when the last bit leaves (before propagation latency), or [`QueueFull`] if
+    /// the queue cannot take them.
     #[inline]
-    pub fn transmit(&mut self, now: SimTime, size: u32) -> Result<SimTime, QueueFull> {
-        let Some(bw) = self.profile.bandwidth else { return Ok(now) };
-        let backlog = self.backlog(now);
-        if backlog + size as u64 > self.profile.queue {
+    pub fn transmit(&mut self, p: &LinkProfile, now: SimTime, size: u32) -> Result<SimTime, QueueFull> {
+        let Some(bw) = p.bandwidth else { return Ok(now) };
+        let backlog = self.backlog(p, now);
+        if backlog + size as u64 > p.queue {
             return Err(QueueFull);
         }
         self.counters.peak_queue_bytes = self.counters.peak_queue_bytes.max(backlog + size as u64);
@@ -265,24 +237,26 @@ mod tests {
 
     #[test]
     fn serialization_delay_and_tail_drop() {
-        let mut l = Link::new(LinkProfile { bandwidth: Some(1_000_000), queue: 3_000, ..Default::default() });
+        let p = LinkProfile { bandwidth: Some(1_000_000), queue: 3_000, ..Default::default() };
+        let mut l = Link::new(crate::sim::NodeId(1), 0);
         // 1000 bytes at 1 MB/s take 1 ms each.
-        assert_eq!(l.transmit(SimTime(0), 1000), Ok(SimTime(1_000_000)));
-        assert_eq!(l.transmit(SimTime(0), 1000), Ok(SimTime(2_000_000)));
-        assert_eq!(l.transmit(SimTime(0), 1000), Ok(SimTime(3_000_000)));
-        assert_eq!(l.backlog(SimTime(0)), 3000);
-        assert_eq!(l.transmit(SimTime(0), 1), Err(QueueFull));
+        assert_eq!(l.transmit(&p, SimTime(0), 1000), Ok(SimTime(1_000_000)));
+        assert_eq!(l.transmit(&p, SimTime(0), 1000), Ok(SimTime(2_000_000)));
+        assert_eq!(l.transmit(&p, SimTime(0), 1000), Ok(SimTime(3_000_000)));
+        assert_eq!(l.backlog(&p, SimTime(0)), 3000);
+        assert_eq!(l.transmit(&p, SimTime(0), 1), Err(QueueFull));
         // Half a millisecond later 500 bytes have left, so 500 fit again.
-        assert_eq!(l.backlog(SimTime(500_000)), 2500);
-        assert!(l.transmit(SimTime(500_000), 500).is_ok());
-        assert_eq!(l.transmit(SimTime(500_000), 1), Err(QueueFull));
+        assert_eq!(l.backlog(&p, SimTime(500_000)), 2500);
+        assert!(l.transmit(&p, SimTime(500_000), 500).is_ok());
+        assert_eq!(l.transmit(&p, SimTime(500_000), 1), Err(QueueFull));
     }
 
     #[test]
     fn unlimited_links_never_queue() {
-        let mut l = Link::new(LinkProfile::default());
+        let p = LinkProfile::default();
+        let mut l = Link::new(crate::sim::NodeId(1), 0);
         for _ in 0..1000 {
-            assert_eq!(l.transmit(SimTime(7), 1 << 20), Ok(SimTime(7)));
+            assert_eq!(l.transmit(&p, SimTime(7), 1 << 20), Ok(SimTime(7)));
         }
     }
 }

@@ -3,8 +3,13 @@
 //! A partition is a set of active *cuts*. A cut either splits nodes into groups that cannot
 //! reach each other (a full partition, both directions) or blocks one direction only (an
 //! asymmetric partition, the kind that makes a node hear its leader but not be heard by it).
-//! Several cuts can be active at once; a message is blocked if any cut blocks it. The union
-//! is kept as an `n × n` matrix so the check on the hot path is one load.
+//! Several cuts can be active at once; a message is blocked if any cut blocks it.
+//!
+//! Each active cut is kept in a form whose check costs the same whatever the cluster's size
+//! (issue 21): a full partition as a side label per node (a message is cut when its ends are
+//! on different sides), a one-way cut as two membership flags per node, an irregular shape as
+//! a sorted set of pairs. Memory is O(nodes) per cut, never O(nodes²); the check is one or
+//! two loads per active cut (and there are rarely more than two).
 
 use serde::{Deserialize, Serialize};
 
@@ -64,52 +69,175 @@ impl Cut {
     }
 }
 
-/// The active cuts and the matrix of blocked directed pairs.
+/// One active cut in the form the hot path checks.
+#[derive(Clone, Debug)]
+enum Compiled {
+    /// Per node, the groups it is in (most nodes: none or one).
+    Groups(Vec<Sides>),
+    /// Per node, whether it is a blocked sender, and whether it is a receiver that stops
+    /// hearing them.
+    OneWay { from: Vec<bool>, to: Vec<bool> },
+    /// The blocked pairs, sorted.
+    Pairs(Vec<(NodeId, NodeId)>),
+}
+
+/// The groups of a full partition one node is in.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+enum Sides {
+    /// In no group: the cut does not concern it.
+    #[default]
+    None,
+    /// In exactly one group.
+    One(u32),
+    /// In several groups (a node named twice is cut from itself and from each group).
+    Many(Vec<u32>),
+}
+
+impl Sides {
+    fn add(&mut self, g: u32) {
+        *self = match std::mem::take(self) {
+            Sides::None => Sides::One(g),
+            Sides::One(a) if a == g => Sides::One(a),
+            Sides::One(a) => Sides::Many(vec![a, g]),
+            Sides::Many(mut v) => {
+                if !v.contains(&g) {
+                    v.push(g);
+                }
+                Sides::Many(v)
+            }
+        };
+    }
+}
+
+impl Compiled {
+    fn of(cut: &Cut, n: usize) -> Compiled {
+        let inside = |x: NodeId| x.index() < n;
+        match cut {
+            Cut::Groups(groups) => {
+                let mut sides = vec![Sides::None; n];
+                for (g, members) in groups.iter().enumerate() {
+                    for &x in members.iter().filter(|x| inside(**x)) {
+                        sides[x.index()].add(g as u32);
+                    }
+                }
+                Compiled::Groups(sides)
+            }
+            Cut::OneWay { from, to } => {
+                let mut f = vec![false; n];
+                let mut t = vec![false; n];
+                for &x in from.iter().filter(|x| inside(**x)) {
+                    f[x.index()] = true;
+                }
+                for &y in to.iter().filter(|y| inside(**y)) {
+                    t[y.index()] = true;
+                }
+                Compiled::OneWay { from: f, to: t }
+            }
+            Cut::Pairs(p) => {
+                let mut v: Vec<(NodeId, NodeId)> =
+                    p.iter().copied().filter(|(a, b)| inside(*a) && inside(*b)).collect();
+                v.sort_unstable();
+                v.dedup();
+                Compiled::Pairs(v)
+            }
+        }
+    }
+
+    /// True if this cut blocks messages from `a` to `b` (both below the node count).
+    #[inline]
+    fn blocks(&self, a: NodeId, b: NodeId) -> bool {
+        match self {
+            Compiled::Groups(sides) => match (&sides[a.index()], &sides[b.index()]) {
+                (Sides::None, _) | (_, Sides::None) => false,
+                (Sides::One(x), Sides::One(y)) => x != y,
+                // One of them is in several groups: some pair of different groups joins them.
+                _ => true,
+            },
+            Compiled::OneWay { from, to } => a != b && from[a.index()] && to[b.index()],
+            Compiled::Pairs(p) => p.binary_search(&(a, b)).is_ok(),
+        }
+    }
+
+    /// True if this cut blocks any message at all.
+    fn blocks_any(&self) -> bool {
+        match self {
+            Compiled::Groups(sides) => {
+                let mut seen: Option<u32> = None;
+                for s in sides {
+                    match s {
+                        Sides::None => {}
+                        Sides::Many(_) => return true,
+                        Sides::One(g) => match seen {
+                            Some(h) if h != *g => return true,
+                            _ => seen = Some(*g),
+                        },
+                    }
+                }
+                false
+            }
+            Compiled::OneWay { from, to } => {
+                let senders = from.iter().filter(|f| **f).count();
+                let receivers: Vec<usize> = (0..to.len()).filter(|&i| to[i]).collect();
+                // Blocked unless the only sender is the only receiver (a node is never cut
+                // from itself by a one-way cut).
+                senders > 0
+                    && !receivers.is_empty()
+                    && !(senders == 1 && receivers.len() == 1 && from[receivers[0]])
+            }
+            Compiled::Pairs(p) => !p.is_empty(),
+        }
+    }
+}
+
+/// The active cuts, each in a form whose check does not grow with the cluster.
 #[derive(Clone, Debug)]
 pub struct Partitions {
     n: usize,
     next_id: u64,
-    cuts: Vec<(CutId, Cut)>,
-    blocked: Vec<bool>,
+    cuts: Vec<(CutId, Cut, Compiled)>,
     any: bool,
 }
 
 impl Partitions {
     /// No cuts among `n` nodes.
     pub fn new(n: usize) -> Self {
-        Partitions { n, next_id: 0, cuts: Vec::new(), blocked: vec![false; n * n], any: false }
+        Partitions { n, next_id: 0, cuts: Vec::new(), any: false }
     }
 
     /// True if messages from `from` to `to` are blocked.
     #[inline]
     pub fn blocks(&self, from: NodeId, to: NodeId) -> bool {
-        self.any && self.blocked[from.index() * self.n + to.index()]
+        self.any
+            && from.index() < self.n
+            && to.index() < self.n
+            && self.cuts.iter().any(|(_, _, c)| c.blocks(from, to))
     }
 
     /// Adds a cut; returns its id.
     pub fn add(&mut self, cut: Cut) -> CutId {
         let id = CutId(self.next_id);
         self.next_id += 1;
-        self.cuts.push((id, cut));
-        self.rebuild();
+        let compiled = Compiled::of(&cut, self.n);
+        self.cuts.push((id, cut, compiled));
+        self.refresh();
         id
     }
 
     /// Lifts one cut (no effect if it was already lifted).
     pub fn remove(&mut self, id: CutId) {
-        self.cuts.retain(|(c, _)| *c != id);
-        self.rebuild();
+        self.cuts.retain(|(c, _, _)| *c != id);
+        self.refresh();
     }
 
     /// Lifts every cut.
     pub fn heal(&mut self) {
         self.cuts.clear();
-        self.rebuild();
+        self.refresh();
     }
 
     /// The active cuts, oldest first.
     pub fn active(&self) -> impl Iterator<Item = &Cut> {
-        self.cuts.iter().map(|(_, c)| c)
+        self.cuts.iter().map(|(_, c, _)| c)
     }
 
     /// True if any cut is active.
@@ -117,16 +245,10 @@ impl Partitions {
         self.any
     }
 
-    fn rebuild(&mut self) {
-        self.blocked.iter_mut().for_each(|b| *b = false);
-        for (_, cut) in &self.cuts {
-            for (a, b) in cut.blocked_pairs() {
-                if a.index() < self.n && b.index() < self.n {
-                    self.blocked[a.index() * self.n + b.index()] = true;
-                }
-            }
-        }
-        self.any = self.blocked.iter().any(|&b| b);
+    fn refresh(&mut self) {
+        // Cuts that block nothing (one group, a node cut one way from itself) are kept, so
+        // they can be lifted by id, but do not switch the check on.
+        self.any = self.cuts.iter().any(|(_, _, c)| c.blocks_any());
     }
 }
 
@@ -166,5 +288,42 @@ mod tests {
         assert!(p.blocks(NodeId(2), NodeId(1)));
         p.remove(b);
         assert!(!p.is_partitioned());
+    }
+
+    /// The compiled check agrees with the cut's own list of blocked pairs on every pair, for
+    /// every shape (a node named in two groups, a one-way cut naming a node on both ends,
+    /// pairs out of range, cuts that block nothing).
+    #[test]
+    fn the_check_blocks_exactly_the_cuts_pairs() {
+        let n = 7;
+        let cuts = vec![
+            Cut::Groups(vec![ids(&[0, 1]), ids(&[2, 3, 4])]),
+            Cut::Groups(vec![ids(&[0, 1]), ids(&[1, 2])]),
+            Cut::Groups(vec![ids(&[0, 1, 2])]),
+            Cut::Groups(vec![ids(&[0]), ids(&[1]), ids(&[2]), ids(&[9])]),
+            Cut::OneWay { from: ids(&[0, 1]), to: ids(&[1, 5]) },
+            Cut::OneWay { from: ids(&[3]), to: ids(&[3]) },
+            Cut::Pairs(vec![
+                (NodeId(1), NodeId(2)),
+                (NodeId(2), NodeId(3)),
+                (NodeId(6), NodeId(0)),
+                (NodeId(8), NodeId(1)),
+            ]),
+            Cut::Pairs(vec![]),
+        ];
+        for cut in cuts {
+            let mut p = Partitions::new(n);
+            p.add(cut.clone());
+            let pairs = cut.blocked_pairs();
+            let mut any = false;
+            for a in 0..n as u32 {
+                for b in 0..n as u32 {
+                    let want = pairs.contains(&(NodeId(a), NodeId(b)));
+                    any |= want;
+                    assert_eq!(p.blocks(NodeId(a), NodeId(b)), want, "{cut:?}: {a}->{b}");
+                }
+            }
+            assert_eq!(p.is_partitioned(), any, "{cut:?}");
+        }
     }
 }

@@ -300,9 +300,8 @@ impl<N: Node> World<N> {
                 Route::Deliver { at, .. } => Ok(at),
             };
             r.sent(t, from, to, id, msg.kind(), size, arrive, |c| msg.contents(c));
-            let link = self.net.link(from, to);
-            if link.profile.bandwidth.is_some() {
-                r.queue(t, from, to, size, link.backlog(t));
+            if let Some(backlog) = self.net.backlog(from, to, t) {
+                r.queue(t, from, to, size, backlog);
             }
         }
         match route {

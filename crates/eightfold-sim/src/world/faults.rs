@@ -210,7 +210,7 @@ impl<N: Node> World<N> {
         };
         if let Some((env, tampered, replayed)) = sealed {
             let (from, to, id) = (env.from, env.to, MsgId(env.seq));
-            let at = t + self.net.link(from, to).profile.latency.quantile(0.5);
+            let at = t + self.net.profile(from, to).latency.quantile(0.5);
             if let Some(tr) = &mut self.trace {
                 let (f, d) = (&self.slots[from.index()].name, &self.slots[to.index()].name);
                 let what = if how == Strike::Forge { "forged" } else { "replayed" };

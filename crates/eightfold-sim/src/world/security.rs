@@ -100,8 +100,10 @@ const CAPTURE: usize = 256;
 pub(super) struct Guard {
     pub key: ClusterKey,
     pub config: Security,
-    n: usize,
-    windows: Vec<ReplayWindow>,
+    /// Per receiver, the anti-replay window of each sender it has heard from, sorted by
+    /// sender: created on first use, so memory grows with the links used, not with the
+    /// square of the node count.
+    windows: Vec<Vec<(NodeId, ReplayWindow)>>,
     pub stats: SecurityStats,
     /// Active adversary faults; capturing happens only while there is one.
     pub adversaries: u32,
@@ -111,11 +113,10 @@ pub(super) struct Guard {
 
 impl Guard {
     pub(super) fn new(n: usize, key: ClusterKey, config: Security, rng: SimRng) -> Self {
-        let windows = if config.replay_window { vec![ReplayWindow::default(); n * n] } else { Vec::new() };
+        let windows = if config.replay_window { vec![Vec::new(); n] } else { Vec::new() };
         Guard {
             key,
             config,
-            n,
             windows,
             stats: SecurityStats::default(),
             adversaries: 0,
@@ -207,8 +208,15 @@ impl Guard {
         if !self.config.replay_window {
             return true;
         }
-        let w = &mut self.windows[to.index() * self.n + from.index()];
-        w.accept(seq)
+        let Some(row) = self.windows.get_mut(to.index()) else { return true };
+        let i = match row.binary_search_by_key(&from, |(f, _)| *f) {
+            Ok(i) => i,
+            Err(i) => {
+                row.insert(i, (from, ReplayWindow::default()));
+                i
+            }
+        };
+        row[i].1.accept(seq)
     }
 
     /// Opens a materialised envelope at its receiver: tag, window, decoding.

@@ -32,12 +32,15 @@ impl FaultType for LinkUp {
         let pairs = with_rng(w, |view, rng| pairs(&self.from, &self.to, self.both_ways, view, rng));
         let net = w.network();
         for &(x, y) in &pairs {
-            let link = net.link_mut(x, y);
-            let owners: Vec<u64> =
-                link.mods.iter().filter(|(_, m)| matches!(m, LinkMod::Down)).map(|(o, _)| *o).collect();
-            for o in owners {
-                link.remove_mods(o);
-            }
+            // Every fault that took this link down lets go of it (all of that fault's
+            // changes to it, as before).
+            let owners: Vec<u64> = net
+                .link_mods(x, y)
+                .iter()
+                .filter(|(_, m)| matches!(m, LinkMod::Down))
+                .map(|(o, _)| *o)
+                .collect();
+            net.remove_link_mods(x, y, |o, _| owners.contains(&o));
         }
         // A `link_down` window ends when none of its links is still down.
         let open = w
@@ -55,7 +58,7 @@ impl FaultType for LinkUp {
             .into_iter()
             .filter(|(_, owner, links)| {
                 !links.iter().any(|&(x, y)| {
-                    net.link(x, y).mods.iter().any(|(o, m)| o == owner && matches!(m, LinkMod::Down))
+                    net.link_mods(x, y).iter().any(|(o, m)| o == owner && matches!(m, LinkMod::Down))
                 })
             })
             .map(|(i, _, _)| i)
