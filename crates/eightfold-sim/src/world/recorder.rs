@@ -295,13 +295,40 @@ pub struct Track {
     /// the node's current leadership (announced at or after it became leader).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub progress: Vec<(u64, u32, u64, u64)>,
+    /// Each promise of a Paxos acceptor ([`Observation::Promised`]) as `[t, round,
+    /// proposer]`, over the whole run (a few per election, so kept everywhere; every start
+    /// announces the one recovered).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub promises: Vec<(u64, u64, u32)>,
+    /// Inside the window, each version a leaderless store's replica came to hold
+    /// ([`Observation::Stored`]) as `[t, key, stamp, coordinator]`, headed by every key's
+    /// version in force at the window's first instant (with the instant it was stored). A
+    /// start empties the replica; what it recovered follows at the start's instant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<(u64, u64, u64, u32)>,
+    /// Inside the window, each change of the hints it holds ([`Observation::Hinted`]) as
+    /// `[t, intended, key, [stamp, coordinator]]`, or `[t, intended, key, null]` once handed
+    /// back, headed by every hint waiting at the window's first instant. A start empties
+    /// them; the hints it recovered follow at the start's instant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<(u64, u32, u64, Option<(u64, u32)>)>,
+    /// Each value it learned ([`Observation::Learned`]) as `[t, value]`, over the whole run
+    /// (one per value and node). A start empties what it holds unless it announces values
+    /// again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub learned: Vec<(u64, u64)>,
 }
 
 /// A change of a log's runs of equal terms, saved as `[t, start, term]`: from `t` on, the
-/// runs beginning at `start` or later are gone, and if `term` is not 0 a run of entries of
-/// `term` begins at `start` (it reaches to the log's last position, or to the next run).
-/// `[t, 0, 0]` clears the log's runs (a restart, a snapshot that replaced the log; positions
-/// then covered by no run are inside a snapshot).
+/// runs beginning at `start` or later are gone, and a run of entries of `term` begins at
+/// `start` (it reaches to the log's last position, or to the next run). A run of term 0
+/// holds nothing known: `[t, 0, 0]` clears the log's runs (a restart, a snapshot that
+/// replaced the log; positions then of term 0 are inside a snapshot), `[t, from, 0]` follows
+/// a truncation, and a Paxos acceptor's slots between two accepted ranges are of term 0
+/// (nothing accepted there). A Paxos acceptor's runs are the ballot rounds its slots were
+/// accepted in (a slot accepted again in a later round takes that round: the runs after it
+/// are written again), and a slot it learned chosen without accepting it takes the round
+/// that proposed its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "(u64, u64, u64)", from = "(u64, u64, u64)")]
 pub struct TermRun {
@@ -472,6 +499,28 @@ struct Live {
     /// Where each follower's view sits in `progress`, so an announcement costs a lookup, not
     /// a scan of every follower.
     progress_at: BTreeMap<u32, usize>,
+    /// A replica's version of each key: key → (when stored, stamp, coordinator).
+    store: BTreeMap<u64, (u64, u64, u32)>,
+    /// The hints waiting: (intended, key) → (when, stamp, coordinator).
+    hints: BTreeMap<(u32, u64), (u64, u64, u32)>,
+}
+
+/// The term of position `i` in runs `terms` (ascending starts); 0 before the first run.
+fn term_at(terms: &[(u64, u64)], i: u64) -> u64 {
+    match terms.partition_point(|&(start, _)| start <= i) {
+        0 => 0,
+        k => terms[k - 1].1,
+    }
+}
+
+/// Makes a run of `term` begin at `start` (the runs at `start` or later are gone), in the
+/// live runs and in the recording, as a page replaying the recording would.
+fn set_run(terms: &mut Vec<(u64, u64)>, runs: &mut Vec<TermRun>, t: u64, start: u64, term: u64) {
+    while terms.last().is_some_and(|&(s, _)| s >= start) {
+        terms.pop();
+    }
+    terms.push((start, term));
+    runs.push(TermRun { t, start, term });
 }
 
 /// Records a run as it goes.
@@ -537,6 +586,17 @@ impl Recorder {
             }
             track.deadlines.extend(live.deadline);
             track.progress.extend(live.progress.iter().map(|&(peer, t, next, m)| (t, peer, next, m)));
+            let mut versions: Vec<_> =
+                live.store.iter().map(|(&key, &(t, stamp, by))| (t, key, stamp, by)).collect();
+            versions.sort_unstable();
+            track.versions.extend(versions);
+            let mut hints: Vec<_> = live
+                .hints
+                .iter()
+                .map(|(&(intended, key), &(t, stamp, by))| (t, intended, key, Some((stamp, by))))
+                .collect();
+            hints.sort_unstable();
+            track.hints.extend(hints);
         }
     }
 
@@ -592,32 +652,65 @@ impl Recorder {
     fn apply(live: &mut Live, obs: &Observation, t: u64, runs: &mut Vec<TermRun>) -> bool {
         let before = live.state;
         let s = &mut live.state;
-        let mut run = |start, term| runs.push(TermRun { t, start, term });
+        let terms = &mut live.terms;
         match *obs {
-            Observation::Appended { index: LogIndex(idx), term: Term(term), .. }
-            | Observation::Accepted { last: LogIndex(idx), term: Term(term), .. } => {
-                if idx >= s.last {
+            // A decided slot of Paxos at or below what it accepted changes nothing shown.
+            Observation::Appended { index: LogIndex(idx), term: Term(term), .. } => {
+                if idx > s.last {
                     s.last = idx;
                     s.last_term = term;
-                    if live.terms.last().is_none_or(|&(_, t)| t != term) {
-                        live.terms.push((idx, term));
-                        run(idx, term);
+                    if terms.last().is_none_or(|&(_, t)| t != term) {
+                        set_run(terms, runs, t, idx, term);
                     }
+                }
+            }
+            Observation::Accepted { first: LogIndex(a), last: LogIndex(b), term: Term(x) } => {
+                let b = b.max(a);
+                let top = b.min(s.last);
+                // Already so: every slot of a..=b held is of round x, and those beyond the
+                // log's end extend its last run, of round x.
+                let same = match terms.last() {
+                    Some(&(start, term)) if a == s.last + 1 => term == x && start <= s.last,
+                    Some(_) if a <= s.last => {
+                        term_at(terms, a) == x
+                            && terms.partition_point(|&(st, _)| st <= a)
+                                == terms.partition_point(|&(st, _)| st <= top)
+                    }
+                    _ => false,
+                };
+                if !same {
+                    let after = (b < s.last).then(|| term_at(terms, b + 1));
+                    let from = terms.partition_point(|&(st, _)| st <= b + 1);
+                    let tail: Vec<(u64, u64)> = terms[from..].to_vec();
+                    if a > s.last + 1 && !terms.is_empty() {
+                        set_run(terms, runs, t, s.last + 1, 0);
+                    }
+                    set_run(terms, runs, t, a, x);
+                    if let Some(y) = after.filter(|&y| y != x) {
+                        set_run(terms, runs, t, b + 1, y);
+                    }
+                    for (start, term) in tail {
+                        set_run(terms, runs, t, start, term);
+                    }
+                }
+                if b >= s.last {
+                    s.last = b;
+                    s.last_term = x;
                 }
             }
             Observation::Truncated { from: LogIndex(from) } => {
                 let last = from.saturating_sub(1);
                 if last < s.last {
                     s.last = last;
-                    run(from, 0);
-                    while live.terms.last().is_some_and(|&(start, _)| start > last) {
-                        live.terms.pop();
+                    while terms.last().is_some_and(|&(start, _)| start > last) {
+                        terms.pop();
                     }
-                    s.last_term = match live.terms.last() {
+                    s.last_term = match terms.last() {
                         Some(&(_, term)) if last > s.snapshot.0 => term,
                         _ if last == s.snapshot.0 => s.snapshot.1,
                         _ => 0,
                     };
+                    set_run(terms, runs, t, from, 0);
                 }
             }
             Observation::Committed { index: LogIndex(c) } => s.commit = c,
@@ -626,10 +719,8 @@ impl Recorder {
                 if idx > s.last {
                     s.last = idx;
                     s.last_term = term;
-                    live.terms.clear();
-                    live.terms.push((idx, term));
-                    run(0, 0);
-                    run(idx, term);
+                    set_run(terms, runs, t, 0, 0);
+                    set_run(terms, runs, t, idx, term);
                 }
                 s.commit = s.commit.max(idx);
             }
@@ -698,6 +789,33 @@ impl Recorder {
                 if self.in_window(t) {
                     self.rec.tracks[k].progress.push((t.0, peer.0, next, matched));
                 }
+                return;
+            }
+            &Observation::Promised { round: Term(round), proposer } => {
+                self.rec.tracks[k].promises.push((t.0, round, proposer.0));
+                return;
+            }
+            &Observation::Stored { key, version } => {
+                let v = (t.0, version.stamp, version.node.0);
+                live.store.insert(key, v);
+                if self.in_window(t) {
+                    self.rec.tracks[k].versions.push((t.0, key, v.1, v.2));
+                }
+                return;
+            }
+            &Observation::Hinted { intended, key, version } => {
+                match version {
+                    Some(v) => live.hints.insert((intended.0, key), (t.0, v.stamp, v.node.0)),
+                    None => live.hints.remove(&(intended.0, key)),
+                };
+                if self.in_window(t) {
+                    let held = version.map(|v| (v.stamp, v.node.0));
+                    self.rec.tracks[k].hints.push((t.0, intended.0, key, held));
+                }
+                return;
+            }
+            &Observation::Learned { value } => {
+                self.rec.tracks[k].learned.push((t.0, value));
                 return;
             }
             Observation::Appended { .. }
