@@ -449,8 +449,19 @@ async function checkPanel(page, dir, data, problems, name) {
     problems.push(`the quorum panel never showed ${seenPanel.versions ? 'a waiting hint' : 'a version held'}`);
   }
   if (data.peers && data.peers.learned && seenPanel.lacking === 0) problems.push('the gossip panel never showed a peer lacking a value another holds');
-  // A screenshot of the panel at the instant the lesson shows best.
-  const shot = data.peers && data.peers.versions ? at.find((t) => t > w0) : data.peers ? data.faults.length > 1 ? data.faults[1][0] + 50000 : w1 : Math.round((w0 + w1) / 2);
+  // A screenshot of the panel where the lesson shows: the quorum store at its first check
+  // failure (a stale read) if the window holds it; gossip 50 ms into its second fault; Paxos
+  // 2 ms after the window's first new leader (slots accepted again in its round).
+  const inside = (t) => t !== undefined && t >= w0 && t <= w1;
+  const fail = data.checkFails.length ? data.checkFails[0][0] : undefined;
+  const leader = rec.roles.map((r) => [us(r.t), r.role]).find(([t, role]) => role === 'leader' && inside(t));
+  const shot = data.peers && data.peers.versions ? (inside(fail) ? fail : at.find((t) => t > w0))
+    : data.peers ? (data.faults.length > 1 ? data.faults[1][0] + 50000 : w1)
+      : leader && inside(leader[0] + 2000) ? leader[0] + 2000 : Math.round((w0 + w1) / 2);
+  if (!at.includes(shot)) {
+    await page.$eval('#step-slider', (e, v) => { e.value = String(v); e.dispatchEvent(new Event('input')); }, shot);
+    await compareState(page, rec, data, problems, `panel at ${shot} µs`);
+  }
   await page.$eval('#step-slider', (e, v) => { e.value = String(v); e.dispatchEvent(new Event('input')); }, shot);
   await page.locator('#servers-state').screenshot({ path: join(shots, `${name}-panel.png`) });
 }

@@ -104,6 +104,7 @@ fn report_pages_work_in_a_real_browser() {
         "raft-minority-partition-seed1",
         "raft-leader-crash-seed1",
         "paxos-leader-churn-seed1",
+        "quorum-minority-partition-seed1",
         "gossip-partition-heal-seed1",
     ]
     .iter()

@@ -536,7 +536,8 @@ fn servers_panel(vocab: Vocab) -> String {
              per key, one row per server; the newest version any server holds is drawn solid, an older (stale) \
              one pale orange with its age in versions (\u{2212}1: one version behind), and \u{2013} means the \
              server holds nothing for that key. Versions are numbered per key in the order of their stamps (the \
-             coordinator\u{2019}s clock, then its name); hover a cell for the stamp. Under each server: the \
+             coordinator\u{2019}s clock, then its name), counting from the oldest this recording holds (v1: \
+             the oldest version held anywhere when the recorded window opened); hover a cell for the stamp. Under each server: the \
              hinted handoffs it holds, writes it took in for a replica it could not reach, waiting to be handed \
              back (key, version, for whom)."
             .to_string(),

@@ -20,9 +20,10 @@
   if (!S || !W) { return; }
   var NS = stage.namespaceURI;
   var N = D.nodes.length;
-  // Paul Tol's "bright" qualitative palette (safe for the common colour-blindnesses); every
-  // block also carries its term's number, so no reader depends on the colour alone.
-  var TERMS = ['#4477AA', '#EE6677', '#228833', '#CCBB44', '#66CCEE', '#AA3377', '#BBBBBB'];
+  // Paul Tol's "bright" qualitative palette (safe for the common colour-blindnesses) without
+  // its grey, which is the colour of a position of no known term; every block also carries
+  // its term's number, so no reader depends on the colour alone.
+  var TERMS = ['#4477AA', '#EE6677', '#228833', '#CCBB44', '#66CCEE', '#AA3377'];
   var STRUCK = '#C00000';
   // How long after a truncation its discarded entries stay drawn (µs), labelled with when.
   var HOLD = 100000;
@@ -105,7 +106,7 @@
       s.applied = a >= 0 ? applied[n][a][2] : null;
       var d = upto(deadlines[n], t);
       s.deadline = d >= 0 && deadlines[n][d][0] >= since ? deadlines[n][d] : null;
-      if (s.leader) {
+      if (s.leader && hasProgress) {
         s.progress = {};
         for (j = upto(progress[n], t); j >= 0 && progress[n][j][0] >= role[0]; j--) {
           var x = progress[n][j];
