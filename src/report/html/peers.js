@@ -169,10 +169,12 @@
     return;
   }
 
-  // Gossip: the values each peer holds.
-  var learned = split(P.learned);
+  // Gossip: the values each peer holds (rows name a value by its position in P.values).
+  var learned = split(P.learned.map(function (x) { return [x[0], x[1], P.values[x[2]]]; }));
   var first = {};
-  P.learned.forEach(function (x) { if (!(x[2] in first) || x[0] < first[x[2]]) { first[x[2]] = x[0]; } });
+  learned.forEach(function (rows) {
+    rows.forEach(function (x) { if (!(x[2] in first) || x[0] < first[x[2]]) { first[x[2]] = x[0]; } });
+  });
   var order = Object.keys(first).map(Number);
   order.sort(function (a, b) { return first[a] - first[b] || a - b; });
   servers.forEach(function (n) { row(n, 40, 'the values it holds'); });

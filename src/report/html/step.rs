@@ -225,7 +225,8 @@ fn server_state(input: &Inputs<'_>) -> Value {
     for track in &rec.tracks {
         let n = track.node;
         votes.extend(track.votes.iter().map(|v| json!([us(v.t), n, v.term, v.candidate])));
-        promises.extend(track.promises.iter().map(|&(t, round, proposer)| json!([us(t), n, round, proposer])));
+        promises
+            .extend(track.promises.iter().map(|&(t, round, proposer)| json!([us(t), n, round, proposer])));
         runs.extend(track.runs.iter().map(|r| json!([us(r.t), n, r.start, r.term])));
         applied.extend(track.applied.iter().map(|&(t, i)| json!([us(t), n, i])));
         deadlines.extend(
@@ -247,8 +248,8 @@ fn server_state(input: &Inputs<'_>) -> Value {
 /// replicas' versions inside the recorded window `[t, node, key, stamp, coordinator]` (stamp
 /// in ns of the coordinator's clock) and the hints waiting `[t, node, intended, key, stamp,
 /// coordinator]`, or `[t, node, intended, key]` once handed back, each series headed by what
-/// was in force when the window opened; gossip peers' values learned `[t, node, value]` over
-/// the whole run. A start empties a node; what it recovers follows at the start's instant.
+/// was in force when the window opened; gossip peers' values learned `[t, node, k]` over the
+/// whole run, `k` the value's position in `values` (each value once, ascending). A start empties a node; what it recovers follows at the start's instant.
 fn peers_state(input: &Inputs<'_>) -> Value {
     let rec = input.recording;
     match input.vocab().protocol {
@@ -267,12 +268,16 @@ fn peers_state(input: &Inputs<'_>) -> Value {
             json!({ "versions": versions, "hints": hints })
         }
         Protocol::Gossip => {
+            // Each value once, in `values`; a row names it by its position there.
+            let values: BTreeMap<u64, usize> =
+                rec.tracks.iter().flat_map(|x| x.learned.iter().map(|&(_, v)| (v, 0))).collect();
+            let at: BTreeMap<u64, usize> = values.keys().enumerate().map(|(i, &v)| (v, i)).collect();
             let learned: Vec<Value> = rec
                 .tracks
                 .iter()
-                .flat_map(|track| track.learned.iter().map(move |&(t, v)| json!([us(t), track.node, v])))
+                .flat_map(|track| track.learned.iter().map(|&(t, v)| json!([us(t), track.node, at[&v]])))
                 .collect();
-            json!({ "learned": learned })
+            json!({ "values": values.keys().collect::<Vec<_>>(), "learned": learned })
         }
         Protocol::Raft | Protocol::Paxos => Value::Null,
     }

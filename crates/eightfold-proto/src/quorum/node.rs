@@ -299,7 +299,11 @@ impl<M: QuorumHost> QuorumNode<M> {
             && self.servers.contains(&h)
             && keep_newer(&mut self.hints, (h, key), value.clone())
         {
-            ctx.observe(Observation::Hinted { intended: h, key: key.into(), version: Some(stamp(value.version)) });
+            ctx.observe(Observation::Hinted {
+                intended: h,
+                key: key.into(),
+                version: Some(stamp(value.version)),
+            });
             self.log(ctx, storage::hint_record(h, key, &value));
             self.arm_handoff(ctx);
         }

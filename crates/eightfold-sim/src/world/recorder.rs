@@ -311,13 +311,18 @@ pub struct Track {
     /// back, headed by every hint waiting at the window's first instant. A start empties
     /// them; the hints it recovered follow at the start's instant.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub hints: Vec<(u64, u32, u64, Option<(u64, u32)>)>,
+    pub hints: Vec<HintChange>,
     /// Each value it learned ([`Observation::Learned`]) as `[t, value]`, over the whole run
     /// (one per value and node). A start empties what it holds unless it announces values
     /// again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub learned: Vec<(u64, u64)>,
 }
+
+/// A change of the hints a node holds, saved as `[t, intended, key, [stamp, coordinator]]`
+/// (a hint for `intended` now waits, of that version) or `[t, intended, key, null]` (handed
+/// back).
+pub type HintChange = (u64, u32, u64, Option<(u64, u32)>);
 
 /// A change of a log's runs of equal terms, saved as `[t, start, term]`: from `t` on, the
 /// runs beginning at `start` or later are gone, and a run of entries of `term` begins at
@@ -1312,7 +1317,8 @@ mod tests {
     #[test]
     fn promises_and_learned_values_are_kept_over_the_whole_run() {
         let mut r = recorder();
-        let promise = |round, proposer| Observation::Promised { round: Term(round), proposer: NodeId(proposer) };
+        let promise =
+            |round, proposer| Observation::Promised { round: Term(round), proposer: NodeId(proposer) };
         r.observation(SimTime(MS), NodeId(0), &promise(0, 0));
         r.observation(SimTime(2 * MS), NodeId(0), &promise(4, 1));
         r.observation(SimTime(250 * MS), NodeId(0), &promise(6, 0));
@@ -1332,11 +1338,8 @@ mod tests {
         r.booted(SimTime(0), NodeId(0));
         let v = |stamp| VersionStamp { stamp, node: NodeId(1) };
         let stored = |key, stamp| Observation::Stored { key, version: v(stamp) };
-        let hinted = |key, stamp: Option<u64>| Observation::Hinted {
-            intended: NodeId(2),
-            key,
-            version: stamp.map(v),
-        };
+        let hinted =
+            |key, stamp: Option<u64>| Observation::Hinted { intended: NodeId(2), key, version: stamp.map(v) };
         r.observation(SimTime(10 * MS), NodeId(0), &stored(3, 100));
         r.observation(SimTime(20 * MS), NodeId(0), &stored(3, 200)); // in force at 100 ms
         r.observation(SimTime(30 * MS), NodeId(0), &stored(1, 50));

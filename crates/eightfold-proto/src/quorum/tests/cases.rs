@@ -1,8 +1,8 @@
 use super::harness::*;
 use crate::kv::ClientSeq;
 use crate::kv::{ClientReply, KvResult};
-use crate::quorum::{QuorumConfig, WAL};
 use crate::quorum::QuorumMsg;
+use crate::quorum::{QuorumConfig, WAL};
 use eightfold_sim::sim::{DiskOp, Observation, Role, SimDuration, StorageView, Term, VersionStamp};
 
 const DONE: KvResult = KvResult::Done;
@@ -308,10 +308,7 @@ fn versions_and_hints_are_announced_when_and_only_when_they_change() {
     let (intended, held) = c.node(f).hints().iter().map(|(&(to, _), v)| (to, v.version)).next().unwrap();
     let version = VersionStamp { stamp: held.stamp, node: held.node };
     assert_eq!(c.observed(f, stored), vec![Observation::Stored { key: 1, version }]);
-    assert_eq!(
-        c.observed(f, hinted),
-        vec![Observation::Hinted { intended, key: 1, version: Some(version) }]
-    );
+    assert_eq!(c.observed(f, hinted), vec![Observation::Hinted { intended, key: 1, version: Some(version) }]);
     // The same write again (a read repair, a retry) changes nothing and says nothing.
     let value = crate::quorum::Versioned { version: held, value: "x".into() };
     c.inject(f, n(r[0]), QuorumMsg::Write { rid: 0, key: 1, value, hint: Some(intended) });
