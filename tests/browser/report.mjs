@@ -6,7 +6,10 @@
 // there, and that the operation timeline shows each operation as history.json has it; and
 // that the stage draws the network as outcome.json's fault records have it at each fault's
 // start (a partition's sides, a one-way cut's arrows) and each crashed or paused node as
-// recording.json has it there.
+// recording.json has it there; and that the per-server panel shows, at several instants,
+// exactly what recording.json has: a Multi-Paxos acceptor's promised ballot and the round of
+// each slot drawn, a quorum replica's version of each key (stale ones drawn stale) and the
+// hints it holds, the values each gossip peer holds.
 //
 // Usage: node report.mjs SCREENSHOT_DIR REPORT_DIR...
 // Chromium: $CHROMIUM, else /usr/bin/chromium (Debian's package `chromium`).

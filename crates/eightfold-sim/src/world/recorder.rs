@@ -12,6 +12,14 @@
 //!   diagram;
 //! - the queue backlog of bandwidth-limited links, as the maximum per time bucket.
 //!
+//! Beside the log, each track keeps the *views* a protocol announces for the report alone
+//! ([`Observation::is_view`]) and what a leaderless server holds: a Multi-Paxos acceptor's
+//! promises and the ballot round of each slot it accepted (in its runs), over the whole run;
+//! a gossip peer's learned values, over the whole run; and inside the window a Raft server's
+//! timers and a leader's view of its followers, and a quorum replica's version of each key
+//! and the hints it holds — each window series headed by the value in force when the window
+//! opened, and every announcement costing a lookup, never a scan of the cluster or the keys.
+//!
 //! **Exact inside the window, thinned outside it, never stale.** Inside the window every
 //! change of a server's log is a point at the virtual instant it happened (changes at the
 //! same instant make one point). Outside it, time is cut into buckets of `thin_every`, and a
