@@ -44,11 +44,11 @@ pub struct LogWords {
     /// The subject of the sentence on thinned changes, with its verb: `a server’s log
     /// changes are` / `changes to a server’s slots are`.
     pub thinned: &'static str,
-    /// True when every position carries the round it was written in and the recording
-    /// follows them (Raft: a term per entry, so the page draws each entry in its term's
-    /// colour); false for Multi-Paxos, whose acceptors announce accepted ranges, not each
-    /// slot's ballot.
-    pub entry_rounds: bool,
+    /// True when the servers' logs should agree with the leader's position by position, so a
+    /// difference is worth marking (Raft's Log Matching); false for Multi-Paxos, whose
+    /// acceptors may hold a slot's value from different ballots without anything being
+    /// wrong.
+    pub compares_logs: bool,
 }
 
 /// The words of one protocol's report.
@@ -79,7 +79,7 @@ impl Vocab {
                 stage_log: "log",
                 stage_commit: "commit",
                 thinned: "a server\u{2019}s log changes are",
-                entry_rounds: true,
+                compares_logs: true,
             }),
             Protocol::Paxos => Some(LogWords {
                 round: "ballot round",
@@ -96,7 +96,7 @@ impl Vocab {
                 stage_log: "accepted to",
                 stage_commit: "chosen to",
                 thinned: "changes to a server\u{2019}s slots are",
-                entry_rounds: false,
+                compares_logs: false,
             }),
             Protocol::Quorum | Protocol::Gossip => None,
         };

@@ -6,7 +6,10 @@
 // there, and that the operation timeline shows each operation as history.json has it; and
 // that the stage draws the network as outcome.json's fault records have it at each fault's
 // start (a partition's sides, a one-way cut's arrows) and each crashed or paused node as
-// recording.json has it there.
+// recording.json has it there; and that the per-server panel shows, at several instants,
+// exactly what recording.json has: a Multi-Paxos acceptor's promised ballot and the round of
+// each slot drawn, a quorum replica's version of each key (stale ones drawn stale) and the
+// hints it holds, the values each gossip peer holds.
 //
 // Usage: node report.mjs SCREENSHOT_DIR REPORT_DIR...
 // Chromium: $CHROMIUM, else /usr/bin/chromium (Debian's package `chromium`).
@@ -16,6 +19,10 @@ import { chromium } from 'playwright-core';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+
+/** What the per-server panel was checked showing, over one page: instants with a promise,
+ * with versions, with a hint, with a gossip peer lacking a value another holds. */
+let seenPanel = { promised: 0, versions: 0, hints: 0, lacking: 0, instants: new Set() };
 
 const [shots, ...reports] = process.argv.slice(2);
 if (!shots || reports.length === 0) {
@@ -131,7 +138,9 @@ async function checkReport(dir) {
     for (let k = 0; k < 12; k++) await page.click('#step-next');
     await page.locator('#step').screenshot({ path: join(shots, `${name}-step.png`) });
 
+    seenPanel = { promised: 0, versions: 0, hints: 0, lacking: 0, instants: new Set() };
     await checkStepsByKind(page, dir, data, problems, name);
+    await checkPanel(page, dir, data, problems, name);
     await checkStage(page, dir, data, problems, name);
     await checkMessageContents(page, dir, problems, name);
     if (data.clients) await checkOpTimeline(page, dir, data, problems, name);
@@ -181,17 +190,18 @@ function expectedState(rec, t) {
 /** The per-server panel's figures, as data attributes of each server's row. */
 function shownPanel(page) {
   return page.$$eval('#servers-state .srv', (rows) => rows.map((r) => Object.fromEntries(
-    ['node', 'last', 'commit', 'voted', 'terms', 'progress', 'timer', 'cut'].map((k) => [k, r.getAttribute(`data-${k}`)]))));
+    ['node', 'last', 'commit', 'voted', 'terms', 'progress', 'timer', 'cut', 'promised', 'versions', 'hints', 'values']
+      .map((k) => [k, r.getAttribute(`data-${k}`)]).concat([['stale', r.querySelectorAll('.kv-stale').length]]))));
 }
 
 /** The runs of terms of a track's log after its changes up to page instant t (and the first
- * `limit` of them when given), as [start, term]. */
+ * `limit` of them when given), as [start, term]; a run of term 0 holds nothing known. */
 function runsAt(track, t, limit) {
   const out = [];
   (track.runs || []).forEach((r, k) => {
     if (us(r[0]) > t || (limit !== undefined && k >= limit)) return;
     while (out.length && out[out.length - 1][0] >= r[1]) out.pop();
-    if (r[2] > 0) out.push([r[1], r[2]]);
+    out.push([r[1], r[2]]);
   });
   return out;
 }
@@ -240,6 +250,13 @@ function checkServerRow(rec, data, row, w, t, bad) {
       }
     }
   }
+  // A Paxos acceptor's promise: the last one announced (every start announces one).
+  if (data.state.promises && data.state.promises.length) {
+    const p = ((track && track.promises) || []).filter((x) => us(x[0]) <= t).pop();
+    const want = !p ? '' : p[1] > 0 ? `${p[1]}.${rec.nodes[p[2]].name}` : '0';
+    if (row.promised !== want) bad('promised ballot', row.promised, want);
+    if (want) seenPanel.promised += 1;
+  }
   const inWindow = t >= us(rec.window[0]) && t <= us(rec.window[1]);
   if (w.role === 'leader' && inWindow && track && track.progress) {
     const since = rec.roles.filter((r) => r.node === w.node && us(r.t) <= t).pop();
@@ -249,6 +266,63 @@ function checkServerRow(rec, data, row, w, t, bad) {
       .map((p) => `${rec.nodes[p].name}:${last[p][2]}/${last[p][3]}`).join(' ');
     if (row.progress !== want) bad('nextIndex/matchIndex', row.progress, want);
   }
+}
+
+/** The instant (µs) server `node` last started at or before t, from recording.json. */
+function startedAt(rec, node, t) {
+  let since = -1;
+  for (const e of rec.lifecycle) if (e.node === node && us(e.t) <= t && e.event === 'start') since = us(e.t);
+  return since;
+}
+
+/** A leaderless server's row against recording.json at page instant t: the version of each
+ * key a quorum replica holds, the stale ones drawn as stale, the hints it holds (inside the
+ * recorded window, where they are recorded); the values a gossip peer holds. */
+function checkPeersRow(rec, data, row, w, t, bad, newest) {
+  if (!row) return;
+  const track = w.track || {};
+  const since = startedAt(rec, w.node, t);
+  const live = (x) => us(x[0]) <= t && us(x[0]) >= since;
+  if (data.peers.versions) {
+    const inWindow = t >= us(rec.window[0]) && t <= us(rec.window[1]);
+    const store = new Map(), hints = new Map();
+    if (inWindow && !w.down) {
+      for (const v of (track.versions || []).filter(live)) store.set(v[1], [v[2], v[3]]);
+      for (const h of (track.hints || []).filter(live)) {
+        if (h[3]) hints.set(`${h[1]}:${h[2]}`, [h[1], h[2], ...h[3]]); else hints.delete(`${h[1]}:${h[2]}`);
+      }
+    }
+    const want = [...store.keys()].sort((a, b) => a - b).map((k) => `${k}:${store.get(k).join(':')}`).join(' ');
+    if (row.versions !== want) bad('versions held', row.versions, want);
+    const wantHints = [...hints.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((h) => h.join(':')).join(' ');
+    if (row.hints !== wantHints) bad('hints waiting', row.hints, wantHints);
+    const stale = [...store.entries()].filter(([k, v]) => newest.has(k) && (v[0] !== newest.get(k)[0] || v[1] !== newest.get(k)[1])).length;
+    if (row.stale !== stale) bad('stale versions drawn', row.stale, stale);
+    if (store.size) seenPanel.versions += 1;
+    if (hints.size) seenPanel.hints += 1;
+  } else {
+    const held = new Set();
+    if (!w.down) for (const x of (track.learned || []).filter(live)) held.add(x[1]);
+    const want = [...held].sort((a, b) => a - b).join(' ');
+    if (row.values !== want) bad('values held', row.values, want);
+  }
+}
+
+/** The newest version of each key any live replica holds at t, from recording.json. */
+function newestAt(rec, states, t) {
+  const newest = new Map();
+  if (!(t >= us(rec.window[0]) && t <= us(rec.window[1]))) return newest;
+  for (const w of states) {
+    if (w.down || !w.track) continue;
+    const since = startedAt(rec, w.node, t);
+    const store = new Map();
+    for (const v of w.track.versions || []) if (us(v[0]) <= t && us(v[0]) >= since) store.set(v[1], [v[2], v[3]]);
+    for (const [k, v] of store) {
+      const n = newest.get(k);
+      if (!n || v[0] > n[0] || (v[0] === n[0] && v[1] > n[1])) newest.set(k, v);
+    }
+  }
+  return newest;
 }
 
 /** The state table as the page shows it. */
@@ -262,13 +336,25 @@ async function compareState(page, rec, data, problems, what) {
   const want = expectedState(rec, t);
   const got = await shownState(page);
   const panel = await shownPanel(page);
-  if (data.state && panel.length !== want.length) problems.push(`${what}: the per-server panel has ${panel.length} rows, the run has ${want.length} servers`);
+  if ((data.state || data.peers) && panel.length !== want.length) problems.push(`${what}: the per-server panel has ${panel.length} rows, the run has ${want.length} servers`);
+  const newest = data.peers && data.peers.versions ? newestAt(rec, want, t) : null;
+  seenPanel.instants.add(t);
+  if (data.peers && data.peers.learned) {
+    // Some live peer lacks a value another holds: the lesson of a partition.
+    const sets = want.filter((w) => !w.down && w.track).map((w) => {
+      const since = startedAt(rec, w.node, t);
+      return new Set((w.track.learned || []).filter((x) => us(x[0]) <= t && us(x[0]) >= since).map((x) => x[1]));
+    });
+    const all = new Set(sets.flatMap((x) => [...x]));
+    if (sets.some((x) => x.size < all.size)) seenPanel.lacking += 1;
+  }
   want.forEach((w, k) => {
     const row = got[k] || [];
     const state = w.down ? 'crashed' : w.paused ? 'paused' : 'up';
     const bad = (field, g, e) => problems.push(`${what} at ${t} µs: ${w.name} ${field} shows ${JSON.stringify(g)}, recording.json says ${JSON.stringify(e)}`);
     if (row[0] !== w.name) bad('name', row[0], w.name);
     if (data.state) checkServerRow(rec, data, panel[k], w, t, bad);
+    if (data.peers) checkPeersRow(rec, data, panel[k], w, t, bad, newest);
     if (row[1] !== state) bad('state', row[1], state);
     if (!data.words || w.down) return;
     const role = w.role.replace('_', '-');
@@ -356,6 +442,53 @@ async function checkStepsByKind(page, dir, data, problems, name) {
   // Every kind without instants is disabled and says why.
   const disabled = await page.$$eval('#step-by button:disabled', (b) => b.map((x) => x.title));
   for (const why of disabled) if (!why) problems.push('a disabled step button does not say why');
+}
+
+/** The per-server panel of Multi-Paxos, the quorum store and gossip, at instants where it has
+ * something to show: the window's first and last instants and its middle, each change of a
+ * hint (quorum), the fault edges (gossip); each against recording.json (compareState). Each
+ * page must have been checked at two instants or more, and must have shown what its
+ * protocol's lesson needs: promises (Paxos), versions and a waiting hint (quorum store), a
+ * peer lacking values another holds (gossip). */
+async function checkPanel(page, dir, data, problems, name) {
+  const rec = readJson(dir, 'recording.json');
+  const paxos = !!(data.state && data.state.promises && data.state.promises.length);
+  if (!paxos && !data.peers) return;
+  const [w0, w1] = [us(rec.window[0]), us(rec.window[1])];
+  let at = [w0, Math.round((w0 + w1) / 2), w1];
+  if (data.peers && data.peers.hints) {
+    at = at.concat(rec.tracks.flatMap((x) => (x.hints || []).map((h) => us(h[0]))).filter((t) => t >= w0 && t <= w1).slice(0, 6));
+  }
+  if (data.peers && data.peers.learned) at = at.concat(data.faults.map((f) => f[0] + 50000), [data.end]);
+  if (paxos) {
+    // Just after the first slots accepted again in a later round (a middle of the runs rewritten).
+    at = at.concat(rec.tracks.flatMap((x) => (x.runs || []).map((r) => us(r[0]))).filter((t) => t >= w0 && t <= w1).slice(0, 4));
+  }
+  for (const t of [...new Set(at)].sort((a, b) => a - b)) {
+    await page.$eval('#step-slider', (e, v) => { e.value = String(v); e.dispatchEvent(new Event('input')); }, t);
+    await compareState(page, rec, data, problems, `panel at ${t} µs`);
+  }
+  if (seenPanel.instants.size < 2) problems.push(`the per-server panel was checked at ${seenPanel.instants.size} instant(s), not two or more`);
+  if (paxos && seenPanel.promised === 0) problems.push('no acceptor\'s promise was ever shown');
+  if (data.peers && data.peers.versions && (seenPanel.versions === 0 || seenPanel.hints === 0)) {
+    problems.push(`the quorum panel never showed ${seenPanel.versions ? 'a waiting hint' : 'a version held'}`);
+  }
+  if (data.peers && data.peers.learned && seenPanel.lacking === 0) problems.push('the gossip panel never showed a peer lacking a value another holds');
+  // A screenshot of the panel where the lesson shows: the quorum store at its first check
+  // failure (a stale read) if the window holds it; gossip 50 ms into its second fault; Paxos
+  // 2 ms after the window's first new leader (slots accepted again in its round).
+  const inside = (t) => t !== undefined && t >= w0 && t <= w1;
+  const fail = data.checkFails.length ? data.checkFails[0][0] : undefined;
+  const leader = rec.roles.map((r) => [us(r.t), r.role]).find(([t, role]) => role === 'leader' && inside(t));
+  const shot = data.peers && data.peers.versions ? (inside(fail) ? fail : at.find((t) => t > w0))
+    : data.peers ? (data.faults.length > 1 ? data.faults[1][0] + 50000 : w1)
+      : leader && inside(leader[0] + 2000) ? leader[0] + 2000 : Math.round((w0 + w1) / 2);
+  if (!at.includes(shot)) {
+    await page.$eval('#step-slider', (e, v) => { e.value = String(v); e.dispatchEvent(new Event('input')); }, shot);
+    await compareState(page, rec, data, problems, `panel at ${shot} µs`);
+  }
+  await page.$eval('#step-slider', (e, v) => { e.value = String(v); e.dispatchEvent(new Event('input')); }, shot);
+  await page.locator('#servers-state').screenshot({ path: join(shots, `${name}-panel.png`) });
 }
 
 /** Clicking a message in flight shows its contents exactly as recording.json has them. */

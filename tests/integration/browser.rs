@@ -9,7 +9,10 @@
 //! that, at the start of each fault, draws other partition sides or one-way cuts than
 //! `outcome.json` records, or shows a node crashed or paused other than `recording.json`
 //! has it (and `raft-minority-partition` must show its sides, `raft-leader-crash` its
-//! crashed leader, `gossip-partition-heal` its one-way cut).
+//! crashed leader, `gossip-partition-heal` its one-way cut); and a per-server panel that, at
+//! two instants or more, shows other than `recording.json` has: a Multi-Paxos acceptor's
+//! promised ballot, its slots' rounds, accepted and chosen; a quorum replica's version of
+//! each key, which of them are stale, and its hints waiting; each gossip peer's values.
 //!
 //! It needs Node.js and Debian's `chromium` (`.ci/run` installs what a fresh machine lacks
 //! and sets `EIGHTFOLD_BROWSER_TESTS=require`, so CI never skips it). Run alone:
@@ -104,6 +107,7 @@ fn report_pages_work_in_a_real_browser() {
         "raft-minority-partition-seed1",
         "raft-leader-crash-seed1",
         "paxos-leader-churn-seed1",
+        "quorum-minority-partition-seed1",
         "gossip-partition-heal-seed1",
     ]
     .iter()

@@ -299,9 +299,11 @@ mod tests {
         assert!(out.sends.contains(&(NodeId(1), GossipMsg::Push { values: vec![42] })));
         assert!(out.sends.contains(&(NodeId(2), GossipMsg::Push { values: vec![42] })));
         assert_eq!(out.observations, vec![Observation::Learned { value: 42 }]);
-        // Learning it again changes nothing and spreads nothing.
-        let out = drive(&mut n, 0, 1, GossipMsg::Push { values: vec![42] });
-        assert!(out.sends.is_empty());
+        // Learning it again changes nothing, spreads nothing and announces nothing (the
+        // report keeps each node's values from these announcements alone).
+        let out = drive(&mut n, 0, 1, GossipMsg::Push { values: vec![42, 7] });
+        assert_eq!(out.sends, vec![(NodeId(2), GossipMsg::Push { values: vec![7] })]);
+        assert_eq!(out.observations, vec![Observation::Learned { value: 7 }]);
     }
 
     #[test]

@@ -34,6 +34,8 @@ const SCRIPT: &str = include_str!("step.js");
 /// The per-server state panel under the step-through (logs entry by entry, votes, timers,
 /// a leader's view of its followers); it redraws on each instant the step-through shows.
 const STATE_SCRIPT: &str = include_str!("state.js");
+/// The leaderless panel: a quorum store's versions and hints, gossip peers' values.
+const PEERS_SCRIPT: &str = include_str!("peers.js");
 
 /// What each chart shows and how to read it, in the words of the run's protocol: (file,
 /// title, caption).
@@ -187,11 +189,11 @@ pub fn index(input: &Inputs<'_>, charts: &[&str]) -> String {
         o.seed,
         esc(&o.digest),
         step::embed(&step::data(input)),
-        // Only pages with a per-server state panel (protocols with a log) carry its script.
+        // Each page carries the panel script of its kind of protocol only.
         state_script = if input.vocab().log.is_some() {
             format!("<script>\n{STATE_SCRIPT}</script>\n")
         } else {
-            String::new()
+            format!("<script>\n{PEERS_SCRIPT}</script>\n")
         }
     );
     h
@@ -501,32 +503,49 @@ fn step_through(h: &mut String, input: &Inputs<'_>) {
     );
 }
 
-/// The per-server state panel's place and its explanation (protocols with a log).
+/// The per-server state panel's place and its explanation, in each protocol's terms.
 fn servers_panel(vocab: Vocab) -> String {
-    let Some(w) = vocab.log else { return String::new() };
-    let what = if w.entry_rounds {
-        format!(
-            "Each server’s {log} at this instant, one block per {position}, coloured and numbered by the \
+    let what = match (vocab.log, vocab.protocol) {
+        (Some(w), _) if w.compares_logs => format!(
+            "Each server\u{2019}s {log} at this instant, one block per {position}, coloured and numbered by the \
              {round} it was written in; solid blocks are committed, pale dashed ones are not yet; a dot under a block \
              means the server has applied it. The black bar marks the commit point. Long logs show only the \
              interesting stretches (the start, around the commit point, where a server differs from the leader, \
              the end), with the number of {positions} left out in between. Blocks struck through in red were \
              just discarded: a new leader overwrote them. Beside each server: whom it voted for in its current \
              {round}, its election timer running down (a leader has none), and for a leader how far it believes \
-             each follower’s {log} matches its own (matchIndex) and what it will send next (nextIndex).",
+             each follower\u{2019}s {log} matches its own (matchIndex) and what it will send next (nextIndex).",
             log = w.log,
             position = w.position,
             positions = w.positions,
             round = w.round,
-        )
-    } else {
-        format!(
-            "Each server’s {log} at this instant, one block per {position}: pale blocks are accepted, solid \
-             ones chosen; long runs show only the interesting stretches, with counts for the rest; a dot under a \
-             block means the server has applied it.",
+        ),
+        (Some(w), _) => format!(
+            "Each acceptor\u{2019}s {log} at this instant, one block per {position}, coloured and numbered by the \
+             {round} in which it accepted the value it holds there (a {position} accepted again in a later \
+             {round} takes that {round}\u{2019}s colour; a {position} it learned was chosen without accepting it \
+             shows the {round} that proposed the value; \u{b7}: nothing accepted there). Solid blocks are chosen, \
+             pale dashed ones only accepted; the black bar marks the end of the chosen prefix, and a dot under a \
+             block means the server has applied it. Long runs show only the interesting stretches, with counts for \
+             the rest. Beside each server: the ballot it has promised (round.proposer): it will accept nothing \
+             from a lower ballot.",
             log = w.log,
             position = w.position,
-        )
+            round = w.round,
+        ),
+        (None, Protocol::Quorum) => "Which version of each key each replica holds at this instant: one column \
+             per key, one row per server; the newest version any server holds is drawn solid, an older (stale) \
+             one pale orange with its age in versions (\u{2212}1: one version behind), and \u{2013} means the \
+             server holds nothing for that key. Versions are numbered per key in the order of their stamps (the \
+             coordinator\u{2019}s clock, then its name), counting from the oldest this recording holds (v1: \
+             the oldest version held anywhere when the recorded window opened); hover a cell for the stamp. Under each server: the \
+             hinted handoffs it holds, writes it took in for a replica it could not reach, waiting to be handed \
+             back (key, version, for whom)."
+            .to_string(),
+        (None, _) => "Which values each gossip peer holds at this instant: one small square per value injected \
+             so far, in the order they were first learned anywhere; filled: the peer holds it, empty: it lacks \
+             it. A restarted peer starts empty (it keeps its values in memory only)."
+            .to_string(),
     };
     format!(
         "<h3>Inside each server</h3>\n<p class=\"explain\">{}</p>\n<div id=\"servers-state\"></div>\n",

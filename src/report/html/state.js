@@ -1,7 +1,9 @@
 // The per-server state panel of an eightfold report: at the step-through's instant, each
 // server's log entry by entry (coloured and numbered by term, the commit point marked,
 // applied entries dotted, entries just overwritten struck through), whom it voted for, its
-// election timer running down and, for a leader, nextIndex/matchIndex per follower. Rebuilt
+// election timer running down and, for a leader, nextIndex/matchIndex per follower; for a
+// Multi-Paxos acceptor, its slots coloured by the ballot round they were accepted in, the
+// chosen prefix marked, and the ballot it has promised. Rebuilt
 // from the same embedded data as the step-through (see step.rs) and redrawn on every instant
 // it shows ('step-render' on the stage). Nothing is sampled: each figure is the recorded
 // value in force at the instant, and what is recorded only inside the recorded window says
@@ -18,17 +20,21 @@
   if (!S || !W) { return; }
   var NS = stage.namespaceURI;
   var N = D.nodes.length;
-  // Paul Tol's "bright" qualitative palette (safe for the common colour-blindnesses); every
-  // block also carries its term's number, so no reader depends on the colour alone.
-  var TERMS = ['#4477AA', '#EE6677', '#228833', '#CCBB44', '#66CCEE', '#AA3377', '#BBBBBB'];
+  // Paul Tol's "bright" qualitative palette (safe for the common colour-blindnesses) without
+  // its grey, which is the colour of a position of no known term; every block also carries
+  // its term's number, so no reader depends on the colour alone.
+  var TERMS = ['#4477AA', '#EE6677', '#228833', '#CCBB44', '#66CCEE', '#AA3377'];
   var STRUCK = '#C00000';
   // How long after a truncation its discarded entries stay drawn (µs), labelled with when.
   var HOLD = 100000;
   var perEntry = !!S.runs;
   var hasTimers = S.deadlines.length > 0;
   var hasProgress = S.progress.length > 0;
-  // Multi-Paxos announces no votes (its acceptors promise ballots): no vote line at all.
+  // Multi-Paxos announces no votes (its acceptors promise ballots): no vote line at all,
+  // a promise line instead; and its acceptors' slots are not compared with the leader's.
   var hasVotes = S.votes.length > 0;
+  var hasPromises = !!S.promises && S.promises.length > 0;
+  var compare = !!W.compare;
 
   function split(list) {
     var out = [];
@@ -46,21 +52,24 @@
   var roles = split(D.roles), life = split(D.life), prog = split(D.log);
   var runs = split(S.runs), applied = split(S.applied), deadlines = split(S.deadlines);
   var progress = split(S.progress), votes = split(S.votes), cuts = split(D.truncations);
+  var promises = split(S.promises);
   var servers = [];
   for (var i = 0; i < N; i++) { if (D.nodes[i][1] === 's') { servers.push(i); } }
   var leaderCode = D.roleNames.indexOf('leader');
 
-  // The runs of terms of node n's log after its first k recorded changes: [[start, term]].
+  // The runs of terms of node n's log after its first k recorded changes: [[start, term]]
+  // (a run of term 0 holds nothing known: a snapshot, a cut, slots not accepted).
   function replay(n, k) {
     var out = [];
     for (var j = 0; j < k; j++) {
       var r = runs[n][j];
       while (out.length && out[out.length - 1][0] >= r[2]) { out.pop(); }
-      if (r[3] > 0) { out.push([r[2], r[3]]); }
+      out.push([r[2], r[3]]);
     }
     return out;
   }
-  // The term of position i in a log of these runs; 0 inside a snapshot.
+  // The term of position i in a log of these runs; 0 inside a snapshot (Paxos: or where
+  // nothing was accepted).
   function termOf(rs, i) {
     var term = 0;
     for (var k = 0; k < rs.length && rs[k][0] <= i; k++) { term = rs[k][1]; }
@@ -82,6 +91,8 @@
     var s = { n: n, down: down, role: role, last: p ? p[2] : 0, commit: p ? p[4] : 0, moving: moving,
       runs: perEntry ? replay(n, upto(runs[n], t) + 1) : null, inWindow: t >= D.window[0] && t <= D.window[1] };
     s.leader = !!role && role[2] === leaderCode && !down;
+    var pr = upto(promises[n], t);
+    s.promised = pr >= 0 ? promises[n][pr] : null;
     // Whom it voted for in its current term (votes are kept across restarts, as on disk).
     s.voted = null;
     if (role) {
@@ -95,7 +106,7 @@
       s.applied = a >= 0 ? applied[n][a][2] : null;
       var d = upto(deadlines[n], t);
       s.deadline = d >= 0 && deadlines[n][d][0] >= since ? deadlines[n][d] : null;
-      if (s.leader) {
+      if (s.leader && hasProgress) {
         s.progress = {};
         for (j = upto(progress[n], t); j >= 0 && progress[n][j][0] >= role[0]; j--) {
           var x = progress[n][j];
@@ -121,7 +132,7 @@
 
   // The first position where server s's log differs from the reference's (0: none).
   function divergence(s, ref) {
-    if (!perEntry || !ref || s === ref) { return 0; }
+    if (!perEntry || !compare || !ref || s === ref) { return 0; }
     var top = Math.min(s.last, ref.last);
     var at = [1];
     s.runs.forEach(function (r) { at.push(r[0]); });
@@ -239,7 +250,12 @@
     el('rect', { x: 0, y: 0, width: 1000, height: ROW, fill: s.down ? '#e6e6e6' : s.leader ? '#eef8f3' : '#fbfbfb' }, svg);
     el('text', { x: 6, y: 18, 'class': 'srv-name' }, svg, name(n));
     el('text', { x: 6, y: 34, 'class': 'srv-sub' }, svg, roleName + (s.role && !s.down ? ', ' + W.round + ' ' + s.role[3] : ''));
-    var attrs = { 'data-last': '', 'data-commit': '', 'data-voted': '', 'data-terms': '', 'data-progress': '', 'data-timer': '', 'data-cut': '' };
+    var attrs = { 'data-last': '', 'data-commit': '', 'data-voted': '', 'data-terms': '', 'data-progress': '', 'data-timer': '', 'data-cut': '', 'data-promised': '' };
+    if (hasPromises && !s.down && s.promised) {
+      var p = s.promised;
+      el('text', { x: 6, y: 52, 'class': 'srv-sub' }, svg, p[2] > 0 ? 'promised: ballot ' + p[2] + '.' + name(p[3]) : 'promised: no ballot yet');
+      attrs['data-promised'] = p[2] > 0 ? p[2] + '.' + name(p[3]) : '0';
+    }
     if (hasVotes && !s.down && s.role) {
       var v = s.voted === null ? 'no vote in ' + W.round + ' ' + s.role[3] : 'voted for ' + name(s.voted) + (s.voted === n ? ' (itself)' : '');
       el('text', { x: 100, y: 18, 'class': 'srv-sub' }, svg, v);
@@ -308,11 +324,12 @@
       var r = el('rect', { x: x + 1, y: Y, width: bw - 2, height: H, fill: fill, 'fill-opacity': committed ? 1 : 0.35,
         stroke: committed ? '#333' : '#666', 'stroke-dasharray': committed ? 'none' : '2 2', 'stroke-width': 0.8, 'class': 'srv-entry' }, svg);
       var tip = el('title', {}, r);
-      tip.textContent = name(s.n) + ' ' + W.position + ' ' + i + (perEntry ? (term > 0 ? ', ' + W.round + ' ' + term : ', in a snapshot') : '') +
-        (committed ? ', committed' : ', not committed') + (s.applied !== null && s.applied !== undefined && i <= s.applied ? ', applied' : '') +
+      var none = compare ? ', in a snapshot' : ', no ' + W.round + ' known (nothing accepted here, or inside a snapshot)';
+      tip.textContent = name(s.n) + ' ' + W.position + ' ' + i + (perEntry ? (term > 0 ? ', ' + (compare ? '' : 'accepted in ') + W.round + ' ' + term : none) : '') +
+        (committed ? (compare ? ', committed' : ', chosen') : (compare ? ', not committed' : ', not chosen')) + (s.applied !== null && s.applied !== undefined && i <= s.applied ? ', applied' : '') +
         (s.diverge && i >= s.diverge ? ', differs from the leader\u2019s ' + W.log : '');
       if (perEntry && bw >= 12) {
-        el('text', { x: x + bw / 2, y: Y + 14, 'text-anchor': 'middle', 'class': committed ? 'srv-term srv-term-c' : 'srv-term' }, svg, term > 0 ? String(term) : 's');
+        el('text', { x: x + bw / 2, y: Y + 14, 'text-anchor': 'middle', 'class': committed ? 'srv-term srv-term-c' : 'srv-term' }, svg, term > 0 ? String(term) : compare ? 's' : '\u00b7');
       }
       if (s.applied !== null && s.applied !== undefined && i <= s.applied) {
         el('circle', { cx: x + bw / 2, cy: Y + H + 4, r: 2, fill: '#111', 'class': 'srv-applied' }, svg);
@@ -333,7 +350,7 @@
     var lx = 0;
     cols.forEach(function (c, k) { if (c.index && c.index <= last) { lx = xs[k] + bw; } });
     var label = W.stageLog + ' ' + attrs['data-last'] + ', ' + W.stageCommit + ' ' + attrs['data-commit'] + mark +
-      (s.diverge ? ', differs from the leader from ' + W.position + ' ' + s.diverge : '') + (isRef && perEntry ? ' (the most up-to-date ' + W.log + ')' : '');
+      (s.diverge ? ', differs from the leader from ' + W.position + ' ' + s.diverge : '') + (isRef && perEntry && compare ? ' (the most up-to-date ' + W.log + ')' : '');
     el('text', { x: LEFT, y: Y + H + 32, 'class': 'srv-sub' }, svg, label);
     if (s.cut) {
       // The entries just discarded, struck through, under the positions they held.

@@ -26,6 +26,7 @@ use crate::net::Cut;
 use crate::report::charts::Inputs;
 use crate::report::charts::faults::bands;
 use crate::report::charts::style::{fate_colour, fate_meaning, kind_colour, role_colour};
+use crate::scenario::Protocol;
 use crate::sim::Role;
 use crate::world::{Lifecycle, NodeKind};
 
@@ -132,7 +133,7 @@ pub fn data(input: &Inputs<'_>) -> Value {
         .iter()
         .map(|b| json!([us(b.start), us(b.end), b.label(), b.kind]))
         .collect();
-    let state = input.vocab().log.map(|w| server_state(input, w.entry_rounds));
+    let state = input.vocab().log.map(|_| server_state(input));
     let words = input.vocab().log.map(|w| {
         json!({
             "round": w.round,
@@ -143,6 +144,7 @@ pub fn data(input: &Inputs<'_>) -> Value {
             "stageLog": w.stage_log,
             "stageCommit": w.stage_commit,
             "thinned": w.thinned,
+            "compare": w.compares_logs,
         })
     });
     json!({
@@ -169,6 +171,7 @@ pub fn data(input: &Inputs<'_>) -> Value {
         "net": bands(input.outcome, input.end_ns()).iter().map(|b| net(b.record)).collect::<Vec<_>>(),
         "clients": super::ops::data(input),
         "state": state,
+        "peers": peers_state(input),
         "checkFails": super::ops::check_failures(input.outcome)
             .into_iter()
             .map(|(t, what)| json!([us(t), what]))
@@ -210,20 +213,21 @@ fn net(record: Option<&FaultRecord>) -> Value {
 
 /// What the per-server state panel draws beside the log points (protocols with a log): each
 /// server's votes `[t, node, term, candidate]` (the whole run), the runs of terms of its log
-/// `[t, node, start, term]` (the whole run; Raft only, `entry_rounds`), and inside the
+/// `[t, node, start, term]` (the whole run; a Paxos acceptor's: the rounds its slots were
+/// accepted in), its promises `[t, node, round, proposer]` (the whole run; Paxos), and inside the
 /// recorded window its applied position `[t, node, index]`, its deadline `[t armed, node,
 /// fires at or -1]` and, as a leader, its view of each follower `[t, node, peer, next,
 /// matched]`, each series headed by the value in force when the window opened.
-fn server_state(input: &Inputs<'_>, entry_rounds: bool) -> Value {
+fn server_state(input: &Inputs<'_>) -> Value {
     let rec = input.recording;
-    let (mut votes, mut runs, mut applied, mut deadlines, mut progress) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut votes, mut runs, mut applied, mut deadlines, mut progress, mut promises) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for track in &rec.tracks {
         let n = track.node;
         votes.extend(track.votes.iter().map(|v| json!([us(v.t), n, v.term, v.candidate])));
-        if entry_rounds {
-            runs.extend(track.runs.iter().map(|r| json!([us(r.t), n, r.start, r.term])));
-        }
+        promises
+            .extend(track.promises.iter().map(|&(t, round, proposer)| json!([us(t), n, round, proposer])));
+        runs.extend(track.runs.iter().map(|r| json!([us(r.t), n, r.start, r.term])));
         applied.extend(track.applied.iter().map(|&(t, i)| json!([us(t), n, i])));
         deadlines.extend(
             track.deadlines.iter().map(|&(t, at)| json!([us(t), n, at.map_or(-1, |a| us(a) as i64)])),
@@ -232,11 +236,51 @@ fn server_state(input: &Inputs<'_>, entry_rounds: bool) -> Value {
     }
     json!({
         "votes": votes,
-        "runs": entry_rounds.then_some(runs),
+        "runs": runs,
         "applied": applied,
         "deadlines": deadlines,
         "progress": progress,
+        "promises": promises,
     })
+}
+
+/// What the leaderless panel draws (`null` for protocols with a log): a quorum store's
+/// replicas' versions inside the recorded window `[t, node, key, stamp, coordinator]` (stamp
+/// in ns of the coordinator's clock) and the hints waiting `[t, node, intended, key, stamp,
+/// coordinator]`, or `[t, node, intended, key]` once handed back, each series headed by what
+/// was in force when the window opened; gossip peers' values learned `[t, node, k]` over the
+/// whole run, `k` the value's position in `values` (each value once, ascending). A start empties a node; what it recovers follows at the start's instant.
+fn peers_state(input: &Inputs<'_>) -> Value {
+    let rec = input.recording;
+    match input.vocab().protocol {
+        Protocol::Quorum => {
+            let (mut versions, mut hints) = (Vec::new(), Vec::new());
+            for track in &rec.tracks {
+                let n = track.node;
+                versions.extend(
+                    track.versions.iter().map(|&(t, key, stamp, by)| json!([us(t), n, key, stamp, by])),
+                );
+                hints.extend(track.hints.iter().map(|&(t, intended, key, held)| match held {
+                    Some((stamp, by)) => json!([us(t), n, intended, key, stamp, by]),
+                    None => json!([us(t), n, intended, key]),
+                }));
+            }
+            json!({ "versions": versions, "hints": hints })
+        }
+        Protocol::Gossip => {
+            // Each value once, in `values`; a row names it by its position there.
+            let values: BTreeMap<u64, usize> =
+                rec.tracks.iter().flat_map(|x| x.learned.iter().map(|&(_, v)| (v, 0))).collect();
+            let at: BTreeMap<u64, usize> = values.keys().enumerate().map(|(i, &v)| (v, i)).collect();
+            let learned: Vec<Value> = rec
+                .tracks
+                .iter()
+                .flat_map(|track| track.learned.iter().map(|&(t, v)| json!([us(t), track.node, at[&v]])))
+                .collect();
+            json!({ "values": values.keys().collect::<Vec<_>>(), "learned": learned })
+        }
+        Protocol::Raft | Protocol::Paxos => Value::Null,
+    }
 }
 
 /// The data as text safe inside `<script type="application/json">`: every `<` (which can

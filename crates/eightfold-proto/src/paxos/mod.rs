@@ -62,8 +62,12 @@
 //!   (Paxos has no votes to count per term, never discards decided slots, and runs on a
 //!   fixed configuration).
 //!
-//! At start a server re-announces its role, its snapshot, its recovered decided prefix
-//! (`Appended`, `Committed`, `Applied`) and its recovered acceptances (`Accepted`).
+//! - `Promised { round, proposer }`, a view for the report (kept out of the trace, its
+//!   digest and the checks): the acceptor's promise, each time it rises.
+//!
+//! At start a server re-announces its role, its promise, its snapshot, its recovered
+//! decided prefix (`Appended`, `Committed`, `Applied`) and its recovered acceptances
+//! (`Accepted`).
 
 mod acceptor;
 pub mod ballot;

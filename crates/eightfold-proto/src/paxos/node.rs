@@ -327,6 +327,7 @@ impl<M: PaxosHost> PaxosNode<M> {
             self.wal_write(ctx, op);
         }
         self.announce_role(ctx);
+        self.announce_promise(ctx);
         let base = self.decided.base();
         if self.snapshot.is_some() {
             ctx.observe(Observation::Snapshot { index: base.index, term: base.term });
@@ -502,6 +503,13 @@ impl<M: PaxosHost> PaxosNode<M> {
         }
     }
 
+    /// Announces the promise (a view for the report: see [`Observation::Promised`]); called
+    /// where it rises and at every start, never per message.
+    fn announce_promise(&self, ctx: &mut Ctx<'_, M>) {
+        let Ballot { round, node } = self.promised;
+        ctx.observe(Observation::Promised { round: Term(round.0), proposer: node });
+    }
+
     /// This acceptor promises `ballot` (higher than its promise): it is written to the WAL
     /// (except, with the `forget_promise` bug, a promise to another proposer), and a
     /// proposer with a lower ballot gives up.
@@ -509,6 +517,7 @@ impl<M: PaxosHost> PaxosNode<M> {
         debug_assert!(ballot > self.promised);
         self.max_round = self.max_round.max(ballot.round);
         self.promised = ballot;
+        self.announce_promise(ctx);
         if !(self.cfg.bugs.forget_promise && ballot.node != self.id) {
             self.written_promise = ballot;
             let data = storage::promise_record(ballot);

@@ -32,7 +32,11 @@
 //! A leaderless store has no leader, no terms and no log: each server announces
 //! `Role { Peer, Term(0) }` at start and nothing the consensus invariant checker would read
 //! (no `Appended`, `Committed` or `Applied`), plus `Rejected { "disk-corrupt" }` when it
-//! refuses to run on a damaged disk. The leadership figures of such a run are meaningless
+//! refuses to run on a damaged disk. For the report's step-through it announces two views
+//! (kept out of the trace, its digest and the checks): `Stored { key, version }` each time
+//! it comes to hold a newer version of a key, and `Hinted { intended, key, version }` each
+//! time it takes in a hint for a replica it stood in for (`None` once handed back) — and at
+//! every start what it recovered of both. The leadership figures of such a run are meaningless
 //! (there is never a leader).
 //!
 //! # Sessions

@@ -12,7 +12,7 @@ use eightfold_sim::sim::digest::mix64;
 use eightfold_sim::sim::rng::Draw;
 use eightfold_sim::sim::{
     Ctx, DiskEvent, DiskOp, LogIndex, Never, Node, NodeId, Observation, Role, SimTime, StorageView, Term,
-    Timer, TimerId,
+    Timer, TimerId, VersionStamp,
 };
 
 use super::config::QuorumConfig;
@@ -231,6 +231,13 @@ impl<M: QuorumHost> QuorumNode<M> {
         self.disk.boot(ctx);
         self.next_rid = (ctx.rng().word() >> 2) | 1;
         ctx.observe(Observation::Role { role: Role::Peer, term: Term(0) });
+        // What it recovered, for the report (views: once per start, not per message).
+        for (&key, v) in &self.store {
+            ctx.observe(Observation::Stored { key: key.into(), version: stamp(v.version) });
+        }
+        for (&(intended, key), v) in &self.hints {
+            ctx.observe(Observation::Hinted { intended, key: key.into(), version: Some(stamp(v.version)) });
+        }
         if let Some(op) = self.startup_repair.take() {
             self.wal_write(ctx, op);
         }
@@ -276,6 +283,7 @@ impl<M: QuorumHost> QuorumNode<M> {
             QuorumMsg::HandoffAck { key, version } => {
                 if self.hints.get(&(from, key)).is_some_and(|h| h.version <= version) {
                     self.hints.remove(&(from, key));
+                    ctx.observe(Observation::Hinted { intended: from, key: key.into(), version: None });
                     self.log(ctx, storage::handed_record(from, key, version));
                 }
             }
@@ -291,10 +299,16 @@ impl<M: QuorumHost> QuorumNode<M> {
             && self.servers.contains(&h)
             && keep_newer(&mut self.hints, (h, key), value.clone())
         {
+            ctx.observe(Observation::Hinted {
+                intended: h,
+                key: key.into(),
+                version: Some(stamp(value.version)),
+            });
             self.log(ctx, storage::hint_record(h, key, &value));
             self.arm_handoff(ctx);
         }
         if keep_newer(&mut self.store, key, value.clone()) {
+            ctx.observe(Observation::Stored { key: key.into(), version: stamp(value.version) });
             self.log(ctx, storage::put_record(key, &value));
         }
     }
@@ -408,4 +422,9 @@ impl<M: QuorumHost> QuorumNode<M> {
         self.next_rid = self.next_rid.wrapping_add(1).max(1);
         self.next_rid
     }
+}
+
+/// A version as the report's views carry it ([`Observation::Stored`], [`Observation::Hinted`]).
+fn stamp(v: Version) -> VersionStamp {
+    VersionStamp { stamp: v.stamp, node: v.node }
 }

@@ -20,6 +20,6 @@ pub use ids::{LogIndex, MsgId, NodeId, Term, TimerId};
 pub use node::{
     Ctx, DiskEvent, DiskOp, FileId, Message, Never, Node, NodeFactory, Outbox, StorageView, Timer, fire_inner,
 };
-pub use observe::{Observation, Role};
+pub use observe::{Observation, Role, VersionStamp};
 pub use rng::{RngStreams, SimRng};
 pub use time::{SimDuration, SimTime};

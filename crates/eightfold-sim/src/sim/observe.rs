@@ -146,6 +146,47 @@ pub enum Observation {
         /// Highest position known to match.
         matched: LogIndex,
     },
+    /// A Paxos acceptor's promise (*Paxos Made Simple* §2.2, P1a): it will accept no
+    /// proposal of a ballot below `(round, proposer)`. Announced when the promise rises, and
+    /// at every start with the promise recovered from its disk (round 0: none yet). A view
+    /// ([`Self::is_view`]).
+    Promised {
+        /// The ballot's round.
+        round: Term,
+        /// The proposer owning the ballot (the tie-breaker of equal rounds).
+        proposer: NodeId,
+    },
+    /// A leaderless store's replica now holds `version` of `key` (newer than what it held),
+    /// and at every start each version it recovered from its disk. A view
+    /// ([`Self::is_view`]).
+    Stored {
+        /// The key (0 is the workload's `k1`).
+        key: u64,
+        /// The version it now holds.
+        version: VersionStamp,
+    },
+    /// What a leaderless store's node holds to hand back to `intended` for `key` (a hinted
+    /// handoff, *Dynamo* §4.6) changed: `version` is the hinted version now waiting, or
+    /// `None` once `intended` acknowledged it. Announced at every start for the hints it
+    /// recovered from its disk. A view ([`Self::is_view`]).
+    Hinted {
+        /// The replica the value was meant for.
+        intended: NodeId,
+        /// The key.
+        key: u64,
+        /// The version waiting to be handed back, if any.
+        version: Option<VersionStamp>,
+    },
+}
+
+/// A last-writer-wins version as a leaderless store orders it: the coordinator's clock
+/// reading when it stamped the write, then the coordinator (the tie-breaker).
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+pub struct VersionStamp {
+    /// Nanoseconds on the coordinator's local clock (which may be skewed).
+    pub stamp: u64,
+    /// The coordinator.
+    pub node: NodeId,
 }
 
 impl Observation {
@@ -165,15 +206,25 @@ impl Observation {
             Observation::Accepted { .. } => 11,
             Observation::Deadline { .. } => 12,
             Observation::Progress { .. } => 13,
+            Observation::Promised { .. } => 14,
+            Observation::Stored { .. } => 15,
+            Observation::Hinted { .. } => 16,
         }
     }
 
     /// True for facts announced only so the report can draw them (timers, a leader's view
-    /// of its followers). Announcing them must not change a run: the kernel hands them to
+    /// of its followers, an acceptor's promise, a replica's versions and hints). Announcing them must not change a run: the kernel hands them to
     /// the flight recorder alone, never to the digest, the trace or the checks, so a
     /// protocol may add or drop them without moving any digest.
     pub fn is_view(&self) -> bool {
-        matches!(self, Observation::Deadline { .. } | Observation::Progress { .. })
+        matches!(
+            self,
+            Observation::Deadline { .. }
+                | Observation::Progress { .. }
+                | Observation::Promised { .. }
+                | Observation::Stored { .. }
+                | Observation::Hinted { .. }
+        )
     }
 }
 

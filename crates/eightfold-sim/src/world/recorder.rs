@@ -12,6 +12,14 @@
 //!   diagram;
 //! - the queue backlog of bandwidth-limited links, as the maximum per time bucket.
 //!
+//! Beside the log, each track keeps the *views* a protocol announces for the report alone
+//! ([`Observation::is_view`]) and what a leaderless server holds: a Multi-Paxos acceptor's
+//! promises and the ballot round of each slot it accepted (in its runs), over the whole run;
+//! a gossip peer's learned values, over the whole run; and inside the window a Raft server's
+//! timers and a leader's view of its followers, and a quorum replica's version of each key
+//! and the hints it holds — each window series headed by the value in force when the window
+//! opened, and every announcement costing a lookup, never a scan of the cluster or the keys.
+//!
 //! **Exact inside the window, thinned outside it, never stale.** Inside the window every
 //! change of a server's log is a point at the virtual instant it happened (changes at the
 //! same instant make one point). Outside it, time is cut into buckets of `thin_every`, and a
@@ -295,13 +303,45 @@ pub struct Track {
     /// the node's current leadership (announced at or after it became leader).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub progress: Vec<(u64, u32, u64, u64)>,
+    /// Each promise of a Paxos acceptor ([`Observation::Promised`]) as `[t, round,
+    /// proposer]`, over the whole run (a few per election, so kept everywhere; every start
+    /// announces the one recovered).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub promises: Vec<(u64, u64, u32)>,
+    /// Inside the window, each version a leaderless store's replica came to hold
+    /// ([`Observation::Stored`]) as `[t, key, stamp, coordinator]`, headed by every key's
+    /// version in force at the window's first instant (with the instant it was stored). A
+    /// start empties the replica; what it recovered follows at the start's instant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<(u64, u64, u64, u32)>,
+    /// Inside the window, each change of the hints it holds ([`Observation::Hinted`]) as
+    /// `[t, intended, key, [stamp, coordinator]]`, or `[t, intended, key, null]` once handed
+    /// back, headed by every hint waiting at the window's first instant. A start empties
+    /// them; the hints it recovered follow at the start's instant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<HintChange>,
+    /// Each value it learned ([`Observation::Learned`]) as `[t, value]`, over the whole run
+    /// (one per value and node). A start empties what it holds unless it announces values
+    /// again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub learned: Vec<(u64, u64)>,
 }
 
+/// A change of the hints a node holds, saved as `[t, intended, key, [stamp, coordinator]]`
+/// (a hint for `intended` now waits, of that version) or `[t, intended, key, null]` (handed
+/// back).
+pub type HintChange = (u64, u32, u64, Option<(u64, u32)>);
+
 /// A change of a log's runs of equal terms, saved as `[t, start, term]`: from `t` on, the
-/// runs beginning at `start` or later are gone, and if `term` is not 0 a run of entries of
-/// `term` begins at `start` (it reaches to the log's last position, or to the next run).
-/// `[t, 0, 0]` clears the log's runs (a restart, a snapshot that replaced the log; positions
-/// then covered by no run are inside a snapshot).
+/// runs beginning at `start` or later are gone, and a run of entries of `term` begins at
+/// `start` (it reaches to the log's last position, or to the next run). A run of term 0
+/// holds nothing known: `[t, 0, 0]` clears the log's runs (a restart, a snapshot that
+/// replaced the log; positions then of term 0 are inside a snapshot), `[t, from, 0]` follows
+/// a truncation, and a Paxos acceptor's slots between two accepted ranges are of term 0
+/// (nothing accepted there). A Paxos acceptor's runs are the ballot rounds its slots were
+/// accepted in (a slot accepted again in a later round takes that round: the runs after it
+/// are written again), and a slot it learned chosen without accepting it takes the round
+/// that proposed its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "(u64, u64, u64)", from = "(u64, u64, u64)")]
 pub struct TermRun {
@@ -472,6 +512,60 @@ struct Live {
     /// Where each follower's view sits in `progress`, so an announcement costs a lookup, not
     /// a scan of every follower.
     progress_at: BTreeMap<u32, usize>,
+    /// A replica's version of each key: key → (when stored, stamp, coordinator).
+    store: BTreeMap<u64, (u64, u64, u32)>,
+    /// The hints waiting: (intended, key) → (when, stamp, coordinator).
+    hints: BTreeMap<(u32, u64), (u64, u64, u32)>,
+}
+
+/// The term of position `i` in runs `terms` (ascending starts); 0 before the first run.
+fn term_at(terms: &[(u64, u64)], i: u64) -> u64 {
+    match terms.partition_point(|&(start, _)| start <= i) {
+        0 => 0,
+        k => terms[k - 1].1,
+    }
+}
+
+/// Gives the positions `a..=b` of a log whose last position is `last` the term `x`, in the
+/// live runs and in the recording (positions between `last` and `a` get term 0: nothing
+/// there). Nothing is written when they have it already; otherwise the runs after `b` are
+/// written again (usually none: acceptances extend the end).
+fn paint(terms: &mut Vec<(u64, u64)>, runs: &mut Vec<TermRun>, t: u64, last: u64, a: u64, b: u64, x: u64) {
+    let top = b.min(last);
+    let same = match terms.last() {
+        Some(&(start, term)) if a == last + 1 => term == x && start <= last,
+        Some(_) if a <= last => {
+            term_at(terms, a) == x
+                && terms.partition_point(|&(st, _)| st <= a) == terms.partition_point(|&(st, _)| st <= top)
+        }
+        _ => false,
+    };
+    if same {
+        return;
+    }
+    let after = (b < last).then(|| term_at(terms, b + 1));
+    let from = terms.partition_point(|&(st, _)| st <= b + 1);
+    let tail: Vec<(u64, u64)> = terms[from..].to_vec();
+    if a > last + 1 && !terms.is_empty() {
+        set_run(terms, runs, t, last + 1, 0);
+    }
+    set_run(terms, runs, t, a, x);
+    if let Some(y) = after.filter(|&y| y != x) {
+        set_run(terms, runs, t, b + 1, y);
+    }
+    for (start, term) in tail {
+        set_run(terms, runs, t, start, term);
+    }
+}
+
+/// Makes a run of `term` begin at `start` (the runs at `start` or later are gone), in the
+/// live runs and in the recording, as a page replaying the recording would.
+fn set_run(terms: &mut Vec<(u64, u64)>, runs: &mut Vec<TermRun>, t: u64, start: u64, term: u64) {
+    while terms.last().is_some_and(|&(s, _)| s >= start) {
+        terms.pop();
+    }
+    terms.push((start, term));
+    runs.push(TermRun { t, start, term });
 }
 
 /// Records a run as it goes.
@@ -537,6 +631,17 @@ impl Recorder {
             }
             track.deadlines.extend(live.deadline);
             track.progress.extend(live.progress.iter().map(|&(peer, t, next, m)| (t, peer, next, m)));
+            let mut versions: Vec<_> =
+                live.store.iter().map(|(&key, &(t, stamp, by))| (t, key, stamp, by)).collect();
+            versions.sort_unstable();
+            track.versions.extend(versions);
+            let mut hints: Vec<_> = live
+                .hints
+                .iter()
+                .map(|(&(intended, key), &(t, stamp, by))| (t, intended, key, Some((stamp, by))))
+                .collect();
+            hints.sort_unstable();
+            track.hints.extend(hints);
         }
     }
 
@@ -592,32 +697,41 @@ impl Recorder {
     fn apply(live: &mut Live, obs: &Observation, t: u64, runs: &mut Vec<TermRun>) -> bool {
         let before = live.state;
         let s = &mut live.state;
-        let mut run = |start, term| runs.push(TermRun { t, start, term });
+        let terms = &mut live.terms;
         match *obs {
-            Observation::Appended { index: LogIndex(idx), term: Term(term), .. }
-            | Observation::Accepted { last: LogIndex(idx), term: Term(term), .. } => {
-                if idx >= s.last {
+            Observation::Appended { index: LogIndex(idx), term: Term(term), .. } => {
+                if idx > s.last {
                     s.last = idx;
                     s.last_term = term;
-                    if live.terms.last().is_none_or(|&(_, t)| t != term) {
-                        live.terms.push((idx, term));
-                        run(idx, term);
+                    if terms.last().is_none_or(|&(_, t)| t != term) {
+                        set_run(terms, runs, t, idx, term);
                     }
+                } else if idx > s.snapshot.0 && term_at(terms, idx) == 0 {
+                    // A Paxos slot chosen where this acceptor accepted nothing: it takes the
+                    // round that proposed the value, as slots learned beyond the log do.
+                    paint(terms, runs, t, s.last, idx, idx, term);
+                }
+            }
+            Observation::Accepted { first: LogIndex(a), last: LogIndex(b), term: Term(x) } => {
+                paint(terms, runs, t, s.last, a, b.max(a), x);
+                if b >= s.last {
+                    s.last = b.max(a);
+                    s.last_term = x;
                 }
             }
             Observation::Truncated { from: LogIndex(from) } => {
                 let last = from.saturating_sub(1);
                 if last < s.last {
                     s.last = last;
-                    run(from, 0);
-                    while live.terms.last().is_some_and(|&(start, _)| start > last) {
-                        live.terms.pop();
+                    while terms.last().is_some_and(|&(start, _)| start > last) {
+                        terms.pop();
                     }
-                    s.last_term = match live.terms.last() {
+                    s.last_term = match terms.last() {
                         Some(&(_, term)) if last > s.snapshot.0 => term,
                         _ if last == s.snapshot.0 => s.snapshot.1,
                         _ => 0,
                     };
+                    set_run(terms, runs, t, from, 0);
                 }
             }
             Observation::Committed { index: LogIndex(c) } => s.commit = c,
@@ -626,10 +740,8 @@ impl Recorder {
                 if idx > s.last {
                     s.last = idx;
                     s.last_term = term;
-                    live.terms.clear();
-                    live.terms.push((idx, term));
-                    run(0, 0);
-                    run(idx, term);
+                    set_run(terms, runs, t, 0, 0);
+                    set_run(terms, runs, t, idx, term);
                 }
                 s.commit = s.commit.max(idx);
             }
@@ -698,6 +810,33 @@ impl Recorder {
                 if self.in_window(t) {
                     self.rec.tracks[k].progress.push((t.0, peer.0, next, matched));
                 }
+                return;
+            }
+            &Observation::Promised { round: Term(round), proposer } => {
+                self.rec.tracks[k].promises.push((t.0, round, proposer.0));
+                return;
+            }
+            &Observation::Stored { key, version } => {
+                let v = (t.0, version.stamp, version.node.0);
+                live.store.insert(key, v);
+                if self.in_window(t) {
+                    self.rec.tracks[k].versions.push((t.0, key, v.1, v.2));
+                }
+                return;
+            }
+            &Observation::Hinted { intended, key, version } => {
+                match version {
+                    Some(v) => live.hints.insert((intended.0, key), (t.0, v.stamp, v.node.0)),
+                    None => live.hints.remove(&(intended.0, key)),
+                };
+                if self.in_window(t) {
+                    let held = version.map(|v| (v.stamp, v.node.0));
+                    self.rec.tracks[k].hints.push((t.0, intended.0, key, held));
+                }
+                return;
+            }
+            &Observation::Learned { value } => {
+                self.rec.tracks[k].learned.push((t.0, value));
                 return;
             }
             Observation::Appended { .. }
@@ -883,6 +1022,7 @@ impl Recorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::VersionStamp;
 
     const MS: u64 = 1_000_000;
 
@@ -1115,6 +1255,123 @@ mod tests {
         assert_eq!(track.deadlines, vec![(50 * MS, Some(210 * MS)), (120 * MS, None)]);
         assert_eq!(track.progress, vec![(60 * MS, 3, 2, 1), (130 * MS, 3, 3, 2)]);
         assert_eq!(track.applied, vec![(100 * MS, 1), (140 * MS, 3)]);
+    }
+
+    /// The runs as a page replays them: `[start, term]` after every change.
+    fn replayed(runs: &[TermRun]) -> Vec<(u64, u64)> {
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        for r in runs {
+            while out.last().is_some_and(|&(s, _)| s >= r.start) {
+                out.pop();
+            }
+            out.push((r.start, r.term));
+        }
+        out
+    }
+    /// The term of every position 1..=last of replayed runs.
+    fn slot_terms(runs: &[(u64, u64)], last: u64) -> Vec<u64> {
+        (1..=last).map(|i| term_at(runs, i)).collect()
+    }
+
+    #[test]
+    fn an_acceptors_slots_take_the_round_they_were_accepted_in_with_holes_where_nothing_was() {
+        let mut r = recorder();
+        let accepted = |r: &mut Recorder, t: u64, first, last, term| {
+            r.observation(
+                SimTime(t),
+                NodeId(0),
+                &Observation::Accepted { first: LogIndex(first), last: LogIndex(last), term: Term(term) },
+            );
+        };
+        accepted(&mut r, 1, 1, 3, 2);
+        accepted(&mut r, 2, 4, 4, 2); // extends the run of round 2: nothing written
+        accepted(&mut r, 3, 2, 3, 2); // accepted again in the same round: nothing written
+        let quiet = r.rec.tracks[0].runs.len();
+        assert_eq!(quiet, 1, "{:?}", r.rec.tracks[0].runs);
+        accepted(&mut r, 4, 7, 7, 2); // slot 7 before 5 and 6 (reordered): a hole
+        accepted(&mut r, 5, 5, 5, 2); // 5 filled, 6 still empty
+        accepted(&mut r, 6, 2, 3, 5); // 2 and 3 again in round 5: the rest keeps its rounds
+        let runs = &r.rec.tracks[0].runs;
+        assert_eq!(slot_terms(&replayed(runs), 7), vec![2, 5, 5, 2, 2, 0, 2]);
+        // A slot chosen where nothing was accepted takes the round that proposed its value;
+        // one chosen where something was keeps the round it was accepted in.
+        r.observation(
+            SimTime(7),
+            NodeId(0),
+            &Observation::Appended { index: LogIndex(6), term: Term(1), chain: 0 },
+        );
+        r.observation(
+            SimTime(7),
+            NodeId(0),
+            &Observation::Appended { index: LogIndex(2), term: Term(1), chain: 0 },
+        );
+        let rec = r.finish(SimTime(300 * MS));
+        assert_eq!(slot_terms(&replayed(&rec.tracks[0].runs), 7), vec![2, 5, 5, 2, 2, 1, 2]);
+        assert_eq!(rec.tracks[0].log.last().map(|p| (p.last, p.last_term)), Some((7, 2)));
+    }
+
+    #[test]
+    fn a_raft_log_cut_and_rewritten_in_the_same_term_keeps_its_term_on_the_page() {
+        let mut r = recorder();
+        for (i, term) in [(1, 1), (2, 2), (3, 2), (4, 2)] {
+            append(&mut r, MS + i, i, term);
+        }
+        r.observation(SimTime(150 * MS), NodeId(0), &Observation::Truncated { from: LogIndex(3) });
+        append(&mut r, 150 * MS, 3, 2); // the same term as entry 2: a run written anyway
+        let rec = r.finish(SimTime(300 * MS));
+        assert_eq!(slot_terms(&replayed(&rec.tracks[0].runs), 3), vec![1, 2, 2]);
+    }
+
+    #[test]
+    fn promises_and_learned_values_are_kept_over_the_whole_run() {
+        let mut r = recorder();
+        let promise =
+            |round, proposer| Observation::Promised { round: Term(round), proposer: NodeId(proposer) };
+        r.observation(SimTime(MS), NodeId(0), &promise(0, 0));
+        r.observation(SimTime(2 * MS), NodeId(0), &promise(4, 1));
+        r.observation(SimTime(250 * MS), NodeId(0), &promise(6, 0));
+        r.observation(SimTime(3 * MS), NodeId(0), &Observation::Learned { value: 9 });
+        r.observation(SimTime(260 * MS), NodeId(0), &Observation::Learned { value: 4 });
+        r.observation(SimTime(4 * MS), NodeId(1), &Observation::Learned { value: 9 }); // a client: no track
+        let rec = r.finish(SimTime(300 * MS));
+        assert_eq!(rec.tracks[0].promises, vec![(MS, 0, 0), (2 * MS, 4, 1), (250 * MS, 6, 0)]);
+        assert_eq!(rec.tracks[0].learned, vec![(3 * MS, 9), (260 * MS, 4)]);
+        assert!(rec.tracks[0].log.is_empty(), "views are not log changes");
+    }
+
+    #[test]
+    fn versions_and_hints_are_exact_in_the_window_and_open_with_those_in_force() {
+        let mut r = recorder();
+        boot(&mut r, 0);
+        r.booted(SimTime(0), NodeId(0));
+        let v = |stamp| VersionStamp { stamp, node: NodeId(1) };
+        let stored = |key, stamp| Observation::Stored { key, version: v(stamp) };
+        let hinted =
+            |key, stamp: Option<u64>| Observation::Hinted { intended: NodeId(2), key, version: stamp.map(v) };
+        r.observation(SimTime(10 * MS), NodeId(0), &stored(3, 100));
+        r.observation(SimTime(20 * MS), NodeId(0), &stored(3, 200)); // in force at 100 ms
+        r.observation(SimTime(30 * MS), NodeId(0), &stored(1, 50));
+        r.observation(SimTime(40 * MS), NodeId(0), &hinted(1, Some(50)));
+        r.observation(SimTime(50 * MS), NodeId(0), &hinted(5, Some(60)));
+        r.observation(SimTime(60 * MS), NodeId(0), &hinted(5, None)); // handed back before the window
+        // Inside: every change.
+        r.observation(SimTime(120 * MS), NodeId(0), &stored(1, 70));
+        r.observation(SimTime(130 * MS), NodeId(0), &hinted(1, None));
+        // A restart empties the replica; what it recovers comes at the start's instant.
+        r.lifecycle(SimTime(140 * MS), NodeId(0), Lifecycle::Crash);
+        boot(&mut r, 150 * MS);
+        r.observation(SimTime(150 * MS), NodeId(0), &stored(1, 70));
+        // After the window: not kept.
+        r.observation(SimTime(250 * MS), NodeId(0), &stored(2, 90));
+        let rec = r.finish(SimTime(300 * MS));
+        let track = &rec.tracks[0];
+        assert_eq!(
+            track.versions,
+            vec![(20 * MS, 3, 200, 1), (30 * MS, 1, 50, 1), (120 * MS, 1, 70, 1), (150 * MS, 1, 70, 1)]
+        );
+        assert_eq!(track.hints, vec![(40 * MS, 2, 1, Some((50, 1))), (130 * MS, 2, 1, None)]);
+        let json = serde_json::to_string(&rec).unwrap();
+        assert!(json.contains(r#""hints":[[40000000,2,1,[50,1]],[130000000,2,1,null]]"#), "{json}");
     }
 
     #[test]

@@ -251,3 +251,44 @@ fn check_quorum_makes_a_cut_off_leader_step_down() {
     assert!(c.leaders().iter().any(|&(i, _)| i != 0));
     c.assert_safe();
 }
+
+/// An acceptor announces its promise ([`Observation::Promised`]) at start and whenever it
+/// rises — never for a Prepare, Accept or heartbeat of the ballot it already promised, nor
+/// for a lower ballot it refuses — and after a restart the one it recovered from its disk.
+#[test]
+fn an_acceptor_announces_its_promise_when_and_only_when_it_rises() {
+    let promises = |c: &Cluster, i: usize| -> Vec<(u64, usize)> {
+        c.observed(i, |o| matches!(o, Observation::Promised { .. }))
+            .into_iter()
+            .map(|o| match o {
+                Observation::Promised { round, proposer } => (round.0, proposer.index()),
+                _ => unreachable!(),
+            })
+            .collect()
+    };
+    let mut c = Cluster::new(3, cfg());
+    for i in 0..3 {
+        assert_eq!(promises(&c, i), vec![(0, 0)], "n{}: nothing promised at start", i + 1);
+    }
+    c.elect(0);
+    let b = c.node(0).leading().unwrap();
+    for seq in 1..=3 {
+        c.client(0, put(seq, 1, "v"));
+    }
+    c.settle();
+    c.heartbeat(0);
+    c.settle();
+    for i in 0..3 {
+        assert_eq!(promises(&c, i), vec![(0, 0), (b.round.0, 0)], "n{}", i + 1);
+    }
+    // A lower ballot is refused, and nothing is announced.
+    let low = crate::paxos::Ballot { round: crate::paxos::Round(b.round.0 - 1), node: n(2) };
+    c.inject(1, n(2), PaxosMsg::Prepare { ballot: low, from: LogIndex(1) });
+    c.settle();
+    assert_eq!(promises(&c, 1).len(), 2);
+    // A restart announces the promise recovered from the disk.
+    c.sync_all();
+    c.crash(1);
+    c.start(1);
+    assert_eq!(promises(&c, 1), vec![(0, 0), (b.round.0, 0), (b.round.0, 0)]);
+}

@@ -1,8 +1,9 @@
 use super::harness::*;
 use crate::kv::ClientSeq;
 use crate::kv::{ClientReply, KvResult};
+use crate::quorum::QuorumMsg;
 use crate::quorum::{QuorumConfig, WAL};
-use eightfold_sim::sim::{DiskOp, Observation, Role, SimDuration, StorageView, Term};
+use eightfold_sim::sim::{DiskOp, Observation, Role, SimDuration, StorageView, Term, VersionStamp};
 
 const DONE: KvResult = KvResult::Done;
 
@@ -275,10 +276,13 @@ fn a_leaderless_server_announces_no_consensus_facts() {
     c.settle();
     c.crash(2);
     c.start(2);
-    for (_, o) in &c.obs {
-        assert_eq!(o, &Observation::Role { role: Role::Peer, term: Term(0) });
+    // Beside the views for the report (versions and hints held), only its role-less role.
+    let facts: Vec<&Observation> = c.obs.iter().map(|(_, o)| o).filter(|o| !o.is_view()).collect();
+    for o in &facts {
+        assert_eq!(*o, &Observation::Role { role: Role::Peer, term: Term(0) });
     }
-    assert_eq!(c.obs.len(), 4);
+    assert_eq!(facts.len(), 4);
+    assert!(c.obs.iter().any(|(_, o)| matches!(o, Observation::Stored { key: 1, .. })));
 }
 
 #[test]
@@ -291,4 +295,45 @@ fn the_description_names_the_tradeoffs() {
     let sloppy = QuorumConfig { sloppy: true, r: 1, w: 1, ..QuorumConfig::default() }.describe().join("\n");
     assert!(sloppy.contains("may miss") && sloppy.contains("hinted handoff"), "{sloppy}");
     assert_eq!(QuorumConfig { n: 9, r: 0, w: 12, ..QuorumConfig::default() }.effective(5), (5, 1, 5));
+}
+
+/// The views a replica announces for the report: [`Observation::Stored`] when it comes to
+/// hold a newer version of a key (never for an older or equal one), [`Observation::Hinted`]
+/// when it takes a hint and again (with no version) when the hint is handed back, and at a
+/// restart what it recovered.
+#[test]
+fn versions_and_hints_are_announced_when_and_only_when_they_change() {
+    let stored = |o: &Observation| matches!(o, Observation::Stored { key: 1, .. });
+    let hinted = |o: &Observation| matches!(o, Observation::Hinted { key: 1, .. });
+    let (mut c, r) = outage(true);
+    // Each fallback stood in for one replica: one hint and one version each.
+    let f = (3..5).map(|k| r[k]).find(|&f| !c.node(f).hints().is_empty()).unwrap();
+    let (intended, held) = c.node(f).hints().iter().map(|(&(to, _), v)| (to, v.version)).next().unwrap();
+    let version = VersionStamp { stamp: held.stamp, node: held.node };
+    assert_eq!(c.observed(f, stored), vec![Observation::Stored { key: 1, version }]);
+    assert_eq!(c.observed(f, hinted), vec![Observation::Hinted { intended, key: 1, version: Some(version) }]);
+    // The same write again (a read repair, a retry) changes nothing and says nothing.
+    let value = crate::quorum::Versioned { version: held, value: "x".into() };
+    c.inject(f, n(r[0]), QuorumMsg::Write { rid: 0, key: 1, value, hint: Some(intended) });
+    assert_eq!(c.observed(f, stored).len(), 1);
+    assert_eq!(c.observed(f, hinted).len(), 1);
+    // The replicas return: the hint is handed back, once.
+    c.start(r[1]);
+    c.start(r[2]);
+    c.run_cut(SimDuration::from_millis(500), |_| false);
+    assert_eq!(
+        c.observed(f, hinted),
+        vec![
+            Observation::Hinted { intended, key: 1, version: Some(version) },
+            Observation::Hinted { intended, key: 1, version: None }
+        ]
+    );
+    assert_eq!(c.observed(intended.index(), stored), vec![Observation::Stored { key: 1, version }]);
+    // A restart announces what it recovered: the version, no hint (handed back).
+    let before = c.observed(f, |_| true).len();
+    c.crash(f);
+    c.start(f);
+    let after: Vec<Observation> = c.observed(f, |_| true).into_iter().skip(before).collect();
+    assert_eq!(after.iter().filter(|o| stored(o)).count(), 1, "{after:?}");
+    assert!(!after.iter().any(hinted), "{after:?}");
 }
