@@ -174,9 +174,16 @@ impl GossipNode {
         &self.values
     }
 
-    fn peers(ctx: &Ctx<'_, GossipMsg>) -> Vec<NodeId> {
-        let me = ctx.id();
-        ctx.servers().iter().copied().filter(|&n| n != me).collect()
+    /// The peers other than this node and `except`, as a view that names the `i`-th of them
+    /// without building the list: a round or a push touches only the peers it picks, so its
+    /// cost does not grow with the cluster (issue 21).
+    fn peers<'a>(ctx: &Ctx<'a, GossipMsg>, except: Option<NodeId>) -> Peers<'a> {
+        let servers = ctx.servers();
+        let mut skip: Vec<usize> =
+            [Some(ctx.id()), except].into_iter().flatten().filter_map(|n| position(servers, n)).collect();
+        skip.sort_unstable();
+        skip.dedup();
+        Peers { servers, skip }
     }
 
     /// Adds the values not yet held; returns the new ones, in the order given.
@@ -197,21 +204,51 @@ impl GossipNode {
         if fresh.is_empty() {
             return;
         }
-        let mut peers = Self::peers(ctx);
-        peers.retain(|&p| Some(p) != except);
-        let k = if self.config.fanout == 0 {
-            peers.len()
-        } else {
-            (self.config.fanout as usize).min(peers.len())
-        };
-        if k < peers.len() {
-            ctx.rng().shuffle(&mut peers);
-            peers.truncate(k);
-            peers.sort();
+        let peers = Self::peers(ctx, except);
+        let m = peers.len();
+        let k = if self.config.fanout == 0 { m } else { (self.config.fanout as usize).min(m) };
+        // Fewer than all: `k` of them by Floyd's sample, k draws, in peer order.
+        let picked: Vec<usize> = if k < m { ctx.rng().sample_indices(m, k) } else { (0..m).collect() };
+        for i in picked {
+            ctx.send(peers.get(i), GossipMsg::Push { values: fresh.clone() });
         }
-        for p in peers {
-            ctx.send(p, GossipMsg::Push { values: fresh.clone() });
+    }
+}
+
+/// Where `n` is in `servers` (a binary search when the list is in id order, as it is for a
+/// gossip cluster; a scan otherwise).
+fn position(servers: &[NodeId], n: NodeId) -> Option<usize> {
+    match servers.binary_search(&n) {
+        Ok(i) => Some(i),
+        Err(_) => servers.iter().position(|&s| s == n),
+    }
+}
+
+/// The servers minus a few positions, indexed without being copied.
+struct Peers<'a> {
+    servers: &'a [NodeId],
+    /// Positions left out, ascending.
+    skip: Vec<usize>,
+}
+
+impl Peers<'_> {
+    fn len(&self) -> usize {
+        self.servers.len() - self.skip.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `i`-th peer, in the servers' order.
+    fn get(&self, i: usize) -> NodeId {
+        let mut at = i;
+        for &s in &self.skip {
+            if s <= at {
+                at += 1;
+            }
         }
+        self.servers[at]
     }
 }
 
@@ -268,9 +305,10 @@ impl Node for GossipNode {
 impl GossipNode {
     /// An anti-entropy round: a summary to one random peer, and the next round armed.
     fn round(&mut self, ctx: &mut Ctx<'_, GossipMsg>) {
-        let peers = Self::peers(ctx);
+        let peers = Self::peers(ctx, None);
         if !peers.is_empty() {
-            let p = *ctx.rng().pick(&peers);
+            // The same draw as picking from the list of peers (`below(len)`), without the list.
+            let p = peers.get(ctx.rng().below(peers.len() as u64) as usize);
             ctx.send(p, GossipMsg::Summary { count: self.values.len() as u64, hash: self.hash });
         }
         ctx.set_timer(GossipTimer::Round, self.config.interval);
@@ -343,5 +381,26 @@ mod tests {
             assert_eq!(GossipMsg::decode(&b), Some(m));
         }
         assert_eq!(GossipMsg::decode(&[9]), None);
+    }
+
+    /// A push with fanout 3 among ten servers goes to three different peers, never back to
+    /// the sender nor to the node itself, in id order; over many seeds every peer is chosen.
+    #[test]
+    fn fanout_picks_distinct_peers_other_than_the_sender() {
+        let servers: Vec<NodeId> = (0..10).map(NodeId).collect();
+        let mut seen = std::collections::BTreeSet::new();
+        for seed in 0..200 {
+            let mut n = GossipNode::new(GossipConfig { interval: SimDuration::from_millis(10), fanout: 3 });
+            let mut rng = RngStreams::new(seed).indexed("node", 4);
+            let mut out = Outbox::default();
+            let mut ctx = Ctx::new(NodeId(4), eightfold_sim::sim::SimTime(0), &servers, &mut rng, &mut out);
+            n.on_message(&mut ctx, NodeId(7), GossipMsg::Push { values: vec![seed] });
+            let to: Vec<NodeId> = out.sends.iter().map(|(p, _)| *p).collect();
+            assert_eq!(to.len(), 3, "{to:?}");
+            assert!(to.windows(2).all(|w| w[0] < w[1]), "distinct, in id order: {to:?}");
+            assert!(!to.contains(&NodeId(4)) && !to.contains(&NodeId(7)), "{to:?}");
+            seen.extend(to);
+        }
+        assert_eq!(seen.len(), 8, "every other peer is chosen sometimes: {seen:?}");
     }
 }

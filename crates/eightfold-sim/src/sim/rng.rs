@@ -114,6 +114,21 @@ pub trait Draw {
         &items[self.below(items.len() as u64) as usize]
     }
 
+    /// `k` distinct indices in `[0, n)`, chosen uniformly among all such sets, in ascending
+    /// order: Floyd's algorithm (Bentley & Floyd, "A sample of brilliance", CACM 1987),
+    /// exactly `k` draws and O(k²) work however large `n` is — choosing 3 gossip peers among
+    /// 1000 touches 3 of them, not all 1000. `k` is capped at `n`.
+    fn sample_indices(&mut self, n: usize, k: usize) -> Vec<usize> {
+        let k = k.min(n);
+        let mut chosen: Vec<usize> = Vec::with_capacity(k);
+        for j in n - k..n {
+            let t = self.below(j as u64 + 1) as usize;
+            chosen.push(if chosen.contains(&t) { j } else { t });
+        }
+        chosen.sort_unstable();
+        chosen
+    }
+
     /// Shuffles a slice in place (Fisher–Yates).
     fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
@@ -186,5 +201,24 @@ mod tests {
         let first: u64 = RngStreams::new(1).stream("net").random();
         let again: u64 = RngStreams::new(1).stream("net").random();
         assert_eq!(first, again);
+    }
+
+    /// Floyd's sample: k distinct sorted indices below n, k draws, every index reachable,
+    /// and each of the C(4,2) sets about equally often.
+    #[test]
+    fn samples_are_distinct_sorted_and_uniform() {
+        let mut r = RngStreams::new(3).stream("sample");
+        assert_eq!(r.sample_indices(5, 9), vec![0, 1, 2, 3, 4], "k is capped at n");
+        assert!(r.sample_indices(7, 0).is_empty());
+        let mut counts = std::collections::BTreeMap::new();
+        for _ in 0..60_000 {
+            let s = r.sample_indices(4, 2);
+            assert!(s.len() == 2 && s[0] < s[1] && s[1] < 4, "{s:?}");
+            *counts.entry(s).or_insert(0u32) += 1;
+        }
+        assert_eq!(counts.len(), 6, "{counts:?}");
+        for (s, c) in counts {
+            assert!((9_000..11_000).contains(&c), "{s:?} drawn {c} times of 60000");
+        }
     }
 }
