@@ -32,6 +32,20 @@ fn values(g: &GridSummary, k: usize, metric: Metric) -> Vec<f64> {
     v
 }
 
+/// How many lines [`legend`] takes for `entries` within `width` pixels.
+fn legend_lines(entries: &[(String, LegendSwatch)], width: f64) -> u32 {
+    let (mut lines, mut x) = (1, 0.0);
+    for (label, _) in entries {
+        let w = 32.0 + crate::report::charts::fonts::text_width(label, SMALL_PX + 1.0);
+        if x + w > width && x > 0.0 {
+            lines += 1;
+            x = 0.0;
+        }
+        x += w;
+    }
+    lines
+}
+
 /// Draws the CDF of `metric` per combination of the grid as an SVG document.
 pub fn grid_svg(g: &GridSummary, metric: Metric) -> Result<String, ChartError> {
     let all: Vec<Vec<f64>> = (0..g.points.len()).map(|k| values(g, k, metric)).collect();
@@ -70,8 +84,8 @@ pub fn grid_svg(g: &GridSummary, metric: Metric) -> Result<String, ChartError> {
             (format!("{}: {m}, {rate}", g.short_label(p)), LegendSwatch::Line(COLOURS[k % COLOURS.len()]))
         })
         .collect();
-    // Room for the legend: about three entries a line.
-    let legend_lines = entries.len().div_ceil(3) as u32;
+    // Room for the legend: its lines laid out as `legend` lays them out.
+    let legend_lines = legend_lines(&entries, f64::from(WIDTH) - 34.0);
     let spec = FrameSpec {
         size: (WIDTH, 440 + 16 * legend_lines),
         title: &title,

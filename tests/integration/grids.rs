@@ -143,3 +143,39 @@ fn a_bad_value_anywhere_in_the_grid_is_refused_before_anything_runs() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The recovery figures of one run's outcome.json.
+fn recovery(scenario: &str, dir: &Path) -> serde_json::Value {
+    let file = root().join(format!("scenarios/{scenario}.json"));
+    let o = exe(&["run", s(&file), "--seed", "1", "-q", "--no-charts", "--out", s(dir)]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&o.stderr));
+    read_json(&dir.join(format!("{scenario}-seed1/outcome.json")))["raft"]["recovery"].clone()
+}
+
+#[test]
+fn each_fault_that_takes_the_leader_away_has_its_downtime_and_unavailability() {
+    let dir = tempdir("recovery");
+    // The leader crashes at 3 s and restarts at 6 s; elections take 150-300 ms timeouts.
+    let r = recovery("raft-leader-crash", &dir);
+    let f = &r[0];
+    assert_eq!(
+        (f["kind"].as_str(), f["at_s"].as_f64(), f["removed_leader"].as_bool()),
+        (Some("crash"), Some(3.0), Some(true))
+    );
+    let down = f["new_leader_s"].as_f64().expect("a new leader");
+    assert!((0.15..1.0).contains(&down), "election downtime {down}");
+    let unavailable = f["next_ok_s"].as_f64().expect("service returned");
+    assert!(unavailable >= down, "no success before the new leader: {unavailable} < {down}");
+    assert_eq!(f["healed_at_s"], 6.0);
+    assert!(f["first_ok_after_heal_s"].as_f64().unwrap() < 0.1, "the four others kept serving");
+    // An isolated leader is replaced behind its back: removed too.
+    let r = recovery("raft-leader-isolated", &dir);
+    assert_eq!(r[0]["removed_leader"], true, "{r}");
+    // The quorum store has no leader to lose; its heal is still measured.
+    let r = recovery("quorum-minority-partition", &dir);
+    assert_eq!(r[0]["removed_leader"], false, "{r}");
+    assert!(r[0].get("new_leader_s").is_none() && r[0]["first_ok_after_heal_s"].is_number(), "{r}");
+    // No faults, no figures.
+    assert!(recovery("raft-happy-path", &dir).is_null());
+    let _ = std::fs::remove_dir_all(dir);
+}
