@@ -5,6 +5,7 @@
 pub mod convergence;
 pub mod leadership;
 pub mod liveness;
+pub mod recovery;
 
 pub use eightfold_check::{formats, linearizability};
 pub use eightfold_proto::invariants;

@@ -75,7 +75,6 @@ fn interrupt_flag() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
 /// bad-input failure. The text returned is the patched text (the file's own text, byte for
 /// byte, without settings): it is what reports, workers and replays see.
 pub(super) fn load(path: &Path, sets: &[Setting]) -> Result<(Scenario, String), Failure> {
-    let original = scenario::read(path).map_err(|e| Failure::input(e.to_string()))?;
     let mut one = Vec::new();
     for set in sets {
         match set.values.as_slice() {
@@ -89,6 +88,16 @@ pub(super) fn load(path: &Path, sets: &[Setting]) -> Result<(Scenario, String), 
             }
         }
     }
+    load_with(path, &one)
+}
+
+/// Loads a scenario with one value for each setting (a combination of a grid's values),
+/// validated as [`load`] does.
+pub(super) fn load_with(
+    path: &Path,
+    one: &[(&patch::SettingPath, &serde_json::Value)],
+) -> Result<(Scenario, String), Failure> {
+    let original = scenario::read(path).map_err(|e| Failure::input(e.to_string()))?;
     // Groups the file leaves to their defaults are filled from the parsed, unpatched file.
     let defaults = if one.is_empty() {
         serde_json::Value::Null
@@ -96,11 +105,11 @@ pub(super) fn load(path: &Path, sets: &[Setting]) -> Result<(Scenario, String), 
         scenario::parse(&original).ok().and_then(|s| serde_json::to_value(&s).ok()).unwrap_or_default()
     };
     let text =
-        patch::patch_text(&original, &one, &defaults).map_err(|e| Failure::input(format!("--set {e}")))?;
+        patch::patch_text(&original, one, &defaults).map_err(|e| Failure::input(format!("--set {e}")))?;
     let context = if one.is_empty() {
         path.display().to_string()
     } else {
-        let shown: Vec<String> = one.iter().map(|(p, v)| format!("{p}={v}")).collect();
+        let shown: Vec<String> = one.iter().map(|(p, v)| patch::setting_text(p, v)).collect();
         format!("{} with --set {}", path.display(), shown.join(" --set "))
     };
     let s = scenario::parse(&text).map_err(|e| {

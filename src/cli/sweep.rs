@@ -12,12 +12,16 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Exit, Failure};
 use crate::experiment::chart;
+use crate::experiment::grid::{GridAxis, GridPoint, GridSpec, GridSummary};
 use crate::experiment::record::SeedVerdict;
 use crate::experiment::seeds::{SeedRange, Shard};
+use crate::experiment::summary::{ShardInfo, Timing};
 use crate::experiment::summary::{StopReason, SweepSpec, SweepSummary};
 use crate::experiment::sweep::{self, SweepError, SweepPlan};
 use crate::experiment::worker::{Isolation, Workers};
 use crate::experiment::{Metric, SeedRecord};
+use crate::scenario::patch;
+use crate::sim::digest::hash_bytes;
 
 /// Most workers `--jobs` accepts.
 const MAX_JOBS: usize = 1024;
@@ -52,9 +56,11 @@ pub(super) struct SweepArgs {
     /// often the checks catch it, and the first seed that does.
     #[arg(long = "bug", value_name = "NAME")]
     bugs: Vec<String>,
-    /// Change one value of the scenario first (repeatable): PATH=VALUE, PATH as in the
-    /// scenario's JSON (`network.default.loss=0.05`, `faults[0].at=2s`).
-    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = super::run::parse_set)]
+    /// Change a value of the scenario first (repeatable): PATH=VALUE, PATH as in the
+    /// scenario's JSON (`network.default.loss=0.05`, `faults[0].at=2s`). With several values,
+    /// PATH=V1,V2,…, the sweep is a grid: every combination of the values for every seed,
+    /// written to reports/<name>-grid.json with one row per combination.
+    #[arg(long = "set", value_name = "PATH=VALUE[,VALUE…]", value_parser = super::run::parse_set)]
     sets: Vec<crate::scenario::patch::Setting>,
     /// Run the seeds on threads of this process instead of worker processes: a little
     /// cheaper, but a seed that aborts (a failed allocation) ends the whole sweep.
@@ -79,6 +85,9 @@ pub(super) fn sweep(args: SweepArgs) -> Result<Exit, Failure> {
     };
     let jobs = parse_jobs(args.jobs.as_deref())?;
     let metric: Metric = args.metric.parse().map_err(Failure::input)?;
+    if args.sets.iter().any(|s| s.values.len() > 1) {
+        return grid(args, seeds, shard, slice, jobs, metric);
+    }
     let (mut scenario, text) = super::run::load(&args.scenario, &args.sets)?;
     super::run::with_bugs(&mut scenario, &args.bugs)?;
     let out = args.out.clone().unwrap_or_else(|| {
@@ -90,6 +99,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<Exit, Failure> {
         scenario: &scenario,
         spec: SweepSpec {
             bugs: args.bugs.clone(),
+            sets: args.sets.iter().map(|s| patch::setting_text(&s.path, &s.values[0])).collect(),
             ..sweep::spec_for(&scenario, &text, &args.scenario.display().to_string(), seeds)
         },
         shard,
@@ -131,6 +141,180 @@ pub(super) fn sweep(args: SweepArgs) -> Result<Exit, Failure> {
     })?;
     println!("  wrote {} and {}", out.display(), svg.display());
     Ok(exit_code(&summary))
+}
+
+/// A sweep over a grid of settings: every combination is loaded and validated first (a bad
+/// value refuses the whole grid before anything runs), then each runs as an ordinary sweep
+/// of its patched scenario text.
+fn grid(
+    args: SweepArgs,
+    seeds: SeedRange,
+    shard: Option<Shard>,
+    slice: SeedRange,
+    jobs: usize,
+    metric: Metric,
+) -> Result<Exit, Failure> {
+    if args.fail_fast {
+        return Err(Failure::input(
+            "--fail-fast: a grid runs every combination; use it on a sweep with one value per --set",
+        ));
+    }
+    let file = args.scenario.display().to_string();
+    let original = crate::scenario::read(&args.scenario).map_err(|e| Failure::input(e.to_string()))?;
+    let mut combos = Vec::new();
+    for values in patch::combinations(&args.sets) {
+        let one: Vec<(&patch::SettingPath, &serde_json::Value)> =
+            args.sets.iter().map(|s| &s.path).zip(values.iter().copied()).collect();
+        let (mut scenario, text) = super::run::load_with(&args.scenario, &one)?;
+        super::run::with_bugs(&mut scenario, &args.bugs)?;
+        let sets: Vec<String> = one.iter().map(|(p, v)| patch::setting_text(p, v)).collect();
+        combos.push((values.into_iter().cloned().collect::<Vec<_>>(), scenario, text, sets));
+    }
+    let name = combos[0].1.name.clone();
+    let out = args.out.clone().unwrap_or_else(|| {
+        let suffix = shard.map(|s| format!("-shard{}of{}", s.index, s.count)).unwrap_or_default();
+        PathBuf::from("reports").join(format!("{name}-grid{suffix}.json"))
+    });
+    check_out(&out)?;
+    let spec = GridSpec {
+        scenario: name,
+        scenario_file: file.clone(),
+        scenario_hash: format!("{:016x}", hash_bytes(original.as_bytes())),
+        seeds,
+        bugs: args.bugs.clone(),
+        axes: args
+            .sets
+            .iter()
+            .map(|s| GridAxis { path: s.path.to_string(), values: s.values.clone() })
+            .collect(),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    install_interrupt_handler(
+        stop.clone(),
+        "finishing the seeds in progress, then saving (interrupt again to quit at once)",
+    );
+    let bar = progress_bar(slice.len() * combos.len() as u64, "runs");
+    let failures = AtomicU64::new(0);
+    let on_seed = |r: &SeedRecord| {
+        let f = u64::from(r.verdict() == SeedVerdict::Failed);
+        let failed = failures.fetch_add(f, Ordering::Relaxed) + f;
+        bar.inc(1);
+        let rate = bar.position() as f64 / bar.elapsed().as_secs_f64().max(1e-3);
+        bar.set_message(format!("{failed} failed · {rate:.1} seeds/s"));
+    };
+    let started = std::time::Instant::now();
+    let mut points = Vec::new();
+    for (values, scenario, text, sets) in combos {
+        let plan = SweepPlan {
+            scenario: &scenario,
+            spec: SweepSpec {
+                bugs: args.bugs.clone(),
+                sets,
+                ..sweep::spec_for(&scenario, &text, &file, seeds)
+            },
+            shard,
+            jobs,
+            fail_fast: false,
+            isolation: isolation(args.in_process, text.clone())?,
+        };
+        let summary = sweep::sweep(&plan, &stop, &on_seed).map_err(|e| match e {
+            SweepError::Seeds(e) => Failure::input(e.to_string()),
+            e => Failure::internal(e.to_string()),
+        })?;
+        points.push(GridPoint::new(values, summary));
+    }
+    bar.finish_and_clear();
+    let wall_s = started.elapsed().as_secs_f64();
+    let run: u64 = points.iter().map(|p| p.summary.counts.run).sum();
+    let timing = Timing {
+        jobs: jobs as u64,
+        wall_s,
+        seeds_per_s: if wall_s > 0.0 { run as f64 / wall_s } else { 0.0 },
+    };
+    let shard_info = shard.map(|s| ShardInfo::new(s, slice));
+    let g = GridSummary::assemble(spec, shard_info, points, timing);
+    print_grid(&g, metric);
+    let svg = save_grid(&g, &out, metric).map_err(|why| {
+        let name = out.file_name().map_or_else(|| "grid.json".into(), |n| n.to_string_lossy().into_owned());
+        super::out::lost(
+            &out.display().to_string(),
+            &why,
+            super::out::fallback(&name, g.to_json().as_bytes()),
+        )
+    })?;
+    println!("  wrote {} and {}", out.display(), svg.display());
+    Ok(grid_exit_code(&g))
+}
+
+/// A grid's exit code: as a sweep's ([`exit_code`]), over every combination.
+pub(super) fn grid_exit_code(g: &GridSummary) -> Exit {
+    let (_, failed, unknown) = g.totals();
+    if failed > 0 {
+        Exit::CheckFailed
+    } else if g.points.iter().any(|p| p.summary.stopped == Some(StopReason::Interrupted)) {
+        Exit::Interrupted
+    } else if unknown > 0 {
+        Exit::Undecided
+    } else {
+        Exit::Passed
+    }
+}
+
+/// Writes a grid file and its chart next to it (`.svg`), each atomically.
+pub(super) fn save_grid(g: &GridSummary, out: &Path, metric: Metric) -> Result<PathBuf, String> {
+    let svg = out.with_extension("svg");
+    write_atomically(out, g.to_json().as_bytes())?;
+    let chart = crate::experiment::grid_chart::grid_svg(g, metric)
+        .map_err(|e| format!("drawing {}: {e}", svg.display()))?;
+    write_atomically(&svg, chart.as_bytes())?;
+    Ok(svg)
+}
+
+/// The terminal summary of a grid: one row per combination, its pass rate and the chosen
+/// metric's distribution across its seeds.
+pub(super) fn print_grid(g: &GridSummary, metric: Metric) {
+    let (run, failed, unknown) = g.totals();
+    let shard = g.shard.as_ref().map(|sh| format!(" shard {}/{} ({})", sh.index, sh.count, sh.seeds));
+    let bugs =
+        if g.spec.bugs.is_empty() { String::new() } else { format!(" with --bug {}", g.spec.bugs.join(",")) };
+    let t = &g.timing;
+    println!(
+        "grid of {} combinations × seeds {}{} of {}{bugs}: {run} runs, {failed} failed, {unknown} undecided in {:.2} s with {} jobs ({:.1} seeds/s)",
+        g.points.len(),
+        g.spec.seeds,
+        shard.unwrap_or_default(),
+        g.spec.scenario,
+        t.wall_s,
+        t.jobs,
+        t.seeds_per_s
+    );
+    if !g.complete {
+        println!("  interrupted: the grid holds the seeds that finished");
+    }
+    let labels: Vec<String> = g.points.iter().map(|p| g.short_label(p)).collect();
+    let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0).max(11);
+    println!(
+        "  {:<width$}  {:>7}  {:>6}  {} p50 / p90 / max",
+        "combination",
+        "passed",
+        "failed",
+        metric.name()
+    );
+    let v = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
+    for (p, label) in g.points.iter().zip(&labels) {
+        let d = crate::experiment::record::Distribution::of(metric, &p.summary.records);
+        println!(
+            "  {label:<width$}  {:>6.1}%  {:>6}  {} / {} / {}",
+            p.pass_rate * 100.0,
+            p.summary.counts.failed,
+            v(d.p50),
+            v(d.p90),
+            v(d.max)
+        );
+        for f in p.summary.failures.iter().take(3) {
+            println!("    seed {} failed {}: {}", f.seed, f.failed_checks.join(", "), f.replay);
+        }
+    }
 }
 
 /// The `--jobs` flag: a number of workers (processes, or threads with `--in-process`), by default one per core.

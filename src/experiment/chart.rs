@@ -238,6 +238,7 @@ mod tests {
             scenario_hash: "0".into(),
             seeds: SeedRange::new(1, 3).unwrap(),
             bugs: Vec::new(),
+            sets: Vec::new(),
         };
         let recs: Vec<SeedRecord> = (1..=3)
             .map(|s| SeedRecord { events: 10 * s, ..SeedRecord::panicked(s, String::new()) })

@@ -106,7 +106,11 @@ pub fn merge(mut inputs: Vec<MergeInput>) -> Result<SweepSummary, MergeError> {
     for pair in inputs.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
         let (sa, sb) = (&a.summary.spec, &b.summary.spec);
-        if sa.scenario_hash != sb.scenario_hash || sa.scenario != sb.scenario || sa.bugs != sb.bugs {
+        if sa.scenario_hash != sb.scenario_hash
+            || sa.scenario != sb.scenario
+            || sa.bugs != sb.bugs
+            || sa.sets != sb.sets
+        {
             let what = |s: &SweepSpec| {
                 let bugs = if s.bugs.is_empty() {
                     String::new()
@@ -164,6 +168,7 @@ mod tests {
             scenario_hash: hash.into(),
             seeds: SeedRange::new(1, 10).unwrap(),
             bugs: Vec::new(),
+            sets: Vec::new(),
         }
     }
 

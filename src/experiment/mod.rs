@@ -7,7 +7,8 @@
 //!   leaderless time and leader changes are distributed across seeds ([`record`]), with a
 //!   histogram ([`chart`]). Seed ranges and shards are parsed in [`seeds`]; shards run
 //!   anywhere (GNU parallel, SLURM, Kubernetes) and [`merge`] puts them back together into
-//!   exactly the summary of an unsharded sweep;
+//!   exactly the summary of an unsharded sweep; [`grid`] sweeps the values of scenario
+//!   settings (`--set PATH=V1,V2,…`) as well as seeds, one summary per combination;
 //! - **replay** ([`replay`]) — re-run the scenario and seed a report recorded and prove the
 //!   run took the same path (digest, and the trace line by line);
 //! - **shrink** ([`shrink`]) — search for the smallest scenario that still fails the same
@@ -23,6 +24,8 @@
 pub mod chart;
 pub mod compare;
 pub mod ddmin;
+pub mod grid;
+pub mod grid_chart;
 pub mod merge;
 pub mod record;
 pub mod replay;

@@ -73,6 +73,14 @@ pub struct SeedRecord {
     /// Times a server became leader.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader_changes: Option<u64>,
+    /// Election downtime after the first fault that took the leader away: from the fault
+    /// to the next leader's election, s ([`crate::check::recovery`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub election_downtime_s: Option<f64>,
+    /// Client-visible unavailability after that fault: from the fault to the first `ok`
+    /// operation once a new leader was elected, s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailability_s: Option<f64>,
 }
 
 impl SeedRecord {
@@ -80,6 +88,7 @@ impl SeedRecord {
     pub fn from_outcome(o: &Outcome) -> SeedRecord {
         let ops = o.ops.as_ref();
         let lead = o.raft.as_ref().map(|r| &r.leadership);
+        let removed = o.raft.as_ref().and_then(|r| r.recovery.iter().find(|f| f.removed_leader));
         let unknown_checks: Vec<String> =
             o.checks.iter().filter(|(_, c)| c.status == Status::Unknown).map(|(k, _)| k.clone()).collect();
         SeedRecord {
@@ -103,6 +112,8 @@ impl SeedRecord {
             latency_p99_ms: ops.and_then(|f| f.p99_ms),
             time_without_leader_s: lead.map(|l| l.time_without_leader_s),
             leader_changes: lead.map(|l| l.leader_changes),
+            election_downtime_s: removed.and_then(|r| r.new_leader_s),
+            unavailability_s: removed.and_then(|r| r.next_ok_s),
         }
     }
 
@@ -147,6 +158,8 @@ impl SeedRecord {
             latency_p99_ms: None,
             time_without_leader_s: None,
             leader_changes: None,
+            election_downtime_s: None,
+            unavailability_s: None,
         }
     }
 }
@@ -168,11 +181,15 @@ pub enum Metric {
     PeakEventsPerSecond,
     /// Completed operations.
     OpsOk,
+    /// Election downtime after the first fault that took the leader away, s.
+    ElectionDowntime,
+    /// Client-visible unavailability after that fault, s.
+    Unavailability,
 }
 
 impl Metric {
     /// Every metric, in the order `--metric` lists them.
-    pub const ALL: [Metric; 7] = [
+    pub const ALL: [Metric; 9] = [
         Metric::LatencyP99,
         Metric::LatencyP50,
         Metric::TimeWithoutLeader,
@@ -180,11 +197,18 @@ impl Metric {
         Metric::Events,
         Metric::PeakEventsPerSecond,
         Metric::OpsOk,
+        Metric::ElectionDowntime,
+        Metric::Unavailability,
     ];
 
     /// The metrics whose distribution across seeds a sweep reports.
-    pub const SUMMARISED: [Metric; 3] =
-        [Metric::LatencyP99, Metric::TimeWithoutLeader, Metric::LeaderChanges];
+    pub const SUMMARISED: [Metric; 5] = [
+        Metric::LatencyP99,
+        Metric::TimeWithoutLeader,
+        Metric::LeaderChanges,
+        Metric::ElectionDowntime,
+        Metric::Unavailability,
+    ];
 
     /// The name used on the command line and as the record field.
     pub fn name(self) -> &'static str {
@@ -196,6 +220,8 @@ impl Metric {
             Metric::Events => "events",
             Metric::PeakEventsPerSecond => "peak_events_per_s",
             Metric::OpsOk => "ops_ok",
+            Metric::ElectionDowntime => "election_downtime_s",
+            Metric::Unavailability => "unavailability_s",
         }
     }
 
@@ -209,6 +235,10 @@ impl Metric {
             Metric::Events => "kernel events",
             Metric::PeakEventsPerSecond => "kernel events in the busiest simulated second",
             Metric::OpsOk => "operations completed",
+            Metric::ElectionDowntime => "election downtime after the leader was taken away (s)",
+            Metric::Unavailability => {
+                "time without a successful operation after the leader was taken away (s)"
+            }
         }
     }
 
@@ -227,6 +257,8 @@ impl Metric {
             Metric::Events => Some(r.events as f64),
             Metric::PeakEventsPerSecond => Some(r.peak_events_per_s as f64),
             Metric::OpsOk => r.ops_ok.map(|v| v as f64),
+            Metric::ElectionDowntime => r.election_downtime_s,
+            Metric::Unavailability => r.unavailability_s,
         }
     }
 }

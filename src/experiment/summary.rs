@@ -33,6 +33,10 @@ pub struct SweepSpec {
     /// and shrink commands of failing seeds; shards with different bugs do not merge).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bugs: Vec<String>,
+    /// The `--set PATH=VALUE` settings the scenario file was run with, as they are typed
+    /// (in the replay and shrink commands of failing seeds, so they reproduce the run).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sets: Vec<String>,
 }
 
 /// The slice a sharded sweep ran.
@@ -176,7 +180,12 @@ impl SweepSummary {
             *unknown_checks.entry(c.clone()).or_insert(0) += 1;
         }
         let file = shell_quote(&spec.scenario_file);
-        let bugs: String = spec.bugs.iter().map(|b| format!(" --bug {}", shell_quote(b))).collect();
+        let bugs: String = spec
+            .sets
+            .iter()
+            .map(|s| format!(" --set {}", shell_quote(s)))
+            .chain(spec.bugs.iter().map(|b| format!(" --bug {}", shell_quote(b))))
+            .collect();
         let failures = records
             .iter()
             .filter(|r| r.verdict() == SeedVerdict::Failed)
@@ -251,6 +260,7 @@ mod tests {
             scenario_hash: "00".into(),
             seeds: SeedRange::new(1, 4).unwrap(),
             bugs: Vec::new(),
+            sets: Vec::new(),
         }
     }
 

@@ -92,6 +92,7 @@ pub fn spec_for(scenario: &Scenario, text: &str, file: &str, seeds: SeedRange) -
         scenario_hash: format!("{:016x}", hash_bytes(text.as_bytes())),
         seeds,
         bugs: Vec::new(),
+        sets: Vec::new(),
     }
 }
 

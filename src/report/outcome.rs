@@ -126,6 +126,10 @@ pub struct ConsensusFigures {
     pub leadership: LeadershipFigures,
     /// Highest log index committed.
     pub entries_committed: u64,
+    /// Per fault: election downtime, client-visible unavailability, first success after
+    /// the heal ([`crate::check::recovery`] defines each).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recovery: Vec<crate::check::recovery::FaultRecovery>,
 }
 
 /// The linearizability check of a run's history, as reported in `outcome.json`.

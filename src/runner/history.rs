@@ -13,7 +13,7 @@ use crate::check::liveness;
 use crate::report::tally::OpTally;
 use crate::scenario::Scenario;
 use crate::sim::SimDuration;
-use crate::workload::history::{History, HistoryOp, HistoryWriter};
+use crate::workload::history::{History, HistoryOp, HistoryWriter, OpOutcome};
 use crate::workload::stream::OpSink;
 
 /// Where a run's history goes.
@@ -40,6 +40,8 @@ pub struct Recorder {
     error: Option<FormatError>,
     writer: Option<HistoryWriter<Box<dyn Write + Send>>>,
     kept: Option<Vec<HistoryOp>>,
+    /// When each `ok` operation completed (virtual ns), for the recovery figures.
+    ok_ns: Vec<u64>,
 }
 
 /// What the recorder gathered, once the history ended.
@@ -56,6 +58,8 @@ pub struct Recorded {
     pub history: Option<History>,
     /// Whether writing it (if it was streamed) succeeded.
     pub written: io::Result<()>,
+    /// When each `ok` operation completed (virtual ns, in the order recorded).
+    pub ok_ns: Vec<u64>,
 }
 
 impl Recorder {
@@ -79,6 +83,7 @@ impl Recorder {
             error: None,
             writer,
             kept,
+            ok_ns: Vec::new(),
         }
     }
 
@@ -100,6 +105,7 @@ impl Recorder {
             check,
             history: self.kept.take().map(|ops| History { ops, ..History::new() }),
             written: self.writer.take().map_or(Ok(()), HistoryWriter::finish),
+            ok_ns: std::mem::take(&mut self.ok_ns),
         }
     }
 }
@@ -107,6 +113,11 @@ impl Recorder {
 impl OpSink for Recorder {
     fn op(&mut self, index: usize, op: HistoryOp) {
         self.total.add(&op);
+        if op.outcome == OpOutcome::Ok
+            && let Some(t) = op.complete_ns
+        {
+            self.ok_ns.push(t);
+        }
         if let Some(z) = self.zone_of.get(op.client as usize).copied().flatten() {
             self.zones[z].add(&op);
         }

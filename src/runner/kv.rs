@@ -318,6 +318,7 @@ pub fn evaluate(s: &Scenario, run: &KvRun, world: &World<KvNode>, recorded: &Rec
     fin.consensus = Some(crate::report::outcome::ConsensusFigures {
         leadership: lead.figures(end),
         entries_committed: inv.stats().committed,
+        recovery: crate::check::recovery::recovery(world.fault_log(), lead.reigns(), &recorded.ok_ns),
     });
     let mut ops = recorded.total.figures();
     // The operations still in flight (end_history recorded them `info`): the end of the run

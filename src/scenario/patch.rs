@@ -94,6 +94,30 @@ pub enum PatchError {
     Twice(String),
 }
 
+/// One setting as it is typed on a command line, `PATH=VALUE`: a string value that would read
+/// back as the same string is written bare (`faults[0].at=2s`), anything else as JSON
+/// (`cluster.quorum.r=2`, `name="true"`), so [`parse_setting`] reads it back to the same value.
+pub fn setting_text(path: &SettingPath, value: &Value) -> String {
+    match value {
+        Value::String(s) if value_of(s.trim()) == *value && !s.contains(',') => format!("{path}={s}"),
+        other => format!("{path}={other}"),
+    }
+}
+
+/// Every combination of the settings' values, one value per setting in the order the
+/// settings are given; the last setting varies fastest (`a=1,2 b=x,y` gives `1 x`, `1 y`,
+/// `2 x`, `2 y`).
+pub fn combinations(settings: &[Setting]) -> Vec<Vec<&Value>> {
+    let mut out: Vec<Vec<&Value>> = vec![Vec::new()];
+    for s in settings {
+        out = out
+            .iter()
+            .flat_map(|head| s.values.iter().map(move |v| [head.as_slice(), &[v]].concat()))
+            .collect();
+    }
+    out
+}
+
 /// Reads one `--set` argument, `PATH=V1,V2,…` (commas inside brackets, braces or quotes do
 /// not separate values).
 pub fn parse_setting(arg: &str) -> Result<Setting, PatchError> {
@@ -323,6 +347,35 @@ mod tests {
         assert_eq!(e.to_string(), "cluster.nodes is a number, so it has no key \"count\"");
         let e = apply(&mut doc, &set("cluster[0]=x").path, json!(1), &none).unwrap_err();
         assert_eq!(e.to_string(), "cluster is an object, so it has no element [0]");
+    }
+
+    #[test]
+    fn combinations_are_the_cartesian_product_last_fastest() {
+        let (a, b) = (set("a=1,2"), set("b=x,y,z"));
+        let both = [a, b];
+        let all = combinations(&both);
+        assert_eq!(all.len(), 6);
+        assert_eq!(all[0], vec![&json!(1), &json!("x")]);
+        assert_eq!(all[1], vec![&json!(1), &json!("y")]);
+        assert_eq!(all[5], vec![&json!(2), &json!("z")]);
+        assert_eq!(combinations(&[]), vec![Vec::<&Value>::new()]);
+    }
+
+    #[test]
+    fn setting_text_reads_back_to_the_same_value() {
+        for arg in [
+            "faults[0].at=2s",
+            "cluster.quorum.r=2",
+            "a=true",
+            r#"a="true""#,
+            r#"a="x,y""#,
+            r#"a={"min":"1ms"}"#,
+        ] {
+            let s = set(arg);
+            let text = setting_text(&s.path, &s.values[0]);
+            assert_eq!(set(&text), s, "{arg} written as {text}");
+        }
+        assert_eq!(setting_text(&set("faults[0].at=2s").path, &json!("2s")), "faults[0].at=2s");
     }
 
     #[test]

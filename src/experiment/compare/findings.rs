@@ -582,6 +582,7 @@ mod tests {
                 scenario_hash: String::new(),
                 seeds: SeedRange::new(1, 10).unwrap(),
                 bugs: Vec::new(),
+                sets: Vec::new(),
             },
             description: String::new(),
             duration_s: 10.0,
