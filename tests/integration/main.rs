@@ -32,4 +32,5 @@ mod quorum;
 mod raft;
 mod recording;
 mod robustness;
+mod scripted_ops;
 mod settings;
