@@ -49,15 +49,18 @@ use crate::check::invariants::Invariants;
 use crate::check::leadership::Leadership;
 use crate::check::linearizability::{self as lin, HistoryChecker};
 use crate::fault::ClusterView;
+use crate::report::charts::ops::{OpSeries, named_indices};
+use crate::report::charts::{self, Inputs};
 use crate::runner::kv::{KvNode, end_history, linearizability_options};
 use crate::runner::protocol::kv_run;
+use crate::runner::{RunOptions, run_full};
 use crate::scenario::units::parse_duration;
 use crate::scenario::validate::MAX_DURATION;
 use crate::scenario::{self, Scenario};
 use crate::sim::{NodeId, RngStreams, Role, SimDuration, SimTime};
 use crate::workload::history::{History, HistoryOp};
 use crate::workload::stream::{HistoryLog, HistoryStream, OpSink};
-use crate::world::{RecorderConfig, Recording, World};
+use crate::world::{RecorderConfig, World};
 
 /// How far a session may go: the longest run a scenario may describe.
 pub const HORIZON: SimDuration = MAX_DURATION;
@@ -327,10 +330,24 @@ impl Session {
         let at = self.now();
         entry.insert("at".into(), Value::String(exact(at - SimTime::ZERO)));
         let mut actions = self.actions.clone();
-        actions.push(Action { at, entry });
+        let action = Action { at, entry };
+        // Where it sorts in its list: after every entry at or before now. An error there is
+        // the action's, and says so.
+        let (list, ops) = if action.is_operation() { ("operations", true) } else { ("faults", false) };
+        let before = match self.base.get(list) {
+            Some(Value::Array(items)) => items.iter().filter(|e| at_of(e) <= at).count(),
+            _ => 0,
+        } + self.actions.iter().filter(|a| a.is_operation() == ops).count();
+        actions.push(action);
         let (scenario, _) =
             scenario_at(&self.base, &self.name, self.seed, &actions, None).map_err(|e| match e {
-                LabError::Scenario(m) => LabError::Action(m),
+                LabError::Scenario(m) => {
+                    let own = format!("{list}[{before}]");
+                    LabError::Action(match m.strip_prefix(&own) {
+                        Some(rest) => format!("action{rest}"),
+                        None => m,
+                    })
+                }
                 other => other,
             })?;
         self.rebuild(scenario, actions, at)
@@ -382,20 +399,33 @@ impl Session {
         Ok(History { ops, ..History::new() })
     }
 
-    /// The flight recording of the window `[from, to]` of the session (at most its
-    /// instant), re-simulated from the start: old frames are made again on demand, never
-    /// kept.
-    pub fn recording(&self, from: SimTime, to: SimTime) -> Result<Recording, LabError> {
-        let to = to.min(self.now());
-        let config = RecorderConfig::for_run(to - SimTime::ZERO, Some(from));
-        let mut replica = Live::new(&self.scenario, self.seed, false, Some(config))?;
-        replica.advance(to);
-        let name = self.scenario.cluster.protocol.name().to_string();
-        Ok(replica
-            .world
-            .take_recording()
-            .map(|r| Recording { protocol: Some(crate::world::ProtocolName(name)), ..r })
-            .expect("a recorder was set"))
+    /// The report page (the same `index.html` as `eightfold run` writes, with its
+    /// step-through stage and per-server panel) of the session so far, messages recorded over
+    /// its last `window` of virtual time: the saved scenario re-simulated from the start,
+    /// so old frames are made again on demand, never kept.
+    pub fn report_page(&self, window: SimDuration) -> Result<String, LabError> {
+        let (_, s) = self.save()?;
+        let end = self.now();
+        let span = end - SimTime::ZERO;
+        let config = RecorderConfig {
+            window: (SimTime(end.as_nanos().saturating_sub(window.as_nanos())), end),
+            thin_every: SimDuration((span.as_nanos() / 1000).max(1_000_000)),
+            queue_bucket: SimDuration((span.as_nanos() / 1000).max(1_000_000)),
+            max_messages: 50_000,
+        };
+        let opts = RunOptions { record: Some(config), ..RunOptions::seed(s.seed) };
+        let out = run_full(&s, opts).map_err(|e| LabError::Scenario(e.to_string()))?;
+        let recording =
+            out.recording.ok_or_else(|| LabError::Scenario("the run kept no recording".into()))?;
+        let end_ns = charts::end_ns(&out.outcome, &recording);
+        let ops = out.history.as_ref().map(|h| OpSeries::new(&h.ops, &named_indices(&out.outcome), end_ns));
+        let input = Inputs {
+            outcome: &out.outcome,
+            ops: ops.as_ref(),
+            recording: &recording,
+            description: &s.description,
+        };
+        Ok(crate::report::html::index(&input, &[]))
     }
 
     /// What the page shows: the instant, digest, nodes, actions, open faults, checks and
@@ -542,7 +572,6 @@ fn role_name(r: Role) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::{RunOptions, run_full};
 
     const SHIPPED: &str = include_str!("../../scenarios/raft-leader-crash.json");
 

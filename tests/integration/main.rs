@@ -23,6 +23,7 @@ mod fault_kinds;
 mod fuzz_inputs;
 mod fuzz_regressions;
 mod golden_digests;
+mod lab;
 mod lease;
 mod lifecycle;
 mod liveness;
