@@ -18,7 +18,7 @@
     });
   }
   function show(p) {
-    return p.then(function (v) { $('lab-error').textContent = ''; if (v && v.now_ns !== undefined) { render(v); } return v; })
+    return p.then(function (v) { $('lab-error').textContent = ''; if (v && v.servers) { render(v); } return v; })
       .catch(function (e) { $('lab-error').textContent = e.message; });
   }
   function act(entry) { return show(api('POST', '/api/act', entry)); }

@@ -236,3 +236,75 @@ fn concurrent_clients_act_in_one_order_that_the_saved_scenario_states_and_replay
     let ours: eightfold::workload::history::History = serde_json::from_value(history).expect("a history");
     assert_eq!(run.history.expect("kept").ops, ours.ops, "and to its history");
 }
+
+/// The walk-through in a real browser (`tests/browser/lab.mjs`): play until a
+/// leader, crash it by clicking, see a new leader, partition a minority, heal, put and get,
+/// save; the saved file run by `eightfold run` prints the page's digest and writes the
+/// session's history. Then a rewind: back to before the crash, another action, saved again:
+/// the file holds only the kept actions and replays to the page's digest.
+#[test]
+fn a_student_session_in_a_real_browser_replays_from_its_saved_file() {
+    if !super::browser::tools_ready() {
+        return;
+    }
+    let client = root().join("tests/browser");
+    super::browser::ensure_client(&client);
+    let (r, out) = lab("lab-browser");
+    let shots = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-shots");
+    let node = std::process::Command::new("node")
+        .arg(client.join("lab.mjs"))
+        .arg(&r.url)
+        .arg(&shots)
+        .env("CHROMIUM", super::browser::chromium())
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&node.stdout);
+    assert!(node.status.success(), "{stdout}{}", String::from_utf8_lossy(&node.stderr));
+    let v: Value = serde_json::from_str(stdout.lines().last().expect("a line")).expect("JSON");
+    assert_ne!(v["first"], v["second"], "a new leader");
+    let c = Client::new(&r);
+    for (key, history) in [("saved", false), ("rewound", true)] {
+        let text = v[key]["text"].as_str().expect("the download");
+        let path = out.join(v[key]["file"].as_str().expect("a name"));
+        assert_eq!(std::fs::read_to_string(&path).expect("the server wrote it too"), text);
+        let reports = tempdir(&format!("lab-browser-run-{key}"));
+        let run = super::common::run_bin(&[
+            "run",
+            path.to_str().unwrap(),
+            "--out",
+            reports.to_str().unwrap(),
+            "--no-charts",
+            "-q",
+        ]);
+        let printed = String::from_utf8_lossy(&run.stdout);
+        let digest = v[key]["digest"].as_str().expect("the page's digest");
+        assert!(
+            printed.contains(digest),
+            "{key}: eightfold run printed another digest than the page's {digest}:\n{printed}"
+        );
+        let s = eightfold::scenario::parse(text).expect("valid");
+        if history {
+            // The rewound branch: only the isolation survived the rewind.
+            let kinds: Vec<String> = s
+                .faults
+                .iter()
+                .map(|f| serde_json::to_value(&f.fault).expect("a fault")["fault"].to_string())
+                .collect();
+            assert_eq!(kinds, ["\"isolate\""], "only the action taken after the rewind: {text}");
+            assert!(!text.contains("from-the-lab"), "the put came after the rewind's instant");
+            let dir = std::fs::read_dir(&reports).expect("a report").flatten().next().expect("one").path();
+            let ran: eightfold::workload::history::History = serde_json::from_str(
+                &std::fs::read_to_string(dir.join("history.json")).expect("history.json"),
+            )
+            .expect("a history");
+            let ours: eightfold::workload::history::History =
+                serde_json::from_value(c.ok("GET", "/api/history", "")).expect("a history");
+            assert_eq!(ran.ops, ours.ops, "the saved run's history is the session's");
+        } else {
+            assert!(
+                text.contains("from-the-lab") && text.contains("\"partition\"") && text.contains("\"heal\""),
+                "{text}"
+            );
+        }
+    }
+}
