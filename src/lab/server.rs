@@ -334,7 +334,9 @@ fn drive(mut session: Session, rx: mpsc::Receiver<(Cmd, oneshot::Sender<Answer>)
         };
         let now = Instant::now();
         if let Some(sp) = speed {
-            let wall = now - last;
+            // Time spent answering (a rebuild after an action takes a while late in a long
+            // session) is not playing time, and a late tick does not leap ahead.
+            let wall = (now - last).min(TICK * 4);
             match sp {
                 Speed::Times(x) => {
                     let ahead = SimDuration((wall.as_nanos() as f64 * x) as u64);
@@ -360,7 +362,6 @@ fn drive(mut session: Session, rx: mpsc::Receiver<(Cmd, oneshot::Sender<Answer>)
             Cmd::State => Ok(()),
             Cmd::Play(sp) => {
                 speed = Some(sp);
-                last = Instant::now();
                 Ok(())
             }
             Cmd::Pause => {
@@ -379,6 +380,7 @@ fn drive(mut session: Session, rx: mpsc::Receiver<(Cmd, oneshot::Sender<Answer>)
             }
             Cmd::Save => {
                 let _ = reply.send(save(&session, &out));
+                last = Instant::now();
                 continue;
             }
             Cmd::History => {
@@ -387,16 +389,19 @@ fn drive(mut session: Session, rx: mpsc::Receiver<(Cmd, oneshot::Sender<Answer>)
                     .map(|h| Out::Json(serde_json::to_value(&h).unwrap_or(Value::Null)))
                     .map_err(|e| (StatusCode::CONFLICT, e.to_string()));
                 let _ = reply.send(answer);
+                last = Instant::now();
                 continue;
             }
             Cmd::View(w) => {
                 let _ = reply.send(
                     session.report_page(w).map(Out::Html).map_err(|e| (StatusCode::CONFLICT, e.to_string())),
                 );
+                last = Instant::now();
                 continue;
             }
         };
         let _ = reply.send(answer.map(|()| Out::Json(state(&session, speed))));
+        last = Instant::now();
     }
 }
 
