@@ -29,6 +29,7 @@ pub mod check;
 pub mod cli;
 pub mod experiment;
 pub mod fuzzing;
+pub mod lab;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -1,5 +1,6 @@
 //! Benchmarks run as subcommands (`eightfold bench …`), printing figures as JSON.
 
+pub mod lab_rewind;
 pub mod long_run;
 pub mod ring;
 pub mod scale;

@@ -4,7 +4,7 @@ use clap::Subcommand;
 
 use super::{Exit, Failure};
 use crate::bench::scale::{self, ScaleProtocol};
-use crate::bench::{long_run, ring};
+use crate::bench::{lab_rewind, long_run, ring};
 use crate::scenario::units::parse_duration;
 use crate::sim::SimDuration;
 
@@ -43,6 +43,13 @@ pub(super) enum BenchCommand {
         #[arg(long, hide = true)]
         in_process: bool,
     },
+    /// A lab session's time travel: plays a shipped Raft scenario in a lab session, acts at
+    /// the end and rewinds to the middle (both re-simulate from the start); one JSON line.
+    LabRewind {
+        /// Virtual time to play, e.g. `10m`.
+        #[arg(long, default_value = "10m", value_parser = parse_duration)]
+        duration: SimDuration,
+    },
 }
 
 pub(super) fn bench(cmd: BenchCommand) -> Result<Exit, Failure> {
@@ -64,6 +71,14 @@ pub(super) fn bench(cmd: BenchCommand) -> Result<Exit, Failure> {
         }
         BenchCommand::Scale { protocols, sizes, duration, in_process } => {
             scale_bench(&protocols, &sizes, duration, in_process)
+        }
+        BenchCommand::LabRewind { duration } => {
+            if duration == SimDuration::ZERO || duration > crate::lab::session::HORIZON {
+                return Err(Failure::input(format!("--duration: expected 1ns to 24h, found {duration}")));
+            }
+            let r = lab_rewind::run(duration).map_err(|e| Failure::internal(e.to_string()))?;
+            println!("{}", serde_json::to_string(&r).map_err(|e| Failure::internal(e.to_string()))?);
+            Ok(Exit::Passed)
         }
     }
 }

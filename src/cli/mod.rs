@@ -6,6 +6,7 @@ mod bench;
 mod chart;
 mod check;
 mod compare;
+mod lab;
 mod merge;
 mod out;
 mod replay;
@@ -131,6 +132,8 @@ enum Command {
     Shrink(shrink::ShrinkArgs),
     /// Redraw a report's charts and index.html (re-simulating for a new `--window`).
     Chart(chart::ChartArgs),
+    /// Drive a live simulation from the browser; every action becomes a replayable scenario.
+    Lab(lab::LabArgs),
     /// A worker process of `sweep` or `compare` (internal: reads its job on stdin).
     #[command(name = crate::experiment::worker::COMMAND, hide = true)]
     Worker,
@@ -184,6 +187,7 @@ pub fn main() -> ExitCode {
         Command::Merge(args) => merge::merge(args),
         Command::Shrink(args) => shrink::shrink(args),
         Command::Chart(args) => chart::chart(args),
+        Command::Lab(args) => lab::lab(args),
         Command::Worker => worker(),
     };
     match result {

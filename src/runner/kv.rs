@@ -15,10 +15,11 @@ use crate::proto::raft::{RaftAdmin, RaftConfig, RaftNode, RaftPatch, ReadMode};
 use crate::proto::service::ServiceMsg;
 use crate::report::outcome::{LinearizabilityFigures, Unfinished, ZoneFigures};
 use crate::scenario::validate::{Warning, queues_smaller_than};
-use crate::scenario::{KeyDistSpec, RaftSpec, ReadModeSpec, Scenario, WorkloadSpec};
+use crate::scenario::{KeyDistSpec, RaftSpec, ReadModeSpec, Scenario, ScriptedKind, WorkloadSpec};
 use crate::sim::{Ctx, DiskEvent, Node, NodeId, SimDuration, SimTime, TimerId, fire_inner};
+use crate::workload::history::OpKind;
 use crate::workload::keys::KeyDist;
-use crate::workload::kv::{KvClient, KvClientConfig, OpMix};
+use crate::workload::kv::{KvClient, KvClientConfig, OpMix, Scripted};
 use crate::workload::stream::{HistoryStream, OpLog, OpSink};
 use crate::world::World;
 
@@ -225,6 +226,7 @@ pub fn client_config(s: &Scenario) -> (u32, KvClientConfig, SimTime) {
             stop: end,
             max_ops: 0,
             value_size: 0,
+            random: true,
         };
         return (0, cfg, SimTime::ZERO);
     };
@@ -245,8 +247,34 @@ pub fn client_config(s: &Scenario) -> (u32, KvClientConfig, SimTime) {
         stop: w.stop.map(|d| SimTime(d.0.as_nanos())).unwrap_or(end),
         max_ops: w.max_ops.unwrap_or(0),
         value_size: w.value_size.map_or(0, |v| v.0 as usize),
+        random: w.random,
     };
     (w.clients, cfg, SimTime(w.start.0.as_nanos()))
+}
+
+/// Each client's scripted operations (the scenario's `operations`, by client, in the order
+/// written).
+pub fn scripts(s: &Scenario) -> Vec<Vec<Scripted>> {
+    let mut out = vec![Vec::new(); s.client_count() as usize];
+    for o in &s.operations {
+        let crate::scenario::NodeRef::Client(c) = o.client else { continue };
+        let kind = match o.op {
+            ScriptedKind::Get => OpKind::Get,
+            ScriptedKind::Put => OpKind::Put,
+            ScriptedKind::Append => OpKind::Append,
+            ScriptedKind::Cas => OpKind::Cas,
+        };
+        if let Some(script) = out.get_mut(c as usize) {
+            script.push(Scripted {
+                at: SimTime(o.at.0.as_nanos()),
+                kind,
+                key: o.key.0,
+                value: o.value.clone(),
+                expected: o.expected.clone().flatten(),
+            });
+        }
+    }
+    out
 }
 
 /// Ends the history of a finished run: the operations still in flight become `info` (they
@@ -470,7 +498,10 @@ mod tests {
         check(&[PaxosTimer::Election, PaxosTimer::Heartbeat, PaxosTimer::Quorum], &[1, 2, 3]);
         check(&[QuorumTimer::Op, QuorumTimer::Handoff], &[1, 2]);
         check(&[GossipTimer::Round], &[0]);
-        check(&[ClientTimer::Attempt, ClientTimer::Next, ClientTimer::Backoff], &[0, 1, 2]);
+        check(
+            &[ClientTimer::Attempt, ClientTimer::Next, ClientTimer::Backoff, ClientTimer::Script],
+            &[0, 1, 2, 3],
+        );
         check(&[BroadcastTimer::Next, BroadcastTimer::Retry], &[0, 1]);
     }
 

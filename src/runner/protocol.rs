@@ -38,7 +38,7 @@ use crate::proto::raft::{RaftConfig, RaftNode};
 use crate::scenario::{Protocol, Scenario};
 use crate::sim::{NodeId, RngStreams, SimDuration, SimTime, StorageView};
 use crate::workload::keys::KeyDist;
-use crate::workload::kv::{KvClient, KvClientConfig};
+use crate::workload::kv::{KvClient, KvClientConfig, Scripted};
 use crate::workload::stream::{HistoryLog, HistoryStream};
 use crate::world::World;
 
@@ -200,6 +200,8 @@ pub struct KvRun {
     clients: (u32, KvClientConfig, SimTime),
     /// The liveness bound (the scenario's, or ten liveness units plus a second).
     liveness_bound: SimDuration,
+    /// Each client's scripted operations.
+    scripts: Rc<Vec<Vec<Scripted>>>,
 }
 
 impl KvRun {
@@ -210,7 +212,13 @@ impl KvRun {
             .liveness_bound
             .map(|d| d.0)
             .unwrap_or_else(|| SimDuration(unit.as_nanos() * 10) + SimDuration::from_secs(1));
-        KvRun { servers, nodes: s.cluster.nodes, clients: kv::client_config(s), liveness_bound }
+        KvRun {
+            servers,
+            nodes: s.cluster.nodes,
+            clients: kv::client_config(s),
+            liveness_bound,
+            scripts: Rc::new(kv::scripts(s)),
+        }
     }
 
     /// The servers.
@@ -252,15 +260,17 @@ impl KvRun {
         let servers = self.servers.clone();
         let nodes = self.nodes;
         let client = self.clients.1.clone();
+        let scripts = self.scripts.clone();
         move |id: NodeId, disk: &dyn StorageView| {
             if id.0 < nodes {
                 servers.recover(id, disk)
             } else {
                 let n = id.0 - nodes;
-                KvNode::Client(KvClient::new(
+                KvNode::Client(KvClient::scripted(
                     KvClientConfig { client: n, ..client.clone() },
                     streams.indexed("workload", n as u64),
                     log.clone(),
+                    scripts.get(n as usize).cloned().unwrap_or_default(),
                 ))
             }
         }

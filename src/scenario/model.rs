@@ -41,6 +41,11 @@ pub struct Scenario {
     /// The fault schedule.
     #[serde(default)]
     pub faults: Vec<FaultEntry>,
+    /// Scripted client operations: explicit operations at given times, from a chosen
+    /// client of the `kv` workload (a teaching scenario's "c1 writes x, then c2 reads"; a
+    /// lab session's clicks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub operations: Vec<OperationEntry>,
     /// Settings of the checks.
     #[serde(default)]
     pub checks: ChecksSpec,
@@ -680,6 +685,79 @@ pub struct KvWorkloadSpec {
     /// Pad written values to this size (default: a few bytes), to load links and disks.
     #[serde(default)]
     pub value_size: Option<HumanSize>,
+    /// Whether clients draw operations at random (the default); `false`: they issue only
+    /// the scenario's scripted `operations`.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub random: bool,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+/// One scripted client operation: at `at`, client `client` invokes `op` on `key` (as soon
+/// as it is free: a client runs one operation at a time, so one still busy with an earlier
+/// operation invokes this one when that ends). Recorded in the history like the workload's
+/// operations.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationEntry {
+    /// When the client is asked to invoke it.
+    pub at: HumanDuration,
+    /// The client (`"c1"`…).
+    pub client: NodeRef,
+    /// What it does.
+    pub op: ScriptedKind,
+    /// The key (`"k1"`…).
+    pub key: KeyRef,
+    /// The value written (put, append) or the new value (cas); by default a fresh token
+    /// such as the workload writes (`"1:7"`: client 1's seventh operation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// A cas's expected value (`null`: the key holds none); only for a cas, which needs it.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub expected: Option<Option<String>>,
+}
+
+/// Reads a field that may be `null` as present (`Some(None)`), unlike a missing one.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// The kind of a scripted operation.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScriptedKind {
+    /// Read a key.
+    Get,
+    /// Write a key.
+    Put,
+    /// Append to a key's value.
+    Append,
+    /// Compare-and-set: write `value` if the key holds `expected`.
+    Cas,
+}
+
+/// A key of the key-value store, written `"k1"` for key number 0 (as histories name keys).
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub struct KeyRef(pub u32);
+
+impl<'de> Deserialize<'de> for KeyRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.strip_prefix('k')
+            .filter(|n| !n.starts_with('0') && n.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|n| n.parse::<u32>().ok())
+            .filter(|&n| n >= 1)
+            .map(|n| KeyRef(n - 1))
+            .ok_or_else(|| serde::de::Error::custom(format!("expected a key \"k1\", \"k2\", …, found {s:?}")))
+    }
+}
+
+impl Serialize for KeyRef {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("k{}", u64::from(self.0) + 1))
+    }
 }
 
 fn default_kv_clients() -> u32 {

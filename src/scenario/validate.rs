@@ -16,6 +16,10 @@ pub const MAX_CLIENTS: u32 = 1000;
 pub const MAX_DURATION: SimDuration = SimDuration::from_secs(24 * 3600);
 /// Most entries a fault schedule may have.
 pub const MAX_FAULTS: usize = 10_000;
+/// Most scripted client operations a scenario may have.
+pub const MAX_OPERATIONS: usize = 100_000;
+/// The longest value a scripted operation may write (the workload's `value_size` cap).
+pub const MAX_VALUE_BYTES: usize = 1 << 20;
 /// The shortest timeout or period accepted (client timeouts, heartbeats, election
 /// timeouts, gossip and attack intervals): shorter ones only flood the event queue — a
 /// client retrying every 200 ns makes a two-second run take minutes.
@@ -145,6 +149,7 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
         ));
     }
     validate_workload(s)?;
+    validate_operations(s)?;
     validate_checks(s)?;
     validate_raft(s)?;
     validate_paxos(s)?;
@@ -391,6 +396,78 @@ fn at_least_one_client(clients: u32) -> Result<(), ScenarioError> {
             "workload.clients",
             "expected at least 1 client (leave `workload` out for a run without clients), found 0",
         ));
+    }
+    Ok(())
+}
+
+/// Scripted operations: a `kv` workload's client each, inside the run and after the clients
+/// start, with exactly the fields their kind takes.
+fn validate_operations(s: &Scenario) -> Result<(), ScenarioError> {
+    if s.operations.is_empty() {
+        return Ok(());
+    }
+    let Some(WorkloadSpec::Kv(k)) = &s.workload else {
+        return Err(ScenarioError::at(
+            "operations",
+            "scripted operations need a \"kv\" workload (they are sent by its clients)",
+        ));
+    };
+    if s.operations.len() > MAX_OPERATIONS {
+        return Err(ScenarioError::at(
+            "operations",
+            format!("expected at most {MAX_OPERATIONS} operations, found {}", s.operations.len()),
+        ));
+    }
+    for (i, o) in s.operations.iter().enumerate() {
+        let path = format!("operations[{i}]");
+        match o.client {
+            NodeRef::Client(c) if c < k.clients => {}
+            other => {
+                return Err(ScenarioError::at(
+                    format!("{path}.client"),
+                    format!("expected a client of the workload, c1 to c{}, found {other}", k.clients),
+                ));
+            }
+        }
+        if o.at.0 > s.duration.0 {
+            return Err(ScenarioError::at(
+                format!("{path}.at"),
+                format!("the operation is at {} but the run ends at {}", o.at.0, s.duration.0),
+            ));
+        }
+        if o.at.0 < k.start.0 {
+            return Err(ScenarioError::at(
+                format!("{path}.at"),
+                format!("the operation is at {} but the clients start at {}", o.at.0, k.start.0),
+            ));
+        }
+        match (o.op, &o.value, &o.expected) {
+            (ScriptedKind::Get, Some(_), _) => {
+                return Err(ScenarioError::at(format!("{path}.value"), "a get writes no value"));
+            }
+            (ScriptedKind::Get | ScriptedKind::Put | ScriptedKind::Append, _, Some(_)) => {
+                return Err(ScenarioError::at(format!("{path}.expected"), "only a cas expects a value"));
+            }
+            (ScriptedKind::Cas, _, None) => {
+                return Err(ScenarioError::at(
+                    format!("{path}.expected"),
+                    "a cas needs the value it expects (null: the key holds none)",
+                ));
+            }
+            _ => {}
+        }
+        for (field, v) in
+            [("value", o.value.as_ref()), ("expected", o.expected.as_ref().and_then(|e| e.as_ref()))]
+        {
+            if let Some(v) = v
+                && (v.is_empty() || v.len() > MAX_VALUE_BYTES)
+            {
+                return Err(ScenarioError::at(
+                    format!("{path}.{field}"),
+                    format!("expected 1 byte to 1MiB, found {} bytes", v.len()),
+                ));
+            }
+        }
     }
     Ok(())
 }

@@ -14,7 +14,7 @@
 //! Every operation, once it ends, is reported to the run's [`HistoryLog`]; the client keeps
 //! only the one in flight.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use super::history::{HistoryOp, OpKind, OpOutcome};
 use super::keys::KeyDist;
@@ -35,15 +35,19 @@ pub enum ClientTimer {
     Next,
     /// A refusal without a leader hint: wait a little, then try again.
     Backoff,
+    /// A scripted operation is due (set only for a client with a script).
+    Script,
 }
 
 impl Timer for ClientTimer {
-    const ALL: &'static [Self] = &[ClientTimer::Attempt, ClientTimer::Next, ClientTimer::Backoff];
+    const ALL: &'static [Self] =
+        &[ClientTimer::Attempt, ClientTimer::Next, ClientTimer::Backoff, ClientTimer::Script];
     fn id(self) -> TimerId {
         TimerId(match self {
             ClientTimer::Attempt => 0,
             ClientTimer::Next => 1,
             ClientTimer::Backoff => 2,
+            ClientTimer::Script => 3,
         })
     }
 }
@@ -106,6 +110,24 @@ pub struct KvClientConfig {
     pub max_ops: u64,
     /// Pad written values to at least this many bytes.
     pub value_size: usize,
+    /// Whether the client draws operations at random (else it runs only its script).
+    pub random: bool,
+}
+
+/// A scripted operation of one client: at `at` (or as soon after as the client is free) it
+/// invokes this operation instead of drawing one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scripted {
+    /// When it is due.
+    pub at: SimTime,
+    /// What it does.
+    pub kind: OpKind,
+    /// On which key.
+    pub key: Key,
+    /// The value written (put, append) or the new value (cas); `None`: a fresh token.
+    pub value: Option<String>,
+    /// A cas's expected value (`None` inside: the key holds none).
+    pub expected: Option<String>,
 }
 
 /// The operation in progress.
@@ -118,6 +140,8 @@ struct Current {
     attempts: u32,
     /// True while every attempt so far was definitely refused (NotLeader).
     all_refused: bool,
+    /// Whether it came from the script (not drawn at random).
+    scripted: bool,
     /// The server of the attempt in flight.
     target: NodeId,
 }
@@ -132,6 +156,10 @@ pub struct KvClient {
     leader: Option<NodeId>,
     known: BTreeMap<Key, Option<String>>,
     log: HistoryLog,
+    /// Scripted operations not invoked yet, in the order they are due.
+    script: VecDeque<Scripted>,
+    /// Operations drawn at random so far (what `max_ops` counts).
+    drawn: u64,
 }
 
 /// A client of the key-value service is a node of its cluster: it boots, hears replies and
@@ -144,6 +172,9 @@ impl Node for KvClient {
     fn on_start(&mut self, ctx: &mut Ctx<'_, ServiceMsg>) {
         ctx.observe(Observation::Role { role: Role::Peer, term: Term(0) });
         ctx.set_timer(ClientTimer::Next, SimDuration::ZERO);
+        let now = ctx.now();
+        self.script.retain(|o| o.at >= now);
+        self.arm_script(ctx);
     }
 
     /// A reply is handled by [`KvClient::on_reply`]; anything else (a server's message,
@@ -167,6 +198,14 @@ impl Node for KvClient {
                 self.attempt(ctx, None);
             }
             ClientTimer::Backoff => self.attempt(ctx, None),
+            ClientTimer::Script => {
+                // A client still busy invokes it when its operation ends (next_op takes
+                // what is due first); an idle one (thinking, or done drawing) right now.
+                if self.current.is_none() {
+                    ctx.cancel_timer(ClientTimer::Next);
+                    self.next_op(ctx);
+                }
+            }
         }
     }
 }
@@ -175,7 +214,43 @@ impl KvClient {
     /// A client drawing its operations from `workload` (its own stream) and reporting
     /// each one that ends to `log`.
     pub fn new(config: KvClientConfig, workload: SimRng, log: HistoryLog) -> Self {
-        KvClient { config, workload, seq: 0, current: None, leader: None, known: BTreeMap::new(), log }
+        Self::scripted(config, workload, log, Vec::new())
+    }
+
+    /// A client that also invokes `script`'s operations when they are due (sorted here by
+    /// time, stably).
+    pub fn scripted(
+        config: KvClientConfig,
+        workload: SimRng,
+        log: HistoryLog,
+        mut script: Vec<Scripted>,
+    ) -> Self {
+        script.sort_by_key(|o| o.at);
+        KvClient {
+            config,
+            workload,
+            seq: 0,
+            current: None,
+            leader: None,
+            known: BTreeMap::new(),
+            log,
+            script: script.into(),
+            drawn: 0,
+        }
+    }
+
+    /// When the operation in flight was invoked, if it was drawn at random (not scripted).
+    pub fn drawn_in_flight(&self) -> Option<SimTime> {
+        self.current.as_ref().filter(|c| !c.scripted).map(|c| c.invoked)
+    }
+
+    /// Sets the script timer for the next scripted operation, if any.
+    fn arm_script<M: Message>(&mut self, ctx: &mut Ctx<'_, M>) {
+        if let Some(o) = self.script.front() {
+            let now = ctx.now();
+            let wait = if o.at > now { o.at - now } else { SimDuration::ZERO };
+            ctx.set_timer(ClientTimer::Script, wait);
+        }
     }
 
     /// The operation in flight at the end of a run, recorded as `info` (it may take effect).
@@ -237,29 +312,68 @@ impl KvClient {
     }
 
     fn next_op<M: Message + From<ClientRequest>>(&mut self, ctx: &mut Ctx<'_, M>) {
-        if ctx.now() >= self.config.stop || (self.config.max_ops > 0 && self.seq >= self.config.max_ops) {
-            self.log.stopped(self.config.client);
+        if self.current.is_some() {
+            return;
+        }
+        if self.script.front().is_some_and(|o| o.at <= ctx.now()) {
+            let o = self.script.pop_front().expect("checked above");
+            self.arm_script(ctx);
+            self.seq += 1;
+            let value = o.value.clone().unwrap_or_else(|| self.fresh());
+            let op = match o.kind {
+                OpKind::Get => KvOp::Get { key: o.key },
+                OpKind::Put => KvOp::Put { key: o.key, value },
+                OpKind::Append => KvOp::Append { key: o.key, value },
+                OpKind::Cas => KvOp::Cas { key: o.key, expected: o.expected, new: value },
+            };
+            self.invoke(ctx, op, o.kind, true);
+            return;
+        }
+        if !self.config.random
+            || ctx.now() >= self.config.stop
+            || (self.config.max_ops > 0 && self.drawn >= self.config.max_ops)
+        {
+            // A client with scripted operations still to come waits for them.
+            if self.script.is_empty() {
+                self.log.stopped(self.config.client);
+            }
             return;
         }
         self.seq += 1;
+        self.drawn += 1;
         let kind = self.config.mix.draw(&mut self.workload);
         let key = self.config.keys.draw(&mut self.workload);
-        let pad = self.config.value_size;
-        let fresh = || {
-            let mut v = format!("{}:{}", self.config.client + 1, self.seq);
-            if v.len() < pad {
-                // Padding that cannot be mistaken for another value's token.
-                v.push('~');
-                v.extend(std::iter::repeat_n('.', pad - v.len()));
-            }
-            v
-        };
         let op = match kind {
             OpKind::Get => KvOp::Get { key },
-            OpKind::Put => KvOp::Put { key, value: fresh() },
-            OpKind::Append => KvOp::Append { key, value: format!("{};", fresh()) },
-            OpKind::Cas => KvOp::Cas { key, expected: self.known.get(&key).cloned().flatten(), new: fresh() },
+            OpKind::Put => KvOp::Put { key, value: self.fresh() },
+            OpKind::Append => KvOp::Append { key, value: format!("{};", self.fresh()) },
+            OpKind::Cas => {
+                KvOp::Cas { key, expected: self.known.get(&key).cloned().flatten(), new: self.fresh() }
+            }
         };
+        self.invoke(ctx, op, kind, false);
+    }
+
+    /// A fresh value for the current sequence number, padded to the configured size.
+    fn fresh(&self) -> String {
+        let pad = self.config.value_size;
+        let mut v = format!("{}:{}", self.config.client + 1, self.seq);
+        if v.len() < pad {
+            // Padding that cannot be mistaken for another value's token.
+            v.push('~');
+            v.extend(std::iter::repeat_n('.', pad - v.len()));
+        }
+        v
+    }
+
+    /// Invokes `op` now and sends its first attempt.
+    fn invoke<M: Message + From<ClientRequest>>(
+        &mut self,
+        ctx: &mut Ctx<'_, M>,
+        op: KvOp,
+        kind: OpKind,
+        scripted: bool,
+    ) {
         self.current = Some(Current {
             seq: self.seq,
             op,
@@ -267,6 +381,7 @@ impl KvClient {
             invoked: ctx.now(),
             attempts: 0,
             all_refused: true,
+            scripted,
             target: NodeId(0),
         });
         let target = self.leader;

@@ -110,7 +110,6 @@ impl<S: OpSink> HistoryStream<S> {
     }
 
     /// The sink.
-    #[cfg(test)]
     pub fn sink(&self) -> &S {
         &self.sink
     }

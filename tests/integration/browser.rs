@@ -38,14 +38,14 @@ fn present(program: &str) -> bool {
     Command::new(program).arg("--version").output().map(|o| o.status.success()).unwrap_or(false)
 }
 
-fn chromium() -> String {
+pub(crate) fn chromium() -> String {
     std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string())
 }
 
 /// True when the browser test can run; false (with a notice) when it may be skipped because
 /// the machine lacks Node.js or Chromium. Under `EIGHTFOLD_BROWSER_TESTS=require` a missing
 /// tool fails the test instead.
-fn tools_ready() -> bool {
+pub(crate) fn tools_ready() -> bool {
     let required = std::env::var("EIGHTFOLD_BROWSER_TESTS").is_ok_and(|v| v == "require");
     let missing: Vec<&str> = [("node", present("node")), ("chromium", Path::new(&chromium()).exists())]
         .into_iter()
@@ -65,7 +65,7 @@ fn tools_ready() -> bool {
 }
 
 /// Installs the pinned playwright-core from `package-lock.json` when it is not there yet.
-fn ensure_client(dir: &Path) {
+pub(crate) fn ensure_client(dir: &Path) {
     if dir.join("node_modules/playwright-core/package.json").exists() {
         return;
     }

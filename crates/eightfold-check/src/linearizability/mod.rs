@@ -318,6 +318,12 @@ impl HistoryChecker {
         Ok(())
     }
 
+    /// True once some key is known not to be linearizable (a live view, such as the lab's,
+    /// can stop there and [`HistoryChecker::finish`] for the counterexample).
+    pub fn failed(&self) -> bool {
+        self.check.failed()
+    }
+
     /// Ends the history and returns the verdict.
     #[must_use = "the report holds the verdict of the whole check"]
     pub fn finish(self) -> CheckReport {

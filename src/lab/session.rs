@@ -1,0 +1,748 @@
+//! A lab session: a starting scenario, a seed, and the timed actions a student took, each
+//! one a scenario entry (a fault of any kind the scenario format has, or a scripted client
+//! operation) stamped with the virtual time at which it was taken.
+//!
+//! # Why every action re-simulates from the start
+//!
+//! The World queues the whole fault schedule when it is built: fault action `i` of the
+//! time-sorted schedule is queued at time zero, ahead of every event the run creates, and
+//! its index `i` is folded into the digest when it fires. An entry added to a running World
+//! ([`crate::world::World::add_fault`]) is queued behind the events already waiting at its
+//! instant and numbered after every action already there — so the same run read back from
+//! a file (where it sorts among the others) would fire it earlier at that instant, and, if
+//! the starting scenario still had a fault to come, renumber the later actions. A scripted
+//! operation is worse still: it lives in the client's script, fixed when the client is
+//! built. Inserting into a live World is therefore *not* equivalent in general.
+//!
+//! So the session's World is, at every moment, *defined* as the World built from the
+//! session's scenario (start + actions so far) and run from time zero to the session's
+//! instant: after each action it is rebuilt and re-simulated, exactly as `eightfold run`
+//! would. That is equivalent by construction, and cheap at this simulator's speed (see the
+//! lab's section of the README for the measured cost). Playing on needs no rebuild: running
+//! a World up to one instant and then on is the same run as running it straight through.
+//! Rewinding is the same rebuild, to an earlier instant, with the later actions dropped.
+//! Nothing of the past is kept but the actions: memory does not grow with the session.
+//!
+//! # The saved scenario
+//!
+//! [`Session::save`] writes the start plus every action, with `duration` = the session's
+//! instant `T` and the session's seed. Three things make that file's run the session's run:
+//! - the faults and operations are kept sorted by time (stably; the lab sorts the starting
+//!   scenario's once, when it opens it), so the entries after `T` form a suffix that can be
+//!   left out without renumbering the ones before;
+//! - a fault whose `for` would end after `T` keeps its start and loses its `for` (its
+//!   undoing, queued after `T`, never happened; a fault kind's start does not depend on it);
+//!   a workload `stop` after `T` is left out for the same reason;
+//! - clients stop drawing operations at the end of a run (`workload.stop` defaults to
+//!   `duration`), so a client that drew one at exactly `T` in the session would not in the
+//!   file. The session therefore only ever rests at an instant where no client drew an
+//!   operation: it moves on by a nanosecond until it is so ([`Session::settle`]).
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use serde_json::{Map, Value, json};
+use thiserror::Error;
+
+use crate::check::invariants::Invariants;
+use crate::check::leadership::Leadership;
+use crate::check::linearizability::{self as lin, HistoryChecker};
+use crate::fault::ClusterView;
+use crate::report::charts::ops::{OpSeries, named_indices};
+use crate::report::charts::{self, Inputs};
+use crate::runner::kv::{KvNode, end_history, linearizability_options};
+use crate::runner::protocol::kv_run;
+use crate::runner::{RunOptions, run_full};
+use crate::scenario::units::parse_duration;
+use crate::scenario::validate::MAX_DURATION;
+use crate::scenario::{self, Scenario};
+use crate::sim::{NodeId, RngStreams, Role, SimDuration, SimTime};
+use crate::workload::history::{History, HistoryOp};
+use crate::workload::stream::{HistoryLog, HistoryStream, OpSink};
+use crate::world::{RecorderConfig, World};
+
+/// How far a session may go: the longest run a scenario may describe.
+pub const HORIZON: SimDuration = MAX_DURATION;
+
+/// How many finished operations the session keeps for the page to show.
+const RECENT_OPS: usize = 40;
+
+/// What a session refuses.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum LabError {
+    /// The starting scenario cannot be run in the lab.
+    #[error("{0}")]
+    Scenario(String),
+    /// A malformed or impossible action; the session is untouched.
+    #[error("{0}")]
+    Action(String),
+    /// A rewind to an instant the session has not reached.
+    #[error("cannot rewind to {to}: the session is at {now}")]
+    Future {
+        /// The instant asked for.
+        to: SimTime,
+        /// The session's instant.
+        now: SimTime,
+    },
+    /// The session cannot be written as a scenario at this instant.
+    #[error("the session cannot be saved at {at}: {reason}")]
+    Unsavable {
+        /// The session's instant.
+        at: SimTime,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One action of the session: a scenario entry (a fault entry or a scripted operation),
+/// its `at` set to the instant it was taken.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Action {
+    /// When it was taken.
+    pub at: SimTime,
+    /// The entry as the scenario holds it (with its `at`).
+    pub entry: Map<String, Value>,
+}
+
+impl Action {
+    /// Whether it is a scripted client operation (else a fault).
+    pub fn is_operation(&self) -> bool {
+        self.entry.contains_key("op")
+    }
+}
+
+/// A duration as the scenario format writes it, exactly: whole nanoseconds.
+pub fn exact(d: SimDuration) -> String {
+    format!("{}ns", d.as_nanos())
+}
+
+/// What the history of the session's World goes through as operations are released: a
+/// count, the last few for the page, the live linearizability check, and (for a replica
+/// asked for the whole history) every operation.
+struct Tap {
+    checker: Option<HistoryChecker>,
+    /// The counterexample, once the check failed.
+    violation: Option<String>,
+    /// A history that could not be checked (a malformed operation).
+    error: Option<String>,
+    ops: u64,
+    recent: VecDeque<HistoryOp>,
+    kept: Option<Vec<HistoryOp>>,
+}
+
+impl OpSink for Tap {
+    fn op(&mut self, index: usize, op: HistoryOp) {
+        self.ops += 1;
+        if let Some(c) = &mut self.checker {
+            if let Err(e) = c.push(index, &op) {
+                self.error = Some(e.to_string());
+                self.checker = None;
+            } else if c.failed() {
+                let report = self.checker.take().expect("checked above").finish();
+                if let lin::Verdict::NotLinearizable(c) = &report.verdict {
+                    self.violation = Some(c.render(lin::Notation::Eightfold));
+                }
+            }
+        }
+        if self.recent.len() == RECENT_OPS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(op.clone());
+        if let Some(k) = &mut self.kept {
+            k.push(op);
+        }
+    }
+}
+
+/// A World of the session's scenario and the history stream its clients report to.
+struct Live {
+    world: World<KvNode>,
+    stream: Rc<RefCell<HistoryStream<Tap>>>,
+}
+
+impl Live {
+    /// Builds the World of `s` (as the runner builds a key-value run's, with the same
+    /// checks installed in the same order), not started.
+    fn new(s: &Scenario, seed: u64, keep: bool, record: Option<RecorderConfig>) -> Result<Live, LabError> {
+        let run = kv_run(s).ok_or_else(|| {
+            LabError::Scenario(
+                "the lab runs key-value scenarios (raft, paxos, quorum); this one is gossip".to_string(),
+            )
+        })?;
+        let tap = Tap {
+            checker: Some(HistoryChecker::new(linearizability_options(s))),
+            violation: None,
+            error: None,
+            ops: 0,
+            recent: VecDeque::new(),
+            kept: keep.then(Vec::new),
+        };
+        let stream = Rc::new(RefCell::new(HistoryStream::new(s.client_count(), tap)));
+        let mut world = run.world(s, RngStreams::new(seed), HistoryLog::new(stream.clone()));
+        let servers = s.cluster.nodes as usize;
+        world.add_observer(Box::new(Invariants::new(servers)));
+        world.add_observer(Box::new(Leadership::new(servers)));
+        if let Some(r) = record {
+            world.set_recorder(r);
+        }
+        Ok(Live { world, stream })
+    }
+
+    /// True if no client drew an operation at exactly this instant (see the module docs).
+    fn settled(&self) -> bool {
+        let now = self.world.now();
+        self.world.clients().iter().all(|&c| match self.world.node(c) {
+            Some(KvNode::Client(k)) => k.drawn_in_flight() != Some(now),
+            _ => true,
+        })
+    }
+
+    /// Runs to `to` and on to the first settled instant (or a halt).
+    fn advance(&mut self, to: SimTime) {
+        self.world.run_until(to);
+        while !self.settled() && self.world.halted().is_none() {
+            let next = self.world.now() + SimDuration(1);
+            self.world.run_until(next);
+        }
+    }
+}
+
+/// A live session (see the module documentation).
+pub struct Session {
+    /// The starting scenario, its faults and operations sorted by time.
+    base: Map<String, Value>,
+    /// The starting scenario's name.
+    name: String,
+    seed: u64,
+    actions: Vec<Action>,
+    /// The scenario the World was built from (start + actions, to the horizon).
+    scenario: Scenario,
+    live: Live,
+    /// Bumped by every change of the actions (an action, a rewind), so pages can tell.
+    version: u64,
+}
+
+impl Session {
+    /// Opens a session on scenario text `text` with `seed`, at time zero.
+    pub fn open(text: &str, seed: u64) -> Result<Session, LabError> {
+        let parsed = scenario::parse(text).map_err(|e| LabError::Scenario(e.to_string()))?;
+        let Value::Object(mut base) =
+            serde_json::from_str::<Value>(text).map_err(|e| LabError::Scenario(e.to_string()))?
+        else {
+            return Err(LabError::Scenario("a scenario is a JSON object".into()));
+        };
+        for list in ["faults", "operations"] {
+            if let Some(Value::Array(items)) = base.get_mut(list) {
+                items.sort_by_key(at_of);
+            }
+        }
+        let name = parsed.name.clone();
+        let (scenario, _) = scenario_at(&base, &name, seed, &[], None)?;
+        let mut live = Live::new(&scenario, seed, false, None)?;
+        live.advance(SimTime::ZERO);
+        Ok(Session { base, name, seed, actions: Vec::new(), scenario, live, version: 0 })
+    }
+
+    /// The session's instant.
+    pub fn now(&self) -> SimTime {
+        self.live.world.now()
+    }
+
+    /// The digest of the session's run so far.
+    pub fn digest(&self) -> String {
+        self.live.world.digest().hex()
+    }
+
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The actions taken, in order.
+    pub fn actions(&self) -> &[Action] {
+        &self.actions
+    }
+
+    /// Bumped by every action and rewind.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The scenario the session's World runs (start + actions, to the horizon).
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Why the run stopped, if a check stopped it: an invariant broken (the World halts),
+    /// an event budget exceeded, or the history found not linearizable (the counterexample).
+    pub fn violation(&self) -> Option<(String, String)> {
+        if let Some(h) = self.live.world.halted() {
+            return Some((h.check.clone(), format!("at {} on {}: {}", h.at, h.node, h.detail)));
+        }
+        let stream = self.live.stream.borrow();
+        let tap = &stream_sink(&stream);
+        tap.violation.clone().map(|c| ("linearizable".to_string(), c))
+    }
+
+    /// Plays on to `to` (virtual time; no rebuild). Stops early at a violation.
+    pub fn advance_to(&mut self, to: SimTime) {
+        let to = to.min(SimTime::ZERO + HORIZON);
+        if to > self.now() && self.violation().is_none() {
+            self.live.advance(to);
+        }
+    }
+
+    /// Plays on to the next instant at which something happens (every event of that
+    /// instant), then on to a settled one.
+    pub fn step(&mut self) {
+        if self.violation().is_some() {
+            return;
+        }
+        if self.live.world.step() {
+            let t = self.live.world.now();
+            self.live.advance(t);
+        }
+    }
+
+    /// Takes an action now: `entry` is a fault entry (`{"fault": "crash", "node": "n1"}`,
+    /// optionally with `for`) or a scripted operation (`{"client": "c1", "op": "get", "key":
+    /// "k1"}`), without `at`. The whole scenario with it is validated as a file is; a bad
+    /// or impossible action is refused with one line and changes nothing.
+    pub fn act(&mut self, entry: Value) -> Result<(), LabError> {
+        let Value::Object(mut entry) = entry else {
+            return Err(LabError::Action(
+                "an action is a JSON object (a fault entry or an operation)".into(),
+            ));
+        };
+        if entry.contains_key("at") {
+            return Err(LabError::Action("action.at: an action happens now; leave at out".into()));
+        }
+        match (entry.contains_key("fault"), entry.contains_key("op")) {
+            (true, false) | (false, true) => {}
+            _ => {
+                return Err(LabError::Action(
+                    "an action names either a \"fault\" (a fault entry) or an \"op\" (a client operation)"
+                        .into(),
+                ));
+            }
+        }
+        let at = self.now();
+        entry.insert("at".into(), Value::String(exact(at - SimTime::ZERO)));
+        let mut actions = self.actions.clone();
+        let action = Action { at, entry };
+        // Where it sorts in its list: after every entry at or before now. An error there is
+        // the action's, and says so.
+        let (list, ops) = if action.is_operation() { ("operations", true) } else { ("faults", false) };
+        let before = match self.base.get(list) {
+            Some(Value::Array(items)) => items.iter().filter(|e| at_of(e) <= at).count(),
+            _ => 0,
+        } + self.actions.iter().filter(|a| a.is_operation() == ops).count();
+        actions.push(action);
+        let (scenario, _) =
+            scenario_at(&self.base, &self.name, self.seed, &actions, None).map_err(|e| match e {
+                LabError::Scenario(m) => {
+                    let own = format!("{list}[{before}]");
+                    LabError::Action(match m.strip_prefix(&own) {
+                        Some(rest) => format!("action{rest}"),
+                        None => m,
+                    })
+                }
+                other => other,
+            })?;
+        self.rebuild(scenario, actions, at)
+    }
+
+    /// Rewinds to `to` (at most the session's instant): the actions taken after it are
+    /// dropped and the World is re-simulated from the start to it.
+    pub fn rewind(&mut self, to: SimTime) -> Result<(), LabError> {
+        let now = self.now();
+        if to > now {
+            return Err(LabError::Future { to, now });
+        }
+        let actions: Vec<Action> = self.actions.iter().filter(|a| a.at <= to).cloned().collect();
+        let (scenario, _) = scenario_at(&self.base, &self.name, self.seed, &actions, None)?;
+        self.rebuild(scenario, actions, to)
+    }
+
+    fn rebuild(&mut self, scenario: Scenario, actions: Vec<Action>, to: SimTime) -> Result<(), LabError> {
+        let mut live = Live::new(&scenario, self.seed, false, None)?;
+        live.advance(to);
+        self.live = live;
+        self.scenario = scenario;
+        self.actions = actions;
+        self.version += 1;
+        Ok(())
+    }
+
+    /// The session as a scenario file (pretty JSON) ending now, and the scenario parsed
+    /// back from that very text: `eightfold run` of the file is this session's run.
+    pub fn save(&self) -> Result<(String, Scenario), LabError> {
+        let at = self.now();
+        if at == SimTime::ZERO {
+            return Err(LabError::Unsavable { at, reason: "nothing has happened yet: play first".into() });
+        }
+        scenario_at(&self.base, &self.name, self.seed, &self.actions, Some(at))
+            .map(|(s, text)| (text, s))
+            .map_err(|e| LabError::Unsavable { at, reason: e.to_string() })
+    }
+
+    /// The whole history of the session so far, re-simulated from the start (the session
+    /// keeps only the last few operations): the operations still in flight end it as
+    /// `info`, as at the end of a run.
+    pub fn history(&self) -> Result<History, LabError> {
+        let mut replica = Live::new(&self.scenario, self.seed, true, None)?;
+        replica.advance(self.now());
+        let mut stream = replica.stream.borrow_mut();
+        end_history(&self.scenario, &replica.world, &mut stream);
+        let ops = stream.sink_mut().kept.take().unwrap_or_default();
+        Ok(History { ops, ..History::new() })
+    }
+
+    /// The report page (the same `index.html` as `eightfold run` writes, with its
+    /// step-through stage and per-server panel) of the session so far, messages recorded over
+    /// its last `window` of virtual time: the saved scenario re-simulated from the start,
+    /// so old frames are made again on demand, never kept.
+    pub fn report_page(&self, window: SimDuration) -> Result<String, LabError> {
+        let (_, s) = self.save()?;
+        let end = self.now();
+        let span = end - SimTime::ZERO;
+        let config = RecorderConfig {
+            window: (SimTime(end.as_nanos().saturating_sub(window.as_nanos())), end),
+            thin_every: SimDuration((span.as_nanos() / 1000).max(1_000_000)),
+            queue_bucket: SimDuration((span.as_nanos() / 1000).max(1_000_000)),
+            max_messages: 50_000,
+        };
+        let opts = RunOptions { record: Some(config), ..RunOptions::seed(s.seed) };
+        let out = run_full(&s, opts).map_err(|e| LabError::Scenario(e.to_string()))?;
+        let recording =
+            out.recording.ok_or_else(|| LabError::Scenario("the run kept no recording".into()))?;
+        let end_ns = charts::end_ns(&out.outcome, &recording);
+        let ops = out.history.as_ref().map(|h| OpSeries::new(&h.ops, &named_indices(&out.outcome), end_ns));
+        let input = Inputs {
+            outcome: &out.outcome,
+            ops: ops.as_ref(),
+            recording: &recording,
+            description: &s.description,
+        };
+        Ok(crate::report::html::index(&input, &[]))
+    }
+
+    /// What the page shows: the instant, digest, nodes, actions, open faults, checks and
+    /// the last operations.
+    pub fn view(&self) -> Value {
+        let w = &self.live.world;
+        let node = |id: NodeId| {
+            let (role, term) = w.role(id);
+            json!({
+                "name": w.name(id),
+                "up": w.is_up(id),
+                "paused": w.is_paused(id),
+                "role": role_name(role),
+                "term": term.0,
+            })
+        };
+        let stream = self.live.stream.borrow();
+        let tap = stream_sink(&stream);
+        let open: Vec<Value> = w
+            .fault_log()
+            .iter()
+            .filter(|r| r.end.is_none())
+            .map(|r| {
+                json!({
+                    "kind": r.kind.name(),
+                    "entry": r.entry,
+                    "start_ns": r.start.as_nanos(),
+                    "nodes": r.nodes.iter().map(|&n| w.name(n)).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({
+            "scenario": self.name,
+            "protocol": self.scenario.cluster.protocol.name(),
+            "seed": self.seed,
+            "version": self.version,
+            "now_ns": self.now().as_nanos(),
+            "digest": self.digest(),
+            "events": w.counts().total,
+            "servers": w.servers().iter().map(|&n| node(n)).collect::<Vec<_>>(),
+            "clients": w.clients().iter().map(|&n| w.name(n)).collect::<Vec<_>>(),
+            "keys": match &self.scenario.workload {
+                Some(scenario::WorkloadSpec::Kv(k)) => k.keys,
+                _ => 0,
+            },
+            "actions": self.actions.iter().map(|a| Value::Object(a.entry.clone())).collect::<Vec<_>>(),
+            "open_faults": open,
+            "ops": tap.ops,
+            "recent": tap.recent.iter().collect::<Vec<_>>(),
+            "violation": self.violation().map(|(check, detail)| json!({"check": check, "detail": detail})),
+            "unchecked": tap.error,
+        })
+    }
+}
+
+/// The scenario of the start `base` (named `name`) plus `actions`, run to the horizon
+/// (`upto` = `None`) or ending at `upto` (the saved file: see the module docs); parsed, and
+/// its text.
+fn scenario_at(
+    base: &Map<String, Value>,
+    name: &str,
+    seed: u64,
+    actions: &[Action],
+    upto: Option<SimTime>,
+) -> Result<(Scenario, String), LabError> {
+    let mut doc = base.clone();
+    for (list, ops) in [("faults", false), ("operations", true)] {
+        let mut items: Vec<Value> = match doc.remove(list) {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        };
+        items.extend(
+            actions.iter().filter(|a| a.is_operation() == ops).map(|a| Value::Object(a.entry.clone())),
+        );
+        // Stable: the start's entries first at equal times, then the actions in order.
+        items.sort_by_key(at_of);
+        if let Some(end) = upto {
+            items.retain(|e| at_of(e) <= end);
+            for e in &mut items {
+                let ends = e.get("for").and_then(Value::as_str).and_then(|d| parse_duration(d).ok());
+                if let (Some(d), Value::Object(m)) = (ends, &mut *e)
+                    && at_of(&Value::Object(m.clone())) + d > end
+                {
+                    m.remove("for");
+                }
+            }
+        }
+        if !items.is_empty() {
+            doc.insert(list.into(), Value::Array(items));
+        }
+    }
+    let end = upto.unwrap_or(SimTime::ZERO + HORIZON);
+    doc.insert("duration".into(), Value::String(exact(end - SimTime::ZERO)));
+    if let Some(end) = upto {
+        doc.insert("name".into(), Value::String(format!("{name}-lab")));
+        doc.insert("seed".into(), json!(seed));
+        if let Some(Value::Object(w)) = doc.get_mut("workload") {
+            let stop = w.get("stop").and_then(Value::as_str).and_then(|d| parse_duration(d).ok());
+            if stop.is_some_and(|s| SimTime::ZERO + s > end) {
+                w.remove("stop");
+            }
+        }
+        let said = doc.get("description").and_then(Value::as_str).unwrap_or_default().to_string();
+        let note = format!(
+            "Saved from an eightfold lab session at {} of virtual time, seed {}, after {} action(s).",
+            end - SimTime::ZERO,
+            seed,
+            actions.len()
+        );
+        doc.insert(
+            "description".into(),
+            Value::String(if said.is_empty() { note } else { format!("{said} {note}") }),
+        );
+    }
+    let text = serde_json::to_string_pretty(&Value::Object(doc)).expect("JSON values always serialise");
+    let parsed = scenario::parse(&text).map_err(|e| LabError::Scenario(e.to_string()))?;
+    Ok((parsed, text))
+}
+
+/// The sink of a history stream (the stream hands it out mutably only).
+fn stream_sink<'a>(stream: &'a std::cell::Ref<'_, HistoryStream<Tap>>) -> &'a Tap {
+    stream.sink()
+}
+
+/// An entry's `at` (entries of a parsed scenario always have a valid one; anything else
+/// sorts first and is refused by validation).
+fn at_of(e: &Value) -> SimTime {
+    let d =
+        e.get("at").and_then(Value::as_str).and_then(|s| parse_duration(s).ok()).unwrap_or(SimDuration::ZERO);
+    SimTime::ZERO + d
+}
+
+/// A role as the page names it.
+fn role_name(r: Role) -> &'static str {
+    match r {
+        Role::Follower => "follower",
+        Role::Probing => "pre_candidate",
+        Role::Candidate => "candidate",
+        Role::Leader => "leader",
+        Role::Peer => "peer",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHIPPED: &str = include_str!("../../scenarios/raft-leader-crash.json");
+
+    fn leader(s: &Session) -> Option<String> {
+        s.view()["servers"]
+            .as_array()
+            .expect("servers")
+            .iter()
+            .filter(|n| n["role"] == "leader" && n["up"] == true)
+            .max_by_key(|n| n["term"].as_u64())
+            .map(|n| n["name"].as_str().expect("name").to_string())
+    }
+
+    fn ms(n: u64) -> SimTime {
+        SimTime(n * 1_000_000)
+    }
+
+    /// Saves `s` and runs the file as `eightfold run` does: the same digest and history.
+    fn replays_exactly(s: &Session) -> String {
+        let (text, parsed) = s.save().expect("saves");
+        let again = scenario::parse(&text).expect("the saved text parses");
+        assert_eq!(parsed.duration.0, s.now() - SimTime::ZERO);
+        let out = run_full(&again, RunOptions::seed(again.seed)).expect("runs");
+        assert_eq!(out.outcome.digest, s.digest(), "the saved run's digest is the session's");
+        let history = s.history().expect("re-simulates");
+        assert_eq!(out.history.expect("kept").ops, history.ops, "and so is its history");
+        text
+    }
+
+    #[test]
+    fn a_session_of_every_kind_of_action_replays_bit_exact_from_its_saved_file() {
+        let mut s = Session::open(SHIPPED, 4).expect("opens");
+        s.advance_to(ms(1500));
+        let first = leader(&s).expect("a leader by 1.5 s");
+        s.act(json!({"fault": "crash", "node": first})).expect("crash");
+        s.advance_to(ms(2300));
+        let second = leader(&s).expect("a new leader");
+        assert_ne!(first, second);
+        s.act(json!({"fault": "restart", "node": first})).expect("restart");
+        s.advance_to(ms(2600));
+        s.act(json!({"fault": "partition", "groups": [[second]]})).expect("partition");
+        s.act(json!({"client": "c2", "op": "put", "key": "k3", "value": "lab"})).expect("put");
+        s.step();
+        s.act(json!({"fault": "partition_oneway", "from": ["n1"], "to": ["n2"]})).expect("cut");
+        s.advance_to(ms(3100));
+        s.act(json!({"fault": "degrade", "from": ["n3"], "to": ["n4"], "profile": {"latency": "40ms", "loss": 0.2}}))
+            .expect("link");
+        s.act(json!({"fault": "clock", "node": "n5", "offset": "-30ms", "drift": 0.01})).expect("skew");
+        s.act(json!({"fault": "pause", "node": "n4"})).expect("pause");
+        s.advance_to(ms(3400));
+        s.act(json!({"fault": "resume", "node": "n4"})).expect("resume");
+        s.act(json!({"fault": "heal"})).expect("heal");
+        s.act(json!({"client": "c1", "op": "get", "key": "k3"})).expect("get");
+        s.advance_to(ms(5200));
+        assert!(s.violation().is_none(), "{:?}", s.violation());
+        let text = replays_exactly(&s);
+        // The shipped crash at 3 s "for 3s" would end after 5.2 s: it is kept, without its end.
+        assert!(text.contains("\"node\": \"leader\""), "{text}");
+        let history = s.history().expect("history");
+        assert!(history.ops.iter().any(|o| o.value.as_deref() == Some("lab") && o.client == 1));
+    }
+
+    #[test]
+    fn a_session_played_on_after_an_action_is_the_same_as_one_rebuilt_at_each_step() {
+        // Playing on without a rebuild and rebuilding to the same instant agree.
+        let mut a = Session::open(SHIPPED, 2).expect("opens");
+        a.advance_to(ms(700));
+        a.act(json!({"fault": "isolate", "node": "n2"})).expect("isolate");
+        a.advance_to(ms(4000));
+        let mut b = Session::open(SHIPPED, 2).expect("opens");
+        b.advance_to(ms(700));
+        b.act(json!({"fault": "isolate", "node": "n2"})).expect("isolate");
+        b.advance_to(ms(1900));
+        b.rewind(b.now()).expect("rewinds to now: a rebuild");
+        b.advance_to(ms(4000));
+        assert_eq!(a.digest(), b.digest());
+        replays_exactly(&a);
+    }
+
+    #[test]
+    fn a_rewind_drops_the_later_actions_and_a_new_branch_replays_exactly() {
+        let mut s = Session::open(SHIPPED, 1).expect("opens");
+        s.advance_to(ms(1000));
+        let t1 = s.now();
+        let at_t1 = s.digest();
+        s.advance_to(ms(1200));
+        s.act(json!({"fault": "crash", "node": "n1"})).expect("crash");
+        s.advance_to(ms(2000));
+        assert_eq!(s.actions().len(), 1);
+        s.rewind(t1).expect("rewinds");
+        assert_eq!((s.now(), s.digest()), (t1, at_t1), "the same instant as before");
+        assert!(s.actions().is_empty(), "the crash was after it");
+        s.act(json!({"fault": "crash", "node": "n3"})).expect("another branch");
+        s.advance_to(ms(2500));
+        let text = replays_exactly(&s);
+        assert!(text.contains("\"n3\"") && !text.contains("\"n1\""), "{text}");
+        assert_eq!(s.rewind(ms(9000)), Err(LabError::Future { to: ms(9000), now: s.now() }));
+    }
+
+    #[test]
+    fn bad_and_impossible_actions_are_refused_with_one_line_and_change_nothing() {
+        let mut s = Session::open(SHIPPED, 1).expect("opens");
+        s.advance_to(ms(800));
+        let (digest, now, version) = (s.digest(), s.now(), s.version());
+        let bad = [
+            json!({"fault": "crash", "node": "n9"}),
+            json!({"fault": "partition", "groups": [["n1", "n2"], ["n2", "n3"]]}),
+            json!({"fault": "degrade", "from": ["n1"], "to": ["n2"], "profile": {"latency": "-5ms"}}),
+            json!({"fault": "explode", "node": "n1"}),
+            json!({"fault": "restart", "node": "n1"}),
+            json!({"client": "c9", "op": "get", "key": "k1"}),
+            json!({"client": "c1", "op": "cas", "key": "k1"}),
+            json!({"at": "1s", "fault": "heal"}),
+            json!({"fault": "heal", "op": "get"}),
+            json!(["crash"]),
+        ];
+        for b in bad {
+            let e = s.act(b.clone()).expect_err(&b.to_string()).to_string();
+            assert!(!e.is_empty() && !e.contains('\n'), "{b}: {e}");
+            assert_eq!((s.digest(), s.now(), s.version()), (digest.clone(), now, version), "{b}");
+        }
+        assert!(s.actions().is_empty());
+    }
+
+    #[test]
+    fn an_invariant_violation_stops_the_session_and_the_saved_run_stops_at_the_same_event() {
+        let text = SHIPPED.replace("\"faults\"", "\"bugs\": [\"no_log_check\"], \"faults\"");
+        let mut s = Session::open(&text, 2).expect("opens");
+        let mut t = 0;
+        while s.violation().is_none() && t < 12_000 {
+            t += 250;
+            s.advance_to(ms(t));
+            if t % 1000 == 0 {
+                let _ = s.act(json!({"fault": "crash", "node": "leader", "for": "400ms"}));
+            }
+        }
+        let Some((check, _)) = s.violation() else { panic!("no_log_check was never caught") };
+        let stopped = s.now();
+        s.advance_to(ms(t + 1000));
+        assert_eq!(s.now(), stopped, "a stopped session does not play on ({check})");
+        replays_exactly(&s);
+    }
+
+    /// A client that hears its reply at an instant draws its next operation at that very
+    /// instant; stepping event by event rests right there. The session moves on to a
+    /// settled instant, so the file (whose clients stop drawing at its end) replays it.
+    #[test]
+    fn the_session_rests_only_where_the_saved_run_ends_the_same_way() {
+        let mut s = Session::open(SHIPPED, 1).expect("opens");
+        s.advance_to(ms(900));
+        let mut moved = 0;
+        for _ in 0..5000 {
+            assert!(s.live.world.step());
+            let t = s.live.world.now();
+            s.live.world.run_until(t);
+            if !s.live.settled() {
+                moved += 1;
+                s.live.advance(t);
+                if moved <= 3 {
+                    replays_exactly(&s);
+                }
+            }
+        }
+        assert!(moved >= 3, "no instant needed settling: the test shows nothing");
+    }
+
+    #[test]
+    fn durations_are_written_exactly() {
+        for ns in [1, 999, 1_000_000_007, 86_399_999_999_999, 3_600_000_000_001] {
+            let d = SimDuration(ns);
+            assert_eq!(parse_duration(&exact(d)), Ok(d));
+        }
+    }
+}
