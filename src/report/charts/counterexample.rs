@@ -154,6 +154,8 @@ pub fn render(c: &Counterexample, title: &str, id: &str) -> Result<String, Chart
 mod tests {
     use super::*;
 
+    use crate::check::linearizability::CounterexampleOp as Op;
+
     fn op(
         index: usize,
         client: u32,
@@ -162,16 +164,8 @@ mod tests {
         output: &str,
         call: u64,
         ret: Option<u64>,
-    ) -> CounterexampleOp {
-        CounterexampleOp {
-            index,
-            client,
-            kind: kind.into(),
-            input: input.into(),
-            output: output.into(),
-            call,
-            ret,
-        }
+    ) -> Op {
+        Op::new(index, client, kind, input, output, call, ret)
     }
 
     fn stale() -> Counterexample {

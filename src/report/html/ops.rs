@@ -175,6 +175,8 @@ mod tests {
     use super::*;
     use crate::check::linearizability::PartialStep;
 
+    use crate::check::linearizability::CounterexampleOp as Op;
+
     fn op(
         index: usize,
         client: u32,
@@ -183,16 +185,8 @@ mod tests {
         output: &str,
         call: u64,
         ret: Option<u64>,
-    ) -> CounterexampleOp {
-        CounterexampleOp {
-            index,
-            client,
-            kind: kind.into(),
-            input: input.into(),
-            output: output.into(),
-            call,
-            ret,
-        }
+    ) -> Op {
+        Op::new(index, client, kind, input, output, call, ret)
     }
 
     #[test]

@@ -87,6 +87,31 @@ pub struct CounterexampleOp {
     pub ret: Option<u64>,
 }
 
+impl CounterexampleOp {
+    /// The operation at `index` of the checked list, issued by `client`, as a counterexample
+    /// lists it: what it asked (`kind`, `input`), what it returned, when it was called and
+    /// when (if ever) it returned. For tests and tools that build a counterexample by hand.
+    pub fn new(
+        index: usize,
+        client: u32,
+        kind: &str,
+        input: &str,
+        output: &str,
+        call: u64,
+        ret: Option<u64>,
+    ) -> Self {
+        CounterexampleOp {
+            index,
+            client,
+            kind: kind.into(),
+            input: input.into(),
+            output: output.into(),
+            call,
+            ret,
+        }
+    }
+}
+
 /// One step of a partial linearization.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartialStep {
@@ -243,15 +268,7 @@ mod tests {
 
     #[test]
     fn renders_ops_and_partial_order() {
-        let op = |index, client, kind: &str, input: &str, output: &str, call, ret| CounterexampleOp {
-            index,
-            client,
-            kind: kind.into(),
-            input: input.into(),
-            output: output.into(),
-            call,
-            ret,
-        };
+        let op = CounterexampleOp::new;
         let w = op(0, 1, "write", "\"1\"", "ok", 0, Some(3));
         let c = Counterexample {
             partition: "the register".into(),
