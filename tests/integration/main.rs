@@ -34,5 +34,6 @@ mod quorum;
 mod raft;
 mod recording;
 mod robustness;
+mod scale;
 mod scripted_ops;
 mod settings;
