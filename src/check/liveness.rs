@@ -320,9 +320,8 @@ pub fn judge(input: &LivenessInput) -> CheckResult {
     let lost = input.lost();
     let majority = input.servers / 2 + 1;
     let lost_majority_at = lost.get(majority as usize - 1).map(|&(t, _)| t);
-    let mut failed: Vec<&Wait> = Vec::new();
-    // The earliest instant a failed wait ran past its deadline.
-    let mut failed_at: Option<SimTime> = None;
+    // Each failed wait, with the instant it ran past its deadline.
+    let mut failed: Vec<(&Wait, SimTime)> = Vec::new();
     let mut excused_by_loss = 0usize;
     for w in &input.progress.waits {
         let d = input.deadline(&excused, Some(w.client), w.from);
@@ -332,22 +331,18 @@ pub fn judge(input: &LivenessInput) -> CheckResult {
         if lost_majority_at.is_some_and(|l| l <= d) {
             excused_by_loss += 1;
         } else {
-            failed.push(w);
-            failed_at = Some(failed_at.map_or(d, |f| f.min(d)));
+            failed.push((w, d));
         }
     }
-    if !failed.is_empty() {
-        let shown: Vec<String> = failed.iter().take(3).map(|w| input.describe_wait(w)).collect();
+    if let Some(at) = failed.iter().map(|f| f.1).min() {
+        let shown: Vec<String> = failed.iter().take(3).map(|(w, _)| input.describe_wait(w)).collect();
         let more = if failed.len() > 3 { format!(" and {} more", failed.len() - 3) } else { String::new() };
-        let failed = CheckResult::fail(format!(
+        return CheckResult::fail(format!(
             "{}{more}: longer than the bound of {} with no fault in effect or healing",
             shown.join("; "),
             input.bound
-        ));
-        return match failed_at {
-            Some(t) => failed.at(t),
-            None => failed,
-        };
+        ))
+        .at(at);
     }
     if excused_by_loss > 0 {
         let names: Vec<String> = lost.iter().map(|&(_, n)| input.name(n)).collect();

@@ -113,7 +113,7 @@ fn scale_bench(
     let mut all_passed = true;
     for (p, n, _) in &runs {
         let name =
-            serde_json::to_value(p).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            clap::ValueEnum::to_possible_value(p).map(|v| v.get_name().to_string()).unwrap_or_default();
         let out = std::process::Command::new(&exe)
             .args(["bench", "scale", "--in-process", "--protocols", &name, "--sizes", &n.to_string()])
             .arg("--duration")

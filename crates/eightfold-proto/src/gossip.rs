@@ -179,10 +179,12 @@ impl GossipNode {
     /// cost does not grow with the cluster (issue 21).
     fn peers<'a>(ctx: &Ctx<'a, GossipMsg>, except: Option<NodeId>) -> Peers<'a> {
         let servers = ctx.servers();
-        let mut skip: Vec<usize> =
-            [Some(ctx.id()), except].into_iter().flatten().filter_map(|n| position(servers, n)).collect();
-        skip.sort_unstable();
-        skip.dedup();
+        let at = |n: Option<NodeId>| n.and_then(|n| position(servers, n));
+        let skip = match (at(Some(ctx.id())), at(except)) {
+            (Some(a), Some(b)) if a != b => [Some(a.min(b)), Some(a.max(b))],
+            (Some(a), _) | (None, Some(a)) => [Some(a), None],
+            (None, None) => [None, None],
+        };
         Peers { servers, skip }
     }
 
@@ -207,10 +209,18 @@ impl GossipNode {
         let peers = Self::peers(ctx, except);
         let m = peers.len();
         let k = if self.config.fanout == 0 { m } else { (self.config.fanout as usize).min(m) };
-        // Fewer than all: `k` of them by Floyd's sample, k draws, in peer order.
-        let picked: Vec<usize> = if k < m { ctx.rng().sample_indices(m, k) } else { (0..m).collect() };
-        for i in picked {
+        let push = |ctx: &mut Ctx<'_, GossipMsg>, i: usize| {
             ctx.send(peers.get(i), GossipMsg::Push { values: fresh.clone() });
+        };
+        if k < m {
+            // Fewer than all: `k` of them by Floyd's sample, k draws, in peer order.
+            for i in ctx.rng().sample_indices(m, k) {
+                push(ctx, i);
+            }
+        } else {
+            for i in 0..m {
+                push(ctx, i);
+            }
         }
     }
 }
@@ -227,13 +237,13 @@ fn position(servers: &[NodeId], n: NodeId) -> Option<usize> {
 /// The servers minus a few positions, indexed without being copied.
 struct Peers<'a> {
     servers: &'a [NodeId],
-    /// Positions left out, ascending.
-    skip: Vec<usize>,
+    /// Positions left out (the node itself, the sender), ascending, without allocating.
+    skip: [Option<usize>; 2],
 }
 
 impl Peers<'_> {
     fn len(&self) -> usize {
-        self.servers.len() - self.skip.len()
+        self.servers.len() - self.skip.iter().flatten().count()
     }
 
     fn is_empty(&self) -> bool {
@@ -243,7 +253,7 @@ impl Peers<'_> {
     /// The `i`-th peer, in the servers' order.
     fn get(&self, i: usize) -> NodeId {
         let mut at = i;
-        for &s in &self.skip {
+        for &s in self.skip.iter().flatten() {
             if s <= at {
                 at += 1;
             }

@@ -169,9 +169,8 @@ pub enum LinkMod {
 pub struct Link {
     /// The receiver (the sender is the row the network keeps it in).
     pub to: crate::sim::NodeId,
-    /// The configured profile (an index into the network's [`super::LinkProfiles`]).
-    pub base: u32,
-    /// The profile in effect: `base` with every active modification applied.
+    /// The profile in effect (an index into the network's [`super::LinkProfiles`]): the
+    /// link's configured profile with every active modification applied.
     pub profile: u32,
     /// True while a `Down` modification is active.
     pub down: bool,
@@ -188,12 +187,11 @@ pub struct Link {
 pub struct QueueFull;
 
 impl Link {
-    /// A fresh link to `to` with the configured profile `base`.
-    pub fn new(to: crate::sim::NodeId, base: u32) -> Self {
+    /// A fresh link to `to` whose profile in effect is `profile`.
+    pub fn new(to: crate::sim::NodeId, profile: u32) -> Self {
         Link {
             to,
-            base,
-            profile: base,
+            profile,
             down: false,
             latency_factor: 1.0,
             free_at: SimTime::ZERO,

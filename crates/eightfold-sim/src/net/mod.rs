@@ -59,6 +59,20 @@ pub enum Route {
     },
 }
 
+/// The live state of the link from `a` to `b` in `a`'s row (sorted by receiver), created
+/// with its configured profile on first use.
+#[inline]
+fn link_in<'r>(row: &'r mut Vec<Link>, profiles: &LinkProfiles, a: NodeId, b: NodeId) -> &'r mut Link {
+    let i = match row.binary_search_by_key(&b, |l| l.to) {
+        Ok(i) => i,
+        Err(i) => {
+            row.insert(i, Link::new(b, profiles.base(a, b)));
+            i
+        }
+    };
+    &mut row[i]
+}
+
 /// All links among `n` nodes, the active partitions and the counters.
 pub struct Network {
     n: usize,
@@ -96,15 +110,7 @@ impl Network {
     /// The live state of the link from `a` to `b`, created on first use.
     #[inline]
     fn state(&mut self, a: NodeId, b: NodeId) -> &mut Link {
-        let row = &mut self.rows[a.index()];
-        let i = match row.binary_search_by_key(&b, |l| l.to) {
-            Ok(i) => i,
-            Err(i) => {
-                row.insert(i, Link::new(b, self.profiles.base(a, b)));
-                i
-            }
-        };
-        &mut row[i]
+        link_in(&mut self.rows[a.index()], &self.profiles, a, b)
     }
 
     /// The live state of the link from `a` to `b`, if it has any.
@@ -195,15 +201,7 @@ impl Network {
             return Route::Drop(DropReason::Unroutable);
         }
         let blocked = self.partitions.blocks(from, to);
-        let row = &mut self.rows[from.index()];
-        let i = match row.binary_search_by_key(&to, |l| l.to) {
-            Ok(i) => i,
-            Err(i) => {
-                row.insert(i, Link::new(to, self.profiles.base(from, to)));
-                i
-            }
-        };
-        let link = &mut row[i];
+        let link = link_in(&mut self.rows[from.index()], &self.profiles, from, to);
         let p = self.profiles.get(link.profile);
         link.counters.messages += 1;
         link.counters.bytes += size as u64;
