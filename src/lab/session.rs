@@ -45,6 +45,8 @@ use std::rc::Rc;
 use serde_json::{Map, Value, json};
 use thiserror::Error;
 
+use crate::check::invariants::Invariants;
+use crate::check::leadership::Leadership;
 use crate::check::linearizability::{self as lin, HistoryChecker};
 use crate::fault::ClusterView;
 use crate::report::charts::ops::{OpSeries, named_indices};
@@ -177,7 +179,10 @@ impl Live {
             kept: keep.then(Vec::new),
         };
         let stream = Rc::new(RefCell::new(HistoryStream::new(s.client_count(), tap)));
-        let mut world = run.checked_world(s, RngStreams::new(seed), HistoryLog::new(stream.clone()));
+        let mut world = run.world(s, RngStreams::new(seed), HistoryLog::new(stream.clone()));
+        let servers = s.cluster.nodes as usize;
+        world.add_observer(Box::new(Invariants::new(servers)));
+        world.add_observer(Box::new(Leadership::new(servers)));
         if let Some(r) = record {
             world.set_recorder(r);
         }
