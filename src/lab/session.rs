@@ -45,8 +45,6 @@ use std::rc::Rc;
 use serde_json::{Map, Value, json};
 use thiserror::Error;
 
-use crate::check::invariants::Invariants;
-use crate::check::leadership::Leadership;
 use crate::check::linearizability::{self as lin, HistoryChecker};
 use crate::fault::ClusterView;
 use crate::report::charts::ops::{OpSeries, named_indices};
@@ -179,10 +177,7 @@ impl Live {
             kept: keep.then(Vec::new),
         };
         let stream = Rc::new(RefCell::new(HistoryStream::new(s.client_count(), tap)));
-        let mut world = run.world(s, RngStreams::new(seed), HistoryLog::new(stream.clone()));
-        let servers = s.cluster.nodes as usize;
-        world.add_observer(Box::new(Invariants::new(servers)));
-        world.add_observer(Box::new(Leadership::new(servers)));
+        let mut world = run.checked_world(s, RngStreams::new(seed), HistoryLog::new(stream.clone()));
         if let Some(r) = record {
             world.set_recorder(r);
         }

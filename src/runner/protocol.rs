@@ -250,6 +250,17 @@ impl KvRun {
         world
     }
 
+    /// [`KvRun::world`] with the checks every key-value run installs, in their order (the
+    /// protocol invariants, then the leadership figures): what `run` executes, and what a lab
+    /// session re-simulates, so the two cannot drift apart.
+    pub fn checked_world(&self, s: &Scenario, streams: RngStreams, log: HistoryLog) -> World<KvNode> {
+        let mut world = self.world(s, streams, log);
+        let servers = s.cluster.nodes as usize;
+        world.add_observer(Box::new(Invariants::new(servers)));
+        world.add_observer(Box::new(Leadership::new(servers)));
+        world
+    }
+
     /// A factory for the nodes of this run: servers first, then clients reporting their
     /// operations to `log`.
     pub fn factory(
@@ -318,10 +329,7 @@ impl ProtocolRun for KvRun {
         let stream = Rc::new(RefCell::new(HistoryStream::new(s.client_count(), recorder)));
         let log = HistoryLog::new(stream.clone());
         let streams = RngStreams::new(opts.seed);
-        let mut world = self.world(s, streams, log);
-        let servers = s.cluster.nodes as usize;
-        world.add_observer(Box::new(Invariants::new(servers)));
-        world.add_observer(Box::new(Leadership::new(servers)));
+        let mut world = self.checked_world(s, streams, log);
         let seed = opts.seed;
         let mut fin = simulate(s, &mut world, opts.interrupt, opts.trace, opts.record, opts.checkpoint)?;
         let recorded = {
