@@ -18,10 +18,10 @@
     });
   }
   function show(p) {
-    return p.then(function (v) { $('lab-error').textContent = ''; if (v && v.servers) { render(v); } return v; })
+    return p.then(function (v) { $('lab-error').textContent = ''; if (v && v.servers) { render(v); follow(v); } return v; })
       .catch(function (e) { $('lab-error').textContent = e.message; });
   }
-  function act(entry) { return show(api('POST', '/api/act', entry)); }
+  function act(entry) { $('lab-stepped').hidden = true; return show(api('POST', '/api/act', entry)); }
   function secs(ns) { return (ns / 1e9).toFixed(6) + ' s'; }
   function words(s) { return s.trim().split(/[\s,]+/).filter(function (x) { return x; }); }
 
@@ -32,6 +32,42 @@
     parent.appendChild(b);
   }
 
+  // Words for one trace line of a step by one event (the fields `eightfold run --trace`
+  // writes).
+  function eventWords(e) {
+    var t = secs(e.t) + ' ';
+    switch (e.ev) {
+      case 'send': return t + e.from + ' sends ' + e.kind + ' to ' + e.to + ' (' + e.fate + ')';
+      case 'deliver': return t + e.kind + ' ' + e.from + '\u2192' + e.to + ' delivered';
+      case 'drop': return t + e.kind + ' ' + e.from + '\u2192' + e.to + ' lost: ' + e.reason;
+      case 'timer': return t + 'timer ' + e.timer + ' fires at ' + e.node;
+      case 'fault': return t + 'fault ' + e.fault + ': ' + e.detail;
+      default: {
+        // An observation, a lifecycle change (crash, start, pause…) or another kernel event:
+        // its own fields.
+        var rest = {};
+        Object.keys(e).forEach(function (k) { if (k !== 't' && k !== 'ev' && k !== 'node') { rest[k] = e[k]; } });
+        var more = Object.keys(rest).length ? ' ' + JSON.stringify(rest) : '';
+        return t + (e.node ? e.node + ' ' : '') + (e.ev === 'obs' ? 'announces' : e.ev) + more;
+      }
+    }
+  }
+  var stepNames = { event: 'event', instant: 'instant', fault: 'fault', role: 'role change', commit: 'commit',
+    operation: 'operation', lost: 'lost message' };
+  function showStep(v) {
+    var st = v && v.stepped;
+    var box = $('lab-stepped');
+    if (!st) { box.hidden = true; return; }
+    box.hidden = false;
+    $('lab-stepped-what').textContent = st.found
+      ? 'Stepped to the next ' + stepNames[st.by] + ': now ' + secs(v.now_ns) + '.'
+      : (v.violation ? 'Stopped: a check failed.' : 'No ' + stepNames[st.by] + ' within ' + (st.limit_ns / 1e9) +
+        ' s of virtual time (or the run cannot go on): now ' + secs(v.now_ns) + '.');
+    var ol = $('lab-events');
+    ol.textContent = '';
+    st.events.forEach(function (e) { var li = document.createElement('li'); li.textContent = eventWords(e); ol.appendChild(li); });
+  }
+
   function render(v) {
     last = v;
     $('lab-scenario').textContent = v.scenario + ' (' + v.protocol + ', seed ' + v.seed + ')';
@@ -39,6 +75,7 @@
     $('lab-digest').textContent = v.digest;
     $('lab-ops').textContent = v.ops;
     $('lab-play').disabled = v.playing;
+    if (v.playing) { $('lab-stepped').hidden = true; }
     var box = $('lab-servers');
     box.textContent = '';
     v.servers.forEach(function (n) {
@@ -85,9 +122,19 @@
     }
   }
 
+  // The step-through, opened at the session's instant (the report page reads #t=).
+  var shown = null;
   function refreshView() {
     var f = $('lab-view');
-    f.src = '/api/view?window_ms=500&token=' + encodeURIComponent(token) + '&at=' + (last ? last.now_ns : 0);
+    var at = last ? last.now_ns : 0;
+    shown = last ? last.version + '@' + at : null;
+    f.src = '/api/view?window_ms=500&token=' + encodeURIComponent(token) + '&at=' + at + '#t=' + (at / 1e9).toFixed(6);
+  }
+  // While paused, keep the step-through at the session's instant (it re-simulates the
+  // session, so only when something changed, and not while playing).
+  function follow(v) {
+    if (!$('lab-follow').checked || !v || v.playing || v.now_ns === 0) { return; }
+    if (shown !== v.version + '@' + v.now_ns) { refreshView(); }
   }
 
   $('lab-play').addEventListener('click', function () {
@@ -96,7 +143,12 @@
   });
   $('lab-speed').addEventListener('change', function () { if (last && last.playing) { $('lab-play').disabled = false; $('lab-play').click(); } });
   $('lab-pause').addEventListener('click', function () { show(api('POST', '/api/pause')); });
-  $('lab-step').addEventListener('click', function () { show(api('POST', '/api/step')); });
+  Array.prototype.forEach.call(document.querySelectorAll('.lab-steps button'), function (b) {
+    b.addEventListener('click', function () {
+      show(api('POST', '/api/step', { by: b.getAttribute('data-by') })).then(showStep);
+    });
+  });
+  function stepKey(by) { return document.querySelector('.lab-steps button[data-by="' + by + '"]'); }
   $('lab-heal').addEventListener('click', function () { act({ fault: 'heal' }); });
   $('lab-partition').addEventListener('click', function () { act({ fault: 'partition', groups: [words($('lab-side').value)] }); });
   $('lab-cut').addEventListener('click', function () {
@@ -141,7 +193,9 @@
   $('lab-refresh').addEventListener('click', refreshView);
   document.addEventListener('keydown', function (e) {
     if (e.target && /INPUT|SELECT|TEXTAREA/.test(e.target.tagName)) { return; }
-    var k = { p: 'lab-play', ' ': 'lab-pause', s: 'lab-step', h: 'lab-heal', w: 'lab-save', v: 'lab-refresh' }[e.key];
+    var by = { e: 'event', s: 'instant', f: 'fault', r: 'role', c: 'commit', o: 'operation', l: 'lost' }[e.key];
+    if (by) { e.preventDefault(); stepKey(by).click(); return; }
+    var k = { p: 'lab-play', ' ': 'lab-pause', h: 'lab-heal', w: 'lab-save', v: 'lab-refresh' }[e.key];
     if (k) { e.preventDefault(); $(k).click(); }
   });
   function poll() { show(api('GET', '/api/state')).then(function () { setTimeout(poll, 250); }); }

@@ -34,7 +34,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-use super::session::{HORIZON, Session};
+use super::session::{HORIZON, STEP_LIMIT, Session, StepBy};
 use crate::sim::{SimDuration, SimTime};
 
 /// The page, its script and the report's stylesheet (shared, not copied).
@@ -85,7 +85,7 @@ enum Cmd {
     State,
     Play(Speed),
     Pause,
-    Step,
+    Step(StepBy),
     Act(Value),
     Rewind(SimTime),
     Save,
@@ -174,7 +174,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/view", get(view))
         .route("/api/play", post(play))
         .route("/api/pause", post(|s: State<Arc<Shared>>| ask(s, Cmd::Pause)))
-        .route("/api/step", post(|s: State<Arc<Shared>>| ask(s, Cmd::Step)))
+        .route("/api/step", post(step))
         .route("/api/act", post(act))
         .route("/api/rewind", post(rewind))
         .route("/api/save", post(|s: State<Arc<Shared>>| ask(s, Cmd::Save)))
@@ -289,6 +289,28 @@ async fn play(s: State<Arc<Shared>>, bytes: Bytes) -> Response {
     ask(s, Cmd::Play(speed)).await
 }
 
+/// `POST /api/step`, with `{"by": KIND}` (one of [`StepBy`]'s, in snake case) or no body (the
+/// next instant).
+async fn step(s: State<Arc<Shared>>, bytes: Bytes) -> Response {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return ask(s, Cmd::Step(StepBy::Instant)).await;
+    }
+    let v = match body(&bytes) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match serde_json::from_value::<StepBy>(v["by"].clone()) {
+        Ok(by) => ask(s, Cmd::Step(by)).await,
+        Err(_) => refuse(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "by: expected event, instant, fault, role, commit, operation or lost, found {}",
+                v["by"]
+            ),
+        ),
+    }
+}
+
 async fn act(s: State<Arc<Shared>>, bytes: Bytes) -> Response {
     match body(&bytes) {
         Ok(v) => ask(s, Cmd::Act(v)).await,
@@ -368,10 +390,19 @@ fn drive(mut session: Session, rx: mpsc::Receiver<(Cmd, oneshot::Sender<Answer>)
                 speed = None;
                 Ok(())
             }
-            Cmd::Step => {
+            Cmd::Step(by) => {
                 speed = None;
-                session.step();
-                Ok(())
+                let stepped = session.step_by(by);
+                let mut v = state(&session, speed);
+                v["stepped"] = json!({
+                    "by": by,
+                    "found": stepped.found,
+                    "events": stepped.events,
+                    "limit_ns": STEP_LIMIT.as_nanos(),
+                });
+                let _ = reply.send(Ok(Out::Json(v)));
+                last = Instant::now();
+                continue;
             }
             Cmd::Act(v) => session.act(v).map_err(|e| (StatusCode::BAD_REQUEST, e.to_string())),
             Cmd::Rewind(t) => {
@@ -379,11 +410,15 @@ fn drive(mut session: Session, rx: mpsc::Receiver<(Cmd, oneshot::Sender<Answer>)
                 session.rewind(t).map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))
             }
             Cmd::Save => {
+                // A file ends with every event of its last instant.
+                session.finish_instant();
                 let _ = reply.send(save(&session, &out));
                 last = Instant::now();
                 continue;
             }
             Cmd::History => {
+                // A file ends with every event of its last instant.
+                session.finish_instant();
                 let answer = session
                     .history()
                     .map(|h| Out::Json(serde_json::to_value(&h).unwrap_or(Value::Null)))
@@ -393,6 +428,8 @@ fn drive(mut session: Session, rx: mpsc::Receiver<(Cmd, oneshot::Sender<Answer>)
                 continue;
             }
             Cmd::View(w) => {
+                // A file ends with every event of its last instant.
+                session.finish_instant();
                 let _ = reply.send(
                     session.report_page(w).map(Out::Html).map_err(|e| (StatusCode::CONFLICT, e.to_string())),
                 );

@@ -45,7 +45,10 @@ use std::rc::Rc;
 use serde_json::{Map, Value, json};
 use thiserror::Error;
 
+use crate::check::Status;
+use crate::check::invariants::Invariants;
 use crate::check::linearizability::{self as lin, HistoryChecker};
+use crate::check::liveness::{self, LivenessInput, Progress};
 use crate::fault::ClusterView;
 use crate::report::charts::ops::{OpSeries, named_indices};
 use crate::report::charts::{self, Inputs};
@@ -55,16 +58,57 @@ use crate::runner::{RunOptions, run_full};
 use crate::scenario::units::parse_duration;
 use crate::scenario::validate::MAX_DURATION;
 use crate::scenario::{self, Scenario};
-use crate::sim::{NodeId, RngStreams, Role, SimDuration, SimTime};
+use crate::sim::{NodeId, RngStreams, Role, SimDuration, SimTime, Term};
 use crate::workload::history::{History, HistoryOp};
 use crate::workload::stream::{HistoryLog, HistoryStream, OpSink};
-use crate::world::{RecorderConfig, World};
+use crate::world::{RecorderConfig, Trace, World};
 
 /// How far a session may go: the longest run a scenario may describe.
 pub const HORIZON: SimDuration = MAX_DURATION;
 
 /// How many finished operations the session keeps for the page to show.
 const RECENT_OPS: usize = 40;
+
+/// How many events that did nothing a step by one event passes over at most.
+const QUIET_EVENTS: usize = 100_000;
+
+/// How far a step by kind looks before it gives up: a minute of virtual time.
+pub const STEP_LIMIT: SimDuration = SimDuration(60_000_000_000);
+
+/// What a step moves on to: one event, the next instant, or the next instant at which
+/// something of one kind happens — the kinds the report's step-through steps by. A check
+/// failure stops every kind of step.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepBy {
+    /// One event of the kernel's queue that did something (a delivery, a timer, an fsync,
+    /// a fault action; stale timers are passed over); the session may then rest inside an
+    /// instant (see [`Session::step_by`]).
+    Event,
+    /// Every event of the next instant.
+    Instant,
+    /// A fault starting or ending.
+    Fault,
+    /// A server changing role or term.
+    Role,
+    /// The cluster committing (Raft) or choosing (Multi-Paxos) a new entry.
+    Commit,
+    /// A client operation completing.
+    Operation,
+    /// A message lost (dropped by the network for any reason).
+    Lost,
+}
+
+/// What a step did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stepped {
+    /// Whether it found what it stepped to (else it stopped at [`STEP_LIMIT`], the horizon, an
+    /// empty queue or a check failure).
+    pub found: bool,
+    /// For a step by one event: the trace lines it wrote (the event, what it sent, what
+    /// its node announced), as `eightfold run --trace` writes them.
+    pub events: Vec<Value>,
+}
 
 /// What a session refuses.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -127,6 +171,8 @@ struct Tap {
     ops: u64,
     recent: VecDeque<HistoryOp>,
     kept: Option<Vec<HistoryOp>>,
+    /// The liveness tracker, fed the same operations as a run's.
+    progress: Progress,
 }
 
 impl OpSink for Tap {
@@ -146,6 +192,7 @@ impl OpSink for Tap {
         if self.recent.len() == RECENT_OPS {
             self.recent.pop_front();
         }
+        self.progress.push(&op);
         self.recent.push_back(op.clone());
         if let Some(k) = &mut self.kept {
             k.push(op);
@@ -157,6 +204,11 @@ impl OpSink for Tap {
 struct Live {
     world: World<KvNode>,
     stream: Rc<RefCell<HistoryStream<Tap>>>,
+    /// What liveness is judged against: the bound, and when clients start and stop.
+    bound: SimDuration,
+    clients: (SimTime, SimTime),
+    /// Liveness, once it failed (judged after every advance).
+    late: Option<crate::check::CheckResult>,
 }
 
 impl Live {
@@ -175,13 +227,63 @@ impl Live {
             ops: 0,
             recent: VecDeque::new(),
             kept: keep.then(Vec::new),
+            progress: Progress::new(s.client_count(), run.liveness_bound()),
         };
         let stream = Rc::new(RefCell::new(HistoryStream::new(s.client_count(), tap)));
         let mut world = run.checked_world(s, RngStreams::new(seed), HistoryLog::new(stream.clone()));
         if let Some(r) = record {
             world.set_recorder(r);
         }
-        Ok(Live { world, stream })
+        let clients = (run.client_start(), run.client().stop);
+        Ok(Live { world, stream, bound: run.liveness_bound(), clients, late: None })
+    }
+
+    /// Liveness judged as a run ending now would judge it, on the operations completed so
+    /// far (an operation in flight counts once it ends: a client gives up on it after its
+    /// timeout, so this lags the saved run's verdict by at most one timeout, and never
+    /// fails a wait the saved run would pass: more operations only add waits).
+    fn liveness(&self) -> Option<crate::check::CheckResult> {
+        let w = &self.world;
+        let end = w.now();
+        let servers = w.servers().len() as u32;
+        let stream = self.stream.borrow();
+        let tap = stream.sink();
+        let slots = w.servers().len() + w.clients().len();
+        let input = LivenessInput {
+            progress: tap.progress.clone().finish(end),
+            faults: w.fault_log().to_vec(),
+            servers,
+            first_client: servers,
+            down_at_end: w.servers().iter().copied().filter(|&n| !w.is_up(n)).collect(),
+            names: (0..slots).map(|i| w.name(NodeId(i as u32)).to_string()).collect(),
+            start: self.clients.0,
+            stop: self.clients.1,
+            end,
+            bound: self.bound,
+        };
+        let r = liveness::judge(&input);
+        (r.status == Status::Fail).then_some(r)
+    }
+
+    /// What the steps by kind watch: a fingerprint that changes when something of that kind
+    /// happens.
+    fn mark(&self, by: StepBy) -> Mark {
+        let w = &self.world;
+        match by {
+            StepBy::Event | StepBy::Instant => Mark::Count(w.counts().total),
+            StepBy::Fault => {
+                let log = w.fault_log();
+                Mark::Count((log.len() + log.iter().filter(|r| r.end.is_some()).count()) as u64)
+            }
+            StepBy::Role => Mark::Roles(
+                w.servers().iter().map(|&n| if w.is_up(n) { Some(w.role(n)) } else { None }).collect(),
+            ),
+            StepBy::Commit => {
+                Mark::Count(w.observer::<Invariants>().map(|i| i.stats().committed).unwrap_or(0))
+            }
+            StepBy::Operation => Mark::Count(self.stream.borrow().arrived()),
+            StepBy::Lost => Mark::Count(w.net_stats().dropped),
+        }
     }
 
     /// True if no client drew an operation at exactly this instant (see the module docs).
@@ -193,13 +295,42 @@ impl Live {
         })
     }
 
-    /// Runs to `to` and on to the first settled instant (or a halt).
+    /// Runs to `to` and on to the first settled instant (or a halt), then judges liveness.
     fn advance(&mut self, to: SimTime) {
         self.world.run_until(to);
         while !self.settled() && self.world.halted().is_none() {
             let next = self.world.now() + SimDuration(1);
             self.world.run_until(next);
         }
+        self.judge_liveness();
+    }
+
+    /// Judges liveness now, keeping the first failure.
+    fn judge_liveness(&mut self) {
+        if self.late.is_none() {
+            self.late = self.liveness();
+        }
+    }
+}
+
+/// A fingerprint of one kind of happening (see [`Live::mark`]).
+#[derive(PartialEq)]
+enum Mark {
+    Count(u64),
+    Roles(Vec<Option<(Role, Term)>>),
+}
+
+/// A writer that keeps what the trace writes, for a step by one event.
+#[derive(Clone, Default)]
+struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Lines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -277,7 +408,13 @@ impl Session {
         }
         let stream = self.live.stream.borrow();
         let tap = &stream_sink(&stream);
-        tap.violation.clone().map(|c| ("linearizable".to_string(), c))
+        if let Some(c) = &tap.violation {
+            return Some(("linearizable".to_string(), c.clone()));
+        }
+        self.live.late.as_ref().map(|r| {
+            let at = r.at.map(|t| format!("at {t}: ")).unwrap_or_default();
+            ("liveness".to_string(), format!("{at}{}", r.detail))
+        })
     }
 
     /// Plays on to `to` (virtual time; no rebuild). Stops early at a violation.
@@ -291,12 +428,71 @@ impl Session {
     /// Plays on to the next instant at which something happens (every event of that
     /// instant), then on to a settled one.
     pub fn step(&mut self) {
+        self.step_by(StepBy::Instant);
+    }
+
+    /// Steps by `by` (see [`StepBy`]): to the end of the first instant at which something
+    /// of that kind happened, looking at most [`STEP_LIMIT`] ahead; or, by one event, exactly
+    /// one event of the queue. After a step by one event the session may rest *inside* an
+    /// instant: the other events of that instant have not happened yet. Acting or saving
+    /// there first finishes the instant (a scenario entry at `T` runs with every event at
+    /// `T`, as a saved file would).
+    pub fn step_by(&mut self, by: StepBy) -> Stepped {
         if self.violation().is_some() {
-            return;
+            return Stepped { found: false, events: Vec::new() };
         }
-        if self.live.world.step() {
+        if by == StepBy::Event {
+            let lines = Lines::default();
+            // An event that did nothing (a timer re-armed or cancelled since, an fsync of a
+            // crashed incarnation, one held back for a paused node) writes no line and is
+            // passed over: a step by one event shows something happen.
+            let mut found = false;
+            for _ in 0..QUIET_EVENTS {
+                self.live.world.set_trace(Trace::new(Box::new(lines.clone())));
+                found = self.live.world.step();
+                let wrote = match self.live.world.take_trace() {
+                    Some(t) => {
+                        let n = t.lines();
+                        let _ = t.finish();
+                        n
+                    }
+                    None => 0,
+                };
+                if !found || wrote > 0 {
+                    break;
+                }
+            }
+            let text = lines.0.lock().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            let events = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+            self.live.judge_liveness();
+            return Stepped { found, events };
+        }
+        let limit = (self.now() + STEP_LIMIT).min(SimTime::ZERO + HORIZON);
+        let before = self.live.mark(by);
+        loop {
+            if !self.live.world.step() {
+                return Stepped { found: false, events: Vec::new() };
+            }
             let t = self.live.world.now();
             self.live.advance(t);
+            if self.violation().is_some() {
+                return Stepped { found: by == StepBy::Instant, events: Vec::new() };
+            }
+            if self.live.mark(by) != before {
+                return Stepped { found: true, events: Vec::new() };
+            }
+            if self.now() >= limit {
+                return Stepped { found: false, events: Vec::new() };
+            }
+        }
+    }
+
+    /// Finishes the instant the session rests in (after a step by one event), so that it
+    /// rests where a saved file would end.
+    pub fn finish_instant(&mut self) {
+        if self.violation().is_none() {
+            let now = self.now();
+            self.live.advance(now);
         }
     }
 
@@ -731,6 +927,87 @@ mod tests {
             }
         }
         assert!(moved >= 3, "no instant needed settling: the test shows nothing");
+    }
+
+    /// Each kind of step stops where something of its kind happened, and a session resting
+    /// inside an instant after a step by one event saves (finishing the instant first) to a
+    /// file that replays it.
+    #[test]
+    fn steps_by_kind_stop_at_their_kind_and_replay_exactly() {
+        let mut s = Session::open(SHIPPED, 5).expect("opens");
+        // The first role change: a follower's election timer fires.
+        let st = s.step_by(StepBy::Role);
+        assert!(st.found && st.events.is_empty());
+        assert!(s.view()["servers"].as_array().unwrap().iter().any(|n| n["role"] != "follower"));
+        let at_role = s.now();
+        // The first commit comes later, once a leader replicates an entry.
+        assert!(s.step_by(StepBy::Commit).found);
+        assert!(s.now() > at_role);
+        let committed = || s.live.world.observer::<Invariants>().unwrap().stats().committed;
+        assert!(committed() > 0);
+        let ops = s.live.stream.borrow().arrived();
+        assert!(s.step_by(StepBy::Operation).found);
+        assert_eq!(s.live.stream.borrow().arrived(), ops + 1, "exactly one operation more");
+        // One event: the count moves by one, and the page gets its trace lines.
+        let n = s.live.world.counts().total;
+        let st = s.step_by(StepBy::Event);
+        assert!(st.found && !st.events.is_empty(), "{st:?}");
+        assert!(st.events.iter().all(|e| e["t"].as_u64() == Some(s.now().as_nanos())), "{st:?}");
+        assert!(s.live.world.counts().total > n, "at least one event (quiet ones are passed over)");
+        s.finish_instant();
+        replays_exactly(&s);
+        // The leader crash at 3 s: a fault step stops there; a lost message soon after.
+        s.advance_to(ms(2500));
+        assert!(s.step_by(StepBy::Fault).found);
+        assert_eq!(s.now(), ms(3000));
+        assert!(s.step_by(StepBy::Lost).found);
+        replays_exactly(&s);
+    }
+
+    /// A step looks a bounded way ahead: a kind that never comes stops at the limit.
+    #[test]
+    fn a_step_to_a_kind_that_never_comes_stops_at_the_limit() {
+        let quiet = SHIPPED.replace("\"faults\"", "\"ignored_faults\"");
+        let quiet: Value = serde_json::from_str(&quiet).expect("json");
+        let mut doc = quiet.as_object().expect("object").clone();
+        doc.remove("ignored_faults");
+        let text = serde_json::to_string(&doc).expect("text");
+        let mut s = Session::open(&text, 1).expect("opens");
+        s.advance_to(ms(500));
+        let st = s.step_by(StepBy::Fault);
+        assert!(!st.found);
+        assert!(
+            s.now() >= ms(500) + STEP_LIMIT && s.now() < ms(500) + STEP_LIMIT + SimDuration::from_millis(100)
+        );
+    }
+
+    /// Liveness is checked as the session runs: on a network that loses every message no
+    /// client ever gets an ok, and one bound after the first operation the session stops,
+    /// where the saved run fails liveness too.
+    #[test]
+    fn a_session_where_no_client_makes_progress_stops_on_liveness() {
+        let text = r#"{"name": "dead", "duration": "20s", "cluster": {"protocol": "raft", "nodes": 3},
+            "network": {"default": {"loss": 1.0}}, "workload": {"type": "kv", "clients": 2}}"#;
+        let mut s = Session::open(text, 1).expect("opens");
+        let mut t = 0;
+        while s.violation().is_none() && t < 20_000 {
+            t += 250;
+            s.advance_to(ms(t));
+        }
+        let (check, detail) = s.violation().expect("liveness stops the session");
+        assert_eq!(check, "liveness", "{detail}");
+        assert!(detail.contains("got no ok"), "{detail}");
+        let stopped = s.now();
+        assert!(
+            stopped < ms(6000),
+            "one bound (4 s) after the first operation, seen within a tick: {stopped}"
+        );
+        s.advance_to(ms(t + 1000));
+        assert_eq!(s.now(), stopped, "a stopped session does not play on");
+        let (_, saved) = s.save().expect("saves");
+        let out = run_full(&saved, RunOptions::seed(saved.seed)).expect("runs");
+        assert_eq!(out.outcome.checks["liveness"].status, crate::check::Status::Fail);
+        replays_exactly(&s);
     }
 
     #[test]

@@ -333,9 +333,12 @@ impl KvClient {
             || ctx.now() >= self.config.stop
             || (self.config.max_ops > 0 && self.drawn >= self.config.max_ops)
         {
-            // A client with scripted operations still to come waits for them.
-            if self.script.is_empty() {
-                self.log.stopped(self.config.client);
+            // A client with scripted operations still to come waits for them, and invokes
+            // nothing before the next is due: its history can be released up to then (a
+            // client idle until its script says otherwise would hold back every other's).
+            match self.script.front() {
+                None => self.log.stopped(self.config.client),
+                Some(o) => self.log.idle(self.config.client, o.at.max(ctx.now())),
             }
             return;
         }

@@ -34,6 +34,11 @@ pub trait OpLog {
     fn finished(&mut self, now: SimTime, op: HistoryOp);
     /// A client will start no more operations.
     fn stopped(&mut self, client: u32);
+    /// A client with nothing in flight will invoke nothing before `until` (it waits for
+    /// a scripted operation due then), so nothing it reports later was invoked earlier.
+    fn idle(&mut self, client: u32, until: SimTime) {
+        let _ = (client, until);
+    }
 }
 
 /// A handle to the log every client of a run reports to (clients are nodes of one
@@ -60,6 +65,11 @@ impl HistoryLog {
     /// Reports that a client will start no more operations.
     pub fn stopped(&self, client: u32) {
         self.0.borrow_mut().stopped(client);
+    }
+
+    /// Reports that a client with nothing in flight will invoke nothing before `until`.
+    pub fn idle(&self, client: u32, until: SimTime) {
+        self.0.borrow_mut().idle(client, until);
     }
 }
 
@@ -107,6 +117,11 @@ impl<S: OpSink> HistoryStream<S> {
             #[cfg(test)]
             most_held: 0,
         }
+    }
+
+    /// How many finished operations the clients have reported (released or still held).
+    pub fn arrived(&self) -> u64 {
+        self.arrivals
     }
 
     /// The sink.
@@ -171,6 +186,10 @@ impl<S: OpSink> OpLog for HistoryStream<S> {
     fn stopped(&mut self, client: u32) {
         self.raise(client, u64::MAX);
     }
+
+    fn idle(&mut self, client: u32, until: SimTime) {
+        self.raise(client, until.as_nanos());
+    }
 }
 
 #[cfg(test)]
@@ -226,6 +245,21 @@ mod tests {
         s.finish();
         assert_eq!(s.sink().0.len(), 6);
         assert_eq!(s.most_held(), 3);
+    }
+
+    /// A scripted client waiting for its next operation holds nobody back past the time it
+    /// is due; a client that never said so holds everything.
+    #[test]
+    fn an_idle_client_releases_the_others_up_to_when_it_is_due() {
+        let mut s = HistoryStream::new(2, Collect::default());
+        s.finished(SimTime(20), op(0, 5, 20));
+        assert!(s.sink().0.is_empty(), "client 1 has said nothing: it might report an op invoked at 0");
+        s.idle(1, SimTime(50));
+        assert_eq!(s.sink().0, vec![(0, 0, 5)], "client 1 invokes nothing before 50");
+        s.finished(SimTime(70), op(0, 30, 70));
+        s.finished(SimTime(90), op(0, 75, 90));
+        assert_eq!(s.sink().0.len(), 2, "the op invoked at 75 waits: client 1 may invoke at 50");
+        assert_eq!(s.arrived(), 3);
     }
 
     #[test]

@@ -43,37 +43,70 @@ try {
   await page.selectOption('#lab-speed', '1');
   await page.click('#lab-play');
   const first = await waitFor('a leader', leader);
+  // From here on the student acts while paused and steps: where each step stops is the
+  // run's doing, not the machine's load.
+  await page.click('#lab-pause');
+  await waitFor('the pause', async () => !(await state()).playing);
   await page.click(`.lab-server[data-node="${first}"] button:text-is("crash")`);
   await waitFor('the crash on the page', async () => (await page.$(`.lab-server.down[data-node="${first}"]`)) !== null);
-  const second = await waitFor('a new leader', async () => { const l = await leader(); return l && l !== first ? l : null; });
+  const stepBy = async (by, what, done, most = 60) => {
+    for (let i = 0; i < most; i++) {
+      const v = await done();
+      if (v) { return v; }
+      const before = await page.textContent('#lab-time');
+      await page.click(`.lab-steps button[data-by="${by}"]`);
+      await waitFor(`the step by ${by}`, async () => (await page.textContent('#lab-time')) !== before ||
+        !(await page.isHidden('#lab-stepped')));
+      await page.waitForTimeout(30);
+    }
+    throw new Error(`no ${what} after ${most} steps by ${by}`);
+  };
+  const second = await stepBy('role', 'new leader', async () => { const l = await leader(); return l && l !== first ? l : null; });
   // A minority: two servers, neither the new leader.
   const names = (await state()).servers.map((n) => n.name);
   const minority = names.filter((n) => n !== second).slice(0, 2);
   await page.fill('#lab-side', minority.join(' '));
   await page.click('#lab-partition');
   await waitFor('the partition', async () => (await state()).open_faults.some((f) => f.kind === 'partition'));
-  await page.waitForTimeout(600);
+  // A few instants on, one event at a time: the page lists what each event did.
+  for (let i = 0; i < 3; i++) {
+    const n = (await state()).events;
+    await page.click('#lab-step-event');
+    await waitFor('one event', async () => (await state()).events > n);
+  }
+  // The page lists what the last event did once the step's answer is in.
+  await waitFor('the events listed', async () => (await page.$$eval('#lab-events li', (l) => l.length)) > 0);
+  // Let the partition last a moment (where the pause lands does not matter: every action
+  // below is taken while paused).
+  await page.click('#lab-play');
+  await page.waitForTimeout(400);
   await page.click('#lab-pause');
+  await waitFor('the pause', async () => !(await state()).playing);
   await page.click('#lab-refresh');
   const frame = page.frameLocator('#lab-view');
   await frame.locator('#stage').waitFor({ timeout: 30000 });
   await page.waitForTimeout(500);
-  await page.screenshot({ path: join(shots, 'lab-partition.png'), fullPage: false });
+  // The step-through opens at the session's instant, with the partition still in effect.
+  const inEffect = await frame.locator('#step-faults').textContent();
+  if (!/partition/.test(inEffect)) { problems.push(`the step-through at the session's instant shows: ${inEffect}`); }
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(shots, 'lab-partition.png'), fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1900 } });
   await page.locator('#lab-view').screenshot({ path: join(shots, 'lab-partition-stage.png') });
   await page.click('#lab-heal');
   await waitFor('the heal', async () => !(await state()).open_faults.some((f) => f.kind === 'partition'));
+  const done = (op) => async () => (await state()).recent.find((o) => o.op === op && o.key === 'k4');
   await page.selectOption('#lab-client', 'c1');
   await page.selectOption('#lab-op', 'put');
-  await page.fill('#lab-key', 'k7');
+  await page.fill('#lab-key', 'k4');
   await page.fill('#lab-value', 'from-the-lab');
   await page.click('#lab-send');
+  const put = await stepBy('operation', 'the put ending', done('put'));
+  if (put.outcome !== 'ok') { problems.push(`the put ended ${put.outcome}`); }
   await page.selectOption('#lab-client', 'c2');
   await page.selectOption('#lab-op', 'get');
   await page.click('#lab-send');
-  await page.click('#lab-play');
-  await waitFor('the get to read the put', async () =>
-    (await state()).recent.some((o) => o.op === 'get' && o.key === 'k7' && o.read === 'from-the-lab'));
-  await page.click('#lab-pause');
+  const got = await stepBy('operation', 'the get ending', done('get'));
+  if (got.read !== 'from-the-lab') { problems.push(`the get after the put read ${JSON.stringify(got.read)}`); }
   const save = async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#lab-save')]);
     const text = readFileSync(await download.path(), 'utf8');
@@ -92,6 +125,7 @@ try {
   await page.click(`.lab-server[data-node="${other}"] button:text-is("isolate")`);
   await waitFor('the isolation', async () => (await state()).actions.length === 1);
   await page.click('#lab-step');
+  await waitFor('the step', async () => (await state()).actions.length === 1);
   const rewound = await save();
   console.log(JSON.stringify({ first, second, minority, saved, rewound, isolated: other }));
 } catch (e) {

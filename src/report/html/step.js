@@ -239,13 +239,16 @@
     var px = -dy / d * 9, py = dx / d * 9;
     el('line', { x1: m[0] - px, y1: m[1] - py, x2: m[0] + px, y2: m[1] + py, stroke: colour, 'stroke-width': 3.5 }, parent);
   }
+  // Whether fault f is in effect at t: from its start up to its end, or through the run's
+  // last instant for one still in effect when the run ended.
+  function inEffect(f, t) { return f[0] <= t && (t < f[1] || (f[4] === 1 && t <= f[1])); }
   function drawNet(t) {
     while (netLayer.firstChild) { netLayer.removeChild(netLayer.firstChild); }
     while (markLayer.firstChild) { markLayer.removeChild(markLayer.firstChild); }
     var notes = [];
     D.faults.forEach(function (f, k) {
       var x = net[k];
-      if (!x || !(f[0] <= t && t < f[1])) { return; }
+      if (!x || !inEffect(f, t)) { return; }
       var g = el('g', { 'data-fault': k }, netLayer);
       if (x.groups) {
         g.setAttribute('class', 'st-cut');
@@ -624,7 +627,7 @@
         moving.join(', ') + (moving.length === 1 ? ' was' : ' were') + ' somewhere in the range shown (\u2248).'
       : '';
     what.textContent = (here.length ? here.slice(0, 6).join('; ') + (here.length > 6 ? '; and ' + (here.length - 6) + ' more' : '') + '. ' : '') + msgNote + thinNote;
-    var now = D.faults.filter(function (f) { return f[0] <= t && t < f[1]; }).map(function (f) { return f[2]; });
+    var now = D.faults.filter(function (f) { return inEffect(f, t); }).map(function (f) { return f[2]; });
     active.textContent = now.length ? 'In effect now: ' + now.join('; ') : 'No fault in effect.';
     drawOps();
     // The per-server state panel (state.js) redraws at the same instant.

@@ -131,7 +131,9 @@ pub fn data(input: &Inputs<'_>) -> Value {
         .collect();
     let faults: Vec<Value> = bands(input.outcome, input.end_ns())
         .iter()
-        .map(|b| json!([us(b.start), us(b.end), b.label(), b.kind]))
+        // The fifth field: still in effect when the run ended (so in effect at its last
+        // instant too, where one that ended then is not).
+        .map(|b| json!([us(b.start), us(b.end), b.label(), b.kind, u8::from(b.open)]))
         .collect();
     let state = input.vocab().log.map(|_| server_state(input));
     let words = input.vocab().log.map(|w| {
