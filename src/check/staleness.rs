@@ -61,18 +61,31 @@
 //!
 //! # Cost
 //!
-//! The analyser keeps, per key, the values of its writes (to recognise them) and one small
-//! record per write and per read; a read's own value is dropped once it is attributed (as
-//! soon as every write it could have seen has been recorded). The figures are computed once,
-//! at the end.
+//! The analyser runs beside the history as it is recorded and holds no more than a window
+//! of it, so a run of an hour costs what a run of a minute does. A read is measured as soon
+//! as every write it could have seen has been recorded (the history arrives in invocation
+//! order: once an operation invoked after the read completed arrives, none can follow), and
+//! only its counts are kept. Of each key's writes it keeps those of the last
+//! [`RETAIN_NS`] (10 s) before the oldest read still to be measured, and at least the last
+//! [`RETAIN_MIN`] (64): an older acknowledged write is only counted (every later read is
+//! more than 5 s after it, in the last lag bin, and can have missed it only if it returned
+//! something older still). A read returning the value of a write that old is therefore
+//! counted as unattributed, like a value nobody wrote.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
 use crate::workload::history::{HistoryOp, OpKind, OpOutcome};
 
 const MS: u64 = 1_000_000;
+
+/// How long before the oldest read still to be measured a key's writes are kept (ns): more
+/// than the last lag bin's lower edge, so a forgotten write is in the last bin of every read.
+pub const RETAIN_NS: u64 = 10_000 * MS;
+/// How many of a key's latest writes are kept however old they are (a key written rarely is
+/// read at its old value, which must still be recognised).
+pub const RETAIN_MIN: usize = 64;
 
 /// The lag bins of the t-visibility curve, by lower edge (ns); the last bin has no upper edge.
 pub const LAG_EDGES_NS: [u64; 13] = [
@@ -92,11 +105,14 @@ pub const LAG_EDGES_NS: [u64; 13] = [
 ];
 
 /// A write of one key, as the history recorded it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Write {
     invoke: u64,
     /// When it was acknowledged (`ok`, and applied for a cas).
     ack: Option<u64>,
+    /// Its value, and whether it is an append's token.
+    value: String,
+    append: bool,
 }
 
 /// What a read reflects.
@@ -104,37 +120,82 @@ struct Write {
 enum Seen {
     /// The initial state (the read returned `null`).
     Initial,
-    /// The write of this index in its key's list.
-    Write(u32),
+    /// The write of this number (counted from the key's first write).
+    Write(u64),
 }
 
 /// A value seen twice among a key's writes: it names none of them.
-const AMBIGUOUS: u32 = u32::MAX;
+const AMBIGUOUS: u64 = u64::MAX;
 
 #[derive(Debug, Default)]
 struct KeyState {
-    writes: Vec<Write>,
-    /// Put and cas values → write (lookups only, never iterated).
-    whole: HashMap<String, u32>,
-    /// Append tokens → write (lookups only, never iterated).
-    tokens: HashMap<String, u32>,
+    /// The number of `writes[0]` (earlier ones are forgotten).
+    first: u64,
+    /// The kept writes, in invocation order.
+    writes: VecDeque<Write>,
+    /// Put and cas values → write number (lookups only, never iterated).
+    whole: HashMap<String, u64>,
+    /// Append tokens → write number (lookups only, never iterated).
+    tokens: HashMap<String, u64>,
     /// The lengths of the append tokens.
     token_lens: BTreeSet<usize>,
-    /// Attributed reads: (invoked at, what they saw).
-    reads: Vec<(u64, Seen)>,
+    /// The kept acknowledged writes, (ack, invoke), sorted.
+    acked: Vec<(u64, u64)>,
+    /// Acknowledged writes forgotten.
+    forgotten: u64,
 }
 
 impl KeyState {
-    fn insert(map: &mut HashMap<String, u32>, value: &str, index: u32) {
-        map.entry(value.to_string()).and_modify(|i| *i = AMBIGUOUS).or_insert(index);
+    fn insert(map: &mut HashMap<String, u64>, value: &str, number: u64) {
+        map.entry(value.to_string()).and_modify(|i| *i = AMBIGUOUS).or_insert(number);
     }
 
-    /// The one write a read's value can reflect, if exactly one fits.
+    fn push(&mut self, w: Write) {
+        let number = self.first + self.writes.len() as u64;
+        if w.append {
+            KeyState::insert(&mut self.tokens, &w.value, number);
+            self.token_lens.insert(w.value.len());
+        } else {
+            KeyState::insert(&mut self.whole, &w.value, number);
+        }
+        if let Some(a) = w.ack {
+            let at = self.acked.partition_point(|&x| x < (a, w.invoke));
+            self.acked.insert(at, (a, w.invoke));
+        }
+        self.writes.push_back(w);
+    }
+
+    /// Forgets the writes, oldest first, that ended (or began, if never acknowledged) before
+    /// `before`, keeping at least [`RETAIN_MIN`].
+    fn forget(&mut self, before: u64) {
+        while self.writes.len() > RETAIN_MIN
+            && let Some(w) = self.writes.front()
+            && w.ack.unwrap_or(w.invoke) < before
+        {
+            let w = self.writes.pop_front().expect("checked");
+            let map = if w.append { &mut self.tokens } else { &mut self.whole };
+            if map.get(&w.value) == Some(&self.first) {
+                map.remove(&w.value);
+            }
+            if let Some(a) = w.ack {
+                let at = self.acked.partition_point(|&x| x < (a, w.invoke));
+                self.acked.remove(at);
+                self.forgotten += 1;
+            }
+            self.first += 1;
+        }
+    }
+
+    fn write(&self, number: u64) -> Option<&Write> {
+        number.checked_sub(self.first).and_then(|i| self.writes.get(i as usize))
+    }
+
+    /// The one kept write a read's value can reflect, if exactly one fits.
     fn attribute(&self, value: Option<&str>) -> Option<Seen> {
         let Some(v) = value else { return Some(Seen::Initial) };
-        let mut found: Option<u32> = None;
+        let mut found: Option<u64> = None;
         let mut fits = 0;
-        let mut fit = |i: u32| {
+        let mut fit = |i: u64| {
             fits += 1;
             found = Some(i);
         };
@@ -154,9 +215,58 @@ impl KeyState {
             }
         }
         match (fits, found) {
-            (1, Some(i)) if i != AMBIGUOUS => Some(Seen::Write(i)),
+            (1, Some(i)) if i != AMBIGUOUS && self.write(i).is_some() => Some(Seen::Write(i)),
             _ => None,
         }
+    }
+
+    /// Adds the samples and the k-staleness of a read invoked at `s` that saw `seen`.
+    fn measure(&self, s: u64, seen: Seen, bins: &mut [LagBin], k_counts: &mut BTreeMap<u64, u64>) -> bool {
+        let acks = &self.acked;
+        // Acknowledged strictly before `t`, among the kept ones.
+        let before = |t: u64| acks.partition_point(|&(a, _)| a < t);
+        let kept = before(s);
+        let n = kept as u64 + self.forgotten;
+        if n == 0 {
+            return false;
+        }
+        // Samples per lag bin: writes acknowledged at `a` with lag s − a in [lo, hi); the
+        // forgotten ones are all more than RETAIN_NS old, in the last bin.
+        for (b, &lo) in LAG_EDGES_NS.iter().enumerate() {
+            let hi = LAG_EDGES_NS.get(b + 1).copied();
+            // lag ≥ lo ⇔ a ≤ s − lo; lag < hi ⇔ a > s − hi.
+            let upper = if lo == 0 { kept } else { s.checked_sub(lo).map_or(0, |x| before(x + 1).min(kept)) };
+            let lower = hi.and_then(|h| s.checked_sub(h)).map_or(0, |x| before(x + 1));
+            bins[b].samples += upper.saturating_sub(lower) as u64;
+            if hi.is_none() {
+                bins[b].samples += self.forgotten;
+            }
+        }
+        // The acknowledged writes this read provably missed (a forgotten write was invoked
+        // before every kept one, so only the initial state is older than it).
+        let missed: Vec<u64> = match seen {
+            Seen::Initial => {
+                bins[LAG_EDGES_NS.len() - 1].stale += self.forgotten;
+                acks[..kept].iter().map(|&(a, _)| a).collect()
+            }
+            Seen::Write(i) => match self.write(i).and_then(|w| w.ack) {
+                None => Vec::new(),
+                Some(a) => {
+                    let from = acks.partition_point(|&(x, _)| x <= a);
+                    acks[from.min(kept)..kept]
+                        .iter()
+                        .filter(|(_, inv)| *inv > a)
+                        .map(|(ack, _)| *ack)
+                        .collect()
+                }
+            },
+        };
+        for &a in &missed {
+            bins[lag_bin(s - a)].stale += 1;
+        }
+        let k = missed.len() as u64 + if seen == Seen::Initial { self.forgotten } else { 0 };
+        *k_counts.entry(k).or_default() += 1;
+        true
     }
 }
 
@@ -184,12 +294,29 @@ pub struct Quorums {
 
 /// The staleness analyser: fed the history in order ([`Staleness::push`]), it gives the
 /// figures at the end ([`Staleness::finish`]).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Staleness {
     keys: BTreeMap<String, KeyState>,
     pending: Vec<Pending>,
     reads: u64,
     unattributed: u64,
+    without_prior: u64,
+    bins: Vec<LagBin>,
+    k_counts: BTreeMap<u64, u64>,
+}
+
+impl Default for Staleness {
+    fn default() -> Self {
+        Staleness {
+            keys: BTreeMap::new(),
+            pending: Vec::new(),
+            reads: 0,
+            unattributed: 0,
+            without_prior: 0,
+            bins: vec![LagBin::default(); LAG_EDGES_NS.len()],
+            k_counts: BTreeMap::new(),
+        }
+    }
 }
 
 impl Staleness {
@@ -219,32 +346,44 @@ impl Staleness {
                 let Some(value) = &op.value else { return };
                 let acknowledged =
                     op.outcome == OpOutcome::Ok && (op.op != OpKind::Cas || op.applied == Some(true));
+                let oldest = self.oldest_read(op.invoke_ns);
                 let k = self.keys.entry(op.key.clone()).or_default();
-                let index = k.writes.len() as u32;
-                k.writes.push(Write { invoke: op.invoke_ns, ack: op.complete_ns.filter(|_| acknowledged) });
-                if op.op == OpKind::Append {
-                    KeyState::insert(&mut k.tokens, value, index);
-                    k.token_lens.insert(value.len());
-                } else {
-                    KeyState::insert(&mut k.whole, value, index);
-                }
+                k.push(Write {
+                    invoke: op.invoke_ns,
+                    ack: op.complete_ns.filter(|_| acknowledged),
+                    value: value.clone(),
+                    append: op.op == OpKind::Append,
+                });
+                k.forget(oldest.saturating_sub(RETAIN_NS));
             }
         }
     }
 
-    /// Attributes the pending reads that completed before `now` (every read, without `now`).
+    /// The invocation of the oldest read still to be measured, or `now` (every later read is
+    /// invoked at or after the history's position).
+    fn oldest_read(&self, now: u64) -> u64 {
+        self.pending.iter().map(|p| p.invoke).fold(now, u64::min)
+    }
+
+    /// Measures the pending reads that completed before `now` (every read, without `now`).
     fn settle(&mut self, now: Option<u64>) {
         let ready = |p: &Pending| now.is_none_or(|t| p.complete < t);
         if !self.pending.iter().any(ready) {
             return;
         }
+        let oldest = self.oldest_read(now.unwrap_or(u64::MAX));
         let (done, keep): (Vec<Pending>, Vec<Pending>) =
             std::mem::take(&mut self.pending).into_iter().partition(ready);
         self.pending = keep;
         for p in done {
             let k = self.keys.entry(p.key).or_default();
+            k.forget(oldest.saturating_sub(RETAIN_NS));
             match k.attribute(p.value.as_deref()) {
-                Some(seen) => k.reads.push((p.invoke, seen)),
+                Some(seen) => {
+                    if !k.measure(p.invoke, seen, &mut self.bins, &mut self.k_counts) {
+                        self.without_prior += 1;
+                    }
+                }
                 None => self.unattributed += 1,
             }
         }
@@ -253,53 +392,7 @@ impl Staleness {
     /// The figures of the whole history; `quorums` adds the closed-form prediction.
     pub fn finish(mut self, quorums: Option<Quorums>) -> StalenessFigures {
         self.settle(None);
-        let mut bins = vec![LagBin::default(); LAG_EDGES_NS.len()];
-        let mut k_counts: BTreeMap<u64, u64> = BTreeMap::new();
-        let mut without_prior = 0;
-        for k in self.keys.values() {
-            // Acknowledged writes by acknowledgement time: (ack, invoke).
-            let mut acked: Vec<(u64, u64)> =
-                k.writes.iter().filter_map(|w| w.ack.map(|a| (a, w.invoke))).collect();
-            acked.sort_unstable();
-            let acks: Vec<u64> = acked.iter().map(|a| a.0).collect();
-            // Acknowledged strictly before `t`.
-            let before = |t: u64| acks.partition_point(|&a| a < t);
-            for &(s, seen) in &k.reads {
-                let n = before(s);
-                if n == 0 {
-                    without_prior += 1;
-                    continue;
-                }
-                // Samples per lag bin: writes acknowledged at `a` with lag s − a in [lo, hi).
-                for (b, &lo) in LAG_EDGES_NS.iter().enumerate() {
-                    let hi = LAG_EDGES_NS.get(b + 1).copied();
-                    // lag ≥ lo ⇔ a ≤ s − lo; lag < hi ⇔ a > s − hi.
-                    let upper =
-                        if lo == 0 { n } else { s.checked_sub(lo).map_or(0, |x| before(x + 1).min(n)) };
-                    let lower = hi.and_then(|h| s.checked_sub(h)).map_or(0, |x| before(x + 1));
-                    bins[b].samples += upper.saturating_sub(lower) as u64;
-                }
-                // The acknowledged writes this read provably missed.
-                let missed: Vec<u64> = match seen {
-                    Seen::Initial => acks[..n].to_vec(),
-                    Seen::Write(i) => match k.writes[i as usize].ack {
-                        None => Vec::new(),
-                        Some(a) => {
-                            let from = acks.partition_point(|&x| x <= a);
-                            acked[from.min(n)..n]
-                                .iter()
-                                .filter(|(_, inv)| *inv > a)
-                                .map(|(ack, _)| *ack)
-                                .collect()
-                        }
-                    },
-                };
-                for &a in &missed {
-                    bins[lag_bin(s - a)].stale += 1;
-                }
-                *k_counts.entry(missed.len() as u64).or_default() += 1;
-            }
-        }
+        let (bins, k_counts, without_prior) = (self.bins, self.k_counts, self.without_prior);
         let measured: u64 = k_counts.values().sum();
         let stale_reads: u64 = k_counts.iter().filter(|(k, _)| **k > 0).map(|(_, c)| c).sum();
         let k_sum: u64 = k_counts.iter().map(|(k, c)| k * c).sum();
@@ -612,6 +705,32 @@ mod tests {
         let f =
             run(vec![put("k1", "1:1", 0, 5), get("k1", Some("1:2"), 10, 30), put("k1", "1:2", 15, 25)], None);
         assert_eq!((f.measured, f.unattributed, f.stale_reads), (1, 0, 0));
+    }
+
+    #[test]
+    fn old_writes_are_forgotten_but_still_counted() {
+        // k1: 200 writes, one every 200 ms (40 s); k2: one write, read a minute later.
+        let mut ops: Vec<HistoryOp> =
+            (0..200u64).map(|i| put("k1", &format!("1:{i}"), i * 200, i * 200 + 5)).collect();
+        ops.push(put("k2", "2:1", 0, 5));
+        ops.push(get("k1", Some("1:199"), 40_000, 40_001));
+        ops.push(get("k1", Some("1:150"), 40_000, 40_002));
+        ops.push(get("k1", Some("1:0"), 40_000, 40_003));
+        ops.push(get("k2", Some("2:1"), 60_000, 60_001));
+        ops.push(get("k1", None, 40_000, 40_004));
+        let f = run(ops, None);
+        // The first value of k1 is older than 10 s and than the last 64 writes: forgotten.
+        assert_eq!((f.reads, f.measured, f.unattributed), (5, 4, 1), "{f:?}");
+        // Every measured read still has every earlier acknowledged write as a sample.
+        let samples: u64 = f.t_visibility.iter().map(|p| p.samples).sum();
+        assert_eq!(samples, 3 * 200 + 1);
+        // 1:150 missed 49 writes; the initial state missed all 200, forgotten ones included.
+        let k: Vec<(u64, u64)> = f.k_distribution.iter().map(|c| (c.k, c.reads)).collect();
+        assert_eq!(k, vec![(0, 2), (49, 1), (200, 1)]);
+        let last = f.t_visibility.last().unwrap();
+        // At 5 s or more: writes 0–174 for each of the three reads of k1, and k2's write; the
+        // initial state missed all 175 of them, 1:150 missed writes 151–174.
+        assert_eq!((last.samples, last.samples - last.fresh), (3 * 175 + 1, 175 + 24));
     }
 
     #[test]
