@@ -1,11 +1,13 @@
 //! Checks that judge a run: convergence of broadcast, linearizability of client histories
 //! (with the history file formats it reads), and (with the consensus protocols) invariants
-//! and liveness.
+//! and liveness; recovery per fault and staleness are measured beside them.
 
+pub mod catch_up;
 pub mod convergence;
 pub mod leadership;
 pub mod liveness;
 pub mod recovery;
+pub mod staleness;
 
 pub use eightfold_check::{formats, linearizability};
 pub use eightfold_proto::invariants;

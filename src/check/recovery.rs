@@ -28,8 +28,10 @@
 //! - **`first_ok_after_heal_s`**: from `h` to the first `ok` operation completed at or after
 //!   `h`; absent if none.
 //!
-//! Catching up to the leader's log after a heal is not measured here (it needs per-server
-//! progress observations).
+//! - **`caught_up_s`** (time to full catch-up): from `h` to the first instant every live
+//!   server had applied everything committed by `h`, as [`super::catch_up`] defines it from
+//!   the servers' commit and apply observations; absent if that never happened before the run
+//!   ended, and for protocols that announce no commit index (the quorum store).
 
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +64,10 @@ pub struct FaultRecovery {
     /// From the heal to the first `ok` operation completed after it, s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_ok_after_heal_s: Option<f64>,
+    /// From the heal to full catch-up: every live server applied what was committed by
+    /// the heal, s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caught_up_s: Option<f64>,
 }
 
 fn secs(ns: u64) -> f64 {
@@ -75,8 +81,14 @@ fn first_at_or_after(ok_ns: &[u64], t: u64) -> Option<u64> {
 
 /// The recovery of every fault that can take a leader away or that was undone. `reigns`
 /// are the run's leadership periods in start order, `ok_ns` the completion times of its
-/// `ok` operations (any order).
-pub fn recovery(faults: &[FaultRecord], reigns: &[Reign], ok_ns: &[u64]) -> Vec<FaultRecovery> {
+/// `ok` operations (any order), `caught_up` the catch-up instant of each heal that has one,
+/// by schedule entry ([`super::catch_up::CatchUp::caught_up`]).
+pub fn recovery(
+    faults: &[FaultRecord],
+    reigns: &[Reign],
+    ok_ns: &[u64],
+    caught_up: &[(usize, SimTime)],
+) -> Vec<FaultRecovery> {
     let mut ok: Vec<u64> = ok_ns.to_vec();
     ok.sort_unstable();
     let mut out = Vec::new();
@@ -101,6 +113,12 @@ pub fn recovery(faults: &[FaultRecord], reigns: &[Reign], ok_ns: &[u64]) -> Vec<
             next_ok_s: None,
             healed_at_s: healed.map(secs),
             first_ok_after_heal_s: healed.and_then(|h| first_at_or_after(&ok, h).map(|o| secs(o - h))),
+            caught_up_s: healed.and_then(|h| {
+                caught_up
+                    .iter()
+                    .find(|(entry, at)| *entry == f.entry && at.as_nanos() >= h)
+                    .map(|(_, at)| secs(at.as_nanos() - h))
+            }),
         };
         if removes {
             let until = f.end.map_or(u64::MAX, SimTime::as_nanos);
@@ -162,24 +180,25 @@ mod tests {
         let reigns = [reign(0, 200, Some(3000)), reign(2, 3250, None)];
         let ok = [2990 * MS, 3100 * MS, 3260 * MS, 3300 * MS, 6001 * MS, 6020 * MS];
         let f = fault(FaultKind::Crash, 3000, Some(6000), crash());
-        let r = &recovery(&[f], &reigns, &ok)[0];
+        let r = &recovery(&[f], &reigns, &ok, &[(0, SimTime(6500 * MS))])[0];
         assert!(r.removed_leader);
         assert!((r.new_leader_s.unwrap() - 0.25).abs() < 1e-9, "{r:?}");
         // The op completed at 3.1 s (before any new leader) does not count.
         assert!((r.next_ok_s.unwrap() - 0.26).abs() < 1e-9, "{r:?}");
         assert_eq!(r.healed_at_s, Some(6.0));
         assert!((r.first_ok_after_heal_s.unwrap() - 0.001).abs() < 1e-9);
+        assert!((r.caught_up_s.unwrap() - 0.5).abs() < 1e-9, "{r:?}");
     }
 
     #[test]
     fn a_fault_that_misses_the_leader_removes_none() {
         let reigns = [reign(0, 200, None)];
         let f = fault(FaultKind::Crash, 3000, Some(6000), Effect::Node { node: NodeId(3), changed: true });
-        let r = &recovery(&[f], &reigns, &[3100 * MS])[0];
+        let r = &recovery(&[f], &reigns, &[3100 * MS], &[])[0];
         assert!(!r.removed_leader);
         assert_eq!((r.new_leader_s, r.next_ok_s), (None, None));
         // No leader at the start: nothing removed either.
-        let r = &recovery(&[fault(FaultKind::Crash, 100, None, crash())], &reigns, &[])[0];
+        let r = &recovery(&[fault(FaultKind::Crash, 100, None, crash())], &reigns, &[], &[])[0];
         assert!(!r.removed_leader && r.healed_at_s.is_none());
     }
 
@@ -188,12 +207,13 @@ mod tests {
         // The old leader never steps down (no check-quorum); n2 is elected at 3.4 s.
         let reigns = [reign(0, 200, None), reign(2, 3400, None)];
         let f = fault(FaultKind::Isolate, 3000, Some(5000), crash());
-        let r = &recovery(&[f], &reigns, &[])[0];
+        let r = &recovery(&[f], &reigns, &[], &[])[0];
+        assert_eq!(r.caught_up_s, None, "no catch-up observed");
         assert!(r.removed_leader);
         assert!((r.new_leader_s.unwrap() - 0.4).abs() < 1e-9);
         assert_eq!(r.next_ok_s, None, "no ok operation at all");
         // Faults that cannot remove a leader and were not undone are left out.
         let spike = fault(FaultKind::LatencySpike, 1000, None, crash());
-        assert!(recovery(&[spike], &reigns, &[]).is_empty());
+        assert!(recovery(&[spike], &reigns, &[], &[]).is_empty());
     }
 }

@@ -267,6 +267,12 @@ pub(super) fn save_grid(g: &GridSummary, out: &Path, metric: Metric) -> Result<P
     let chart = crate::experiment::grid_chart::grid_svg(g, metric)
         .map_err(|e| format!("drawing {}: {e}", svg.display()))?;
     write_atomically(&svg, chart.as_bytes())?;
+    if let Some(chart) = crate::experiment::grid_chart::grid_staleness_svg(g) {
+        let stem = out.file_stem().map_or_else(|| "grid".into(), |s| s.to_string_lossy().into_owned());
+        let path = out.with_file_name(format!("{stem}-staleness.svg"));
+        let chart = chart.map_err(|e| format!("drawing {}: {e}", path.display()))?;
+        write_atomically(&path, chart.as_bytes())?;
+    }
     Ok(svg)
 }
 

@@ -153,6 +153,62 @@ pub fn grid_svg(g: &GridSummary, metric: Metric) -> Result<String, ChartError> {
     Ok(frame.finish(s))
 }
 
+/// The staleness chart of a grid (`<name>-grid-staleness.svg`): one t-visibility curve per
+/// combination, its seeds' samples pooled (summed, not averaged), with the combination's PBS
+/// closed form dashed beside it ([`crate::report::charts::staleness`]). `None` when no seed
+/// of the grid measured staleness (runs without reads).
+pub fn grid_staleness_svg(g: &GridSummary) -> Option<Result<String, ChartError>> {
+    use crate::report::charts::staleness::{Curve, curves_svg};
+    let bins = crate::check::staleness::LAG_EDGES_NS.len();
+    let mut any = false;
+    let curves: Vec<Curve> = g
+        .points
+        .iter()
+        .map(|p| {
+            let (mut samples, mut fresh) = (vec![0u64; bins], vec![0u64; bins]);
+            let (mut measured, mut stale, mut model) = (0u64, 0u64, None);
+            for t in p.summary.records.iter().filter_map(|r| r.staleness.as_ref()) {
+                any = true;
+                for b in 0..bins.min(t.samples.len()).min(t.fresh.len()) {
+                    samples[b] += t.samples[b];
+                    fresh[b] += t.fresh[b];
+                }
+                measured += t.measured;
+                stale += t.stale_reads;
+                model = model.or(t.model_p_miss);
+            }
+            let share = if measured == 0 {
+                "–".to_string()
+            } else {
+                format!("{:.1}%", stale as f64 / measured as f64 * 100.0)
+            };
+            let closed =
+                model.map_or(String::new(), |m| format!(", closed form {:.0}% per write", m * 100.0));
+            Curve {
+                label: format!("{}: {share} of {measured} reads stale{closed}", g.short_label(p)),
+                samples,
+                fresh,
+                model_fresh: model.map(|m| 1.0 - m),
+            }
+        })
+        .collect();
+    if !any {
+        return None;
+    }
+    let varying: Vec<String> = g.varying().iter().map(|&i| g.spec.axes[i].path.clone()).collect();
+    let title = format!(
+        "{}: t-visibility per value of {}",
+        g.spec.scenario,
+        if varying.is_empty() { "the settings".to_string() } else { varying.join(" × ") }
+    );
+    let subtitle = format!(
+        "Seeds {} pooled. Up: reads that saw a write or newer, by time since its ack. Dashed: PBS closed form \
+         (non-expanding quorums).",
+        g.spec.seeds
+    );
+    Some(curves_svg(&title, &subtitle, &curves))
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -198,5 +254,64 @@ mod tests {
         assert_eq!(line.matches('V').count(), 4, "{line}");
         let svg = grid_svg(&g, Metric::LatencyP99).unwrap();
         assert!(svg.contains("no seed has a value for latency_p99_ms"));
+        // No seed measured staleness: no staleness chart.
+        assert!(grid_staleness_svg(&g).is_none());
+    }
+
+    #[test]
+    fn the_staleness_chart_pools_each_combinations_seeds() {
+        use crate::experiment::record::StalenessTally;
+        let bins = crate::check::staleness::LAG_EDGES_NS.len();
+        let seeds = SeedRange::new(1, 2).unwrap();
+        let point = |r: u64, fresh0: u64| {
+            let spec = SweepSpec {
+                scenario: "q".into(),
+                scenario_file: "q.json".into(),
+                scenario_hash: "0".into(),
+                seeds,
+                bugs: Vec::new(),
+                sets: vec![format!("cluster.quorum.r={r}")],
+            };
+            let recs = seeds
+                .iter()
+                .map(|s| {
+                    let (mut samples, mut fresh) = (vec![0; bins], vec![0; bins]);
+                    (samples[0], fresh[0]) = (10, fresh0 + s);
+                    let t = StalenessTally {
+                        samples,
+                        fresh,
+                        measured: 10,
+                        stale_reads: 10 - fresh0 - s,
+                        model_p_miss: Some(0.5),
+                    };
+                    SeedRecord { staleness: Some(t), ..SeedRecord::panicked(s, String::new()) }
+                })
+                .collect();
+            GridPoint::new(vec![json!(r)], SweepSummary::assemble(spec, None, recs, None, Timing::default()))
+        };
+        let spec = GridSpec {
+            scenario: "q".into(),
+            scenario_file: "q.json".into(),
+            scenario_hash: "0".into(),
+            seeds,
+            bugs: Vec::new(),
+            axes: vec![GridAxis { path: "cluster.quorum.r".into(), values: vec![json!(1), json!(3)] }],
+        };
+        let g = GridSummary::assemble(spec, None, vec![point(1, 5), point(3, 8)], Timing::default());
+        let svg = grid_staleness_svg(&g).expect("seeds measured staleness").unwrap();
+        // Two seeds pooled: 20 samples, 6 + 7 = 13 fresh for r=1; 9 + 10 = 19 for r=3.
+        assert!(
+            svg.contains("data-curve=\"0\" data-bin=\"0\" data-samples=\"20\" data-fresh=\"13\""),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("data-curve=\"1\" data-bin=\"0\" data-samples=\"20\" data-fresh=\"19\""),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("cluster.quorum.r=1: 35.0% of 20 reads stale, closed form 50% per write"),
+            "{svg}"
+        );
+        assert_eq!(svg.matches("class=\"model\"").count(), 2);
     }
 }

@@ -81,6 +81,61 @@ pub struct SeedRecord {
     /// operation once a new leader was elected, s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unavailability_s: Option<f64>,
+    /// Time to full catch-up after the first heal that has the figure: from the heal until
+    /// every live server applied everything committed by then, s ([`crate::check::catch_up`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catch_up_s: Option<f64>,
+    /// t-visibility just after a write: the share of (write, read) samples with the read
+    /// invoked less than 1 ms after the write's acknowledgement in which the read returned
+    /// that write or a newer one ([`crate::check::staleness`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_fresh_0_1ms: Option<f64>,
+    /// The same for reads invoked 10–20 ms after the acknowledgement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_fresh_10_20ms: Option<f64>,
+    /// The same for reads invoked 100–200 ms after the acknowledgement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_fresh_100_200ms: Option<f64>,
+    /// Mean k-staleness: acknowledged versions a read provably missed, averaged over the
+    /// measured reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k_stale_mean: Option<f64>,
+    /// Share of the measured reads that missed at least one acknowledged version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_read_share: Option<f64>,
+    /// The run's t-visibility samples per lag bin, so a sweep can pool its seeds' curves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staleness: Option<StalenessTally>,
+}
+
+/// What a sweep keeps of a run's staleness figures: enough to pool the t-visibility curves
+/// and k-staleness of many seeds (sums of samples, not averages of shares).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StalenessTally {
+    /// (write, read) samples per lag bin of [`crate::check::staleness::LAG_EDGES_NS`].
+    pub samples: Vec<u64>,
+    /// Of them, the fresh ones.
+    pub fresh: Vec<u64>,
+    /// Measured reads.
+    pub measured: u64,
+    /// Of them, stale ones (`k ≥ 1`).
+    pub stale_reads: u64,
+    /// The closed form's probability of missing one write (quorum-store runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_p_miss: Option<f64>,
+}
+
+impl StalenessTally {
+    /// The tally of a run's figures.
+    pub fn of(f: &crate::check::staleness::StalenessFigures) -> Self {
+        StalenessTally {
+            samples: f.t_visibility.iter().map(|p| p.samples).collect(),
+            fresh: f.t_visibility.iter().map(|p| p.fresh).collect(),
+            measured: f.measured,
+            stale_reads: f.stale_reads,
+            model_p_miss: f.model.as_ref().map(|m| m.p_miss),
+        }
+    }
 }
 
 impl SeedRecord {
@@ -89,6 +144,7 @@ impl SeedRecord {
         let ops = o.ops.as_ref();
         let lead = o.raft.as_ref().map(|r| &r.leadership);
         let removed = o.raft.as_ref().and_then(|r| r.recovery.iter().find(|f| f.removed_leader));
+        let st = o.staleness.as_ref();
         let unknown_checks: Vec<String> =
             o.checks.iter().filter(|(_, c)| c.status == Status::Unknown).map(|(k, _)| k.clone()).collect();
         SeedRecord {
@@ -114,6 +170,13 @@ impl SeedRecord {
             leader_changes: lead.map(|l| l.leader_changes),
             election_downtime_s: removed.and_then(|r| r.new_leader_s),
             unavailability_s: removed.and_then(|r| r.next_ok_s),
+            catch_up_s: o.raft.as_ref().and_then(|r| r.recovery.iter().find_map(|f| f.caught_up_s)),
+            p_fresh_0_1ms: st.and_then(|f| f.p_fresh_from(0.0)),
+            p_fresh_10_20ms: st.and_then(|f| f.p_fresh_from(10.0)),
+            p_fresh_100_200ms: st.and_then(|f| f.p_fresh_from(100.0)),
+            k_stale_mean: st.and_then(|f| f.k_mean),
+            stale_read_share: st.and_then(|f| f.stale_share()),
+            staleness: st.map(StalenessTally::of),
         }
     }
 
@@ -160,6 +223,13 @@ impl SeedRecord {
             leader_changes: None,
             election_downtime_s: None,
             unavailability_s: None,
+            catch_up_s: None,
+            p_fresh_0_1ms: None,
+            p_fresh_10_20ms: None,
+            p_fresh_100_200ms: None,
+            k_stale_mean: None,
+            stale_read_share: None,
+            staleness: None,
         }
     }
 }
@@ -185,11 +255,23 @@ pub enum Metric {
     ElectionDowntime,
     /// Client-visible unavailability after that fault, s.
     Unavailability,
+    /// Time to full catch-up after the first heal, s.
+    CatchUp,
+    /// t-visibility for reads invoked less than 1 ms after a write's acknowledgement.
+    FreshWithin1ms,
+    /// t-visibility for reads invoked 10–20 ms after it.
+    Fresh10To20ms,
+    /// t-visibility for reads invoked 100–200 ms after it.
+    Fresh100To200ms,
+    /// Mean k-staleness of the measured reads.
+    KStaleMean,
+    /// Share of the measured reads that were stale.
+    StaleReadShare,
 }
 
 impl Metric {
     /// Every metric, in the order `--metric` lists them.
-    pub const ALL: [Metric; 9] = [
+    pub const ALL: [Metric; 15] = [
         Metric::LatencyP99,
         Metric::LatencyP50,
         Metric::TimeWithoutLeader,
@@ -199,15 +281,27 @@ impl Metric {
         Metric::OpsOk,
         Metric::ElectionDowntime,
         Metric::Unavailability,
+        Metric::CatchUp,
+        Metric::FreshWithin1ms,
+        Metric::Fresh10To20ms,
+        Metric::Fresh100To200ms,
+        Metric::KStaleMean,
+        Metric::StaleReadShare,
     ];
 
     /// The metrics whose distribution across seeds a sweep reports.
-    pub const SUMMARISED: [Metric; 5] = [
+    pub const SUMMARISED: [Metric; 11] = [
         Metric::LatencyP99,
         Metric::TimeWithoutLeader,
         Metric::LeaderChanges,
         Metric::ElectionDowntime,
         Metric::Unavailability,
+        Metric::CatchUp,
+        Metric::FreshWithin1ms,
+        Metric::Fresh10To20ms,
+        Metric::Fresh100To200ms,
+        Metric::KStaleMean,
+        Metric::StaleReadShare,
     ];
 
     /// The name used on the command line and as the record field.
@@ -222,6 +316,12 @@ impl Metric {
             Metric::OpsOk => "ops_ok",
             Metric::ElectionDowntime => "election_downtime_s",
             Metric::Unavailability => "unavailability_s",
+            Metric::CatchUp => "catch_up_s",
+            Metric::FreshWithin1ms => "p_fresh_0_1ms",
+            Metric::Fresh10To20ms => "p_fresh_10_20ms",
+            Metric::Fresh100To200ms => "p_fresh_100_200ms",
+            Metric::KStaleMean => "k_stale_mean",
+            Metric::StaleReadShare => "stale_read_share",
         }
     }
 
@@ -239,6 +339,16 @@ impl Metric {
             Metric::Unavailability => {
                 "time without a successful operation after the leader was taken away (s)"
             }
+            Metric::CatchUp => {
+                "time from the first heal until every live server applied what was committed by then (s)"
+            }
+            Metric::FreshWithin1ms => "share of reads begun < 1 ms after a write's ack that saw it or newer",
+            Metric::Fresh10To20ms => "share of reads begun 10–20 ms after a write's ack that saw it or newer",
+            Metric::Fresh100To200ms => {
+                "share of reads begun 100–200 ms after a write's ack that saw it or newer"
+            }
+            Metric::KStaleMean => "mean k-staleness (acknowledged versions a read missed)",
+            Metric::StaleReadShare => "share of reads that missed an acknowledged version",
         }
     }
 
@@ -259,6 +369,12 @@ impl Metric {
             Metric::OpsOk => r.ops_ok.map(|v| v as f64),
             Metric::ElectionDowntime => r.election_downtime_s,
             Metric::Unavailability => r.unavailability_s,
+            Metric::CatchUp => r.catch_up_s,
+            Metric::FreshWithin1ms => r.p_fresh_0_1ms,
+            Metric::Fresh10To20ms => r.p_fresh_10_20ms,
+            Metric::Fresh100To200ms => r.p_fresh_100_200ms,
+            Metric::KStaleMean => r.k_stale_mean,
+            Metric::StaleReadShare => r.stale_read_share,
         }
     }
 }

@@ -273,6 +273,10 @@ pub struct Outcome {
     /// Consensus figures (Raft and Paxos runs).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub raft: Option<ConsensusFigures>,
+    /// How stale the reads were: t-visibility and k-staleness (key-value runs;
+    /// [`crate::check::staleness`] defines every figure).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub staleness: Option<crate::check::staleness::StalenessFigures>,
     /// What the run cost.
     pub cost: CostFigures,
     /// Client latency per zone (scenarios with zones).

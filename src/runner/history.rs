@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use crate::check::formats::FormatError;
 use crate::check::linearizability::{CheckReport, HistoryChecker, Options};
 use crate::check::liveness;
+use crate::check::staleness::{Quorums, Staleness, StalenessFigures};
 use crate::report::tally::OpTally;
 use crate::scenario::Scenario;
 use crate::sim::SimDuration;
@@ -42,6 +43,10 @@ pub struct Recorder {
     kept: Option<Vec<HistoryOp>>,
     /// When each `ok` operation completed (virtual ns), for the recovery figures.
     ok_ns: Vec<u64>,
+    /// How stale the reads were ([`crate::check::staleness`]).
+    staleness: Option<Staleness>,
+    /// The quorum store's quorums, for the staleness model.
+    quorums: Option<Quorums>,
 }
 
 /// What the recorder gathered, once the history ended.
@@ -60,6 +65,8 @@ pub struct Recorded {
     pub written: io::Result<()>,
     /// When each `ok` operation completed (virtual ns, in the order recorded).
     pub ok_ns: Vec<u64>,
+    /// How stale the reads were.
+    pub staleness: Option<StalenessFigures>,
 }
 
 impl Recorder {
@@ -84,6 +91,11 @@ impl Recorder {
             writer,
             kept,
             ok_ns: Vec::new(),
+            staleness: Some(Staleness::new()),
+            quorums: (s.cluster.protocol == crate::scenario::Protocol::Quorum).then(|| {
+                let q = super::kv::quorum_config(s);
+                Quorums { n: q.n, r: q.r, w: q.w, sloppy: q.sloppy }
+            }),
         }
     }
 
@@ -106,6 +118,7 @@ impl Recorder {
             history: self.kept.take().map(|ops| History { ops, ..History::new() }),
             written: self.writer.take().map_or(Ok(()), HistoryWriter::finish),
             ok_ns: std::mem::take(&mut self.ok_ns),
+            staleness: self.staleness.take().map(|st| st.finish(self.quorums)),
         }
     }
 }
@@ -129,6 +142,9 @@ impl OpSink for Recorder {
         {
             self.error = Some(e);
             self.check = None;
+        }
+        if let Some(st) = &mut self.staleness {
+            st.push(&op);
         }
         if let Some(w) = &mut self.writer {
             w.push(&op);

@@ -346,7 +346,12 @@ pub fn evaluate(s: &Scenario, run: &KvRun, world: &World<KvNode>, recorded: &Rec
     fin.consensus = Some(crate::report::outcome::ConsensusFigures {
         leadership: lead.figures(end),
         entries_committed: inv.stats().committed,
-        recovery: crate::check::recovery::recovery(world.fault_log(), lead.reigns(), &recorded.ok_ns),
+        recovery: crate::check::recovery::recovery(
+            world.fault_log(),
+            lead.reigns(),
+            &recorded.ok_ns,
+            &world.observer::<crate::check::catch_up::CatchUp>().map_or_else(Vec::new, |c| c.caught_up(end)),
+        ),
     });
     let mut ops = recorded.total.figures();
     // The operations still in flight (end_history recorded them `info`): the end of the run
@@ -369,6 +374,7 @@ pub fn evaluate(s: &Scenario, run: &KvRun, world: &World<KvNode>, recorded: &Rec
     fin.checks.insert("linearizable".into(), check);
     fin.linearizability = Some(figures);
     fin.linearizability_s = recorded.check.as_ref().ok().map(|r| r.stats.elapsed.as_secs_f64());
+    fin.staleness = recorded.staleness.clone();
 }
 
 /// The linearizability options of a scenario: its budget over the defaults, and the

@@ -101,6 +101,8 @@ pub struct Finished {
     pub zones: Vec<ZoneFigures>,
     /// Wall-clock time the linearizability check took, s (a timing figure, never a verdict).
     pub linearizability_s: Option<f64>,
+    /// How stale the reads were (key-value runs).
+    pub staleness: Option<crate::check::staleness::StalenessFigures>,
 }
 
 /// What a run produced: its outcome, and the history its clients recorded (key-value runs).
@@ -259,6 +261,7 @@ fn simulate<N: Node>(
         useful_ops: 0,
         zones: Vec::new(),
         linearizability_s: None,
+        staleness: None,
     })
 }
 
@@ -321,6 +324,7 @@ fn outcome<N: Node>(
         ops: fin.ops,
         linearizability: fin.linearizability,
         raft: fin.consensus,
+        staleness: fin.staleness,
         security: Some(world.security_stats()).filter(|s| *s != Default::default()),
         cost: CostFigures::new(world.net_stats(), world.cpu_time(), fin.useful_ops),
         zones: fin.zones,

@@ -258,6 +258,10 @@ impl KvRun {
         let servers = s.cluster.nodes as usize;
         world.add_observer(Box::new(Invariants::new(servers)));
         world.add_observer(Box::new(Leadership::new(servers)));
+        world.add_observer(Box::new(crate::check::catch_up::CatchUp::new(
+            servers,
+            &crate::check::catch_up::heals(&s.faults),
+        )));
         world
     }
 

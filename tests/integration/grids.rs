@@ -179,3 +179,23 @@ fn each_fault_that_takes_the_leader_away_has_its_downtime_and_unavailability() {
     assert!(recovery("raft-happy-path", &dir).is_null());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_heal_is_timed_until_every_live_server_caught_up() {
+    let dir = tempdir("catch-up");
+    // The old leader restarts at the heal with nothing applied: it must replay the log before
+    // the cluster counts as caught up, so the figure is neither zero nor the whole rest of
+    // the run.
+    let f = &recovery("raft-leader-crash", &dir)[0];
+    let c = f["caught_up_s"].as_f64().expect("caught up before the end");
+    assert!(c > 0.0 && c < 2.0, "catch-up after the restart: {c}");
+    // Multi-Paxos announces commits and applies too.
+    let r = recovery("paxos-leader-churn", &dir);
+    let caught: Vec<f64> =
+        r.as_array().expect("records").iter().filter_map(|f| f["caught_up_s"].as_f64()).collect();
+    assert!(!caught.is_empty() && caught.iter().all(|&c| c >= 0.0), "{r}");
+    // The quorum store announces no commit index: not measured.
+    let r = recovery("quorum-minority-partition", &dir);
+    assert!(r[0].get("caught_up_s").is_none(), "{r}");
+    let _ = std::fs::remove_dir_all(dir);
+}

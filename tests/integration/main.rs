@@ -37,3 +37,4 @@ mod robustness;
 mod scale;
 mod scripted_ops;
 mod settings;
+mod staleness;

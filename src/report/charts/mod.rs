@@ -8,6 +8,8 @@
 //! | `timeline.svg` | who led, in which term or ballot round (protocols with leaders); who was down or cut off? | `recording.json`, `outcome.faults` |
 //! | `messages.svg` | what did the nodes say to each other around the fault? | `recording.json` |
 //! | `network.svg` | which links carried the traffic; did queues build up? | `outcome.links`, `recording.json` |
+//! | `staleness.svg` | how soon after a write did reads see it (t-visibility)? | `outcome.staleness` ([`staleness`]) |
+//! | `k-staleness.svg` | how many acknowledged versions behind were reads (k-staleness)? | `outcome.staleness` |
 //!
 //! Every time chart shades the fault windows the same way ([`faults`]), so charts can be read
 //! side by side. Charts are pure functions of the run's saved files: the same run gives
@@ -24,6 +26,7 @@ pub mod latency;
 pub mod messages;
 pub mod network;
 pub mod ops;
+pub mod staleness;
 pub mod style;
 pub mod svg;
 pub mod throughput;
@@ -102,6 +105,12 @@ pub fn render_charts(input: &Inputs<'_>) -> Result<Vec<ReportFile>, ChartError> 
     }
     if let Some(svg) = throughput::render(input)? {
         out.push(ReportFile { name: "throughput.svg", contents: svg });
+    }
+    if let Some(svg) = staleness::render(input)? {
+        out.push(ReportFile { name: "staleness.svg", contents: svg });
+    }
+    if let Some(svg) = staleness::render_k(input)? {
+        out.push(ReportFile { name: "k-staleness.svg", contents: svg });
     }
     out.push(ReportFile { name: "timeline.svg", contents: timeline::render(input)? });
     out.push(ReportFile { name: "messages.svg", contents: messages::render(input)? });

@@ -18,6 +18,7 @@
 //! servers were up, their messages, the values and operations), never a role, round or log.
 
 pub mod ops;
+pub mod staleness;
 pub mod step;
 
 use std::fmt::Write;
@@ -98,6 +99,23 @@ fn chart_table(vocab: Vocab) -> Vec<(&'static str, String, String)> {
                 .to_string(),
         ),
         (
+            "staleness.svg",
+            "How soon reads saw a write (t-visibility)".to_string(),
+            "Across: how long after a write was acknowledged a read began (log scale, one point per range of \
+             lags). Up: of those (write, read) pairs, the share in which the read returned that write or a newer \
+             one. 100 % everywhere is a store whose reads never go back in time; a curve that starts lower and \
+             climbs is eventual consistency, measured. The dashed line (quorum store) is PBS's prediction for \
+             quorums that never grow after the acknowledgement. Hover a point for its counts."
+                .to_string(),
+        ),
+        (
+            "k-staleness.svg",
+            "How many versions behind (k-staleness)".to_string(),
+            "Each bar: the share of measured reads that missed exactly k versions acknowledged before they began \
+             (k = 0: fresh). Diamonds (quorum store): PBS's closed form for non-expanding quorums."
+                .to_string(),
+        ),
+        (
             "messages.svg",
             "Messages around the first fault".to_string(),
             format!(
@@ -173,6 +191,7 @@ pub fn index(input: &Inputs<'_>, charts: &[&str]) -> String {
     checks_and_figures(&mut h, input);
     step_through(&mut h, input);
     chart_section(&mut h, input, charts);
+    staleness::section(&mut h, o);
     let _ = write!(
         h,
         "<section id=\"parameters\">\n<h2>Every effective parameter</h2>\n<details><summary>{} lines</summary>\
