@@ -37,6 +37,18 @@ use super::watchdog::Timer;
 /// How many of the last-completed operations may be relaxed at first.
 pub(super) const WINDOW: usize = 24;
 
+/// The step cap of a shrinking test at first: the larger of this and [`TEST_FACTOR`] times
+/// the steps that refuting the shortest failing cut took, all operations held. A test
+/// that needs more is most often one that relaxes so much that the search turns
+/// exponential; left undecided it keeps its operations held, and only if that leaves the
+/// result short of 1-minimal are such tests run again, with more steps each (4× per round,
+/// up to a quarter of the budget).
+const FIRST_TEST: u64 = 50_000;
+
+/// See [`FIRST_TEST`]: relaxing operations widens the search, by a small factor while
+/// the held ones still pin it down.
+const TEST_FACTOR: u64 = 4;
+
 /// Steps a test runs between checks of the memory budget and the watchdog.
 const TEST_SLICE: u64 = 100_000;
 
@@ -62,39 +74,67 @@ pub(super) struct Shrunk {
 
 /// Shrinks `failing` (indices into `ops` of a partition proven not linearizable from any
 /// of `roots`, whose preset operations are indices into `ops` as well) within `budget`;
-/// `fast` lets tests of append-only configurations be decided without search; `timer`
-/// carries the check's watchdog.
+/// `frontier` is the deciding search's [`Search::frontier`], if known (a hint: it only
+/// saves tests); `fast` lets tests of append-only configurations be decided without
+/// search; `timer` carries the check's watchdog.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn shrink<M: Model>(
     model: &M,
     ops: &[Operation<M::Input, M::Output>],
     failing: &[usize],
     roots: &[Root<M::State>],
+    frontier: Option<u64>,
     budget: &Budget,
     fast: bool,
     timer: &Timer,
 ) -> Shrunk {
     let mut order = failing.to_vec();
     order.sort_by_key(|&i| (ops[i].call, i));
+    let max_test = (budget.max_steps / 4).max(1);
     let mut tester = Tester {
         model,
         ops,
         roots,
         left: budget.max_steps,
-        per_test: (budget.max_steps / 4).max(1),
+        per_test: max_test,
         budget: *budget,
         fast,
         timer,
         steps: 0,
+        failing: Vec::new(),
+        passing: Vec::new(),
     };
 
     // 1. The shortest failing cut, all operations held. `hi = n + 1` is no cut.
     let all_held = vec![true; order.len()];
     let (mut lo, mut hi) = (1, order.len() + 1);
+    // Whether the cut after the `k`-th call fails, and if so, in how many steps.
+    let fails_at = |tester: &mut Tester<'_, M>, k: usize| {
+        let before = tester.steps;
+        let failed = tester.fails(&order[..k], &all_held[..k], Some(ops[order[k - 1]].call)) == Some(true);
+        failed.then(|| tester.steps - before)
+    };
+    // What refuting the shortest failing cut took, all held (0: not measured).
+    let mut refuted_in = 0;
+    // The deciding search's frontier names the cut: every node it explored was stuck by a
+    // return at or before `frontier`, so the history cut just after it fails, and a cut
+    // before it does not (see `Search::frontier`). Two tests confirm that (pruning may have
+    // hidden a node that got further); if they do not, the binary search finds the cut.
+    if let Some(t) = frontier {
+        let k = order.partition_point(|&i| ops[i].call <= t) + 1;
+        if k <= order.len()
+            && let Some(steps) = fails_at(&mut tester, k)
+        {
+            (hi, refuted_in) = (k, steps);
+            if k == 1 || fails_at(&mut tester, k - 1).is_none() {
+                lo = k;
+            }
+        }
+    }
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        let cut = Some(ops[order[mid - 1]].call);
-        if tester.fails(&order[..mid], &all_held[..mid], cut) == Some(true) {
-            hi = mid;
+        if let Some(steps) = fails_at(&mut tester, mid) {
+            (hi, refuted_in) = (mid, steps);
         } else {
             lo = mid + 1;
         }
@@ -117,16 +157,29 @@ pub(super) fn shrink<M: Model>(
         }
         let mut window = window.to_vec();
         window.sort_unstable();
-        // 3. ddmin over the window.
-        let (held, minimal) = ddmin(window, |kept| {
-            let mut mask = mask.clone();
-            for &p in kept {
-                mask[p] = true;
+        // 3. ddmin over the window, each test capped (at FIRST_TEST steps, or TEST_FACTOR
+        // times what refuting the cut took, whichever is more); if a capped test left the
+        // result short of 1-minimal, again from that result with a cap 4× higher (tests
+        // already settled are not run again), up to a quarter of the budget.
+        let mut cap = FIRST_TEST.max(TEST_FACTOR.saturating_mul(refuted_in)).min(max_test);
+        let mut window = window;
+        let (held, minimal) = loop {
+            tester.per_test = cap;
+            let (held, minimal) = ddmin(window, |kept| {
+                let mut mask = mask.clone();
+                for &p in kept {
+                    mask[p] = true;
+                }
+                tester.fails_known(&order, mask, cut)
+            });
+            if minimal || cap >= max_test || tester.out_of_budget() {
+                break (held, minimal);
             }
-            tester.fails(&order, &mask, cut)
-        });
+            window = held;
+            cap = cap.saturating_mul(4).min(max_test);
+        };
         // ddmin never tries relaxing a last single operation: does the window matter?
-        let window_matters = held.len() != 1 || tester.fails(&order, &mask, cut) == Some(false);
+        let window_matters = held.len() != 1 || tester.fails_known(&order, mask.clone(), cut) == Some(false);
         if window_matters || width == candidates.len() || tester.out_of_budget() {
             break (held, minimal && window_matters, rest.len());
         }
@@ -161,6 +214,11 @@ struct Tester<'a, M: Model> {
     fast: bool,
     timer: &'a Timer,
     steps: u64,
+    /// Held sets (over the cut history) proven to fail, and proven linearizable: holding
+    /// more only removes options, so a superset of a failing set fails and a subset of a
+    /// linearizable one is linearizable. Undecided tests are not recorded.
+    failing: Vec<Vec<bool>>,
+    passing: Vec<Vec<bool>>,
 }
 
 impl<'a, M: Model> Tester<'a, M> {
@@ -232,10 +290,31 @@ impl<'a, M: Model> Tester<'a, M> {
             .collect()
     }
 
+    /// [`Tester::fails`] over the whole cut history `order`, answered without a search when
+    /// a test already run settles it (see `failing`, `passing`). Every call must pass the
+    /// same `order` and `cut`.
+    fn fails_known(&mut self, order: &[usize], held: Vec<bool>, cut: Option<u64>) -> Option<bool> {
+        let within = |a: &[bool], b: &[bool]| a.iter().zip(b).all(|(&x, &y)| !x || y);
+        if self.failing.iter().any(|f| within(f, &held)) {
+            return Some(true);
+        }
+        if self.passing.iter().any(|p| within(&held, p)) {
+            return Some(false);
+        }
+        let answer = self.fails(order, &held, cut);
+        match answer {
+            Some(true) => self.failing.push(held),
+            Some(false) => self.passing.push(held),
+            None => {}
+        }
+        answer
+    }
+
     /// Whether the configuration is proven not linearizable (`Some(true)`), proven
     /// linearizable (`Some(false)`), or undecided within the budget (`None`).
     fn fails(&mut self, subset: &[usize], held: &[bool], cut: Option<u64>) -> Option<bool> {
         let mut search = self.search(subset, held, cut, false);
+        search.skip_idle();
         let cap = self.per_test.min(self.left);
         let progress = loop {
             self.timer.poll(self.budget.max_steps - self.left, &self.budget);
