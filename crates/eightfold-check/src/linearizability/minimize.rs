@@ -407,6 +407,143 @@ mod tests {
         assert!(parts.iter().all(|p| !p.is_empty()));
     }
 
+    use crate::formats::{self, Format};
+    use crate::linearizability::{KeyValue, Options, Register, Verdict, check, single_register};
+
+    /// Decides, with the plain search (no shortcut, no reduction of the shrinking tests),
+    /// whether the partition `failing` of `ops` cut at `cut` is linearizable when only the
+    /// operations in `held` are held to what was observed and the rest relaxed, as a
+    /// counterexample states it.
+    fn plain_fails<M: Model>(
+        model: &M,
+        ops: &[Operation<M::Input, M::Output>],
+        considered: &[usize],
+        held: &[usize],
+        cut: Option<u64>,
+    ) -> bool {
+        let sops: Vec<SearchOp<'_, M::Input, M::Output>> = considered
+            .iter()
+            .filter_map(|&i| {
+                let o = &ops[i];
+                let ret = o.ret.unwrap_or(u64::MAX);
+                let (ret, output) =
+                    if cut.is_some_and(|t| ret >= t) { (u64::MAX, None) } else { (ret, o.output.as_ref()) };
+                let held = held.contains(&i);
+                if !held && model.is_observer(&o.input, None) {
+                    return None; // a relaxed read constrains nothing
+                }
+                let output = if held { output } else { None };
+                Some(SearchOp { input: &o.input, output, call: o.call, ret, optional: !held })
+            })
+            .collect();
+        let mut search = Search::new(model, sops, false, false);
+        match search.run(50_000_000) {
+            Progress::NotLinearizable => true,
+            Progress::Linearizable => false,
+            Progress::Running => panic!("the plain search did not decide"),
+        }
+    }
+
+    /// Checks the counterexample `check` gives for `ops` against what it claims: its held
+    /// operations (listed, and the unlisted context) cannot be linearized with the others
+    /// relaxed, and relaxing any one listed operation makes the history linearizable.
+    /// Returns the steps shrinking took.
+    fn proven_and_one_minimal<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>]) -> u64 {
+        let report = check(model, ops, &Options::default());
+        let Verdict::NotLinearizable(c) = &report.verdict else { panic!("{:?}", report.verdict) };
+        assert!(c.minimal, "not minimal within the default budget");
+        let partition =
+            model.partition(ops).into_iter().find(|p| p.label == c.partition).expect("its partition");
+        // As the check does: timed-out reads constrain nothing and take no part.
+        let mut order: Vec<usize> = partition
+            .ops
+            .into_iter()
+            .filter(|&i| ops[i].output.is_some() || !model.is_observer(&ops[i].input, None))
+            .collect();
+        assert_eq!(order.len(), c.partition_ops);
+        order.sort_by_key(|&i| (ops[i].call, i));
+        order.truncate(c.considered);
+        if let Some(t) = c.cut {
+            assert_eq!(ops[*order.last().unwrap()].call, t, "the cut is the last call taking part");
+        }
+        // The context: the operations that completed first, before the cut.
+        let mut done: Vec<(u64, usize, usize)> = (0..order.len())
+            .filter_map(|p| {
+                ops[order[p]].ret.filter(|&r| c.cut.is_none_or(|t| r < t)).map(|r| (r, p, order[p]))
+            })
+            .collect();
+        done.sort_unstable();
+        let listed: Vec<usize> = c.ops.iter().map(|o| o.index).collect();
+        let context: Vec<usize> = done.iter().take(c.context).map(|&(_, _, i)| i).collect();
+        assert!(listed.iter().all(|i| !context.contains(i)), "a listed operation is in the context");
+        let held: Vec<usize> = listed.iter().chain(&context).copied().collect();
+        assert!(plain_fails(model, ops, &order, &held, c.cut), "the counterexample is linearizable");
+        for drop in &listed {
+            let fewer: Vec<usize> = held.iter().copied().filter(|i| i != drop).collect();
+            assert!(!plain_fails(model, ops, &order, &fewer, c.cut), "still failing with op {drop} relaxed");
+        }
+        report.stats.shrink_steps
+    }
+
+    fn corpus(file: &str, format: Format) -> formats::ParsedHistory {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/porcupine").join(file);
+        formats::load(&path, format).expect("a corpus file")
+    }
+
+    #[test]
+    fn corpus_counterexamples_are_proven_one_minimal_and_cheap() {
+        // The two histories whose counterexample cost the most (issue 21): etcd_099 spent
+        // 2.9 s and the whole 16M-step budget, and was not minimal; c50-bad likewise.
+        let etcd = corpus("jepsen/etcd_099.log", Format::PorcupineEtcd);
+        let ops = single_register(etcd.ops).unwrap();
+        let steps = proven_and_one_minimal(&Register { initial: etcd.initial }, &ops);
+        assert!(steps < 4_000_000, "etcd_099 took {steps} steps to shrink");
+        let kv = corpus("kv/c50-bad.txt", Format::PorcupineKv);
+        let steps = proven_and_one_minimal(&KeyValue { initial: kv.initial }, &kv.ops);
+        assert!(steps < 1_000_000, "c50-bad took {steps} steps to shrink");
+        let steps = proven_and_one_minimal(
+            &Register { initial: None },
+            &single_register(corpus("jepsen/etcd_057.log", Format::PorcupineEtcd).ops).unwrap(),
+        );
+        assert!(steps < 4_000_000, "etcd_057 took {steps} steps to shrink");
+    }
+
+    #[test]
+    fn the_frontier_hint_finds_the_cut_the_binary_search_finds() {
+        let etcd = corpus("jepsen/etcd_099.log", Format::PorcupineEtcd);
+        let ops = single_register(etcd.ops).unwrap();
+        let model = Register { initial: etcd.initial };
+        let failing: Vec<usize> = (0..ops.len())
+            .filter(|&i| ops[i].output.is_some() || !model.is_observer(&ops[i].input, None))
+            .collect();
+        let sops = failing
+            .iter()
+            .map(|&i| SearchOp {
+                input: &ops[i].input,
+                output: ops[i].output.as_ref(),
+                call: ops[i].call,
+                ret: ops[i].ret.unwrap_or(u64::MAX),
+                optional: false,
+            })
+            .collect();
+        let mut search = Search::new(&model, sops, false, true);
+        assert_eq!(search.run(u64::MAX), Progress::NotLinearizable);
+        let frontier = search.frontier();
+        assert!(frontier.is_some());
+        let roots = [Root { state: model.init(), applied: Vec::new() }];
+        let timer = Timer::new(None);
+        let shrink = |hint| shrink(&model, &ops, &failing, &roots, hint, &Budget::SHRINK, true, &timer);
+        let (hinted, searched) = (shrink(frontier), shrink(None));
+        assert_eq!((hinted.cut, hinted.considered), (searched.cut, searched.considered));
+        assert_eq!(hinted.held, searched.held);
+        assert!(
+            hinted.steps < searched.steps,
+            "{} steps with the hint, {} without",
+            hinted.steps,
+            searched.steps
+        );
+    }
+
     #[test]
     fn ddmin_finds_a_one_minimal_subset() {
         // Fails iff it contains both 3 and 11.

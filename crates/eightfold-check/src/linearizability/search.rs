@@ -366,9 +366,10 @@ impl<'a, M: Model> Search<'a, M> {
     /// initial state has failed, every node it explored had placed all operations that
     /// returned before the node's stuck return, so the history cut at any call up to the
     /// frontier (operations still running there counted as never returning) is
-    /// linearizable, and cut at the first call after it, not — unless the prune of
-    /// [`Search::viable`] rejected a configuration that, in the cut history, would have
-    /// got further. A hint for shrinking, which checks it.
+    /// linearizable, and cut at the first call after it, not. A configuration the prune of
+    /// [`Search::viable`] rejects counts as stuck at the return of the observer it
+    /// cannot satisfy, though in the cut history it might have got further (operations
+    /// still running at the cut lose their results). A hint for shrinking, which checks it.
     pub(super) fn frontier(&self) -> Option<u64> {
         self.frontier
     }
@@ -552,9 +553,14 @@ impl<'a, M: Model> Search<'a, M> {
                     .iter()
                     .filter(|&&i| i != d)
                     .map(|&i| (ops[i as usize].input, ops[i as usize].output));
-                target
+                let viable = target
                     .output
-                    .is_none_or(|out| self.model.may_still_observe(next, target.input, out, &mut others))
+                    .is_none_or(|out| self.model.may_still_observe(next, target.input, out, &mut others));
+                if !viable {
+                    // The configuration is stuck at that observer's return, unexplored.
+                    self.frontier = Some(self.frontier.map_or(target.ret, |f| f.max(target.ret)));
+                }
+                viable
             }
             None => true,
         };
