@@ -12,7 +12,10 @@
 //! 1. **Shortest failing prefix.** Cut the history just after the `k`-th call; operations
 //!    still running at the cut become indeterminate and later ones vanish. Linearizability
 //!    is prefix-closed, so failure is monotone in `k` and a binary search finds the
-//!    shortest failing cut.
+//!    shortest failing cut. It starts from the deciding search's own frontier (the latest
+//!    return any of its nodes got stuck at, [`Search::frontier`]): the cut just after it is
+//!    the answer, confirmed by two tests, unless pruning hid a node that would have got
+//!    further, when the binary search runs as before.
 //! 2. **A window.** The failure shows at the cut because of operations that completed just
 //!    before it. Only the [`WINDOW`] operations that completed last are candidates for
 //!    relaxing; earlier ones stay held as context. (Relaxing many operations at once makes
@@ -24,9 +27,25 @@
 //!    decisive, relaxing any one remaining held operation of the window makes the history
 //!    linearizable (1-minimal).
 //!
+//! What keeps the tests cheap, none of it changing what a test answers:
+//!
+//! - **Idle applications left out** ([`Search::skip_idle`]): an operation that may not take
+//!   effect (relaxed, or never returning) taking effect without changing the state
+//!   reaches nothing that leaving it out does not, and an operation that never returns may
+//!   stay pending to the end (in the Jepsen etcd logs, timed-out cas operations that do
+//!   not match).
+//! - **Settled tests remembered**: holding more only removes options, so once a held set
+//!   is proven to fail, every superset fails, and once one is linearizable, every subset
+//!   is; delta debugging asks many such questions again.
+//! - **Capped tests first**: a test relaxing many operations can turn exponential (each
+//!   may or may not have happened, in any order). Tests start capped at a few times what
+//!   refuting the cut took; only if an undecided test leaves the result short of
+//!   1-minimal does delta debugging run again from that result with caps 4× higher.
+//!
 //! Every test runs under a step cap and the memory budget, both deterministic; a test that
 //! hits one counts as "not shown to fail", so the result is always a proven
-//! counterexample, only perhaps not minimal, and the same one on every machine.
+//! counterexample, only perhaps not minimal (the counterexample says so), and the same one
+//! on every machine.
 
 use super::Budget;
 use super::model::Model;
@@ -162,7 +181,6 @@ pub(super) fn shrink<M: Model>(
         // result short of 1-minimal, again from that result with a cap 4× higher (tests
         // already settled are not run again), up to a quarter of the budget.
         let mut cap = FIRST_TEST.max(TEST_FACTOR.saturating_mul(refuted_in)).min(max_test);
-        let mut window = window;
         let (held, minimal) = loop {
             tester.per_test = cap;
             let (held, minimal) = ddmin(window, |kept| {
