@@ -168,6 +168,7 @@ impl<M: Model> Incremental<M> {
             &label,
             &failing,
             &roots,
+            None,
             &self.options,
             &self.timer,
             &mut self.stats,

@@ -377,7 +377,7 @@ pub fn check<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>], option
         elapsed: timer.elapsed(),
         ..Stats::default()
     };
-    let settled = interleaved.settled;
+    let (settled, frontier) = (interleaved.settled, interleaved.frontier);
     let verdict = match settled {
         Settled::AllLinearizable => Verdict::Linearizable,
         Settled::Exhausted { by, unresolved } => Verdict::Unknown {
@@ -394,6 +394,7 @@ pub fn check<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>], option
                 &partitions[p].label,
                 &kept[p],
                 &roots,
+                frontier,
                 options,
                 &timer,
                 &mut stats,
@@ -406,7 +407,8 @@ pub fn check<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>], option
 }
 
 /// Builds the counterexample for a partition proven not linearizable from any of `roots`,
-/// shrunk within `options.shrink` (the watchdog of `timer` still applies).
+/// shrunk within `options.shrink` (the watchdog of `timer` still applies); `frontier` is the
+/// deciding search's, if known (see `minimize::shrink`).
 #[allow(clippy::too_many_arguments)]
 fn counterexample<M: Model>(
     model: &M,
@@ -414,12 +416,15 @@ fn counterexample<M: Model>(
     label: &str,
     failing: &[usize],
     roots: &[Root<M::State>],
+    frontier: Option<u64>,
     options: &Options,
     timer: &Timer,
     stats: &mut Stats,
 ) -> Counterexample {
     let shrunk = match &options.shrink {
-        Some(budget) => minimize::shrink(model, ops, failing, roots, budget, options.shortcuts, timer),
+        Some(budget) => {
+            minimize::shrink(model, ops, failing, roots, frontier, budget, options.shortcuts, timer)
+        }
         None => {
             let mut held = failing.to_vec();
             held.sort_by_key(|&i| (ops[i].call, i));

@@ -30,6 +30,8 @@ pub(super) struct Interleaved {
     pub(super) steps: u64,
     /// The most bytes the searches held at once, as they account them.
     pub(super) memory: usize,
+    /// The failed partition's [`Search::frontier`].
+    pub(super) frontier: Option<u64>,
 }
 
 /// Runs the searches round-robin, `slice` steps at a time, until one fails, all succeed,
@@ -44,7 +46,7 @@ pub(super) fn interleave<M: Model>(
     let slice = slice.max(1);
     let mut steps = 0u64;
     let mut memory = 0usize;
-    let done = |settled, steps, memory| Interleaved { settled, steps, memory };
+    let done = |settled, steps, memory| Interleaved { settled, steps, memory, frontier: None };
     while !searches.is_empty() {
         let mut i = 0;
         while i < searches.len() {
@@ -62,7 +64,10 @@ pub(super) fn interleave<M: Model>(
             let held: usize = searches.iter().map(|(_, s)| s.memo_bytes()).sum();
             memory = memory.max(held);
             match progress {
-                Progress::NotLinearizable => return done(Settled::Failed(searches[i].0), steps, memory),
+                Progress::NotLinearizable => {
+                    let frontier = searches[i].1.frontier();
+                    return Interleaved { frontier, ..done(Settled::Failed(searches[i].0), steps, memory) };
+                }
                 Progress::Linearizable => {
                     searches.remove(i);
                 }

@@ -172,6 +172,10 @@ pub(super) struct Search<'a, M: Model> {
     /// The partition's answer, if it is append-only ([`append`]): `run` then only charges
     /// its cost in steps.
     decided: Option<Decided<M::State>>,
+    /// Whether to leave out idle applications ([`Search::skip_idle`]).
+    skip_idle: bool,
+    /// The latest return at which a node got stuck ([`Search::frontier`]).
+    frontier: Option<u64>,
 }
 
 impl<'a, M: Model> Search<'a, M> {
@@ -250,6 +254,8 @@ impl<'a, M: Model> Search<'a, M> {
             // the prune, it shows how far the plain order gets.
             prune: fast && !track_longest,
             decided,
+            skip_idle: false,
+            frontier: None,
         };
         if search.decided.is_some() {
             return search;
@@ -308,6 +314,7 @@ impl<'a, M: Model> Search<'a, M> {
     /// True if the current node meets the goal.
     fn arrived(&self) -> bool {
         match self.goal {
+            Goal::First if self.skip_idle => self.required_left == 0,
             Goal::First => self.cursor == NIL,
             Goal::Ends => self.required_left == 0,
         }
@@ -332,6 +339,39 @@ impl<'a, M: Model> Search<'a, M> {
         } else {
             Progress::NotLinearizable
         }
+    }
+
+    /// Leaves out every *idle* application: an operation that may not take effect (it never
+    /// returns, or is optional) taking effect without changing the state. Not applying it
+    /// reaches every configuration that applying it does, with the same state and one
+    /// obligation fewer (an operation that never returns stays pending to the end, which
+    /// this mode allows: a node arrives once every operation that returns is placed, since
+    /// an operation that never returns, its result unknown, can always go last; an optional
+    /// one is skipped at its return), so a linearization exists with idle applications if
+    /// and only if one exists without them. An exact reduction for
+    /// [`Goal::First`]; the shrinking tests use it (the main check does not, so its step
+    /// counts stay as they were). Call before the first [`Search::run`].
+    pub(super) fn skip_idle(&mut self) {
+        self.skip_idle = self.goal == Goal::First && self.longest.is_none();
+        // Pending operations that never return may then stay pending: a node arrives once
+        // every operation that returns has its place. The root may already have.
+        if self.skip_idle && self.decided.is_none() && self.outcome == Progress::Running && self.arrived() {
+            self.outcome = Progress::Linearizable;
+        }
+    }
+
+    /// The latest return time at which the search found a node stuck (every candidate
+    /// tried, and that operation's return reached unlinearized); `None` if none was, or if
+    /// the partition was decided without search. Once a [`Goal::First`] search from the
+    /// initial state has failed, every node it explored had placed all operations that
+    /// returned before the node's stuck return, so the history cut at any call up to the
+    /// frontier (operations still running there counted as never returning) is
+    /// linearizable, and cut at the first call after it, not. A configuration the prune of
+    /// [`Search::viable`] rejects counts as stuck at the return of the observer it
+    /// cannot satisfy, though in the cut history it might have got further (operations
+    /// still running at the cut lose their results). A hint for shrinking, which checks it.
+    pub(super) fn frontier(&self) -> Option<u64> {
+        self.frontier
     }
 
     /// Steps taken so far (events visited).
@@ -405,7 +445,12 @@ impl<'a, M: Model> Search<'a, M> {
                     }
                     // `op` returned without being linearized: it never took effect, if it
                     // may not; otherwise this node fails.
-                    Phase::Others => self.ops[op as usize].optional && self.try_skip(op),
+                    Phase::Others if self.ops[op as usize].optional => self.try_skip(op),
+                    Phase::Others => {
+                        let ret = self.ops[op as usize].ret;
+                        self.frontier = Some(self.frontier.map_or(ret, |f| f.max(ret)));
+                        false
+                    }
                 }
             } else if self.observer[op as usize] != (self.phase == Phase::Observers) {
                 // The first pass looks only at observers; in the second they are known to
@@ -454,6 +499,9 @@ impl<'a, M: Model> Search<'a, M> {
         let Some(next) = self.model.step(&self.state, o.input, o.output) else {
             return Tried::Illegal;
         };
+        if self.skip_idle && (o.optional || o.ret == u64::MAX) && next == self.state {
+            return Tried::Illegal;
+        }
         // An observer leaves the state as it was; anything else must leave the next
         // observer due still within reach.
         if self.prune && !self.observer[op as usize] && !self.viable(&next, op) {
@@ -505,9 +553,14 @@ impl<'a, M: Model> Search<'a, M> {
                     .iter()
                     .filter(|&&i| i != d)
                     .map(|&i| (ops[i as usize].input, ops[i as usize].output));
-                target
+                let viable = target
                     .output
-                    .is_none_or(|out| self.model.may_still_observe(next, target.input, out, &mut others))
+                    .is_none_or(|out| self.model.may_still_observe(next, target.input, out, &mut others));
+                if !viable {
+                    // The configuration is stuck at that observer's return, unexplored.
+                    self.frontier = Some(self.frontier.map_or(target.ret, |f| f.max(target.ret)));
+                }
+                viable
             }
             None => true,
         };
