@@ -36,7 +36,7 @@
 //! - clients stop drawing operations at the end of a run (`workload.stop` defaults to
 //!   `duration`), so a client that drew one at exactly `T` in the session would not in the
 //!   file. The session therefore only ever rests at an instant where no client drew an
-//!   operation: it moves on by a nanosecond until it is so ([`Session::settle`]).
+//!   operation: it moves on by a nanosecond until it is so (`Live::advance`).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;

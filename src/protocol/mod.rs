@@ -220,7 +220,7 @@ pub trait Registration: Send + Sync {
 
     /// Checks the scenario's settings object `cluster.<name>` (`None`: absent): an error
     /// names the path inside it and what is wrong.
-    fn check_settings(&self, settings: Option<serde_json::Value>) -> Result<(), (String, String)>;
+    fn check_settings(&self, settings: Option<serde_json::Value>) -> Result<(), SettingsError>;
 
     /// The run of scenario `s` (which names this protocol and passed validation).
     fn resolve(&self, name: Protocol, s: &Scenario) -> Result<Box<dyn ProtocolRun>, RunError>;
@@ -232,14 +232,25 @@ pub trait Registration: Send + Sync {
     }
 }
 
+/// Why a protocol's settings object does not read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SettingsError {
+    /// The path inside the settings object (`heartbeat`, `timeouts[1]`; empty: the object).
+    pub path: String,
+    /// What is wrong, in serde's words.
+    pub message: String,
+}
+
 /// Reads `T` from the settings object as written (the default when absent), with the path
 /// of an error inside it.
 pub fn read_settings<T: DeserializeOwned + Default>(
     settings: Option<serde_json::Value>,
-) -> Result<T, (String, String)> {
+) -> Result<T, SettingsError> {
     match settings {
         None => Ok(T::default()),
-        Some(v) => crate::scenario::json::nested(v, |d| T::deserialize(d)).map_err(|e| (e.path, e.message)),
+        Some(v) => crate::scenario::json::nested(v, |d| T::deserialize(d))
+            .map_err(|e| SettingsError { path: e.path, message: e.message }),
     }
 }
 
@@ -251,7 +262,7 @@ impl<P: KvProtocol> Registration for Kv<P> {
         Capabilities { key_value: true, ..P::capabilities() }
     }
 
-    fn check_settings(&self, settings: Option<serde_json::Value>) -> Result<(), (String, String)> {
+    fn check_settings(&self, settings: Option<serde_json::Value>) -> Result<(), SettingsError> {
         read_settings::<P::Settings>(settings).map(|_| ())
     }
 

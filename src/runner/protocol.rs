@@ -116,12 +116,10 @@ impl<P: KvProtocol> KvRun<P> {
     /// The run of `s` with `P` registered as `protocol`: its settings read from
     /// `cluster.<protocol>` (refused if they do not read, which validation catches first).
     pub fn new(protocol: Protocol, s: &Scenario) -> Result<Self, RunError> {
-        let settings = read_settings::<P::Settings>(s.cluster.settings_of(protocol.name())).map_err(
-            |(path, message)| {
-                let path = crate::scenario::json::join(&format!("cluster.{protocol}"), &path);
-                RunError::Protocol(format!("{path}: {message}"))
-            },
-        )?;
+        let settings = read_settings::<P::Settings>(s.cluster.settings_of(protocol.name())).map_err(|e| {
+            let path = crate::scenario::json::join(&format!("cluster.{protocol}"), &e.path);
+            RunError::Protocol(format!("{path}: {}", e.message))
+        })?;
         let servers = P::configure(settings, s);
         let unit = servers.liveness_unit();
         let liveness_bound = s

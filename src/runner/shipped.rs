@@ -10,7 +10,7 @@ use crate::proto::quorum::{QuorumConfig, QuorumNode};
 use crate::proto::raft::{RaftAdmin, RaftConfig, RaftNode};
 use crate::proto::service::ServiceMsg;
 use crate::protocol::{
-    Capabilities, Invariant, KvProtocol, Registration, Registry, ServerView, read_settings,
+    Capabilities, Invariant, KvProtocol, Registration, Registry, ServerView, SettingsError, read_settings,
 };
 use crate::scenario::{GossipSpec, PaxosSpec, Protocol, QuorumSpec, RaftSpec, Scenario};
 use crate::sim::{NodeId, SimDuration, StorageView};
@@ -195,7 +195,7 @@ impl Registration for Gossip {
         Capabilities { title: "gossip", view: ServerView::Values, ..Capabilities::default() }
     }
 
-    fn check_settings(&self, settings: Option<serde_json::Value>) -> Result<(), (String, String)> {
+    fn check_settings(&self, settings: Option<serde_json::Value>) -> Result<(), SettingsError> {
         read_settings::<GossipSpec>(settings).map(|_| ())
     }
 

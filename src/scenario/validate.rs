@@ -485,8 +485,8 @@ fn protocol_settings(s: &Scenario) -> Result<(), ScenarioError> {
         ));
     }
     if let Some(registration) = crate::protocol::registry().get(protocol.name()) {
-        registration.check_settings(s.cluster.settings_of(protocol.name())).map_err(|(path, message)| {
-            ScenarioError::at(crate::scenario::json::join(&format!("cluster.{protocol}"), &path), message)
+        registration.check_settings(s.cluster.settings_of(protocol.name())).map_err(|e| {
+            ScenarioError::at(crate::scenario::json::join(&format!("cluster.{protocol}"), &e.path), e.message)
         })?;
     }
     Ok(())

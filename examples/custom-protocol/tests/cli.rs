@@ -20,6 +20,23 @@ fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
+/// The file called `name` somewhere under `dir`.
+fn find(dir: &Path, name: &str) -> PathBuf {
+    for entry in std::fs::read_dir(dir).expect("readable").flatten() {
+        let p = entry.path();
+        if p.file_name().is_some_and(|n| n == name) {
+            return p;
+        }
+        if p.is_dir() {
+            let found = find(&p, name);
+            if found.exists() {
+                return found;
+            }
+        }
+    }
+    dir.join(name)
+}
+
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("written")).expect("JSON")
 }
@@ -165,4 +182,34 @@ fn bad_input_names_the_field() {
     let o = run(&["compare", scenario("single").to_str().unwrap(), "--protocols", "raft,zab"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("expected raft, paxos, quorum or single"), "{}", text(&o));
+}
+
+/// `shrink` finds a smaller two-server scenario that still fails linearizability, and
+/// `replay` re-runs a report of the toy to the same digest (with its trace, line by line);
+/// `chart` redraws it.
+#[test]
+fn shrink_replay_and_chart_work_on_the_toy() {
+    let out = tempfile::tempdir().expect("tmp");
+    let dir = out.path().to_str().unwrap();
+    let o =
+        run(&["shrink", scenario("pair").to_str().unwrap(), "--seed", "1", "--max-runs", "40", "--out", dir]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let shrunk = find(out.path(), "pair-shrunk.json");
+    let s = json(&shrunk);
+    assert_eq!(s["cluster"]["protocol"], "single");
+    let report = json(&find(out.path(), "shrink.json"));
+    assert_eq!(report["check"], "linearizable", "{report}");
+    assert!(
+        s["duration"].as_str().expect("a duration") != "4s" || s["workload"]["clients"].as_u64() < Some(4),
+        "something was shrunk: {s}"
+    );
+
+    let o = run(&["run", scenario("single").to_str().unwrap(), "--seed", "2", "--trace", "--out", dir, "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report = out.path().join("single-seed2");
+    let o = run(&["replay", report.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(report.join("index.html").exists() && report.join("latency.svg").exists());
+    let o = run(&["chart", report.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }

@@ -21,6 +21,7 @@ pub mod ops;
 pub mod staleness;
 pub mod step;
 
+use crate::protocol::ServerView;
 use std::fmt::Write;
 
 use crate::check::Status;
@@ -523,8 +524,9 @@ fn step_through(h: &mut String, input: &Inputs<'_>) {
 }
 
 /// The per-server state panel's place and its explanation, in each protocol's terms.
+/// A protocol that declares no per-server state to draw ([`ServerView::Role`]) has none.
 fn servers_panel(vocab: Vocab) -> String {
-    let what = match (vocab.log, vocab.protocol) {
+    let what = match (vocab.log, vocab.protocol.capabilities().view) {
         (Some(w), _) if w.compares_logs => format!(
             "Each server\u{2019}s {log} at this instant, one block per {position}, coloured and numbered by the \
              {round} it was written in; solid blocks are committed, pale dashed ones are not yet; a dot under a block \
@@ -552,7 +554,7 @@ fn servers_panel(vocab: Vocab) -> String {
             position = w.position,
             round = w.round,
         ),
-        (None, Protocol::QUORUM) => "Which version of each key each replica holds at this instant: one column \
+        (None, ServerView::Versions) => "Which version of each key each replica holds at this instant: one column \
              per key, one row per server; the newest version any server holds is drawn solid, an older (stale) \
              one pale orange with its age in versions (\u{2212}1: one version behind), and \u{2013} means the \
              server holds nothing for that key. Versions are numbered per key in the order of their stamps (the \
@@ -561,10 +563,11 @@ fn servers_panel(vocab: Vocab) -> String {
              hinted handoffs it holds, writes it took in for a replica it could not reach, waiting to be handed \
              back (key, version, for whom)."
             .to_string(),
-        (None, _) => "Which values each gossip peer holds at this instant: one small square per value injected \
+        (None, ServerView::Values) => "Which values each gossip peer holds at this instant: one small square per value injected \
              so far, in the order they were first learned anywhere; filled: the peer holds it, empty: it lacks \
              it. A restarted peer starts empty (it keeps its values in memory only)."
             .to_string(),
+        (None, ServerView::Role | ServerView::Log | ServerView::Slots) => return String::new(),
     };
     format!(
         "<h3>Inside each server</h3>\n<p class=\"explain\">{}</p>\n<div id=\"servers-state\"></div>\n",
