@@ -329,6 +329,22 @@ impl<'de> Deserialize<'de> for ClusterSpec {
     /// to read.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::{Error, MapAccess, Visitor};
+        /// A key of the cluster object: a field, or a registered protocol's name. Any other
+        /// is refused while the key is read, as the derive does, so the error's path names
+        /// it (`cluster.lattency`).
+        struct Key(String);
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+                let key = String::deserialize(d)?;
+                if ClusterSpec::FIELDS.contains(&key.as_str())
+                    || crate::protocol::registry().name(&key).is_some()
+                {
+                    Ok(Key(key))
+                } else {
+                    Err(D::Error::unknown_field(&key, &ClusterSpec::FIELDS))
+                }
+            }
+        }
         struct Fields;
         impl<'de> Visitor<'de> for Fields {
             type Value = ClusterSpec;
@@ -349,7 +365,7 @@ impl<'de> Deserialize<'de> for ClusterSpec {
                 let (mut gossip, mut raft, mut paxos, mut quorum) = (None, None, None, None);
                 let (mut zones, mut overrides, mut cpu) = (None, None, None);
                 let mut settings = std::collections::BTreeMap::new();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(Key(key)) = map.next_key::<Key>()? {
                     match key.as_str() {
                         "protocol" => once(&mut protocol, "protocol", map.next_value()?)?,
                         "nodes" => once(&mut nodes, "nodes", map.next_value()?)?,
@@ -360,13 +376,13 @@ impl<'de> Deserialize<'de> for ClusterSpec {
                         "zones" => once(&mut zones, "zones", map.next_value()?)?,
                         "overrides" => once(&mut overrides, "overrides", map.next_value()?)?,
                         "cpu" => once(&mut cpu, "cpu", map.next_value::<Option<CpuSpec>>()?)?,
-                        other if crate::protocol::registry().name(other).is_some() => {
+                        // A registered protocol's name (the only other key `Key` lets through).
+                        other => {
                             if settings.contains_key(other) {
                                 return Err(A::Error::custom(format_args!("duplicate field `{other}`")));
                             }
                             settings.insert(key.clone(), map.next_value::<serde_json::Value>()?);
                         }
-                        other => return Err(A::Error::unknown_field(other, &ClusterSpec::FIELDS)),
                     }
                 }
                 Ok(ClusterSpec {
