@@ -17,8 +17,14 @@
 //! - [`check`]: the checks that judge a run;
 //! - [`report`]: `outcome.json` and the report directory;
 //! - [`runner`]: scenario → world → outcome, shared by every command;
+//! - [`protocol`]: the public protocol API — what a replica implements, how a protocol
+//!   registers under a name with its own settings and capabilities ([`protocol::Registry`]),
+//!   the registry the process uses; the shipped protocols register through it
+//!   (`runner::shipped`). Scenario parsing and the report ask the process's registry about
+//!   a protocol's name and capabilities (the one lookup that goes upward, at run time);
 //! - [`experiment`]: sweeps over seeds, shards and their merge, replay, shrinking;
-//! - [`cli`]: the command-line front end.
+//! - [`cli`]: the command-line front end ([`cli::main_with`] runs it with a registry of
+//!   one's own).
 //!
 //! Beside the layers, at the top: [`bench`](mod@bench) (the benchmarks, run as `eightfold bench …`)
 //! and [`fuzzing`] (the bodies of the fuzz targets).
@@ -30,6 +36,7 @@ pub mod cli;
 pub mod experiment;
 pub mod fuzzing;
 pub mod lab;
+pub mod protocol;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -83,7 +83,7 @@ pub struct ScaleReport {
     pub digest: String,
 }
 
-/// Runs one size's scenario `s` ([`scenario`]) in this process, exactly as `eightfold run
+/// Runs one size's scenario `s` ([`scenario()`]) in this process, exactly as `eightfold run
 /// --no-charts` runs a scenario (every check judged) but keeping no history on disk.
 pub fn run_one(protocol: ScaleProtocol, s: &Scenario) -> Result<ScaleReport, RunError> {
     let started = Instant::now();

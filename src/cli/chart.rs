@@ -20,7 +20,7 @@ use crate::report::charts::ops::named_indices;
 use crate::report::charts::{self, Inputs, OpSeries, ReportFile};
 use crate::runner::{self, RunOptions};
 use crate::scenario::units::parse_window;
-use crate::scenario::{self, Protocol, Scenario};
+use crate::scenario::{self, Scenario};
 use crate::sim::SimTime;
 use crate::workload::history::History;
 use crate::world::{Recording, recorder};
@@ -154,7 +154,7 @@ pub(super) fn chart(args: ChartArgs) -> Result<Exit, Failure> {
     let wanted = args.window.map(|w| (w.0.as_nanos(), w.1.as_nanos()));
     // A key-value run whose history.json was left out (the shipped examples drop it to stay
     // small) gets its history back from a re-simulation too.
-    let lacks_history = !has_history && s.cluster.protocol != Protocol::Gossip;
+    let lacks_history = !has_history && s.cluster.protocol.capabilities().key_value;
     let (recording, history) = match saved {
         Some(r) if wanted.is_none_or(|w| w == r.window) && !lacks_history => (r, None),
         saved => {

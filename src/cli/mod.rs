@@ -159,6 +159,29 @@ fn worker() -> Result<Exit, Failure> {
 
 /// Runs the CLI on the process arguments and returns the exit code.
 pub fn main() -> ExitCode {
+    main_with(crate::protocol::Registry::shipped())
+}
+
+/// The whole command line with the protocols of `registry`: what a user's own binary calls
+/// to run every command (`run`, `sweep`, `shrink`, `compare --protocols raft,mine`, `replay`,
+/// `check`, `lab`, …) with its protocol beside the shipped ones:
+///
+/// ```no_run
+/// # use eightfold::protocol::Registry;
+/// # struct Mine;
+/// fn main() -> std::process::ExitCode {
+///     // .with::<Mine>("mine") for a `Mine: KvProtocol`
+///     eightfold::cli::main_with(Registry::shipped())
+/// }
+/// ```
+///
+/// The registry becomes the process's ([`crate::protocol::Registry::install`]) before the
+/// command line is read, so scenario files, reports and subprocesses all know its names.
+pub fn main_with(registry: crate::protocol::Registry) -> ExitCode {
+    if !registry.install() {
+        eprintln!("error: a protocol registry was already chosen in this process");
+        return Exit::Internal.into();
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

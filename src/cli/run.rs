@@ -14,7 +14,7 @@ use crate::report::{Outcome, ReportDir};
 use crate::runner::{self, HistoryOutput, RunOptions};
 use crate::scenario::patch::{self, Setting};
 use crate::scenario::units::parse_window;
-use crate::scenario::{self, Protocol, Scenario};
+use crate::scenario::{self, Scenario};
 use crate::sim::SimTime;
 use crate::world::RecorderConfig;
 
@@ -282,7 +282,7 @@ pub(super) fn write_report(
     } else {
         None
     };
-    let kv = s.cluster.protocol != Protocol::Gossip;
+    let kv = s.cluster.protocol.capabilities().key_value;
     let history = if kv {
         let f = File::create(report.path("history.json"))
             .map_err(|e| Failure::internal(format!("cannot create history.json: {e}")))?;

@@ -10,7 +10,7 @@
 //!
 //! Sharding (`--shard K/N`) slices the seeds, the same slice for every combination, so
 //! each shard runs a part of every combination and the shards cost about the same;
-//! [`merge`] merges each combination's shards with [`super::merge::merge`] and so gives
+//! [`merge()`] merges each combination's shards with [`super::merge::merge`] and so gives
 //! exactly the grid an unsharded sweep writes, apart from the wall-clock [`Timing`].
 //!
 //! This is how parameter studies are done in the literature this simulator follows — the

@@ -36,7 +36,7 @@
 //! - clients stop drawing operations at the end of a run (`workload.stop` defaults to
 //!   `duration`), so a client that drew one at exactly `T` in the session would not in the
 //!   file. The session therefore only ever rests at an instant where no client drew an
-//!   operation: it moves on by a nanosecond until it is so ([`Session::settle`]).
+//!   operation: it moves on by a nanosecond until it is so (`Live::advance`).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -53,7 +53,7 @@ use crate::fault::ClusterView;
 use crate::report::charts::ops::{OpSeries, named_indices};
 use crate::report::charts::{self, Inputs};
 use crate::runner::kv::{KvNode, end_history, linearizability_options};
-use crate::runner::protocol::kv_run;
+use crate::runner::protocol::{LabNode, lab_run};
 use crate::runner::{RunOptions, run_full};
 use crate::scenario::units::parse_duration;
 use crate::scenario::validate::MAX_DURATION;
@@ -202,7 +202,7 @@ impl OpSink for Tap {
 
 /// A World of the session's scenario and the history stream its clients report to.
 struct Live {
-    world: World<KvNode>,
+    world: World<LabNode>,
     stream: Rc<RefCell<HistoryStream<Tap>>>,
     /// What liveness is judged against: the bound, and when clients start and stop.
     bound: SimDuration,
@@ -215,10 +215,11 @@ impl Live {
     /// Builds the World of `s` (as the runner builds a key-value run's, with the same
     /// checks installed in the same order), not started.
     fn new(s: &Scenario, seed: u64, keep: bool, record: Option<RecorderConfig>) -> Result<Live, LabError> {
-        let run = kv_run(s).ok_or_else(|| {
-            LabError::Scenario(
-                "the lab runs key-value scenarios (raft, paxos, quorum); this one is gossip".to_string(),
-            )
+        let run = lab_run(s).ok_or_else(|| {
+            LabError::Scenario(format!(
+                "the lab runs key-value scenarios; \"{}\" is not a key-value protocol",
+                s.cluster.protocol
+            ))
         })?;
         let tap = Tap {
             checker: Some(HistoryChecker::new(linearizability_options(s))),
@@ -234,7 +235,7 @@ impl Live {
         if let Some(r) = record {
             world.set_recorder(r);
         }
-        let clients = (run.client_start(), run.client().stop);
+        let clients = run.clients();
         Ok(Live { world, stream, bound: run.liveness_bound(), clients, late: None })
     }
 

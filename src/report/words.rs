@@ -10,6 +10,7 @@
 //! have (which servers were up, crashed or paused; which side of a cut they were on; what
 //! they said to each other), and uses none of the consensus words.
 
+use crate::protocol::ServerView;
 use crate::scenario::Protocol;
 
 /// The words of a protocol with a leader, rounds and a replicated log.
@@ -63,8 +64,9 @@ pub struct Vocab {
 impl Vocab {
     /// The words of `protocol`.
     pub fn of(protocol: Protocol) -> Vocab {
-        let log = match protocol {
-            Protocol::Raft => Some(LogWords {
+        // The log words follow what the protocol declares its servers keep.
+        let log = match protocol.capabilities().view {
+            ServerView::Log => Some(LogWords {
                 round: "term",
                 round_short: "t",
                 log: "log",
@@ -81,7 +83,7 @@ impl Vocab {
                 thinned: "a server\u{2019}s log changes are",
                 compares_logs: true,
             }),
-            Protocol::Paxos => Some(LogWords {
+            ServerView::Slots => Some(LogWords {
                 round: "ballot round",
                 round_short: "b",
                 log: "slots",
@@ -98,7 +100,7 @@ impl Vocab {
                 thinned: "changes to a server\u{2019}s slots are",
                 compares_logs: false,
             }),
-            Protocol::Quorum | Protocol::Gossip => None,
+            ServerView::Role | ServerView::Versions | ServerView::Values => None,
         };
         Vocab { protocol, log }
     }
@@ -106,11 +108,14 @@ impl Vocab {
     /// What the protocol's servers are, for a sentence saying they have no leader:
     /// `quorum-store replicas` / `gossip peers`; `None` for protocols with leaders.
     pub fn leaderless(&self) -> Option<&'static str> {
-        match self.protocol {
-            Protocol::Quorum => Some("quorum-store replicas"),
-            Protocol::Gossip => Some("gossip peers"),
-            Protocol::Raft | Protocol::Paxos => None,
+        if self.protocol.capabilities().leader {
+            return None;
         }
+        Some(match self.protocol {
+            Protocol::QUORUM => "quorum-store replicas",
+            Protocol::GOSSIP => "gossip peers",
+            _ => "servers",
+        })
     }
 }
 
@@ -120,16 +125,16 @@ mod tests {
 
     #[test]
     fn only_raft_and_paxos_have_log_words_and_paxos_says_ballot_and_slot() {
-        assert!(Vocab::of(Protocol::Gossip).log.is_none());
-        assert!(Vocab::of(Protocol::Quorum).log.is_none());
-        let raft = Vocab::of(Protocol::Raft).log.expect("raft has a log");
+        assert!(Vocab::of(Protocol::GOSSIP).log.is_none());
+        assert!(Vocab::of(Protocol::QUORUM).log.is_none());
+        let raft = Vocab::of(Protocol::RAFT).log.expect("raft has a log");
         assert_eq!((raft.round, raft.commit_index), ("term", "commit index"));
-        let paxos = Vocab::of(Protocol::Paxos).log.expect("paxos has slots");
+        let paxos = Vocab::of(Protocol::PAXOS).log.expect("paxos has slots");
         assert_eq!(paxos.round, "ballot round");
         for w in [paxos.round, paxos.log, paxos.last, paxos.last_round, paxos.commit, paxos.commit_index] {
             assert!(!w.contains("term") && !w.contains("commit") && !w.contains("index"), "{w}");
         }
-        assert!(Vocab::of(Protocol::Raft).leaderless().is_none());
-        assert!(Vocab::of(Protocol::Gossip).leaderless().is_some());
+        assert!(Vocab::of(Protocol::RAFT).leaderless().is_none());
+        assert!(Vocab::of(Protocol::GOSSIP).leaderless().is_some());
     }
 }

@@ -92,7 +92,7 @@ impl Recorder {
             kept,
             ok_ns: Vec::new(),
             staleness: Some(Staleness::new()),
-            quorums: (s.cluster.protocol == crate::scenario::Protocol::Quorum).then(|| {
+            quorums: (s.cluster.protocol == crate::scenario::Protocol::QUORUM).then(|| {
                 let q = super::kv::quorum_config(s);
                 Quorums { n: q.n, r: q.r, w: q.w, sloppy: q.sloppy }
             }),

@@ -9,13 +9,16 @@ use crate::check::leadership::Leadership;
 use crate::check::linearizability as lin;
 use crate::check::liveness::{self, LivenessInput};
 use crate::fault::AdminCommand;
-use crate::proto::paxos::{PaxosConfig, PaxosNode};
-use crate::proto::quorum::{QuorumConfig, QuorumNode};
-use crate::proto::raft::{RaftAdmin, RaftConfig, RaftNode, RaftPatch, ReadMode};
+use crate::proto::paxos::PaxosConfig;
+use crate::proto::quorum::QuorumConfig;
+use crate::proto::raft::{RaftAdmin, RaftConfig, RaftPatch, ReadMode};
 use crate::proto::service::ServiceMsg;
+use crate::protocol::KvProtocol;
 use crate::report::outcome::{LinearizabilityFigures, Unfinished, ZoneFigures};
 use crate::scenario::validate::{Warning, queues_smaller_than};
-use crate::scenario::{KeyDistSpec, RaftSpec, ReadModeSpec, Scenario, ScriptedKind, WorkloadSpec};
+use crate::scenario::{
+    KeyDistSpec, PaxosSpec, QuorumSpec, RaftSpec, ReadModeSpec, Scenario, ScriptedKind, WorkloadSpec,
+};
 use crate::sim::{Ctx, DiskEvent, Node, NodeId, SimDuration, SimTime, TimerId, fire_inner};
 use crate::workload::history::OpKind;
 use crate::workload::keys::KeyDist;
@@ -27,33 +30,28 @@ use super::Finished;
 use super::history::Recorded;
 use super::protocol::KvRun;
 
-/// A node of a key-value run: each variant is a [`Node`] of its own, and this enum only
-/// hands the kernel's calls to it.
+/// A node of a key-value run: a server of the run's protocol `S`, or a client. Each is a
+/// [`Node`] of its own, and this enum only hands the kernel's calls to it (statically: a
+/// run's world is `World<KvNode<S>>` for its protocol's server type).
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)] // one per node; boxing would add a hop per event
-pub enum KvNode {
-    /// A Raft server.
-    Raft(RaftNode<ServiceMsg>),
-    /// A Multi-Paxos server.
-    Paxos(PaxosNode<ServiceMsg>),
-    /// A quorum-store server.
-    Quorum(QuorumNode<ServiceMsg>),
+pub enum KvNode<S> {
+    /// A server.
+    Server(S),
     /// A client.
     Client(KvClient),
 }
 
-impl Node for KvNode {
+impl<S: Node<Msg = ServiceMsg>> Node for KvNode<S> {
     type Msg = ServiceMsg;
     /// The inner node's timer, by the kernel's number (each variant decodes its own).
     type Timer = TimerId;
-    /// Of a key-value run's nodes only Raft servers take operator commands.
-    type Admin = RaftAdmin;
+    /// The servers' operator commands (clients take none).
+    type Admin = S::Admin;
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, ServiceMsg>) {
         match self {
-            KvNode::Raft(n) => n.on_start(ctx),
-            KvNode::Paxos(n) => n.on_start(ctx),
-            KvNode::Quorum(n) => n.on_start(ctx),
+            KvNode::Server(n) => n.on_start(ctx),
             KvNode::Client(c) => c.on_start(ctx),
         }
     }
@@ -61,43 +59,37 @@ impl Node for KvNode {
     #[inline]
     fn on_message(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, from: NodeId, msg: ServiceMsg) {
         match self {
-            KvNode::Raft(n) => n.on_message(ctx, from, msg),
-            KvNode::Paxos(n) => n.on_message(ctx, from, msg),
-            KvNode::Quorum(n) => n.on_message(ctx, from, msg),
+            KvNode::Server(n) => n.on_message(ctx, from, msg),
             KvNode::Client(c) => c.on_message(ctx, from, msg),
         }
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, timer: TimerId) {
         match self {
-            KvNode::Raft(n) => fire_inner(n, ctx, timer),
-            KvNode::Paxos(n) => fire_inner(n, ctx, timer),
-            KvNode::Quorum(n) => fire_inner(n, ctx, timer),
+            KvNode::Server(n) => fire_inner(n, ctx, timer),
             KvNode::Client(c) => fire_inner(c, ctx, timer),
         }
     }
 
     fn on_disk(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, event: DiskEvent) {
         match self {
-            KvNode::Raft(n) => n.on_disk(ctx, event),
-            KvNode::Paxos(n) => n.on_disk(ctx, event),
-            KvNode::Quorum(n) => n.on_disk(ctx, event),
+            KvNode::Server(n) => n.on_disk(ctx, event),
             KvNode::Client(c) => c.on_disk(ctx, event),
         }
     }
 
-    fn on_admin(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, cmd: &RaftAdmin) {
+    fn on_admin(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, cmd: &S::Admin) {
         match self {
-            KvNode::Raft(n) => n.on_admin(ctx, cmd),
-            KvNode::Paxos(_) | KvNode::Quorum(_) | KvNode::Client(_) => {}
+            KvNode::Server(n) => n.on_admin(ctx, cmd),
+            KvNode::Client(_) => {}
         }
     }
 }
 
-/// An operator's command from the fault schedule, as a Raft server takes it: the
-/// translation the runner gives the kernel ([`crate::world::World::set_operator`]). A
-/// settings change names Raft's settings (the schedule's patches are made by
-/// [`runtime_patch`]); one that names another protocol's is not taken.
+/// An operator's command from the fault schedule, as a Raft server takes it: Raft's
+/// translation ([`crate::protocol::KvProtocol::operator`]). A settings change names Raft's
+/// settings (the schedule's patches are made by [`runtime_patch`]); one that names another
+/// protocol's is not taken.
 pub fn operator(cmd: &AdminCommand) -> Option<RaftAdmin> {
     Some(match cmd {
         AdminCommand::AddServer(n) => RaftAdmin::AddServer(*n),
@@ -121,8 +113,14 @@ pub fn runtime_patch(raft: &RaftSpec) -> RaftPatch {
 
 /// The Raft settings of a scenario, defaults filled in, named bugs switched on.
 pub fn raft_config(s: &Scenario) -> RaftConfig {
+    raft_config_from(&s.cluster.raft.clone().unwrap_or_default(), s)
+}
+
+/// The Raft settings `r` (the scenario's `cluster.raft`) of scenario `s`, defaults filled
+/// in, named bugs switched on.
+pub fn raft_config_from(r: &RaftSpec, s: &Scenario) -> RaftConfig {
     let mut c = RaftConfig::default();
-    if let Some(r) = &s.cluster.raft {
+    {
         c.apply(&runtime_patch(r));
         apply_server_settings(&mut c, r);
         if let Some(v) = &r.initial_voters {
@@ -138,7 +136,11 @@ pub fn raft_config(s: &Scenario) -> RaftConfig {
 
 /// The Raft settings of one server: the cluster's, then every override naming it.
 pub fn raft_config_for(s: &Scenario, id: NodeId) -> RaftConfig {
-    let mut c = raft_config(s);
+    raft_config_for_from(raft_config(s), s, id)
+}
+
+/// The Raft settings of one server from the cluster's `c`: every override naming it.
+pub fn raft_config_for_from(mut c: RaftConfig, s: &Scenario, id: NodeId) -> RaftConfig {
     for o in &s.cluster.overrides {
         let named = o.nodes.iter().any(|n| super::network::concrete(n, s.cluster.nodes) == Some(id));
         if let (true, Some(r)) = (named, &o.raft) {
@@ -169,8 +171,14 @@ fn apply_server_settings(c: &mut RaftConfig, r: &RaftSpec) {
 
 /// The Multi-Paxos settings of a scenario, defaults filled in, named bugs switched on.
 pub fn paxos_config(s: &Scenario) -> PaxosConfig {
+    paxos_config_from(&s.cluster.paxos.clone().unwrap_or_default(), s)
+}
+
+/// The Multi-Paxos settings `p` (the scenario's `cluster.paxos`) of scenario `s`, defaults
+/// filled in, named bugs switched on.
+pub fn paxos_config_from(p: &PaxosSpec, s: &Scenario) -> PaxosConfig {
     let mut c = PaxosConfig::default();
-    if let Some(p) = &s.cluster.paxos {
+    {
         if let Some(e) = p.timing.election_timeout {
             c.election_timeout_min = e.min.0;
             c.election_timeout_max = e.max.0;
@@ -196,8 +204,14 @@ pub fn paxos_config(s: &Scenario) -> PaxosConfig {
 
 /// The quorum-store settings of a scenario, defaults filled in.
 pub fn quorum_config(s: &Scenario) -> QuorumConfig {
+    quorum_config_from(&s.cluster.quorum.clone().unwrap_or_default(), s)
+}
+
+/// The quorum-store settings `q` (the scenario's `cluster.quorum`) of scenario `s`,
+/// defaults filled in.
+pub fn quorum_config_from(q: &QuorumSpec, s: &Scenario) -> QuorumConfig {
     let mut c = QuorumConfig::default();
-    if let Some(q) = &s.cluster.quorum {
+    {
         c.n = q.n.map_or(c.n, |v| v as usize);
         c.r = q.r.map_or(c.r, |v| v as usize);
         c.w = q.w.map_or(c.w, |v| v as usize);
@@ -279,7 +293,11 @@ pub fn scripts(s: &Scenario) -> Vec<Vec<Scripted>> {
 
 /// Ends the history of a finished run: the operations still in flight become `info` (they
 /// may take effect), and everything still held back is released.
-pub fn end_history<S: OpSink>(s: &Scenario, world: &World<KvNode>, stream: &mut HistoryStream<S>) {
+pub fn end_history<N: Node<Msg = ServiceMsg>, S: OpSink>(
+    s: &Scenario,
+    world: &World<KvNode<N>>,
+    stream: &mut HistoryStream<S>,
+) {
     let servers = s.cluster.nodes;
     for c in 0..s.client_count() {
         if let Some(KvNode::Client(client)) = world.node(NodeId(servers + c))
@@ -316,7 +334,13 @@ pub fn warnings(s: &Scenario) -> Vec<Warning> {
 
 /// Judges a finished key-value run (the invariants were checked as it ran, the history as
 /// it was recorded).
-pub fn evaluate(s: &Scenario, run: &KvRun, world: &World<KvNode>, recorded: &Recorded, fin: &mut Finished) {
+pub fn evaluate<P: KvProtocol>(
+    s: &Scenario,
+    run: &KvRun<P>,
+    world: &World<KvNode<P::Server>>,
+    recorded: &Recorded,
+    fin: &mut Finished,
+) {
     let end = world.now();
     if !fin.checks.contains_key("invariants") {
         let inv = world.observer::<Invariants>().expect("the runner installs the invariant checker");

@@ -8,6 +8,7 @@ pub mod history;
 pub mod kv;
 pub mod network;
 pub mod protocol;
+pub mod shipped;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -43,6 +44,10 @@ pub enum RunError {
     /// The run was interrupted (Ctrl-C, SIGTERM) before its end.
     #[error("interrupted at {0} of simulated time")]
     Interrupted(SimTime),
+    /// The scenario's protocol could not be resolved (not registered in this process, or its
+    /// settings do not read: validation refuses both first).
+    #[error("{0}")]
+    Protocol(String),
 }
 
 /// How to run a scenario.
@@ -140,7 +145,7 @@ pub fn run(scenario: &Scenario, opts: RunOptions) -> Result<Outcome, RunError> {
 pub fn run_full(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, RunError> {
     // The wall clock only measures how long the run took; simulated code never sees it.
     let started = std::time::Instant::now();
-    resolve(scenario).run(scenario, opts, started)
+    resolve(scenario)?.run(scenario, opts, started)
 }
 
 /// Builds the world of a scenario: membership, network, fault schedule, node factory.
@@ -338,7 +343,8 @@ fn outcome<N: Node>(
 
 /// Every effective parameter of a run, one per line, so a failing seed describes itself.
 pub fn parameters(s: &Scenario, seed: u64) -> Vec<String> {
-    parameter_lines(s, &*resolve(s), seed)
+    // A validated scenario's protocol is registered (validation refuses any other).
+    resolve(s).map(|run| parameter_lines(s, &*run, seed)).unwrap_or_default()
 }
 
 /// [`parameters`] of a run whose protocol is resolved.

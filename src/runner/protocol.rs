@@ -1,12 +1,11 @@
 //! The protocol of a run, resolved once.
 //!
-//! A scenario names its protocol in `cluster.protocol`; [`resolve`] reads that name once, at
-//! the start of a run, and returns one object that answers every later question the runner
-//! asks: which nodes to build (and from which settings), which parameter lines describe
-//! them, which observers and checks apply, how the run is judged and what it records. The
-//! runner itself never looks at the protocol's name again, so the settings flow down from
-//! one place, and a fourth protocol is one more implementation plus one line in
-//! [`resolve`].
+//! A scenario names its protocol in `cluster.protocol`; [`resolve`] looks that name up in
+//! the process's registry ([`crate::protocol::registry`]) once, at the start of a run, and
+//! the registration returns one object that answers every later question the runner asks:
+//! which nodes to build (and from which settings), which parameter lines describe them,
+//! which observers and checks apply, how the run is judged and what it records. The runner
+//! itself never looks at the protocol's name again.
 //!
 //! Two levels, because the runs differ in two ways:
 //!
@@ -14,29 +13,27 @@
 //!   broadcast run's world holds [`BroadcastNode`]s, a key-value run's [`KvNode`]s), so each
 //!   drives its own `World<N>` through the generic steps every run shares
 //!   (`runner::simulate`, `runner::finish`).
-//! - [`Replicas`] is the servers of a key-value run: Raft, Multi-Paxos or the quorum store.
-//!   They share the node type, the clients, the history and its checks; they differ only in
-//!   how a server is built, how it is described, the unit of the liveness bound and what
-//!   the invariant checker's verdict says.
-//!
-//! Both are trait objects rather than enums: the protocol is chosen at run time from the
-//! scenario, and with a trait each protocol's answers sit together in one `impl` instead
-//! of being spread over one `match` per question (which is what this module replaced).
-//! The cost is a virtual call per question, a handful per run and none per event (the
-//! [`KvNode`] enum still dispatches each event statically).
+//! - [`KvRun<P>`] is a key-value run of protocol `P` (a [`KvProtocol`]: Raft, Multi-Paxos,
+//!   the quorum store, or one registered by a user). It is generic over `P`, so its world
+//!   holds `KvNode<P::Server>` and every event reaches the protocol's code by a static call:
+//!   a registered protocol costs a virtual call per question (a handful per run), none per
+//!   event. Only the lab, which keeps one world of whichever protocol across requests,
+//!   holds servers behind a pointer ([`DynServer`]).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::check::convergence::SpreadTracker;
-use crate::check::invariants::{InvariantStats, Invariants};
+use crate::check::invariants::{Invariant, Invariants};
 use crate::check::leadership::Leadership;
 use crate::check::linearizability as lin;
-use crate::proto::paxos::{PaxosConfig, PaxosNode};
-use crate::proto::quorum::{QuorumConfig, QuorumNode};
-use crate::proto::raft::{RaftConfig, RaftNode};
+use crate::fault::AdminCommand;
+use crate::proto::service::ServiceMsg;
+use crate::protocol::{KvProtocol, read_settings};
 use crate::scenario::{Protocol, Scenario};
-use crate::sim::{NodeId, RngStreams, SimDuration, SimTime, StorageView};
+use crate::sim::{
+    Ctx, DiskEvent, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView, TimerId, fire_inner,
+};
 use crate::workload::keys::KeyDist;
 use crate::workload::kv::{KvClient, KvClientConfig, Scripted};
 use crate::workload::stream::{HistoryLog, HistoryStream};
@@ -61,139 +58,50 @@ pub trait ProtocolRun {
     -> Result<RunOutput, RunError>;
 }
 
-/// Resolves the protocol of `s` into the object that runs it: the only place the runner
-/// looks at `cluster.protocol`.
-pub fn resolve(s: &Scenario) -> Box<dyn ProtocolRun> {
-    match kv_run(s) {
-        Some(kv) => Box::new(kv),
-        None => Box::new(GossipRun { settings: broadcast::settings(s) }),
-    }
+/// Resolves the protocol of `s` into the object that runs it, through the process's
+/// registry: the only place the runner looks at `cluster.protocol`.
+pub fn resolve(s: &Scenario) -> Result<Box<dyn ProtocolRun>, RunError> {
+    let name = s.cluster.protocol;
+    let registration = crate::protocol::registry()
+        .get(name.name())
+        .ok_or_else(|| RunError::Protocol(format!("no protocol is registered as \"{name}\"")))?;
+    registration.resolve(name, s)
 }
 
-/// The key-value run of `s`, if its protocol replicates the key-value store.
-pub fn kv_run(s: &Scenario) -> Option<KvRun> {
-    let servers: Rc<dyn Replicas> = match s.cluster.protocol {
-        Protocol::Gossip => return None,
-        Protocol::Raft => Rc::new(RaftServers {
-            cluster: kv::raft_config(s),
-            each: (0..s.cluster.nodes).map(|i| kv::raft_config_for(s, NodeId(i))).collect(),
-        }),
-        Protocol::Paxos => Rc::new(PaxosServers(kv::paxos_config(s))),
-        Protocol::Quorum => Rc::new(QuorumServers(kv::quorum_config(s))),
-    };
-    Some(KvRun::new(s, servers))
+/// A world a lab session can hold whatever the protocol: key-value servers behind a
+/// pointer ([`DynServer`]), the checks of a run installed ([`KvRun::checked_world`]).
+pub type LabNode = KvNode<DynServer>;
+
+/// Builds the lab's world of a key-value run (made by a registration's
+/// [`crate::protocol::Registration::lab`]).
+pub trait LabWorld {
+    /// The world of this run, with the checks every key-value run installs.
+    fn checked_world(&self, s: &Scenario, streams: RngStreams, log: HistoryLog) -> World<LabNode>;
+
+    /// The liveness bound ([`KvRun::liveness_bound`]).
+    fn liveness_bound(&self) -> SimDuration;
+
+    /// When the clients start and stop.
+    fn clients(&self) -> (SimTime, SimTime);
 }
 
-/// The servers of a key-value run: what differs between Raft, Multi-Paxos and the quorum
-/// store once the scenario is resolved.
-pub trait Replicas {
-    /// The protocol they run.
-    fn protocol(&self) -> Protocol;
-
-    /// Server `id`, recovered from what survived on its disk.
-    fn recover(&self, id: NodeId, disk: &dyn StorageView) -> KvNode;
-
-    /// Their parameter lines.
-    fn describe(&self) -> Vec<String>;
-
-    /// The unit of the default liveness bound (ten of them plus a second): the longest
-    /// election timeout, or for a leaderless store its request timeout.
-    fn liveness_unit(&self) -> SimDuration;
-
-    /// What the invariant checker's pass says, from what it saw.
-    fn invariants_held(&self, st: &InvariantStats) -> String;
+/// The lab's key-value run of `s`, if its protocol serves the key-value workload.
+pub fn lab_run(s: &Scenario) -> Option<Box<dyn LabWorld>> {
+    let name = s.cluster.protocol;
+    crate::protocol::registry().get(name.name())?.lab(name, s)
 }
 
-/// Raft servers: the cluster's settings, and each server's with its overrides.
-struct RaftServers {
-    cluster: RaftConfig,
-    each: Vec<RaftConfig>,
+/// The lab's key-value world of `s`, if its protocol serves the key-value workload.
+pub fn lab_world(s: &Scenario, streams: RngStreams, log: HistoryLog) -> Option<World<LabNode>> {
+    Some(lab_run(s)?.checked_world(s, streams, log))
 }
 
-impl Replicas for RaftServers {
-    fn protocol(&self) -> Protocol {
-        Protocol::Raft
-    }
-
-    fn recover(&self, id: NodeId, disk: &dyn StorageView) -> KvNode {
-        KvNode::Raft(RaftNode::recover(id, self.each[id.index()].clone(), disk))
-    }
-
-    fn describe(&self) -> Vec<String> {
-        self.cluster.describe()
-    }
-
-    fn liveness_unit(&self) -> SimDuration {
-        self.cluster.election_timeout_max
-    }
-
-    fn invariants_held(&self, st: &InvariantStats) -> String {
-        format!(
-            "election safety, log matching, leader completeness and state-machine safety held over {} observations ({} leaders, {} entries committed)",
-            st.observations, st.leaders, st.committed
-        )
-    }
-}
-
-/// Multi-Paxos servers (every server has the cluster's settings).
-struct PaxosServers(PaxosConfig);
-
-impl Replicas for PaxosServers {
-    fn protocol(&self) -> Protocol {
-        Protocol::Paxos
-    }
-
-    fn recover(&self, id: NodeId, disk: &dyn StorageView) -> KvNode {
-        KvNode::Paxos(PaxosNode::recover(id, self.0.clone(), disk))
-    }
-
-    fn describe(&self) -> Vec<String> {
-        self.0.describe()
-    }
-
-    fn liveness_unit(&self) -> SimDuration {
-        self.0.election_timeout_max
-    }
-
-    fn invariants_held(&self, st: &InvariantStats) -> String {
-        format!(
-            "one leader per ballot round, agreement on every slot's value and no chosen value lost held over {} observations ({} leaders, {} slots chosen)",
-            st.observations, st.leaders, st.committed
-        )
-    }
-}
-
-/// Quorum-store servers (every server has the cluster's settings).
-struct QuorumServers(QuorumConfig);
-
-impl Replicas for QuorumServers {
-    fn protocol(&self) -> Protocol {
-        Protocol::Quorum
-    }
-
-    fn recover(&self, id: NodeId, disk: &dyn StorageView) -> KvNode {
-        KvNode::Quorum(QuorumNode::recover(id, self.0.clone(), disk))
-    }
-
-    fn describe(&self) -> Vec<String> {
-        self.0.describe()
-    }
-
-    fn liveness_unit(&self) -> SimDuration {
-        self.0.request_timeout
-    }
-
-    fn invariants_held(&self, st: &InvariantStats) -> String {
-        format!(
-            "leaderless store: no replicated order to check while it runs ({} observations); consistency is judged on the history",
-            st.observations
-        )
-    }
-}
-
-/// A key-value run, resolved: its servers, its clients and the bounds its checks use.
-pub struct KvRun {
-    servers: Rc<dyn Replicas>,
+/// A key-value run of protocol `P`, resolved: its servers, its clients and the bounds its
+/// checks use.
+pub struct KvRun<P: KvProtocol> {
+    servers: Rc<P>,
+    /// The protocol's registered name.
+    protocol: Protocol,
     /// Number of servers.
     nodes: u32,
     /// Number of clients, the client template (client 0) and when clients start.
@@ -204,26 +112,34 @@ pub struct KvRun {
     scripts: Rc<Vec<Vec<Scripted>>>,
 }
 
-impl KvRun {
-    fn new(s: &Scenario, servers: Rc<dyn Replicas>) -> Self {
+impl<P: KvProtocol> KvRun<P> {
+    /// The run of `s` with `P` registered as `protocol`: its settings read from
+    /// `cluster.<protocol>` (refused if they do not read, which validation catches first).
+    pub fn new(protocol: Protocol, s: &Scenario) -> Result<Self, RunError> {
+        let settings = read_settings::<P::Settings>(s.cluster.settings_of(protocol.name())).map_err(|e| {
+            let path = crate::scenario::json::join(&format!("cluster.{protocol}"), &e.path);
+            RunError::Protocol(format!("{path}: {}", e.message))
+        })?;
+        let servers = P::configure(settings, s);
         let unit = servers.liveness_unit();
         let liveness_bound = s
             .checks
             .liveness_bound
             .map(|d| d.0)
             .unwrap_or_else(|| SimDuration(unit.as_nanos() * 10) + SimDuration::from_secs(1));
-        KvRun {
-            servers,
+        Ok(KvRun {
+            servers: Rc::new(servers),
+            protocol,
             nodes: s.cluster.nodes,
             clients: kv::client_config(s),
             liveness_bound,
             scripts: Rc::new(kv::scripts(s)),
-        }
+        })
     }
 
-    /// The servers.
-    pub fn servers(&self) -> &dyn Replicas {
-        &*self.servers
+    /// The servers' protocol, configured.
+    pub fn servers(&self) -> &P {
+        &self.servers
     }
 
     /// The liveness bound: each client makes progress on each kind of operation within it,
@@ -243,42 +159,44 @@ impl KvRun {
     }
 
     /// The world of this run: the scenario's world ([`build_world`]) with its nodes built by
-    /// [`KvRun::factory`] and the operator's commands reaching the servers ([`kv::operator`]).
-    pub fn world(&self, s: &Scenario, streams: RngStreams, log: HistoryLog) -> World<KvNode> {
-        let mut world = build_world(s, streams, Box::new(self.factory(streams, log)), self.client_start());
-        world.set_operator(kv::operator);
+    /// [`KvRun::factory`] and the operator's commands reaching the servers
+    /// ([`KvProtocol::operator`]).
+    pub fn world(&self, s: &Scenario, streams: RngStreams, log: HistoryLog) -> World<KvNode<P::Server>> {
+        let servers = self.servers.clone();
+        let factory = self.factory(streams, log, move |id, disk| servers.recover(id, disk));
+        let mut world = build_world(s, streams, Box::new(factory), self.client_start());
+        world.set_operator(P::operator);
         world
     }
 
     /// [`KvRun::world`] with the checks every key-value run installs, in their order (the
     /// protocol invariants, then the leadership figures): what `run` executes, and what a lab
     /// session re-simulates, so the two cannot drift apart.
-    pub fn checked_world(&self, s: &Scenario, streams: RngStreams, log: HistoryLog) -> World<KvNode> {
+    pub fn checked_world(
+        &self,
+        s: &Scenario,
+        streams: RngStreams,
+        log: HistoryLog,
+    ) -> World<KvNode<P::Server>> {
         let mut world = self.world(s, streams, log);
-        let servers = s.cluster.nodes as usize;
-        world.add_observer(Box::new(Invariants::new(servers)));
-        world.add_observer(Box::new(Leadership::new(servers)));
-        world.add_observer(Box::new(crate::check::catch_up::CatchUp::new(
-            servers,
-            &crate::check::catch_up::heals(&s.faults),
-        )));
+        install_checks(&mut world, s, P::capabilities().invariants);
         world
     }
 
-    /// A factory for the nodes of this run: servers first, then clients reporting their
-    /// operations to `log`.
-    pub fn factory(
+    /// A factory for the nodes of this run: servers first (built by `server`), then clients
+    /// reporting their operations to `log`.
+    pub fn factory<S: Node<Msg = ServiceMsg>>(
         &self,
         streams: RngStreams,
         log: HistoryLog,
-    ) -> impl FnMut(NodeId, &dyn StorageView) -> KvNode + use<> {
-        let servers = self.servers.clone();
+        mut server: impl FnMut(NodeId, &dyn StorageView) -> S + 'static,
+    ) -> impl FnMut(NodeId, &dyn StorageView) -> KvNode<S> + 'static {
         let nodes = self.nodes;
         let client = self.clients.1.clone();
         let scripts = self.scripts.clone();
         move |id: NodeId, disk: &dyn StorageView| {
             if id.0 < nodes {
-                servers.recover(id, disk)
+                KvNode::Server(server(id, disk))
             } else {
                 let n = id.0 - nodes;
                 KvNode::Client(KvClient::scripted(
@@ -292,9 +210,127 @@ impl KvRun {
     }
 }
 
-impl ProtocolRun for KvRun {
+/// Installs the checks every key-value run has, in their order: the protocol invariants (the
+/// families the protocol declares), the leadership figures, then the catch-up after each heal.
+fn install_checks<S: Node<Msg = ServiceMsg>>(
+    world: &mut World<KvNode<S>>,
+    s: &Scenario,
+    families: &[Invariant],
+) {
+    let servers = s.cluster.nodes as usize;
+    world.add_observer(Box::new(Invariants::of(servers, families)));
+    world.add_observer(Box::new(Leadership::new(servers)));
+    world.add_observer(Box::new(crate::check::catch_up::CatchUp::new(
+        servers,
+        &crate::check::catch_up::heals(&s.faults),
+    )));
+}
+
+impl<P: KvProtocol> LabWorld for KvRun<P> {
+    fn checked_world(&self, s: &Scenario, streams: RngStreams, log: HistoryLog) -> World<LabNode> {
+        let servers = self.servers.clone();
+        let factory = self.factory(streams, log, move |id, disk| {
+            DynServer(Box::new(Typed::<P>(servers.recover(id, disk))))
+        });
+        let mut world = build_world(s, streams, Box::new(factory), self.client_start());
+        world.set_operator(|cmd| Some(cmd.clone()));
+        install_checks(&mut world, s, P::capabilities().invariants);
+        world
+    }
+
+    fn liveness_bound(&self) -> SimDuration {
+        self.liveness_bound
+    }
+
+    fn clients(&self) -> (SimTime, SimTime) {
+        (self.client_start(), self.client().stop)
+    }
+}
+
+/// A key-value server of any registered protocol, behind a pointer: what a lab session's
+/// world holds, so one session type serves every protocol. Runs never use it (their worlds
+/// are typed, [`KvRun::world`]).
+pub struct DynServer(Box<dyn ErasedServer>);
+
+impl DynServer {
+    /// The server inside, if it is of type `S`.
+    pub fn downcast_ref<S: 'static>(&self) -> Option<&S> {
+        self.0.as_any().downcast_ref::<S>()
+    }
+}
+
+impl std::fmt::Debug for DynServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.debug(f)
+    }
+}
+
+/// A server with its node type erased (timers by number, operator commands as typed in the
+/// schedule, translated by its protocol).
+trait ErasedServer {
+    fn start(&mut self, ctx: &mut Ctx<'_, ServiceMsg>);
+    fn message(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, from: NodeId, msg: ServiceMsg);
+    fn timer(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, timer: TimerId);
+    fn disk(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, event: DiskEvent);
+    fn admin(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, cmd: &AdminCommand);
+    fn as_any(&self) -> &dyn std::any::Any;
+    fn debug(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result;
+}
+
+/// A server of protocol `P`, erased.
+struct Typed<P: KvProtocol>(P::Server);
+
+impl<P: KvProtocol> ErasedServer for Typed<P> {
+    fn start(&mut self, ctx: &mut Ctx<'_, ServiceMsg>) {
+        self.0.on_start(ctx)
+    }
+    fn message(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, from: NodeId, msg: ServiceMsg) {
+        self.0.on_message(ctx, from, msg)
+    }
+    fn timer(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, timer: TimerId) {
+        fire_inner(&mut self.0, ctx, timer)
+    }
+    fn disk(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, event: DiskEvent) {
+        self.0.on_disk(ctx, event)
+    }
+    fn admin(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, cmd: &AdminCommand) {
+        if let Some(a) = P::operator(cmd) {
+            self.0.on_admin(ctx, &a)
+        }
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        &self.0
+    }
+    fn debug(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl Node for DynServer {
+    type Msg = ServiceMsg;
+    type Timer = TimerId;
+    type Admin = AdminCommand;
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, ServiceMsg>) {
+        self.0.start(ctx)
+    }
+    fn on_message(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, from: NodeId, msg: ServiceMsg) {
+        self.0.message(ctx, from, msg)
+    }
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, timer: TimerId) {
+        self.0.timer(ctx, timer)
+    }
+    fn on_disk(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, event: DiskEvent) {
+        self.0.disk(ctx, event)
+    }
+    fn on_admin(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, cmd: &AdminCommand) {
+        self.0.admin(ctx, cmd)
+    }
+}
+
+impl<P: KvProtocol> ProtocolRun for KvRun<P> {
     fn protocol(&self) -> Protocol {
-        self.servers.protocol()
+        self.protocol
     }
 
     fn describe(&self) -> Vec<String> {
@@ -352,9 +388,16 @@ pub struct GossipRun {
     settings: broadcast::Settings,
 }
 
+impl GossipRun {
+    /// The broadcast run of `s`.
+    pub fn new(s: &Scenario) -> GossipRun {
+        GossipRun { settings: broadcast::settings(s) }
+    }
+}
+
 impl ProtocolRun for GossipRun {
     fn protocol(&self) -> Protocol {
-        Protocol::Gossip
+        Protocol::GOSSIP
     }
 
     fn describe(&self) -> Vec<String> {
@@ -382,6 +425,9 @@ impl ProtocolRun for GossipRun {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::quorum::QuorumConfig;
+    use crate::proto::raft::RaftConfig;
+    use crate::runner::shipped::{QuorumStore, Raft};
     use crate::scenario::parse;
 
     fn scenario(protocol: &str) -> Scenario {
@@ -392,13 +438,14 @@ mod tests {
     }
 
     /// Each protocol resolves to the object that names it, and only the key-value ones to
-    /// a key-value run.
+    /// a lab world.
     #[test]
     fn every_protocol_resolves_to_its_own_run() {
-        for p in [Protocol::Gossip, Protocol::Raft, Protocol::Paxos, Protocol::Quorum] {
+        for p in [Protocol::GOSSIP, Protocol::RAFT, Protocol::PAXOS, Protocol::QUORUM] {
             let s = scenario(p.name());
-            assert_eq!(resolve(&s).protocol(), p);
-            assert_eq!(kv_run(&s).map(|k| k.servers().protocol()), (p != Protocol::Gossip).then_some(p));
+            assert_eq!(resolve(&s).expect("registered").protocol(), p);
+            let lab = lab_world(&s, RngStreams::new(1), HistoryLog::discard());
+            assert_eq!(lab.is_some(), p != Protocol::GOSSIP, "{p}");
         }
     }
 
@@ -407,17 +454,17 @@ mod tests {
     #[test]
     fn the_liveness_bound_comes_from_the_protocols_own_timeout() {
         let ms = |v: u64| SimDuration::from_millis(v);
-        let raft = kv_run(&scenario("raft")).expect("kv");
+        let raft = KvRun::<Raft>::new(Protocol::RAFT, &scenario("raft")).expect("kv");
         let expect = SimDuration(RaftConfig::default().election_timeout_max.as_nanos() * 10) + ms(1000);
         assert_eq!(raft.liveness_bound(), expect);
-        let quorum = kv_run(&scenario("quorum")).expect("kv");
+        let quorum = KvRun::<QuorumStore>::new(Protocol::QUORUM, &scenario("quorum")).expect("kv");
         let expect = SimDuration(QuorumConfig::default().request_timeout.as_nanos() * 10) + ms(1000);
         assert_eq!(quorum.liveness_bound(), expect);
         let s = parse(
-            r#"{ "name": "x", "duration": "1s", "cluster": { "protocol": "paxos", "nodes": 3 },
+            r#"{ "name": "x", "duration": "1s", "cluster": { "protocol": "raft", "nodes": 3 },
                  "checks": { "liveness_bound": "7s" } }"#,
         )
         .expect("valid");
-        assert_eq!(kv_run(&s).expect("kv").liveness_bound(), ms(7000));
+        assert_eq!(KvRun::<Raft>::new(Protocol::RAFT, &s).expect("kv").liveness_bound(), ms(7000));
     }
 }

@@ -260,7 +260,7 @@ fn lifecycle(s: &Scenario) -> Result<(), ScenarioError> {
 /// one that does, never the last one. Tracking stops at the first symbolic target (the
 /// voters after it are not known before the run).
 fn membership(s: &Scenario) -> Result<(), ScenarioError> {
-    if s.cluster.protocol != Protocol::Raft {
+    if s.cluster.protocol != Protocol::RAFT {
         return Ok(());
     }
     let n = s.cluster.nodes as usize;

@@ -176,35 +176,81 @@ pub struct DiskSpec {
     pub torn_writes: Option<bool>,
 }
 
-/// Which protocol the servers run.
-#[derive(Copy, Clone, PartialEq, Eq, Debug, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Protocol {
-    /// Broadcast by gossip: every node should end up holding every value.
-    Gossip,
-    /// Raft consensus replicating a key-value store.
-    Raft,
-    /// Multi-Paxos replicating a key-value store.
-    Paxos,
-    /// A leaderless, Dynamo-style quorum store.
-    Quorum,
-}
+/// Which protocol the servers run: a name registered in the process's protocol registry
+/// ([`crate::protocol::registry`]). The shipped ones have constants ([`Protocol::RAFT`], …);
+/// a scenario naming no registered protocol is refused at `cluster.protocol`, listing the
+/// registered names. What a run, a check or a report needs to know about the protocol is
+/// asked of its registration ([`Protocol::capabilities`]), never read off its name.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Protocol(&'static str);
 
 impl Protocol {
+    /// Broadcast by gossip: every node should end up holding every value.
+    pub const GOSSIP: Protocol = Protocol("gossip");
+    /// Raft consensus replicating a key-value store.
+    pub const RAFT: Protocol = Protocol("raft");
+    /// Multi-Paxos replicating a key-value store.
+    pub const PAXOS: Protocol = Protocol("paxos");
+    /// A leaderless, Dynamo-style quorum store.
+    pub const QUORUM: Protocol = Protocol("quorum");
+
+    /// The protocol named `name`, if one is registered under it.
+    pub fn named(name: &str) -> Option<Protocol> {
+        crate::protocol::registry().name(name).map(Protocol)
+    }
+
     /// The protocol's name as written in scenario files.
     pub fn name(self) -> &'static str {
-        match self {
-            Protocol::Gossip => "gossip",
-            Protocol::Raft => "raft",
-            Protocol::Paxos => "paxos",
-            Protocol::Quorum => "quorum",
-        }
+        self.0
+    }
+
+    /// The protocol's name in prose (its registration's title; its name if it gives none).
+    pub fn title(self) -> &'static str {
+        let title = self.capabilities().title;
+        if title.is_empty() { self.0 } else { title }
+    }
+
+    /// What the protocol declares about itself (from its registration; a protocol that is not
+    /// registered in this process — read from an old report — declares nothing).
+    pub fn capabilities(self) -> crate::protocol::Capabilities {
+        crate::protocol::registry().capabilities(self.0).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl Serialize for Protocol {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Protocol {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Protocol::named(&name).ok_or_else(|| {
+            let names = crate::protocol::registry().names();
+            serde::de::Error::custom(format!(
+                "unknown protocol \"{name}\", expected one of the registered protocols: {}",
+                names.join(", ")
+            ))
+        })
     }
 }
 
 /// The cluster: how many servers and which protocol.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(remote = "Self", deny_unknown_fields)]
+#[derive(Clone, Debug, Serialize)]
+#[serde(remote = "Self")]
 pub struct ClusterSpec {
     /// The protocol every server runs.
     pub protocol: Protocol,
@@ -232,6 +278,145 @@ pub struct ClusterSpec {
     /// CPU time charged for each message handled and sent (fallacy 7).
     #[serde(default)]
     pub cpu: Option<CpuSpec>,
+    /// The settings objects of registered protocols other than the shipped four
+    /// (`"cluster": { "protocol": "mine", "mine": { … } }`), by protocol name, as written:
+    /// the protocol's registration reads them into its own settings type (and validation
+    /// refuses a bad one, naming its path).
+    #[serde(skip)]
+    pub settings: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl ClusterSpec {
+    /// The fields of the cluster object itself (a registered protocol cannot take one of
+    /// these names for its settings).
+    pub const FIELDS: [&'static str; 9] =
+        ["protocol", "nodes", "gossip", "raft", "paxos", "quorum", "zones", "overrides", "cpu"];
+
+    /// The settings object `cluster.<name>` as written (the shipped protocols' typed groups
+    /// written back), or `None` when the scenario gives none.
+    pub fn settings_of(&self, name: &str) -> Option<serde_json::Value> {
+        let typed = match name {
+            "gossip" => self.gossip.as_ref().map(serde_json::to_value),
+            "raft" => self.raft.as_ref().map(serde_json::to_value),
+            "paxos" => self.paxos.as_ref().map(serde_json::to_value),
+            "quorum" => self.quorum.as_ref().map(serde_json::to_value),
+            other => return self.settings.get(other).cloned(),
+        };
+        typed.and_then(Result::ok)
+    }
+
+    /// The names of the protocols whose settings the scenario gives, in field order.
+    pub fn settings_given(&self) -> Vec<&str> {
+        let typed = [
+            ("gossip", self.gossip.is_some()),
+            ("raft", self.raft.is_some()),
+            ("paxos", self.paxos.is_some()),
+            ("quorum", self.quorum.is_some()),
+        ];
+        typed
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| *n)
+            .chain(self.settings.keys().map(String::as_str))
+            .collect()
+    }
+}
+
+impl<'de> Deserialize<'de> for ClusterSpec {
+    /// Field by field, as serde's derive reads a struct (the same messages, and every error
+    /// at its exact place in the file), with one addition: a key naming a registered protocol
+    /// (`"mine": { … }`) is kept as written in [`ClusterSpec::settings`], for its registration
+    /// to read.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, MapAccess, Visitor};
+        /// A key of the cluster object: a field, or a registered protocol's name. Any other
+        /// is refused while the key is read, as the derive does, so the error's path names
+        /// it (`cluster.lattency`).
+        struct Key(String);
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+                let key = String::deserialize(d)?;
+                if ClusterSpec::FIELDS.contains(&key.as_str())
+                    || crate::protocol::registry().name(&key).is_some()
+                {
+                    Ok(Key(key))
+                } else {
+                    Err(D::Error::unknown_field(&key, &ClusterSpec::FIELDS))
+                }
+            }
+        }
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = ClusterSpec;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ClusterSpec, A::Error> {
+                fn once<T, E: Error>(slot: &mut Option<T>, name: &'static str, v: T) -> Result<(), E> {
+                    if slot.is_some() {
+                        return Err(E::duplicate_field(name));
+                    }
+                    *slot = Some(v);
+                    Ok(())
+                }
+                let (mut protocol, mut nodes) = (None, None);
+                let (mut gossip, mut raft, mut paxos, mut quorum) = (None, None, None, None);
+                let (mut zones, mut overrides, mut cpu) = (None, None, None);
+                let mut settings = std::collections::BTreeMap::new();
+                while let Some(Key(key)) = map.next_key::<Key>()? {
+                    match key.as_str() {
+                        "protocol" => once(&mut protocol, "protocol", map.next_value()?)?,
+                        "nodes" => once(&mut nodes, "nodes", map.next_value()?)?,
+                        "gossip" => once(&mut gossip, "gossip", map.next_value::<Option<GossipSpec>>()?)?,
+                        "raft" => once(&mut raft, "raft", map.next_value::<Option<RaftSpec>>()?)?,
+                        "paxos" => once(&mut paxos, "paxos", map.next_value::<Option<PaxosSpec>>()?)?,
+                        "quorum" => once(&mut quorum, "quorum", map.next_value::<Option<QuorumSpec>>()?)?,
+                        "zones" => once(&mut zones, "zones", map.next_value()?)?,
+                        "overrides" => once(&mut overrides, "overrides", map.next_value()?)?,
+                        "cpu" => once(&mut cpu, "cpu", map.next_value::<Option<CpuSpec>>()?)?,
+                        // A registered protocol's name (the only other key `Key` lets through).
+                        other => {
+                            if settings.contains_key(other) {
+                                return Err(A::Error::custom(format_args!("duplicate field `{other}`")));
+                            }
+                            settings.insert(key.clone(), map.next_value::<serde_json::Value>()?);
+                        }
+                    }
+                }
+                Ok(ClusterSpec {
+                    protocol: protocol.ok_or_else(|| A::Error::missing_field("protocol"))?,
+                    nodes: nodes.ok_or_else(|| A::Error::missing_field("nodes"))?,
+                    gossip: gossip.flatten(),
+                    raft: raft.flatten(),
+                    paxos: paxos.flatten(),
+                    quorum: quorum.flatten(),
+                    zones: zones.unwrap_or_default(),
+                    overrides: overrides.unwrap_or_default(),
+                    cpu: cpu.flatten(),
+                    settings,
+                })
+            }
+        }
+        json::ObjectOnly(d).deserialize_struct("ClusterSpec", &ClusterSpec::FIELDS, Fields)
+    }
+}
+
+impl Serialize for ClusterSpec {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.settings.is_empty() {
+            return ClusterSpec::serialize(self, s);
+        }
+        let mut value =
+            ClusterSpec::serialize(self, serde_json::value::Serializer).map_err(serde::ser::Error::custom)?;
+        if let serde_json::Value::Object(m) = &mut value {
+            for (k, v) in &self.settings {
+                m.insert(k.clone(), v.clone());
+            }
+        }
+        value.serialize(s)
+    }
 }
 
 /// A zone: a named group of nodes.
@@ -1070,7 +1255,6 @@ object_only!(
     Scenario,
     ChecksSpec,
     DiskSpec,
-    ClusterSpec,
     ZoneSpec,
     NodeOverride,
     ClockSpec,

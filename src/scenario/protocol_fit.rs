@@ -38,15 +38,16 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
     Ok(())
 }
 
-/// True for the protocols that elect a leader (what `"leader"` and `"follower"` resolve
-/// against).
+/// True for the protocols that declare a leader (what `"leader"` and `"follower"` resolve
+/// against): [`crate::protocol::Capabilities::leader`].
 pub fn has_leader(p: Protocol) -> bool {
-    matches!(p, Protocol::Raft | Protocol::Paxos)
+    p.capabilities().leader
 }
 
-/// Refuses Raft's membership changes and runtime reconfiguration for other protocols.
+/// Refuses membership changes and runtime reconfiguration for protocols that do not declare
+/// they take an operator's commands ([`crate::protocol::Capabilities::operator`]).
 fn raft_only(f: &Fault, protocol: Protocol, path: &str) -> Result<(), ScenarioError> {
-    if protocol == Protocol::Raft {
+    if protocol.capabilities().operator {
         return Ok(());
     }
     let what = match f {

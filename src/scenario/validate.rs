@@ -122,7 +122,8 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
             format!("expected between 1 and {MAX_SERVERS} servers, found {n}"),
         ));
     }
-    if s.cluster.gossip.is_some() && s.cluster.protocol != Protocol::Gossip {
+    protocol_settings(s)?;
+    if s.cluster.gossip.is_some() && s.cluster.protocol != Protocol::GOSSIP {
         return Err(ScenarioError::at(
             "cluster.gossip",
             format!("gossip settings need \"protocol\": \"gossip\", found \"{}\"", s.cluster.protocol.name()),
@@ -282,7 +283,7 @@ fn validate_cluster(s: &Scenario, refs: &Refs) -> Result<(), ScenarioError> {
             }
         }
         if let Some(r) = &o.raft {
-            if s.cluster.protocol != Protocol::Raft {
+            if s.cluster.protocol != Protocol::RAFT {
                 return Err(ScenarioError::at(
                     format!("{path}.raft"),
                     format!(
@@ -472,10 +473,29 @@ fn validate_operations(s: &Scenario) -> Result<(), ScenarioError> {
     Ok(())
 }
 
+/// The settings object of a protocol registered beside the shipped ones: only the
+/// scenario's own protocol's (`cluster.<name>` for `"protocol": "<name>"`), read by its
+/// registration into its own settings type, an error named at its path inside.
+fn protocol_settings(s: &Scenario) -> Result<(), ScenarioError> {
+    let protocol = s.cluster.protocol;
+    if let Some(other) = s.cluster.settings.keys().find(|k| k.as_str() != protocol.name()) {
+        return Err(ScenarioError::at(
+            format!("cluster.{other}"),
+            format!("{other} settings need \"protocol\": \"{other}\", found \"{protocol}\""),
+        ));
+    }
+    if let Some(registration) = crate::protocol::registry().get(protocol.name()) {
+        registration.check_settings(s.cluster.settings_of(protocol.name())).map_err(|e| {
+            ScenarioError::at(crate::scenario::json::join(&format!("cluster.{protocol}"), &e.path), e.message)
+        })?;
+    }
+    Ok(())
+}
+
 fn validate_workload(s: &Scenario) -> Result<(), ScenarioError> {
     match (&s.workload, s.cluster.protocol) {
         (None, _) => Ok(()),
-        (Some(WorkloadSpec::Broadcast { clients, values, interval, timeout, start }), Protocol::Gossip) => {
+        (Some(WorkloadSpec::Broadcast { clients, values, interval, timeout, start }), Protocol::GOSSIP) => {
             at_least_one_client(*clients)?;
             if *values == 0 || *values > 1_000_000 {
                 return Err(ScenarioError::at(
@@ -493,7 +513,7 @@ fn validate_workload(s: &Scenario) -> Result<(), ScenarioError> {
             }
             Ok(())
         }
-        (Some(WorkloadSpec::Kv(k)), p) if p != Protocol::Gossip => {
+        (Some(WorkloadSpec::Kv(k)), p) if p.capabilities().key_value => {
             at_least_one_client(k.clients)?;
             if k.max_ops == Some(0) {
                 return Err(ScenarioError::at(
@@ -589,7 +609,7 @@ fn validate_workload(s: &Scenario) -> Result<(), ScenarioError> {
 
 fn validate_raft(s: &Scenario) -> Result<(), ScenarioError> {
     let Some(r) = &s.cluster.raft else { return Ok(()) };
-    if s.cluster.protocol != Protocol::Raft {
+    if s.cluster.protocol != Protocol::RAFT {
         // Name the first setting given, so `initial_voters` or `pre_vote` is pointed at.
         let set = [
             ("election_timeout", r.timing.election_timeout.is_some()),
@@ -657,7 +677,7 @@ fn heartbeat_within_timeout(
 
 fn validate_paxos(s: &Scenario) -> Result<(), ScenarioError> {
     let Some(p) = &s.cluster.paxos else { return Ok(()) };
-    if s.cluster.protocol != Protocol::Paxos {
+    if s.cluster.protocol != Protocol::PAXOS {
         return Err(ScenarioError::at(
             "cluster.paxos",
             format!("paxos settings need \"protocol\": \"paxos\", found \"{}\"", s.cluster.protocol.name()),
@@ -688,7 +708,7 @@ fn validate_paxos(s: &Scenario) -> Result<(), ScenarioError> {
 
 fn validate_quorum(s: &Scenario) -> Result<(), ScenarioError> {
     let Some(q) = &s.cluster.quorum else { return Ok(()) };
-    if s.cluster.protocol != Protocol::Quorum {
+    if s.cluster.protocol != Protocol::QUORUM {
         return Err(ScenarioError::at(
             "cluster.quorum",
             format!("quorum settings need \"protocol\": \"quorum\", found \"{}\"", s.cluster.protocol.name()),

@@ -577,7 +577,7 @@ fn judge(case: u64, opt: Options) -> (Verdict, String) {
         Ok(Ok(Err(e))) => Verdict::Broken(format!("the run failed: {e}")),
         Ok(Ok(Ok(o))) => {
             let may_fail = |name: &str| {
-                name == "liveness" || (name == "linearizable" && s.cluster.protocol == Protocol::Quorum)
+                name == "liveness" || (name == "linearizable" && s.cluster.protocol == Protocol::QUORUM)
             };
             let broken: Vec<String> = o
                 .checks

@@ -61,10 +61,10 @@ fn every_bug_is_caught(protocol: Protocol) {
 
 #[test]
 fn every_raft_bug_is_caught_within_200_seeds_and_correct_raft_passes_them() {
-    every_bug_is_caught(Protocol::Raft);
+    every_bug_is_caught(Protocol::RAFT);
 }
 
 #[test]
 fn every_paxos_bug_is_caught_within_200_seeds_and_correct_paxos_passes_them() {
-    every_bug_is_caught(Protocol::Paxos);
+    every_bug_is_caught(Protocol::PAXOS);
 }

@@ -61,7 +61,7 @@ fn run_compare(s: &Scenario, jobs: usize) -> CompareOutput {
     let plan = ComparePlan {
         scenario: s,
         spec: spec_for(s, SMALL, "compare-small.json", SeedRange::new(SEEDS.0, SEEDS.1).unwrap()),
-        protocols: vec![Protocol::Raft, Protocol::Paxos, Protocol::Quorum],
+        protocols: vec![Protocol::RAFT, Protocol::PAXOS, Protocol::QUORUM],
         jobs,
         isolation: Isolation::Threads,
     };
@@ -174,7 +174,7 @@ fn adaptations_drop_what_only_raft_has_and_say_why() {
         assert!(dropped.contains(&"cluster.overrides[0]"), "{name}: {dropped:?}");
         assert!(p.changes.iter().all(|ch| !ch.why.is_empty()));
     }
-    let paxos = out.adapted.iter().find(|a| a.protocol == Protocol::Paxos).unwrap();
+    let paxos = out.adapted.iter().find(|a| a.protocol == Protocol::PAXOS).unwrap();
     let timing = paxos.scenario.cluster.paxos.as_ref().expect("Raft's timing carried over");
     assert_eq!(timing.timing.heartbeat.map(|h| h.0.as_nanos()), Some(50_000_000));
     // The membership change is a Raft-only fault window; the others face the rest.

@@ -133,7 +133,7 @@ fn every_shipped_scenario_passes_the_determinism_self_check() {
         let stdout = String::from_utf8_lossy(&o.stdout);
         assert!(stdout.contains("determinism check passed"), "{}: {stdout}", path.display());
         let s = scenario::load(&path).expect("valid");
-        if s.cluster.protocol == scenario::Protocol::Quorum {
+        if s.cluster.protocol == scenario::Protocol::QUORUM {
             // A leaderless store is not linearizable - the lesson its scenarios teach, so
             // that check may fail (exit 1); every other one must pass.
             assert!(

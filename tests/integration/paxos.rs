@@ -26,7 +26,7 @@ const SEEDS: u64 = 200;
 fn to_paxos(raft: &Scenario) -> (Scenario, Vec<String>) {
     let mut s = raft.clone();
     let mut dropped = Vec::new();
-    s.cluster.protocol = Protocol::Paxos;
+    s.cluster.protocol = Protocol::PAXOS;
     if let Some(r) = s.cluster.raft.take() {
         for (name, set) in [
             ("pre_vote", r.pre_vote.is_some()),
@@ -68,7 +68,7 @@ fn raft_scenarios() -> Vec<Scenario> {
             ["raft-", "fallacy-", "fallacies-"].iter().any(|prefix| name.starts_with(prefix))
         })
         .map(|p| scenario::load(p).expect("shipped scenarios are valid"))
-        .filter(|s| s.cluster.protocol == Protocol::Raft)
+        .filter(|s| s.cluster.protocol == Protocol::RAFT)
         .collect()
 }
 

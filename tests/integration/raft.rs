@@ -17,9 +17,13 @@ fn load(name: &str) -> Scenario {
     scenario::load(&root().join(format!("scenarios/{name}.json"))).expect("shipped scenario")
 }
 
-fn world(s: &Scenario, seed: u64) -> World<KvNode> {
+/// A Raft run's world: servers of the shipped Raft registration, typed.
+type RaftWorld = World<KvNode<eightfold::proto::raft::RaftNode<eightfold::proto::service::ServiceMsg>>>;
+
+fn world(s: &Scenario, seed: u64) -> RaftWorld {
     let streams = RngStreams::new(seed);
-    let run = runner::protocol::kv_run(s).expect("a key-value scenario");
+    let run = runner::protocol::KvRun::<runner::shipped::Raft>::new(s.cluster.protocol, s)
+        .expect("a Raft scenario");
     let log = eightfold::workload::stream::HistoryLog::discard();
     let mut w = run.world(s, streams, log);
     let n = s.cluster.nodes as usize;
@@ -29,11 +33,11 @@ fn world(s: &Scenario, seed: u64) -> World<KvNode> {
 }
 
 fn raft(
-    w: &World<KvNode>,
+    w: &RaftWorld,
     i: u32,
 ) -> Option<&eightfold::proto::raft::RaftNode<eightfold::proto::service::ServiceMsg>> {
     match w.node(NodeId(i)) {
-        Some(KvNode::Raft(r)) => Some(r),
+        Some(KvNode::Server(r)) => Some(r),
         _ => None,
     }
 }

@@ -485,7 +485,7 @@ fn recordings_never_show_a_state_that_did_not_exist() {
     let runs: Vec<(Scenario, u64)> = shipped_scenarios()
         .iter()
         .map(|p| scenario::load(p).expect("shipped scenarios are valid"))
-        .filter(|s| matches!(s.cluster.protocol, Protocol::Raft | Protocol::Paxos))
+        .filter(|s| matches!(s.cluster.protocol, Protocol::RAFT | Protocol::PAXOS))
         .flat_map(|s| SEEDS.map(|seed| (s.clone(), seed)))
         .collect();
     assert!(runs.len() >= 20 * SEEDS.len(), "every Raft and Paxos scenario: {}", runs.len() / SEEDS.len());

@@ -21,6 +21,70 @@ use std::collections::BTreeMap;
 use eightfold_sim::sim::{LogIndex, NodeId, Observation, Role, SimTime, Term};
 use eightfold_sim::world::{Lifecycle, Observer};
 
+/// A family of rules the checker can hold a protocol's servers to. A protocol declares the
+/// families that apply to it (a leaderless store declares none: nothing it reports is
+/// ordered); the checker judges only those.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Invariant {
+    /// At most one leader per term (from [`Observation::Role`]; Raft §5.2).
+    ElectionSafety,
+    /// Equal (index, term) means equal log prefixes (from [`Observation::Appended`]'s chain
+    /// hash; Raft §5.3).
+    LogMatching,
+    /// A leader holds every entry committed before its term (Raft §5.4).
+    LeaderCompleteness,
+    /// No two servers commit or apply different commands at one index, none applies what it
+    /// does not know committed, and nothing committed is overwritten or truncated
+    /// ([`Observation::Committed`], [`Observation::Applied`], [`Observation::Truncated`]).
+    StateMachineSafety,
+    /// Multi-Paxos's name for the committed half of state-machine safety: one value chosen
+    /// per slot, never lost (the same checks, for a protocol that declares only it).
+    OneValuePerSlot,
+}
+
+impl Invariant {
+    /// Every family.
+    pub const ALL: [Invariant; 5] = [
+        Invariant::ElectionSafety,
+        Invariant::LogMatching,
+        Invariant::LeaderCompleteness,
+        Invariant::StateMachineSafety,
+        Invariant::OneValuePerSlot,
+    ];
+
+    /// The family in words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Invariant::ElectionSafety => "election safety",
+            Invariant::LogMatching => "log matching",
+            Invariant::LeaderCompleteness => "leader completeness",
+            Invariant::StateMachineSafety => "state-machine safety",
+            Invariant::OneValuePerSlot => "one value per slot",
+        }
+    }
+}
+
+/// Which families a checker judges.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+struct Families {
+    election: bool,
+    matching: bool,
+    completeness: bool,
+    state_machine: bool,
+}
+
+impl Families {
+    fn of(families: &[Invariant]) -> Families {
+        let has = |f: Invariant| families.contains(&f);
+        Families {
+            election: has(Invariant::ElectionSafety),
+            matching: has(Invariant::LogMatching),
+            completeness: has(Invariant::LeaderCompleteness),
+            state_machine: has(Invariant::StateMachineSafety) || has(Invariant::OneValuePerSlot),
+        }
+    }
+}
+
 /// What the checker knows about one node.
 #[derive(Clone, Debug, Default)]
 struct NodeView {
@@ -54,6 +118,8 @@ pub struct Invariants {
     pruned_below: u64,
     /// Counters for the report.
     stats: InvariantStats,
+    /// The families judged.
+    families: Families,
 }
 
 /// What the checker saw, for `outcome.json`.
@@ -70,9 +136,16 @@ pub struct InvariantStats {
 }
 
 impl Invariants {
-    /// A checker for servers `0..servers` (other nodes' observations are ignored).
+    /// A checker of every family for servers `0..servers` (other nodes' observations are
+    /// ignored).
     pub fn new(servers: usize) -> Self {
+        Self::of(servers, &Invariant::ALL)
+    }
+
+    /// A checker of `families` only, for servers `0..servers`: what a protocol declared.
+    pub fn of(servers: usize, families: &[Invariant]) -> Self {
         Invariants {
+            families: Families::of(families),
             servers,
             nodes: vec![NodeView::default(); servers],
             leaders: BTreeMap::new(),
@@ -99,6 +172,9 @@ impl Invariants {
     /// not be there: a server can legitimately win an old term late (a paused candidate
     /// resuming to a burst of old votes) after a newer term committed more.
     fn check_completeness(&self, node: NodeId, term: Term) -> Result<(), String> {
+        if !self.families.completeness {
+            return Ok(());
+        }
         let view = &self.nodes[node.index()];
         let Some((&c, &(ct, cchain, _))) = self.committed.iter().rev().find(|(_, e)| e.2 < term) else {
             return Ok(());
@@ -127,10 +203,13 @@ impl Invariants {
                 if i <= view.snapshot {
                     continue;
                 }
+                if !self.families.state_machine {
+                    continue;
+                }
                 return Err(format!("{node} says index {i} is committed but has no entry there"));
             };
             match self.committed.get(&i) {
-                Some(&(ct, cchain, _)) if cchain != chain => {
+                Some(&(ct, cchain, _)) if cchain != chain && self.families.state_machine => {
                     return Err(format!(
                         "state-machine safety: {node} committed index {i} of term {t}, but an entry of term {ct} was already committed there"
                     ));
@@ -185,7 +264,7 @@ impl Observer for Invariants {
                 self.nodes[node.index()].role = Some((role, term));
                 if role == Role::Leader {
                     if let Some(&other) = self.leaders.get(&term) {
-                        if other != node {
+                        if other != node && self.families.election {
                             return Err(format!(
                                 "election safety: {node} and {other} are both leader of term {term}"
                             ));
@@ -197,13 +276,16 @@ impl Observer for Invariants {
             }
             Observation::Appended { index: LogIndex(i), term, chain } => {
                 let view = &mut self.nodes[node.index()];
-                if i <= view.commit && view.log.get(&i).is_some_and(|&(_, c)| c != chain) {
+                if self.families.state_machine
+                    && i <= view.commit
+                    && view.log.get(&i).is_some_and(|&(_, c)| c != chain)
+                {
                     return Err(format!("state-machine safety: {node} overwrote committed index {i}"));
                 }
                 view.log.insert(i, (term, chain));
                 if i >= self.pruned_below {
                     match self.entries.get(&(i, term)) {
-                        Some(&c) if c != chain => {
+                        Some(&c) if c != chain && self.families.matching => {
                             return Err(format!(
                                 "log matching: {node} has an entry of term {term} at index {i} whose preceding log differs from another node's entry at the same index and term"
                             ));
@@ -217,7 +299,7 @@ impl Observer for Invariants {
             }
             Observation::Truncated { from: LogIndex(from) } => {
                 let view = &mut self.nodes[node.index()];
-                if from <= view.commit {
+                if from <= view.commit && self.families.state_machine {
                     return Err(format!(
                         "state-machine safety: {node} truncated its log from index {from}, but index {} is committed",
                         view.commit
@@ -228,7 +310,7 @@ impl Observer for Invariants {
             Observation::Committed { index: LogIndex(c) } => self.commit(node, c)?,
             Observation::Applied { index: LogIndex(i), term, command } => {
                 let view = &self.nodes[node.index()];
-                if i > view.commit {
+                if i > view.commit && self.families.state_machine {
                     return Err(format!(
                         "{node} applied index {i} before knowing it committed (commit index {})",
                         view.commit
@@ -236,7 +318,7 @@ impl Observer for Invariants {
                 }
                 if i >= self.pruned_below {
                     match self.applied.get(&i) {
-                        Some(&(t, c)) if c != command || t != term => {
+                        Some(&(t, c)) if (c != command || t != term) && self.families.state_machine => {
                             return Err(format!(
                                 "state-machine safety: {node} applied a different command at index {i} (term {term}) than another node did (term {t})"
                             ));

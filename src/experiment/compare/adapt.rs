@@ -101,19 +101,19 @@ pub struct Adapted {
 /// A protocol's name in sentences: "Raft", "Multi-Paxos", "the quorum store".
 pub fn display_name(p: Protocol) -> &'static str {
     match p {
-        Protocol::Raft => "Raft",
-        Protocol::Paxos => "Multi-Paxos",
-        Protocol::Quorum => "the quorum store",
-        Protocol::Gossip => "gossip",
+        Protocol::RAFT => "Raft",
+        Protocol::PAXOS => "Multi-Paxos",
+        Protocol::QUORUM => "the quorum store",
+        other => other.title(),
     }
 }
 
 /// Adapts `s` to run on `target`, recording every change.
 pub fn adapt(s: &Scenario, target: Protocol) -> Result<Adapted, AdaptError> {
-    if target == Protocol::Gossip {
+    if target == Protocol::GOSSIP {
         return Err(AdaptError::NotComparable("gossip"));
     }
-    if s.cluster.protocol == Protocol::Gossip || !matches!(s.workload, None | Some(WorkloadSpec::Kv(_))) {
+    if s.cluster.protocol == Protocol::GOSSIP || !matches!(s.workload, None | Some(WorkloadSpec::Kv(_))) {
         return Err(AdaptError::NotKeyValue {
             scenario: s.name.clone(),
             protocol: s.cluster.protocol.name(),
@@ -161,10 +161,10 @@ fn change(path: impl Into<String>, kind: ChangeKind, why: impl Into<String>) -> 
 /// `cluster.raft`, `cluster.paxos`, `cluster.quorum`.
 fn settings(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) {
     let who = display_name(target);
-    if target != Protocol::Raft
+    if target != Protocol::RAFT
         && let Some(r) = s.cluster.raft.take()
     {
-        if target == Protocol::Paxos && s.cluster.paxos.is_none() {
+        if target == Protocol::PAXOS && s.cluster.paxos.is_none() {
             let knobs = r.timing.set();
             if !knobs.is_empty() {
                 changes.push(change(
@@ -193,7 +193,7 @@ fn settings(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) {
                 }
             }
         } else {
-            let why = if target == Protocol::Paxos {
+            let why = if target == Protocol::PAXOS {
                 "Raft settings; the scenario's own cluster.paxos settings are used instead".to_string()
             } else {
                 format!("Raft settings (timeouts, elections, log); {who} has no leader, elections or log")
@@ -201,10 +201,10 @@ fn settings(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) {
             changes.push(change("cluster.raft", ChangeKind::Dropped, why));
         }
     }
-    if target != Protocol::Paxos
+    if target != Protocol::PAXOS
         && let Some(p) = s.cluster.paxos.take()
     {
-        if target == Protocol::Raft && s.cluster.raft.is_none() {
+        if target == Protocol::RAFT && s.cluster.raft.is_none() {
             s.cluster.raft = Some(RaftSpec { timing: p.timing, ..RaftSpec::default() });
             changes.push(change(
                 "cluster.paxos",
@@ -213,7 +213,7 @@ fn settings(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) {
                  leader-based protocols should run with the same timeouts",
             ));
         } else {
-            let why = if target == Protocol::Raft {
+            let why = if target == Protocol::RAFT {
                 "Multi-Paxos settings; the scenario's own cluster.raft settings are used instead".to_string()
             } else {
                 format!(
@@ -223,7 +223,18 @@ fn settings(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) {
             changes.push(change("cluster.paxos", ChangeKind::Dropped, why));
         }
     }
-    if target != Protocol::Quorum && s.cluster.quorum.take().is_some() {
+    // A registered protocol's own settings object is read by that protocol alone.
+    let others: Vec<String> =
+        s.cluster.settings.keys().filter(|k| k.as_str() != target.name()).cloned().collect();
+    for k in others {
+        s.cluster.settings.remove(&k);
+        changes.push(change(
+            format!("cluster.{k}"),
+            ChangeKind::Dropped,
+            format!("{k}'s own settings; {who} does not read them"),
+        ));
+    }
+    if target != Protocol::QUORUM && s.cluster.quorum.take().is_some() {
         changes.push(change(
             "cluster.quorum",
             ChangeKind::Dropped,
@@ -236,7 +247,7 @@ fn settings(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) {
 
 /// Per-server Raft settings in `cluster.overrides`.
 fn overrides(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) {
-    if target == Protocol::Raft {
+    if target == Protocol::RAFT {
         return;
     }
     let who = display_name(target);
@@ -279,7 +290,7 @@ fn faults(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) -> Vec<
     let who = display_name(target);
     for (i, f) in old.into_iter().enumerate() {
         let why = match (&f.fault, target) {
-            (_, Protocol::Raft) => None,
+            _ if target.capabilities().operator => None,
             (Fault::AddServer { .. } | Fault::RemoveServer { .. }, _) => Some(format!(
                 "{}: a Raft membership change; {who} has a fixed set of servers and ignores the command",
                 f.fault.name()
@@ -393,7 +404,7 @@ mod tests {
 
     #[test]
     fn the_same_protocol_changes_nothing() {
-        let a = adapt(&scenario(), Protocol::Raft).unwrap();
+        let a = adapt(&scenario(), Protocol::RAFT).unwrap();
         assert!(a.changes.is_empty());
         assert_eq!(a.kept_faults, [0, 1, 2]);
         assert_eq!(a.scenario.to_json_pretty(), scenario().to_json_pretty());
@@ -401,8 +412,8 @@ mod tests {
 
     #[test]
     fn paxos_gets_raft_timing_and_loses_what_only_raft_has() {
-        let a = adapt(&scenario(), Protocol::Paxos).unwrap();
-        assert_eq!(a.scenario.cluster.protocol, Protocol::Paxos);
+        let a = adapt(&scenario(), Protocol::PAXOS).unwrap();
+        assert_eq!(a.scenario.cluster.protocol, Protocol::PAXOS);
         assert!(a.scenario.cluster.raft.is_none());
         let p = a.scenario.cluster.paxos.as_ref().expect("translated");
         assert_eq!(p.timing.heartbeat.map(|h| h.0.as_nanos()), Some(75_000_000));
@@ -427,7 +438,7 @@ mod tests {
 
     #[test]
     fn the_quorum_store_is_told_it_has_no_leader() {
-        let a = adapt(&scenario(), Protocol::Quorum).unwrap();
+        let a = adapt(&scenario(), Protocol::QUORUM).unwrap();
         assert!(a.scenario.cluster.raft.is_none() && a.scenario.cluster.paxos.is_none());
         assert_eq!(paths(&a, ChangeKind::Note), ["faults[0]", "faults[2]"]);
         assert!(a.changes.iter().any(|c| c.path == "cluster.raft" && c.kind == ChangeKind::Dropped));
@@ -435,7 +446,7 @@ mod tests {
 
     #[test]
     fn an_adapted_scenario_survives_a_round_trip_through_json() {
-        for p in [Protocol::Raft, Protocol::Paxos, Protocol::Quorum] {
+        for p in [Protocol::RAFT, Protocol::PAXOS, Protocol::QUORUM] {
             let a = adapt(&scenario(), p).unwrap();
             let back = parse(&a.scenario.to_json_pretty()).expect("re-parses");
             assert_eq!(back.to_json_pretty(), a.scenario.to_json_pretty());
@@ -449,7 +460,7 @@ mod tests {
                  "workload": { "type": "broadcast", "values": 1, "interval": "10ms" } }"#,
         )
         .unwrap();
-        assert!(matches!(adapt(&g, Protocol::Raft), Err(AdaptError::NotKeyValue { .. })));
-        assert_eq!(adapt(&scenario(), Protocol::Gossip).unwrap_err(), AdaptError::NotComparable("gossip"));
+        assert!(matches!(adapt(&g, Protocol::RAFT), Err(AdaptError::NotKeyValue { .. })));
+        assert_eq!(adapt(&scenario(), Protocol::GOSSIP).unwrap_err(), AdaptError::NotComparable("gossip"));
     }
 }

@@ -33,8 +33,8 @@ const CSS: &str = ".series{fill:none;stroke-width:2.2;stroke-linejoin:round}\
 /// The dash pattern of a protocol's line: Raft solid, Multi-Paxos dashed, the quorum store dotted.
 fn dash(p: &ProtocolSummary) -> &'static str {
     match protocol_of(&p.protocol) {
-        Some(Protocol::Paxos) => "8 4",
-        Some(Protocol::Quorum) => "2 3",
+        Some(Protocol::PAXOS) => "8 4",
+        Some(Protocol::QUORUM) => "2 3",
         _ => "none",
     }
 }

@@ -34,7 +34,7 @@ use crate::check::linearizability::Counterexample;
 use crate::report::Outcome;
 use crate::report::charts::throughput::bucket_ns;
 use crate::runner::kv;
-use crate::scenario::{Protocol, Scenario};
+use crate::scenario::Scenario;
 use crate::workload::history::{History, OpOutcome};
 
 /// How many operations ended each way.
@@ -306,7 +306,7 @@ pub fn measure(s: &Scenario, outcome: &Outcome, history: &History) -> RunData {
         .as_ref()
         .and_then(|l| l.counterexample.as_ref())
         .filter(|_| lin == Verdict::Fail);
-    let lead = outcome.raft.as_ref().filter(|_| s.cluster.protocol != Protocol::Quorum);
+    let lead = outcome.raft.as_ref().filter(|_| s.cluster.protocol.capabilities().leader);
     RunData {
         figures: RunFigures {
             seed: outcome.seed,

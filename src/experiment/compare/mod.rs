@@ -34,12 +34,13 @@ use crate::scenario::Protocol;
 
 /// The file an adapted scenario is saved as in the report.
 pub fn scenario_file(p: Protocol) -> &'static str {
-    match p {
-        Protocol::Raft => "scenario-raft.json",
-        Protocol::Paxos => "scenario-paxos.json",
-        Protocol::Quorum => "scenario-quorum.json",
-        Protocol::Gossip => "scenario-gossip.json",
-    }
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    // One name per registered protocol for the process's life (a report file's name is
+    // `'static`): a handful of bytes, made once each.
+    static NAMES: Mutex<BTreeMap<&'static str, &'static str>> = Mutex::new(BTreeMap::new());
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    names.entry(p.name()).or_insert_with(|| Box::leak(format!("scenario-{}.json", p.name()).into_boxed_str()))
 }
 
 /// Every file of a comparison report: `compare.json`, `scenario.json` (the scenario as

@@ -407,7 +407,7 @@ impl ProtocolSummary {
         ProtocolSummary {
             protocol: adapted.protocol.name().to_string(),
             name: display_name(adapted.protocol).to_string(),
-            settings: crate::runner::resolve(s).describe(),
+            settings: crate::runner::resolve(s).map(|r| r.describe()).unwrap_or_default(),
             changes: adapted.changes.clone(),
             runs: n,
             ops,

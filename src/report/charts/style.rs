@@ -40,10 +40,17 @@ pub fn role_colour(role: Role) -> &'static str {
 /// compare`): fixed per protocol so every comparison reads the same way.
 pub fn protocol_colour(protocol: Protocol) -> &'static str {
     match protocol {
-        Protocol::Raft => "#0072B2",
-        Protocol::Paxos => "#009E73",
-        Protocol::Quorum => "#D55E00",
-        Protocol::Gossip => "#CC79A7",
+        Protocol::RAFT => "#0072B2",
+        Protocol::PAXOS => "#009E73",
+        Protocol::QUORUM => "#D55E00",
+        Protocol::GOSSIP => "#CC79A7",
+        // A registered protocol: the palette's next colours, by its place in the registry.
+        other => {
+            const MORE: [&str; 4] = ["#E69F00", "#56B4E9", "#000000", "#F0E442"];
+            let names = crate::protocol::registry().names();
+            let at = names.iter().position(|n| *n == other.name()).unwrap_or(0);
+            MORE[at % MORE.len()]
+        }
     }
 }
 

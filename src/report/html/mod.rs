@@ -21,6 +21,7 @@ pub mod ops;
 pub mod staleness;
 pub mod step;
 
+use crate::protocol::ServerView;
 use std::fmt::Write;
 
 use crate::check::Status;
@@ -42,7 +43,7 @@ const PEERS_SCRIPT: &str = include_str!("peers.js");
 /// title, caption).
 fn chart_table(vocab: Vocab) -> Vec<(&'static str, String, String)> {
     let timeline = match (vocab.protocol, vocab.leaderless()) {
-        (Protocol::Paxos, _) => (
+        (Protocol::PAXOS, _) => (
             "Roles over time".to_string(),
             "One lane per server. The bar's colour is the server's role: green = leader (the ballot round it \
              leads in is written on it), orange = candidate (running phase 1 of a new ballot: asking a majority \
@@ -140,15 +141,15 @@ fn chart_table(vocab: Vocab) -> Vec<(&'static str, String, String)> {
 fn check_meaning(name: &str, protocol: Protocol) -> &'static str {
     match name {
         "invariants" => match protocol {
-            Protocol::Raft => {
+            Protocol::RAFT => {
                 "Raft's safety rules held at every step: at most one leader per term, logs that agree up to an \
                  index agree before it, and nothing committed is ever lost or changed."
             }
-            Protocol::Paxos => {
+            Protocol::PAXOS => {
                 "Multi-Paxos's safety rules held at every step: at most one leader per ballot round, servers that \
                  learned a slot's value learned the same value, and a value once chosen is never lost or changed."
             }
-            Protocol::Quorum | Protocol::Gossip => {
+            _ => {
                 "What the servers announced while the run went on was consistent; the store's guarantees to \
                  clients are judged on what the clients saw."
             }
@@ -357,7 +358,7 @@ fn checks_and_figures(h: &mut String, input: &Inputs<'_>) {
         );
     }
     if let (Some(r), Some(w)) = (&o.raft, input.vocab().log) {
-        let leaders = if o.protocol == Protocol::Raft { "leaders elected" } else { "leaders (phase 1 won)" };
+        let leaders = if o.protocol == Protocol::RAFT { "leaders elected" } else { "leaders (phase 1 won)" };
         row(h, leaders, &count(r.leadership.leader_changes));
         row(h, &format!("highest {}", w.round), &r.leadership.max_term.to_string());
         row(h, "time without a leader", &format!("{:.3} s", r.leadership.time_without_leader_s));
@@ -449,7 +450,7 @@ fn step_intro(input: &Inputs<'_>) -> String {
     );
     match (vocab.log, vocab.protocol) {
         (Some(words), protocol) => {
-            let state = if protocol == Protocol::Paxos {
+            let state = if protocol == Protocol::PAXOS {
                 "each server's role and the ballot round it has promised, its slots (the highest slot it has \
                  accepted a value for, the ballot round of that value, and the highest slot whose value is chosen)"
             } else {
@@ -523,8 +524,9 @@ fn step_through(h: &mut String, input: &Inputs<'_>) {
 }
 
 /// The per-server state panel's place and its explanation, in each protocol's terms.
+/// A protocol that declares no per-server state to draw ([`ServerView::Role`]) has none.
 fn servers_panel(vocab: Vocab) -> String {
-    let what = match (vocab.log, vocab.protocol) {
+    let what = match (vocab.log, vocab.protocol.capabilities().view) {
         (Some(w), _) if w.compares_logs => format!(
             "Each server\u{2019}s {log} at this instant, one block per {position}, coloured and numbered by the \
              {round} it was written in; solid blocks are committed, pale dashed ones are not yet; a dot under a block \
@@ -552,7 +554,7 @@ fn servers_panel(vocab: Vocab) -> String {
             position = w.position,
             round = w.round,
         ),
-        (None, Protocol::Quorum) => "Which version of each key each replica holds at this instant: one column \
+        (None, ServerView::Versions) => "Which version of each key each replica holds at this instant: one column \
              per key, one row per server; the newest version any server holds is drawn solid, an older (stale) \
              one pale orange with its age in versions (\u{2212}1: one version behind), and \u{2013} means the \
              server holds nothing for that key. Versions are numbered per key in the order of their stamps (the \
@@ -561,10 +563,11 @@ fn servers_panel(vocab: Vocab) -> String {
              hinted handoffs it holds, writes it took in for a replica it could not reach, waiting to be handed \
              back (key, version, for whom)."
             .to_string(),
-        (None, _) => "Which values each gossip peer holds at this instant: one small square per value injected \
+        (None, ServerView::Values) => "Which values each gossip peer holds at this instant: one small square per value injected \
              so far, in the order they were first learned anywhere; filled: the peer holds it, empty: it lacks \
              it. A restarted peer starts empty (it keeps its values in memory only)."
             .to_string(),
+        (None, ServerView::Role | ServerView::Log | ServerView::Slots) => return String::new(),
     };
     format!(
         "<h3>Inside each server</h3>\n<p class=\"explain\">{}</p>\n<div id=\"servers-state\"></div>\n",
@@ -720,14 +723,14 @@ mod tests {
 
     #[test]
     fn each_protocol_gets_its_own_columns_and_captions() {
-        assert_eq!(step_columns(Vocab::of(Protocol::Gossip)), ["server", "state"]);
-        assert_eq!(step_columns(Vocab::of(Protocol::Quorum)), ["server", "state"]);
+        assert_eq!(step_columns(Vocab::of(Protocol::GOSSIP)), ["server", "state"]);
+        assert_eq!(step_columns(Vocab::of(Protocol::QUORUM)), ["server", "state"]);
         assert_eq!(
-            step_columns(Vocab::of(Protocol::Raft))[3..],
+            step_columns(Vocab::of(Protocol::RAFT))[3..],
             ["term", "last index", "last term", "commit index"]
         );
-        assert_eq!(step_columns(Vocab::of(Protocol::Paxos))[3], "ballot round");
-        for p in [Protocol::Gossip, Protocol::Quorum] {
+        assert_eq!(step_columns(Vocab::of(Protocol::PAXOS))[3], "ballot round");
+        for p in [Protocol::GOSSIP, Protocol::QUORUM] {
             for (file, title, caption) in chart_table(Vocab::of(p)) {
                 let text = format!("{title} {caption}").to_lowercase();
                 for w in ["term", "commit", "leader", "elect", "role"] {
@@ -736,10 +739,10 @@ mod tests {
             }
             assert!(!check_meaning("invariants", p).contains("leader per"));
         }
-        let paxos = chart_table(Vocab::of(Protocol::Paxos));
+        let paxos = chart_table(Vocab::of(Protocol::PAXOS));
         assert!(paxos[0].2.contains("ballot round") && !paxos[0].2.contains("term"));
-        assert!(check_meaning("invariants", Protocol::Paxos).contains("ballot round"));
-        let raft = chart_table(Vocab::of(Protocol::Raft));
+        assert!(check_meaning("invariants", Protocol::PAXOS).contains("ballot round"));
+        let raft = chart_table(Vocab::of(Protocol::RAFT));
         assert!(raft[0].2.contains("its term is written on it"));
         let messages = raft.iter().find(|c| c.0 == "messages.svg").expect("a messages chart");
         assert!(messages.2.contains("The leader's line is tinted green"));
@@ -748,14 +751,14 @@ mod tests {
     #[test]
     fn only_protocols_with_roles_and_a_log_step_by_them() {
         let kinds = |p, ops| step_kinds(Vocab::of(p), ops).into_iter().map(|(k, _)| k).collect::<Vec<_>>();
-        assert_eq!(kinds(Protocol::Raft, true), ["fault", "role", "commit", "op", "lost", "check"]);
-        assert_eq!(kinds(Protocol::Gossip, false), ["fault", "lost", "check"]);
-        assert_eq!(kinds(Protocol::Quorum, true), ["fault", "op", "lost", "check"]);
-        let paxos = step_kinds(Vocab::of(Protocol::Paxos), true);
+        assert_eq!(kinds(Protocol::RAFT, true), ["fault", "role", "commit", "op", "lost", "check"]);
+        assert_eq!(kinds(Protocol::GOSSIP, false), ["fault", "lost", "check"]);
+        assert_eq!(kinds(Protocol::QUORUM, true), ["fault", "op", "lost", "check"]);
+        let paxos = step_kinds(Vocab::of(Protocol::PAXOS), true);
         assert_eq!(paxos[2].1, "highest chosen slot advance");
         // Every kind has a previous and a next button the script can find by its kind.
-        let buttons = step_by(Vocab::of(Protocol::Raft), true);
-        for (k, _) in step_kinds(Vocab::of(Protocol::Raft), true) {
+        let buttons = step_by(Vocab::of(Protocol::RAFT), true);
+        for (k, _) in step_kinds(Vocab::of(Protocol::RAFT), true) {
             assert!(
                 buttons.contains(&format!("id=\"step-prev-{k}\" data-kind=\"{k}\" data-dir=\"-1\"")),
                 "{k}"

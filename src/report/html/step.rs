@@ -17,6 +17,7 @@
 //! script steps by any one kind of event (faults, role changes, commits, client
 //! operations, lost messages, check failures) from these same lists.
 
+use crate::protocol::ServerView;
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
@@ -26,7 +27,6 @@ use crate::net::Cut;
 use crate::report::charts::Inputs;
 use crate::report::charts::faults::bands;
 use crate::report::charts::style::{fate_colour, fate_meaning, kind_colour, role_colour};
-use crate::scenario::Protocol;
 use crate::sim::Role;
 use crate::world::{Lifecycle, NodeKind};
 
@@ -254,8 +254,8 @@ fn server_state(input: &Inputs<'_>) -> Value {
 /// whole run, `k` the value's position in `values` (each value once, ascending). A start empties a node; what it recovers follows at the start's instant.
 fn peers_state(input: &Inputs<'_>) -> Value {
     let rec = input.recording;
-    match input.vocab().protocol {
-        Protocol::Quorum => {
+    match input.vocab().protocol.capabilities().view {
+        ServerView::Versions => {
             let (mut versions, mut hints) = (Vec::new(), Vec::new());
             for track in &rec.tracks {
                 let n = track.node;
@@ -269,7 +269,7 @@ fn peers_state(input: &Inputs<'_>) -> Value {
             }
             json!({ "versions": versions, "hints": hints })
         }
-        Protocol::Gossip => {
+        ServerView::Values => {
             // Each value once, in `values`; a row names it by its position there.
             let values: BTreeMap<u64, usize> =
                 rec.tracks.iter().flat_map(|x| x.learned.iter().map(|&(_, v)| (v, 0))).collect();
@@ -281,7 +281,7 @@ fn peers_state(input: &Inputs<'_>) -> Value {
                 .collect();
             json!({ "values": values.keys().collect::<Vec<_>>(), "learned": learned })
         }
-        Protocol::Raft | Protocol::Paxos => Value::Null,
+        ServerView::Log | ServerView::Slots | ServerView::Role => Value::Null,
     }
 }
 

@@ -60,7 +60,7 @@ impl Story<'_> {
             }
             if let Some(w) = self.words {
                 let elected = match self.input.outcome.protocol {
-                    Protocol::Paxos => "won ballot round",
+                    Protocol::PAXOS => "won ballot round",
                     _ => "was elected leader of term",
                 };
                 let wins: Vec<String> = self

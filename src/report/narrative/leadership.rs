@@ -40,7 +40,7 @@ impl Story<'_> {
         let wins: Vec<(u64, usize, u64)> =
             self.leader_spans().into_iter().map(|(t, _, i, term)| (t, i, term)).collect();
         let detailed = wins.len() <= DETAILED_ELECTIONS;
-        let paxos = self.input.outcome.protocol == Protocol::Paxos;
+        let paxos = self.input.outcome.protocol == Protocol::PAXOS;
         for (k, &(t, i, term)) in wins.iter().enumerate() {
             if !detailed && k >= 3 {
                 break;
@@ -99,7 +99,7 @@ impl Story<'_> {
                     (Some(n), _) if n.term > s.term => {
                         format!("it learned of a newer {} ({})", w.round, n.term)
                     }
-                    (_, Protocol::Raft) => {
+                    (_, Protocol::RAFT) => {
                         "it could no longer hear from a majority, so it stepped down (check-quorum)"
                             .to_string()
                     }
@@ -178,7 +178,7 @@ impl Story<'_> {
     /// During each cut: which side kept committing and which did not.
     pub(super) fn commits_during(&mut self, bands: &[Band<'_>], w: Words) {
         let (committing, committed) = match self.input.outcome.protocol {
-            Protocol::Paxos => ("choosing values", "chose nothing"),
+            Protocol::PAXOS => ("choosing values", "chose nothing"),
             _ => ("committing", "committed nothing"),
         };
         for b in bands.iter().filter(|b| b.kind.cuts_network()) {
@@ -262,7 +262,7 @@ impl Story<'_> {
             stalls.push((r, self.end));
         }
         let nothing = match self.input.outcome.protocol {
-            Protocol::Paxos => "no new slot was chosen".to_string(),
+            Protocol::PAXOS => "no new slot was chosen".to_string(),
             _ => "no server committed anything new".to_string(),
         };
         for (a, b) in stalls.into_iter().take(DETAILED_STALLS) {

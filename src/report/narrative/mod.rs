@@ -31,6 +31,7 @@ mod summary;
 mod tests;
 
 use crate::fault::FaultRecord;
+use crate::protocol::ServerView;
 use crate::report::charts::Inputs;
 use crate::report::charts::faults::bands;
 use crate::report::charts::lanes::{Lane, lanes};
@@ -131,15 +132,15 @@ pub(crate) struct Words {
 impl Words {
     /// The words of `protocol`, if it has leaders and a log.
     pub fn of(protocol: Protocol) -> Option<Words> {
-        match protocol {
-            Protocol::Raft => Some(Words {
+        match protocol.capabilities().view {
+            ServerView::Log => Some(Words {
                 round: "term",
                 committed: "committed",
                 entry: "entry",
                 entries: "entries",
                 commit_index: "commit index",
             }),
-            Protocol::Paxos => Some(Words {
+            ServerView::Slots => Some(Words {
                 round: "ballot round",
                 committed: "chosen",
                 entry: "slot",
@@ -218,10 +219,9 @@ impl Story<'_> {
 
     fn protocol(&self) -> &'static str {
         match self.input.outcome.protocol {
-            Protocol::Raft => "Raft",
-            Protocol::Paxos => "Multi-Paxos",
-            Protocol::Quorum => "a leaderless quorum store",
-            p => p.name(),
+            Protocol::RAFT => "Raft",
+            Protocol::PAXOS => "Multi-Paxos",
+            p => p.title(),
         }
     }
 
@@ -264,7 +264,7 @@ impl Story<'_> {
                 "{servers} ran {protocol} for {dur} while {clients} sent them key-value operations (reads and \
                  writes of a few keys)."
             )
-        } else if self.input.outcome.protocol == Protocol::Gossip {
+        } else if self.input.outcome.protocol.capabilities().view == ServerView::Values {
             format!("{servers} gossiped the values that {clients} injected, for {dur}.")
         } else {
             format!("{servers} ran {protocol} for {dur}; {clients} took part.")
