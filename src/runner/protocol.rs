@@ -336,7 +336,13 @@ impl<P: KvProtocol> ProtocolRun for KvRun<P> {
     fn describe(&self) -> Vec<String> {
         let mut out = self.servers.describe();
         let (clients, c, start) = &self.clients;
-        if *clients > 0 {
+        if *clients > 0 && !c.random {
+            // Clients that only run their script draw nothing: no mix, no key distribution.
+            out.push(format!(
+                "workload: kv, {clients} clients issuing only the scenario's scripted operations, attempt timeout {}, give up after {}",
+                c.timeout, c.op_timeout
+            ));
+        } else if *clients > 0 {
             out.push(format!(
                 "workload: kv, {clients} closed-loop clients from {start} to {}, mix get {} put {} append {} cas {}, {} keys ({}), attempt timeout {}, give up after {}, think {}",
                 c.stop,
