@@ -48,11 +48,11 @@ use thiserror::Error;
 use crate::check::Status;
 use crate::check::invariants::Invariants;
 use crate::check::linearizability::{self as lin, HistoryChecker};
-use crate::check::liveness::{self, LivenessInput, Progress};
+use crate::check::liveness::{self, Progress};
 use crate::fault::ClusterView;
 use crate::report::charts::ops::{OpSeries, named_indices};
 use crate::report::charts::{self, Inputs};
-use crate::runner::kv::{KvNode, end_history, linearizability_options};
+use crate::runner::kv::{KvNode, end_history, linearizability_options, liveness_input};
 use crate::runner::protocol::{LabNode, lab_run};
 use crate::runner::{RunOptions, run_full};
 use crate::scenario::units::parse_duration;
@@ -244,24 +244,9 @@ impl Live {
     /// timeout, so this lags the saved run's verdict by at most one timeout, and never
     /// fails a wait the saved run would pass: more operations only add waits).
     fn liveness(&self) -> Option<crate::check::CheckResult> {
-        let w = &self.world;
-        let end = w.now();
-        let servers = w.servers().len() as u32;
-        let stream = self.stream.borrow();
-        let tap = stream.sink();
-        let slots = w.servers().len() + w.clients().len();
-        let input = LivenessInput {
-            progress: tap.progress.clone().finish(end),
-            faults: w.fault_log().to_vec(),
-            servers,
-            first_client: servers,
-            down_at_end: w.servers().iter().copied().filter(|&n| !w.is_up(n)).collect(),
-            names: (0..slots).map(|i| w.name(NodeId(i as u32)).to_string()).collect(),
-            start: self.clients.0,
-            stop: self.clients.1,
-            end,
-            bound: self.bound,
-        };
+        let end = self.world.now();
+        let progress = self.stream.borrow().sink().progress.clone().finish(end);
+        let input = liveness_input(&self.world, progress, self.clients, self.bound);
         let r = liveness::judge(&input);
         (r.status == Status::Fail).then_some(r)
     }

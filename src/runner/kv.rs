@@ -332,6 +332,31 @@ pub fn warnings(s: &Scenario) -> Vec<Warning> {
         .collect()
 }
 
+/// What liveness is judged on for `world` as it stands now (a run ending now): its clients'
+/// `progress`, its fault log and which servers are down, with the clients' `(start, stop)` and
+/// the recovery `bound`. The runner judges it at a run's end; the lab after every advance.
+pub fn liveness_input<N: Node>(
+    world: &World<N>,
+    progress: liveness::Finished,
+    clients: (SimTime, SimTime),
+    bound: SimDuration,
+) -> LivenessInput {
+    let servers = world.servers().len() as u32;
+    let slots = world.servers().len() + world.clients().len();
+    LivenessInput {
+        progress,
+        faults: world.fault_log().to_vec(),
+        servers,
+        first_client: servers,
+        down_at_end: world.servers().iter().copied().filter(|&n| !world.is_up(n)).collect(),
+        names: (0..slots as u32).map(|i| world.name(NodeId(i)).to_string()).collect(),
+        start: clients.0,
+        stop: clients.1,
+        end: world.now(),
+        bound,
+    }
+}
+
 /// Judges a finished key-value run (the invariants were checked as it ran, the history as
 /// it was recorded).
 pub fn evaluate<P: KvProtocol>(
@@ -347,21 +372,12 @@ pub fn evaluate<P: KvProtocol>(
         let text = run.servers().invariants_held(&inv.stats());
         fin.checks.insert("invariants".into(), CheckResult::pass(text));
     }
-    let servers = s.cluster.nodes;
-    let progress = recorded.progress.clone().finish(end);
-    let slots = servers + s.client_count();
-    let input = LivenessInput {
-        progress,
-        faults: world.fault_log().to_vec(),
-        servers,
-        first_client: servers,
-        down_at_end: (0..servers).map(NodeId).filter(|&n| !world.is_up(n)).collect(),
-        names: (0..slots).map(|i| world.name(NodeId(i)).to_string()).collect(),
-        start: run.client_start(),
-        stop: run.client().stop,
-        end,
-        bound: run.liveness_bound(),
-    };
+    let input = liveness_input(
+        world,
+        recorded.progress.clone().finish(end),
+        (run.client_start(), run.client().stop),
+        run.liveness_bound(),
+    );
     if world.halted().is_none() {
         fin.checks.insert("liveness".into(), liveness::judge(&input));
     }
