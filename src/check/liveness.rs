@@ -53,6 +53,9 @@ pub fn impact(r: &FaultRecord) -> Impact {
         Effect::Admin { delivered, .. } => !*delivered,
         Effect::CorruptDisk { flipped, .. } => flipped.is_none(),
         Effect::FailFsync { count, .. } => *count == 0,
+        // A deployed bug is a defect of the code under test, not of its surroundings: it
+        // excuses no wait (a protocol a bug leaves unavailable fails liveness, rightly).
+        Effect::Deploy { .. } => true,
         Effect::Cut(_) | Effect::Adversary { .. } => false,
     };
     if harmless { Impact::Harmless } else { Impact::Impairs }

@@ -156,6 +156,12 @@ pub(super) fn bugs() -> Result<Exit, Failure> {
         println!("  breaks:  {}", b.breaks);
         println!("  caught:  within 200 seeds of scenarios/{}.json", b.caught_in);
     }
+    println!();
+    println!("Switch one on for a whole run with the scenario's \"bugs\" (or --bug NAME), or deploy it");
+    println!(
+        "mid-run with a fault: {{\"at\": \"5s\", \"fault\": \"bug\", \"name\": \"no_log_check\"}} (optionally"
+    );
+    println!("\"nodes\": [\"n1\"] and \"for\": \"2s\"; no_auth only for a whole run).");
     Ok(Exit::Passed)
 }
 

@@ -87,6 +87,12 @@
       who.className = 'who';
       who.textContent = n.name + ': ' + (n.up ? (n.paused ? 'paused ' : '') + n.role.replace('_', '-') + ', term ' + n.term : 'crashed');
       d.appendChild(who);
+      if (n.bugs.length) {
+        var bug = document.createElement('div');
+        bug.className = 'bug';
+        bug.textContent = 'runs bug ' + n.bugs.join(', ');
+        d.appendChild(bug);
+      }
       if (n.up) {
         button(d, 'crash', { fault: 'crash', node: n.name });
         button(d, n.paused ? 'resume' : 'pause', { fault: n.paused ? 'resume' : 'pause', node: n.name });
@@ -96,6 +102,13 @@
       }
       box.appendChild(d);
     });
+    var bugs = $('lab-bug');
+    if (bugs.options.length !== v.bugs.length) {
+      bugs.textContent = '';
+      v.bugs.forEach(function (b) { var o = document.createElement('option'); o.textContent = b.name; o.title = b.what; bugs.appendChild(o); });
+      $('lab-bug-box').hidden = v.bugs.length === 0;
+      bugWords();
+    }
     var sel = $('lab-client');
     if (sel.options.length !== v.clients.length) {
       sel.textContent = '';
@@ -164,6 +177,17 @@
   $('lab-clock').addEventListener('click', function () {
     var e = { fault: 'clock', node: $('lab-clock-node').value.trim(), offset: $('lab-clock-offset').value || '0ms' };
     if ($('lab-clock-drift').value) { e.drift = Number($('lab-clock-drift').value); }
+    act(e);
+  });
+  function bugWords() {
+    var b = last && last.bugs.filter(function (x) { return x.name === $('lab-bug').value; })[0];
+    $('lab-bug-what').textContent = b ? b.what + '. Breaks ' + b.breaks + '.' : '';
+  }
+  $('lab-bug').addEventListener('change', bugWords);
+  $('lab-bug-deploy').addEventListener('click', function () {
+    var e = { fault: 'bug', name: $('lab-bug').value };
+    var to = words($('lab-bug-nodes').value);
+    if (to.length) { e.nodes = to; }
     act(e);
   });
   $('lab-send').addEventListener('click', function () {

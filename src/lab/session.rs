@@ -49,7 +49,7 @@ use crate::check::Status;
 use crate::check::invariants::Invariants;
 use crate::check::linearizability::{self as lin, HistoryChecker};
 use crate::check::liveness::{self, Progress};
-use crate::fault::ClusterView;
+use crate::fault::{ClusterView, Effect};
 use crate::report::charts::ops::{OpSeries, named_indices};
 use crate::report::charts::{self, Inputs};
 use crate::runner::kv::{KvNode, end_history, linearizability_options, liveness_input};
@@ -609,6 +609,22 @@ impl Session {
     /// the last operations.
     pub fn view(&self) -> Value {
         let w = &self.live.world;
+        // The named bugs each server's build has now: deployed by a `bug` fault whose window
+        // is open (bugs on for the whole run are the scenario's `bugs`, shown with it).
+        let deployed = |id: NodeId| -> Vec<String> {
+            let mut names: Vec<String> = w
+                .fault_log()
+                .iter()
+                .filter(|r| r.end.is_none())
+                .filter_map(|r| match &r.effect {
+                    Effect::Deploy { nodes, patch } if nodes.contains(&id) => Some(patch),
+                    _ => None,
+                })
+                .flat_map(|p| p.iter().filter_map(|s| s.as_bug()).filter(|b| b.1).map(|b| b.0.to_string()))
+                .collect();
+            names.dedup();
+            names
+        };
         let node = |id: NodeId| {
             let (role, term) = w.role(id);
             json!({
@@ -617,8 +633,15 @@ impl Session {
                 "paused": w.is_paused(id),
                 "role": role_name(role),
                 "term": term.0,
+                "bugs": deployed(id),
             })
         };
+        let protocol = self.scenario.cluster.protocol;
+        let bugs: Vec<Value> = crate::runner::bugs::BUGS
+            .iter()
+            .filter(|b| crate::runner::bugs::deployable(b.name, protocol).is_ok())
+            .map(|b| json!({"name": b.name, "what": b.what, "breaks": b.breaks}))
+            .collect();
         let stream = self.live.stream.borrow();
         let tap = stream_sink(&stream);
         let open: Vec<Value> = w
@@ -649,6 +672,8 @@ impl Session {
                 _ => 0,
             },
             "actions": self.actions.iter().map(|a| Value::Object(a.entry.clone())).collect::<Vec<_>>(),
+            "bugs": bugs,
+            "bugs_from_start": self.scenario.bugs,
             "open_faults": open,
             "ops": tap.ops,
             "recent": tap.recent.iter().collect::<Vec<_>>(),
@@ -719,6 +744,7 @@ fn scenario_at(
     }
     let text = serde_json::to_string_pretty(&Value::Object(doc)).expect("JSON values always serialise");
     let parsed = scenario::parse(&text).map_err(|e| LabError::Scenario(e.to_string()))?;
+    crate::runner::bugs::validate(&parsed).map_err(|e| LabError::Scenario(e.to_string()))?;
     Ok((parsed, text))
 }
 
@@ -863,6 +889,9 @@ mod tests {
             json!({"client": "c1", "op": "cas", "key": "k1"}),
             json!({"at": "1s", "fault": "heal"}),
             json!({"fault": "heal", "op": "get"}),
+            json!({"fault": "bug", "name": "nonsense"}),
+            json!({"fault": "bug", "name": "forget_promise"}),
+            json!({"fault": "bug", "name": "no_auth"}),
             json!(["crash"]),
         ];
         for b in bad {
@@ -890,6 +919,54 @@ mod tests {
         s.advance_to(ms(t + 1000));
         assert_eq!(s.now(), stopped, "a stopped session does not play on ({check})");
         replays_exactly(&s);
+    }
+
+    /// Plays a session from 1 s to at most 12 s, crashing the leader for 400 ms each second,
+    /// until a check fails; returns where it stopped.
+    fn churn(s: &mut Session) -> u64 {
+        let mut t = 1000;
+        s.advance_to(ms(t));
+        while s.violation().is_none() && t < 12_000 {
+            t += 250;
+            s.advance_to(ms(t));
+            if t % 1000 == 0 {
+                let _ = s.act(json!({"fault": "crash", "node": "leader", "for": "400ms"}));
+            }
+        }
+        t
+    }
+
+    #[test]
+    fn a_bug_switched_on_mid_session_is_caught_and_the_saved_file_replays_it() {
+        let mut caught = None;
+        for seed in 1..=10 {
+            let mut s = Session::open(SHIPPED, seed).expect("opens");
+            s.advance_to(ms(1000));
+            assert!(
+                s.view()["bugs"]
+                    .as_array()
+                    .expect("list")
+                    .iter()
+                    .any(|b| b["name"] == "stale_follower_reads")
+            );
+            s.act(json!({"fault": "bug", "name": "stale_follower_reads"})).expect("deploys");
+            let servers = s.view()["servers"].as_array().expect("servers").clone();
+            assert!(servers.iter().all(|n| n["bugs"] == json!(["stale_follower_reads"])), "{servers:?}");
+            let t = churn(&mut s);
+            if let Some((check, _)) = s.violation() {
+                assert_eq!(check, "linearizable", "seed {seed}");
+                caught = Some((seed, t, s));
+                break;
+            }
+        }
+        let Some((seed, t, s)) = caught else {
+            panic!("stale_follower_reads, deployed at 1 s, never caught")
+        };
+        let text = replays_exactly(&s);
+        assert!(text.contains("\"fault\": \"bug\""), "{text}");
+        // The same session without the deployment passes the same instants.
+        let mut plain = Session::open(SHIPPED, seed).expect("opens");
+        assert!(churn(&mut plain) >= t && plain.violation().is_none(), "{:?}", plain.violation());
     }
 
     /// A client that hears its reply at an instant draws its next operation at that very

@@ -204,7 +204,11 @@ pub trait KvProtocol: Sized + 'static {
     }
 
     /// An operator's command from the fault schedule, as its servers take it (`None`: not
-    /// taken). Only called when [`Capabilities::operator`] is set.
+    /// taken). Membership changes and `reconfigure` are only scheduled when
+    /// [`Capabilities::operator`] is set; a `bug` fault deploying a named bug reaches every
+    /// protocol as [`AdminCommand::Configure`] of [`crate::fault::Setting::bug`] settings
+    /// (read them with [`crate::fault::Setting::as_bug`]), and a protocol without named bugs
+    /// ignores it by returning `None`.
     fn operator(cmd: &AdminCommand) -> Option<<Self::Server as Node>::Admin> {
         let _ = cmd;
         None

@@ -1,7 +1,7 @@
 //! The named bugs a scenario can switch on (`"bugs": [...]` or `--bug NAME`), to prove the
 //! checkers catch real mistakes. `eightfold bugs` prints this table.
 
-use crate::scenario::{Protocol, Scenario, ScenarioError};
+use crate::scenario::{Fault, Protocol, Scenario, ScenarioError};
 
 /// One named bug.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,7 +129,32 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
             return Err(ScenarioError::at(path, format!("bug \"{name}\" is listed twice")));
         }
     }
+    for (i, f) in s.faults.iter().enumerate() {
+        if let Fault::Bug { name, .. } = &f.fault {
+            deployable(name, s.cluster.protocol)
+                .map_err(|m| ScenarioError::at(format!("faults[{i}].name"), m))?;
+        }
+    }
     Ok(())
+}
+
+/// Checks that bug `name` can be deployed mid-run (a `bug` fault) to servers of `protocol`:
+/// it exists, it is a bug of that protocol, and it lives in the protocol's code (a bug of
+/// the simulator's envelope is on for a whole run or not at all).
+pub fn deployable(name: &str, protocol: Protocol) -> Result<&'static BugInfo, String> {
+    let Some(b) = find(name) else {
+        let names: Vec<&str> = BUGS.iter().filter(|b| !b.protocols.is_empty()).map(|b| b.name).collect();
+        return Err(format!("unknown bug \"{name}\"; expected one of {}", names.join(", ")));
+    };
+    if b.protocols.is_empty() {
+        return Err(format!(
+            "bug \"{name}\" is in the simulator's envelope, not in a server's build: switch it on for the whole run with \"bugs\""
+        ));
+    }
+    if !b.protocols.contains(&protocol) {
+        return Err(format!("bug \"{name}\" is a bug of {}, not of \"{}\"", protocols(b), protocol.name()));
+    }
+    Ok(b)
 }
 
 /// The protocols a bug applies to, for messages.

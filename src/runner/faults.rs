@@ -7,12 +7,12 @@
 //! ([`crate::fault::SettingsPatch`]), which the runner's operator translation turns back into
 //! Raft's own patch ([`super::kv::operator`]).
 
-use crate::fault::Schedule;
 use crate::fault::kinds::{
-    Adversary, FaultType, Strike, add_server, bridge, clock, corrupt_disk, crash, degrade, fail_fsync, heal,
-    isolate, latency_spike, link_down, link_up, partition, partition_oneway, pause, reconfigure,
+    Adversary, FaultType, Strike, add_server, bridge, bug, clock, corrupt_disk, crash, degrade, fail_fsync,
+    heal, isolate, latency_spike, link_down, link_up, partition, partition_oneway, pause, reconfigure,
     remove_server, restart, resume, ring, rolling_restart, slow_disk, slow_node,
 };
+use crate::fault::{Schedule, Setting, SettingsPatch};
 use crate::scenario::{Fault, FaultEntry};
 use crate::sim::SimTime;
 
@@ -62,6 +62,11 @@ pub fn fault_type(f: &Fault) -> Box<dyn FaultType> {
         Fault::SlowDisk { node, factor } => Box::new(slow_disk::SlowDisk::new(*node, *factor)),
         Fault::CorruptDisk { node } => Box::new(corrupt_disk::CorruptDisk(*node)),
         Fault::FailFsync { node, count } => Box::new(fail_fsync::FailFsync { node: *node, count: *count }),
+        Fault::Bug { name, nodes } => Box::new(bug::Bug::new(
+            nodes.clone(),
+            SettingsPatch(vec![Setting::bug(name, true)]),
+            SettingsPatch(vec![Setting::bug(name, false)]),
+        )),
     }
 }
 
@@ -104,6 +109,7 @@ mod tests {
             Fault::SlowDisk { node: n, factor: 2.0 },
             Fault::CorruptDisk { node: n },
             Fault::FailFsync { node: n, count: 1 },
+            Fault::Bug { name: "no_log_check".into(), nodes: None },
         ]
     }
 

@@ -11,7 +11,7 @@ use crate::check::liveness::{self, LivenessInput};
 use crate::fault::AdminCommand;
 use crate::proto::paxos::PaxosConfig;
 use crate::proto::quorum::QuorumConfig;
-use crate::proto::raft::{RaftAdmin, RaftConfig, RaftPatch, ReadMode};
+use crate::proto::raft::{RaftAdmin, RaftBugs, RaftConfig, RaftPatch, ReadMode};
 use crate::proto::service::ServiceMsg;
 use crate::protocol::KvProtocol;
 use crate::report::outcome::{LinearizabilityFigures, Unfinished, ZoneFigures};
@@ -94,7 +94,10 @@ pub fn operator(cmd: &AdminCommand) -> Option<RaftAdmin> {
     Some(match cmd {
         AdminCommand::AddServer(n) => RaftAdmin::AddServer(*n),
         AdminCommand::RemoveServer(n) => RaftAdmin::RemoveServer(*n),
-        AdminCommand::Configure(p) => RaftAdmin::Configure(RaftPatch::from_settings(p).ok()?),
+        AdminCommand::Configure(p) => match RaftBugs::from_settings(p) {
+            Some((on, off)) => RaftAdmin::Bugs { on, off },
+            None => RaftAdmin::Configure(RaftPatch::from_settings(p).ok()?),
+        },
         AdminCommand::ResetConfig => RaftAdmin::ResetConfig,
     })
 }

@@ -5,7 +5,7 @@
 
 use crate::check::invariants::InvariantStats;
 use crate::fault::AdminCommand;
-use crate::proto::paxos::{PaxosConfig, PaxosNode};
+use crate::proto::paxos::{PaxosAdmin, PaxosBugs, PaxosConfig, PaxosNode};
 use crate::proto::quorum::{QuorumConfig, QuorumNode};
 use crate::proto::raft::{RaftAdmin, RaftConfig, RaftNode};
 use crate::proto::service::ServiceMsg;
@@ -139,6 +139,15 @@ impl KvProtocol for MultiPaxos {
             "one leader per ballot round, agreement on every slot's value and no chosen value lost held over {} observations ({} leaders, {} slots chosen)",
             st.observations, st.leaders, st.committed
         )
+    }
+    /// The one command a Paxos server takes: a build with named bugs deployed mid-run.
+    fn operator(cmd: &AdminCommand) -> Option<PaxosAdmin> {
+        match cmd {
+            AdminCommand::Configure(p) => {
+                PaxosBugs::from_settings(p).map(|(on, off)| PaxosAdmin::Bugs { on, off })
+            }
+            _ => None,
+        }
     }
 }
 

@@ -1107,6 +1107,16 @@ pub enum Fault {
         /// The Raft settings to change.
         raft: RaftSpec,
     },
+    /// Deploy a build with a named bug (`eightfold bugs` lists them) to servers mid-run:
+    /// every server, or those `nodes` names. A server down at that moment, or restarted
+    /// later, boots the buggy build. With `for`, the fixed build is deployed at the end.
+    Bug {
+        /// The bug's name.
+        name: String,
+        /// The servers that get it (every server when absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nodes: Option<GroupRef>,
+    },
     /// Ask the leader to add a server to the cluster (Raft membership change).
     AddServer {
         /// The server to add.
@@ -1211,6 +1221,7 @@ impl Fault {
             Fault::SlowDisk { .. } => FaultKind::SlowDisk,
             Fault::CorruptDisk { .. } => FaultKind::CorruptDisk,
             Fault::FailFsync { .. } => FaultKind::FailFsync,
+            Fault::Bug { .. } => FaultKind::Bug,
         }
     }
 

@@ -112,6 +112,11 @@ pub fn targets(f: &mut Fault) -> Vec<(String, Target<'_>)> {
             out.extend(node.as_mut().map(|n| ("node".to_string(), Target::Node(n))));
         }
         Fault::Bridge { node } => out.extend(node.as_mut().map(|n| ("node".to_string(), Target::Node(n)))),
+        Fault::Bug { nodes, .. } => {
+            if let Some(g) = nodes {
+                group(&mut out, "nodes".into(), g);
+            }
+        }
         Fault::Isolate { node }
         | Fault::Crash { node }
         | Fault::Restart { node }

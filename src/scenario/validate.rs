@@ -1136,6 +1136,25 @@ fn validate_fault(
         Fault::AddServer { node } | Fault::RemoveServer { node } => {
             refs.server(node, &format!("{path}.node"))?
         }
+        Fault::Bug { name, nodes } => {
+            if name.is_empty() {
+                return Err(ScenarioError::at(format!("{path}.name"), "expected a bug's name, found \"\""));
+            }
+            match nodes {
+                Some(GroupRef::Nodes(v)) if v.is_empty() => {
+                    return Err(ScenarioError::at(
+                        format!("{path}.nodes"),
+                        "expected at least one server (leave `nodes` out for every server), found []",
+                    ));
+                }
+                Some(GroupRef::Nodes(v)) => {
+                    for (j, n) in v.iter().enumerate() {
+                        refs.server(n, &format!("{path}.nodes[{j}]"))?;
+                    }
+                }
+                Some(_) | None => {}
+            }
+        }
         Fault::RollingRestart { interval, downtime } => {
             if interval.0 == SimDuration::ZERO || downtime.0 == SimDuration::ZERO {
                 return Err(ScenarioError::at(

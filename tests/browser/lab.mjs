@@ -1,7 +1,7 @@
 // Drives a live `eightfold lab` page in headless Chromium as a student would, and fails on a
 // console error, an uncaught exception, or a step that does not show on the page: play until
 // a leader exists, crash it by clicking, see a new leader, partition a minority through the
-// form, heal, send a put and a get, save (download); then rewind to before the crash, act
+// form, heal, send a put and a get, deploy a named bug to one server, save (download); then rewind to before the crash, act
 // differently, save again. Prints one JSON line: the two saved files' texts and the digests
 // the page showed; the Rust side runs them with `eightfold run`.
 //
@@ -107,6 +107,15 @@ try {
   await page.click('#lab-send');
   const got = await stepBy('operation', 'the get ending', done('get'));
   if (got.read !== 'from-the-lab') { problems.push(`the get after the put read ${JSON.stringify(got.read)}`); }
+  // Deploy a build with a named bug to the leader alone: its box says which bug it runs.
+  await page.selectOption('#lab-bug', 'stale_follower_reads');
+  await page.fill('#lab-bug-nodes', second);
+  await page.click('#lab-bug-deploy');
+  await waitFor('the bug on the page', async () =>
+    /runs bug stale_follower_reads/.test(await page.textContent(`.lab-server[data-node="${second}"]`)));
+  const others = await page.$$eval('.lab-server .bug', (l) => l.length);
+  if (others !== 1) { problems.push(`${others} servers say they run the bug, not 1`); }
+  await page.locator('#lab-servers').screenshot({ path: join(shots, 'lab-bug.png') });
   const save = async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#lab-save')]);
     const text = readFileSync(await download.path(), 'utf8');
@@ -115,6 +124,7 @@ try {
   };
   const saved = await save();
   if (!saved.text.includes('from-the-lab')) { problems.push('the saved file lacks the put'); }
+  if (!saved.text.includes('"fault": "bug"')) { problems.push('the saved file lacks the bug'); }
   // Rewind to just before the crash, act differently, save again.
   const crash = (await state()).actions.find((a) => a.fault === 'crash');
   const at = Number(crash.at.replace('ns', ''));

@@ -8,6 +8,7 @@ mod abort_isolation;
 mod adversarial;
 mod browser;
 mod budget;
+mod bug_switch;
 mod bugs;
 mod catch_up_storms;
 mod charts;

@@ -283,13 +283,18 @@ fn overrides(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) {
     }
 }
 
-/// Raft-only faults; returns the original index of every fault kept.
+/// Raft-only faults, and bugs deployed mid-run that the target does not have; returns the
+/// original index of every fault kept.
 fn faults(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) -> Vec<usize> {
     let old = std::mem::take(&mut s.faults);
     let mut kept = Vec::with_capacity(old.len());
     let who = display_name(target);
     for (i, f) in old.into_iter().enumerate() {
         let why = match (&f.fault, target) {
+            // A bug deployed mid-run is a bug of one protocol's code.
+            (Fault::Bug { name, .. }, _) => {
+                bugs::deployable(name, target).err().map(|why| format!("bug (deployed mid-run): {why}"))
+            }
             _ if target.capabilities().operator => None,
             (Fault::AddServer { .. } | Fault::RemoveServer { .. }, _) => Some(format!(
                 "{}: a Raft membership change; {who} has a fixed set of servers and ignores the command",
@@ -442,6 +447,21 @@ mod tests {
         assert!(a.scenario.cluster.raft.is_none() && a.scenario.cluster.paxos.is_none());
         assert_eq!(paths(&a, ChangeKind::Note), ["faults[0]", "faults[2]"]);
         assert!(a.changes.iter().any(|c| c.path == "cluster.raft" && c.kind == ChangeKind::Dropped));
+    }
+
+    #[test]
+    fn a_bug_deployed_mid_run_is_kept_only_for_the_protocol_that_has_it() {
+        let mut s = scenario();
+        let entry: crate::scenario::FaultEntry =
+            serde_json::from_str(r#"{"at": "2s", "fault": "bug", "name": "stale_follower_reads"}"#)
+                .expect("parses");
+        s.faults.push(entry);
+        assert_eq!(adapt(&s, Protocol::RAFT).unwrap().kept_faults, [0, 1, 2, 3]);
+        let a = adapt(&s, Protocol::PAXOS).unwrap();
+        assert!(!a.kept_faults.contains(&3));
+        let c = a.changes.iter().find(|c| c.path == "faults[3]").expect("said");
+        assert_eq!(c.kind, ChangeKind::Dropped);
+        assert!(c.why.contains("is a bug of raft"), "{}", c.why);
     }
 
     #[test]

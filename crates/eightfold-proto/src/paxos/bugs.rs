@@ -52,6 +52,37 @@ impl PaxosBugs {
 
     /// Enables a bug by name; `false` if the name is unknown.
     pub fn enable(&mut self, name: &str) -> bool {
+        self.set(name, true)
+    }
+
+    /// Switches on every bug `on` has, then off every bug `off` has.
+    pub fn switch(&mut self, on: &PaxosBugs, off: &PaxosBugs) {
+        for name in on.enabled() {
+            self.set(name, true);
+        }
+        for name in off.enabled() {
+            self.set(name, false);
+        }
+    }
+
+    /// The bugs a deployed build switches on and off (`bug:NAME` settings of a `bug` fault,
+    /// [`eightfold_sim::fault::Setting::bug`]); `None` if the patch holds anything else, or
+    /// a bug this protocol does not have.
+    pub fn from_settings(p: &eightfold_sim::fault::SettingsPatch) -> Option<(PaxosBugs, PaxosBugs)> {
+        let (mut on, mut off) = (PaxosBugs::NONE, PaxosBugs::NONE);
+        for s in p.iter() {
+            let (name, value) = s.as_bug()?;
+            let known = if value { on.set(name, true) } else { off.set(name, true) };
+            if !known {
+                return None;
+            }
+        }
+        Some((on, off))
+    }
+
+    /// Switches a bug on or off by name (a `bug` fault deploying, or taking back, a build
+    /// with it); `false` if the name is unknown.
+    pub fn set(&mut self, name: &str, on: bool) -> bool {
         let flag = match name {
             "no_promise_check" => &mut self.no_promise_check,
             "ignore_accepted" => &mut self.ignore_accepted,
@@ -59,7 +90,7 @@ impl PaxosBugs {
             "stale_leader_reads" => &mut self.stale_leader_reads,
             _ => return false,
         };
-        *flag = true;
+        *flag = on;
         true
     }
 }

@@ -86,5 +86,5 @@ pub use ballot::{Ballot, Round};
 pub use bugs::PaxosBugs;
 pub use config::PaxosConfig;
 pub use msg::{AcceptedSlot, PaxosMsg};
-pub use node::{PaxosHost, PaxosNode, PaxosTimer};
+pub use node::{PaxosAdmin, PaxosHost, PaxosNode, PaxosTimer};
 pub use storage::{AcceptedValue, SNAPSHOT, WAL};

@@ -23,11 +23,12 @@ use crate::replica::chunk::Chunk;
 use crate::replica::log::ReplicaLog;
 use crate::replica::{Pipeline, RecoveryError, Status, SyncKind, SyncToken, random_timeout};
 use eightfold_sim::sim::{
-    Ctx, DiskEvent, DiskOp, LogIndex, Never, Node, NodeId, Observation, Role, SimTime, StorageView, Term,
-    Timer, TimerId,
+    Ctx, DiskEvent, DiskOp, LogIndex, Node, NodeId, Observation, Role, SimTime, StorageView, Term, Timer,
+    TimerId,
 };
 
 use super::ballot::{Ballot, Round};
+use super::bugs::PaxosBugs;
 use super::config::PaxosConfig;
 use super::learner::{Incoming, Request, SnapJob};
 use super::msg::PaxosMsg;
@@ -134,17 +135,36 @@ impl<M> std::fmt::Debug for PaxosNode<M> {
     }
 }
 
+/// An operator's command to a Paxos server: the server's [`Node::Admin`] type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaxosAdmin {
+    /// A build deployed mid-run: switch on the bugs `on` names, then off those `off` names
+    /// (a `bug` fault).
+    Bugs {
+        /// Bugs to switch on.
+        on: PaxosBugs,
+        /// Bugs to switch off.
+        off: PaxosBugs,
+    },
+}
+
 /// The kernel drives a Paxos server through this (the runner's node enum delegates to it);
 /// a message is opened with [`Host::open`] into a peer's [`PaxosMsg`]
-/// ([`PaxosNode::on_peer`]) or a client's request ([`PaxosNode::on_client`]). A Paxos
-/// server takes no operator commands.
+/// ([`PaxosNode::on_peer`]) or a client's request ([`PaxosNode::on_client`]). The one
+/// operator command a Paxos server takes is a build deployed mid-run ([`PaxosAdmin`]).
 impl<M: PaxosHost> Node for PaxosNode<M> {
     type Msg = M;
     type Timer = PaxosTimer;
-    type Admin = Never;
+    type Admin = PaxosAdmin;
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, M>) {
         self.start(ctx);
+    }
+
+    fn on_admin(&mut self, _ctx: &mut Ctx<'_, M>, cmd: &PaxosAdmin) {
+        match cmd {
+            PaxosAdmin::Bugs { on, off } => self.cfg.bugs.switch(on, off),
+        }
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, msg: M) {
@@ -259,6 +279,11 @@ impl<M: PaxosHost> PaxosNode<M> {
     /// The ballot this server leads with, if it completed phase 1.
     pub fn leading(&self) -> Option<Ballot> {
         self.lead.as_ref().map(|l| l.ballot)
+    }
+
+    /// The named bugs its build has now (from its configuration, or deployed mid-run).
+    pub fn bugs(&self) -> PaxosBugs {
+        self.cfg.bugs
     }
 
     /// The leader this server believes in, if any.

@@ -4,6 +4,7 @@
 use eightfold_sim::fault::{SettingValue, SettingsPatch};
 use eightfold_sim::sim::{NodeId, SimDuration};
 
+use super::bugs::RaftBugs;
 use super::config::RaftConfig;
 
 /// Changes to a Raft server's runtime settings; `None` leaves a setting as it is.
@@ -28,8 +29,17 @@ pub enum RaftAdmin {
     RemoveServer(NodeId),
     /// Change these settings; each takes effect at the next timer it concerns.
     Configure(RaftPatch),
-    /// Go back to the settings the server booted with.
+    /// Go back to the settings the server booted with (named bugs are not settings: they
+    /// stay as the last deployment left them).
     ResetConfig,
+    /// A build deployed mid-run: switch on the bugs `on` names, then off those `off` names
+    /// (a `bug` fault).
+    Bugs {
+        /// Bugs to switch on.
+        on: RaftBugs,
+        /// Bugs to switch off.
+        off: RaftBugs,
+    },
 }
 
 impl RaftPatch {

@@ -188,6 +188,7 @@ impl<M: RaftHost> Node for RaftNode<M> {
             RaftAdmin::RemoveServer(n) => self.on_admin_change(ctx, MembershipChange::Remove(*n)),
             RaftAdmin::Configure(p) => self.cfg.apply(p),
             RaftAdmin::ResetConfig => self.cfg.reset_to(&self.boot_cfg),
+            RaftAdmin::Bugs { on, off } => self.cfg.bugs.switch(on, off),
         }
         self.flush(ctx);
     }
@@ -254,6 +255,11 @@ impl<M: RaftHost> RaftNode<M> {
     /// This server's id.
     pub fn id(&self) -> NodeId {
         self.id
+    }
+
+    /// The named bugs its build has now (from its configuration, or deployed mid-run).
+    pub fn bugs(&self) -> super::bugs::RaftBugs {
+        self.cfg.bugs
     }
 
     /// The current role.

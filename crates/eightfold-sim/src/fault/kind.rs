@@ -61,6 +61,8 @@ pub enum FaultKind {
     CorruptDisk,
     /// `fail_fsync`: a server's next fsyncs fail.
     FailFsync,
+    /// `bug`: a build with a named bug deployed to servers (it outlives their restarts).
+    Bug,
     /// A kind defined outside the built-in list, by its name (which must differ from every
     /// built-in one). Recorded and folded like any other; it cannot be read back from a
     /// scenario or an `outcome.json`, which know only the built-in kinds.
@@ -69,7 +71,7 @@ pub enum FaultKind {
 
 impl FaultKind {
     /// Every kind, in the order of the scenario reference.
-    pub const ALL: [FaultKind; 25] = [
+    pub const ALL: [FaultKind; 26] = [
         FaultKind::Partition,
         FaultKind::PartitionOneway,
         FaultKind::Isolate,
@@ -95,6 +97,7 @@ impl FaultKind {
         FaultKind::SlowDisk,
         FaultKind::CorruptDisk,
         FaultKind::FailFsync,
+        FaultKind::Bug,
     ];
 
     /// A stable number for the kind, folded into trace digests: its position in
@@ -140,6 +143,7 @@ impl FaultKind {
             FaultKind::SlowDisk => "slow_disk",
             FaultKind::CorruptDisk => "corrupt_disk",
             FaultKind::FailFsync => "fail_fsync",
+            FaultKind::Bug => "bug",
             FaultKind::Custom(name) => name,
         }
     }

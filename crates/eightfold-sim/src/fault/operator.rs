@@ -20,6 +20,25 @@ pub struct Setting {
     pub value: SettingValue,
 }
 
+impl Setting {
+    /// The prefix of a named bug's setting: `bug:NAME`, on or off.
+    const BUG: &'static str = "bug:";
+
+    /// The setting that switches the named bug `name` on (`true`) or off: what a `bug` fault
+    /// deploys, in the one form every protocol's operator translation reads.
+    pub fn bug(name: &str, on: bool) -> Setting {
+        Setting { name: format!("{}{name}", Self::BUG), value: SettingValue::Flag(on) }
+    }
+
+    /// The named bug this setting switches, and whether on, if it is one ([`Setting::bug`]).
+    pub fn as_bug(&self) -> Option<(&str, bool)> {
+        match (self.name.strip_prefix(Self::BUG), self.value) {
+            (Some(name), SettingValue::Flag(on)) => Some((name, on)),
+            _ => None,
+        }
+    }
+}
+
 /// The value of a [`Setting`]: the kinds of value a runtime setting takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

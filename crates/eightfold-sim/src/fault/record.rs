@@ -90,6 +90,14 @@ pub enum Effect {
         /// The flipped bit, if there was anything to flip.
         flipped: Option<BitFlip>,
     },
+    /// A build was deployed to servers: the settings `patch` hold on them from now on, across
+    /// their restarts, until the window ends (a `bug` fault switching a named bug on).
+    Deploy {
+        /// The servers, in id order (those down take it when they boot).
+        nodes: Vec<NodeId>,
+        /// The settings the build changes, in the protocol's words.
+        patch: SettingsPatch,
+    },
     /// A server's next fsyncs will fail.
     FailFsync {
         /// The server.
@@ -148,6 +156,7 @@ impl Effect {
             Effect::Cut(cut) => cut.blocked_pairs().into_iter().flat_map(|(a, b)| [a, b]).collect(),
             Effect::Heal | Effect::Adversary { .. } => Vec::new(),
             Effect::Links { pairs, .. } => pairs.iter().flat_map(|&(a, b)| [a, b]).collect(),
+            Effect::Deploy { nodes, .. } => nodes.clone(),
             Effect::Node { node, .. }
             | Effect::Clock { node, .. }
             | Effect::Slow { node, .. }
@@ -245,25 +254,7 @@ impl Effect {
                     }
                     Command::Configure(p) => {
                         d.word(3);
-                        d.word(p.0.len() as u64);
-                        for s in p.iter() {
-                            d.bytes(s.name.as_bytes());
-                            match s.value {
-                                SettingValue::Flag(v) => {
-                                    d.word(0);
-                                    d.word(v as u64);
-                                }
-                                SettingValue::Duration(t) => {
-                                    d.word(1);
-                                    d.word(t.as_nanos());
-                                }
-                                SettingValue::Range(lo, hi) => {
-                                    d.word(2);
-                                    d.word(lo.as_nanos());
-                                    d.word(hi.as_nanos());
-                                }
-                            }
-                        }
+                        fold_patch(d, p);
                     }
                 }
             }
@@ -293,6 +284,11 @@ impl Effect {
             Effect::Adversary { interval } => {
                 d.word(10);
                 d.word(interval.as_nanos());
+            }
+            Effect::Deploy { nodes: n, patch } => {
+                d.word(11);
+                nodes(d, n);
+                fold_patch(d, patch);
             }
         }
     }
@@ -345,6 +341,10 @@ impl Effect {
                 format!("{}: nothing durable to corrupt yet", name(*node))
             }
             Effect::FailFsync { node, count } => format!("{}'s next {count} fsync(s) will fail", name(*node)),
+            Effect::Deploy { nodes, patch } => {
+                let names: Vec<String> = nodes.iter().map(|&n| name(n)).collect();
+                format!("{} now run a build with {}", names.join(","), describe_patch(patch))
+            }
             Effect::Adversary { interval } => {
                 let what = if kind == FaultKind::Forge { "forges" } else { "replays" };
                 format!("an adversary {what} a message every {interval}")
@@ -406,6 +406,29 @@ impl FaultRecord {
     }
 }
 
+/// Folds a settings patch into the digest: how many settings, then each one's name and value.
+fn fold_patch(d: &mut Digest, p: &SettingsPatch) {
+    d.word(p.0.len() as u64);
+    for s in p.iter() {
+        d.bytes(s.name.as_bytes());
+        match s.value {
+            SettingValue::Flag(v) => {
+                d.word(0);
+                d.word(v as u64);
+            }
+            SettingValue::Duration(t) => {
+                d.word(1);
+                d.word(t.as_nanos());
+            }
+            SettingValue::Range(lo, hi) => {
+                d.word(2);
+                d.word(lo.as_nanos());
+                d.word(hi.as_nanos());
+            }
+        }
+    }
+}
+
 /// Cuts a label at 48 characters, with an ellipsis.
 pub fn shorten(text: String) -> String {
     if text.chars().count() > 48 { format!("{}…", text.chars().take(47).collect::<String>()) } else { text }
@@ -436,7 +459,13 @@ pub fn describe_cut(cut: &Cut, name: impl Fn(NodeId) -> String) -> String {
 /// A settings change in words, each setting by its name with `-` for `_`:
 /// `election-timeout 40ms-60ms, pre-vote off`.
 pub fn describe_patch(p: &SettingsPatch) -> String {
-    let parts: Vec<String> = p.iter().map(|s| format!("{} {}", s.name.replace('_', "-"), s.value)).collect();
+    let parts: Vec<String> = p
+        .iter()
+        .map(|s| match s.as_bug() {
+            Some((name, on)) => format!("bug {name} {}", if on { "on" } else { "off" }),
+            None => format!("{} {}", s.name.replace('_', "-"), s.value),
+        })
+        .collect();
     if parts.is_empty() { "nothing".to_string() } else { parts.join(", ") }
 }
 

@@ -54,6 +54,14 @@ impl<N: Node> FaultWorld for Hands<'_, N> {
     fn admin(&mut self, node: NodeId, cmd: &AdminCommand) {
         self.w.admin(node, cmd)
     }
+    fn deploy(&mut self, node: NodeId, patch: Option<&crate::fault::SettingsPatch>) {
+        let entry = self.entry;
+        self.w.deployed.retain(|(e, n, _)| (*e, *n) != (entry, node));
+        if let Some(p) = patch {
+            self.w.deployed.push((entry, node, p.clone()));
+            self.w.admin(node, &AdminCommand::Configure(p.clone()));
+        }
+    }
     fn clock(&self, node: NodeId) -> (i64, f64) {
         let c = self.w.slots[node.index()].clock;
         (c.offset_ns, c.rate)

@@ -28,6 +28,12 @@ impl<N: Node> World<N> {
         node_ref.on_start(&mut ctx);
         self.notify(node, Lifecycle::Start);
         self.flush(node, None);
+        // A build deployed while it was down (or before it crashed) is the one it boots.
+        let deployed: Vec<_> =
+            self.deployed.iter().filter(|(_, n, _)| *n == node).map(|(_, _, p)| p.clone()).collect();
+        for p in deployed {
+            self.admin(node, &crate::fault::AdminCommand::Configure(p));
+        }
         // What the node announced while booting is what it recovered from its disk.
         if let Some(r) = &mut self.recorder {
             r.booted(t, node);

@@ -265,6 +265,9 @@ pub struct World<N: Node> {
     /// Each schedule entry's fault, with what it keeps in effect (its own copy per run).
     faults: Vec<Option<Box<dyn crate::fault::FaultType>>>,
     fault_log: Vec<FaultRecord>,
+    /// Settings deployed to nodes by the schedule (a `bug` fault): (entry, node, settings),
+    /// handed to the node again each time it boots while the entry keeps them in place.
+    deployed: Vec<(usize, NodeId, crate::fault::SettingsPatch)>,
     halted: Option<Halt>,
     cpu: Option<CpuCost>,
     cpu_time: u64,
@@ -327,6 +330,7 @@ impl<N: Node> World<N> {
             schedule,
             fault_rng: streams.stream("faults"),
             fault_log: Vec::new(),
+            deployed: Vec::new(),
             halted: None,
             cpu: None,
             cpu_time: 0,

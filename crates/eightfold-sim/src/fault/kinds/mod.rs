@@ -36,6 +36,7 @@
 pub mod add_server;
 pub mod adversary;
 pub mod bridge;
+pub mod bug;
 pub mod clock;
 pub mod corrupt_disk;
 pub mod crash;
@@ -179,6 +180,8 @@ pub enum Undone {
     Adversary,
     /// One server of a rolling restart came back.
     RollingRestarted(NodeId),
+    /// A fixed build replaced a buggy one on the servers it had reached.
+    Redeployed,
 }
 
 impl Undone {
@@ -196,6 +199,7 @@ impl Undone {
             Undone::Reconfigured(n) => (8, Some(n)),
             Undone::Adversary => (9, None),
             Undone::RollingRestarted(n) => (10, Some(n)),
+            Undone::Redeployed => (11, None),
         };
         d.word(code);
         d.word(node.map_or(u64::MAX, |n| n.0 as u64));
@@ -213,6 +217,7 @@ impl Undone {
             Undone::SlowNode(n) => format!("{} back to speed", name(n)),
             Undone::SlowDisk(n) => format!("{}'s disk back to speed", name(n)),
             Undone::Reconfigured(n) => format!("{} back to its boot settings", name(n)),
+            Undone::Redeployed => "the fixed build deployed again".to_string(),
             Undone::Nothing => "nothing left to undo".to_string(),
         }
     }
@@ -241,6 +246,9 @@ pub trait FaultWorld {
     fn resume(&mut self, node: NodeId) -> bool;
     /// Hands an operator's command to a running node.
     fn admin(&mut self, node: NodeId, cmd: &AdminCommand);
+    /// Deploys settings to `node` for this entry (`Some`): handed to it now if it is up, and
+    /// again after each reboot, until the entry takes them back (`None`).
+    fn deploy(&mut self, node: NodeId, patch: Option<&crate::fault::SettingsPatch>);
     /// A node's clock: offset from true time at time zero (ns) and rate.
     fn clock(&self, node: NodeId) -> (i64, f64);
     /// Sets a node's clock.
