@@ -131,8 +131,16 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
     }
     for (i, f) in s.faults.iter().enumerate() {
         if let Fault::Bug { name, .. } = &f.fault {
-            deployable(name, s.cluster.protocol)
-                .map_err(|m| ScenarioError::at(format!("faults[{i}].name"), m))?;
+            let at = format!("faults[{i}].name");
+            deployable(name, s.cluster.protocol).map_err(|m| ScenarioError::at(at.clone(), m))?;
+            if s.bugs.contains(name) {
+                return Err(ScenarioError::at(
+                    at,
+                    format!(
+                        "bug \"{name}\" is already on for the whole run (\"bugs\"); deploy it mid-run or list it there, not both"
+                    ),
+                ));
+            }
         }
     }
     Ok(())

@@ -80,6 +80,23 @@ fn a_deployed_bug_reaches_the_servers_it_names_outlives_their_restarts_and_ends_
 }
 
 #[test]
+fn two_overlapping_deployments_of_one_bug_leave_it_on_until_the_last_ends() {
+    let s = parse(
+        r#"{ "at": "1s", "fault": "bug", "name": "no_log_check", "for": "1s" },
+           { "at": "1500ms", "fault": "bug", "name": "no_log_check", "nodes": ["n2"], "for": "1s" }"#,
+    );
+    let mut w = world(&s);
+    w.run_until(ms(2100));
+    assert_eq!(
+        buggy(&w),
+        [Some(false), Some(true), Some(false), Some(false), Some(false)],
+        "n2's still holds"
+    );
+    w.run_until(ms(2600));
+    assert_eq!(buggy(&w), [Some(false); 5]);
+}
+
+#[test]
 fn without_nodes_every_server_gets_it_and_a_scenario_bug_is_not_switched_off_by_a_reconfigure_ending() {
     let s = parse(
         r#"{ "at": "1s", "fault": "bug", "name": "no_log_check" },
@@ -151,6 +168,13 @@ fn a_bug_fault_that_cannot_be_deployed_is_refused_naming_its_field() {
         (r#"{"at": "1s", "fault": "bug", "name": "no_log_check", "node": "n1"}"#, "faults[0]", "node"),
         (r#"{"at": "1s", "fault": "bug"}"#, "faults[0]", "name"),
     ];
+    let twice = scenario::parse(
+        r#"{ "name": "x", "duration": "3s", "cluster": { "protocol": "raft", "nodes": 3 }, "bugs": ["no_log_check"],
+             "workload": { "type": "kv", "clients": 1 }, "faults": [{"at": "1s", "fault": "bug", "name": "no_log_check"}] }"#,
+    )
+    .expect("parses");
+    let e = runner::bugs::validate(&twice).expect_err("on twice").to_string();
+    assert!(e.contains("faults[0].name") && e.contains("already on"), "{e}");
     for (fault, path, words) in cases {
         let text = format!(
             r#"{{ "name": "x", "duration": "3s", "cluster": {{ "protocol": "raft", "nodes": 3 }},

@@ -57,9 +57,23 @@ impl<N: Node> FaultWorld for Hands<'_, N> {
     fn deploy(&mut self, node: NodeId, patch: Option<&crate::fault::SettingsPatch>) {
         let entry = self.entry;
         self.w.deployed.retain(|(e, n, _)| (*e, *n) != (entry, node));
-        if let Some(p) = patch {
-            self.w.deployed.push((entry, node, p.clone()));
-            self.w.admin(node, &AdminCommand::Configure(p.clone()));
+        match patch {
+            Some(p) => {
+                self.w.deployed.push((entry, node, p.clone()));
+                self.w.admin(node, &AdminCommand::Configure(p.clone()));
+            }
+            None => {
+                let still: Vec<_> = self
+                    .w
+                    .deployed
+                    .iter()
+                    .filter(|(_, n, _)| *n == node)
+                    .map(|(_, _, p)| p.clone())
+                    .collect();
+                for p in still {
+                    self.w.admin(node, &AdminCommand::Configure(p));
+                }
+            }
         }
     }
     fn clock(&self, node: NodeId) -> (i64, f64) {

@@ -5,7 +5,9 @@
 //! `on` switches it on, `off` back off. A deployment outlives a crash: the world keeps it and
 //! hands `on` again to a server that reboots while it lasts (after its `on_start`, at the same
 //! instant), as a restarted process runs the build on its disk. With `"for"`, the fixed build
-//! is deployed at the end: every server it reached takes `off`, and reboots get nothing more.
+//! is deployed at the end: every server it reached takes `off`, and reboots get nothing more
+//! from it (a deployment of another entry still in place on the server is handed over again,
+//! so two overlapping `bug` faults of one bug leave it on until the last ends).
 
 use super::{FaultType, FaultWorld, Started, Undone, with_rng};
 use crate::fault::resolve::group;
@@ -51,10 +53,11 @@ impl FaultType for Bug {
             return Undone::Nothing;
         }
         for n in std::mem::take(&mut self.deployed) {
-            w.deploy(n, None);
             if w.view().is_up(n) {
                 w.admin(n, &AdminCommand::Configure(self.off.clone()));
             }
+            // Another deployment still in place on it (an overlapping `bug` fault) holds.
+            w.deploy(n, None);
         }
         Undone::Redeployed
     }

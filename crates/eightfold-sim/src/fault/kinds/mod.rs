@@ -247,7 +247,8 @@ pub trait FaultWorld {
     /// Hands an operator's command to a running node.
     fn admin(&mut self, node: NodeId, cmd: &AdminCommand);
     /// Deploys settings to `node` for this entry (`Some`): handed to it now if it is up, and
-    /// again after each reboot, until the entry takes them back (`None`).
+    /// again after each reboot, until the entry takes them back (`None`; the node's other
+    /// deployments still in place are then handed to it again, oldest first).
     fn deploy(&mut self, node: NodeId, patch: Option<&crate::fault::SettingsPatch>);
     /// A node's clock: offset from true time at time zero (ns) and rate.
     fn clock(&self, node: NodeId) -> (i64, f64);
