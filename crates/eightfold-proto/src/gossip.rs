@@ -201,6 +201,26 @@ impl GossipNode {
         fresh
     }
 
+    /// The values held that `theirs` lacks, ascending. A `Sync` lists its sender's set in
+    /// ascending order, so one merge pass finds them without building a set of theirs
+    /// (that set cost a quarter of a 1000-node run, issue 21); a list out of order (a
+    /// forged or mangled message) is looked up value by value instead, with the same result.
+    fn missing_from(&self, theirs: &[u64]) -> Vec<u64> {
+        if !theirs.windows(2).all(|w| w[0] < w[1]) {
+            let theirs: BTreeSet<u64> = theirs.iter().copied().collect();
+            return self.values.iter().copied().filter(|v| !theirs.contains(v)).collect();
+        }
+        let mut missing = Vec::new();
+        let mut rest = theirs.iter().copied().peekable();
+        for &v in &self.values {
+            while rest.next_if(|&t| t < v).is_some() {}
+            if rest.next_if_eq(&v).is_none() {
+                missing.push(v);
+            }
+        }
+        missing
+    }
+
     /// Pushes fresh values to `fanout` random peers other than `except`.
     fn spread(&self, ctx: &mut Ctx<'_, GossipMsg>, fresh: Vec<u64>, except: Option<NodeId>) {
         if fresh.is_empty() {
@@ -291,8 +311,7 @@ impl Node for GossipNode {
                 }
             }
             GossipMsg::Sync { values } => {
-                let theirs: BTreeSet<u64> = values.iter().copied().collect();
-                let missing: Vec<u64> = self.values.iter().copied().filter(|v| !theirs.contains(v)).collect();
+                let missing = self.missing_from(&values);
                 self.learn(ctx, &values);
                 if !missing.is_empty() {
                     ctx.send(from, GossipMsg::SyncReply { values: missing });
@@ -376,6 +395,25 @@ mod tests {
         // Equal summaries: no reply.
         let out = drive(&mut b, 1, 0, GossipMsg::Summary { count: 3, hash: a.hash });
         assert!(out.sends.is_empty());
+    }
+
+    /// The values a `Sync` lacks are found alike whether its list is in order (the merge)
+    /// or not (the lookup), whatever the overlap.
+    #[test]
+    fn missing_values_by_merge_match_the_lookup() {
+        let mut n = GossipNode::new(GossipConfig { interval: SimDuration::from_millis(10), fanout: 1 });
+        n.values.extend([2, 3, 5, 8, 13, 21, 34]);
+        for theirs in
+            [vec![], vec![1, 2, 3], vec![3, 4, 5, 6, 40], vec![2, 3, 5, 8, 13, 21, 34], vec![0, 100]]
+        {
+            let expect: Vec<u64> = n.values.iter().copied().filter(|v| !theirs.contains(v)).collect();
+            assert_eq!(n.missing_from(&theirs), expect, "{theirs:?}");
+            let mut shuffled = theirs.clone();
+            shuffled.reverse();
+            shuffled.push(*shuffled.first().unwrap_or(&7));
+            let expect: Vec<u64> = n.values.iter().copied().filter(|v| !shuffled.contains(v)).collect();
+            assert_eq!(n.missing_from(&shuffled), expect, "{shuffled:?}");
+        }
     }
 
     #[test]
