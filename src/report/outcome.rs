@@ -254,7 +254,10 @@ pub struct Outcome {
     pub checks: BTreeMap<String, CheckResult>,
     /// Network counters.
     pub network: NetworkFigures,
-    /// Per-link traffic (links that carried messages).
+    /// Per-link traffic (links that carried messages). In a network of more than
+    /// [`eightfold_sim::net::LINK_DETAIL_NODES`] nodes (servers and clients), only links
+    /// with a bandwidth limit or touched by a fault are listed; the rest count in
+    /// `network` alone.
     pub links: Vec<LinkFigures>,
     /// The faults applied, with their windows.
     pub faults: Vec<FaultRecord>,

@@ -190,6 +190,12 @@ impl<M: RaftHost> Node for RaftNode<M> {
             RaftAdmin::ResetConfig => self.cfg.reset_to(&self.boot_cfg),
             RaftAdmin::Bugs { on, off } => self.cfg.bugs.switch(on, off),
         }
+        // A new build or setting may let the commit index move where it could not (the
+        // `commit_old_terms` bug): the next answer looks at every follower again, as every
+        // answer did before the leader kept its count (`LeaderState::beyond_commit`).
+        if let Some(lead) = self.lead.as_mut() {
+            lead.beyond_commit = None;
+        }
         self.flush(ctx);
     }
 }

@@ -133,6 +133,12 @@ pub(super) struct LeaderState {
     pub term_start: LogIndex,
     pub pending: BTreeMap<LogIndex, Waiter>,
     pub reads: Vec<PendingRead>,
+    /// `(c, k)`: when the commit index was `c`, `k` followers had matched beyond it (kept
+    /// up by acknowledgements). While fewer than a quorum (counting the leader) have, the
+    /// commit index cannot move, so an acknowledgement skips [`RaftNode::maybe_commit`] and
+    /// its look at every follower: the leader's work per acknowledgement does not grow
+    /// with the cluster (issue 21). `None`, or a `c` that is not the commit index: unknown.
+    pub beyond_commit: Option<(LogIndex, usize)>,
 }
 
 impl LeaderState {
@@ -147,6 +153,7 @@ impl LeaderState {
             term_start: LogIndex(u64::MAX),
             pending: BTreeMap::new(),
             reads: Vec::new(),
+            beyond_commit: None,
         }
     }
 
@@ -514,7 +521,9 @@ impl<M: RaftHost> RaftNode<M> {
         match outcome {
             AppendOutcome::Match { index } => {
                 let index = index.min(last);
+                let matched_before = pr.matched;
                 pr.matched = pr.matched.max(index);
+                let matched_after = pr.matched;
                 let before = pr.inflight.len();
                 pr.inflight.retain(|&end| end > index);
                 if pr.inflight.len() < before {
@@ -530,7 +539,9 @@ impl<M: RaftHost> RaftNode<M> {
                     Phase::Replicate => pr.next = pr.next.max(pr.matched.next()),
                     _ => {}
                 }
-                self.maybe_commit(ctx);
+                if self.may_commit_after(matched_before, matched_after) {
+                    self.maybe_commit(ctx);
+                }
             }
             AppendOutcome::Conflict { prev, term: hint_term, index: hint_index } => {
                 let stale = match pr.phase {
@@ -590,9 +601,46 @@ impl<M: RaftHost> RaftNode<M> {
         true
     }
 
+    /// A follower's match index went from `before` to `after`: false if the commit index
+    /// certainly cannot move, so [`Self::maybe_commit`] would do nothing.
+    ///
+    /// The commit index moves only to an index matched by a quorum of voters, so only if at
+    /// least a quorum have matched beyond it. The count of followers that have is kept in
+    /// [`LeaderState::beyond_commit`] (set by `maybe_commit`, raised here when a follower
+    /// crosses the commit index); the leader counts as one whatever its own disk holds, which
+    /// can only make this say true too often, never wrongly false. With the count unknown it
+    /// says true. Every other change that could move the commit index (the leader's disk, a
+    /// snapshot's acknowledgement, a new configuration, a new entry) calls `maybe_commit`
+    /// itself.
+    fn may_commit_after(&mut self, before: LogIndex, after: LogIndex) -> bool {
+        let (commit, quorum) = (self.commit, self.membership.quorum());
+        let Some(lead) = self.lead.as_mut() else {
+            return false;
+        };
+        match &mut lead.beyond_commit {
+            Some((c, k)) if *c == commit => {
+                if before <= commit && after > commit {
+                    *k += 1;
+                }
+                after > before && *k + 1 >= quorum
+            }
+            _ => true,
+        }
+    }
+
     /// Advances the commit index to the highest index durable on a majority — only if that
     /// entry is of the current term (§5.4.2), unless the `commit_old_terms` bug is on.
     pub(super) fn maybe_commit(&mut self, ctx: &mut Ctx<'_, M>) {
+        self.advance_commit(ctx);
+        let commit = self.commit;
+        if let Some(lead) = self.lead.as_mut() {
+            let k = lead.progress.values().filter(|p| p.matched > commit).count();
+            lead.beyond_commit = Some((commit, k));
+        }
+    }
+
+    /// [`Self::maybe_commit`] without counting the followers beyond the commit index.
+    fn advance_commit(&mut self, ctx: &mut Ctx<'_, M>) {
         let Some(lead) = self.lead.as_ref() else {
             return;
         };
@@ -610,8 +658,8 @@ impl<M: RaftHost> RaftNode<M> {
         if matches.is_empty() {
             return;
         }
-        matches.sort_unstable_by(|a, b| b.cmp(a));
-        let n = matches[self.membership.quorum() - 1];
+        // The quorum-th largest (a selection, not a sort).
+        let (_, &mut n, _) = matches.select_nth_unstable_by(self.membership.quorum() - 1, |a, b| b.cmp(a));
         if n > self.commit && (self.cfg.bugs.commit_old_terms || self.log.term_at(n) == Some(self.term)) {
             self.set_commit(ctx, n);
         }

@@ -16,6 +16,13 @@
 //! message or a fault touched it, in its sender's row sorted by receiver. A message costs a
 //! binary search in its sender's row, whatever the cluster's size, and memory grows with the
 //! links used, not with the square of the node count.
+//!
+//! Per-link counters are kept for every link that carried traffic only in clusters of at
+//! most [`LINK_DETAIL_NODES`] nodes. In a larger one, a link gets live state only when it
+//! needs it to route (a bandwidth-limited profile's queue) or a fault touched it, and only
+//! those links have counters; the others count in the network's totals alone. A 1000-node
+//! gossip run touches about half a million links, and keeping 80 bytes (and a line of
+//! `outcome.json`) for each cost more memory than the rest of the run together.
 
 pub mod envelope;
 pub mod latency;
@@ -73,9 +80,25 @@ fn link_in<'r>(row: &'r mut Vec<Link>, profiles: &LinkProfiles, a: NodeId, b: No
     &mut row[i]
 }
 
+/// The largest network (servers, clients and any adversary) whose every link that carried
+/// traffic keeps its own counters; a larger one keeps them only for links with live state
+/// for another reason (see the module docs).
+pub const LINK_DETAIL_NODES: usize = 64;
+
+/// Counts on the link's counters, if it keeps any.
+#[inline]
+fn count(link: &mut Option<&mut Link>, f: impl FnOnce(&mut LinkCounters)) {
+    if let Some(l) = link.as_deref_mut() {
+        f(&mut l.counters);
+    }
+}
+
 /// All links among `n` nodes, the active partitions and the counters.
 pub struct Network {
     n: usize,
+    /// Every link that carries traffic keeps live state and counters (`n <=`
+    /// [`LINK_DETAIL_NODES`]).
+    detail: bool,
     /// Every link's configured profile, and the profiles faults put in effect.
     profiles: LinkProfiles,
     /// Per sender, the links with live state, sorted by receiver.
@@ -93,6 +116,7 @@ impl Network {
         debug_assert_eq!(profiles.nodes(), n, "a profile table for the network's nodes");
         Network {
             n,
+            detail: n <= LINK_DETAIL_NODES,
             profiles,
             rows: vec![Vec::new(); n],
             mods: BTreeMap::new(),
@@ -105,6 +129,12 @@ impl Network {
     /// Number of nodes (servers, clients and any adversary).
     pub fn nodes(&self) -> usize {
         self.n
+    }
+
+    /// True if every link that carried traffic keeps its own counters (a network of at
+    /// most [`LINK_DETAIL_NODES`] nodes).
+    pub fn keeps_every_link(&self) -> bool {
+        self.detail
     }
 
     /// The live state of the link from `a` to `b`, created on first use.
@@ -186,8 +216,19 @@ impl Network {
     pub fn note_dropped(&mut self, from: NodeId, to: NodeId, why: DropReason) {
         self.stats.drop(why);
         if to.index() < self.n {
-            self.state(from, to).counters.dropped += 1;
+            if self.detail {
+                self.state(from, to).counters.dropped += 1;
+            } else if let Some(l) = self.find_mut(from, to) {
+                l.counters.dropped += 1;
+            }
         }
+    }
+
+    /// The live state of the link from `a` to `b`, if it has any, for changing.
+    #[inline]
+    fn find_mut(&mut self, a: NodeId, b: NodeId) -> Option<&mut Link> {
+        let row = self.rows.get_mut(a.index())?;
+        row.binary_search_by_key(&b, |l| l.to).ok().map(|i| &mut row[i])
     }
 
     /// Decides the fate of a `size`-byte message sent from `from` to `to` at `now`.
@@ -201,47 +242,66 @@ impl Network {
             return Route::Drop(DropReason::Unroutable);
         }
         let blocked = self.partitions.blocks(from, to);
-        let link = link_in(&mut self.rows[from.index()], &self.profiles, from, to);
-        let p = self.profiles.get(link.profile);
-        link.counters.messages += 1;
-        link.counters.bytes += size as u64;
-        if blocked || link.down {
-            let why = if link.down { DropReason::LinkDown } else { DropReason::Partition };
-            link.counters.dropped += 1;
+        let row = &mut self.rows[from.index()];
+        let mut link = match row.binary_search_by_key(&to, |l| l.to) {
+            Ok(i) => Some(&mut row[i]),
+            Err(i) => {
+                let base = self.profiles.base(from, to);
+                // A link needs live state to route only for its bandwidth queue.
+                if self.detail || self.profiles.get(base).bandwidth.is_some() {
+                    row.insert(i, Link::new(to, base));
+                    Some(&mut row[i])
+                } else {
+                    None
+                }
+            }
+        };
+        let (p, down, factor) = match &link {
+            Some(l) => (self.profiles.get(l.profile), l.down, l.latency_factor),
+            None => (self.profiles.profile(from, to), false, 1.0),
+        };
+        count(&mut link, |c| {
+            c.messages += 1;
+            c.bytes += size as u64;
+        });
+        if blocked || down {
+            let why = if down { DropReason::LinkDown } else { DropReason::Partition };
+            count(&mut link, |c| c.dropped += 1);
             self.stats.drop(why);
             return Route::Drop(why);
         }
         let Some((wire, frags)) = p.framing(size) else {
-            link.counters.dropped += 1;
+            count(&mut link, |c| c.dropped += 1);
             self.stats.drop(DropReason::Mtu);
             return Route::Drop(DropReason::Mtu);
         };
         if frags > 1 {
-            link.counters.extra_fragments += (frags - 1) as u64;
+            count(&mut link, |c| c.extra_fragments += (frags - 1) as u64);
         }
         self.stats.wire_bytes += wire as u64;
         if p.cost_per_gb > 0.0 {
             let money = wire as f64 / 1e9 * p.cost_per_gb;
-            link.counters.money += money;
+            count(&mut link, |c| c.money += money);
             self.stats.money += money;
         }
-        let sent_at = match link.transmit(p, now, wire) {
-            Ok(t) => t,
-            Err(_) => {
-                link.counters.dropped += 1;
-                self.stats.drop(DropReason::QueueFull);
-                return Route::Drop(DropReason::QueueFull);
-            }
+        let sent_at = match link.as_deref_mut() {
+            // A link without live state has no bandwidth limit: it sends at once.
+            None => Ok(now),
+            Some(l) => l.transmit(p, now, wire),
+        };
+        let Ok(sent_at) = sent_at else {
+            count(&mut link, |c| c.dropped += 1);
+            self.stats.drop(DropReason::QueueFull);
+            return Route::Drop(DropReason::QueueFull);
         };
         // A fragmented message is lost if any of its fragments is.
         let loss =
             if frags > 1 && p.loss > 0.0 { 1.0 - libm::pow(1.0 - p.loss, frags as f64) } else { p.loss };
         if self.rng.chance(loss) {
-            link.counters.dropped += 1;
+            count(&mut link, |c| c.dropped += 1);
             self.stats.drop(DropReason::Loss);
             return Route::Drop(DropReason::Loss);
         }
-        let factor = link.latency_factor;
         let mut at = sent_at + scaled(p.latency.sample(&mut self.rng), factor);
         let reordered = self.rng.chance(p.reorder);
         if reordered {
@@ -319,7 +379,9 @@ impl Network {
     }
 
     /// Counters of every link, as (from, to, counters) for links that carried traffic, in
-    /// order of sender then receiver.
+    /// order of sender then receiver. In a network of more than [`LINK_DETAIL_NODES`] nodes,
+    /// only links with live state keep counters (a bandwidth-limited profile, or a fault
+    /// touched them): the others count in [`Network::stats`] alone.
     pub fn link_counters(&self) -> Vec<(NodeId, NodeId, LinkCounters)> {
         let mut out = Vec::new();
         for (a, row) in self.rows.iter().enumerate() {
@@ -328,5 +390,59 @@ impl Network {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::RngStreams;
+
+    fn network(n: usize, profile: LinkProfile) -> Network {
+        Network::new(n, RngStreams::new(7).stream("net"), LinkProfiles::uniform(n, profile))
+    }
+
+    /// Sends the same messages over two networks that differ only in size (a small one
+    /// keeps every link, a large one only the links that need state): every route, every
+    /// total is the same, and the large one keeps no state for its plain links.
+    #[test]
+    fn a_large_network_routes_alike_without_state_for_plain_links() {
+        let lossy = LinkProfile { loss: 0.2, duplicate: 0.1, reorder: 0.1, ..LinkProfile::default() };
+        let mut small = network(LINK_DETAIL_NODES, lossy.clone());
+        let mut large = network(LINK_DETAIL_NODES + 1, lossy);
+        assert!(small.keeps_every_link() && !large.keeps_every_link());
+        for i in 0..2000u32 {
+            let (a, b) = (NodeId(i % 7), NodeId((i * 13) % 11));
+            let t = SimTime(u64::from(i) * 1000);
+            assert_eq!(small.route(t, a, b, 100 + i % 50), large.route(t, a, b, 100 + i % 50), "message {i}");
+        }
+        assert_eq!(small.stats(), large.stats());
+        assert!(!small.link_counters().is_empty());
+        assert!(large.link_counters().is_empty(), "no counters for plain links");
+        assert!(large.rows.iter().all(Vec::is_empty), "no state for plain links");
+    }
+
+    /// In a large network a link keeps state (and counters) when it needs it: a bandwidth
+    /// queue, or a fault taking it down; its messages are then counted as in a small one.
+    #[test]
+    fn a_large_network_keeps_state_where_a_link_needs_it() {
+        let n = LINK_DETAIL_NODES * 2;
+        let mut net = network(n, LinkProfile::default());
+        net.modify(NodeId(1), NodeId(2), 9, LinkMod::Down);
+        assert_eq!(net.route(SimTime(0), NodeId(1), NodeId(2), 10), Route::Drop(DropReason::LinkDown));
+        assert!(matches!(net.route(SimTime(0), NodeId(2), NodeId(1), 10), Route::Deliver { .. }));
+        let counters = net.link_counters();
+        assert_eq!(counters.len(), 1, "{counters:?}");
+        assert_eq!((counters[0].0, counters[0].1), (NodeId(1), NodeId(2)));
+        assert_eq!((counters[0].2.messages, counters[0].2.dropped), (1, 1));
+        net.unmodify(9);
+        assert!(matches!(net.route(SimTime(0), NodeId(1), NodeId(2), 10), Route::Deliver { .. }));
+
+        let slow = LinkProfile { bandwidth: Some(1000), queue: 100, ..LinkProfile::default() };
+        let mut net = network(n, slow);
+        assert!(matches!(net.route(SimTime(0), NodeId(3), NodeId(4), 60), Route::Deliver { .. }));
+        assert_eq!(net.route(SimTime(0), NodeId(3), NodeId(4), 60), Route::Drop(DropReason::QueueFull));
+        assert_eq!(net.backlog(NodeId(3), NodeId(4), SimTime(0)), Some(60));
+        assert_eq!(net.link_counters()[0].2.peak_queue_bytes, 60);
     }
 }
