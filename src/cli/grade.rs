@@ -95,17 +95,24 @@ pub(super) fn grade(args: GradeArgs) -> Result<Exit, Failure> {
         };
         for (i, test) in suite.tests.iter().enumerate() {
             let path = grade::scenario_path(file, test);
-            let set = protocol.as_ref().map(|p| format!("cluster.protocol={p}"));
-            let sets: Vec<Setting> = match &set {
-                Some(s) => vec![patch::parse_setting(s).map_err(|e| Failure::input(format!("--protocol: {e}")))?],
-                None => Vec::new(),
-            };
             let at = format!("{}: tests[{i}].scenario", file.display());
             if !path.is_file() {
                 return Err(Failure::input(format!("{at}: no scenario file {}", path.display())));
             }
-            let (mut scenario, text) =
-                super::run::load(&path, &sets).map_err(|f| Failure::input(format!("{at}: {}", f.message)))?;
+            let load = |sets: &[Setting]| {
+                super::run::load(&path, sets).map_err(|f| Failure::input(format!("{at}: {}", f.message)))
+            };
+            let (mut scenario, mut text) = load(&[])?;
+            // The protocol to grade replaces the scenario's own (through the same `--set` the
+            // replay command then shows), unless the scenario names it already.
+            let mut set = None;
+            if let Some(p) = protocol.as_ref().filter(|p| scenario.cluster.protocol.name() != p.as_str()) {
+                let s = format!("cluster.protocol={p}");
+                let setting =
+                    patch::parse_setting(&s).map_err(|e| Failure::input(format!("--protocol: {e}")))?;
+                (scenario, text) = load(&[setting])?;
+                set = Some(s);
+            }
             super::run::with_bugs(&mut scenario, &args.bugs)?;
             let kv = scenario.cluster.protocol.capabilities().key_value;
             if let Some((j, c)) = test.checks.iter().enumerate().find(|(_, c)| !c.judges(kv)) {
@@ -121,7 +128,9 @@ pub(super) fn grade(args: GradeArgs) -> Result<Exit, Failure> {
     }
     let runs: Vec<Job<'_>> = loaded
         .iter()
-        .flat_map(|l| l.test.seeds.0.iter().map(|&seed| Job { scenario: &l.scenario, seed, checks: &l.test.checks }))
+        .flat_map(|l| {
+            l.test.seeds.0.iter().map(|&seed| Job { scenario: &l.scenario, seed, checks: &l.test.checks })
+        })
         .collect();
     let main = &suites[0].1;
     let protocols: std::collections::BTreeSet<String> =
@@ -186,7 +195,9 @@ fn registered(p: &str) -> Result<(), String> {
     let reg = crate::protocol::registry();
     match reg.name(p) {
         Some(_) => Ok(()),
-        None => Err(format!("no protocol is registered as {p:?} (this program knows {})", reg.names().join(", "))),
+        None => {
+            Err(format!("no protocol is registered as {p:?} (this program knows {})", reg.names().join(", ")))
+        }
     }
 }
 
@@ -205,7 +216,13 @@ fn explain(
     let mut files = serde_json::Map::new();
     let hidden = if l.hidden { " (hidden)" } else { "" };
     println!();
-    println!("{}{hidden}: FAILED {}/{} seeds — {}", score.name, score.seeds - score.passed, score.seeds, score.title);
+    println!(
+        "{}{hidden}: FAILED {}/{} seeds — {}",
+        score.name,
+        score.seeds - score.passed,
+        score.seeds,
+        score.title
+    );
     if !l.test.hint.is_empty() {
         println!("  hint: {}", l.test.hint);
     }
@@ -227,8 +244,11 @@ fn explain(
     let replay = replay.join(" ");
     println!("  replay: {replay}");
     files.insert("replay".into(), replay.into());
-    let others: Vec<String> =
-        results.iter().filter(|r| r.failure.is_some() && r.seed != seed).map(|r| r.seed.to_string()).collect();
+    let others: Vec<String> = results
+        .iter()
+        .filter(|r| r.failure.is_some() && r.seed != seed)
+        .map(|r| r.seed.to_string())
+        .collect();
     if !others.is_empty() {
         println!("  also failing: seeds {}", others.join(", "));
     }

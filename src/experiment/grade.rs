@@ -264,7 +264,10 @@ impl Suite {
         if let Some(p) = &suite.protocol
             && p.trim().is_empty()
         {
-            return Err(invalid("protocol".into(), "empty; name a registered protocol or leave it out".into()));
+            return Err(invalid(
+                "protocol".into(),
+                "empty; name a registered protocol or leave it out".into(),
+            ));
         }
         let mut names = BTreeSet::new();
         for (i, t) in suite.tests.iter().enumerate() {
@@ -353,10 +356,9 @@ pub fn judge(outcome: &Outcome, required: &[Check]) -> Option<SeedFailure> {
                         check: h.check.clone(),
                         detail: format!("at {} on {}: {} (the run stopped there)", h.at, h.node, h.detail),
                     },
-                    None => SeedFailure {
-                        check: c.name().into(),
-                        detail: "the run has no such verdict".into(),
-                    },
+                    None => {
+                        SeedFailure { check: c.name().into(), detail: "the run has no such verdict".into() }
+                    }
                 });
             }
         }
@@ -412,7 +414,9 @@ pub fn run_jobs(
 fn run_one(j: &Job<'_>) -> Result<SeedResult, GradeError> {
     let seed = j.seed;
     match catch_unwind(AssertUnwindSafe(|| runner::run(j.scenario, RunOptions::seed(seed)))) {
-        Ok(Ok(outcome)) => Ok(SeedResult { seed, failure: judge(&outcome, j.checks), digest: outcome.digest }),
+        Ok(Ok(outcome)) => {
+            Ok(SeedResult { seed, failure: judge(&outcome, j.checks), digest: outcome.digest })
+        }
         Ok(Err(source)) => Err(GradeError::Run { scenario: j.scenario.name.clone(), seed, source }),
         Err(p) => Ok(SeedResult {
             seed,
@@ -537,7 +541,10 @@ mod tests {
     #[test]
     fn a_bad_suite_is_refused_naming_the_field() {
         let e = err(&GOOD.replace(r#""liveness", "linearizable""#, r#""liveness", "linearisable""#));
-        assert!(e.starts_with("s.json: tests[0].checks[1]: unknown variant `linearisable`, expected one of"), "{e}");
+        assert!(
+            e.starts_with("s.json: tests[0].checks[1]: unknown variant `linearisable`, expected one of"),
+            "{e}"
+        );
         let e = err(&GOOD.replace(r#""points": 5"#, r#""points": -5"#));
         assert!(e.starts_with("s.json: tests[0].points: invalid value: integer `-5`"), "{e}");
         let e = err(&GOOD.replace(r#""seeds": [3, 1]"#, r#""seeds": [3, 3]"#));
@@ -556,7 +563,8 @@ mod tests {
         assert!(e.starts_with("s.json: tests[1].hnit: unknown field `hnit`"), "{e}");
         let e = err(&GOOD.replace(r#""checks": ["invariants"]"#, r#""checks": []"#));
         assert_eq!(e, "s.json: tests[1].checks: no check to pass; name at least one");
-        let e = err(&GOOD.replace(r#""checks": ["invariants"]"#, r#""checks": ["invariants", "invariants"]"#));
+        let e =
+            err(&GOOD.replace(r#""checks": ["invariants"]"#, r#""checks": ["invariants", "invariants"]"#));
         assert_eq!(e, "s.json: tests[1].checks[1]: `invariants` is listed twice");
         let e = err(&GOOD.replace(r#", "scenario": "a.json""#, ""));
         assert!(e.starts_with("s.json: tests[0]: missing field `scenario`"), "{e}");
@@ -565,8 +573,9 @@ mod tests {
     }
 
     fn outcome(checks: &[(&str, CheckResult)]) -> Outcome {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/raft-happy-path.json"))
-            .expect("shipped");
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/raft-happy-path.json"))
+                .expect("shipped");
         let s = crate::scenario::parse(&text).expect("valid");
         let mut o = runner::run(&s, RunOptions::seed(1)).expect("runs");
         o.checks = checks.iter().map(|(n, r)| (n.to_string(), r.clone())).collect();
@@ -598,7 +607,8 @@ mod tests {
         let r = |seed, failure: Option<SeedFailure>| SeedResult { seed, failure, digest: String::new() };
         let all = TestScore::of(&s.tests[0], false, &[r(3, None), r(1, None)]);
         assert_eq!((all.passed, all.earned, all.passed()), (2, 5, true));
-        let some = TestScore::of(&s.tests[1], true, &[r(4, None), r(5, Some(fail.clone())), r(6, Some(fail))]);
+        let some =
+            TestScore::of(&s.tests[1], true, &[r(4, None), r(5, Some(fail.clone())), r(6, Some(fail))]);
         assert_eq!((some.passed, some.earned), (1, 0));
         assert_eq!(some.first_failure.as_ref().map(|f| f.0), Some(5));
         let t = table(&[all, some]);
