@@ -252,7 +252,9 @@ fn explain(
     if !others.is_empty() {
         println!("  also failing: seeds {}", others.join(", "));
     }
-    if l.hidden {
+    // A hidden test shows nothing of its scenario; a run that panicked would panic again
+    // while its report is written (its replay command shows the panic).
+    if l.hidden || failure.check == grade::PANIC {
         return Ok(files);
     }
     let dir = args.out.join(&score.name);
@@ -275,7 +277,7 @@ fn explain(
     if let Some(e) = w.charts {
         return Err(e);
     }
-    if args.shrink_runs == 0 || failure.check == grade::PANIC {
+    if args.shrink_runs == 0 {
         return Ok(files);
     }
     let opts = ShrinkOptions { seed, check: Some(failure.check.clone()), max_runs: args.shrink_runs };

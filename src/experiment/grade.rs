@@ -275,6 +275,7 @@ impl Suite {
             if t.name.is_empty()
                 || !t.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
                 || t.name.starts_with('.')
+                || t.name == "grade.json"
             {
                 return Err(invalid(
                     at("name"),
@@ -612,8 +613,8 @@ mod tests {
         assert_eq!((some.passed, some.earned), (1, 0));
         assert_eq!(some.first_failure.as_ref().map(|f| f.0), Some(5));
         let t = table(&[all, some]);
-        assert!(t.contains("a           2/2      5/5  -\n"), "{t}");
-        assert!(t.contains("b (hidden)  1/3      0/2  liveness (seed 5)\n"), "{t}");
+        assert!(t.contains("\n  a               2/2      5/5  -\n"), "{t}");
+        assert!(t.contains("\n  b (hidden)      1/3      0/2  liveness (seed 5)\n"), "{t}");
         assert!(t.ends_with("score: 5/7 points (1 of 2 tests passed)\n"), "{t}");
     }
 }
