@@ -158,7 +158,12 @@ pub(super) fn grade(args: GradeArgs) -> Result<Exit, Failure> {
     let program = program();
     let mut records = Vec::new();
     for ((l, score), results) in loaded.iter().zip(&scores).zip(&per_test) {
-        let mut record = serde_json::json!({ "score": score });
+        // What a hidden test's check saw stays out of grade.json too.
+        let mut shown = score.clone();
+        if let (true, Some((_, f))) = (l.hidden, shown.first_failure.as_mut()) {
+            f.detail.clear();
+        }
+        let mut record = serde_json::json!({ "score": shown });
         if let Some((seed, failure)) = &score.first_failure {
             let files = explain(&args, &program, l, score, *seed, failure, results)?;
             if let Some(obj) = record.as_object_mut() {

@@ -339,7 +339,8 @@ pub const PANIC: &str = "panic";
 /// Judges one run against a test's required checks, in the order the test lists them: the
 /// first that did not pass (failed, or could not decide within its budget). A required
 /// check a run does not have because a check stopped the run early is reported as that
-/// stopping check.
+/// stopping check; the event budget, which has a verdict only when it ran out, passes
+/// when it has none.
 pub fn judge(outcome: &Outcome, required: &[Check]) -> Option<SeedFailure> {
     for c in required {
         match outcome.checks.get(c.name()) {
@@ -351,6 +352,8 @@ pub fn judge(outcome: &Outcome, required: &[Check]) -> Option<SeedFailure> {
                 });
             }
             Some(r) => return Some(SeedFailure { check: c.name().into(), detail: r.detail.clone() }),
+            // The event budget has a verdict only when it ran out (and stopped the run).
+            None if *c == Check::EventBudget => {}
             None => {
                 return Some(match &outcome.halted {
                     Some(h) => SeedFailure {
@@ -599,6 +602,11 @@ mod tests {
         // A check the run does not have (here: the run was not stopped) fails, saying so.
         let f = judge(&o, &[Check::Convergence]).expect("fails");
         assert_eq!(f.detail, "the run has no such verdict");
+        // A run the event budget did not stop stayed within it.
+        assert_eq!(judge(&o, &[Check::EventBudget, Check::Linearizable]), None);
+        let mut stopped = o.clone();
+        stopped.checks.insert(Check::EventBudget.name().into(), CheckResult::fail("storm"));
+        assert_eq!(judge(&stopped, &[Check::EventBudget]).map(|f| f.check), Some("event_budget".into()));
     }
 
     #[test]

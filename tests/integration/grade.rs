@@ -162,6 +162,14 @@ fn a_hidden_suite_is_scored_without_showing_its_scenarios() {
         "{block}"
     );
     assert!(!out.join("secret-amnesia").exists());
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("grade.json")).expect("grade.json"))
+            .expect("JSON");
+    let secret = summary["tests"].as_array().and_then(|t| t.last()).expect("the hidden test, last");
+    assert_eq!(secret["score"]["name"], "secret-amnesia");
+    assert_eq!(secret["score"]["first_failure"][0], 24);
+    assert_eq!(secret["score"]["first_failure"][1]["detail"], "", "{secret}");
+    assert!(secret.get("report").is_none() && secret.get("shrunk").is_none(), "{secret}");
 }
 
 /// The same suite gives the same table and failures, whatever the number of threads.
