@@ -6,6 +6,7 @@ mod bench;
 mod chart;
 mod check;
 mod compare;
+mod grade;
 mod lab;
 mod merge;
 mod out;
@@ -132,6 +133,8 @@ enum Command {
     Shrink(shrink::ShrinkArgs),
     /// Redraw a report's charts and index.html (re-simulating for a new `--window`).
     Chart(chart::ChartArgs),
+    /// Grade a protocol against a suite of scenarios, seeds and checks; print the score table.
+    Grade(grade::GradeArgs),
     /// Drive a live simulation from the browser; every action becomes a replayable scenario.
     Lab(lab::LabArgs),
     /// A worker process of `sweep` or `compare` (internal: reads its job on stdin).
@@ -210,6 +213,7 @@ pub fn main_with(registry: crate::protocol::Registry) -> ExitCode {
         Command::Merge(args) => merge::merge(args),
         Command::Shrink(args) => shrink::shrink(args),
         Command::Chart(args) => chart::chart(args),
+        Command::Grade(args) => grade::grade(args),
         Command::Lab(args) => lab::lab(args),
         Command::Worker => worker(),
     };

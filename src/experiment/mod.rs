@@ -17,6 +17,10 @@
 //! - **compare** ([`compare`]) — run the same scenario and seeds on Raft, Multi-Paxos and the
 //!   quorum store, and report availability, latency, cost and safety side by side.
 //!
+//! - **grade** ([`grade`]) — score a protocol against a teacher's suite of scenarios, seeds
+//!   and required checks, with the replay command, report and shrunk scenario of each
+//!   failing test.
+//!
 //! Sweeps and comparisons run their simulations in [`worker`] processes, so that a
 //! simulation that aborts (a failed allocation, say) is recorded as a failure instead of
 //! ending the experiment.
@@ -24,6 +28,7 @@
 pub mod chart;
 pub mod compare;
 pub mod ddmin;
+pub mod grade;
 pub mod grid;
 pub mod grid_chart;
 pub mod merge;

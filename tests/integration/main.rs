@@ -24,6 +24,7 @@ mod fault_kinds;
 mod fuzz_inputs;
 mod fuzz_regressions;
 mod golden_digests;
+mod grade;
 mod grids;
 mod lab;
 mod lease;

@@ -213,3 +213,40 @@ fn shrink_replay_and_chart_work_on_the_toy() {
     let o = run(&["chart", report.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }
+
+/// `grade` through the user's own binary: a suite naming the toy protocol scores one server
+/// (linearizable) and two (not), and the failure's replay command and shrunk scenario are
+/// for this binary and its protocol.
+#[test]
+fn grade_scores_the_toy_through_its_own_binary() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let suite = dir.path().join("suite.json");
+    let at = |name: &str| scenario(name).display().to_string();
+    std::fs::write(
+        &suite,
+        format!(
+            r#"{{ "title": "toy", "protocol": "single", "tests": [
+                {{ "name": "one", "title": "one server", "scenario": {:?}, "seeds": "1..2", "checks": ["linearizable", "liveness"], "points": 3 }},
+                {{ "name": "two", "title": "two servers", "hint": "consensus", "scenario": {:?}, "seeds": [1], "checks": ["linearizable"], "points": 2 }} ] }}"#,
+            at("single"),
+            at("pair")
+        ),
+    )
+    .expect("written");
+    let out = dir.path().join("out");
+    let o = run(&["grade", suite.to_str().unwrap(), "--out", out.to_str().unwrap(), "--shrink-runs", "20"]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("protocol single, 2 tests, 3 runs"), "{t}");
+    assert!(t.contains("score: 3/5 points (1 of 2 tests passed)"), "{t}");
+    let replay = t.lines().find_map(|l| l.strip_prefix("  replay: ")).expect("a replay command");
+    assert!(replay.starts_with(env!("CARGO_BIN_EXE_custom-eightfold")), "{replay}");
+    assert!(replay.ends_with("pair.json --seed 1 --trace"), "{replay}");
+    let r = run(&["run", &at("pair"), "--seed", "1", "--out", out.to_str().unwrap(), "--no-charts", "-q"]);
+    assert_eq!(r.status.code(), Some(1), "{}", text(&r));
+    let shrunk = t.lines().find_map(|l| l.strip_prefix("  shrunk: ")).expect("a shrunk scenario");
+    let path = shrunk.split(" (still fails `linearizable`").next().expect("a path");
+    assert!(Path::new(path).is_file(), "{shrunk}");
+    let r = run(&["run", path, "--out", out.to_str().unwrap(), "--no-charts", "-q"]);
+    assert_eq!(r.status.code(), Some(1), "{}", text(&r));
+}
