@@ -381,14 +381,14 @@ fn drive(mut session: Session, rx: mpsc::Receiver<(Cmd, oneshot::Sender<Answer>)
         last = now;
         let Some((cmd, reply)) = next else { continue };
         let answer = match cmd {
-            Cmd::State => Ok(()),
+            Cmd::State => Ok(Out::Json(state(&session, speed))),
             Cmd::Play(sp) => {
                 speed = Some(sp);
-                Ok(())
+                Ok(Out::Json(state(&session, speed)))
             }
             Cmd::Pause => {
                 speed = None;
-                Ok(())
+                Ok(Out::Json(state(&session, speed)))
             }
             Cmd::Step(by) => {
                 speed = None;
@@ -400,44 +400,39 @@ fn drive(mut session: Session, rx: mpsc::Receiver<(Cmd, oneshot::Sender<Answer>)
                     "events": stepped.events,
                     "limit_ns": STEP_LIMIT.as_nanos(),
                 });
-                let _ = reply.send(Ok(Out::Json(v)));
-                last = Instant::now();
-                continue;
+                Ok(Out::Json(v))
             }
-            Cmd::Act(v) => session.act(v).map_err(|e| (StatusCode::BAD_REQUEST, e.to_string())),
+            Cmd::Act(v) => session
+                .act(v)
+                .map(|()| Out::Json(state(&session, speed)))
+                .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string())),
             Cmd::Rewind(t) => {
                 speed = None;
-                session.rewind(t).map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))
+                session
+                    .rewind(t)
+                    .map(|()| Out::Json(state(&session, speed)))
+                    .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))
             }
+            // A file ends with every event of its last instant: a save, the history and the
+            // step-through first finish the instant.
             Cmd::Save => {
-                // A file ends with every event of its last instant.
                 session.finish_instant();
-                let _ = reply.send(save(&session, &out));
-                last = Instant::now();
-                continue;
+                save(&session, &out)
             }
             Cmd::History => {
-                // A file ends with every event of its last instant.
                 session.finish_instant();
-                let answer = session
+                session
                     .history()
                     .map(|h| Out::Json(serde_json::to_value(&h).unwrap_or(Value::Null)))
-                    .map_err(|e| (StatusCode::CONFLICT, e.to_string()));
-                let _ = reply.send(answer);
-                last = Instant::now();
-                continue;
+                    .map_err(|e| (StatusCode::CONFLICT, e.to_string()))
             }
             Cmd::View(w) => {
-                // A file ends with every event of its last instant.
                 session.finish_instant();
-                let _ = reply.send(
-                    session.report_page(w).map(Out::Html).map_err(|e| (StatusCode::CONFLICT, e.to_string())),
-                );
-                last = Instant::now();
-                continue;
+                session.report_page(w).map(Out::Html).map_err(|e| (StatusCode::CONFLICT, e.to_string()))
             }
         };
-        let _ = reply.send(answer.map(|()| Out::Json(state(&session, speed))));
+        let _ = reply.send(answer);
+        // Time spent answering is not playing time.
         last = Instant::now();
     }
 }

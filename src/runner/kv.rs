@@ -9,6 +9,7 @@ use crate::check::leadership::Leadership;
 use crate::check::linearizability as lin;
 use crate::check::liveness::{self, LivenessInput};
 use crate::fault::AdminCommand;
+use crate::proto::bugs::NamedBugs;
 use crate::proto::paxos::PaxosConfig;
 use crate::proto::quorum::QuorumConfig;
 use crate::proto::raft::{RaftAdmin, RaftBugs, RaftConfig, RaftPatch, ReadMode};

@@ -5,6 +5,7 @@
 
 use crate::check::invariants::InvariantStats;
 use crate::fault::AdminCommand;
+use crate::proto::bugs::NamedBugs;
 use crate::proto::paxos::{PaxosAdmin, PaxosBugs, PaxosConfig, PaxosNode};
 use crate::proto::quorum::{QuorumConfig, QuorumNode};
 use crate::proto::raft::{RaftAdmin, RaftConfig, RaftNode};

@@ -32,6 +32,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod bugs;
 pub mod gossip;
 pub mod host;
 pub mod invariants;

@@ -5,6 +5,8 @@
 //! the unit tests in `tests/bugs.rs` drive a small cluster into the situation and show the
 //! violation (two different values chosen for one slot, a stale read).
 
+use crate::bugs::NamedBugs;
+
 /// Switchable departures from the algorithm (all off by default).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PaxosBugs {
@@ -38,9 +40,11 @@ impl PaxosBugs {
         forget_promise: false,
         stale_leader_reads: false,
     };
+}
 
+impl NamedBugs for PaxosBugs {
     /// The names of the enabled bugs, for the parameter listing.
-    pub fn enabled(&self) -> Vec<&'static str> {
+    fn enabled(&self) -> Vec<&'static str> {
         let flags = [
             (self.no_promise_check, "no_promise_check"),
             (self.ignore_accepted, "ignore_accepted"),
@@ -50,39 +54,9 @@ impl PaxosBugs {
         flags.iter().filter(|(on, _)| *on).map(|(_, name)| *name).collect()
     }
 
-    /// Enables a bug by name; `false` if the name is unknown.
-    pub fn enable(&mut self, name: &str) -> bool {
-        self.set(name, true)
-    }
-
-    /// Switches on every bug `on` has, then off every bug `off` has.
-    pub fn switch(&mut self, on: &PaxosBugs, off: &PaxosBugs) {
-        for name in on.enabled() {
-            self.set(name, true);
-        }
-        for name in off.enabled() {
-            self.set(name, false);
-        }
-    }
-
-    /// The bugs a deployed build switches on and off (`bug:NAME` settings of a `bug` fault,
-    /// [`eightfold_sim::fault::Setting::bug`]); `None` if the patch holds anything else, or
-    /// a bug this protocol does not have.
-    pub fn from_settings(p: &eightfold_sim::fault::SettingsPatch) -> Option<(PaxosBugs, PaxosBugs)> {
-        let (mut on, mut off) = (PaxosBugs::NONE, PaxosBugs::NONE);
-        for s in p.iter() {
-            let (name, value) = s.as_bug()?;
-            let known = if value { on.set(name, true) } else { off.set(name, true) };
-            if !known {
-                return None;
-            }
-        }
-        Some((on, off))
-    }
-
     /// Switches a bug on or off by name (a `bug` fault deploying, or taking back, a build
     /// with it); `false` if the name is unknown.
-    pub fn set(&mut self, name: &str, on: bool) -> bool {
+    fn set(&mut self, name: &str, on: bool) -> bool {
         let flag = match name {
             "no_promise_check" => &mut self.no_promise_check,
             "ignore_accepted" => &mut self.ignore_accepted,

@@ -3,6 +3,7 @@
 //! The defaults match Raft's (election timeout 150–300 ms, heartbeats every 50 ms), so the
 //! two protocols can be compared under the same faults with the same timing.
 
+use crate::bugs::NamedBugs;
 use eightfold_sim::sim::SimDuration;
 
 use super::bugs::PaxosBugs;

@@ -14,6 +14,7 @@
 //! `DiskEvent::SyncFailed` ⇒ the server crashes itself: after a failed fsync no write since
 //! the last good one can be trusted (see `raft/node.rs` for the "fsyncgate" reasoning).
 
+use crate::bugs::NamedBugs;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 

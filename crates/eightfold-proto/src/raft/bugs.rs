@@ -6,6 +6,8 @@
 //! violation (two leaders in a term, an acknowledged write lost, two different commands
 //! applied at one index, a stale read).
 
+use crate::bugs::NamedBugs;
+
 /// Switchable departures from the algorithm (all off by default).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RaftBugs {
@@ -54,9 +56,11 @@ impl RaftBugs {
         no_log_check: false,
         leader_local_lease: false,
     };
+}
 
+impl NamedBugs for RaftBugs {
     /// The names of the enabled bugs, for the parameter listing.
-    pub fn enabled(&self) -> Vec<&'static str> {
+    fn enabled(&self) -> Vec<&'static str> {
         let flags = [
             (self.stale_follower_reads, "stale_follower_reads"),
             (self.commit_old_terms, "commit_old_terms"),
@@ -68,39 +72,9 @@ impl RaftBugs {
         flags.iter().filter(|(on, _)| *on).map(|(_, name)| *name).collect()
     }
 
-    /// Enables a bug by name; `false` if the name is unknown.
-    pub fn enable(&mut self, name: &str) -> bool {
-        self.set(name, true)
-    }
-
-    /// Switches on every bug `on` has, then off every bug `off` has.
-    pub fn switch(&mut self, on: &RaftBugs, off: &RaftBugs) {
-        for name in on.enabled() {
-            self.set(name, true);
-        }
-        for name in off.enabled() {
-            self.set(name, false);
-        }
-    }
-
-    /// The bugs a deployed build switches on and off (`bug:NAME` settings of a `bug` fault,
-    /// [`eightfold_sim::fault::Setting::bug`]); `None` if the patch holds anything else, or
-    /// a bug this protocol does not have.
-    pub fn from_settings(p: &eightfold_sim::fault::SettingsPatch) -> Option<(RaftBugs, RaftBugs)> {
-        let (mut on, mut off) = (RaftBugs::NONE, RaftBugs::NONE);
-        for s in p.iter() {
-            let (name, value) = s.as_bug()?;
-            let known = if value { on.set(name, true) } else { off.set(name, true) };
-            if !known {
-                return None;
-            }
-        }
-        Some((on, off))
-    }
-
     /// Switches a bug on or off by name (a `bug` fault deploying, or taking back, a build
     /// with it); `false` if the name is unknown.
-    pub fn set(&mut self, name: &str, on: bool) -> bool {
+    fn set(&mut self, name: &str, on: bool) -> bool {
         let flag = match name {
             "stale_follower_reads" => &mut self.stale_follower_reads,
             "commit_old_terms" => &mut self.commit_old_terms,

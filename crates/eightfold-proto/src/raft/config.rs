@@ -4,6 +4,7 @@
 //! suggested in §5.6 of the paper and §9.3 of the dissertation, where the broadcast time is
 //! an order of magnitude below the election timeout).
 
+use crate::bugs::NamedBugs;
 use eightfold_sim::sim::{NodeId, SimDuration};
 
 use super::bugs::RaftBugs;

@@ -21,6 +21,7 @@
 //! succeed without the data being on disk, so no write since the last good fsync can be
 //! trusted. Restarting from what is really durable is the only safe path.
 
+use crate::bugs::NamedBugs;
 use std::marker::PhantomData;
 use std::sync::Arc;
 

@@ -62,18 +62,7 @@ impl<N: Node> FaultWorld for Hands<'_, N> {
                 self.w.deployed.push((entry, node, p.clone()));
                 self.w.admin(node, &AdminCommand::Configure(p.clone()));
             }
-            None => {
-                let still: Vec<_> = self
-                    .w
-                    .deployed
-                    .iter()
-                    .filter(|(_, n, _)| *n == node)
-                    .map(|(_, _, p)| p.clone())
-                    .collect();
-                for p in still {
-                    self.w.admin(node, &AdminCommand::Configure(p));
-                }
-            }
+            None => self.w.hand_deployed(node),
         }
     }
     fn clock(&self, node: NodeId) -> (i64, f64) {
@@ -188,6 +177,16 @@ impl<N: Node> World<N> {
             let label = if part { kind.name().to_string() } else { format!("end of {kind}") };
             let detail = undone.describe(|n| self.slots[n.index()].name.clone());
             tr.fault(self.now, &label, &detail);
+        }
+    }
+
+    /// Hands `node` every deployment still in place on it, oldest first (after it boots, or
+    /// after another deployment on it was taken back).
+    pub(super) fn hand_deployed(&mut self, node: NodeId) {
+        let patches: Vec<_> =
+            self.deployed.iter().filter(|(_, n, _)| *n == node).map(|(_, _, p)| p.clone()).collect();
+        for p in patches {
+            self.admin(node, &AdminCommand::Configure(p));
         }
     }
 

@@ -29,11 +29,7 @@ impl<N: Node> World<N> {
         self.notify(node, Lifecycle::Start);
         self.flush(node, None);
         // A build deployed while it was down (or before it crashed) is the one it boots.
-        let deployed: Vec<_> =
-            self.deployed.iter().filter(|(_, n, _)| *n == node).map(|(_, _, p)| p.clone()).collect();
-        for p in deployed {
-            self.admin(node, &crate::fault::AdminCommand::Configure(p));
-        }
+        self.hand_deployed(node);
         // What the node announced while booting is what it recovered from its disk.
         if let Some(r) = &mut self.recorder {
             r.booted(t, node);

@@ -1,6 +1,7 @@
 //! Each named bug really misbehaves (and the correct code does not).
 
 use super::harness::*;
+use crate::bugs::NamedBugs;
 use crate::kv::ClientSeq;
 use crate::kv::{ClientReply, KvResult};
 use crate::paxos::{PaxosBugs, PaxosConfig};

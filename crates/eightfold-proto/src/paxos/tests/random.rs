@@ -12,6 +12,7 @@
 //! After the faults stop, every server must converge on one state (liveness).
 
 use super::harness::*;
+use crate::bugs::NamedBugs;
 use crate::kv::ClientSeq;
 use crate::kv::{ClientRequest, KvOp};
 use crate::paxos::{PaxosBugs, PaxosConfig, PaxosMsg, PaxosTimer, SNAPSHOT, WAL};

@@ -2,6 +2,7 @@
 //! shown in `figure8.rs`.
 
 use super::harness::*;
+use crate::bugs::NamedBugs;
 use crate::kv::ClientSeq;
 use crate::kv::{ClientReply, KvResult};
 use crate::raft::{RaftAdmin, RaftPatch};

@@ -8,6 +8,7 @@
 //!
 //! After the faults stop, every server must converge on one state (liveness).
 
+use crate::bugs::NamedBugs;
 use crate::kv::ClientSeq;
 use std::collections::BTreeMap;
 
