@@ -10,7 +10,7 @@ use super::{Exit, Failure};
 use crate::experiment::grade::{self, Job, SeedResult, Suite, TestScore};
 use crate::experiment::shrink::{self, ShrinkOptions};
 use crate::scenario::Scenario;
-use crate::scenario::patch::{self, Setting};
+use crate::scenario::patch::Setting;
 
 const HELP: &str = "\
 A suite is a JSON file a teacher edits: a list of tests, each naming a scenario file (relative
@@ -66,8 +66,9 @@ struct Loaded<'a> {
     test: &'a grade::Test,
     hidden: bool,
     file: PathBuf,
-    /// The `--set` the scenario was loaded with (the protocol), for the replay command.
-    set: Option<String>,
+    /// The protocol the scenario was adapted to run on (`run --protocol`), for the replay
+    /// command.
+    retargeted: Option<String>,
     scenario: Scenario,
     text: String,
 }
@@ -103,15 +104,20 @@ pub(super) fn grade(args: GradeArgs) -> Result<Exit, Failure> {
                 super::run::load(&path, sets).map_err(|f| Failure::input(format!("{at}: {}", f.message)))
             };
             let (mut scenario, mut text) = load(&[])?;
-            // The protocol to grade replaces the scenario's own (through the same `--set` the
-            // replay command then shows), unless the scenario names it already.
-            let mut set = None;
+            // The protocol to grade replaces the scenario's own, adapted as `compare` and
+            // `run --protocol` (which the replay command then uses) adapt it.
+            let mut retargeted = None;
             if let Some(p) = protocol.as_ref().filter(|p| scenario.cluster.protocol.name() != p.as_str()) {
-                let s = format!("cluster.protocol={p}");
-                let setting =
-                    patch::parse_setting(&s).map_err(|e| Failure::input(format!("--protocol: {e}")))?;
-                (scenario, text) = load(&[setting])?;
-                set = Some(s);
+                let changes;
+                (scenario, text, changes) = super::run::retarget(scenario, text, p, &at)?;
+                if !*hidden && !changes.is_empty() {
+                    println!(
+                        "{}: adapted for {p} (`run --protocol` says why): {}",
+                        test.name,
+                        super::run::changes_in_brief(&changes)
+                    );
+                }
+                retargeted = Some(p.clone());
             }
             super::run::with_bugs(&mut scenario, &args.bugs)?;
             let kv = scenario.cluster.protocol.capabilities().key_value;
@@ -123,7 +129,7 @@ pub(super) fn grade(args: GradeArgs) -> Result<Exit, Failure> {
                     if kv { "a key-value protocol" } else { "a broadcast protocol" }
                 )));
             }
-            loaded.push(Loaded { test, hidden: *hidden, file: path, set, scenario, text });
+            loaded.push(Loaded { test, hidden: *hidden, file: path, retargeted, scenario, text });
         }
     }
     let runs: Vec<Job<'_>> = loaded
@@ -237,9 +243,9 @@ fn explain(
         println!("  seed {seed}: `{}` failed: {}", failure.check, failure.detail);
     }
     let mut replay = vec![program.to_string(), "run".into(), quote(&l.file.display().to_string())];
-    if let Some(s) = &l.set {
-        replay.push("--set".into());
-        replay.push(quote(s));
+    if let Some(p) = &l.retargeted {
+        replay.push("--protocol".into());
+        replay.push(quote(p));
     }
     for b in &args.bugs {
         replay.push("--bug".into());

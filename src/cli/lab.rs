@@ -32,6 +32,10 @@ pub(super) struct LabArgs {
     /// Where saved sessions are written.
     #[arg(long, default_value = "reports/lab")]
     out: PathBuf,
+    /// Run the scenario on this registered protocol instead of its own, adapted as `run
+    /// --protocol` adapts it (the saved session holds the adapted scenario).
+    #[arg(long, value_name = "NAME")]
+    protocol: Option<String>,
 }
 
 pub(super) fn lab(args: LabArgs) -> Result<Exit, Failure> {
@@ -39,7 +43,15 @@ pub(super) fn lab(args: LabArgs) -> Result<Exit, Failure> {
         Some(p) => crate::scenario::read(p).map_err(|e| Failure::input(e.to_string()))?,
         None => DEFAULT.to_string(),
     };
-    let parsed = crate::scenario::parse(&text).map_err(|e| Failure::input(e.to_string()))?;
+    let mut parsed = crate::scenario::parse(&text).map_err(|e| Failure::input(e.to_string()))?;
+    let mut text = text;
+    if let Some(p) = &args.protocol {
+        let from =
+            args.scenario.as_ref().map_or("the default scenario".to_string(), |p| p.display().to_string());
+        let changes;
+        (parsed, text, changes) = super::run::retarget(parsed, text, p, &from)?;
+        super::run::print_changes(p, &changes, "");
+    }
     if !args.bind.is_loopback() {
         eprintln!(
             "warning: --bind {}: the lab is reachable from other machines (every request still needs the token)",

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{Exit, Failure};
+use crate::experiment::compare::{Change, ChangeKind, adapt};
 use crate::report::charts::OpSeries;
 use crate::report::charts::ops::named_indices;
 use crate::report::outcome::RunVerdict;
@@ -52,6 +53,11 @@ pub(super) struct RunArgs {
     /// Write no charts and no index.html (outcome, history and recording only).
     #[arg(long)]
     no_charts: bool,
+    /// Run the scenario on this registered protocol instead of its own, adapted as `compare`
+    /// adapts it: another protocol's settings carried over where the target takes them,
+    /// dropped otherwise (each change printed; the report's scenario.json holds the result).
+    #[arg(long, value_name = "NAME")]
+    protocol: Option<String>,
 }
 
 /// A flag set by Ctrl-C or SIGTERM while a run is in progress: the run stops, its
@@ -178,8 +184,71 @@ pub(super) fn validate(path: &Path) -> Result<Exit, Failure> {
     Ok(Exit::Passed)
 }
 
+/// `s` adapted to run on `protocol` (a registered name) as `compare` adapts a scenario, with
+/// its text and the changes made; `s` itself, unchanged, if it names `protocol` already.
+pub(super) fn retarget(
+    s: Scenario,
+    text: String,
+    protocol: &str,
+    context: &str,
+) -> Result<(Scenario, String, Vec<Change>), Failure> {
+    let Some(target) = crate::scenario::Protocol::named(protocol) else {
+        return Err(Failure::input(format!(
+            "--protocol: no protocol is registered as {protocol:?} (this program knows {})",
+            crate::protocol::registry().names().join(", ")
+        )));
+    };
+    if s.cluster.protocol == target {
+        return Ok((s, text, Vec::new()));
+    }
+    let name = target.name();
+    let adapted =
+        adapt(&s, target).map_err(|e| Failure::input(format!("{context}: --protocol {name}: {e}")))?;
+    let text = adapted.scenario.to_json_pretty();
+    Ok((adapted.scenario, text, adapted.changes))
+}
+
+/// Prints the changes made to run a scenario on another protocol, one per line.
+pub(super) fn print_changes(protocol: &str, changes: &[Change], indent: &str) {
+    for c in changes {
+        let what = match c.kind {
+            ChangeKind::Dropped => "dropped",
+            ChangeKind::Translated => "carried over",
+            ChangeKind::Note => "note",
+        };
+        println!("{indent}for {protocol}: {}: {what} — {}", c.path, c.why);
+    }
+}
+
+/// The changes made to run a scenario on another protocol, in one line: the paths carried
+/// over, then those dropped (`run --protocol` prints each with its reason).
+pub(super) fn changes_in_brief(changes: &[Change]) -> String {
+    let paths = |kind: ChangeKind| -> Vec<&str> {
+        changes.iter().filter(|c| c.kind == kind).map(|c| c.path.as_str()).collect()
+    };
+    let mut parts = Vec::new();
+    for (kind, word) in [(ChangeKind::Translated, "carried over"), (ChangeKind::Dropped, "dropped")] {
+        let p = paths(kind);
+        if !p.is_empty() {
+            parts.push(format!("{word} {}", p.join(", ")));
+        }
+    }
+    let notes = paths(ChangeKind::Note).len();
+    if notes > 0 {
+        parts.push(format!("{notes} notes"));
+    }
+    parts.join("; ")
+}
+
 pub(super) fn run(args: RunArgs) -> Result<Exit, Failure> {
-    let (mut s, text) = load(&args.scenario, &args.sets)?;
+    let (mut s, mut text) = load(&args.scenario, &args.sets)?;
+    if let Some(p) = &args.protocol {
+        let changes;
+        (s, text, changes) = retarget(s, text, p, &args.scenario.display().to_string())?;
+        if !args.quiet {
+            print_changes(p, &changes, "");
+        }
+    }
     with_bugs(&mut s, &args.bugs)?;
     let seed = args.seed.unwrap_or(s.seed);
     let mut record = runner::default_recording(&s);

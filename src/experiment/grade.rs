@@ -403,7 +403,14 @@ pub fn run_jobs(
         .thread_name(|i| format!("grade-{i}"))
         .build()
         .map_err(|e| GradeError::Threads(e.to_string()))?;
-    pool.install(|| {
+    // A panic in the code under test is a finding, kept as the run's failure with its
+    // message: the grading threads' panics are not printed (with a backtrace each) as well.
+    std::panic::set_hook(Box::new(|info| {
+        if !std::thread::current().name().is_some_and(|n| n.starts_with("grade-")) {
+            eprintln!("{info}");
+        }
+    }));
+    let results = pool.install(|| {
         jobs.par_iter()
             .map(|j| {
                 let r = run_one(j)?;
@@ -411,7 +418,9 @@ pub fn run_jobs(
                 Ok(r)
             })
             .collect()
-    })
+    });
+    let _ = std::panic::take_hook();
+    results
 }
 
 /// Runs one job; a panic becomes the failure `panic`.

@@ -9,7 +9,11 @@
 //!   (clients send [`ServiceMsg::Request`] carrying a [`ClientRequest`]; a server answers
 //!   with [`ServiceMsg::Reply`] carrying a [`ClientReply`], through [`Ctx::send`]). Its timers
 //!   are its own enum (a [`Timer`]); its operator commands its own type ([`Node::Admin`],
-//!   [`Never`] for none). It never performs I/O: it reacts to inputs and emits outputs
+//!   [`Never`] for none). **Its own server-to-server messages** are a type of its own
+//!   implementing [`PeerMessage`] (a stable encoding, a kind label, an honest wire size):
+//!   `ctx.send(peer, msg.into())` wraps one in [`ServiceMsg::Peer`], and [`Host::open`]
+//!   opens what arrives into an [`Inbound::Peer`] of that type or an [`Inbound::Client`]
+//!   request. It never performs I/O: it reacts to inputs and emits outputs
 //!   through its [`Ctx`] (send, set a timer, write and fsync its disk, observe).
 //! - **What it must persist before answering.** A crash drops the server's memory and
 //!   rebuilds it with [`KvProtocol::recover`] from what survived on its disk
@@ -97,7 +101,9 @@ use crate::scenario::Protocol;
 
 pub use crate::check::invariants::Invariant;
 pub use crate::fault::AdminCommand;
+pub use crate::proto::host::{Host, Inbound};
 pub use crate::proto::kv::{ClientReply, ClientRequest, KvOp, KvResult};
+pub use crate::proto::peer::{PeerMessage, PeerPayload};
 pub use crate::proto::service::ServiceMsg;
 pub use crate::scenario::Scenario;
 pub use crate::sim::{
@@ -142,6 +148,17 @@ pub struct Capabilities {
     pub invariants: &'static [Invariant],
     /// What the report draws for each server.
     pub view: ServerView,
+}
+
+/// What a protocol takes from the settings of the protocol a scenario was written for, when
+/// `compare` or `grade` runs that scenario on it ([`KvProtocol::adopt`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Adoption {
+    /// Its own settings object built from them (`None`: its defaults).
+    pub settings: Option<serde_json::Value>,
+    /// What it carried over, as (the JSON path in the scenario, why): `compare` and `grade`
+    /// report these as translated and every other setting of the other protocol as dropped.
+    pub carried: Vec<(String, String)>,
 }
 
 /// The settings of a protocol that has none: `cluster.<name>` may be absent or `{}`.
@@ -203,6 +220,17 @@ pub trait KvProtocol: Sized + 'static {
         )
     }
 
+    /// Carries another protocol's settings over, for `compare` and `grade`, which run a
+    /// scenario written for one protocol on another: a Raft variant can take Raft's
+    /// `election_timeout` and `heartbeat` from `cluster.raft` so both run with the same
+    /// timeouts. Only called when the scenario has no `cluster.<name>` object of its own.
+    /// The default carries nothing: every other protocol's setting is dropped (and
+    /// reported).
+    fn adopt(scenario: &Scenario) -> Adoption {
+        let _ = scenario;
+        Adoption::default()
+    }
+
     /// An operator's command from the fault schedule, as its servers take it (`None`: not
     /// taken). Membership changes and `reconfigure` are only scheduled when
     /// [`Capabilities::operator`] is set; a `bug` fault deploying a named bug reaches every
@@ -228,6 +256,13 @@ pub trait Registration: Send + Sync {
 
     /// The run of scenario `s` (which names this protocol and passed validation).
     fn resolve(&self, name: Protocol, s: &Scenario) -> Result<Box<dyn ProtocolRun>, RunError>;
+
+    /// What the protocol carries over from another protocol's settings in `s`
+    /// ([`KvProtocol::adopt`]).
+    fn adopt(&self, s: &Scenario) -> Adoption {
+        let _ = s;
+        Adoption::default()
+    }
 
     /// A live world of `s` for the lab, if the protocol serves the key-value workload.
     fn lab(&self, name: Protocol, s: &Scenario) -> Option<Box<dyn LabWorld>> {
@@ -272,6 +307,10 @@ impl<P: KvProtocol> Registration for Kv<P> {
 
     fn resolve(&self, name: Protocol, s: &Scenario) -> Result<Box<dyn ProtocolRun>, RunError> {
         Ok(Box::new(KvRun::<P>::new(name, s)?))
+    }
+
+    fn adopt(&self, s: &Scenario) -> Adoption {
+        P::adopt(s)
     }
 
     fn lab(&self, name: Protocol, s: &Scenario) -> Option<Box<dyn LabWorld>> {

@@ -54,6 +54,7 @@ impl KvProtocol for Raft {
                 Invariant::LogMatching,
                 Invariant::LeaderCompleteness,
                 Invariant::StateMachineSafety,
+                Invariant::CurrentTermCommit,
             ],
             view: ServerView::Log,
         }

@@ -182,7 +182,11 @@ impl Node for KvClient {
     fn on_message(&mut self, ctx: &mut Ctx<'_, ServiceMsg>, from: NodeId, msg: ServiceMsg) {
         match msg {
             ServiceMsg::Reply(r) => self.on_reply(ctx, from, r),
-            ServiceMsg::Request(_) | ServiceMsg::Raft(_) | ServiceMsg::Paxos(_) | ServiceMsg::Quorum(_) => {}
+            ServiceMsg::Request(_)
+            | ServiceMsg::Raft(_)
+            | ServiceMsg::Paxos(_)
+            | ServiceMsg::Quorum(_)
+            | ServiceMsg::Peer(_) => {}
         }
     }
 

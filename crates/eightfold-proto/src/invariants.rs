@@ -10,6 +10,11 @@
 //! - **State-machine safety**: no two nodes apply different commands at the same index, a
 //!   node never applies an entry it does not know is committed, and a committed entry is
 //!   never truncated.
+//! - **Current-term commitment** (§5.4.2, Figure 8): a leader advances its commit index only
+//!   to an entry of its own term; older entries are committed underneath one. A leader
+//!   that counts replicas of an old entry breaks nothing at once, but a later leader can
+//!   overwrite what it called committed; this family catches the rule broken on the run
+//!   where it is broken, not only on the rare run where the overwrite follows.
 //!
 //! The first violation stops the run (the kernel halts on an observer's `Err`), so the
 //! report points at the exact moment and node. Memory stays bounded: each node's log view
@@ -40,16 +45,21 @@ pub enum Invariant {
     /// Multi-Paxos's name for the committed half of state-machine safety: one value chosen
     /// per slot, never lost (the same checks, for a protocol that declares only it).
     OneValuePerSlot,
+    /// A leader's commit index advances only to an entry of its own term (from
+    /// [`Observation::Committed`] of a node whose last [`Observation::Role`] is leader;
+    /// Raft §5.4.2).
+    CurrentTermCommit,
 }
 
 impl Invariant {
     /// Every family.
-    pub const ALL: [Invariant; 5] = [
+    pub const ALL: [Invariant; 6] = [
         Invariant::ElectionSafety,
         Invariant::LogMatching,
         Invariant::LeaderCompleteness,
         Invariant::StateMachineSafety,
         Invariant::OneValuePerSlot,
+        Invariant::CurrentTermCommit,
     ];
 
     /// The family in words.
@@ -60,6 +70,7 @@ impl Invariant {
             Invariant::LeaderCompleteness => "leader completeness",
             Invariant::StateMachineSafety => "state-machine safety",
             Invariant::OneValuePerSlot => "one value per slot",
+            Invariant::CurrentTermCommit => "current-term commitment",
         }
     }
 }
@@ -71,6 +82,7 @@ struct Families {
     matching: bool,
     completeness: bool,
     state_machine: bool,
+    current_term_commit: bool,
 }
 
 impl Families {
@@ -81,6 +93,7 @@ impl Families {
             matching: has(Invariant::LogMatching),
             completeness: has(Invariant::LeaderCompleteness),
             state_machine: has(Invariant::StateMachineSafety) || has(Invariant::OneValuePerSlot),
+            current_term_commit: has(Invariant::CurrentTermCommit),
         }
     }
 }
@@ -197,6 +210,16 @@ impl Invariants {
     fn commit(&mut self, node: NodeId, index: u64) -> Result<(), String> {
         let from = self.nodes[node.index()].commit.max(self.pruned_below);
         let reporter_term = self.nodes[node.index()].role.map_or(Term(0), |r| r.1);
+        if self.families.current_term_commit
+            && let Some((Role::Leader, term)) = self.nodes[node.index()].role
+            && index > self.nodes[node.index()].commit
+            && let Some(&(t, _)) = self.nodes[node.index()].log.get(&index)
+            && t != term
+        {
+            return Err(format!(
+                "current-term commitment: {node}, leader of term {term}, committed index {index} of term {t} by counting its replicas; a leader may commit by counting only an entry of its own term, older ones underneath it (Raft §5.4.2, Figure 8)"
+            ));
+        }
         for i in from + 1..=index {
             let view = &self.nodes[node.index()];
             let Some(&(t, chain)) = view.log.get(&i) else {
@@ -401,6 +424,32 @@ mod tests {
         assert!(e.contains("leader completeness"), "{e}");
         // n2 (which has the entry) may lead.
         obs(&mut c, 1, leader(3)).unwrap();
+    }
+
+    #[test]
+    fn a_leader_committing_an_old_terms_entry_by_counting_breaks_the_commit_rule() {
+        let committed = |i| Observation::Committed { index: LogIndex(i) };
+        // n1 leads term 4 holding entries of terms 2 and 4: committing the term-2 entry
+        // alone is Figure 8's mistake; committing through the term-4 entry is the rule.
+        let mut c = Invariants::new(3);
+        obs(&mut c, 0, append(1, 2, 12)).unwrap();
+        obs(&mut c, 0, append(2, 4, 24)).unwrap();
+        obs(&mut c, 0, leader(4)).unwrap();
+        let e = obs(&mut c, 0, committed(1)).unwrap_err();
+        assert!(e.contains("current-term commitment") && e.contains("index 1 of term 2"), "{e}");
+        let mut c = Invariants::new(3);
+        obs(&mut c, 0, append(1, 2, 12)).unwrap();
+        obs(&mut c, 0, append(2, 4, 24)).unwrap();
+        obs(&mut c, 0, leader(4)).unwrap();
+        obs(&mut c, 0, committed(2)).unwrap();
+        // A follower learns commits of any term from its leader.
+        obs(&mut c, 1, append(1, 2, 12)).unwrap();
+        obs(&mut c, 1, committed(1)).unwrap();
+        // Without the family declared, the same step passes.
+        let mut c = Invariants::of(3, &[Invariant::StateMachineSafety]);
+        obs(&mut c, 0, append(1, 2, 12)).unwrap();
+        obs(&mut c, 0, leader(4)).unwrap();
+        obs(&mut c, 0, committed(1)).unwrap();
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! - [`raft`] (Ongaro's thesis), [`paxos`] (Multi-Paxos, Lamport's "Paxos Made Simple" §3),
 //!   [`quorum`] (a Dynamo-style leaderless store) and [`gossip`] (broadcast by gossip), with
 //!   [`kv`] the key-value state machine the replicated ones apply and [`service`]/[`host`]
-//!   how a server serves clients;
+//!   how a server serves clients ([`peer`]: how a protocol registered from outside the
+//!   library carries its own messages);
 //! - [`invariants`]: the safety properties these protocols keep (election safety, log
 //!   matching, state-machine safety, one value per slot), judged from the observations they
 //!   report, so every protocol's own tests and every simulated run check the same rules.
@@ -38,6 +39,7 @@ pub mod host;
 pub mod invariants;
 pub mod kv;
 pub mod paxos;
+pub mod peer;
 pub mod quorum;
 pub mod raft;
 pub mod replica;

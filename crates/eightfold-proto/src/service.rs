@@ -1,10 +1,13 @@
 //! The wire envelope of the replicated key-value service: one message type for everything
 //! a key-value cluster sends — client requests and replies, and each consensus protocol's
-//! own messages — so the same clients, faults and checks run on every protocol.
+//! own messages — so the same clients, faults and checks run on every protocol. A protocol
+//! registered from outside the library carries its own messages in [`ServiceMsg::Peer`]
+//! (see [`crate::peer`]).
 
 use super::host::{Host, Inbound};
 use super::kv::{ClientReply, ClientRequest};
 use super::paxos::PaxosMsg;
+use super::peer::{PeerMessage, PeerPayload};
 use super::quorum::QuorumMsg;
 use super::raft::RaftMsg;
 use super::wire::{Reader, Writer};
@@ -25,6 +28,27 @@ pub enum ServiceMsg {
     Paxos(PaxosMsg),
     /// Quorum-store server ↔ quorum-store server.
     Quorum(QuorumMsg),
+    /// Server ↔ server of a protocol registered from outside the library: its own message
+    /// ([`PeerMessage`]), encoded.
+    Peer(PeerPayload),
+}
+
+/// A plugged-in protocol's message is sent wrapped (`ctx.send(to, msg.into())`).
+impl<M: PeerMessage> From<M> for ServiceMsg {
+    fn from(m: M) -> Self {
+        ServiceMsg::Peer(PeerPayload::new(&m))
+    }
+}
+
+/// A server of a plugged-in protocol opens its own messages and client requests.
+impl<M: PeerMessage> Host<M> for ServiceMsg {
+    fn open(self) -> Option<Inbound<M>> {
+        match self {
+            ServiceMsg::Peer(p) => p.open::<M>().map(Inbound::Peer),
+            ServiceMsg::Request(r) => Some(Inbound::Client(r)),
+            ServiceMsg::Reply(_) | ServiceMsg::Raft(_) | ServiceMsg::Paxos(_) | ServiceMsg::Quorum(_) => None,
+        }
+    }
 }
 
 impl From<RaftMsg> for ServiceMsg {
@@ -63,7 +87,7 @@ impl Host<RaftMsg> for ServiceMsg {
         match self {
             ServiceMsg::Raft(m) => Some(Inbound::Peer(m)),
             ServiceMsg::Request(r) => Some(Inbound::Client(r)),
-            ServiceMsg::Reply(_) | ServiceMsg::Paxos(_) | ServiceMsg::Quorum(_) => None,
+            ServiceMsg::Reply(_) | ServiceMsg::Paxos(_) | ServiceMsg::Quorum(_) | ServiceMsg::Peer(_) => None,
         }
     }
 }
@@ -74,7 +98,7 @@ impl Host<PaxosMsg> for ServiceMsg {
         match self {
             ServiceMsg::Paxos(m) => Some(Inbound::Peer(m)),
             ServiceMsg::Request(r) => Some(Inbound::Client(r)),
-            ServiceMsg::Reply(_) | ServiceMsg::Raft(_) | ServiceMsg::Quorum(_) => None,
+            ServiceMsg::Reply(_) | ServiceMsg::Raft(_) | ServiceMsg::Quorum(_) | ServiceMsg::Peer(_) => None,
         }
     }
 }
@@ -85,7 +109,7 @@ impl Host<QuorumMsg> for ServiceMsg {
         match self {
             ServiceMsg::Quorum(m) => Some(Inbound::Peer(m)),
             ServiceMsg::Request(r) => Some(Inbound::Client(r)),
-            ServiceMsg::Reply(_) | ServiceMsg::Raft(_) | ServiceMsg::Paxos(_) => None,
+            ServiceMsg::Reply(_) | ServiceMsg::Raft(_) | ServiceMsg::Paxos(_) | ServiceMsg::Peer(_) => None,
         }
     }
 }
@@ -99,6 +123,7 @@ impl Message for ServiceMsg {
             ServiceMsg::Raft(m) => m.wire_size(),
             ServiceMsg::Paxos(m) => m.wire_size(),
             ServiceMsg::Quorum(m) => m.wire_size(),
+            ServiceMsg::Peer(p) => p.wire_size(),
         }
     }
 
@@ -109,6 +134,7 @@ impl Message for ServiceMsg {
             ServiceMsg::Raft(m) => m.contents(out),
             ServiceMsg::Paxos(m) => m.contents(out),
             ServiceMsg::Quorum(m) => m.contents(out),
+            ServiceMsg::Peer(p) => p.contents(out),
         }
     }
 
@@ -119,6 +145,7 @@ impl Message for ServiceMsg {
             ServiceMsg::Raft(m) => m.kind(),
             ServiceMsg::Paxos(m) => m.kind(),
             ServiceMsg::Quorum(m) => m.kind(),
+            ServiceMsg::Peer(p) => p.kind(),
         }
     }
 
@@ -146,6 +173,10 @@ impl Message for ServiceMsg {
                 out.push(5);
                 m.encode(out);
             }
+            ServiceMsg::Peer(p) => {
+                out.push(6);
+                p.encode(out);
+            }
         }
     }
 
@@ -165,6 +196,7 @@ impl Message for ServiceMsg {
             3 => RaftMsg::decode(rest).map(ServiceMsg::Raft),
             4 => PaxosMsg::decode(rest).map(ServiceMsg::Paxos),
             5 => QuorumMsg::decode(rest).map(ServiceMsg::Quorum),
+            6 => PeerPayload::decode(rest).map(ServiceMsg::Peer),
             _ => None,
         }
     }

@@ -158,9 +158,69 @@ fn change(path: impl Into<String>, kind: ChangeKind, why: impl Into<String>) -> 
     Change { path: path.into(), kind, why: why.into() }
 }
 
+/// The settings `cluster.raft` holds, by name, in file order.
+fn raft_fields(r: &RaftSpec) -> Vec<&'static str> {
+    let mut set = r.timing.set();
+    for (name, on) in [
+        ("pre_vote", r.pre_vote.is_some()),
+        ("read_mode", r.read_mode.is_some()),
+        ("initial_voters", r.initial_voters.is_some()),
+    ] {
+        if on {
+            set.push(name);
+        }
+    }
+    set
+}
+
+/// The shipped protocols' settings for a protocol registered beside them: what its
+/// registration carries over ([`crate::protocol::KvProtocol::adopt`]) is translated into its
+/// own settings object, every other setting dropped.
+fn adopted(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) {
+    let who = display_name(target);
+    let own = s.cluster.settings.contains_key(target.name());
+    let adoption = if own {
+        crate::protocol::Adoption::default()
+    } else {
+        crate::protocol::registry().get(target.name()).map(|r| r.adopt(s)).unwrap_or_default()
+    };
+    let carried: Vec<&str> = adoption.carried.iter().map(|(p, _)| p.as_str()).collect();
+    let mut given: Vec<String> = Vec::new();
+    if let Some(r) = s.cluster.raft.take() {
+        given.extend(raft_fields(&r).into_iter().map(|f| format!("cluster.raft.{f}")));
+    }
+    if let Some(p) = s.cluster.paxos.take() {
+        given.extend(p.timing.set().into_iter().map(|f| format!("cluster.paxos.{f}")));
+    }
+    if s.cluster.quorum.take().is_some() {
+        given.push("cluster.quorum".into());
+    }
+    for (path, why) in &adoption.carried {
+        changes.push(change(
+            path.clone(),
+            ChangeKind::Translated,
+            format!("carried over to cluster.{target}: {why}"),
+        ));
+    }
+    for path in given.into_iter().filter(|p| !carried.contains(&p.as_str())) {
+        let why = if own {
+            format!("the scenario's own cluster.{target} settings are used instead")
+        } else {
+            format!("{who} does not take this setting")
+        };
+        changes.push(change(path, ChangeKind::Dropped, why));
+    }
+    if let Some(v) = adoption.settings {
+        s.cluster.settings.insert(target.name().to_string(), v);
+    }
+}
+
 /// `cluster.raft`, `cluster.paxos`, `cluster.quorum`.
 fn settings(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) {
     let who = display_name(target);
+    if ![Protocol::RAFT, Protocol::PAXOS, Protocol::QUORUM].contains(&target) {
+        adopted(s, target, changes);
+    }
     if target != Protocol::RAFT
         && let Some(r) = s.cluster.raft.take()
     {
