@@ -372,10 +372,9 @@ impl Staleness {
             return;
         }
         let oldest = self.oldest_read(now.unwrap_or(u64::MAX));
-        let (done, keep): (Vec<Pending>, Vec<Pending>) =
-            std::mem::take(&mut self.pending).into_iter().partition(ready);
-        self.pending = keep;
-        for p in done {
+        // Taken out in place, in order (no two vectors built per operation).
+        let mut pending = std::mem::take(&mut self.pending);
+        for p in pending.extract_if(.., |p| ready(p)) {
             let k = self.keys.entry(p.key).or_default();
             k.forget(oldest.saturating_sub(RETAIN_NS));
             match k.attribute(p.value.as_deref()) {
@@ -387,6 +386,7 @@ impl Staleness {
                 None => self.unattributed += 1,
             }
         }
+        self.pending = pending;
     }
 
     /// The figures of the whole history; `quorums` adds the closed-form prediction.
