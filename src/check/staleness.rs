@@ -372,10 +372,13 @@ impl Staleness {
             return;
         }
         let oldest = self.oldest_read(now.unwrap_or(u64::MAX));
-        // Taken out in place, in order (no two vectors built per operation).
+        // Measured and dropped in place, in order (no two vectors built per operation).
         let mut pending = std::mem::take(&mut self.pending);
-        for p in pending.extract_if(.., |p| ready(p)) {
-            let k = self.keys.entry(p.key).or_default();
+        pending.retain_mut(|p| {
+            if !ready(p) {
+                return true;
+            }
+            let k = self.keys.entry(std::mem::take(&mut p.key)).or_default();
             k.forget(oldest.saturating_sub(RETAIN_NS));
             match k.attribute(p.value.as_deref()) {
                 Some(seen) => {
@@ -385,7 +388,8 @@ impl Staleness {
                 }
                 None => self.unattributed += 1,
             }
-        }
+            false
+        });
         self.pending = pending;
     }
 
