@@ -98,11 +98,62 @@ impl Families {
     }
 }
 
+/// A node's log as the checker sees it: entries by index, kept sorted in a vector.
+///
+/// A node appends at its end, truncates its end and, as it commits, drops its front, so a
+/// sorted vector does each of those in place; a `BTreeMap` allocated a new tree at every
+/// commit (`split_off`) and searched a tree for every entry appended (issue 21).
+#[derive(Clone, Debug, Default)]
+struct LogView {
+    /// (index, (term, chain)), ascending by index.
+    entries: Vec<(u64, (Term, u64))>,
+}
+
+impl LogView {
+    /// Where index `i` is, or would go.
+    fn find(&self, i: u64) -> Result<usize, usize> {
+        match self.entries.last() {
+            Some(&(last, _)) if last < i => Err(self.entries.len()),
+            _ => self.entries.binary_search_by_key(&i, |e| e.0),
+        }
+    }
+
+    /// The entry at index `i`.
+    fn get(&self, i: u64) -> Option<&(Term, u64)> {
+        self.find(i).ok().map(|k| &self.entries[k].1)
+    }
+
+    /// Records the entry at index `i`, replacing what was there.
+    fn insert(&mut self, i: u64, e: (Term, u64)) {
+        match self.find(i) {
+            Ok(k) => self.entries[k].1 = e,
+            Err(k) => self.entries.insert(k, (i, e)),
+        }
+    }
+
+    /// Forgets the entries from index `i` on.
+    fn truncate_from(&mut self, i: u64) {
+        let k = self.find(i).unwrap_or_else(|k| k);
+        self.entries.truncate(k);
+    }
+
+    /// Forgets the entries below index `i`.
+    fn keep_from(&mut self, i: u64) {
+        let k = self.find(i).unwrap_or_else(|k| k);
+        self.entries.drain(..k);
+    }
+
+    /// The highest index held.
+    fn last_index(&self) -> Option<u64> {
+        self.entries.last().map(|e| e.0)
+    }
+}
+
 /// What the checker knows about one node.
 #[derive(Clone, Debug, Default)]
 struct NodeView {
-    /// Entries above (and at) the node's commit index: index → (term, chain).
-    log: BTreeMap<u64, (Term, u64)>,
+    /// Entries above (and at) the node's commit index.
+    log: LogView,
     /// Highest index the node knows committed.
     commit: u64,
     /// The node's current role and term.
@@ -195,14 +246,14 @@ impl Invariants {
         if view.commit >= c || view.snapshot >= c {
             return Ok(());
         }
-        match view.log.get(&c) {
+        match view.log.get(c) {
             Some(&(_, chain)) if chain == cchain => Ok(()),
             Some(&(t, _)) => Err(format!(
                 "leader completeness: {node} leads term {term} but its entry at committed index {c} (term {t}) differs from the committed one (term {ct})"
             )),
             None => Err(format!(
                 "leader completeness: {node} leads term {term} but lacks committed index {c} (term {ct}); its log ends at {}",
-                view.log.keys().next_back().copied().unwrap_or(view.commit)
+                view.log.last_index().unwrap_or(view.commit)
             )),
         }
     }
@@ -213,7 +264,7 @@ impl Invariants {
         if self.families.current_term_commit
             && let Some((Role::Leader, term)) = self.nodes[node.index()].role
             && index > self.nodes[node.index()].commit
-            && let Some(&(t, _)) = self.nodes[node.index()].log.get(&index)
+            && let Some(&(t, _)) = self.nodes[node.index()].log.get(index)
             && t != term
         {
             return Err(format!(
@@ -222,7 +273,7 @@ impl Invariants {
         }
         for i in from + 1..=index {
             let view = &self.nodes[node.index()];
-            let Some(&(t, chain)) = view.log.get(&i) else {
+            let Some(&(t, chain)) = view.log.get(i) else {
                 if i <= view.snapshot {
                     continue;
                 }
@@ -247,7 +298,7 @@ impl Invariants {
         if index > view.commit {
             view.commit = index;
             // Keep the entry at the commit index (later commits compare against it).
-            view.log = view.log.split_off(&index);
+            view.log.keep_from(index);
         }
         if index > self.max_commit {
             self.max_commit = index;
@@ -301,22 +352,17 @@ impl Observer for Invariants {
                 let view = &mut self.nodes[node.index()];
                 if self.families.state_machine
                     && i <= view.commit
-                    && view.log.get(&i).is_some_and(|&(_, c)| c != chain)
+                    && view.log.get(i).is_some_and(|&(_, c)| c != chain)
                 {
                     return Err(format!("state-machine safety: {node} overwrote committed index {i}"));
                 }
                 view.log.insert(i, (term, chain));
                 if i >= self.pruned_below {
-                    match self.entries.get(&(i, term)) {
-                        Some(&c) if c != chain && self.families.matching => {
-                            return Err(format!(
-                                "log matching: {node} has an entry of term {term} at index {i} whose preceding log differs from another node's entry at the same index and term"
-                            ));
-                        }
-                        Some(_) => {}
-                        None => {
-                            self.entries.insert((i, term), chain);
-                        }
+                    let &mut c = self.entries.entry((i, term)).or_insert(chain);
+                    if c != chain && self.families.matching {
+                        return Err(format!(
+                            "log matching: {node} has an entry of term {term} at index {i} whose preceding log differs from another node's entry at the same index and term"
+                        ));
                     }
                 }
             }
@@ -328,7 +374,7 @@ impl Observer for Invariants {
                         view.commit
                     ));
                 }
-                view.log.split_off(&from);
+                view.log.truncate_from(from);
             }
             Observation::Committed { index: LogIndex(c) } => self.commit(node, c)?,
             Observation::Applied { index: LogIndex(i), term, command } => {
@@ -340,16 +386,11 @@ impl Observer for Invariants {
                     ));
                 }
                 if i >= self.pruned_below {
-                    match self.applied.get(&i) {
-                        Some(&(t, c)) if (c != command || t != term) && self.families.state_machine => {
-                            return Err(format!(
-                                "state-machine safety: {node} applied a different command at index {i} (term {term}) than another node did (term {t})"
-                            ));
-                        }
-                        Some(_) => {}
-                        None => {
-                            self.applied.insert(i, (term, command));
-                        }
+                    let &mut (t, c) = self.applied.entry(i).or_insert((term, command));
+                    if (c != command || t != term) && self.families.state_machine {
+                        return Err(format!(
+                            "state-machine safety: {node} applied a different command at index {i} (term {term}) than another node did (term {t})"
+                        ));
                     }
                 }
             }
@@ -358,7 +399,7 @@ impl Observer for Invariants {
                 view.snapshot = view.snapshot.max(i);
                 if i > view.commit {
                     view.commit = i;
-                    view.log = view.log.split_off(&i);
+                    view.log.keep_from(i);
                 }
                 self.prune();
             }

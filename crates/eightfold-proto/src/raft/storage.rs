@@ -112,15 +112,18 @@ pub fn hard_state_record(term: Term, vote: Option<NodeId>) -> Vec<u8> {
 pub fn entries_record<'a>(
     out: &mut Vec<u8>,
     first: LogIndex,
-    entries: impl ExactSizeIterator<Item = &'a Entry>,
+    entries: impl ExactSizeIterator<Item = &'a Entry> + Clone,
 ) {
-    let mut p = Vec::new();
-    let mut w = Writer::new(&mut p);
-    w.u8(ENTRIES).u64(first.0).u32(entries.len() as u32);
-    for e in entries {
-        e.encode(&mut w);
-    }
-    wal::frame(&p, out);
+    // Sized up front and written in place: one allocation for the record, not a payload
+    // vector grown step by step and then copied.
+    let size = 13 + entries.clone().map(|e| e.encoded_len() as usize).sum::<usize>();
+    wal::frame_in_place(out, size, |p| {
+        let mut w = Writer::new(p);
+        w.u8(ENTRIES).u64(first.0).u32(entries.len() as u32);
+        for e in entries {
+            e.encode(&mut w);
+        }
+    });
 }
 
 /// A framed `Truncate` record.

@@ -20,7 +20,9 @@ impl<N: Node> World<N> {
             Event::Timer { node, timer, generation } => {
                 self.counts.timers += 1;
                 let slot = &self.slots[node.index()];
-                if slot.timers.get(timer.0 as usize) != Some(&generation) || slot.node.is_none() {
+                if slot.timers.get(timer.0 as usize).map(|s| s.generation) != Some(generation)
+                    || slot.node.is_none()
+                {
                     return; // re-armed, cancelled, or the node crashed since
                 }
                 if slot.paused || slot.busy_until > t {
@@ -67,6 +69,8 @@ impl<N: Node> World<N> {
                 node_ref.on_disk(&mut ctx, event);
                 self.flush(node, None);
             }
+            // `World::due` turns a due wake-up into its firing before it gets here.
+            Event::Wake { .. } => {}
             Event::Start { node } => self.start(node),
             Event::Fault { action } => self.apply_fault(action as usize),
             Event::Adversary { entry } => self.adversary(entry as usize),
@@ -82,7 +86,7 @@ impl<N: Node> World<N> {
         let (kind, node) = match ev {
             Event::Deliver { to, msg, .. } => (msg.kind(), Some(*to)),
             Event::Arrived { to, msg, .. } => (msg.kind(), Some(*to)),
-            Event::Timer { node, .. } => ("timer", Some(*node)),
+            Event::Timer { node, .. } | Event::Wake { node, .. } => ("timer", Some(*node)),
             Event::Disk { node, .. } => ("fsync", Some(*node)),
             Event::Start { node } => ("start", Some(*node)),
             Event::Fault { .. } => ("fault", None),
@@ -246,12 +250,22 @@ impl<N: Node> World<N> {
             for (timer, after) in self.out.timers.drain(..) {
                 let i = timer.0 as usize;
                 if slot.timers.len() <= i {
-                    slot.timers.resize(i + 1, 0);
+                    slot.timers.resize(i + 1, super::TimerState::default());
                 }
-                slot.timers[i] = slot.timers[i].wrapping_add(1);
-                if let Some(after) = after {
-                    let at = slot.clock.timer_deadline(t, after);
-                    self.queue.push(at, Event::Timer { node: from, timer, generation: slot.timers[i] });
+                let st = &mut slot.timers[i];
+                st.generation = st.generation.wrapping_add(1);
+                let Some(after) = after else {
+                    st.due = None; // a queued wake-up finds it cancelled
+                    continue;
+                };
+                let at = slot.clock.timer_deadline(t, after).0;
+                let seq = self.queue.reserve_seq();
+                st.due = Some((at, seq));
+                // A wake-up queued no later than the deadline moves there when it comes up.
+                if st.queued.is_none_or(|q| q > at) {
+                    st.wake = st.wake.wrapping_add(1);
+                    st.queued = Some(at);
+                    self.queue.push_at(SimTime(at), seq, Event::Wake { node: from, timer, wake: st.wake });
                 }
             }
         }

@@ -46,8 +46,11 @@ impl<N: Node> World<N> {
         }
         slot.paused = false;
         slot.deferred.clear();
-        for g in &mut slot.timers {
-            *g = g.wrapping_add(1);
+        for st in &mut slot.timers {
+            st.generation = st.generation.wrapping_add(1);
+            st.wake = st.wake.wrapping_add(1);
+            st.due = None;
+            st.queued = None;
         }
         let report = self.disks[node.index()].crash(t, &mut slot.disk_rng);
         self.digest.event(t.0, code::CRASH, node.0, report.torn_bytes, report.fsyncs_dropped as u32);
