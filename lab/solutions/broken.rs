@@ -1,4 +1,4 @@
-//! Three student solutions with one classic mistake each. Every rule but the broken one is
+//! Four student solutions with one classic mistake each. Every rule but the broken one is
 //! the reference's; the grade suite must catch each with a named check, a replay command
 //! and a shrunk scenario.
 
@@ -14,6 +14,10 @@ pub struct VotesWithoutLogCheck;
 /// Commits an entry as soon as a majority stores it, whatever its term: Figure 8's
 /// mistake. An entry of an old term counted this way can still be overwritten.
 pub struct CommitWithoutCurrentTerm;
+
+/// Deletes everything after `prev_log_index` on every AppendEntries, matching or not: a
+/// delayed, shorter AppendEntries then cuts entries already acknowledged (and committed).
+pub struct TruncateOnMatch;
 
 /// Answers RequestVote and AppendEntries without persisting first: a server that crashes
 /// right after voting (or acknowledging entries) forgets it, and can vote twice in a term.
@@ -115,6 +119,28 @@ impl Rules for NoPersistBeforeReply {
 
     from_reference!(
         start_election,
+        handle_vote_reply,
+        send_append_entries,
+        handle_append_reply,
+        advance_commit_index,
+        restore
+    );
+}
+
+impl Rules for TruncateOnMatch {
+    fn handle_append_entries(rf: &mut Raft, args: &AppendEntries) -> AppendReply {
+        if args.term >= rf.current_term && rf.log.term_at(args.prev_log_index) == Some(args.prev_log_term) {
+            // The student replaces the suffix instead of merging it.
+            rf.log.truncate_from(eightfold::protocol::LogIndex(args.prev_log_index.0 + 1));
+        }
+        let reply = accept_entries(rf, args);
+        rf.persist();
+        reply
+    }
+
+    from_reference!(
+        start_election,
+        handle_request_vote,
         handle_vote_reply,
         send_append_entries,
         handle_append_reply,

@@ -130,13 +130,15 @@ impl Rules for Reference {
                 rf.match_index[i] = reply.match_index;
             }
             rf.next_index[i] = rf.next_index[i].max(LogIndex(rf.match_index[i].0 + 1));
-        } else {
-            // Jump back to just past the follower's last entry, one step at least.
+        } else if reply.match_index >= rf.match_index[i] {
+            // Jump back to just past the follower's last entry, one step at least, and retry.
             let back = LogIndex(rf.next_index[i].0.saturating_sub(1).max(1));
             rf.next_index[i] =
                 back.min(LogIndex(reply.match_index.0 + 1)).max(LogIndex(rf.match_index[i].0 + 1));
             Self::send_append_entries(rf, from);
         }
+        // Otherwise the follower holds less than it acknowledged: a refusal overtaken by a
+        // later success. The next heartbeat probes again; retrying at once would ping-pong.
     }
 
     fn advance_commit_index(rf: &mut Raft) {

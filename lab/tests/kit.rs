@@ -1,7 +1,7 @@
 //! The kit's own tests, for whoever maintains it (a student's `cargo test` runs them too:
 //! the skeleton test then says the exercises are done). They grade, through the teacher's
 //! binary, the reference solution (full marks), the untouched skeleton (every test failing
-//! with the exercise to do next) and three broken solutions (each failing a named test on
+//! with the exercise to do next) and four broken solutions (each failing a named test on
 //! a named check, with a replay command that fails when run as printed and a shrunk
 //! scenario that still fails).
 
@@ -112,6 +112,11 @@ fn votes_granted_without_the_log_check_are_caught() {
 #[test]
 fn commits_counted_without_the_current_term_rule_are_caught() {
     caught("commit-without-current-term", "replication-figure-8", "invariants", "current-term commitment");
+}
+
+#[test]
+fn entries_truncated_on_a_match_are_caught() {
+    caught("truncate-on-match", "replication-figure-8", "invariants", "state-machine safety");
 }
 
 #[test]
