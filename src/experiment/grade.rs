@@ -405,9 +405,12 @@ pub fn run_jobs(
         .map_err(|e| GradeError::Threads(e.to_string()))?;
     // A panic in the code under test is a finding, kept as the run's failure with its
     // message: the grading threads' panics are not printed (with a backtrace each) as well.
-    std::panic::set_hook(Box::new(|info| {
+    type Hook = dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync;
+    let previous: std::sync::Arc<Hook> = std::panic::take_hook().into();
+    let others = previous.clone();
+    std::panic::set_hook(Box::new(move |info| {
         if !std::thread::current().name().is_some_and(|n| n.starts_with("grade-")) {
-            eprintln!("{info}");
+            others(info);
         }
     }));
     let results = pool.install(|| {
@@ -420,6 +423,7 @@ pub fn run_jobs(
             .collect()
     });
     let _ = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| previous(info)));
     results
 }
 
