@@ -2,15 +2,16 @@
 //!
 //! Two files: `HARD` holds `current_term` and `voted_for`, replaced whole on every change
 //! (the simulated disk renames the new file over the old: after a crash it holds one or the
-//! other, never half); `LOG` holds the log as a sequence of records, each with its length
-//! and a checksum, appended as entries are added and cut back when a suffix is deleted. A
+//! other, never half); `LOG` holds the log as a sequence of records framed as the kernel's
+//! write-ahead log frames them (a length and checksums, `eightfold::disk::wal`), appended
+//! as entries are added and cut back when a suffix is deleted. A
 //! crash may leave the last record torn (a simulated disk loses or mangles unsynced bytes);
 //! reading stops at the first record that does not check out, which is exactly the part
 //! that was never fsynced, so never acknowledged.
 
+use eightfold::disk::wal;
 use eightfold::proto::wire::{Reader, Writer};
 use eightfold::protocol::{Ctx, DiskOp, FileId, NodeId, ServiceMsg, StorageView, Term};
-use eightfold::sim::Digest;
 
 use crate::log::Log;
 use crate::msg::Entry;
@@ -66,36 +67,21 @@ fn decode_hard(bytes: &[u8]) -> Option<(Term, Option<NodeId>)> {
     r.finish((term, voted.then_some(vote)))
 }
 
-fn checksum(bytes: &[u8]) -> u64 {
-    let mut d = Digest::new();
-    d.bytes(bytes);
-    d.finish()
-}
-
-/// One log record: length, checksum, the entry.
+/// One log record: the entry, framed as the kernel's write-ahead log frames a record
+/// (length and checksums, [`eightfold::disk::wal`]).
 fn record(e: &Entry) -> Vec<u8> {
     let mut body = Vec::new();
     e.encode(&mut Writer::new(&mut body));
-    let mut out = Vec::with_capacity(body.len() + 12);
-    Writer::new(&mut out).u32(body.len() as u32).u64(checksum(&body));
-    out.extend_from_slice(&body);
-    out
+    wal::framed(&body)
 }
 
-/// The entries of a log file, up to the first record that does not check out.
-fn records(mut bytes: &[u8]) -> Vec<Entry> {
+/// The entries of a log file, up to the first record that is torn or fails its checksum.
+fn records(bytes: &[u8]) -> Vec<Entry> {
     let mut out = Vec::new();
-    while bytes.len() >= 12 {
-        let mut r = Reader::new(&bytes[..12]);
-        let (Some(len), Some(sum)) = (r.u32(), r.u64()) else { break };
-        let Some(body) = bytes.get(12..12 + len as usize) else { break };
-        if checksum(body) != sum {
-            break;
-        }
-        let mut r = Reader::new(body);
+    for body in wal::recover(bytes).records {
+        let mut r = Reader::new(&body);
         let Some(e) = Entry::decode(&mut r).and_then(|e| r.finish(e)) else { break };
         out.push(e);
-        bytes = &bytes[12 + len as usize..];
     }
     out
 }

@@ -400,11 +400,8 @@ impl<R: Rules> Node for LabServer<R> {
         }
         // Everything up to the oldest write still on its way is durable.
         let done_below = self.syncing.keys().next().copied().unwrap_or(u64::MAX);
-        let done: Vec<u64> = self.covers.range(..done_below).map(|(t, _)| *t).collect();
-        for t in done {
-            if let Some(covered) = self.covers.remove(&t) {
-                self.durable = covered;
-            }
+        while let Some(write) = self.covers.first_entry().filter(|w| *w.key() < done_below) {
+            self.durable = write.remove();
         }
         while self.held.front().is_some_and(|(t, _, _)| *t < done_below) {
             let (_, to, msg) = self.held.pop_front().expect("checked");

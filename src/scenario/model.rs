@@ -530,6 +530,27 @@ impl ConsensusTiming {
     }
 }
 
+impl RaftSpec {
+    /// Each setting's name as written in a scenario file, and whether it is set.
+    pub fn fields(&self) -> [(&'static str, bool); 8] {
+        [
+            ("election_timeout", self.timing.election_timeout.is_some()),
+            ("heartbeat", self.timing.heartbeat.is_some()),
+            ("pre_vote", self.pre_vote.is_some()),
+            ("check_quorum", self.timing.check_quorum.is_some()),
+            ("read_mode", self.read_mode.is_some()),
+            ("snapshot_every", self.timing.snapshot_every.is_some()),
+            ("max_batch", self.timing.max_batch.is_some()),
+            ("initial_voters", self.initial_voters.is_some()),
+        ]
+    }
+
+    /// The names of the settings that are set.
+    pub fn set(&self) -> Vec<&'static str> {
+        self.fields().into_iter().filter_map(|(n, set)| set.then_some(n)).collect()
+    }
+}
+
 /// Raft settings: the consensus timing Raft shares with Multi-Paxos, and Raft's own
 /// settings beside it; absent fields take the defaults of a LAN deployment. Written flat in
 /// a scenario file (`"raft": { "heartbeat": "50ms", "pre_vote": true }`).

@@ -334,32 +334,18 @@ fn validate_cluster(s: &Scenario, refs: &Refs) -> Result<(), ScenarioError> {
 }
 
 /// The names of the settings an override sets (`raft.heartbeat`, `clock`, `slowness`, …).
-fn override_settings(o: &NodeOverride) -> Vec<&'static str> {
+fn override_settings(o: &NodeOverride) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(r) = &o.raft {
-        out.extend(raft_fields(r).into_iter().filter(|(_, set)| *set).map(|(name, _)| name));
+        out.extend(r.set().into_iter().map(|name| format!("raft.{name}")));
     }
     if o.clock.is_some() {
-        out.push("clock");
+        out.push("clock".into());
     }
     if o.slowness.is_some() {
-        out.push("slowness");
+        out.push("slowness".into());
     }
     out
-}
-
-/// Each Raft setting's name and whether `r` sets it.
-fn raft_fields(r: &RaftSpec) -> [(&'static str, bool); 8] {
-    [
-        ("raft.election_timeout", r.timing.election_timeout.is_some()),
-        ("raft.heartbeat", r.timing.heartbeat.is_some()),
-        ("raft.pre_vote", r.pre_vote.is_some()),
-        ("raft.check_quorum", r.timing.check_quorum.is_some()),
-        ("raft.read_mode", r.read_mode.is_some()),
-        ("raft.snapshot_every", r.timing.snapshot_every.is_some()),
-        ("raft.max_batch", r.timing.max_batch.is_some()),
-        ("raft.initial_voters", r.initial_voters.is_some()),
-    ]
 }
 
 /// Checks the settings of a liveness and linearizability check.
@@ -611,18 +597,8 @@ fn validate_raft(s: &Scenario) -> Result<(), ScenarioError> {
     let Some(r) = &s.cluster.raft else { return Ok(()) };
     if s.cluster.protocol != Protocol::RAFT {
         // Name the first setting given, so `initial_voters` or `pre_vote` is pointed at.
-        let set = [
-            ("election_timeout", r.timing.election_timeout.is_some()),
-            ("heartbeat", r.timing.heartbeat.is_some()),
-            ("pre_vote", r.pre_vote.is_some()),
-            ("check_quorum", r.timing.check_quorum.is_some()),
-            ("read_mode", r.read_mode.is_some()),
-            ("snapshot_every", r.timing.snapshot_every.is_some()),
-            ("max_batch", r.timing.max_batch.is_some()),
-            ("initial_voters", r.initial_voters.is_some()),
-        ];
-        let path = match set.iter().find(|(_, on)| *on) {
-            Some((name, _)) => format!("cluster.raft.{name}"),
+        let path = match r.set().first() {
+            Some(name) => format!("cluster.raft.{name}"),
             None => "cluster.raft".to_string(),
         };
         let p = s.cluster.protocol.name();
@@ -907,7 +883,7 @@ fn runtime_settings(r: &RaftSpec, path: &str) -> Result<(), ScenarioError> {
             "only election_timeout, heartbeat, pre_vote and check_quorum can change at runtime",
         ));
     }
-    if !raft_fields(r).iter().any(|(_, set)| *set) {
+    if r.set().is_empty() {
         return Err(ScenarioError::at(
             path,
             "expected at least one setting to change (election_timeout, heartbeat, pre_vote or check_quorum), found none",

@@ -82,6 +82,7 @@ fn family_of<M: PeerMessage>() -> &'static Family {
     if let Some(f) = find(&FAMILIES.read().unwrap_or_else(|e| e.into_inner())) {
         return check(f);
     }
+    assert!(M::FAMILY.len() <= 255, "a peer message family name takes at most 255 bytes: {:?}", M::FAMILY);
     let mut table = FAMILIES.write().unwrap_or_else(|e| e.into_inner());
     if let Some(f) = find(&table) {
         return check(f);
@@ -150,8 +151,8 @@ impl PeerPayload {
     /// the message's bytes.
     pub fn encode(&self, out: &mut Vec<u8>) {
         let name = self.family.name.as_bytes();
-        out.push(u8::try_from(name.len()).unwrap_or(u8::MAX));
-        out.extend_from_slice(&name[..name.len().min(255)]);
+        out.push(name.len() as u8); // at most 255: checked when the family joined
+        out.extend_from_slice(name);
         out.extend_from_slice(&self.bytes);
     }
 

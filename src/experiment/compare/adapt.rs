@@ -158,21 +158,6 @@ fn change(path: impl Into<String>, kind: ChangeKind, why: impl Into<String>) -> 
     Change { path: path.into(), kind, why: why.into() }
 }
 
-/// The settings `cluster.raft` holds, by name, in file order.
-fn raft_fields(r: &RaftSpec) -> Vec<&'static str> {
-    let mut set = r.timing.set();
-    for (name, on) in [
-        ("pre_vote", r.pre_vote.is_some()),
-        ("read_mode", r.read_mode.is_some()),
-        ("initial_voters", r.initial_voters.is_some()),
-    ] {
-        if on {
-            set.push(name);
-        }
-    }
-    set
-}
-
 /// The shipped protocols' settings for a protocol registered beside them: what its
 /// registration carries over ([`crate::protocol::KvProtocol::adopt`]) is translated into its
 /// own settings object, every other setting dropped.
@@ -187,7 +172,7 @@ fn adopted(s: &mut Scenario, target: Protocol, changes: &mut Vec<Change>) {
     let carried: Vec<&str> = adoption.carried.iter().map(|(p, _)| p.as_str()).collect();
     let mut given: Vec<String> = Vec::new();
     if let Some(r) = s.cluster.raft.take() {
-        given.extend(raft_fields(&r).into_iter().map(|f| format!("cluster.raft.{f}")));
+        given.extend(r.set().into_iter().map(|f| format!("cluster.raft.{f}")));
     }
     if let Some(p) = s.cluster.paxos.take() {
         given.extend(p.timing.set().into_iter().map(|f| format!("cluster.paxos.{f}")));
