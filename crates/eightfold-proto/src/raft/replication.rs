@@ -139,6 +139,11 @@ pub(super) struct LeaderState {
     /// its look at every follower: the leader's work per acknowledgement does not grow
     /// with the cluster (issue 21). `None`, or a `c` that is not the commit index: unknown.
     pub beyond_commit: Option<(LogIndex, usize)>,
+    /// Scratch space reused by every handler: the followers to send to, and the match
+    /// indices a commit is chosen from (no allocation per client operation or
+    /// acknowledgement).
+    peers: Vec<NodeId>,
+    matches: Vec<LogIndex>,
 }
 
 impl LeaderState {
@@ -154,7 +159,23 @@ impl LeaderState {
             pending: BTreeMap::new(),
             reads: Vec::new(),
             beyond_commit: None,
+            peers: Vec::new(),
+            matches: Vec::new(),
         }
+    }
+
+    /// The followers, in order, in a buffer taken from the leader (give it back with
+    /// [`LeaderState::give_back`]).
+    fn take_peers(&mut self) -> Vec<NodeId> {
+        let mut peers = std::mem::take(&mut self.peers);
+        peers.clear();
+        peers.extend(self.progress.keys().copied());
+        peers
+    }
+
+    /// Returns the buffer [`LeaderState::take_peers`] lent.
+    fn give_back(&mut self, peers: Vec<NodeId>) {
+        self.peers = peers;
     }
 
     fn new_round(&mut self, now: SimTime) {
@@ -201,10 +222,12 @@ impl<M: RaftHost> RaftNode<M> {
         storage::entries_record(&mut data, first, std::iter::once(&entry));
         self.wal_write(ctx, DiskOp::Append { file: WAL, data });
         let index = self.append_entry(ctx, entry);
-        let peers: Vec<NodeId> =
-            self.lead.as_ref().map(|l| l.progress.keys().copied().collect()).unwrap_or_default();
-        for p in peers {
+        let peers = self.lead.as_mut().map(|l| l.take_peers()).unwrap_or_default();
+        for &p in &peers {
             self.replicate(ctx, p);
+        }
+        if let Some(l) = self.lead.as_mut() {
+            l.give_back(peers);
         }
         index
     }
@@ -328,8 +351,8 @@ impl<M: RaftHost> RaftNode<M> {
         };
         lead.need_round = false;
         lead.new_round(now);
-        let peers: Vec<NodeId> = lead.progress.keys().copied().collect();
-        for p in peers {
+        let peers = lead.take_peers();
+        for &p in &peers {
             let Some(pr) = self.lead.as_mut().and_then(|l| l.progress_mut(p)) else {
                 continue;
             };
@@ -363,6 +386,9 @@ impl<M: RaftHost> RaftNode<M> {
             } else {
                 self.send_heartbeat(ctx, p);
             }
+        }
+        if let Some(l) = self.lead.as_mut() {
+            l.give_back(peers);
         }
         // A leader that is the only voter confirms rounds on its own.
         self.serve_reads(ctx);
@@ -641,25 +667,26 @@ impl<M: RaftHost> RaftNode<M> {
 
     /// [`Self::maybe_commit`] without counting the followers beyond the commit index.
     fn advance_commit(&mut self, ctx: &mut Ctx<'_, M>) {
-        let Some(lead) = self.lead.as_ref() else {
+        let Some(lead) = self.lead.as_mut() else {
             return;
         };
         let voters = self.membership.voters();
-        let mut matches: Vec<LogIndex> = voters
-            .iter()
-            .map(|v| {
-                if *v == self.id {
-                    self.disk.persisted().min(self.log.last_index())
-                } else {
-                    lead.progress.get(v).map_or(LogIndex(0), |p| p.matched)
-                }
-            })
-            .collect();
+        let mut matches = std::mem::take(&mut lead.matches);
+        matches.clear();
+        matches.extend(voters.iter().map(|v| {
+            if *v == self.id {
+                self.disk.persisted().min(self.log.last_index())
+            } else {
+                lead.progress.get(v).map_or(LogIndex(0), |p| p.matched)
+            }
+        }));
         if matches.is_empty() {
+            lead.matches = matches;
             return;
         }
         // The quorum-th largest (a selection, not a sort).
         let (_, &mut n, _) = matches.select_nth_unstable_by(self.membership.quorum() - 1, |a, b| b.cmp(a));
+        lead.matches = matches;
         if n > self.commit && (self.cfg.bugs.commit_old_terms || self.log.term_at(n) == Some(self.term)) {
             self.set_commit(ctx, n);
         }

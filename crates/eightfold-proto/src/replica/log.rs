@@ -327,9 +327,10 @@ impl<P: LogPayload> ReplicaLog<P> {
         let Some(start) = self.slot(from) else {
             return Vec::new();
         };
-        let mut out = Vec::new();
+        let held = &self.entries[start..];
+        let mut out = Vec::with_capacity(held.len().min(max_n.max(1) as usize));
         let mut bytes = 0u32;
-        for s in self.entries[start..].iter().take(max_n.max(1) as usize) {
+        for s in held.iter().take(max_n.max(1) as usize) {
             let size = s.entry.encoded_len();
             if !out.is_empty() && bytes.saturating_add(size) > max_bytes {
                 break;

@@ -21,10 +21,13 @@
 //! keeps only its uncommitted suffix, and the shared maps are pruned below the lowest
 //! snapshot every server has taken.
 
+mod table;
+
 use std::collections::BTreeMap;
 
 use eightfold_sim::sim::{LogIndex, NodeId, Observation, Role, SimTime, Term};
 use eightfold_sim::world::{Lifecycle, Observer};
+use table::IndexTable;
 
 /// A family of rules the checker can hold a protocol's servers to. A protocol declares the
 /// families that apply to it (a leaderless store declares none: nothing it reports is
@@ -149,6 +152,32 @@ impl LogView {
     }
 }
 
+/// The chain hash of the entry of each (index, term) any server announced, for log
+/// matching. Servers nearly always agree on an index's term, so the first term seen at an
+/// index is held by index and only the others (a minority's overwritten entries) by
+/// (index, term).
+#[derive(Clone, Debug, Default)]
+struct Chains {
+    /// index → (the first term seen there, its chain).
+    first: IndexTable<(Term, u64)>,
+    /// (index, term) → chain, for the other terms seen at an index.
+    others: BTreeMap<(u64, Term), u64>,
+}
+
+impl Chains {
+    /// The chain known for (`i`, `term`), recording `chain` for it if none was.
+    fn chain(&mut self, i: u64, term: Term, chain: u64) -> u64 {
+        let &mut (t, c) = self.first.get_or_insert_with(i, || (term, chain));
+        if t == term { c } else { *self.others.entry((i, term)).or_insert(chain) }
+    }
+
+    /// Forgets every index below `low`.
+    fn keep_from(&mut self, low: u64) {
+        self.first.keep_from(low);
+        self.others = self.others.split_off(&(low, Term(0)));
+    }
+}
+
 /// What the checker knows about one node.
 #[derive(Clone, Debug, Default)]
 struct NodeView {
@@ -170,14 +199,14 @@ pub struct Invariants {
     /// term → leader.
     leaders: BTreeMap<Term, NodeId>,
     /// (index, term) → chain hash, for log matching.
-    entries: BTreeMap<(u64, Term), u64>,
+    entries: Chains,
     /// index → (entry term, chain, term in which it was first known committed) of
     /// committed entries.
-    committed: BTreeMap<u64, (Term, u64, Term)>,
+    committed: IndexTable<(Term, u64, Term)>,
     /// Highest committed index known anywhere.
     max_commit: u64,
     /// index → (term, command hash) of applied entries.
-    applied: BTreeMap<u64, (Term, u64)>,
+    applied: IndexTable<(Term, u64)>,
     /// Entries below this index have been pruned from the shared maps.
     pruned_below: u64,
     /// Counters for the report.
@@ -213,10 +242,10 @@ impl Invariants {
             servers,
             nodes: vec![NodeView::default(); servers],
             leaders: BTreeMap::new(),
-            entries: BTreeMap::new(),
-            committed: BTreeMap::new(),
+            entries: Chains::default(),
+            committed: IndexTable::default(),
             max_commit: 0,
-            applied: BTreeMap::new(),
+            applied: IndexTable::default(),
             pruned_below: 0,
             stats: InvariantStats::default(),
         }
@@ -240,7 +269,7 @@ impl Invariants {
             return Ok(());
         }
         let view = &self.nodes[node.index()];
-        let Some((&c, &(ct, cchain, _))) = self.committed.iter().rev().find(|(_, e)| e.2 < term) else {
+        let Some((c, &(ct, cchain, _))) = self.committed.iter_rev().find(|(_, e)| e.2 < term) else {
             return Ok(());
         };
         if view.commit >= c || view.snapshot >= c {
@@ -282,16 +311,11 @@ impl Invariants {
                 }
                 return Err(format!("{node} says index {i} is committed but has no entry there"));
             };
-            match self.committed.get(&i) {
-                Some(&(ct, cchain, _)) if cchain != chain && self.families.state_machine => {
-                    return Err(format!(
-                        "state-machine safety: {node} committed index {i} of term {t}, but an entry of term {ct} was already committed there"
-                    ));
-                }
-                Some(_) => {}
-                None => {
-                    self.committed.insert(i, (t, chain, reporter_term));
-                }
+            let &mut (ct, cchain, _) = self.committed.get_or_insert_with(i, || (t, chain, reporter_term));
+            if cchain != chain && self.families.state_machine {
+                return Err(format!(
+                    "state-machine safety: {node} committed index {i} of term {t}, but an entry of term {ct} was already committed there"
+                ));
             }
         }
         let view = &mut self.nodes[node.index()];
@@ -303,7 +327,7 @@ impl Invariants {
         if index > self.max_commit {
             self.max_commit = index;
             // A leader of a later term must hold the newly committed entry too.
-            let committed_in = self.committed.get(&index).map(|c| c.2).unwrap_or_default();
+            let committed_in = self.committed.get(index).map(|c| c.2).unwrap_or_default();
             for (i, v) in self.nodes.iter().enumerate() {
                 if let Some((Role::Leader, t)) = v.role {
                     if t > committed_in {
@@ -318,9 +342,9 @@ impl Invariants {
     fn prune(&mut self) {
         let low = self.nodes.iter().map(|v| v.snapshot).min().unwrap_or(0);
         if low > self.pruned_below + 1024 {
-            self.entries = self.entries.split_off(&(low, Term(0)));
-            self.committed = self.committed.split_off(&low);
-            self.applied = self.applied.split_off(&low);
+            self.entries.keep_from(low);
+            self.committed.keep_from(low);
+            self.applied.keep_from(low);
             self.pruned_below = low;
         }
     }
@@ -358,7 +382,7 @@ impl Observer for Invariants {
                 }
                 view.log.insert(i, (term, chain));
                 if i >= self.pruned_below {
-                    let &mut c = self.entries.entry((i, term)).or_insert(chain);
+                    let c = self.entries.chain(i, term, chain);
                     if c != chain && self.families.matching {
                         return Err(format!(
                             "log matching: {node} has an entry of term {term} at index {i} whose preceding log differs from another node's entry at the same index and term"
@@ -386,7 +410,7 @@ impl Observer for Invariants {
                     ));
                 }
                 if i >= self.pruned_below {
-                    let &mut (t, c) = self.applied.entry(i).or_insert((term, command));
+                    let &mut (t, c) = self.applied.get_or_insert_with(i, || (term, command));
                     if (c != command || t != term) && self.families.state_machine {
                         return Err(format!(
                             "state-machine safety: {node} applied a different command at index {i} (term {term}) than another node did (term {t})"
