@@ -44,6 +44,7 @@
 
 mod admin;
 pub mod bugs;
+mod by_node;
 mod client;
 pub mod config;
 mod election;

@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, VecDeque};
 use crate::kv::ClientSeq;
 use eightfold_sim::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role, SimDuration, SimTime, Term};
 
+use super::by_node::ByNode;
 use super::log::{Entry, RaftPayload};
 use super::msg::{AppendOutcome, HeartbeatRound, RaftMsg};
 use super::node::{RaftHost, RaftNode, RaftTimer};
@@ -117,7 +118,7 @@ pub(super) struct Waiter {
 /// Volatile state of a leader, rebuilt at each election.
 #[derive(Debug)]
 pub(super) struct LeaderState {
-    pub progress: BTreeMap<NodeId, Progress>,
+    pub progress: ByNode<Progress>,
     /// Followers whose progress was handed out for change since it was last announced
     /// ([`LeaderState::progress_mut`]): the announcement looks at these alone, not at every
     /// follower.
@@ -169,7 +170,7 @@ impl LeaderState {
     fn take_peers(&mut self) -> Vec<NodeId> {
         let mut peers = std::mem::take(&mut self.peers);
         peers.clear();
-        peers.extend(self.progress.keys().copied());
+        peers.extend(self.progress.keys());
         peers
     }
 
@@ -411,7 +412,7 @@ impl<M: RaftHost> RaftNode<M> {
         }
         let mut heard = vec![self.id];
         if let Some(lead) = self.lead.as_mut() {
-            for (&p, pr) in lead.progress.iter_mut() {
+            for (p, pr) in lead.progress.iter_mut() {
                 if pr.heard {
                     heard.push(p);
                 }
