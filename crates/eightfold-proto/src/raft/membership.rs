@@ -70,7 +70,18 @@ impl Membership {
     /// True if the voters among `ids` form a majority.
     pub fn has_quorum(&self, ids: &[NodeId]) -> bool {
         let voters = self.voters();
-        !voters.is_empty() && ids.iter().filter(|i| voters.contains(i)).count() >= self.quorum()
+        if voters.is_empty() {
+            return false;
+        }
+        // Configurations are kept sorted, so each look-up is a binary search (a linear one
+        // made the check-quorum tick quadratic in the cluster size); an unsorted one, which
+        // only a hand-built configuration could be, is searched linearly.
+        let count = if voters.is_sorted() {
+            ids.iter().filter(|i| voters.binary_search(i).is_ok()).count()
+        } else {
+            ids.iter().filter(|i| voters.contains(i)).count()
+        };
+        count >= self.quorum()
     }
 
     /// The configuration in force at `index`.

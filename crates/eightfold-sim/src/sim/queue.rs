@@ -27,14 +27,15 @@ struct Entry {
 }
 
 impl Entry {
-    /// True if `self` runs before `other`: earlier, or at the same time scheduled first.
-    #[inline]
+    /// True if this entry comes first: earlier time, or the same time and a lower
+    /// sequence number. Written without branches: the heap's comparisons are
+    /// unpredictable, and a mispredicted branch costs more than the comparison.
+    #[inline(always)]
     fn before(&self, other: &Entry) -> bool {
-        (self.time, self.seq) < (other.time, other.seq)
+        (self.time < other.time) | ((self.time == other.time) & (self.seq < other.seq))
     }
 }
 
-/// Children per node of the heap.
 const ARITY: usize = 4;
 
 /// A min-queue of events ordered by `(time, insertion sequence)`.
@@ -153,13 +154,52 @@ impl<E> EventQueue<E> {
     }
 
     /// Removes the heap's first entry.
+    ///
+    /// Bottom-up: the hole left at the root sinks along the smallest children to a leaf,
+    /// and the heap's last entry then rises from there. The last entry is among the
+    /// latest, so it rarely rises far; this saves the comparison with it at every level
+    /// on the way down (Wegener's bottom-up heapsort).
     #[inline]
     fn remove_first(&mut self) -> Option<Entry> {
         let last = self.heap.pop()?;
         let Some(&first) = self.heap.first() else {
             return Some(last);
         };
-        self.sift_down(0, last);
+        let n = self.heap.len();
+        let mut i = 0;
+        loop {
+            let c = ARITY * i + 1;
+            if c + ARITY <= n {
+                // All four children exist: a branch-free tournament.
+                let h = &self.heap;
+                let a = if h[c + 1].before(&h[c]) { c + 1 } else { c };
+                let b = if h[c + 3].before(&h[c + 2]) { c + 3 } else { c + 2 };
+                let m = if h[b].before(&h[a]) { b } else { a };
+                self.heap[i] = self.heap[m];
+                i = m;
+            } else if c < n {
+                let mut m = c;
+                for k in c + 1..n {
+                    if self.heap[k].before(&self.heap[m]) {
+                        m = k;
+                    }
+                }
+                self.heap[i] = self.heap[m];
+                i = m;
+            } else {
+                break;
+            }
+        }
+        // Let the last entry rise from the hole to its place.
+        while i > 0 {
+            let parent = (i - 1) / ARITY;
+            if !last.before(&self.heap[parent]) {
+                break;
+            }
+            self.heap[i] = self.heap[parent];
+            i = parent;
+        }
+        self.heap[i] = last;
         Some(first)
     }
 
