@@ -24,6 +24,8 @@ pub struct Reign {
 pub struct Leadership {
     servers: usize,
     roles: Vec<Option<(Role, Term)>>,
+    /// How many servers in `roles` are leaders.
+    leaders: usize,
     reigns: Vec<Reign>,
     leaderless_since: Option<SimTime>,
     leaderless_total: u64,
@@ -47,6 +49,7 @@ impl Leadership {
         Leadership {
             servers,
             roles: vec![None; servers],
+            leaders: 0,
             reigns: Vec::new(),
             leaderless_since: Some(SimTime::ZERO),
             leaderless_total: 0,
@@ -82,8 +85,9 @@ impl Leadership {
             let term = role.map(|r| r.1).unwrap_or_default();
             self.reigns.push(Reign { node, term, start: now, end: None });
         }
-        let any = self.roles.iter().any(|r| matches!(r, Some((Role::Leader, _))));
-        match (any, self.leaderless_since) {
+        // Count leaders as they come and go instead of scanning every server per change.
+        self.leaders = self.leaders + is_leader as usize - was_leader as usize;
+        match (self.leaders > 0, self.leaderless_since) {
             (true, Some(since)) => {
                 self.leaderless_total += now.saturating_since(since).as_nanos();
                 self.leaderless_since = None;
