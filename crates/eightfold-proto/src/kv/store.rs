@@ -38,18 +38,21 @@ impl KvStore {
     /// Applies a committed request; returns its result. A request already applied for this
     /// client returns the remembered result without being applied again.
     pub fn apply(&mut self, req: &ClientRequest) -> KvResult {
-        if !self.dedup_disabled {
-            if let Some(s) = self.sessions.get(&req.client) {
-                if req.seq <= s.seq {
-                    // seq == s.seq: a retry of the last request. seq < s.seq cannot be waited
-                    // on any more (clients are closed-loop), so its reply is irrelevant.
-                    return s.result.clone();
-                }
-            }
+        self.apply_owned(req.clone()).clone()
+    }
+
+    /// [`KvStore::apply`] for a request the caller owns: a written value moves into the
+    /// store, and the result is lent from the client's session, so a replica that answers
+    /// no one (a follower) copies nothing.
+    pub fn apply_owned(&mut self, req: ClientRequest) -> &KvResult {
+        let done = !self.dedup_disabled && self.sessions.get(&req.client).is_some_and(|s| req.seq <= s.seq);
+        if !done {
+            let result = self.execute(req.op);
+            self.sessions.insert(req.client, Session { seq: req.seq, result });
         }
-        let result = self.execute(&req.op);
-        self.sessions.insert(req.client, Session { seq: req.seq, result: result.clone() });
-        result
+        // seq == s.seq: a retry of the last request. seq < s.seq cannot be waited on any
+        // more (clients are closed-loop), so its reply is irrelevant.
+        &self.sessions.get(&req.client).expect("the session was just read or written").result
     }
 
     /// Serves a read from the current state (for ReadIndex and lease reads; the caller
@@ -58,20 +61,20 @@ impl KvStore {
         KvResult::Value(self.data.get(&key).cloned())
     }
 
-    fn execute(&mut self, op: &KvOp) -> KvResult {
+    fn execute(&mut self, op: KvOp) -> KvResult {
         match op {
-            KvOp::Get { key } => KvResult::Value(self.data.get(key).cloned()),
+            KvOp::Get { key } => KvResult::Value(self.data.get(&key).cloned()),
             KvOp::Put { key, value } => {
-                self.data.insert(*key, value.clone());
+                self.data.insert(key, value);
                 KvResult::Done
             }
             KvOp::Append { key, value } => {
-                self.data.entry(*key).or_default().push_str(value);
+                self.data.entry(key).or_default().push_str(&value);
                 KvResult::Done
             }
             KvOp::Cas { key, expected, new } => {
-                if self.data.get(key) == expected.as_ref() {
-                    self.data.insert(*key, new.clone());
+                if self.data.get(&key) == expected.as_ref() {
+                    self.data.insert(key, new);
                     KvResult::Cas { applied: true }
                 } else {
                     KvResult::Cas { applied: false }

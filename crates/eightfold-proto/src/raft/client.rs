@@ -90,17 +90,21 @@ impl<M: RaftHost> RaftNode<M> {
             self.applied = index;
             let result = match &payload {
                 RaftPayload::Command(bytes) => {
-                    ClientRequest::from_bytes(bytes).map(|req| self.kv.apply(&req))
+                    ClientRequest::from_bytes(bytes).map(|req| self.kv.apply_owned(req))
                 }
                 RaftPayload::Noop | RaftPayload::Config(_) => None,
             };
-            ctx.observe(Observation::Applied { index, term, command: payload.hash() });
-            if let Some(w) = self.lead.as_mut().and_then(|l| l.pending.remove(&index)) {
+            // Only a leader with the client waiting copies the result, to answer it.
+            let reply = self.lead.as_mut().and_then(|l| l.pending.remove(&index)).map(|w| {
                 let reply = match result {
-                    Some(result) if w.term == term => ClientReply::Ok { seq: w.seq, result },
+                    Some(result) if w.term == term => ClientReply::Ok { seq: w.seq, result: result.clone() },
                     _ => ClientReply::Unknown { seq: w.seq },
                 };
-                self.reply(ctx, w.to, reply);
+                (w.to, reply)
+            });
+            ctx.observe(Observation::Applied { index, term, command: payload.hash() });
+            if let Some((to, reply)) = reply {
+                self.reply(ctx, to, reply);
             }
         }
         self.maybe_compact(ctx);
