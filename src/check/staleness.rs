@@ -73,11 +73,12 @@
 //! counted as unattributed, like a value nobody wrote.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
+use super::fast_hash::FastMap;
 use crate::workload::history::{HistoryOp, OpKind, OpOutcome};
 
 const MS: u64 = 1_000_000;
@@ -136,9 +137,9 @@ struct KeyState {
     /// The kept writes, in invocation order.
     writes: VecDeque<Write>,
     /// Put and cas values → write number (lookups only, never iterated).
-    whole: HashMap<Rc<str>, u64>,
+    whole: FastMap<Rc<str>, u64>,
     /// Append tokens → write number (lookups only, never iterated).
-    tokens: HashMap<Rc<str>, u64>,
+    tokens: FastMap<Rc<str>, u64>,
     /// The lengths of the append tokens.
     token_lens: BTreeSet<usize>,
     /// The kept acknowledged writes, (ack, invoke), sorted.
@@ -148,7 +149,7 @@ struct KeyState {
 }
 
 impl KeyState {
-    fn insert(map: &mut HashMap<Rc<str>, u64>, value: &Rc<str>, number: u64) {
+    fn insert(map: &mut FastMap<Rc<str>, u64>, value: &Rc<str>, number: u64) {
         map.entry(Rc::clone(value)).and_modify(|i| *i = AMBIGUOUS).or_insert(number);
     }
 
@@ -344,7 +345,7 @@ pub struct Quorums {
 #[derive(Debug)]
 pub struct Staleness {
     /// Key → its place in `states` (lookups only).
-    keys: BTreeMap<String, usize>,
+    keys: FastMap<String, usize>,
     states: Vec<KeyState>,
     /// The reads still to be measured, the first to become ready on top.
     pending: BinaryHeap<Reverse<Pending>>,
@@ -361,7 +362,7 @@ pub struct Staleness {
 impl Default for Staleness {
     fn default() -> Self {
         Staleness {
-            keys: BTreeMap::new(),
+            keys: FastMap::default(),
             states: Vec::new(),
             pending: BinaryHeap::new(),
             invokes: VecDeque::new(),
