@@ -4,6 +4,7 @@
 
 pub mod catch_up;
 pub mod convergence;
+mod fast_hash;
 pub mod leadership;
 pub mod liveness;
 pub mod recovery;

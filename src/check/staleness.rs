@@ -72,10 +72,13 @@
 //! something older still). A read returning the value of a write that old is therefore
 //! counted as unattributed, like a value nobody wrote.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
+use super::fast_hash::FastMap;
 use crate::workload::history::{HistoryOp, OpKind, OpOutcome};
 
 const MS: u64 = 1_000_000;
@@ -110,8 +113,8 @@ struct Write {
     invoke: u64,
     /// When it was acknowledged (`ok`, and applied for a cas).
     ack: Option<u64>,
-    /// Its value, and whether it is an append's token.
-    value: String,
+    /// Its value (shared with the lookup table it is in), and whether it is an append's token.
+    value: Rc<str>,
     append: bool,
 }
 
@@ -134,9 +137,9 @@ struct KeyState {
     /// The kept writes, in invocation order.
     writes: VecDeque<Write>,
     /// Put and cas values → write number (lookups only, never iterated).
-    whole: HashMap<String, u64>,
+    whole: FastMap<Rc<str>, u64>,
     /// Append tokens → write number (lookups only, never iterated).
-    tokens: HashMap<String, u64>,
+    tokens: FastMap<Rc<str>, u64>,
     /// The lengths of the append tokens.
     token_lens: BTreeSet<usize>,
     /// The kept acknowledged writes, (ack, invoke), sorted.
@@ -146,8 +149,8 @@ struct KeyState {
 }
 
 impl KeyState {
-    fn insert(map: &mut HashMap<String, u64>, value: &str, number: u64) {
-        map.entry(value.to_string()).and_modify(|i| *i = AMBIGUOUS).or_insert(number);
+    fn insert(map: &mut FastMap<Rc<str>, u64>, value: &Rc<str>, number: u64) {
+        map.entry(Rc::clone(value)).and_modify(|i| *i = AMBIGUOUS).or_insert(number);
     }
 
     fn push(&mut self, w: Write) {
@@ -174,8 +177,8 @@ impl KeyState {
         {
             let w = self.writes.pop_front().expect("checked");
             let map = if w.append { &mut self.tokens } else { &mut self.whole };
-            if map.get(&w.value) == Some(&self.first) {
-                map.remove(&w.value);
+            if map.get(&*w.value) == Some(&self.first) {
+                map.remove(&*w.value);
             }
             if let Some(a) = w.ack {
                 let at = self.acked.partition_point(|&x| x < (a, w.invoke));
@@ -223,60 +226,105 @@ impl KeyState {
     /// Adds the samples and the k-staleness of a read invoked at `s` that saw `seen`.
     fn measure(&self, s: u64, seen: Seen, bins: &mut [LagBin], k_counts: &mut BTreeMap<u64, u64>) -> bool {
         let acks = &self.acked;
-        // Acknowledged strictly before `t`, among the kept ones.
-        let before = |t: u64| acks.partition_point(|&(a, _)| a < t);
-        let kept = before(s);
+        // Acknowledged strictly before `s`, among the kept ones.
+        let kept = acks.partition_point(|&(a, _)| a < s);
         let n = kept as u64 + self.forgotten;
         if n == 0 {
             return false;
         }
-        // Samples per lag bin: writes acknowledged at `a` with lag s − a in [lo, hi); the
-        // forgotten ones are all more than RETAIN_NS old, in the last bin.
-        for (b, &lo) in LAG_EDGES_NS.iter().enumerate() {
-            let hi = LAG_EDGES_NS.get(b + 1).copied();
-            // lag ≥ lo ⇔ a ≤ s − lo; lag < hi ⇔ a > s − hi.
-            let upper = if lo == 0 { kept } else { s.checked_sub(lo).map_or(0, |x| before(x + 1).min(kept)) };
-            let lower = hi.and_then(|h| s.checked_sub(h)).map_or(0, |x| before(x + 1));
-            bins[b].samples += upper.saturating_sub(lower) as u64;
-            if hi.is_none() {
-                bins[b].samples += self.forgotten;
-            }
+        // Samples per lag bin: writes acknowledged at `a` with lag s − a in [lo, hi). With
+        // `upto[b]` the kept writes of lag ≥ LAG_EDGES_NS[b] (acknowledged at or before
+        // s − lo), bin b holds upto[b] − upto[b + 1]; the edges only go back in time, so
+        // each count is searched for below the previous one. The forgotten writes are all
+        // more than RETAIN_NS old, in the last bin.
+        let last = LAG_EDGES_NS.len() - 1;
+        let mut upto = [0usize; LAG_EDGES_NS.len() + 1];
+        upto[0] = kept;
+        for (b, &lo) in LAG_EDGES_NS.iter().enumerate().skip(1) {
+            upto[b] = s.checked_sub(lo).map_or(0, |x| count_below(acks, upto[b - 1], x + 1));
         }
+        for (b, bin) in bins.iter_mut().enumerate() {
+            bin.samples += upto[b].saturating_sub(upto[b + 1]) as u64;
+        }
+        bins[last].samples += self.forgotten;
         // The acknowledged writes this read provably missed (a forgotten write was invoked
         // before every kept one, so only the initial state is older than it).
-        let missed: Vec<u64> = match seen {
+        let missed = match seen {
             Seen::Initial => {
-                bins[LAG_EDGES_NS.len() - 1].stale += self.forgotten;
-                acks[..kept].iter().map(|&(a, _)| a).collect()
+                // Every kept write before `s`, in the bins just counted.
+                for (b, bin) in bins.iter_mut().enumerate() {
+                    bin.stale += upto[b].saturating_sub(upto[b + 1]) as u64;
+                }
+                bins[last].stale += self.forgotten;
+                kept as u64 + self.forgotten
             }
             Seen::Write(i) => match self.write(i).and_then(|w| w.ack) {
-                None => Vec::new(),
+                None => 0,
                 Some(a) => {
                     let from = acks.partition_point(|&(x, _)| x <= a);
-                    acks[from.min(kept)..kept]
-                        .iter()
-                        .filter(|(_, inv)| *inv > a)
-                        .map(|(ack, _)| *ack)
-                        .collect()
+                    let mut missed = 0;
+                    for &(ack, _) in acks[from.min(kept)..kept].iter().filter(|(_, inv)| *inv > a) {
+                        bins[lag_bin(s - ack)].stale += 1;
+                        missed += 1;
+                    }
+                    missed
                 }
             },
         };
-        for &a in &missed {
-            bins[lag_bin(s - a)].stale += 1;
-        }
-        let k = missed.len() as u64 + if seen == Seen::Initial { self.forgotten } else { 0 };
-        *k_counts.entry(k).or_default() += 1;
+        *k_counts.entry(missed).or_default() += 1;
         true
     }
 }
 
+/// How many of `acks[..end]` (sorted) were acknowledged strictly before `t`: searched
+/// backwards from `end` in doubling steps, then by halving (cheap when the answer is near
+/// `end`, as it is for the short lags).
+fn count_below(acks: &[(u64, u64)], end: usize, t: u64) -> usize {
+    // Every write in acks[known..end] was acknowledged at or after `t`.
+    let mut known = end;
+    let mut step = 1;
+    while known > 0 {
+        let probe = known.saturating_sub(step);
+        if acks[probe].0 < t {
+            return probe + 1 + acks[probe + 1..known].partition_point(|&(a, _)| a < t);
+        }
+        known = probe;
+        step *= 2;
+    }
+    0
+}
+
 /// A read waiting for every write it could have seen (those invoked before it completed).
+/// Pending reads are ordered by when they become ready: completion, then arrival.
 #[derive(Debug)]
 struct Pending {
     complete: u64,
-    key: String,
+    /// Its place among the reads (from 0, in history order).
+    seq: u64,
+    /// Its key's place in [`Staleness::states`].
+    key: usize,
     invoke: u64,
     value: Option<String>,
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        (self.complete, self.seq) == (other.complete, other.seq)
+    }
+}
+
+impl Eq for Pending {}
+
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Pending {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.complete, self.seq).cmp(&(other.complete, other.seq))
+    }
 }
 
 /// The quorum sizes the closed-form prediction is computed for.
@@ -296,8 +344,14 @@ pub struct Quorums {
 /// figures at the end ([`Staleness::finish`]).
 #[derive(Debug)]
 pub struct Staleness {
-    keys: BTreeMap<String, KeyState>,
-    pending: Vec<Pending>,
+    /// Key → its place in `states` (lookups only).
+    keys: FastMap<String, usize>,
+    states: Vec<KeyState>,
+    /// The reads still to be measured, the first to become ready on top.
+    pending: BinaryHeap<Reverse<Pending>>,
+    /// The invocations of the reads since the oldest still pending, in history order
+    /// (`u64::MAX` once measured); the first is `reads - invokes.len()`.
+    invokes: VecDeque<u64>,
     reads: u64,
     unattributed: u64,
     without_prior: u64,
@@ -308,8 +362,10 @@ pub struct Staleness {
 impl Default for Staleness {
     fn default() -> Self {
         Staleness {
-            keys: BTreeMap::new(),
-            pending: Vec::new(),
+            keys: FastMap::default(),
+            states: Vec::new(),
+            pending: BinaryHeap::new(),
+            invokes: VecDeque::new(),
             reads: 0,
             unattributed: 0,
             without_prior: 0,
@@ -333,13 +389,20 @@ impl Staleness {
                 if op.outcome == OpOutcome::Ok
                     && let (Some(read), Some(complete)) = (&op.read, op.complete_ns)
                 {
-                    self.reads += 1;
-                    self.pending.push(Pending {
+                    debug_assert!(
+                        self.invokes.back().is_none_or(|&i| i == u64::MAX || i <= op.invoke_ns),
+                        "reads out of invocation order"
+                    );
+                    let key = self.key(&op.key);
+                    self.pending.push(Reverse(Pending {
                         complete,
-                        key: op.key.clone(),
+                        seq: self.reads,
+                        key,
                         invoke: op.invoke_ns,
                         value: read.clone(),
-                    });
+                    }));
+                    self.invokes.push_back(op.invoke_ns);
+                    self.reads += 1;
                 }
             }
             OpKind::Put | OpKind::Append | OpKind::Cas => {
@@ -347,11 +410,12 @@ impl Staleness {
                 let acknowledged =
                     op.outcome == OpOutcome::Ok && (op.op != OpKind::Cas || op.applied == Some(true));
                 let oldest = self.oldest_read(op.invoke_ns);
-                let k = self.keys.entry(op.key.clone()).or_default();
+                let key = self.key(&op.key);
+                let k = &mut self.states[key];
                 k.push(Write {
                     invoke: op.invoke_ns,
                     ack: op.complete_ns.filter(|_| acknowledged),
-                    value: value.clone(),
+                    value: Rc::from(value.as_str()),
                     append: op.op == OpKind::Append,
                 });
                 k.forget(oldest.saturating_sub(RETAIN_NS));
@@ -359,26 +423,38 @@ impl Staleness {
         }
     }
 
+    /// The place of `key`'s state in `states`, added if new.
+    fn key(&mut self, key: &str) -> usize {
+        if let Some(&k) = self.keys.get(key) {
+            return k;
+        }
+        self.states.push(KeyState::default());
+        self.keys.insert(key.to_string(), self.states.len() - 1);
+        self.states.len() - 1
+    }
+
     /// The invocation of the oldest read still to be measured, or `now` (every later read is
     /// invoked at or after the history's position).
     fn oldest_read(&self, now: u64) -> u64 {
-        self.pending.iter().map(|p| p.invoke).fold(now, u64::min)
+        // Reads are invoked in history order, so the first one not measured is the oldest.
+        self.invokes.front().map_or(now, |&i| i.min(now))
     }
 
-    /// Measures the pending reads that completed before `now` (every read, without `now`).
+    /// Measures the pending reads that completed before `now` (every read, without `now`):
+    /// only those, taken in the order they became ready.
     fn settle(&mut self, now: Option<u64>) {
         let ready = |p: &Pending| now.is_none_or(|t| p.complete < t);
-        if !self.pending.iter().any(ready) {
+        if !self.pending.peek().is_some_and(|Reverse(p)| ready(p)) {
             return;
         }
         let oldest = self.oldest_read(now.unwrap_or(u64::MAX));
-        // Measured and dropped in place, in order (no two vectors built per operation).
-        let mut pending = std::mem::take(&mut self.pending);
-        pending.retain_mut(|p| {
-            if !ready(p) {
-                return true;
-            }
-            let k = self.keys.entry(std::mem::take(&mut p.key)).or_default();
+        let first = self.reads - self.invokes.len() as u64;
+        while let Some(Reverse(p)) = self.pending.peek()
+            && ready(p)
+        {
+            let Some(Reverse(p)) = self.pending.pop() else { break };
+            self.invokes[(p.seq - first) as usize] = u64::MAX;
+            let k = &mut self.states[p.key];
             k.forget(oldest.saturating_sub(RETAIN_NS));
             match k.attribute(p.value.as_deref()) {
                 Some(seen) => {
@@ -388,9 +464,10 @@ impl Staleness {
                 }
                 None => self.unattributed += 1,
             }
-            false
-        });
-        self.pending = pending;
+        }
+        while self.invokes.front() == Some(&u64::MAX) {
+            self.invokes.pop_front();
+        }
     }
 
     /// The figures of the whole history; `quorums` adds the closed-form prediction.

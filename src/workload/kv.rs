@@ -260,7 +260,7 @@ impl KvClient {
     /// The operation in flight at the end of a run, recorded as `info` (it may take effect).
     pub fn unfinished(&self) -> Option<HistoryOp> {
         let c = self.current.as_ref()?;
-        let mut h = self.record(c, OpOutcome::Info, None);
+        let mut h = self.record(c.clone(), OpOutcome::Info, None);
         h.complete_ns = None;
         Some(h)
     }
@@ -283,7 +283,7 @@ impl KvClient {
                 ctx.cancel_timer(ClientTimer::Attempt);
                 ctx.cancel_timer(ClientTimer::Backoff);
                 self.learn(&cur.op, &result);
-                let h = self.record(&cur, OpOutcome::Ok, Some((ctx.now(), result)));
+                let h = self.record(cur, OpOutcome::Ok, Some((ctx.now(), result)));
                 self.log.finished(ctx.now(), h);
                 ctx.set_timer(ClientTimer::Next, self.config.think);
             }
@@ -353,7 +353,7 @@ impl KvClient {
         let op = match kind {
             OpKind::Get => KvOp::Get { key },
             OpKind::Put => KvOp::Put { key, value: self.fresh() },
-            OpKind::Append => KvOp::Append { key, value: format!("{};", self.fresh()) },
+            OpKind::Append => KvOp::Append { key, value: self.fresh_then(";") },
             OpKind::Cas => {
                 KvOp::Cas { key, expected: self.known.get(&key).cloned().flatten(), new: self.fresh() }
             }
@@ -363,13 +363,21 @@ impl KvClient {
 
     /// A fresh value for the current sequence number, padded to the configured size.
     fn fresh(&self) -> String {
+        self.fresh_then("")
+    }
+
+    /// [`KvClient::fresh`] followed by `suffix`, built in one allocation.
+    fn fresh_then(&self, suffix: &str) -> String {
+        use std::fmt::Write as _;
         let pad = self.config.value_size;
-        let mut v = format!("{}:{}", self.config.client + 1, self.seq);
+        let mut v = String::with_capacity(pad.max(24) + suffix.len());
+        write!(v, "{}:{}", self.config.client + 1, self.seq).expect("writing to a String cannot fail");
         if v.len() < pad {
             // Padding that cannot be mistaken for another value's token.
             v.push('~');
             v.extend(std::iter::repeat_n('.', pad - v.len()));
         }
+        v.push_str(suffix);
         v
     }
 
@@ -402,7 +410,7 @@ impl KvClient {
         if cur.attempts > 0 && ctx.now() - cur.invoked >= self.config.op_timeout {
             let cur = self.current.take().expect("checked above");
             let outcome = if cur.all_refused { OpOutcome::Fail } else { OpOutcome::Info };
-            let mut h = self.record(&cur, outcome, None);
+            let mut h = self.record(cur, outcome, None);
             if outcome == OpOutcome::Info {
                 h.complete_ns = None;
             } else {
@@ -447,25 +455,28 @@ impl KvClient {
         }
     }
 
-    fn record(&self, c: &Current, outcome: OpOutcome, done: Option<(SimTime, KvResult)>) -> HistoryOp {
-        let (value, expected) = match &c.op {
+    /// The history's record of `c` (its strings moved into it, not copied).
+    fn record(&self, c: Current, outcome: OpOutcome, done: Option<(SimTime, KvResult)>) -> HistoryOp {
+        let key = crate::proto::kv::op::key_name(c.op.key());
+        let (value, expected) = match c.op {
             KvOp::Get { .. } => (None, None),
-            KvOp::Put { value, .. } | KvOp::Append { value, .. } => (Some(value.clone()), None),
-            KvOp::Cas { expected, new, .. } => (Some(new.clone()), expected.clone()),
+            KvOp::Put { value, .. } | KvOp::Append { value, .. } => (Some(value), None),
+            KvOp::Cas { expected, new, .. } => (Some(new), expected),
         };
-        let (read, applied) = match done.as_ref().map(|d| &d.1) {
-            Some(KvResult::Value(v)) => (Some(v.clone()), None),
-            Some(KvResult::Cas { applied }) => (None, Some(*applied)),
+        let (complete_ns, result) = done.map_or((None, None), |(t, r)| (Some(t.as_nanos()), Some(r)));
+        let (read, applied) = match result {
+            Some(KvResult::Value(v)) => (Some(v), None),
+            Some(KvResult::Cas { applied }) => (None, Some(applied)),
             _ => (None, None),
         };
         HistoryOp {
             client: self.config.client,
             op: c.kind,
-            key: crate::proto::kv::op::key_name(c.op.key()),
+            key,
             value,
             expected,
             invoke_ns: c.invoked.as_nanos(),
-            complete_ns: done.map(|d| d.0.as_nanos()),
+            complete_ns,
             outcome,
             read,
             applied,

@@ -15,7 +15,7 @@
 //! the order a sort of the whole history gives.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
 
@@ -95,8 +95,9 @@ pub struct HistoryStream<S: OpSink> {
     floor: Vec<u64>,
     /// The least floor.
     watermark: u64,
-    /// Finished operations not released yet, by (invocation, client, arrival).
-    held: BTreeMap<(u64, u32, u64), HistoryOp>,
+    /// Finished operations not released yet, sorted by (invocation, client, arrival): an
+    /// operation usually ends near the back, and they leave from the front.
+    held: VecDeque<((u64, u32, u64), HistoryOp)>,
     arrivals: u64,
     released: usize,
     /// The most operations held back at once (for tests of the bound).
@@ -111,7 +112,7 @@ impl<S: OpSink> HistoryStream<S> {
             sink,
             floor: vec![0; clients as usize],
             watermark: if clients == 0 { u64::MAX } else { 0 },
-            held: BTreeMap::new(),
+            held: VecDeque::new(),
             arrivals: 0,
             released: 0,
             #[cfg(test)]
@@ -160,11 +161,8 @@ impl<S: OpSink> HistoryStream<S> {
 
     /// Passes on every held operation invoked before the watermark, in order.
     fn release(&mut self) {
-        while let Some(entry) = self.held.first_entry() {
-            if entry.key().0 >= self.watermark {
-                break;
-            }
-            let op = entry.remove();
+        while self.held.front().is_some_and(|(k, _)| k.0 < self.watermark) {
+            let (_, op) = self.held.pop_front().expect("checked above");
             self.sink.op(self.released, op);
             self.released += 1;
         }
@@ -174,7 +172,10 @@ impl<S: OpSink> HistoryStream<S> {
 impl<S: OpSink> OpLog for HistoryStream<S> {
     fn finished(&mut self, now: SimTime, op: HistoryOp) {
         let client = op.client;
-        self.held.insert((op.invoke_ns, client, self.arrivals), op);
+        let key = (op.invoke_ns, client, self.arrivals);
+        // Keys are distinct (the arrival number is), so the place is unique.
+        let at = self.held.partition_point(|(k, _)| *k < key);
+        self.held.insert(at, (key, op));
         self.arrivals += 1;
         #[cfg(test)]
         {

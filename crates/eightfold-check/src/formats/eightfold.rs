@@ -48,6 +48,15 @@ pub fn operations(history: &History) -> Result<Vec<KvOperation>, FormatError> {
 
 /// One operation, or `None` for a `fail`; errors name the field and the problem.
 pub(crate) fn operation(op: &HistoryOp) -> Result<Option<KvOperation>, (&'static str, String)> {
+    operation_keyed(op, || Key::from(op.key.as_str()))
+}
+
+/// [`operation`] with the key made by `key` (a caller that has seen the key before can
+/// share it instead of allocating it again). Nothing is formatted unless it is an error.
+pub(crate) fn operation_keyed(
+    op: &HistoryOp,
+    key: impl FnOnce() -> Key,
+) -> Result<Option<KvOperation>, (&'static str, String)> {
     if op.outcome == OpOutcome::Fail {
         return Ok(None);
     }
@@ -55,7 +64,7 @@ pub(crate) fn operation(op: &HistoryOp) -> Result<Option<KvOperation>, (&'static
         op.value
             .as_deref()
             .map(Value::from)
-            .ok_or(("value", format!("expected the value {what}, found none")))
+            .ok_or_else(|| ("value", format!("expected the value {what}, found none")))
     };
     let none = |field: &'static str, present: bool, kind: &str| -> Result<(), (&'static str, String)> {
         if present { Err((field, format!("a {kind} has no {field}, found one"))) } else { Ok(()) }
@@ -80,13 +89,13 @@ pub(crate) fn operation(op: &HistoryOp) -> Result<Option<KvOperation>, (&'static
     if op.op != OpKind::Cas {
         none("expected", op.expected.is_some(), name)?;
     }
-    let input = KeyedOp { key: Key::from(op.key.as_str()), op: cell };
+    let input = KeyedOp { key: key(), op: cell };
     if op.outcome == OpOutcome::Info {
         return Ok(Some(KvOperation::indeterminate(op.client, input, op.invoke_ns)));
     }
-    let ret = op
-        .complete_ns
-        .ok_or(("complete_ns", "expected the completion time of an ok operation, found none".to_string()))?;
+    let ret = op.complete_ns.ok_or_else(|| {
+        ("complete_ns", "expected the completion time of an ok operation, found none".to_string())
+    })?;
     if ret < op.invoke_ns {
         return Err((
             "complete_ns",
@@ -96,11 +105,13 @@ pub(crate) fn operation(op: &HistoryOp) -> Result<Option<KvOperation>, (&'static
     let output = match op.op {
         OpKind::Get => {
             none("applied", op.applied.is_some(), name)?;
-            let read = op.read.clone().ok_or((
-                "read",
-                "expected the value an ok get read (null if the key was absent), found none".to_string(),
-            ))?;
-            CellResult::Read(read.map(Value::from))
+            let read = op.read.as_ref().ok_or_else(|| {
+                (
+                    "read",
+                    "expected the value an ok get read (null if the key was absent), found none".to_string(),
+                )
+            })?;
+            CellResult::Read(read.as_deref().map(Value::from))
         }
         OpKind::Put | OpKind::Append => {
             none("read", op.read.is_some(), name)?;
@@ -111,7 +122,7 @@ pub(crate) fn operation(op: &HistoryOp) -> Result<Option<KvOperation>, (&'static
             none("read", op.read.is_some(), name)?;
             let applied = op
                 .applied
-                .ok_or(("applied", "expected whether an ok cas applied, found none".to_string()))?;
+                .ok_or_else(|| ("applied", "expected whether an ok cas applied, found none".to_string()))?;
             CellResult::Cas { applied }
         }
     };

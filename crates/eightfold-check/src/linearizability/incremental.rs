@@ -92,10 +92,17 @@ impl<M: Model> Incremental<M> {
             return;
         }
         self.stats.ops += 1;
-        self.timer.start();
+        // Only a cut searches: the clock is read around it (and the watchdog polled after
+        // it), not around the few steps of bookkeeping every other push is.
+        let timed = self.lanes[lane].cuts_before(op.call);
+        if timed {
+            self.timer.start();
+        }
         let (budget, fast) = (self.options.budget, self.options.shortcuts);
         let pushed = self.lanes[lane].push(&self.model, index, op, &budget, fast);
-        self.timer.poll(self.lanes[lane].steps, &budget);
+        if timed {
+            self.timer.poll(self.lanes[lane].steps, &budget);
+        }
         if pushed.is_err() {
             let lanes = std::mem::take(&mut self.lanes);
             self.stats.steps += lanes.iter().map(|l| l.steps).sum::<u64>();
@@ -106,7 +113,9 @@ impl<M: Model> Incremental<M> {
             self.stats.shrink_elapsed = self.timer.elapsed() - self.stats.elapsed;
             self.failure = Some(Box::new(c));
         }
-        self.timer.stop();
+        if timed {
+            self.timer.stop();
+        }
     }
 
     /// Ends the history and returns the verdict.

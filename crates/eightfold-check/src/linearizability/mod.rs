@@ -80,6 +80,7 @@ mod search;
 mod segment;
 mod watchdog;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -293,26 +294,38 @@ pub fn check_history(history: &History, options: &Options) -> Result<CheckReport
 /// Counterexample operations are indexed by the position each operation was pushed with.
 pub struct HistoryChecker {
     check: Incremental<KeyValue>,
+    /// Each key seen, shared by its operations, and its lane (lookups only).
+    keys: BTreeMap<Key, usize>,
 }
 
 impl HistoryChecker {
     /// A check with `options`.
     pub fn new(options: Options) -> Self {
-        HistoryChecker { check: Incremental::new(KeyValue { initial: None }, options) }
+        HistoryChecker { check: Incremental::new(KeyValue { initial: None }, options), keys: BTreeMap::new() }
     }
 
     /// Adds the next operation of the history (`index`: its position in `history.ops`).
     /// Operations must come in invocation order, as `history.json` has them. Errors if
     /// the operation is malformed (a field missing or contradictory).
     pub fn push(&mut self, index: usize, op: &HistoryOp) -> Result<(), FormatError> {
-        let Some(o) = formats::eightfold::operation(op)
-            .map_err(|(field, message)| FormatError::field(format!("ops[{index}].{field}"), message))?
+        let known = self.keys.get_key_value(op.key.as_str());
+        let Some(o) = formats::eightfold::operation_keyed(op, || {
+            known.map_or_else(|| Key::from(op.key.as_str()), |(k, _)| Key::clone(k))
+        })
+        .map_err(|(field, message)| FormatError::field(format!("ops[{index}].{field}"), message))?
         else {
             return Ok(()); // a `fail`: it did not happen
         };
         if !self.check.failed() {
-            // Labelled as the whole-history check labels a key's partition.
-            let lane = self.check.lane(&o.input.key, || format!("key {:?}", o.input.key));
+            let lane = match known {
+                Some((_, &lane)) => lane,
+                None => {
+                    // Labelled as the whole-history check labels a key's partition.
+                    let lane = self.check.lane(&o.input.key, || format!("key {:?}", o.input.key));
+                    self.keys.insert(Key::clone(&o.input.key), lane);
+                    lane
+                }
+            };
             self.check.push(lane, index, o);
         }
         Ok(())

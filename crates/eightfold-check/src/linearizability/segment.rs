@@ -165,7 +165,7 @@ impl<M: Model> Lane<M> {
         fast: bool,
     ) -> Result<(), ()> {
         debug_assert!(self.open.last().is_none_or(|o| o.op.call <= op.call), "operations out of call order");
-        if self.returning > 0 && self.open.len() >= self.next_try && self.horizon < op.call {
+        if self.cuts_before(op.call) {
             match self.try_cut(model, budget, op.call, fast) {
                 Cut::Done | Cut::Kept => {}
                 Cut::Failed => return Err(()),
@@ -177,6 +177,12 @@ impl<M: Model> Lane<M> {
         }
         self.open.push(Indexed { index, op });
         Ok(())
+    }
+
+    /// True if pushing an operation called at `call` first tries to cut the open segment
+    /// (it started after every open operation returned, and the segment is long enough).
+    pub(super) fn cuts_before(&self, call: u64) -> bool {
+        self.returning > 0 && self.open.len() >= self.next_try && self.horizon < call
     }
 
     /// The search input: carried operations, then the open ones.
