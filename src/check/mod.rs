@@ -4,7 +4,6 @@
 
 pub mod catch_up;
 pub mod convergence;
-mod fast_hash;
 pub mod leadership;
 pub mod liveness;
 pub mod recovery;

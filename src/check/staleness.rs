@@ -78,8 +78,8 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
-use super::fast_hash::FastMap;
 use crate::workload::history::{HistoryOp, OpKind, OpOutcome};
+use rustc_hash::FxHashMap as FastMap;
 
 const MS: u64 = 1_000_000;
 
