@@ -109,10 +109,8 @@ pub(crate) fn chain(prev: u64, entry: &Entry) -> u64 {
 
 /// A hash of an entry's command (what the state-machine safety check compares).
 pub(crate) fn command_hash(entry: &Entry) -> u64 {
-    let mut bytes = Vec::new();
-    entry.command.encode(&mut eightfold::proto::wire::Writer::new(&mut bytes));
     let mut d = Digest::new();
-    d.bytes(&bytes);
+    d.bytes(&entry.command.to_bytes());
     d.finish()
 }
 

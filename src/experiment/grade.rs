@@ -403,16 +403,7 @@ pub fn run_jobs(
         .thread_name(|i| format!("grade-{i}"))
         .build()
         .map_err(|e| GradeError::Threads(e.to_string()))?;
-    // A panic in the code under test is a finding, kept as the run's failure with its
-    // message: the grading threads' panics are not printed (with a backtrace each) as well.
-    type Hook = dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync;
-    let previous: std::sync::Arc<Hook> = std::panic::take_hook().into();
-    let others = previous.clone();
-    std::panic::set_hook(Box::new(move |info| {
-        if !std::thread::current().name().is_some_and(|n| n.starts_with("grade-")) {
-            others(info);
-        }
-    }));
+    quiet_grading_panics();
     let results = pool.install(|| {
         jobs.par_iter()
             .map(|j| {
@@ -422,9 +413,23 @@ pub fn run_jobs(
             })
             .collect()
     });
-    let _ = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| previous(info)));
     results
+}
+
+/// A panic in the code under test is a finding, kept as the run's failure with its message:
+/// the grading threads' panics are not printed (with a backtrace each) as well. The filter
+/// is installed once per process, in front of the hook it found, which every other thread's
+/// panic still reaches; swapping hooks around each grading raced when two ran at once.
+fn quiet_grading_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !std::thread::current().name().is_some_and(|n| n.starts_with("grade-")) {
+                previous(info);
+            }
+        }));
+    });
 }
 
 /// Runs one job; a panic becomes the failure `panic`.

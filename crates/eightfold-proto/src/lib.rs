@@ -36,6 +36,7 @@
 pub mod bugs;
 pub mod gossip;
 pub mod host;
+mod index_table;
 pub mod invariants;
 pub mod kv;
 pub mod paxos;

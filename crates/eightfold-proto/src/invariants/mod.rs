@@ -21,13 +21,11 @@
 //! keeps only its uncommitted suffix, and the shared maps are pruned below the lowest
 //! snapshot every server has taken.
 
-mod table;
-
 use std::collections::BTreeMap;
 
+use crate::index_table::IndexTable;
 use eightfold_sim::sim::{LogIndex, NodeId, Observation, Role, SimTime, Term};
 use eightfold_sim::world::{Lifecycle, Observer};
-use table::IndexTable;
 
 /// A family of rules the checker can hold a protocol's servers to. A protocol declares the
 /// families that apply to it (a leaderless store declares none: nothing it reports is

@@ -9,21 +9,11 @@ pub type Key = u32;
 
 /// A key as histories, reports and message contents write it: `k1` for key 0.
 pub fn key_name(key: Key) -> String {
-    // Written out digit by digit: this runs once per recorded operation.
-    let mut n = key + 1;
-    let mut digits = [0u8; 10];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let mut name = String::with_capacity(1 + digits.len() - at);
+    use std::fmt::Write as _;
+    // Sized up front: this runs once per recorded operation.
+    let mut name = String::with_capacity(11);
     name.push('k');
-    name.extend(digits[at..].iter().map(|&d| char::from(d)));
+    write!(name, "{}", key + 1).expect("writing to a String cannot fail");
     name
 }
 

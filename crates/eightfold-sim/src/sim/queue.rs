@@ -36,6 +36,7 @@ impl Entry {
     }
 }
 
+/// Children per node of the heap.
 const ARITY: usize = 4;
 
 /// A min-queue of events ordered by `(time, insertion sequence)`.

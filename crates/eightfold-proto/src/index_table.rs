@@ -1,9 +1,10 @@
-//! Values by log index for the invariant checker's shared maps (what was committed,
-//! applied, appended at each index).
+//! Values by a small, nearly dense integer: a log index (the invariant checker's record
+//! of what was committed, applied and appended at each index) or a node id (a Raft
+//! leader's progress per follower).
 //!
-//! Log indices come nearly dense from the first one up, so a vector offset by its first
-//! index finds an entry with one subtraction, where a `BTreeMap` searched a tree of every
-//! index of the run for each observation (issue 21). An index far beyond the dense end (a
+//! Such keys come nearly dense from the first one up, so a vector offset by its first key
+//! finds an entry with one subtraction, where a `BTreeMap` searched a tree of every key for
+//! each observation or acknowledgement (issue 21). An index far beyond the dense end (a
 //! protocol that reports sparse indices) goes to a side map instead, so memory stays
 //! proportional to the indices actually seen; the dense part absorbs such an index once it
 //! grows up to it.
@@ -15,7 +16,7 @@ const REACH: u64 = 1 << 16;
 
 /// Values by index: dense from `base` on, sparse beyond the dense end's reach.
 #[derive(Clone, Debug)]
-pub(super) struct IndexTable<V> {
+pub(crate) struct IndexTable<V> {
     /// The index of `dense[0]`.
     base: u64,
     /// Values of `base..base + dense.len()`; `None` where nothing is held.
@@ -37,7 +38,7 @@ impl<V> IndexTable<V> {
     }
 
     /// The value at index `i`.
-    pub(super) fn get(&self, i: u64) -> Option<&V> {
+    pub(crate) fn get(&self, i: u64) -> Option<&V> {
         if i < self.base {
             None
         } else if i < self.end() {
@@ -48,7 +49,7 @@ impl<V> IndexTable<V> {
     }
 
     /// The value at index `i`, inserting `make()` there first if nothing is held.
-    pub(super) fn get_or_insert_with(&mut self, i: u64, make: impl FnOnce() -> V) -> &mut V {
+    pub(crate) fn get_or_insert_with(&mut self, i: u64, make: impl FnOnce() -> V) -> &mut V {
         if i < self.base {
             // Below the first index (the checker never asks below what it pruned): the
             // dense part starts earlier.
@@ -78,7 +79,7 @@ impl<V> IndexTable<V> {
     }
 
     /// Forgets every index below `low`.
-    pub(super) fn keep_from(&mut self, low: u64) {
+    pub(crate) fn keep_from(&mut self, low: u64) {
         if low <= self.base {
             return;
         }
@@ -88,8 +89,57 @@ impl<V> IndexTable<V> {
         self.far = self.far.split_off(&low);
     }
 
+    /// The value at index `i`, to change.
+    pub(crate) fn get_mut(&mut self, i: u64) -> Option<&mut V> {
+        if i < self.base {
+            None
+        } else if i < self.end() {
+            self.dense[(i - self.base) as usize].as_mut()
+        } else {
+            self.far.get_mut(&i)
+        }
+    }
+
+    /// Sets the value at index `i`.
+    pub(crate) fn insert(&mut self, i: u64, v: V) {
+        let mut v = Some(v);
+        let held = self.get_or_insert_with(i, || v.take().expect("taken once"));
+        if let Some(v) = v {
+            *held = v;
+        }
+    }
+
+    /// Keeps only the values for which `keep` is true.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(u64, &mut V) -> bool) {
+        let base = self.base;
+        for (k, slot) in self.dense.iter_mut().enumerate() {
+            if slot.as_mut().is_some_and(|v| !keep(base + k as u64, v)) {
+                *slot = None;
+            }
+        }
+        self.far.retain(|&k, v| keep(k, v));
+    }
+
+    /// The held values in index order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, &V)> {
+        let base = self.base;
+        let dense = self.dense.iter().enumerate();
+        dense
+            .filter_map(move |(k, v)| v.as_ref().map(|v| (base + k as u64, v)))
+            .chain(self.far.iter().map(|(&k, v)| (k, v)))
+    }
+
+    /// The held values in index order, to change.
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (u64, &mut V)> {
+        let base = self.base;
+        let dense = self.dense.iter_mut().enumerate();
+        dense
+            .filter_map(move |(k, v)| v.as_mut().map(|v| (base + k as u64, v)))
+            .chain(self.far.iter_mut().map(|(&k, v)| (k, v)))
+    }
+
     /// The held values from the highest index down.
-    pub(super) fn iter_rev(&self) -> impl Iterator<Item = (u64, &V)> {
+    pub(crate) fn iter_rev(&self) -> impl Iterator<Item = (u64, &V)> {
         let dense = self
             .dense
             .iter()
@@ -137,5 +187,21 @@ mod tests {
         *t.get_or_insert_with(149_990, || 8) += 1;
         assert_eq!(t.get(149_990), Some(&9));
         assert_eq!(t.iter_rev().last().map(|(k, _)| k), Some(149_990));
+        // Setting, changing and dropping values, in order, as the map does.
+        let mut m: BTreeMap<u64, u64> = t.iter().map(|(k, &v)| (k, v)).collect();
+        for (k, v) in [(149_995, 1), (150_001, 2), (1 << 41, 3)] {
+            t.insert(k, v);
+            m.insert(k, v);
+        }
+        *t.get_mut(1 << 41).unwrap() += 10;
+        *m.get_mut(&(1 << 41)).unwrap() += 10;
+        assert_eq!(t.get_mut(7), None);
+        t.retain(|k, v| k % 2 == 1 || *v > 5);
+        m.retain(|k, v| k % 2 == 1 || *v > 5);
+        for (_, v) in t.iter_mut() {
+            *v += 1;
+        }
+        m.values_mut().for_each(|v| *v += 1);
+        assert_eq!(t.iter().map(|(k, &v)| (k, v)).collect::<Vec<_>>(), m.into_iter().collect::<Vec<_>>());
     }
 }
