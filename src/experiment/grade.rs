@@ -404,7 +404,7 @@ pub fn run_jobs(
         .build()
         .map_err(|e| GradeError::Threads(e.to_string()))?;
     quiet_grading_panics();
-    let results = pool.install(|| {
+    pool.install(|| {
         jobs.par_iter()
             .map(|j| {
                 let r = run_one(j)?;
@@ -412,8 +412,7 @@ pub fn run_jobs(
                 Ok(r)
             })
             .collect()
-    });
-    results
+    })
 }
 
 /// A panic in the code under test is a finding, kept as the run's failure with its message:
