@@ -9,6 +9,7 @@
 //! §6.3, "Implementing linearizable semantics").
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use super::op::{ClientRequest, ClientSeq, Key, KvOp, KvResult, string};
 use crate::wire::{Reader, Writer};
@@ -45,14 +46,22 @@ impl KvStore {
     /// store, and the result is lent from the client's session, so a replica that answers
     /// no one (a follower) copies nothing.
     pub fn apply_owned(&mut self, req: ClientRequest) -> &KvResult {
-        let done = !self.dedup_disabled && self.sessions.get(&req.client).is_some_and(|s| req.seq <= s.seq);
-        if !done {
-            let result = self.execute(req.op);
-            self.sessions.insert(req.client, Session { seq: req.seq, result });
+        // One search of the sessions: the entry is read, written, and lent out.
+        let data = &mut self.data;
+        match self.sessions.entry(req.client) {
+            Entry::Occupied(o) => {
+                let s = o.into_mut();
+                // seq == s.seq: a retry of the last request. seq < s.seq cannot be waited
+                // on any more (clients are closed-loop), so its reply is irrelevant.
+                if self.dedup_disabled || req.seq > s.seq {
+                    *s = Session { seq: req.seq, result: Self::execute(data, req.op) };
+                }
+                &s.result
+            }
+            Entry::Vacant(v) => {
+                &v.insert(Session { seq: req.seq, result: Self::execute(data, req.op) }).result
+            }
         }
-        // seq == s.seq: a retry of the last request. seq < s.seq cannot be waited on any
-        // more (clients are closed-loop), so its reply is irrelevant.
-        &self.sessions.get(&req.client).expect("the session was just read or written").result
     }
 
     /// Serves a read from the current state (for ReadIndex and lease reads; the caller
@@ -61,20 +70,20 @@ impl KvStore {
         KvResult::Value(self.data.get(&key).cloned())
     }
 
-    fn execute(&mut self, op: KvOp) -> KvResult {
+    fn execute(data: &mut BTreeMap<Key, String>, op: KvOp) -> KvResult {
         match op {
-            KvOp::Get { key } => KvResult::Value(self.data.get(&key).cloned()),
+            KvOp::Get { key } => KvResult::Value(data.get(&key).cloned()),
             KvOp::Put { key, value } => {
-                self.data.insert(key, value);
+                data.insert(key, value);
                 KvResult::Done
             }
             KvOp::Append { key, value } => {
-                self.data.entry(key).or_default().push_str(&value);
+                data.entry(key).or_default().push_str(&value);
                 KvResult::Done
             }
             KvOp::Cas { key, expected, new } => {
-                if self.data.get(&key) == expected.as_ref() {
-                    self.data.insert(key, new);
+                if data.get(&key) == expected.as_ref() {
+                    data.insert(key, new);
                     KvResult::Cas { applied: true }
                 } else {
                     KvResult::Cas { applied: false }

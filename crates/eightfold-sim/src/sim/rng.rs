@@ -85,16 +85,22 @@ pub trait Draw {
     }
 
     /// A uniform integer in `[0, n)` (Lemire's multiply-shift with rejection, so unbiased).
+    ///
+    /// The rejection threshold `2^64 mod n` is below `n`, so a draw whose low half is at
+    /// least `n` is accepted without computing it: the division runs only in the rare
+    /// case (probability `n / 2^64`) that could reject. The draws and results are those of
+    /// always computing it ("nearly divisionless", Lemire 2019).
     #[inline]
     fn below(&mut self, n: u64) -> u64 {
         assert!(n > 0, "below(0)");
-        let threshold = n.wrapping_neg() % n;
-        loop {
-            let m = (self.word() as u128) * (n as u128);
-            if (m as u64) >= threshold {
-                return (m >> 64) as u64;
+        let mut m = (self.word() as u128) * (n as u128);
+        if (m as u64) < n {
+            let threshold = n.wrapping_neg() % n;
+            while (m as u64) < threshold {
+                m = (self.word() as u128) * (n as u128);
             }
         }
+        (m >> 64) as u64
     }
 
     /// A uniform integer in `[lo, hi]`.
