@@ -9,6 +9,7 @@
 //! Modules, one rule each:
 //! - [`config`]: settings ([`RaftConfig`], [`ReadMode`]); [`bugs`]: named, switchable bugs;
 //! - [`msg`]: the messages ([`RaftMsg`]) with honest wire sizes and a total decoder;
+//!   [`batch`]: an AppendEntries' entries, shared by the followers sent them;
 //! - [`log`]: Raft's payload (commands, no-ops and configurations) in the shared replicated
 //!   log of [`crate::replica`] (prefix hashes for Log Matching, §5.3);
 //! - [`storage`]: the WAL and snapshot files and crash recovery (Figure 2 persistent state);
@@ -43,6 +44,7 @@
 //! `membership-noop`).
 
 mod admin;
+pub mod batch;
 pub mod bugs;
 mod by_node;
 mod client;
@@ -61,6 +63,7 @@ pub mod storage;
 mod tests;
 
 pub use admin::{RaftAdmin, RaftPatch, UnknownSetting};
+pub use batch::Batch;
 pub use bugs::RaftBugs;
 pub use config::{RaftConfig, ReadMode};
 pub use log::{Entry, RaftLog, RaftPayload};

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::wire::{Reader, Writer};
 use eightfold_sim::sim::{Contents, LogIndex, Message, NodeId, SimDuration, Term};
 
+use super::batch::Batch;
 use super::log::{Entry, MIN_ENTRY_BYTES};
 use super::storage::SnapshotMeta;
 
@@ -117,8 +118,9 @@ pub enum RaftMsg {
         prev_term: Term,
         /// The leader's commit index.
         commit: LogIndex,
-        /// Entries to store (empty for a heartbeat).
-        entries: Vec<Entry>,
+        /// Entries to store (empty for a heartbeat), shared by every follower sent the
+        /// same batch.
+        entries: Batch,
     },
     /// Follower → leader.
     AppendEntriesResp {
@@ -288,7 +290,7 @@ impl Message for RaftMsg {
             RaftMsg::AppendEntries { term, round, prev_index, prev_term, commit, entries } => {
                 w.u8(5).u64(term.0).u64(round.0).u64(prev_index.0).u64(prev_term.0).u64(commit.0);
                 w.u32(entries.len() as u32);
-                for e in entries {
+                for e in entries.iter() {
                     e.encode(&mut w);
                 }
             }
@@ -419,7 +421,7 @@ impl Message for RaftMsg {
                 for _ in 0..n {
                     entries.push(Entry::decode(&mut r)?);
                 }
-                RaftMsg::AppendEntries { term, round, prev_index, prev_term, commit, entries }
+                RaftMsg::AppendEntries { term, round, prev_index, prev_term, commit, entries: entries.into() }
             }
             6 => {
                 let term = Term(r.u64()?);
@@ -519,7 +521,7 @@ mod tests {
                 prev_index: LogIndex(3),
                 prev_term: Term(2),
                 commit: LogIndex(2),
-                entries,
+                entries: entries.into(),
             },
             RaftMsg::AppendEntries {
                 term: Term(4),
@@ -527,7 +529,7 @@ mod tests {
                 prev_index: LogIndex(3),
                 prev_term: Term(2),
                 commit: LogIndex(2),
-                entries: vec![],
+                entries: Batch::empty(),
             },
             RaftMsg::AppendEntriesResp {
                 term: Term(4),
@@ -610,7 +612,7 @@ mod tests {
             prev_index: LogIndex(0),
             prev_term: Term(0),
             commit: LogIndex(0),
-            entries: vec![Entry { term: Term(3), payload: crate::raft::log::RaftPayload::Noop }],
+            entries: vec![Entry { term: Term(3), payload: crate::raft::log::RaftPayload::Noop }].into(),
         };
         assert!(!future.plausible());
     }
@@ -673,7 +675,8 @@ mod tests {
             entries: vec![
                 Entry { term: Term(3), payload: RaftPayload::Noop },
                 Entry { term: Term(4), payload: RaftPayload::Noop },
-            ],
+            ]
+            .into(),
         };
         let mut c = Contents::default();
         msg.contents(&mut c);
@@ -687,7 +690,7 @@ mod tests {
             prev_index: LogIndex(13),
             prev_term: Term(4),
             commit: LogIndex(12),
-            entries: vec![],
+            entries: Batch::empty(),
         };
         let mut c = Contents::default();
         beat.contents(&mut c);

@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, VecDeque};
 use crate::kv::ClientSeq;
 use eightfold_sim::sim::{Ctx, DiskOp, LogIndex, NodeId, Observation, Role, SimDuration, SimTime, Term};
 
+use super::batch::Batch;
 use super::by_node::ByNode;
 use super::log::{Entry, RaftPayload};
 use super::msg::{AppendOutcome, HeartbeatRound, RaftMsg};
@@ -145,6 +146,9 @@ pub(super) struct LeaderState {
     /// acknowledgement).
     peers: Vec<NodeId>,
     matches: Vec<LogIndex>,
+    /// The last batch of entries sent, starting at the index it names: followers sent the
+    /// same entries get the same batch (see [`Batch`]).
+    batch: Option<(LogIndex, Batch)>,
 }
 
 impl LeaderState {
@@ -162,6 +166,7 @@ impl LeaderState {
             beyond_commit: None,
             peers: Vec::new(),
             matches: Vec::new(),
+            batch: None,
         }
     }
 
@@ -211,6 +216,16 @@ impl LeaderState {
         self.touched.push(peer);
         Some(pr)
     }
+
+    /// [`LeaderState::progress_mut`], with the last batch sent beside it.
+    fn progress_and_batch(
+        &mut self,
+        peer: NodeId,
+    ) -> Option<(&mut Progress, &mut Option<(LogIndex, Batch)>)> {
+        let pr = self.progress.get_mut(&peer)?;
+        self.touched.push(peer);
+        Some((pr, &mut self.batch))
+    }
 }
 
 impl<M: RaftHost> RaftNode<M> {
@@ -221,8 +236,13 @@ impl<M: RaftHost> RaftNode<M> {
         let mut data = Vec::new();
         let first = self.log.last_index().next();
         storage::entries_record(&mut data, first, std::iter::once(&entry));
+        // The followers get this entry as one shared batch, its record already written.
+        let batch = Batch::with_record(vec![entry.clone()], first, &data);
         self.wal_write(ctx, DiskOp::Append { file: WAL, data });
         let index = self.append_entry(ctx, entry);
+        if let Some(l) = self.lead.as_mut() {
+            l.batch = Some((first, batch));
+        }
         let peers = self.lead.as_mut().map(|l| l.take_peers()).unwrap_or_default();
         for &p in &peers {
             self.replicate(ctx, p);
@@ -276,7 +296,7 @@ impl<M: RaftHost> RaftNode<M> {
             return false;
         };
         let round = lead.round;
-        let Some(pr) = lead.progress_mut(peer) else {
+        let Some((pr, batch)) = lead.progress_and_batch(peer) else {
             return false;
         };
         match pr.phase {
@@ -299,8 +319,23 @@ impl<M: RaftHost> RaftNode<M> {
         let Some(prev_term) = self.log.term_at(prev_index) else {
             return false;
         };
-        let entries = self.log.slice(pr.next, max_n, max_bytes);
-        let end = LogIndex(prev_index.0 + entries.len() as u64);
+        // The same entries as the last batch: share it (the usual case, every follower
+        // being sent the entry just proposed); otherwise build one for the next followers.
+        let n = self.log.slice_len(pr.next, max_n, max_bytes);
+        let entries = match batch {
+            _ if n == 0 => Batch::empty(),
+            Some((first, b))
+                if *first == pr.next && b.len() == n && b.iter().eq(self.log.tail(pr.next).take(n)) =>
+            {
+                b.clone()
+            }
+            _ => {
+                let b = Batch::from(self.log.tail(pr.next).take(n).cloned().collect::<Vec<_>>());
+                *batch = Some((pr.next, b.clone()));
+                b
+            }
+        };
+        let end = LogIndex(prev_index.0 + n as u64);
         pr.inflight.push_back(end);
         let streaming = pr.phase == Phase::Replicate;
         if streaming {
@@ -337,7 +372,7 @@ impl<M: RaftHost> RaftNode<M> {
             prev_index,
             prev_term,
             commit: self.commit,
-            entries: Vec::new(),
+            entries: Batch::empty(),
         };
         self.send_now(ctx, peer, msg);
     }
@@ -437,7 +472,7 @@ impl<M: RaftHost> RaftNode<M> {
         round: HeartbeatRound,
         (prev_index, prev_term): (LogIndex, Term),
         leader_commit: LogIndex,
-        mut entries: Vec<Entry>,
+        entries: Batch,
     ) {
         if term < self.term {
             // Tell a stale leader about the newer term.
@@ -462,8 +497,9 @@ impl<M: RaftHost> RaftNode<M> {
         // Entries up to the snapshot are committed, hence equal to the leader's: skip them.
         let base = self.log.base();
         let (mut prev, mut prev_t) = (prev_index, prev_term);
+        let mut skip = 0;
         if prev < base.index {
-            let skip = (base.index.0 - prev.0) as usize;
+            skip = (base.index.0 - prev.0) as usize;
             if skip >= entries.len() {
                 let resp = RaftMsg::AppendEntriesResp {
                     term,
@@ -476,8 +512,8 @@ impl<M: RaftHost> RaftNode<M> {
             }
             prev_t = entries[skip - 1].term;
             prev = base.index;
-            entries.drain(..skip);
         }
+        let rest = &entries[skip..];
         if self.log.term_at(prev) != Some(prev_t) {
             let outcome = match self.log.term_at(prev) {
                 None => AppendOutcome::Conflict {
@@ -495,8 +531,8 @@ impl<M: RaftHost> RaftNode<M> {
             return;
         }
         // Skip the entries already held; truncate at the first conflict.
-        let mut fresh = entries.len();
-        for (k, e) in entries.iter().enumerate() {
+        let mut fresh = rest.len();
+        for (k, e) in rest.iter().enumerate() {
             let i = LogIndex(prev.0 + 1 + k as u64);
             match self.log.term_at(i) {
                 Some(t) if t == e.term => continue,
@@ -508,13 +544,18 @@ impl<M: RaftHost> RaftNode<M> {
             }
             break;
         }
-        if fresh < entries.len() {
+        if fresh < rest.len() {
             let first = LogIndex(prev.0 + 1 + fresh as u64);
             let mut data = Vec::new();
-            storage::entries_record(&mut data, first, entries[fresh..].iter());
+            if skip == 0 && fresh == 0 {
+                // The whole batch: the record another server may already have encoded.
+                entries.write_record(&mut data, first);
+            } else {
+                storage::entries_record(&mut data, first, rest[fresh..].iter());
+            }
             self.wal_write(ctx, DiskOp::Append { file: WAL, data });
-            for e in entries.drain(fresh..) {
-                self.append_entry(ctx, e);
+            for e in &rest[fresh..] {
+                self.append_entry(ctx, e.clone());
             }
         }
         let resp = RaftMsg::AppendEntriesResp {

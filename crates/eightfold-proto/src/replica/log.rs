@@ -324,21 +324,25 @@ impl<P: LogPayload> ReplicaLog<P> {
 
     /// Up to `max_n` entries (and about `max_bytes` of them, at least one) from `from` on.
     pub fn slice(&self, from: LogIndex, max_n: u32, max_bytes: u32) -> Vec<Entry<P>> {
+        self.tail(from).take(self.slice_len(from, max_n, max_bytes)).cloned().collect()
+    }
+
+    /// How many entries [`Self::slice`] would return, without copying them.
+    pub fn slice_len(&self, from: LogIndex, max_n: u32, max_bytes: u32) -> usize {
         let Some(start) = self.slot(from) else {
-            return Vec::new();
+            return 0;
         };
-        let held = &self.entries[start..];
-        let mut out = Vec::with_capacity(held.len().min(max_n.max(1) as usize));
+        let mut n = 0;
         let mut bytes = 0u32;
-        for s in held.iter().take(max_n.max(1) as usize) {
+        for s in self.entries[start..].iter().take(max_n.max(1) as usize) {
             let size = s.entry.encoded_len();
-            if !out.is_empty() && bytes.saturating_add(size) > max_bytes {
+            if n > 0 && bytes.saturating_add(size) > max_bytes {
                 break;
             }
             bytes = bytes.saturating_add(size);
-            out.push(s.entry.clone());
+            n += 1;
         }
-        out
+        n
     }
 
     /// Entries from `from` to the end, for rewriting the WAL.

@@ -159,7 +159,7 @@ fn a_higher_term_makes_a_leader_step_down() {
             prev_index: LogIndex(0),
             prev_term: Term(0),
             commit: LogIndex(0),
-            entries: vec![],
+            entries: crate::raft::Batch::empty(),
         },
     });
     c.deliver_where(|f| f.to == n(0));

@@ -95,7 +95,7 @@ fn a_shorter_follower_log_hints_its_length() {
             prev_index: LogIndex(9),
             prev_term: Term(1),
             commit: LogIndex(0),
-            entries: vec![],
+            entries: crate::raft::Batch::empty(),
         },
     });
     c.deliver_where(|_| true);
