@@ -111,7 +111,7 @@ impl<M: PaxosHost> PaxosNode<M> {
         if !fresh {
             return;
         }
-        let mut data = Vec::new();
+        let mut data = ctx.buffer();
         storage::accept_record(&mut data, ballot, start, entries[skip..].iter());
         self.wal_write(ctx, DiskOp::Append { file: WAL, data });
         let mut last = start;

@@ -271,7 +271,7 @@ impl<M: PaxosHost> PaxosNode<M> {
             return LogIndex(0);
         };
         let slot = self.lead.as_ref().map_or(LogIndex(0), |l| l.next_slot);
-        let mut data = Vec::new();
+        let mut data = ctx.buffer();
         storage::accept_record(&mut data, ballot, slot, std::iter::once(&entry));
         self.wal_write(ctx, DiskOp::Append { file: WAL, data });
         self.accepted.insert(slot, AcceptedValue { ballot, entry: entry.clone() });

@@ -233,7 +233,7 @@ impl<M: RaftHost> RaftNode<M> {
     /// replicating it. Returns its index.
     pub(super) fn propose(&mut self, ctx: &mut Ctx<'_, M>, payload: RaftPayload) -> LogIndex {
         let entry = Entry { term: self.term, payload };
-        let mut data = Vec::new();
+        let mut data = ctx.buffer();
         let first = self.log.last_index().next();
         storage::entries_record(&mut data, first, std::iter::once(&entry));
         // The followers get this entry as one shared batch, its record already written.
@@ -546,7 +546,7 @@ impl<M: RaftHost> RaftNode<M> {
         }
         if fresh < rest.len() {
             let first = LogIndex(prev.0 + 1 + fresh as u64);
-            let mut data = Vec::new();
+            let mut data = ctx.buffer();
             if skip == 0 && fresh == 0 {
                 // The whole batch: the record another server may already have encoded.
                 entries.write_record(&mut data, first);

@@ -121,9 +121,7 @@ impl Disk {
         self.advance(now);
         match op {
             DiskOp::Append { file, data } => {
-                self.stats.appends += 1;
-                self.stats.bytes_written += data.len() as u64;
-                self.file_mut(file).append(&data);
+                self.append(now, file, &data);
                 None
             }
             DiskOp::Truncate { file, len } => {
@@ -140,6 +138,15 @@ impl Disk {
             }
             DiskOp::Fsync { file, token } => Some(self.fsync(now, file, token, rng)),
         }
+    }
+
+    /// [`DiskOp::Append`] of `data` to `file`, from a borrowed slice: the kernel keeps the
+    /// request's vector to hand out again ([`crate::sim::Ctx::buffer`]).
+    pub fn append(&mut self, now: SimTime, file: FileId, data: &[u8]) {
+        self.advance(now);
+        self.stats.appends += 1;
+        self.stats.bytes_written += data.len() as u64;
+        self.file_mut(file).append(data);
     }
 
     fn fsync(&mut self, now: SimTime, file: FileId, token: u64, rng: &mut impl Draw) -> Completion {

@@ -4,7 +4,14 @@
 use super::security::{Payload, Sealed};
 use super::{BUDGET_CHECK, Event, Halt, Lifecycle, World, code};
 use crate::net::{DropReason, Route};
-use crate::sim::{Ctx, DiskEvent, Message, MsgId, Node, NodeId, Observation, SimDuration, SimTime, Timer};
+use crate::sim::{
+    Ctx, DiskEvent, DiskOp, Message, MsgId, Node, NodeId, Observation, SimDuration, SimTime, Timer,
+};
+
+/// Emptied append buffers kept for reuse, at most.
+const SPARE_BUFFERS: usize = 8;
+/// The largest buffer kept for reuse (a bigger one, a rare snapshot-sized write, is freed).
+const SPARE_BYTES: usize = 1 << 16;
 
 impl<N: Node> World<N> {
     #[inline]
@@ -274,6 +281,15 @@ impl<N: Node> World<N> {
             let slot = &mut self.slots[from.index()];
             let disk = &mut self.disks[from.index()];
             for op in ops.drain(..) {
+                if let DiskOp::Append { file, mut data } = op {
+                    disk.append(t, file, &data);
+                    // Kept for the next handler's `ctx.buffer()` (a few, of modest size).
+                    if self.out.spare.len() < SPARE_BUFFERS && data.capacity() <= SPARE_BYTES {
+                        data.clear();
+                        self.out.spare.push(data);
+                    }
+                    continue;
+                }
                 if let Some(c) = disk.apply(t, op, &mut slot.disk_rng) {
                     self.queue.push(c.at, Event::Disk { node: from, epoch: c.epoch, event: c.event });
                 }
