@@ -9,7 +9,7 @@ use eightfold::scenario::FaultEntry;
 use eightfold::sim::{
     Ctx, DiskEvent, DiskOp, FileId, Node, NodeId, RngStreams, SimDuration, SimTime, StorageView, TimerId,
 };
-use eightfold::world::{Membership, World, WorldConfig};
+use eightfold::world::{Membership, RecorderConfig, World, WorldConfig};
 
 const LOG: FileId = FileId(0);
 
@@ -24,6 +24,8 @@ struct Writer {
     unsynced: Vec<u64>,
     /// Appends built in a buffer an earlier append left behind (`ctx.buffer()`).
     reused: u64,
+    /// What `ctx.views()` said at start.
+    views: Option<bool>,
 }
 
 impl Node for Writer {
@@ -32,6 +34,7 @@ impl Node for Writer {
     type Admin = eightfold::sim::Never;
     fn on_start(&mut self, ctx: &mut Ctx<'_, super::common::Probe>) {
         self.next = self.recovered.last().map_or(0, |l| l + 1);
+        self.views = Some(ctx.views());
         ctx.set_timer(TimerId(0), SimDuration::from_millis(10));
     }
     fn on_message(&mut self, _: &mut Ctx<'_, super::common::Probe>, _: NodeId, _: super::common::Probe) {}
@@ -121,6 +124,19 @@ fn append_buffers_are_reused_and_the_disk_holds_every_record() {
     assert!(n.next >= 49, "wrote {} records", n.next);
     assert_eq!(n.reused, n.next - 1, "every append after the first reused a buffer");
     assert_eq!(records(&w.disk(NodeId(0)).read(LOG)), (0..n.next).collect::<Vec<_>>());
+}
+
+/// Views (observations for the report alone) reach only a flight recording, so a node is
+/// told whether one is attached and may skip building them otherwise.
+#[test]
+fn views_are_wanted_exactly_when_a_flight_recording_is_attached() {
+    let mut plain = writer_world("[]", Latency::Constant(1_000_000));
+    plain.run_until(SimTime(5_000_000));
+    assert_eq!(plain.node(NodeId(0)).expect("up").views, Some(false));
+    let mut recorded = writer_world("[]", Latency::Constant(1_000_000));
+    recorded.set_recorder(RecorderConfig::for_run(SimDuration::from_secs(1), None));
+    recorded.run_until(SimTime(5_000_000));
+    assert_eq!(recorded.node(NodeId(0)).expect("up").views, Some(true));
 }
 
 #[test]

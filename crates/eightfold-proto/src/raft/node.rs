@@ -620,7 +620,9 @@ impl<M: RaftHost> RaftNode<M> {
     /// for the report: see [`Observation::Deadline`]).
     pub(super) fn arm_election_timer(&mut self, ctx: &mut Ctx<'_, M>, after: SimDuration) {
         ctx.set_timer(RaftTimer::Election, after);
-        ctx.observe(Observation::Deadline { at: Some(ctx.now() + after) });
+        if ctx.views() {
+            ctx.observe(Observation::Deadline { at: Some(ctx.now() + after) });
+        }
     }
 
     /// Announces each change of the leader's nextIndex/matchIndex for a follower since the
@@ -629,6 +631,12 @@ impl<M: RaftHost> RaftNode<M> {
     fn announce_progress(&mut self, ctx: &mut Ctx<'_, M>) {
         let Some(lead) = self.lead.as_mut() else { return };
         if lead.touched.is_empty() {
+            return;
+        }
+        if !ctx.views() {
+            // No one records views in this run: forget what was touched (a recording, if
+            // one is attached later, starts from the next change).
+            lead.touched.clear();
             return;
         }
         let mut touched = std::mem::take(&mut lead.touched);

@@ -110,6 +110,8 @@ pub struct Outbox<M> {
     pub crash: bool,
     /// Emptied byte buffers of earlier disk appends, handed out again by [`Ctx::buffer`].
     pub(crate) spare: Vec<Vec<u8>>,
+    /// Whether views ([`Observation::is_view`]) reach anyone: see [`Ctx::views`].
+    pub(crate) views: bool,
 }
 
 impl<M> Default for Outbox<M> {
@@ -121,6 +123,7 @@ impl<M> Default for Outbox<M> {
             observations: Vec::new(),
             crash: false,
             spare: Vec::new(),
+            views: true,
         }
     }
 }
@@ -212,6 +215,15 @@ impl<'a, M> Ctx<'a, M> {
     #[inline]
     pub fn disk(&mut self, op: DiskOp) {
         self.out.disk.push(op);
+    }
+
+    /// True if views (observations for the report alone, [`Observation::is_view`]) reach
+    /// anyone in this run: they go only to a flight recording, so a run without one (a
+    /// sweep, a benchmark) drops them. A protocol may skip building views when this is
+    /// false; nothing else in the run can depend on them.
+    #[inline]
+    pub fn views(&self) -> bool {
+        self.out.views
     }
 
     /// Announces a fact about the protocol state to checkers, charts and the trace.

@@ -351,7 +351,8 @@ impl<N: Node> World<N> {
             digest: Digest::new(),
             counts: EventCounts::default(),
             next_msg: 0,
-            out: Outbox::default(),
+            // Views go to a flight recording alone, and there is none yet.
+            out: Outbox { views: false, ..Outbox::default() },
             observers: Vec::new(),
             trace: None,
             faults: schedule.entries.iter().map(|e| Some(e.fault.clone())).collect(),
@@ -393,12 +394,14 @@ impl<N: Node> World<N> {
         let nodes =
             self.slots.iter().map(|s| recorder::RecNode { name: s.name.clone(), kind: s.kind }).collect();
         self.recorder = Some(Recorder::new(config, nodes));
+        self.out.views = true;
     }
 
     /// Detaches the flight recording.
     #[must_use = "the recording is taken out of the world; dropping it loses it"]
     pub fn take_recording(&mut self) -> Option<Recording> {
         let now = self.now;
+        self.out.views = false;
         self.recorder.take().map(|r| r.finish(now))
     }
 
