@@ -634,8 +634,8 @@ impl<M: RaftHost> RaftNode<M> {
             return;
         }
         if !ctx.views() {
-            // No one records views in this run: forget what was touched (a recording, if
-            // one is attached later, starts from the next change).
+            // No one records views in this run (a recording is attached before a run
+            // starts, or never): forget what was touched.
             lead.touched.clear();
             return;
         }

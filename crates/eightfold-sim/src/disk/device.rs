@@ -57,7 +57,7 @@ struct InFlight {
 #[derive(Clone, Debug)]
 pub struct Disk {
     config: DiskConfig,
-    /// The files by id, sorted: a node has one or two (a log and a snapshot), so a
+    /// The files by id, sorted: a node keeps a few (Raft a log and a snapshot), so a
     /// short scan finds one faster than a tree search on every write.
     files: Vec<(FileId, SimFile)>,
     /// Accepted fsyncs in issue order; their completion times never decrease.
@@ -232,6 +232,7 @@ impl Disk {
     /// file has no durable bytes.
     pub fn corrupt(&mut self, now: SimTime, file: FileId, rng: &mut impl Draw) -> Option<Corruption> {
         self.advance(now);
+        // Not `file_mut`: corrupting a file that does not exist must not create it.
         let hit = self.files.iter_mut().find(|(id, _)| *id == file)?.1.corrupt(rng);
         if hit.is_some() {
             self.stats.corruptions += 1;
