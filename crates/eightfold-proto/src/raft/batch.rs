@@ -59,8 +59,9 @@ impl Batch {
         if *at == first {
             out.extend_from_slice(bytes);
         } else {
-            // Placed elsewhere than where it was first written (only a forged or replayed
-            // message does that): encode it afresh.
+            // Placed elsewhere than where it was first written: no message a leader sends
+            // does that (a decoded message gets a batch of its own), so this is a safety
+            // net that keeps the bytes right whatever happens. Encode it afresh.
             storage::entries_record(out, first, shared.entries.iter());
         }
     }

@@ -174,7 +174,12 @@ impl Disk {
                 break;
             }
             self.in_flight.pop_front();
-            let file = self.file_mut(f.file);
+            let file = self
+                .files
+                .iter_mut()
+                .find(|(id, _)| *id == f.file)
+                .map(|(_, file)| file)
+                .expect("an fsync's file exists");
             match file.complete(f.point, !f.fails) {
                 SyncOutcome::Persisted => self.stats.fsyncs_completed += 1,
                 SyncOutcome::Unpersisted => {

@@ -389,7 +389,10 @@ impl<N: Node> World<N> {
         self.trace = Some(trace);
     }
 
-    /// Keeps a bounded flight recording for charts from now on.
+    /// Keeps a bounded flight recording for charts from now on. Attach it before the run
+    /// starts: until a recording is attached, nodes are told no one takes views
+    /// ([`crate::sim::Ctx::views`]) and may skip them, so a recording attached later would
+    /// miss what they skipped.
     pub fn set_recorder(&mut self, config: RecorderConfig) {
         let nodes =
             self.slots.iter().map(|s| recorder::RecNode { name: s.name.clone(), kind: s.kind }).collect();
