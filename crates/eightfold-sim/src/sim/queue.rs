@@ -125,8 +125,13 @@ impl<E> EventQueue<E> {
     /// Adds `e` to the heap.
     #[inline]
     fn insert(&mut self, e: Entry) {
-        let mut i = self.heap.len();
         self.heap.push(e);
+        self.sift_up(self.heap.len() - 1, e);
+    }
+
+    /// Puts `e` at position `i` (a hole) and moves it up to where the heap order holds.
+    #[inline]
+    fn sift_up(&mut self, mut i: usize, e: Entry) {
         while i > 0 {
             let parent = (i - 1) / ARITY;
             if !e.before(&self.heap[parent]) {
@@ -138,6 +143,21 @@ impl<E> EventQueue<E> {
         self.heap[i] = e;
     }
 
+    /// The smallest of the children starting at `first` (which must exist) in a heap of
+    /// `n` entries. All four present: a branch-free tournament; fewer (the last parent):
+    /// a scan. Keys are unique, so either way it is the one minimum.
+    #[inline(always)]
+    fn min_child(&self, first: usize, n: usize) -> usize {
+        let h = &self.heap;
+        if first + ARITY <= n {
+            let a = if h[first + 1].before(&h[first]) { first + 1 } else { first };
+            let b = if h[first + 3].before(&h[first + 2]) { first + 3 } else { first + 2 };
+            if h[b].before(&h[a]) { b } else { a }
+        } else {
+            (first + 1..n).fold(first, |m, c| if h[c].before(&h[m]) { c } else { m })
+        }
+    }
+
     /// Puts `e` at position `i` and moves it down to where the heap order holds.
     #[inline]
     fn sift_down(&mut self, mut i: usize, e: Entry) {
@@ -147,12 +167,7 @@ impl<E> EventQueue<E> {
             if first >= n {
                 break;
             }
-            let mut m = first;
-            for c in first + 1..(first + ARITY).min(n) {
-                if self.heap[c].before(&self.heap[m]) {
-                    m = c;
-                }
-            }
+            let m = self.min_child(first, n);
             if !self.heap[m].before(&e) {
                 break;
             }
@@ -176,39 +191,12 @@ impl<E> EventQueue<E> {
         };
         let n = self.heap.len();
         let mut i = 0;
-        loop {
-            let c = ARITY * i + 1;
-            if c + ARITY <= n {
-                // All four children exist: a branch-free tournament.
-                let h = &self.heap;
-                let a = if h[c + 1].before(&h[c]) { c + 1 } else { c };
-                let b = if h[c + 3].before(&h[c + 2]) { c + 3 } else { c + 2 };
-                let m = if h[b].before(&h[a]) { b } else { a };
-                self.heap[i] = self.heap[m];
-                i = m;
-            } else if c < n {
-                let mut m = c;
-                for k in c + 1..n {
-                    if self.heap[k].before(&self.heap[m]) {
-                        m = k;
-                    }
-                }
-                self.heap[i] = self.heap[m];
-                i = m;
-            } else {
-                break;
-            }
+        while ARITY * i + 1 < n {
+            let m = self.min_child(ARITY * i + 1, n);
+            self.heap[i] = self.heap[m];
+            i = m;
         }
-        // Let the last entry rise from the hole to its place.
-        while i > 0 {
-            let parent = (i - 1) / ARITY;
-            if !last.before(&self.heap[parent]) {
-                break;
-            }
-            self.heap[i] = self.heap[parent];
-            i = parent;
-        }
-        self.heap[i] = last;
+        self.sift_up(i, last);
         Some(first)
     }
 
