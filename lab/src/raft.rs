@@ -102,7 +102,12 @@ impl Raft {
 
     /// The other servers.
     pub fn peers(&self) -> Vec<NodeId> {
-        self.servers.iter().copied().filter(|&s| s != self.me).collect()
+        self.peer_ids().collect()
+    }
+
+    /// The other servers, without collecting them (for the kit's per-handler loops).
+    pub fn peer_ids(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.servers.iter().copied().filter(move |&s| s != self.me)
     }
 
     /// How many servers make a majority of the cluster.

@@ -278,7 +278,7 @@ impl<R: Rules> LabServer<R> {
             ctx.observe(Observation::Committed { index: rf.commit_index });
         }
         if rf.role == Role::Leader {
-            for &peer in rf.servers.iter().filter(|&&p| p != rf.me) {
+            for peer in rf.peer_ids() {
                 let i = peer.index();
                 let now = (rf.next_index[i], rf.match_index[i]);
                 if self.told.progress[i] != now {
